@@ -1,0 +1,56 @@
+"""coopnum: the back-office of a local cooperative of digital mediators."""
+
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """The application factory. Nothing touches the database or the network at import time."""
+    from coopnum import config as settings
+    from coopnum.core import filters, handlers
+    from coopnum.core.db import Database, import_all_models
+    from coopnum.core.extensions import babel, csrf, login_manager, select_locale
+
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder="static",
+        instance_path=str(settings.INSTANCE),
+    )
+    app.config.update(settings.from_env(**(config or {})))
+    app.json.ensure_ascii = False
+    import_all_models()
+
+    Database().init_app(app)  # one engine per app, kept in app.extensions
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(Path(__file__).parent / "translations"),
+    )
+    filters.init_app(app)
+    handlers.init_app(app)
+
+    from coopnum.billing.views import bp as billing_bp
+    from coopnum.core.api import bp as api_bp
+    from coopnum.core.views import bp as core_bp
+    from coopnum.inventory.views import bp as inventory_bp
+    from coopnum.members.views import bp as members_bp
+    from coopnum.missions.views import bp as missions_bp
+    from coopnum.training.views import bp as training_bp
+
+    for bp in (core_bp, members_bp, missions_bp, billing_bp, inventory_bp, training_bp):
+        app.register_blueprint(bp)
+    from coopnum.missions import api as _missions_api  # noqa: F401  (routes on the API blueprint)
+
+    app.register_blueprint(api_bp)
+    csrf.exempt(api_bp)
+
+    from coopnum.cli import register_commands
+
+    register_commands(app)
+    return app

@@ -1,0 +1,142 @@
+"""The ``coopnum`` command: a Flask CLI group (run, db, seed-demo, create-user, create-token, exports…)."""
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from coopnum import ROOT
+
+
+def _create_app():
+    from coopnum import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+def main() -> None:
+    """coopnum: le back-office de la coopérative de médiation numérique."""
+
+
+def alembic_config(url: str):
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade_database(url: str, revision: str = "head") -> None:
+    from alembic import command
+
+    command.upgrade(alembic_config(url), revision)
+
+
+def register_commands(app) -> None:
+    @app.cli.group("db")
+    def db_group() -> None:
+        """Migrations de la base de données (Alembic)."""
+
+    @db_group.command("upgrade")
+    @click.argument("revision", default="head")
+    @with_appcontext
+    def db_upgrade(revision: str) -> None:
+        """Met la base à jour (par défaut : dernière version)."""
+        url = current_app.config["DATABASE_URL"]
+        if url.startswith("sqlite:///"):
+            from pathlib import Path
+
+            Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        upgrade_database(url, revision)
+        click.echo("Base de données à jour.")
+
+    @db_group.command("downgrade")
+    @click.argument("revision")
+    @with_appcontext
+    def db_downgrade(revision: str) -> None:
+        """Revient à une version antérieure du schéma."""
+        from alembic import command
+
+        command.downgrade(alembic_config(current_app.config["DATABASE_URL"]), revision)
+
+    @db_group.command("revision")
+    @click.option("-m", "--message", required=True)
+    @with_appcontext
+    def db_revision(message: str) -> None:
+        """Crée une migration à partir des modèles (autogenerate)."""
+        from alembic import command
+
+        command.revision(alembic_config(current_app.config["DATABASE_URL"]), message=message, autogenerate=True)
+
+    @db_group.command("current")
+    @with_appcontext
+    def db_current() -> None:
+        from alembic import command
+
+        command.current(alembic_config(current_app.config["DATABASE_URL"]))
+
+    @app.cli.command("seed-demo")
+    @click.option("--if-empty", is_flag=True, help="Ne fait rien si la base contient déjà des comptes.")
+    @with_appcontext
+    def seed_demo(if_empty: bool) -> None:
+        """Remplit une base vide avec une coopérative de démonstration et affiche les identifiants."""
+        from coopnum.demo import DEMO_PASSWORD, demo_logins, is_empty, seed
+
+        if not is_empty():
+            if if_empty:
+                click.echo("La base contient déjà des données : démonstration non chargée.")
+                _print_logins(demo_logins(), DEMO_PASSWORD)
+                return
+            click.echo("La base n'est pas vide : seed-demo ne s'applique qu'à une base vide.", err=True)
+            sys.exit(1)
+        seed()
+        click.echo("Données de démonstration chargées.")
+        _print_logins(demo_logins(), DEMO_PASSWORD)
+
+    @app.cli.command("create-user")
+    @click.argument("email")
+    @click.option("--name", "full_name", required=True)
+    @click.option("--role", "roles", multiple=True, required=True,
+                  type=click.Choice(["admin", "coordinator", "mediator", "member", "authority"]))
+    @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+    @with_appcontext
+    def create_user(email: str, full_name: str, roles: tuple[str, ...], password: str) -> None:
+        """Crée un compte (par exemple le premier administrateur)."""
+        from coopnum.core import services
+        from coopnum.core.db import db, utcnow
+        from coopnum.core.errors import DomainError
+
+        try:
+            user = services.create_user(db.session, None, email=email, full_name=full_name, roles=list(roles),
+                                        password=password, now=utcnow())
+        except DomainError as exc:
+            raise click.ClickException(exc.message) from exc
+        db.session.commit()
+        click.echo(f"Compte créé : {user.email}")
+
+    @app.cli.command("create-token")
+    @click.argument("email")
+    @click.option("--name", default="ligne de commande", help="Nom du jeton.")
+    @with_appcontext
+    def create_token(email: str, name: str) -> None:
+        """Crée un jeton d'API pour un compte et l'affiche (une seule fois)."""
+        from coopnum.core import services
+        from coopnum.core.db import db, utcnow
+
+        user = services.user_by_email(db.session, email)
+        if user is None:
+            raise click.ClickException(f"Aucun compte pour {email}.")
+        _token, clear = services.create_token(db.session, None, user, name, now=utcnow())
+        db.session.commit()
+        click.echo(clear)
+
+
+def _print_logins(logins: list[tuple[str, str]], password: str) -> None:
+    click.echo("")
+    click.echo(f"Identifiants de démonstration (mot de passe : {password})")
+    for label, email in logins:
+        click.echo(f"  {label:<22} {email}")
+    click.echo("")

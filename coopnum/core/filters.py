@@ -1,0 +1,48 @@
+"""Template filters and globals: dates in Europe/Paris, money in euros, the menu, pagination links."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask import Flask, request, url_for
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+
+from coopnum.core import navigation
+
+
+def money(cents: int | None, currency: bool = True) -> str:
+    """Integer cents → '1 234,56 €' (French) or '€1,234.56' (English)."""
+    if cents is None:
+        return ""
+    value = (Decimal(cents) / 100).quantize(Decimal("0.01"))
+    text = format_decimal(value, format="#,##0.00")
+    if not currency:
+        return text
+    return f"{text} €" if str(get_locale()).startswith("fr") else f"€{text}"
+
+
+def dt(value: datetime | None, fmt: str = "short") -> str:
+    return format_datetime(value, fmt) if value else ""
+
+
+def d(value: date | None, fmt: str = "short") -> str:
+    return format_date(value, fmt) if value else ""
+
+
+def url_for_page(page: int) -> str:
+    args = dict(request.view_args or {})
+    args.update(request.args.to_dict())
+    args["page"] = page
+    return url_for(request.endpoint, **args)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(money=money, dt=dt, d=d)
+    from coopnum.core.forms import ROLE_LABELS
+
+    app.jinja_env.globals.update(url_for_page=url_for_page, nav_items=navigation.items_for, role_labels=ROLE_LABELS)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.context_processor
+    def _globals():
+        return {"current_locale": str(get_locale()), "app_name": app.config["COOPNUM_NAME"]}

@@ -1,0 +1,147 @@
+"""Core tables: users and their roles, API tokens, login attempts, the audit log."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Optional
+
+from sqlalchemy import JSON, Column, ForeignKey, Integer, UniqueConstraint
+from sqlmodel import Field, Relationship, SQLModel
+
+from coopnum.core.db import UTCDateTime, utcnow
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    COORDINATOR = "coordinator"
+    MEDIATOR = "mediator"
+    MEMBER = "member"
+    AUTHORITY = "authority"
+
+
+class IdMixin(SQLModel):
+    id: int | None = Field(default=None, primary_key=True)
+
+
+class TimestampMixin(SQLModel):
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_type=UTCDateTime, nullable=False, sa_column_kwargs={"onupdate": utcnow}
+    )
+
+
+class User(IdMixin, TimestampMixin, table=True):
+    __tablename__ = "users"
+
+    email: str = Field(max_length=254, unique=True, index=True)
+    full_name: str = Field(max_length=200)
+    password_hash: str | None = Field(default=None, max_length=200)
+    active: bool = Field(default=True)
+    locale: str | None = Field(default=None, max_length=5)
+    phone: str | None = Field(default=None, max_length=30)
+    organisation_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("organisations.id", ondelete="SET NULL"), index=True)
+    )
+    # Bumped on password change or "log out everywhere": invalidates every existing session cookie.
+    session_version: int = Field(default=1)
+    last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    roles: list["UserRole"] = Relationship(
+        back_populates="user", sa_relationship_kwargs={"lazy": "selectin", "cascade": "all, delete-orphan"}
+    )
+
+    # flask-login protocol
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def role_set(self) -> set[Role]:
+        return {Role(r.role) for r in self.roles}
+
+    def has_role(self, *roles: Role | str) -> bool:
+        mine = {r.role for r in self.roles}
+        return any(str(r) in mine for r in roles)
+
+    def set_roles(self, roles) -> None:
+        wanted = {str(r) for r in roles}
+        self.roles[:] = [r for r in self.roles if r.role in wanted]
+        have = {r.role for r in self.roles}
+        for role in sorted(wanted - have):
+            self.roles.append(UserRole(role=role))
+
+    @property
+    def first_name(self) -> str:
+        return self.full_name.split(" ")[0]
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email}>"
+
+
+class UserRole(SQLModel, table=True):
+    __tablename__ = "user_roles"
+    __table_args__ = (UniqueConstraint("user_id", "role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(sa_column=Column(Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True))
+    role: str = Field(max_length=20, index=True)
+
+    user: User | None = Relationship(back_populates="roles")
+
+
+class ApiToken(IdMixin, table=True):
+    """A bearer token for the JSON API. Only its SHA-256 is stored; the clear token is shown once."""
+
+    __tablename__ = "api_tokens"
+
+    user_id: int = Field(sa_column=Column(Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True))
+    name: str = Field(max_length=100)
+    token_hash: str = Field(max_length=64, unique=True)
+    prefix: str = Field(max_length=12)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    user: Optional["User"] = Relationship(sa_relationship_kwargs={"lazy": "joined"})
+
+
+class LoginAttempt(IdMixin, table=True):
+    """Login attempts, kept for rate limiting (shared by every worker process through the database)."""
+
+    __tablename__ = "login_attempts"
+
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)
+    email: str = Field(max_length=254, index=True)
+    ip: str = Field(max_length=45, index=True)
+    success: bool = Field(default=False)
+
+
+class AuditLog(IdMixin, table=True):
+    """Who did what to which record, when; with before/after values for changes of legal records."""
+
+    __tablename__ = "audit_log"
+
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)
+    actor_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    )
+    actor_label: str = Field(default="", max_length=254)
+    action: str = Field(max_length=40, index=True)
+    object_type: str = Field(max_length=60, index=True)
+    object_id: str | None = Field(default=None, max_length=40, index=True)
+    summary: str = Field(default="", max_length=500)
+    changes: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    ip: str | None = Field(default=None, max_length=45)
+
+    actor: Optional["User"] = Relationship(sa_relationship_kwargs={"lazy": "joined"})

@@ -1,0 +1,420 @@
+"""Core pages: login and password reset, dashboard, account and API tokens, user administration, audit log."""
+
+from datetime import datetime, time, timedelta
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import func, or_, select
+
+from coopnum.core import dashboard as panels
+from coopnum.core import mail, navigation, services
+from coopnum.core.access import client_ip, login_required, roles_required
+from coopnum.core.db import db, utcnow
+from coopnum.core.errors import DomainError
+from coopnum.core.forms import (
+    AuditFilterForm,
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ProfileForm,
+    ResetPasswordForm,
+    TokenForm,
+    UserForm,
+)
+from coopnum.core.models import ApiToken, AuditLog, Role, User, UserRole
+from coopnum.core.pagination import page_args, paginate
+from coopnum.core.security import make_reset_token, read_reset_token
+
+bp = Blueprint("core", __name__)
+
+navigation.register("core.users", _l("Comptes"), (Role.COORDINATOR,), 900)
+navigation.register("core.audit", _l("Journal d'audit"), (Role.ADMIN,), 910)
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def _safe_next(target: str | None) -> str | None:
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def form_error(form, exc: DomainError) -> None:
+    """Show a domain error next to its field when the form has it, else at the top of the form."""
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is not None:
+        field.errors = [*field.errors, exc.message] if isinstance(field.errors, list) else [exc.message]
+    else:
+        flash(exc.message, "error")
+
+
+# --- authentication ---------------------------------------------------------------------------------------------
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.dashboard"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(
+                db.session, form.email.data, form.password.data, ip=client_ip(), now=utcnow(),
+                max_failures=current_app.config["LOGIN_MAX_FAILURES"],
+                window_minutes=current_app.config["LOGIN_WINDOW_MINUTES"],
+            )
+        except services.TooManyAttempts as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            status = 429
+        except DomainError as exc:
+            db.session.commit()  # keep the failed attempt, for rate limiting
+            flash(exc.message, "error")
+            status = 401
+        else:
+            db.session.commit()
+            session.clear()
+            login_user(user, remember=form.remember.data)
+            if user.locale:
+                session["lang"] = user.locale
+            return redirect(_safe_next(request.args.get("next")) or url_for("core.dashboard"))
+    elif request.method == "POST":
+        status = 400
+    return render_template("core/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    lang = session.get("lang") or (current_user.locale if current_user.is_authenticated else None)
+    logout_user()
+    session.clear()
+    if lang:
+        session["lang"] = lang  # the language chosen stays for the login page
+    flash(_("Vous êtes déconnecté·e."), "info")
+    return redirect(url_for("core.login"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        user = services.user_by_email(db.session, form.email.data)
+        if user is not None and user.active:
+            send_reset_link(user, invitation=False)
+        # Same answer whether or not the account exists: no way to probe which addresses have an account.
+        flash(_("Si un compte existe pour cette adresse, un courriel avec un lien vient de lui être envoyé."), "info")
+        return redirect(url_for("core.login"))
+    return render_template("core/forgot_password.html", form=form), (400 if request.method == "POST" else 200)
+
+
+def send_reset_link(user: User, *, invitation: bool) -> None:
+    token = make_reset_token(current_app.config["SECRET_KEY"], user.id, user.password_hash)
+    link = current_app.config["COOPNUM_BASE_URL"] + url_for("core.reset_password", token=token)
+    hours = current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600
+    name = current_app.config["COOPNUM_NAME"]
+    if invitation:
+        subject = _("Votre compte %(name)s", name=name)
+        intro = _("Un compte vient d'être créé pour vous sur %(name)s. Choisissez votre mot de passe :", name=name)
+    else:
+        subject = _("Réinitialisation de votre mot de passe %(name)s", name=name)
+        intro = _("Pour choisir un nouveau mot de passe, ouvrez ce lien :")
+    body = (
+        f"{_('Bonjour')} {user.first_name},\n\n{intro}\n\n{link}\n\n"
+        + _("Ce lien est valable %(hours)s heure(s) et ne sert qu'une fois.", hours=hours)
+        + "\n"
+        + _("Si vous n'êtes pas à l'origine de cette demande, ignorez ce message.")
+        + "\n"
+    )
+    try:
+        mail.send(mail.Mail(to=[user.email], subject=subject, body=body))
+    except mail.MailError:
+        flash(_("Le courriel n'a pas pu être envoyé. Contactez la coordination."), "error")
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    data = read_reset_token(current_app.config["SECRET_KEY"], token, current_app.config["PASSWORD_RESET_MAX_AGE"])
+    try:
+        if data is None:
+            raise DomainError(_("Ce lien de réinitialisation n'est plus valable. Demandez-en un nouveau."))
+        user = services.user_for_reset(db.session, *data)
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("core.forgot_password"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.set_password(db.session, None, user, form.password.data, now=utcnow())
+        except DomainError as exc:
+            form_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Votre mot de passe est enregistré. Vous pouvez vous connecter."), "success")
+            return redirect(url_for("core.login"))
+    return render_template("core/reset_password.html", form=form, user=user), (
+        400 if request.method == "POST" else 200
+    )
+
+
+@bp.route("/lang/<code>", methods=["POST"])
+def set_language(code: str):
+    if code not in current_app.config["COOPNUM_LANGUAGES"]:
+        abort(404)
+    session["lang"] = code
+    if current_user.is_authenticated:
+        current_user.locale = code
+        db.session.commit()
+    return redirect(_safe_next(request.form.get("next")) or url_for("core.dashboard"))
+
+
+@bp.route("/healthz")
+def healthz():
+    db.session.execute(select(1))
+    return {"status": "ok"}
+
+
+# --- dashboard & account ------------------------------------------------------------------------------------------
+
+@bp.route("/")
+@login_required
+def dashboard():
+    return render_template("core/dashboard.html", panels=panels.panels_for(current_user))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    form = ProfileForm(obj=current_user, locale=current_user.locale or "fr")
+    password_form = ChangePasswordForm(prefix="pw")
+    token_form = TokenForm(prefix="tok")
+    if form.validate_on_submit():
+        current_user.full_name = form.full_name.data.strip()
+        current_user.phone = form.phone.data or None
+        current_user.locale = form.locale.data
+        session["lang"] = form.locale.data
+        db.session.commit()
+        flash(_("Profil enregistré."), "success")
+        return redirect(url_for("core.account"))
+    tokens = db.session.execute(
+        select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.created_at.desc())
+    ).scalars().all()
+    return render_template("core/account.html", form=form, password_form=password_form, token_form=token_form,
+                           tokens=tokens, new_token=session.pop("new_token", None)), (
+        400 if request.method == "POST" else 200
+    )
+
+
+@bp.route("/account/password", methods=["POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm(prefix="pw")
+    if form.validate_on_submit():
+        try:
+            services.change_password(db.session, current_user, form.current_password.data, form.password.data,
+                                     now=utcnow())
+        except DomainError as exc:
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            login_user(current_user._get_current_object())  # the session version changed: keep this session, others are logged out
+            flash(_("Mot de passe changé. Vos autres sessions ont été déconnectées."), "success")
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+    return redirect(url_for("core.account"))
+
+
+@bp.route("/account/tokens", methods=["POST"])
+@login_required
+def create_token():
+    form = TokenForm(prefix="tok")
+    if form.validate_on_submit():
+        _token, clear = services.create_token(db.session, current_user, current_user, form.name.data, now=utcnow())
+        db.session.commit()
+        session["new_token"] = clear  # shown once on the next page, then forgotten
+    else:
+        flash(_("Donnez un nom au jeton."), "error")
+    return redirect(url_for("core.account") + "#tokens")
+
+
+@bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def revoke_token(token_id: int):
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != current_user.id:
+        abort(404)
+    services.revoke_token(db.session, current_user, token, now=utcnow())
+    db.session.commit()
+    flash(_("Jeton révoqué."), "success")
+    return redirect(url_for("core.account") + "#tokens")
+
+
+# --- user administration (coordination manages accounts; only an admin grants admin) ----------------------------
+
+def _organisation_choices():
+    from coopnum.missions.models import Organisation
+
+    rows = db.session.execute(
+        select(Organisation.id, Organisation.name).where(Organisation.archived.is_(False)).order_by(Organisation.name)
+    ).all()
+    return [(0, "—")] + [(r.id, r.name) for r in rows]
+
+
+def _check_role_grant(roles: list[str]) -> None:
+    if Role.ADMIN.value in roles and not current_user.has_role(Role.ADMIN):
+        raise DomainError(_("Seul un administrateur peut donner le rôle administrateur."), field="roles")
+
+
+@bp.route("/users")
+@roles_required(Role.COORDINATOR)
+def users():
+    q = request.args.get("q", "").strip()
+    role = request.args.get("role", "")
+    stmt = select(User).order_by(User.full_name)
+    if q:
+        like = f"%{q.lower()}%"
+        stmt = stmt.where(or_(func.lower(User.full_name).like(like), func.lower(User.email).like(like)))
+    if role in {r.value for r in Role}:
+        stmt = stmt.where(User.id.in_(select(UserRole.user_id).where(UserRole.role == role)))
+    page = paginate(db.session, stmt, *page_args())
+    return render_template("core/users.html", page=page, q=q, role=role, roles=list(Role))
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles_required(Role.COORDINATOR)
+def user_new():
+    form = UserForm()
+    form.organisation_id.choices = _organisation_choices()
+    if form.validate_on_submit():
+        try:
+            _check_role_grant(form.roles.data)
+            user = services.create_user(
+                db.session, current_user, email=form.email.data, full_name=form.full_name.data,
+                roles=form.roles.data, organisation_id=form.organisation_id.data or None, phone=form.phone.data,
+                now=utcnow(),
+            )
+            user.active = form.active.data
+        except DomainError as exc:
+            db.session.rollback()
+            form_error(form, exc)
+        else:
+            db.session.commit()
+            if form.send_invitation.data and user.active:
+                send_reset_link(user, invitation=True)
+            flash(_("Compte créé pour %(email)s.", email=user.email), "success")
+            return redirect(url_for("core.users"))
+    return render_template("core/user_form.html", form=form, user=None), (400 if request.method == "POST" else 200)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@roles_required(Role.COORDINATOR)
+def user_edit(user_id: int):
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    if user.has_role(Role.ADMIN) and not current_user.has_role(Role.ADMIN):
+        abort(403)  # a coordinator cannot edit an administrator's account
+    form = UserForm(obj=user, data={"roles": [r.role for r in user.roles], "organisation_id": user.organisation_id or 0,
+                                    "active": user.active})
+    form.organisation_id.choices = _organisation_choices()
+    del form.send_invitation
+    if form.validate_on_submit():
+        try:
+            _check_role_grant(form.roles.data)
+            services.update_user(
+                db.session, current_user, user, full_name=form.full_name.data, roles=form.roles.data,
+                active=form.active.data, organisation_id=form.organisation_id.data or None, phone=form.phone.data,
+                now=utcnow(),
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            form_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Compte enregistré."), "success")
+            return redirect(url_for("core.users"))
+    return render_template("core/user_form.html", form=form, user=user), (400 if request.method == "POST" else 200)
+
+
+@bp.route("/users/<int:user_id>/send-reset", methods=["POST"])
+@roles_required(Role.COORDINATOR)
+def user_send_reset(user_id: int):
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    if user.has_role(Role.ADMIN) and not current_user.has_role(Role.ADMIN):
+        abort(403)
+    send_reset_link(user, invitation=user.password_hash is None)
+    flash(_("Lien envoyé à %(email)s.", email=user.email), "success")
+    return redirect(url_for("core.user_edit", user_id=user.id))
+
+
+# --- audit log ----------------------------------------------------------------------------------------------------
+
+def _parse_day(text: str | None):
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").date() if text else None
+    except ValueError:
+        return None
+
+
+@bp.route("/audit")
+@roles_required(Role.ADMIN)
+def audit():
+    form = AuditFilterForm(request.args)
+    actions = db.session.execute(select(AuditLog.action).distinct().order_by(AuditLog.action)).scalars().all()
+    types = db.session.execute(select(AuditLog.object_type).distinct().order_by(AuditLog.object_type)).scalars().all()
+    form.action.choices = [("", _("Toutes"))] + [(a, a) for a in actions]
+    form.object_type.choices = [("", _("Tous"))] + [(t, t) for t in types]
+    stmt = select(AuditLog).order_by(AuditLog.at.desc(), AuditLog.id.desc())
+    if form.q.data:
+        stmt = stmt.where(func.lower(AuditLog.summary).like(f"%{form.q.data.lower()}%"))
+    if form.actor.data:
+        stmt = stmt.where(func.lower(AuditLog.actor_label).like(f"%{form.actor.data.lower()}%"))
+    if form.action.data:
+        stmt = stmt.where(AuditLog.action == form.action.data)
+    if form.object_type.data:
+        stmt = stmt.where(AuditLog.object_type == form.object_type.data)
+    if request.args.get("object_id"):
+        stmt = stmt.where(AuditLog.object_id == request.args["object_id"])
+    if day := _parse_day(form.date_from.data):
+        stmt = stmt.where(AuditLog.at >= datetime.combine(day, time.min, PARIS))
+    if day := _parse_day(form.date_to.data):
+        stmt = stmt.where(AuditLog.at < datetime.combine(day + timedelta(days=1), time.min, PARIS))
+    page = paginate(db.session, stmt, *page_args(50))
+    return render_template("core/audit.html", page=page, form=form)
+
+
+# --- dashboard panels of the core domain ------------------------------------------------------------------------
+
+def _accounts_panel(user) -> dict:
+    rows = db.session.execute(select(UserRole.role, func.count()).group_by(UserRole.role)).all()
+    recent = []
+    if user.has_role(Role.ADMIN):
+        recent = db.session.execute(select(AuditLog).order_by(AuditLog.at.desc()).limit(5)).scalars().all()
+    return {"counts": dict(rows), "recent": recent}
+
+
+def _organisation_panel(user) -> dict:
+    from coopnum.missions.models import Organisation, Place
+
+    org = db.session.get(Organisation, user.organisation_id) if user.organisation_id else None
+    places = []
+    if org is not None:
+        places = db.session.execute(
+            select(Place).where(Place.organisation_id == org.id, Place.archived.is_(False)).order_by(Place.name)
+        ).scalars().all()
+    return {"organisation": org, "places": places}
+
+
+panels.register("accounts", "core/panels/accounts.html", (Role.COORDINATOR,), _accounts_panel, 800)
+panels.register("organisation", "core/panels/organisation.html", (Role.AUTHORITY,), _organisation_panel, 10)
+panels.register("member", "core/panels/member.html", (Role.MEMBER,), lambda user: {}, 400)

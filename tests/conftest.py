@@ -1,0 +1,189 @@
+"""Test fixtures: a fresh app and database per test, on SQLite (default) or PostgreSQL.
+
+Set COOPNUM_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test to run the suite on PostgreSQL:
+the schema is created once per run, and every table is truncated after each test. On SQLite, a template database
+is created once and copied for each test (a file, so that a live server's threads share it)."""
+
+import contextvars
+import os
+import shutil
+import socket
+from datetime import UTC, datetime
+
+import pytest
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from coopnum import create_app
+from coopnum.core.db import db, import_all_models, make_engine, metadata
+from coopnum.core.security import use_fast_hashing_for_tests
+
+PG_URL = os.environ.get("COOPNUM_TEST_DATABASE_URL", "").strip()
+if PG_URL.startswith("postgresql://"):
+    PG_URL = "postgresql+psycopg://" + PG_URL[len("postgresql://"):]
+
+TEST_PASSWORD = "motdepasse-test-42"
+
+use_fast_hashing_for_tests()
+
+
+def reset_postgres_schema(url: str) -> None:
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+        conn.execute(text("CREATE EXTENSION IF NOT EXISTS btree_gist"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def db_template(tmp_path_factory):
+    import_all_models()
+    if PG_URL:
+        reset_postgres_schema(PG_URL)
+        engine = make_engine(PG_URL)
+        metadata.create_all(engine)
+        engine.dispose()
+        yield PG_URL
+    else:
+        path = tmp_path_factory.mktemp("template") / "template.db"
+        engine = make_engine(f"sqlite:///{path}")
+        metadata.create_all(engine)
+        engine.dispose()
+        yield path
+
+
+def truncate_all(url: str) -> None:
+    engine = make_engine(url)
+    names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def database_url(db_template, tmp_path):
+    if PG_URL:
+        yield PG_URL
+        truncate_all(PG_URL)
+    else:
+        path = tmp_path / "test.db"
+        shutil.copy(db_template, path)
+        yield f"sqlite:///{path}"
+
+
+@pytest.fixture
+def app_config(database_url):
+    return {
+        "DATABASE_URL": database_url,
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "WTF_CSRF_ENABLED": False,
+        "SMTP_HOST": "",
+        "COOPNUM_BASE_URL": "http://coopnum.test",
+    }
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs in a fresh context, with its own app context, ``g`` and database session, as in
+    production (Flask would otherwise reuse the test's app context). Before the request, the test's own session
+    is committed so the request sees the test's data (and SQLite's write lock is released); after it, the test's
+    session is expired so the test reads what the request wrote."""
+
+    def open(self, *args, **kwargs):
+        outer = _cv_app.get(None)
+        if outer is not None and outer.app is self.application:
+            db.session.commit()
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        if outer is not None and outer.app is self.application:
+            db.session.expire_all()
+        return response
+
+
+@pytest.fixture
+def app(app_config):
+    app = create_app(app_config)
+    app.test_client_class = IsolatedClient
+    yield app
+    app.extensions["coopnum_db"].dispose()
+
+
+@pytest.fixture
+def app_ctx(app):
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def session(app_ctx):
+    from coopnum.core.db import db
+
+    yield db.session
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def now():
+    return datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def users(session):
+    """One committed user per role (and an organisation for the authority contact)."""
+    from tests import factories
+
+    org = factories.organisation(session, name="Ville de Testville")
+    result = {role: factories.user(session, roles=[role], organisation=org if role == "authority" else None)
+              for role in ("admin", "coordinator", "mediator", "member", "authority")}
+    session.commit()
+    return result
+
+
+def login(client, user, password: str = TEST_PASSWORD):
+    response = client.post("/login", data={"email": user.email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return response
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Outbox(list):
+    """Messages received by the local SMTP server."""
+
+
+@pytest.fixture
+def smtp_server(app):
+    """A real SMTP server on a free local port (aiosmtpd); the app is configured to use it."""
+    from email import message_from_bytes, policy
+
+    from aiosmtpd.controller import Controller
+
+    outbox = Outbox()
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            outbox.append(message_from_bytes(envelope.content, policy=policy.default))
+            return "250 OK"
+
+    port = free_port()
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
+    yield outbox
+    controller.stop()
+
+
+def text_of(response) -> str:
+    """The response body with HTML entities decoded (apostrophes are escaped as &#39; in pages)."""
+    import html
+
+    return html.unescape(response.get_data(as_text=True))

@@ -1,0 +1,65 @@
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import assert_accessible, log_in
+
+# What each role must see on its dashboard, and in its menu.
+EXPECTED = {
+    "admin": ("La coopérative en chiffres", "Journal d'audit"),
+    "coordinator": ("La coopérative en chiffres", "Comptes"),
+    "mediator": ("Bonjour", "Missions"),
+    "member": ("Vie coopérative", "Vie coopérative"),
+    "authority": ("Ville de Testville", "Tableau de bord"),
+}
+
+
+@pytest.mark.parametrize("role", list(EXPECTED))
+def test_each_role_logs_in_and_sees_its_dashboard(page, users, role):
+    log_in(page, users[role].email)
+    expect(page).to_have_url(re.compile(r"/$"))
+    heading, menu_entry = EXPECTED[role]
+    expect(page.locator("main")).to_contain_text(heading)
+    expect(page.get_by_role("navigation", name="Navigation principale")).to_contain_text(menu_entry)
+    if role != "admin":
+        expect(page.get_by_role("link", name="Journal d'audit")).to_have_count(0)
+    assert_accessible(page)
+
+
+def test_wrong_password_shows_a_french_message(page, users):
+    log_in(page, users["member"].email, "pas-le-bon")
+    expect(page.get_by_role("alert")).to_contain_text("Adresse électronique ou mot de passe incorrect.")
+    assert_accessible(page)
+
+
+def test_logout_and_language_switch(page, users):
+    log_in(page, users["mediator"].email)
+    page.get_by_role("button", name="EN").click()
+    expect(page.locator("h1")).to_contain_text("Hello")
+    page.get_by_role("button", name="Log out").click()
+    expect(page).to_have_url(re.compile(r"/login"))
+    expect(page.get_by_role("button", name="Log in")).to_be_visible()
+
+
+def test_coordinator_creates_an_account_in_the_browser(page, users, session):
+    from sqlalchemy import select
+
+    from coopnum.core.models import User
+
+    log_in(page, users["coordinator"].email)
+    page.get_by_role("link", name="Comptes").click()
+    page.get_by_role("link", name="Nouveau compte").click()
+    page.get_by_label("Adresse électronique").fill("pas-une-adresse")
+    page.get_by_label("Nom complet").fill("Zoé Médiatrice")
+    page.get_by_label("Médiateur·rice").check()
+    page.get_by_label("Envoyer un lien pour choisir son mot de passe").uncheck()
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.locator(".field-error").first).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Adresse électronique").fill("zoe@example.org")
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_role("status")).to_contain_text("Compte créé pour zoe@example.org")
+    session.expire_all()
+    user = session.execute(select(User).where(User.email == "zoe@example.org")).scalar_one()
+    assert user.role_set == {"mediator"}

@@ -1,0 +1,96 @@
+"""Every registered URL × every role → the expected status code (the Indico way).
+
+A new URL must be added to ACCESS, or test_every_url_is_covered fails. Later issues extend the table."""
+
+import pytest
+
+from coopnum.core import services
+from coopnum.core.db import utcnow
+from tests.conftest import login
+
+ROLES = ("anonymous", "admin", "coordinator", "mediator", "member", "authority")
+LOGGED_IN = frozenset(ROLES[1:])
+STAFF = frozenset({"admin", "coordinator"})
+
+
+def only(allowed, ok=200, denied=403, anonymous=302):
+    """Status per role: ``ok`` for the allowed roles, ``denied`` for other logged-in roles; anonymous → login."""
+    table = {role: (ok if role in allowed else denied) for role in LOGGED_IN}
+    table["anonymous"] = ok if "anonymous" in allowed else anonymous
+    return table
+
+
+def same(status):
+    return {role: status for role in ROLES}
+
+
+# endpoint: (method, path, {role: status}). Paths use ids from the `ids` fixture.
+ACCESS = {
+    "core.login": ("GET", "/login", {**same(302), "anonymous": 200}),
+    "core.logout": ("POST", "/logout", same(302)),
+    "core.forgot_password": ("GET", "/password/forgot", same(200)),
+    "core.reset_password": ("GET", "/password/reset/not-a-token", same(302)),
+    "core.set_language": ("POST", "/lang/en", same(302)),
+    "core.healthz": ("GET", "/healthz", same(200)),
+    "core.dashboard": ("GET", "/", only(LOGGED_IN)),
+    "core.account": ("GET", "/account", only(LOGGED_IN)),
+    "core.change_password": ("POST", "/account/password", only(LOGGED_IN, ok=302)),
+    "core.create_token": ("POST", "/account/tokens", only(LOGGED_IN, ok=302)),
+    # a token belongs to its owner only: others get 404 (no hint that it exists)
+    "core.revoke_token": ("POST", "/account/tokens/{admin_token}/revoke",
+                          {**only({"admin"}, ok=302, denied=404)}),
+    "core.users": ("GET", "/users", only(STAFF)),
+    "core.user_new": ("GET", "/users/new", only(STAFF)),
+    "core.user_edit": ("GET", "/users/{member}", only(STAFF)),
+    "core.user_send_reset": ("POST", "/users/{member}/send-reset", only(STAFF, ok=302)),
+    "core.audit": ("GET", "/audit", only({"admin"})),
+    "members.index": ("GET", "/members/", only(STAFF | {"member"})),
+    "missions.index": ("GET", "/missions/", only(STAFF | {"mediator"})),
+    "billing.index": ("GET", "/billing/", only(STAFF)),
+    "inventory.index": ("GET", "/inventory/", only(STAFF | {"mediator"})),
+    "training.index": ("GET", "/training/", only(STAFF | {"mediator", "member"})),
+    "api.openapi": ("GET", "/api/v1/openapi.json", same(200)),
+    "api.me": ("GET", "/api/v1/me", {**only(LOGGED_IN), "anonymous": 401}),
+}
+
+CASES = [(endpoint, role) for endpoint in ACCESS for role in ROLES]
+
+
+@pytest.fixture
+def ids(users, session):
+    token, _clear = services.create_token(session, users["admin"], users["admin"], "test", now=utcnow())
+    session.commit()
+    return {"member": users["member"].id, "admin_token": token.id}
+
+
+@pytest.fixture
+def tokens(users, session):
+    result = {}
+    for role, user in users.items():
+        _token, clear = services.create_token(session, user, user, "access test", now=utcnow())
+        result[role] = clear
+    session.commit()
+    return result
+
+
+def test_every_url_is_covered(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint != "static"}
+    assert endpoints - set(ACCESS) == set(), "add these endpoints to ACCESS"
+    assert set(ACCESS) - endpoints == set(), "these endpoints no longer exist"
+
+
+@pytest.mark.parametrize(("endpoint", "role"), CASES, ids=[f"{e}-{r}" for e, r in CASES])
+def test_access(endpoint, role, client, users, ids, tokens):
+    method, path, expected = ACCESS[endpoint]
+    url = path.format(**ids)
+    headers = {}
+    if path.startswith("/api/"):
+        if role != "anonymous":
+            headers["Authorization"] = f"Bearer {tokens[role]}"
+    elif role != "anonymous":
+        login(client, users[role])
+    response = client.open(url, method=method, headers=headers)
+    assert response.status_code == expected[role], f"{method} {url} as {role}"
+    if response.status_code == 302 and role == "anonymous" and expected[role] == 302 and "/login" not in url:
+        location = response.headers["Location"]
+        assert "/login" in location or endpoint in ("core.logout", "core.set_language", "core.reset_password")
