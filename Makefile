@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 coopnum/translations/en/LC_MESSAGES/messages.mo: $(STAMP) coopnum/translations/en/LC_MESSAGES/messages.po
-	$(BIN)/pybabel compile --use-fuzzy -d coopnum/translations -f -q
+	$(BIN)/pybabel compile --use-fuzzy -d coopnum/translations -f
 
 install: $(STAMP) coopnum/translations/en/LC_MESSAGES/messages.mo
 
@@ -34,7 +34,7 @@ test: install
 i18n: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o coopnum/translations/messages.pot .
 	$(BIN)/pybabel update -i coopnum/translations/messages.pot -d coopnum/translations --no-fuzzy-matching -w 120
-	$(BIN)/pybabel compile -d coopnum/translations -f -q
+	$(BIN)/pybabel compile -d coopnum/translations -f
 
 lint: install
 	$(BIN)/ruff check .

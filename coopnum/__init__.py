@@ -41,11 +41,12 @@ def create_app(config: dict | None = None) -> Flask:
     from coopnum.inventory.views import bp as inventory_bp
     from coopnum.members.views import bp as members_bp
     from coopnum.missions.views import bp as missions_bp
+    from coopnum.missions.views import public_bp
     from coopnum.training.views import bp as training_bp
 
-    for bp in (core_bp, members_bp, missions_bp, billing_bp, inventory_bp, training_bp):
+    for bp in (core_bp, members_bp, missions_bp, public_bp, billing_bp, inventory_bp, training_bp):
         app.register_blueprint(bp)
-    from coopnum.missions import api as _missions_api  # noqa: F401  (routes on the API blueprint)
+    import coopnum.missions.api  # noqa: F401  (declares its endpoints on the API blueprint)
 
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)

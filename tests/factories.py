@@ -61,3 +61,120 @@ def place(session, *, organisation: Organisation | None = None, name: str | None
     session.add(p)
     session.flush()
     return p
+
+
+# --- missions ---------------------------------------------------------------------------------------------------
+
+def service(session, **kw):
+    from coopnum.missions.models import Service
+
+    n = next(_seq)
+    s = Service(code=kw.pop("code", f"SRV-{n}"), name=kw.pop("name", f"Permanence numérique {n}"),
+                unit_price_cents=kw.pop("unit_price_cents", 4500), **kw)
+    session.add(s)
+    session.flush()
+    return s
+
+
+def convention(session, *, organisation, **kw):
+    from datetime import date
+    from decimal import Decimal
+
+    from coopnum.missions.models import Convention, ConventionStatus
+
+    n = next(_seq)
+    c = Convention(organisation_id=organisation.id, reference=kw.pop("reference", f"CONV-TEST-{n}"),
+                   title=kw.pop("title", f"Convention {n}"), start_date=kw.pop("start_date", date(2026, 1, 1)),
+                   end_date=kw.pop("end_date", date(2026, 12, 31)), status=kw.pop("status", ConventionStatus.SIGNED),
+                   unit_price_cents=kw.pop("unit_price_cents", 4500),
+                   contracted_volume=kw.pop("contracted_volume", Decimal("300")),
+                   chorus_buyer_siret=organisation.siret, **kw)
+    session.add(c)
+    session.flush()
+    return c
+
+
+def mission(session, *, convention, place, **kw):
+    from datetime import date, time
+
+    from coopnum.missions.models import Mission
+
+    n = next(_seq)
+    m = Mission(convention_id=convention.id, place_id=place.id, title=kw.pop("title", f"Permanence {n}"),
+                rrule=kw.pop("rrule", "FREQ=WEEKLY;BYDAY=TU"), first_date=kw.pop("first_date", date(2026, 11, 3)),
+                start_time=kw.pop("start_time", time(9, 0)), end_time=kw.pop("end_time", time(12, 0)), **kw)
+    session.add(m)
+    session.flush()
+    return m
+
+
+def mission_session(session, *, mission, start, end, **kw):
+    from coopnum.missions.models import MissionSession
+
+    s = MissionSession(mission_id=mission.id, start=start, end=end, **kw)
+    session.add(s)
+    session.flush()
+    return s
+
+
+def assignment(session, *, mission_session, user):
+    from coopnum.missions.models import Assignment
+
+    a = Assignment(session_id=mission_session.id, user_id=user.id)
+    session.add(a)
+    session.flush()
+    return a
+
+
+def world(session, users) -> dict:
+    """One object of each kind of the missions domain, tied to the `users` fixture; returns their ids.
+
+    The authority user's organisation ("own") has a convention, a place, a weekly mission with two sessions
+    (the first assigned to the mediator, the second open), a calendar feed per kind and a request; a second
+    organisation ("other") has its own convention, place, mission and session, which the authority must not see."""
+    from datetime import UTC, datetime
+
+    from coopnum.missions.models import Absence, CalendarFeed, FeedKind, ServiceRequest
+
+    own_org = session.get(Organisation, users["authority"].organisation_id)
+    other_org = organisation(session, name="Commune Voisine")
+    srv = service(session)
+    own_conv = convention(session, organisation=own_org)
+    other_conv = convention(session, organisation=other_org)
+    own_place = place(session, organisation=own_org, name="Médiathèque de Testville")
+    other_place = place(session, organisation=other_org, name="Mairie Voisine")
+    own_mission = mission(session, convention=own_conv, place=own_place, service_id=srv.id)
+    other_mission = mission(session, convention=other_conv, place=other_place)
+    s1 = mission_session(session, mission=own_mission, start=datetime(2026, 11, 24, 8, tzinfo=UTC),
+                         end=datetime(2026, 11, 24, 11, tzinfo=UTC))
+    s2 = mission_session(session, mission=own_mission, start=datetime(2026, 12, 1, 8, tzinfo=UTC),
+                         end=datetime(2026, 12, 1, 11, tzinfo=UTC))
+    s3 = mission_session(session, mission=other_mission, start=datetime(2026, 11, 25, 8, tzinfo=UTC),
+                         end=datetime(2026, 11, 25, 11, tzinfo=UTC))
+    assignment(session, mission_session=s1, user=users["mediator"])
+    absence = Absence(user_id=users["mediator"].id, start=datetime(2026, 12, 20, tzinfo=UTC),
+                      end=datetime(2026, 12, 27, tzinfo=UTC))
+    session.add(absence)
+    feeds = {}
+    for kind, target in ((FeedKind.MEDIATOR, users["mediator"].id), (FeedKind.PLACE, own_place.id),
+                         (FeedKind.ORGANISATION, own_org.id)):
+        feed = CalendarFeed(kind=kind, target_id=target, token=f"feed-{kind}-{next(_seq)}")
+        session.add(feed)
+        feeds[kind] = feed
+    own_request = ServiceRequest(organisation_id=own_org.id, requested_by_id=users["authority"].id,
+                                 service_id=srv.id, description="Ateliers pour seniors")
+    other_request = ServiceRequest(organisation_id=other_org.id, service_id=srv.id, description="Permanence")
+    session.add_all([own_request, other_request])
+    session.flush()
+    return {
+        "own_org": own_org.id, "other_org": other_org.id, "service": srv.id,
+        "own_convention": own_conv.id, "other_convention": other_conv.id,
+        "own_place": own_place.id, "other_place": other_place.id,
+        "own_mission": own_mission.id, "other_mission": other_mission.id,
+        "assigned_session": s1.id, "open_session": s2.id, "other_session": s3.id,
+        "absence": absence.id, "own_contact": None,
+        "mediator_feed": feeds[FeedKind.MEDIATOR].token, "place_feed": feeds[FeedKind.PLACE].token,
+        "organisation_feed": feeds[FeedKind.ORGANISATION].token,
+        "own_request": own_request.id, "other_request": other_request.id,
+        "mediator": users["mediator"].id, "member": users["member"].id,
+    }

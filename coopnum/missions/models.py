@@ -1,14 +1,16 @@
-"""Missions domain tables: organisations (clients and partners), their contacts, mediation places."""
+"""Missions domain tables: organisations and contacts, places, the service catalogue, conventions, missions,
+sessions, assignments, absences, calendar feeds and requests from authorities."""
 
-from datetime import date
+from datetime import date, datetime, time
 from decimal import Decimal
 from enum import StrEnum
 from typing import Optional
 
-from sqlalchemy import JSON, Column, ForeignKey, Integer, Numeric
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, Numeric, UniqueConstraint
 from sqlmodel import Field, Relationship
 
-from coopnum.core.models import IdMixin, TimestampMixin
+from coopnum.core.db import UTCDateTime, utcnow
+from coopnum.core.models import IdMixin, TimestampMixin, User
 
 
 class OrganisationKind(StrEnum):
@@ -142,3 +144,352 @@ class Place(IdMixin, TimestampMixin, table=True):
     @property
     def date_maj(self) -> date:
         return self.updated_at.date()
+
+
+# --- catalogue ------------------------------------------------------------------------------------------------------
+
+class VatRegime(StrEnum):
+    STANDARD = "standard"  # TVA 20 %
+    FRANCHISE = "franchise"  # TVA non applicable, art. 293 B du CGI
+    TRAINING_EXEMPT = "training_exempt"  # exonération de TVA, art. 261-4-4°-a du CGI (organisme de formation)
+
+    @property
+    def rate_basis_points(self) -> int:
+        """VAT rate in hundredths of a percent (2000 = 20 %)."""
+        return 2000 if self is VatRegime.STANDARD else 0
+
+
+class ServiceUnit(StrEnum):
+    HOUR = "hour"
+    SESSION = "session"
+    MONTH = "month"
+    PERSON = "person"
+    DAY = "day"
+    FLAT = "flat"
+
+
+class ServiceCategory(StrEnum):
+    PERMANENCE = "permanence"
+    WORKSHOP = "workshop"
+    PRO_TRAINING = "pro_training"
+    ASSOCIATION_SUPPORT = "association_support"
+    CNFS_HOSTING = "cnfs_hosting"
+    EQUIPMENT_LENDING = "equipment_lending"
+    OTHER = "other"
+
+
+class Service(IdMixin, TimestampMixin, table=True):
+    """An entry of the cooperative's service catalogue ("bouquet de services")."""
+
+    __tablename__ = "services"
+
+    code: str = Field(max_length=30, unique=True)
+    name: str = Field(max_length=200)
+    category: str = Field(default=ServiceCategory.PERMANENCE, max_length=30, index=True)
+    description: str = Field(default="")
+    audience: str = Field(default="", max_length=300)
+    unit: str = Field(default=ServiceUnit.HOUR, max_length=20)
+    unit_price_cents: int = Field(default=0)  # excl. VAT
+    vat_regime: str = Field(default=VatRegime.STANDARD, max_length=20)
+    active: bool = Field(default=True)
+
+
+# --- conventions ----------------------------------------------------------------------------------------------------
+
+class ConventionStatus(StrEnum):
+    DRAFT = "draft"
+    SIGNED = "signed"
+    ENDED = "ended"
+
+
+class PricingMode(StrEnum):
+    HOURLY = "hourly"  # unit_price_cents per hour delivered
+    PER_SESSION = "per_session"  # unit_price_cents per session held
+    MONTHLY_FLAT = "monthly_flat"  # monthly_fee_cents per month
+    PER_WORKSHOP = "per_workshop"  # unit_price_cents per workshop held
+
+
+class VolumeUnit(StrEnum):
+    HOURS = "hours"
+    SESSIONS = "sessions"
+
+
+class Convention(IdMixin, TimestampMixin, table=True):
+    """The contract with an organisation: period, services, volume, price, VAT regime, Chorus Pro data."""
+
+    __tablename__ = "conventions"
+
+    organisation_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("organisations.id", ondelete="RESTRICT"), nullable=False, index=True)
+    )
+    reference: str = Field(max_length=40, unique=True)
+    title: str = Field(max_length=200)
+    start_date: date
+    end_date: date
+    status: str = Field(default=ConventionStatus.DRAFT, max_length=20, index=True)
+    pricing_mode: str = Field(default=PricingMode.HOURLY, max_length=20)
+    unit_price_cents: int | None = Field(default=None)  # per hour / session / workshop, excl. VAT
+    monthly_fee_cents: int | None = Field(default=None)  # flat monthly fee, excl. VAT
+    volume_unit: str = Field(default=VolumeUnit.HOURS, max_length=20)
+    contracted_volume: Decimal = Field(default=Decimal("0"), sa_column=Column(Numeric(10, 2), nullable=False))
+    vat_regime: str = Field(default=VatRegime.STANDARD, max_length=20)
+    payment_terms_days: int = Field(default=30)
+    chorus_buyer_siret: str | None = Field(default=None, max_length=14)
+    chorus_service_code: str | None = Field(default=None, max_length=100)
+    chorus_engagement_number: str | None = Field(default=None, max_length=50)
+    signed_on: date | None = Field(default=None)
+    signed_file_name: str | None = Field(default=None, max_length=255)
+    signed_file_path: str | None = Field(default=None, max_length=255)  # relative to the uploads folder
+    signed_file_sha256: str | None = Field(default=None, max_length=64)
+    notes: str = Field(default="")
+
+    organisation: Optional["Organisation"] = Relationship(sa_relationship_kwargs={"lazy": "joined"})
+    services: list["ConventionService"] = Relationship(
+        back_populates="convention", sa_relationship_kwargs={"cascade": "all, delete-orphan", "lazy": "selectin"}
+    )
+
+
+class ConventionService(IdMixin, table=True):
+    """A catalogue service included in a convention, with an optional negotiated price."""
+
+    __tablename__ = "convention_services"
+    __table_args__ = (UniqueConstraint("convention_id", "service_id"),)
+
+    convention_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("conventions.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    service_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("services.id", ondelete="RESTRICT"), nullable=False, index=True)
+    )
+    unit_price_cents: int | None = Field(default=None)
+
+    convention: Optional["Convention"] = Relationship(back_populates="services")
+    service: Optional["Service"] = Relationship(sa_relationship_kwargs={"lazy": "joined"})
+
+
+# --- missions, sessions, assignments, absences ------------------------------------------------------------------------
+
+class MissionKind(StrEnum):
+    PERMANENCE = "permanence"
+    WORKSHOP_SERIES = "workshop_series"
+    EVENT = "event"
+    CNFS_HOSTING = "cnfs_hosting"
+
+
+class MissionStatus(StrEnum):
+    ACTIVE = "active"
+    ARCHIVED = "archived"
+
+
+class Mission(IdMixin, TimestampMixin, table=True):
+    """The work under a convention at a place, with a recurrence rule (RFC 5545) generating its sessions."""
+
+    __tablename__ = "missions"
+
+    convention_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("conventions.id", ondelete="RESTRICT"), nullable=False, index=True)
+    )
+    place_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("places.id", ondelete="RESTRICT"), nullable=False, index=True)
+    )
+    service_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("services.id", ondelete="SET NULL"), index=True)
+    )
+    kind: str = Field(default=MissionKind.PERMANENCE, max_length=20)
+    title: str = Field(max_length=200)
+    rrule: str = Field(default="", max_length=300)  # empty: a single session on first_date
+    first_date: date
+    until_date: date | None = Field(default=None)  # default: the convention's end
+    start_time: time
+    end_time: time
+    exclude_holidays: bool = Field(default=True)
+    holiday_subdiv: str | None = Field(default=None, max_length=5)  # e.g. "57" (Moselle) adds local holidays
+    exdates: list[str] = Field(default_factory=list, sa_type=JSON)  # ISO dates skipped by the rule
+    mediators_needed: int = Field(default=1)
+    status: str = Field(default=MissionStatus.ACTIVE, max_length=20, index=True)
+    notes: str = Field(default="")
+
+    convention: Optional["Convention"] = Relationship(sa_relationship_kwargs={"lazy": "joined"})
+    place: Optional["Place"] = Relationship(sa_relationship_kwargs={"lazy": "joined"})
+    service: Optional["Service"] = Relationship()
+    default_mediators: list["MissionMediator"] = Relationship(
+        back_populates="mission", sa_relationship_kwargs={"cascade": "all, delete-orphan", "lazy": "selectin"}
+    )
+
+
+class MissionMediator(IdMixin, table=True):
+    """A mediator assigned by default to the sessions a mission generates."""
+
+    __tablename__ = "mission_mediators"
+    __table_args__ = (UniqueConstraint("mission_id", "user_id"),)
+
+    mission_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("missions.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    user_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+
+    mission: Optional["Mission"] = Relationship(back_populates="default_mediators")
+
+
+class SessionStatus(StrEnum):
+    PLANNED = "planned"
+    CANCELLED = "cancelled"
+    HELD = "held"  # confirmed as having taken place (hours logged)
+    NOT_HELD = "not_held"  # did not take place, with a reason
+
+
+class MissionSession(IdMixin, TimestampMixin, table=True):
+    """One occurrence of a mission (séance / créneau), with its times and mediators."""
+
+    __tablename__ = "sessions"
+    __table_args__ = (Index("ix_sessions_mission_id_start", "mission_id", "start"),)
+
+    mission_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("missions.id", ondelete="RESTRICT"), nullable=False)
+    )
+    start: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
+    end: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
+    original_start: datetime | None = Field(default=None, sa_type=UTCDateTime)  # where the rule put it, if moved
+    status: str = Field(default=SessionStatus.PLANNED, max_length=20, index=True)
+    cancel_reason: str = Field(default="", max_length=300)
+    manual: bool = Field(default=False)  # added, moved or edited by hand: kept as is when the rule changes
+    sequence: int = Field(default=0)  # iCalendar SEQUENCE, increased at every change
+    notes: str = Field(default="")
+
+    mission: Optional["Mission"] = Relationship(sa_relationship_kwargs={"lazy": "joined"})
+    assignments: list["Assignment"] = Relationship(
+        back_populates="session", sa_relationship_kwargs={"cascade": "all, delete-orphan", "lazy": "selectin"}
+    )
+
+    @property
+    def duration_minutes(self) -> int:
+        return int((self.end - self.start).total_seconds() // 60)
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == SessionStatus.CANCELLED
+
+
+class Assignment(IdMixin, table=True):
+    """A mediator on a session (affectation)."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (UniqueConstraint("session_id", "user_id"),)
+
+    session_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    user_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("users.id", ondelete="RESTRICT"), nullable=False, index=True)
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    created_by_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("users.id", ondelete="SET NULL"))
+    )
+
+    session: Optional["MissionSession"] = Relationship(back_populates="assignments")
+    user: Optional["User"] = Relationship(
+        sa_relationship_kwargs={"lazy": "joined", "foreign_keys": "[Assignment.user_id]"}
+    )
+
+
+class AbsenceKind(StrEnum):
+    LEAVE = "leave"
+    TRAINING = "training"
+    SICKNESS = "sickness"
+    OTHER = "other"
+
+
+class Absence(IdMixin, TimestampMixin, table=True):
+    """A period when a mediator cannot be assigned (leave, training, sickness)."""
+
+    __tablename__ = "absences"
+
+    user_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    kind: str = Field(default=AbsenceKind.LEAVE, max_length=20)
+    start: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
+    end: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
+    note: str = Field(default="", max_length=300)
+    created_by_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("users.id", ondelete="SET NULL"))
+    )
+
+    user: Optional["User"] = Relationship(
+        sa_relationship_kwargs={"lazy": "joined", "foreign_keys": "[Absence.user_id]"}
+    )
+
+
+# --- calendar feeds and requests from authorities ---------------------------------------------------------------
+
+class FeedKind(StrEnum):
+    MEDIATOR = "mediator"
+    PLACE = "place"
+    ORGANISATION = "organisation"
+
+
+class CalendarFeed(IdMixin, table=True):
+    """A secret, revocable iCal URL for a mediator's, a place's or an organisation's sessions."""
+
+    __tablename__ = "calendar_feeds"
+
+    kind: str = Field(max_length=20)
+    target_id: int = Field(index=True)
+    token: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    created_by_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("users.id", ondelete="SET NULL"))
+    )
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_accessed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class RequestStatus(StrEnum):
+    NEW = "new"
+    IN_REVIEW = "in_review"
+    QUOTED = "quoted"
+    PLANNED = "planned"
+    DECLINED = "declined"
+
+
+class ServiceRequest(IdMixin, TimestampMixin, table=True):
+    """A request from an authority's contact for a service of the catalogue (what, where, when, audience)."""
+
+    __tablename__ = "service_requests"
+
+    organisation_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    requested_by_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("users.id", ondelete="SET NULL"))
+    )
+    service_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("services.id", ondelete="SET NULL"))
+    )
+    place_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("places.id", ondelete="SET NULL"))
+    )
+    place_text: str = Field(default="", max_length=300)  # where, when no known place fits
+    wished_start: date | None = Field(default=None)
+    wished_end: date | None = Field(default=None)
+    schedule_note: str = Field(default="", max_length=300)  # e.g. "le mardi matin"
+    audience: str = Field(default="", max_length=300)
+    expected_participants: int | None = Field(default=None)
+    description: str = Field(default="")
+    status: str = Field(default=RequestStatus.NEW, max_length=20, index=True)
+    answer: str = Field(default="")
+    answered_by_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("users.id", ondelete="SET NULL"))
+    )
+    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    mission_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("missions.id", ondelete="SET NULL"))
+    )
+    quote_reference: str | None = Field(default=None, max_length=40)  # the quote answering it (billing)
+
+    organisation: Optional["Organisation"] = Relationship(sa_relationship_kwargs={"lazy": "joined"})
+    service: Optional["Service"] = Relationship(sa_relationship_kwargs={"lazy": "joined"})
+    place: Optional["Place"] = Relationship(sa_relationship_kwargs={"lazy": "joined"})

@@ -1,1 +1,0 @@
-"""JSON API of the missions domain (organisations, conventions, places, missions, sessions)."""
