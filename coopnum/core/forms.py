@@ -81,3 +81,29 @@ class AuditFilterForm(FlaskForm):
     object_type = SelectField(_l("Type d'objet"), validators=[Optional()])
     date_from = StringField(_l("Du"), validators=[Optional()], render_kw={"type": "date"})
     date_to = StringField(_l("Au"), validators=[Optional()], render_kw={"type": "date"})
+
+
+class EuroField(StringField):
+    """An amount typed in euros ("1 234,56", "45", "45.5") stored as integer cents in ``data``."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
+        super().__init__(label, validators, **kwargs)
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        return f"{self.data // 100},{self.data % 100:02d}" if self.data >= 0 else f"-{-self.data // 100},{-self.data % 100:02d}"
+
+    def process_formdata(self, valuelist):
+        from coopnum.core.money import parse_euros
+
+        self.data = None
+        if valuelist and valuelist[0].strip():
+            try:
+                self.data = parse_euros(valuelist[0])
+            except ValueError as exc:
+                self.data = None
+                raise ValueError(str(exc)) from exc
