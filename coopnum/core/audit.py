@@ -1,6 +1,6 @@
 """The audit log: who did what to which record, when. Written in the same transaction as the change itself."""
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from enum import Enum
 from typing import Any
@@ -12,7 +12,7 @@ from coopnum.core.models import AuditLog, User
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, datetime | date):
+    if isinstance(value, datetime | date | time):
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)

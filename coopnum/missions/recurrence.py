@@ -333,7 +333,8 @@ def plan_sync(
     * matched, same start and end → keep; otherwise → update to the occurrence;
     * unmatched, locked → keep (logged work is never lost);
     * unmatched, manual and cancelled → keep (a cancellation is an exception record);
-    * unmatched otherwise (planned, cancelled or moved by hand) → delete;
+    * unmatched, manual with no original start (added by hand, not from the rule) → keep;
+    * unmatched otherwise (planned, cancelled, or moved by hand from a date the rule no longer has) → delete;
     * unmatched occurrence → create. No occurrence is recreated where a kept session
       sits: the second matching pass gives every free date to the session on it.
     """
@@ -366,7 +367,11 @@ def plan_sync(
             if (utc(session.start), utc(session.end)) != (occ.start, occ.end):
                 plan.update.append((session.key, occ))
                 continue
-        elif day is None and not (is_locked(session) or (session.manual and session.status == "cancelled")):
+        elif day is None and not (
+            is_locked(session)
+            or (session.manual and session.status == "cancelled")
+            or (session.manual and session.key not in originals)
+        ):
             plan.delete.append(session.key)
             continue
         plan.keep.append(session.key)
