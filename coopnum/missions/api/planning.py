@@ -1,1 +1,290 @@
-"""JSON API of the missions domain: planning."""
+"""JSON API of the missions domain: missions and sessions (list with filters, create, update; 409 on conflicts)."""
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from flask import g, jsonify, request
+from pydantic import Field as PydField
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from sqlmodel import SQLModel
+
+from coopnum.core.api import Param, dump, endpoint, page_response, parse_body
+from coopnum.core.db import db, utcnow
+from coopnum.core.errors import DomainError
+from coopnum.core.handlers import json_error
+from coopnum.core.models import Role, User
+from coopnum.core.pagination import page_args, paginate
+from coopnum.missions import access
+from coopnum.missions.models import (
+    Assignment,
+    Convention,
+    Mission,
+    MissionKind,
+    MissionSession,
+    SessionStatus,
+)
+from coopnum.missions.services import planning
+
+PLANNERS = (Role.COORDINATOR, Role.MEDIATOR, Role.AUTHORITY)
+
+
+class MissionPublic(SQLModel):
+    id: int
+    convention_id: int
+    place_id: int
+    service_id: int | None
+    kind: str
+    title: str
+    rrule: str
+    first_date: date
+    until_date: date | None
+    start_time: time
+    end_time: time
+    exclude_holidays: bool
+    holiday_subdiv: str | None
+    mediators_needed: int
+    status: str
+
+
+class MissionCreate(SQLModel):
+    convention_id: int
+    place_id: int
+    title: str = PydField(max_length=200)
+    first_date: date
+    start_time: time
+    end_time: time
+    rrule: str = PydField(default="", max_length=300, description="RFC 5545 RRULE; empty: a single session")
+    kind: MissionKind = MissionKind.PERMANENCE
+    service_id: int | None = None
+    until_date: date | None = None
+    exclude_holidays: bool = True
+    holiday_subdiv: str | None = None
+    mediators_needed: int = 1
+    notes: str = ""
+    default_mediator_ids: list[int] = []
+
+
+class MissionCreated(SQLModel):
+    mission: MissionPublic
+    sessions_created: int
+    conflicts: list[str]
+
+
+class SessionPublic(SQLModel):
+    id: int
+    mission_id: int
+    mission_title: str
+    place_id: int
+    convention_id: int
+    start: datetime
+    end: datetime
+    status: str
+    cancel_reason: str
+    sequence: int
+    mediator_ids: list[int]
+
+
+class SessionCreate(SQLModel):
+    mission_id: int
+    start: datetime = PydField(description="ISO 8601 with offset, e.g. 2026-11-24T09:00:00+01:00")
+    end: datetime
+    mediator_ids: list[int] = []
+
+
+class SessionUpdate(SQLModel):
+    start: datetime | None = None
+    end: datetime | None = None
+    status: SessionStatus | None = PydField(default=None, description="'cancelled' (with cancel_reason) or 'planned'")
+    cancel_reason: str | None = None
+    mediator_ids: list[int] | None = PydField(default=None, description="the full list of assigned mediators")
+
+
+def session_public(s: MissionSession) -> dict:
+    return SessionPublic(
+        id=s.id, mission_id=s.mission_id, mission_title=s.mission.title, place_id=s.mission.place_id,
+        convention_id=s.mission.convention_id, start=s.start.astimezone(UTC), end=s.end.astimezone(UTC), status=s.status,
+        cancel_reason=s.cancel_reason, sequence=s.sequence, mediator_ids=[a.user_id for a in s.assignments],
+    ).model_dump(mode="json")
+
+
+def _aware(value: datetime, name: str) -> datetime:
+    if value.tzinfo is None:
+        raise DomainError(f"« {name} » doit préciser son fuseau horaire (par exemple +01:00).", field=name)
+    return value
+
+
+# --- missions ---------------------------------------------------------------------------------------------------
+
+@endpoint("/missions", summary="Liste des missions", roles=PLANNERS, tag="missions", paginated=True,
+          response=[MissionPublic], params=[Param("convention_id", type="integer"), Param("place_id", type="integer"),
+                                             Param("status")])
+def list_missions():
+    stmt = select(Mission).order_by(Mission.id)
+    user = g.api_user
+    if not access.can_view_planning(user):
+        stmt = stmt.join(Convention).where(Convention.organisation_id == user.organisation_id)
+    for name in ("convention_id", "place_id"):
+        if (value := request.args.get(name, type=int)) is not None:
+            stmt = stmt.where(getattr(Mission, name) == value)
+    if status := request.args.get("status"):
+        stmt = stmt.where(Mission.status == status)
+    return page_response(MissionPublic, paginate(db.session, stmt, *page_args()))
+
+
+@endpoint("/missions", "POST", summary="Créer une mission et ses séances", roles=(Role.COORDINATOR,),
+          tag="missions", body=MissionCreate, response=MissionCreated, status=201)
+def create_mission():
+    body = parse_body(MissionCreate)
+    data = planning.MissionData(**body.model_dump())
+    mission, report = planning.create_mission(db.session, g.api_user, data, now=utcnow())
+    db.session.commit()
+    return jsonify({"mission": dump(MissionPublic, mission), "sessions_created": report.created,
+                    "conflicts": report.conflicts}), 201
+
+
+def _mission_or_404(mission_id: int):
+    mission = db.session.get(Mission, mission_id)
+    if mission is None or not access.can_view_mission(g.api_user, mission):
+        return None
+    return mission
+
+
+@endpoint("/missions/<int:mission_id>", summary="Une mission", roles=PLANNERS, tag="missions",
+          response=MissionPublic)
+def get_mission(mission_id: int):
+    mission = _mission_or_404(mission_id)
+    if mission is None:
+        return json_error(404, "Mission introuvable.")
+    return jsonify(dump(MissionPublic, mission))
+
+
+@endpoint("/missions/<int:mission_id>", "PATCH", summary="Modifier une mission (les séances à venir suivent)",
+          roles=(Role.COORDINATOR,), tag="missions", body=MissionCreate, response=MissionCreated)
+def update_mission(mission_id: int):
+    mission = _mission_or_404(mission_id)
+    if mission is None:
+        return json_error(404, "Mission introuvable.")
+    current = dump(MissionPublic, mission) | {"notes": mission.notes,
+                                              "default_mediator_ids": [m.user_id for m in mission.default_mediators]}
+    incoming = request.get_json(silent=True)
+    if not isinstance(incoming, dict):
+        raise DomainError("Le corps de la requête doit être un objet JSON.")
+    merged = {k: v for k, v in current.items() if k in MissionCreate.model_fields} | incoming
+    try:
+        body = MissionCreate.model_validate(merged)
+    except Exception as exc:  # pydantic ValidationError: same answer as parse_body
+        raise DomainError("Données invalides.", details={"fields": str(exc)}) from exc
+    report = planning.update_mission(db.session, g.api_user, mission, planning.MissionData(**body.model_dump()),
+                                     now=utcnow())
+    db.session.commit()
+    return jsonify({"mission": dump(MissionPublic, mission), "sessions_created": report.created,
+                    "conflicts": report.conflicts})
+
+
+# --- sessions ---------------------------------------------------------------------------------------------------
+
+def _parse_day(name: str) -> date | None:
+    value = request.args.get(name)
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise DomainError(f"« {name} » doit être une date AAAA-MM-JJ.", field=name) from exc
+
+
+@endpoint("/sessions", summary="Séances, filtrées par période, médiateur, lieu, convention", roles=PLANNERS,
+          tag="sessions", paginated=True, response=[SessionPublic],
+          params=[Param("from", "à partir de cette date (incluse)", format="date"),
+                  Param("to", "jusqu'à cette date (incluse)", format="date"),
+                  Param("mediator_id", type="integer"), Param("place_id", type="integer"),
+                  Param("convention_id", type="integer"), Param("mission_id", type="integer"), Param("status")])
+def list_sessions():
+    stmt = (select(MissionSession).join(Mission, Mission.id == MissionSession.mission_id)
+            .options(selectinload(MissionSession.assignments)).order_by(MissionSession.start, MissionSession.id))
+    user = g.api_user
+    if not access.can_view_planning(user):
+        stmt = stmt.join(Convention, Convention.id == Mission.convention_id).where(
+            Convention.organisation_id == user.organisation_id)
+    start, end = _parse_day("from"), _parse_day("to")
+    if start:
+        stmt = stmt.where(MissionSession.start >= datetime.combine(start, time.min, planning.PARIS))
+    if end:
+        stmt = stmt.where(MissionSession.start < datetime.combine(end + timedelta(days=1), time.min, planning.PARIS))
+    if (mediator_id := request.args.get("mediator_id", type=int)) is not None:
+        stmt = stmt.where(MissionSession.id.in_(select(Assignment.session_id).where(Assignment.user_id == mediator_id)))
+    for name, column in (("place_id", Mission.place_id), ("convention_id", Mission.convention_id),
+                         ("mission_id", Mission.id)):
+        if (value := request.args.get(name, type=int)) is not None:
+            stmt = stmt.where(column == value)
+    if status := request.args.get("status"):
+        stmt = stmt.where(MissionSession.status == status)
+    page = paginate(db.session, stmt, *page_args(50))
+    return jsonify({"items": [session_public(s) for s in page.items], "page": page.page,
+                    "per_page": page.per_page, "total": page.total, "pages": page.pages})
+
+
+def _session_or_none(session_id: int):
+    s = db.session.get(MissionSession, session_id)
+    if s is None or not access.can_view_session(g.api_user, s):
+        return None
+    return s
+
+
+@endpoint("/sessions/<int:session_id>", summary="Une séance", roles=PLANNERS, tag="sessions",
+          response=SessionPublic)
+def get_session(session_id: int):
+    s = _session_or_none(session_id)
+    if s is None:
+        return json_error(404, "Séance introuvable.")
+    return jsonify(session_public(s))
+
+
+@endpoint("/sessions", "POST", summary="Ajouter une séance ponctuelle (409 si un médiateur est déjà pris)",
+          roles=(Role.COORDINATOR,), tag="sessions", body=SessionCreate, response=SessionPublic, status=201)
+def create_session():
+    body = parse_body(SessionCreate)
+    mission = db.session.get(Mission, body.mission_id)
+    if mission is None:
+        return json_error(404, "Mission introuvable.")
+    start, end = _aware(body.start, "start"), _aware(body.end, "end")
+    local_start, local_end = planning.local(start), planning.local(end)
+    if local_end.date() != local_start.date():
+        raise DomainError("Une séance commence et finit le même jour.", field="end")
+    s = planning.add_session(db.session, g.api_user, mission, local_start.date(), local_start.time(),
+                             local_end.time(), now=utcnow(), mediator_ids=body.mediator_ids)
+    db.session.commit()
+    return jsonify(session_public(s)), 201
+
+
+@endpoint("/sessions/<int:session_id>", "PATCH",
+          summary="Déplacer, annuler, rétablir une séance ou changer ses médiateurs (409 sur conflit)",
+          roles=(Role.COORDINATOR,), tag="sessions", body=SessionUpdate, response=SessionPublic)
+def update_session(session_id: int):
+    s = _session_or_none(session_id)
+    if s is None:
+        return json_error(404, "Séance introuvable.")
+    body = parse_body(SessionUpdate)
+    actor, now = g.api_user, utcnow()
+    if body.start is not None or body.end is not None:
+        start = _aware(body.start or s.start, "start")
+        end = _aware(body.end or s.end, "end")
+        ls, le = planning.local(start), planning.local(end)
+        planning.move_session(db.session, actor, s, ls.date(), ls.time(), le.time(), now=now)
+    if body.mediator_ids is not None:
+        wanted = set(body.mediator_ids)
+        for a in list(s.assignments):
+            if a.user_id not in wanted:
+                planning.unassign(db.session, actor, s, a.user_id, now=now)
+        for uid in sorted(wanted - {a.user_id for a in s.assignments}):
+            planning.assign(db.session, actor, s, db.session.get(User, uid), now=now)
+    if body.status == SessionStatus.CANCELLED:
+        planning.cancel_session(db.session, actor, s, body.cancel_reason or "", now=now)
+    elif body.status == SessionStatus.PLANNED and s.status == SessionStatus.CANCELLED:
+        planning.restore_session(db.session, actor, s, now=now)
+    elif body.status not in (None, SessionStatus.PLANNED, SessionStatus.CANCELLED):
+        raise DomainError("Seuls les états « planned » et « cancelled » se changent ici.", field="status")
+    db.session.commit()
+    return jsonify(session_public(s))
+
+

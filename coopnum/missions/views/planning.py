@@ -1,13 +1,439 @@
-"""Pages of the missions domain: planning (missions, sessions, assignments, absences)."""
+"""Pages of the missions domain: planning — missions, their sessions, assignments, open sessions, absences."""
 
-from flask import render_template
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
 
-from coopnum.core.access import roles_required
-from coopnum.core.models import Role
+from coopnum.core import navigation
+from coopnum.core.access import require, roles_required
+from coopnum.core.db import db, utcnow
+from coopnum.core.errors import DomainError
+from coopnum.core.models import Role, User
+from coopnum.core.pagination import page_args, paginate
+from coopnum.core.views import form_error
+from coopnum.missions import access
+from coopnum.missions.forms.planning import (
+    ABSENCE_LABELS,
+    KIND_LABELS,
+    AbsenceForm,
+    AssignForm,
+    CancelForm,
+    MissionFilterForm,
+    MissionForm,
+    SessionTimesForm,
+)
+from coopnum.missions.models import (
+    Absence,
+    Convention,
+    ConventionStatus,
+    Mission,
+    MissionSession,
+    MissionStatus,
+    Place,
+    Service,
+    ServiceRequest,
+    SessionStatus,
+)
+from coopnum.missions.recurrence import describe_rrule
+from coopnum.missions.services import planning
 from coopnum.missions.views import bp
 
+navigation.register("missions.sessions_open", _l("Séances à pourvoir"), (Role.COORDINATOR, Role.MEDIATOR), 120)
+navigation.register("missions.absences", _l("Absences"), (Role.COORDINATOR, Role.MEDIATOR), 130)
+
+SESSION_STATUS_LABELS = {
+    SessionStatus.PLANNED: _l("prévue"),
+    SessionStatus.CANCELLED: _l("annulée"),
+    SessionStatus.HELD: _l("réalisée"),
+    SessionStatus.NOT_HELD: _l("non réalisée"),
+}
+
+
+@bp.app_context_processor
+def _planning_labels():
+    return {"session_status_labels": SESSION_STATUS_LABELS, "mission_kind_labels": KIND_LABELS,
+            "absence_labels": ABSENCE_LABELS, "describe_rrule": describe_rrule}
+
+
+def _status(code: int = 200) -> int:
+    return 400 if request.method == "POST" else code
+
+
+# --- missions -------------------------------------------------------------------------------------------------------
 
 @bp.route("/")
 @roles_required(Role.COORDINATOR, Role.MEDIATOR)
 def index():
-    return render_template("missions/index.html")
+    form = MissionFilterForm(request.args)
+    form.convention_id.choices = [(0, _("Toutes"))] + _convention_choices(all_statuses=True)
+    form.place_id.choices = [(0, _("Tous"))] + _place_choices()
+    stmt = select(Mission).options(joinedload(Mission.convention).joinedload(Convention.organisation),
+                                   joinedload(Mission.place)).order_by(Mission.title)
+    if form.q.data:
+        stmt = stmt.where(func.lower(Mission.title).like(f"%{form.q.data.lower()}%"))
+    if form.convention_id.data:
+        stmt = stmt.where(Mission.convention_id == form.convention_id.data)
+    if form.place_id.data:
+        stmt = stmt.where(Mission.place_id == form.place_id.data)
+    if form.status.data in (MissionStatus.ACTIVE, MissionStatus.ARCHIVED):
+        stmt = stmt.where(Mission.status == form.status.data)
+    page = paginate(db.session, stmt, *page_args())
+    upcoming = _next_session_counts([m.id for m in page.items])
+    return render_template("missions/planning/index.html", page=page, form=form, upcoming=upcoming)
+
+
+def _next_session_counts(mission_ids: list[int]) -> dict[int, int]:
+    if not mission_ids:
+        return {}
+    rows = db.session.execute(
+        select(MissionSession.mission_id, func.count()).where(
+            MissionSession.mission_id.in_(mission_ids), MissionSession.start > utcnow(),
+            MissionSession.status == SessionStatus.PLANNED,
+        ).group_by(MissionSession.mission_id)
+    ).all()
+    return dict(rows)
+
+
+def _convention_choices(all_statuses: bool = False):
+    stmt = select(Convention).options(joinedload(Convention.organisation)).order_by(Convention.reference)
+    if not all_statuses:
+        stmt = stmt.where(Convention.status != ConventionStatus.ENDED)
+    return [(c.id, f"{c.reference} — {c.organisation.name} — {c.title}") for c in db.session.execute(stmt).scalars()]
+
+
+def _place_choices():
+    rows = db.session.execute(select(Place.id, Place.name, Place.city).where(Place.archived.is_(False))
+                              .order_by(Place.city, Place.name)).all()
+    return [(r.id, f"{r.name} ({r.city})") for r in rows]
+
+
+def _fill_choices(form: MissionForm) -> None:
+    form.convention_id.choices = _convention_choices()
+    form.place_id.choices = _place_choices()
+    services = db.session.execute(select(Service.id, Service.name).where(Service.active.is_(True))
+                                  .order_by(Service.name)).all()
+    form.service_id.choices = [(0, "—")] + [(s.id, s.name) for s in services]
+    form.default_mediators.choices = [(u.id, u.full_name) for u in planning.mediators(db.session)]
+
+
+def _mission_data(form: MissionForm) -> planning.MissionData:
+    return planning.MissionData(
+        convention_id=form.convention_id.data, place_id=form.place_id.data,
+        service_id=form.service_id.data or None, kind=form.kind.data, title=form.title.data or "",
+        rrule=form.built_rrule(), first_date=form.first_date.data, until_date=form.until_date.data,
+        start_time=form.start_time.data, end_time=form.end_time.data,
+        exclude_holidays=form.exclude_holidays.data, holiday_subdiv=form.holiday_subdiv.data or None,
+        mediators_needed=form.mediators_needed.data, notes=form.notes.data or "",
+        default_mediator_ids=list(form.default_mediators.data or []),
+    )
+
+
+def _mission_error(form: MissionForm, exc: DomainError) -> None:
+    if exc.field == "rrule":
+        target = form.rrule_custom if form.recurrence.data == "custom" else form.recurrence
+        target.errors = [*target.errors, exc.message]
+    elif exc.field == "default_mediator_ids":
+        form.default_mediators.errors = [*form.default_mediators.errors, exc.message]
+    else:
+        form_error(form, exc)
+
+
+def _flash_report(report: planning.SyncReport) -> None:
+    flash(_("Mission enregistrée : %(summary)s.", summary=report.summary()), "success")
+    for conflict in report.conflicts[:10]:
+        flash(_("Affectation impossible : %(reason)s", reason=conflict), "warning")
+    if len(report.conflicts) > 10:
+        flash(_("… et %(n)s autres conflits.", n=len(report.conflicts) - 10), "warning")
+
+
+@bp.route("/missions/new", methods=["GET", "POST"])
+@roles_required(Role.COORDINATOR)
+def mission_new():
+    form = MissionForm()
+    _fill_choices(form)
+    service_request = None
+    if request.method == "GET":
+        if request.args.get("convention_id", type=int):
+            form.convention_id.data = request.args.get("convention_id", type=int)
+        if (rid := request.args.get("request_id", type=int)) and (service_request := db.session.get(ServiceRequest, rid)):
+            form.title.data = service_request.service.name if service_request.service else ""
+            form.place_id.data = service_request.place_id
+            form.service_id.data = service_request.service_id or 0
+            form.first_date.data = service_request.wished_start
+            form.until_date.data = service_request.wished_end
+            form.notes.data = service_request.description
+            conv = db.session.execute(select(Convention.id).where(
+                Convention.organisation_id == service_request.organisation_id,
+                Convention.status != ConventionStatus.ENDED).order_by(Convention.end_date.desc()).limit(1)
+            ).scalar_one_or_none()
+            if conv:
+                form.convention_id.data = conv
+    if form.validate_on_submit():
+        try:
+            mission, report = planning.create_mission(db.session, current_user, _mission_data(form), now=utcnow())
+        except DomainError as exc:
+            db.session.rollback()
+            _mission_error(form, exc)
+        else:
+            db.session.commit()
+            _flash_report(report)
+            return redirect(url_for("missions.mission_detail", mission_id=mission.id))
+    return render_template("missions/planning/mission_form.html", form=form, mission=None,
+                           service_request=service_request), _status()
+
+
+def _get_mission(mission_id: int) -> Mission:
+    mission = db.session.get(Mission, mission_id)
+    if mission is None:
+        abort(404)
+    require(access.can_view_mission(current_user, mission))
+    return mission
+
+
+@bp.route("/missions/<int:mission_id>")
+@roles_required(Role.COORDINATOR, Role.MEDIATOR, Role.AUTHORITY)
+def mission_detail(mission_id: int):
+    mission = _get_mission(mission_id)
+    show = request.args.get("show", "upcoming")
+    stmt = select(MissionSession).where(MissionSession.mission_id == mission.id).options(
+        selectinload(MissionSession.assignments))
+    now = utcnow()
+    if show == "past":
+        stmt = stmt.where(MissionSession.start <= now).order_by(MissionSession.start.desc())
+    else:
+        stmt = stmt.where(MissionSession.start > now).order_by(MissionSession.start)
+    page = paginate(db.session, stmt, *page_args(20))
+    return render_template("missions/planning/mission_detail.html", mission=mission, page=page, show=show,
+                           add_form=SessionTimesForm(prefix="add"), can_manage=access.can_manage(current_user))
+
+
+@bp.route("/missions/<int:mission_id>/edit", methods=["GET", "POST"])
+@roles_required(Role.COORDINATOR)
+def mission_edit(mission_id: int):
+    mission = _get_mission(mission_id)
+    form = MissionForm(obj=mission)
+    _fill_choices(form)
+    if request.method == "GET":
+        form.load_rrule(mission.rrule)
+        form.service_id.data = mission.service_id or 0
+        form.default_mediators.data = [m.user_id for m in mission.default_mediators]
+        form.holiday_subdiv.data = mission.holiday_subdiv or ""
+    if form.validate_on_submit():
+        try:
+            report = planning.update_mission(db.session, current_user, mission, _mission_data(form), now=utcnow())
+        except DomainError as exc:
+            db.session.rollback()
+            _mission_error(form, exc)
+        else:
+            db.session.commit()
+            _flash_report(report)
+            return redirect(url_for("missions.mission_detail", mission_id=mission.id))
+    return render_template("missions/planning/mission_form.html", form=form, mission=mission,
+                           service_request=None), _status()
+
+
+@bp.route("/missions/<int:mission_id>/archive", methods=["POST"])
+@roles_required(Role.COORDINATOR)
+def mission_archive(mission_id: int):
+    mission = _get_mission(mission_id)
+    count = planning.archive_mission(db.session, current_user, mission, now=utcnow())
+    db.session.commit()
+    flash(_("Mission archivée ; %(n)s séance(s) à venir annulée(s).", n=count), "success")
+    return redirect(url_for("missions.mission_detail", mission_id=mission.id))
+
+
+@bp.route("/missions/<int:mission_id>/sessions", methods=["POST"])
+@roles_required(Role.COORDINATOR)
+def session_add(mission_id: int):
+    mission = _get_mission(mission_id)
+    form = SessionTimesForm(prefix="add")
+    if not form.validate_on_submit():
+        flash(_("Indiquez la date, l'heure de début et l'heure de fin."), "error")
+        return redirect(url_for("missions.mission_detail", mission_id=mission.id))
+    try:
+        s = planning.add_session(db.session, current_user, mission, form.day.data, form.start_time.data,
+                                 form.end_time.data, now=utcnow())
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("missions.mission_detail", mission_id=mission.id))
+    db.session.commit()
+    flash(_("Séance ajoutée."), "success")
+    return redirect(url_for("missions.session_detail", session_id=s.id))
+
+
+# --- sessions -------------------------------------------------------------------------------------------------------
+
+def _get_session(session_id: int) -> MissionSession:
+    s = db.session.get(MissionSession, session_id)
+    if s is None:
+        abort(404)
+    require(access.can_view_session(current_user, s))
+    return s
+
+
+@bp.route("/sessions/<int:session_id>")
+@roles_required(Role.COORDINATOR, Role.MEDIATOR, Role.AUTHORITY)
+def session_detail(session_id: int):
+    s = _get_session(session_id)
+    assign_form = AssignForm(prefix="assign")
+    can_manage = access.can_manage(current_user)
+    if can_manage:
+        taken = {a.user_id for a in s.assignments}
+        assign_form.user_id.choices = [(u.id, u.full_name) for u in planning.mediators(db.session)
+                                       if u.id not in taken]
+    move_form = SessionTimesForm(prefix="move", data={
+        "day": planning.local(s.start).date(), "start_time": planning.local(s.start).time(),
+        "end_time": planning.local(s.end).time()})
+    return render_template(
+        "missions/planning/session_detail.html", s=s, can_manage=can_manage, assign_form=assign_form,
+        move_form=move_form, cancel_form=CancelForm(prefix="cancel"),
+        can_take=access.can_take_session(current_user, s) and planning.is_open(s) and s.end > utcnow()
+        and all(a.user_id != current_user.id for a in s.assignments),
+    )
+
+
+def _back(s: MissionSession):
+    return redirect(url_for("missions.session_detail", session_id=s.id))
+
+
+def _run(s: MissionSession, action, success: str):
+    try:
+        action()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _back(s)
+    db.session.commit()
+    flash(success, "success")
+    return _back(s)
+
+
+@bp.route("/sessions/<int:session_id>/assign", methods=["POST"])
+@roles_required(Role.COORDINATOR)
+def session_assign(session_id: int):
+    s = _get_session(session_id)
+    form = AssignForm(prefix="assign")
+    form.user_id.choices = [(u.id, u.full_name) for u in planning.mediators(db.session)]
+    if not form.validate_on_submit():
+        flash(_("Choisissez un médiateur."), "error")
+        return _back(s)
+    mediator = db.session.get(User, form.user_id.data)
+    return _run(s, lambda: planning.assign(db.session, current_user, s, mediator, now=utcnow()),
+                _("%(name)s est affecté·e à cette séance.", name=mediator.full_name))
+
+
+@bp.route("/sessions/<int:session_id>/unassign/<int:user_id>", methods=["POST"])
+@roles_required(Role.COORDINATOR)
+def session_unassign(session_id: int, user_id: int):
+    s = _get_session(session_id)
+    return _run(s, lambda: planning.unassign(db.session, current_user, s, user_id, now=utcnow()),
+                _("Affectation retirée : la séance est à pourvoir."))
+
+
+@bp.route("/sessions/<int:session_id>/take", methods=["POST"])
+@roles_required(Role.MEDIATOR)
+def session_take(session_id: int):
+    s = _get_session(session_id)
+    require(access.can_take_session(current_user, s))
+    return _run(s, lambda: planning.take_session(db.session, current_user._get_current_object(), s, now=utcnow()),
+                _("Vous êtes affecté·e à cette séance."))
+
+
+@bp.route("/sessions/<int:session_id>/cancel", methods=["POST"])
+@roles_required(Role.COORDINATOR)
+def session_cancel(session_id: int):
+    s = _get_session(session_id)
+    form = CancelForm(prefix="cancel")
+    reason = form.reason.data or "" if form.validate_on_submit() else ""
+    return _run(s, lambda: planning.cancel_session(db.session, current_user, s, reason, now=utcnow()),
+                _("Séance annulée."))
+
+
+@bp.route("/sessions/<int:session_id>/restore", methods=["POST"])
+@roles_required(Role.COORDINATOR)
+def session_restore(session_id: int):
+    s = _get_session(session_id)
+    return _run(s, lambda: planning.restore_session(db.session, current_user, s, now=utcnow()),
+                _("Séance rétablie."))
+
+
+@bp.route("/sessions/<int:session_id>/move", methods=["POST"])
+@roles_required(Role.COORDINATOR)
+def session_move(session_id: int):
+    s = _get_session(session_id)
+    form = SessionTimesForm(prefix="move")
+    if not form.validate_on_submit():
+        flash(_("Indiquez la date, l'heure de début et l'heure de fin."), "error")
+        return _back(s)
+    return _run(s, lambda: planning.move_session(db.session, current_user, s, form.day.data, form.start_time.data,
+                                                 form.end_time.data, now=utcnow()), _("Séance déplacée."))
+
+
+@bp.route("/sessions/open")
+@roles_required(Role.COORDINATOR, Role.MEDIATOR)
+def sessions_open():
+    stmt = planning.open_sessions_stmt(utcnow()).options(
+        joinedload(MissionSession.mission).joinedload(Mission.place))
+    page = paginate(db.session, stmt, *page_args())
+    return render_template("missions/planning/sessions_open.html", page=page)
+
+
+# --- absences -------------------------------------------------------------------------------------------------------
+
+@bp.route("/absences", methods=["GET", "POST"])
+@roles_required(Role.COORDINATOR, Role.MEDIATOR)
+def absences():
+    staff = access.can_manage(current_user)
+    form = AbsenceForm()
+    if staff:
+        form.user_id.choices = [(u.id, u.full_name) for u in planning.mediators(db.session)]
+    else:
+        form.user_id.choices = [(current_user.id, current_user.full_name)]
+        form.user_id.data = current_user.id
+    if form.validate_on_submit():
+        user = db.session.get(User, form.user_id.data or current_user.id)
+        if user is None or not access.can_edit_absence(current_user, user.id):
+            abort(403)
+        tz = planning.PARIS
+        try:
+            _absence, released = planning.create_absence(
+                db.session, current_user, user, form.kind.data, form.start.data.replace(tzinfo=tz),
+                form.end.data.replace(tzinfo=tz), form.note.data or "", now=utcnow())
+        except DomainError as exc:
+            db.session.rollback()
+            form_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Absence enregistrée."), "success")
+            if released:
+                flash(_("%(n)s séance(s) de %(name)s sont désormais à pourvoir.", n=len(released),
+                        name=user.full_name), "warning")
+            return redirect(url_for("missions.absences"))
+    stmt = select(Absence).order_by(Absence.start.desc())
+    if not staff:
+        stmt = stmt.where(Absence.user_id == current_user.id)
+    elif request.args.get("user_id", type=int):
+        stmt = stmt.where(Absence.user_id == request.args.get("user_id", type=int))
+    show_past = request.args.get("past") == "1"
+    if not show_past:
+        stmt = stmt.where(Absence.end > utcnow())
+    page = paginate(db.session, stmt, *page_args())
+    return render_template("missions/planning/absences.html", page=page, form=form, staff=staff,
+                           show_past=show_past), _status()
+
+
+@bp.route("/absences/<int:absence_id>/delete", methods=["POST"])
+@roles_required(Role.COORDINATOR, Role.MEDIATOR)
+def absence_delete(absence_id: int):
+    absence = db.session.get(Absence, absence_id)
+    if absence is None:
+        abort(404)
+    require(access.can_edit_absence(current_user, absence.user_id))
+    planning.delete_absence(db.session, current_user, absence, now=utcnow())
+    db.session.commit()
+    flash(_("Absence supprimée."), "success")
+    return redirect(url_for("missions.absences"))

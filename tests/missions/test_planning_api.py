@@ -1,0 +1,104 @@
+
+import pytest
+from sqlalchemy import func, select
+
+from coopnum.core import services
+from coopnum.core.db import utcnow
+from coopnum.missions.models import MissionSession
+from tests import factories
+
+
+@pytest.fixture
+def api(users, session):
+    ids = factories.world(session, users)
+    tokens = {}
+    for role, user in users.items():
+        _t, tokens[role] = services.create_token(session, user, user, "api", now=utcnow())
+    session.commit()
+
+    def call(client, method, url, role="coordinator", **kw):
+        return client.open(url, method=method, headers={"Authorization": f"Bearer {tokens[role]}"}, **kw)
+
+    return ids, call
+
+
+def test_create_a_weekly_mission_by_api(client, api):
+    ids, call = api
+    response = call(client, "POST", "/api/v1/missions", json={
+        "convention_id": ids["own_convention"], "place_id": ids["own_place"], "title": "Atelier du jeudi",
+        "first_date": "2026-11-05", "start_time": "14:00", "end_time": "16:00", "rrule": "FREQ=WEEKLY;BYDAY=TH",
+        "kind": "workshop_series"})
+    assert response.status_code == 201, response.json
+    assert response.json["sessions_created"] == 9
+    assert response.json["mission"]["rrule"] == "FREQ=WEEKLY;BYDAY=TH"
+
+
+def test_invalid_mission_gives_422_in_french(client, api):
+    ids, call = api
+    response = call(client, "POST", "/api/v1/missions", json={
+        "convention_id": ids["own_convention"], "place_id": ids["own_place"], "title": "X",
+        "first_date": "2026-11-05", "start_time": "14:00", "end_time": "13:00"})
+    assert response.status_code == 422
+    assert response.json["error"]["message"] == "L'heure de fin doit être après l'heure de début."
+    assert response.json["error"]["field"] == "end_time"
+    response = call(client, "POST", "/api/v1/missions", json={"title": "X"})
+    assert response.status_code == 422 and "convention_id" in response.json["error"]["details"]["fields"]
+
+
+def test_list_sessions_with_filters(client, api):
+    ids, call = api
+    response = call(client, "GET", f"/api/v1/sessions?from=2026-11-24&to=2026-11-30&mediator_id={ids['mediator']}")
+    assert [s["id"] for s in response.json["items"]] == [ids["assigned_session"]]
+    response = call(client, "GET", f"/api/v1/sessions?convention_id={ids['other_convention']}")
+    assert [s["id"] for s in response.json["items"]] == [ids["other_session"]]
+    assert call(client, "GET", "/api/v1/sessions?from=demain").status_code == 422
+
+
+def test_authority_token_sees_only_its_organisation(client, api):
+    ids, call = api
+    listed = {s["id"] for s in call(client, "GET", "/api/v1/sessions", role="authority").json["items"]}
+    assert listed == {ids["assigned_session"], ids["open_session"]}
+    assert call(client, "GET", f"/api/v1/sessions/{ids['other_session']}", role="authority").status_code == 404
+    assert call(client, "GET", f"/api/v1/missions/{ids['other_mission']}", role="authority").status_code == 404
+
+
+def test_double_booking_by_api_is_a_409_naming_the_conflict(client, api, session):
+    ids, call = api
+    response = call(client, "POST", "/api/v1/sessions", json={
+        "mission_id": ids["other_mission"], "start": "2026-11-24T10:00:00+01:00", "end": "2026-11-24T11:00:00+01:00",
+        "mediator_ids": [ids["mediator"]]})
+    assert response.status_code == 409
+    assert response.json["error"]["code"] == "conflict"
+    assert "déjà affecté·e à « Permanence" in response.json["error"]["message"]
+    assert "mardi 24 novembre 2026 de 09:00 à 12:00" in response.json["error"]["message"]
+    # nothing half-saved: the session was not created either
+    stmt = select(func.count()).select_from(MissionSession).where(MissionSession.mission_id == ids["other_mission"])
+    assert session.execute(stmt).scalar_one() == 1
+    response = call(client, "PATCH", f"/api/v1/sessions/{ids['other_session']}",
+                    json={"start": "2026-11-24T09:00:00+01:00", "end": "2026-11-24T10:00:00+01:00",
+                          "mediator_ids": [ids["mediator"]]})
+    assert response.status_code == 409
+
+
+def test_patch_session_moves_cancels_and_assigns(client, api, session):
+    ids, call = api
+    response = call(client, "PATCH", f"/api/v1/sessions/{ids['open_session']}", json={
+        "start": "2026-12-02T14:00:00+01:00", "end": "2026-12-02T16:00:00+01:00", "mediator_ids": [ids["mediator"]]})
+    assert response.status_code == 200, response.json
+    assert response.json["start"] == "2026-12-02T13:00:00Z"
+    assert response.json["mediator_ids"] == [ids["mediator"]]
+    response = call(client, "PATCH", f"/api/v1/sessions/{ids['open_session']}", json={"status": "cancelled"})
+    assert response.status_code == 422 and "motif" in response.json["error"]["message"]
+    response = call(client, "PATCH", f"/api/v1/sessions/{ids['open_session']}",
+                    json={"status": "cancelled", "cancel_reason": "Grève"})
+    assert response.json["status"] == "cancelled"
+    assert call(client, "PATCH", f"/api/v1/sessions/{ids['open_session']}", role="mediator",
+                json={"status": "planned"}).status_code == 403
+    assert call(client, "PATCH", "/api/v1/sessions/999999", json={"status": "planned"}).status_code == 404
+
+
+def test_naive_datetime_is_refused(client, api):
+    ids, call = api
+    response = call(client, "POST", "/api/v1/sessions", json={
+        "mission_id": ids["own_mission"], "start": "2026-11-26T10:00:00", "end": "2026-11-26T11:00:00"})
+    assert response.status_code == 422 and "fuseau horaire" in response.json["error"]["message"]

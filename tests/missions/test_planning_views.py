@@ -1,0 +1,163 @@
+from datetime import UTC, date, datetime
+
+from sqlalchemy import func, select
+
+from coopnum.missions.models import Mission, MissionSession
+from coopnum.missions.services import planning
+from tests import factories
+from tests.conftest import login, text_of
+
+
+def mission_form(world_ids, **kw):
+    data = {"convention_id": world_ids["own_convention"], "place_id": world_ids["own_place"], "service_id": "0",
+            "kind": "permanence", "title": "Permanence du jeudi", "recurrence": "weekly", "weekdays": ["TH"],
+            "monthly_position": "1", "monthly_weekday": "TU", "first_date": "2026-11-05", "start_time": "14:00",
+            "end_time": "17:00", "exclude_holidays": "y", "holiday_subdiv": "", "mediators_needed": "1"}
+    data.update(kw)
+    return data
+
+
+def count(session, model):
+    return session.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+def test_coordinator_creates_a_weekly_mission(client, users, session):
+    ids = factories.world(session, users)
+    session.commit()
+    login(client, users["coordinator"])
+    before = count(session, MissionSession)
+    response = client.post("/missions/missions/new", data=mission_form(ids, default_mediators=[str(ids["mediator"])]))
+    assert response.status_code == 302, text_of(response)[:3000]
+    mission = session.execute(select(Mission).where(Mission.title == "Permanence du jeudi")).scalar_one()
+    assert mission.rrule == "FREQ=WEEKLY;BYDAY=TH"
+    created = count(session, MissionSession) - before
+    assert created == 9  # Thursdays from 5 November to 31 December 2026 (25 December is a Friday)
+    page = text_of(client.get(response.headers["Location"]))
+    assert "Chaque semaine le jeudi" in page and "Mission enregistrée : 9 séance(s) créée(s)" in page
+
+
+def test_bad_inputs_give_french_messages_and_save_nothing(client, users, session):
+    ids = factories.world(session, users)
+    session.commit()
+    login(client, users["coordinator"])
+    before = count(session, Mission)
+    cases = [
+        (dict(end_time="13:00"), "L'heure de fin doit être après l'heure de début."),
+        (dict(recurrence="custom", rrule_custom="FREQ=WEEKLY;BYDAY=XX"), ""),
+        (dict(recurrence="custom", rrule_custom="FREQ=WEEKLY;BYDAY=TH;UNTIL=20261101"), "ne produit aucune séance"),
+        (dict(first_date="2027-03-01"), "période de la convention"),
+        (dict(first_date=""), "Ce champ est requis."),
+        (dict(until_date="2026-10-01"), "postérieure à la première séance"),
+    ]
+    for changes, message in cases:
+        response = client.post("/missions/missions/new", data=mission_form(ids, **changes))
+        assert response.status_code == 400, changes
+        body = text_of(response)
+        assert 'class="field-error"' in body, changes
+        assert message in body, (changes, message)
+    assert count(session, Mission) == before
+
+
+def test_double_booking_in_the_browser_flow_is_refused_with_the_conflict(client, users, session):
+    ids = factories.world(session, users)
+    own_mission = session.get(Mission, ids["own_mission"])
+    clash = factories.mission_session(session, mission=own_mission, start=datetime(2026, 11, 24, 9, tzinfo=UTC),
+                                      end=datetime(2026, 11, 24, 10, tzinfo=UTC))
+    session.commit()
+    login(client, users["coordinator"])
+    response = client.post(f"/missions/sessions/{clash.id}/assign", data={"assign-user_id": ids["mediator"]},
+                           follow_redirects=True)
+    body = text_of(response)
+    assert "est déjà affecté·e à « " in body and "mardi 24 novembre 2026 de 09:00 à 12:00" in body
+    session.expire_all()
+    assert session.get(MissionSession, clash.id).assignments == []
+
+
+def test_authority_sees_its_own_missions_only(client, users, session):
+    ids = factories.world(session, users)
+    session.commit()
+    login(client, users["authority"])
+    assert client.get(f"/missions/missions/{ids['own_mission']}").status_code == 200
+    assert client.get(f"/missions/missions/{ids['other_mission']}").status_code == 403
+    assert client.get(f"/missions/sessions/{ids['other_session']}").status_code == 403
+    assert client.get(f"/missions/sessions/{ids['assigned_session']}").status_code == 200
+
+
+def test_mediator_takes_an_open_session_but_cannot_assign(client, users, session):
+    ids = factories.world(session, users)
+    session.commit()
+    login(client, users["mediator"])
+    assert client.post(f"/missions/sessions/{ids['open_session']}/assign",
+                       data={"assign-user_id": ids["mediator"]}).status_code == 403
+    page = text_of(client.get(f"/missions/sessions/{ids['open_session']}"))
+    assert "Je prends cette séance" in page
+    client.post(f"/missions/sessions/{ids['open_session']}/take")
+    session.expire_all()
+    assert [a.user_id for a in session.get(MissionSession, ids["open_session"]).assignments] == [ids["mediator"]]
+    assert "Séance" in text_of(client.get("/missions/sessions/open"))
+
+
+def test_cancel_needs_a_reason_and_move_keeps_history(client, users, session):
+    ids = factories.world(session, users)
+    session.commit()
+    login(client, users["coordinator"])
+    body = text_of(client.post(f"/missions/sessions/{ids['open_session']}/cancel", data={"cancel-reason": ""},
+                               follow_redirects=True))
+    assert "Indiquez le motif de l'annulation." in body
+    client.post(f"/missions/sessions/{ids['open_session']}/move",
+                data={"move-day": "2026-12-02", "move-start_time": "14:00", "move-end_time": "16:00"})
+    session.expire_all()
+    moved = session.get(MissionSession, ids["open_session"])
+    assert planning.local(moved.start).date() == date(2026, 12, 2) and moved.manual
+    assert moved.original_start == datetime(2026, 12, 1, 8, tzinfo=UTC)
+    client.post(f"/missions/sessions/{ids['open_session']}/cancel", data={"cancel-reason": "Salle indisponible"})
+    session.expire_all()
+    assert session.get(MissionSession, ids["open_session"]).status == "cancelled"
+
+
+def test_mediator_declares_an_absence_which_releases_its_session(client, users, session):
+    ids = factories.world(session, users)
+    session.commit()
+    login(client, users["mediator"])
+    response = client.post("/missions/absences", data={"kind": "sickness", "start": "2026-11-24T00:00",
+                                                       "end": "2026-11-25T00:00", "user_id": ids["mediator"]},
+                           follow_redirects=True)
+    assert "1 séance(s)" in text_of(response)
+    session.expire_all()
+    assert session.get(MissionSession, ids["assigned_session"]).assignments == []
+    bad = client.post("/missions/absences", data={"kind": "leave", "start": "2026-11-30T00:00",
+                                                  "end": "2026-11-29T00:00", "user_id": ids["mediator"]})
+    assert bad.status_code == 400 and "La fin de l'absence doit être après son début." in text_of(bad)
+
+
+def test_mediator_cannot_declare_an_absence_for_someone_else(client, users, session):
+    other = factories.user(session, roles=["mediator"])
+    session.commit()
+    login(client, users["mediator"])
+    client.post("/missions/absences", data={"kind": "leave", "start": "2026-11-30T00:00",
+                                            "end": "2026-12-01T00:00", "user_id": other.id})
+    from coopnum.missions.models import Absence
+
+    assert session.execute(select(Absence).where(Absence.user_id == other.id)).first() is None
+
+
+def test_edit_mission_shows_its_rule_and_resyncs(client, users, session):
+    ids = factories.world(session, users)
+    session.commit()
+    login(client, users["coordinator"])
+    page = text_of(client.get(f"/missions/missions/{ids['own_mission']}/edit"))
+    assert '<option selected value="weekly">' in page
+    assert 'checked id="weekdays-1" name="weekdays" type="checkbox" value="TU"' in page
+    response = client.post(f"/missions/missions/{ids['own_mission']}/edit",
+                           data=mission_form(ids, first_date="2026-11-03", weekdays=["TU"], start_time="09:30",
+                                             end_time="12:00", title="Permanence renommée"))
+    assert response.status_code == 302, text_of(response)[:2000]
+    assert session.get(Mission, ids["own_mission"]).title == "Permanence renommée"
+
+
+def test_list_pages_render(client, users, session):
+    factories.world(session, users)
+    session.commit()
+    login(client, users["coordinator"])
+    body = text_of(client.get("/missions/"))
+    assert "Permanence" in body and "Commune Voisine" in body
