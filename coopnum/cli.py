@@ -133,6 +133,32 @@ def register_commands(app) -> None:
         db.session.commit()
         click.echo(clear)
 
+    @app.cli.group("export")
+    def export_group() -> None:
+        """Exports de données (lieux en open data, …)."""
+
+    @export_group.command("places")
+    @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+    @click.option("--out", "out", type=click.Path(dir_okay=False, writable=True), default=None,
+                  help="Fichier à écrire (par défaut : la sortie standard).")
+    @with_appcontext
+    def export_places(fmt: str, out: str | None) -> None:
+        """Lieux publiés au standard national des lieux de médiation numérique (LaMednum)."""
+        from coopnum.core.db import db
+        from coopnum.missions import lamednum
+        from coopnum.missions.services.places import export_report
+
+        rows, left_out = export_report(db.session, source=current_app.config["COOPNUM_NAME"])
+        for problem in left_out:
+            click.echo(problem, err=True)
+        text = lamednum.to_csv(rows) if fmt == "csv" else lamednum.to_json(rows, indent=2) + "\n"
+        if out:
+            with open(out, "w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
+            click.echo(f"{len(rows)} lieu(x) exporté(s) dans {out}.", err=True)
+        else:
+            click.echo(text.encode("utf-8"), nl=False)  # bytes: CRLF line ends and UTF-8 whatever the locale
+
 
 def _print_logins(logins: list[tuple[str, str]], password: str) -> None:
     click.echo("")

@@ -46,6 +46,9 @@ def from_env(**overrides) -> dict:
         "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
         "COOPNUM_LANGUAGES": ("fr", "en"),
         "COOPNUM_NAME": os.environ.get("COOPNUM_NAME", "coopnum"),
+        # The cooperative's SIRET and territory, used in the open-data file name (until the billing settings).
+        "COOPNUM_SIRET": os.environ.get("COOPNUM_SIRET", ""),
+        "COOPNUM_TERRITORY": os.environ.get("COOPNUM_TERRITORY", ""),
         # Login rate limiting: this many failures per e-mail (or 4× per IP address) within the window.
         "LOGIN_MAX_FAILURES": int(os.environ.get("COOPNUM_LOGIN_MAX_FAILURES", "5")),
         "LOGIN_WINDOW_MINUTES": int(os.environ.get("COOPNUM_LOGIN_WINDOW_MINUTES", "15")),

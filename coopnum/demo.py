@@ -184,7 +184,16 @@ def _slug(text: str) -> str:
 
 def seed(now: datetime | None = None, rng_seed: int = 2026) -> DemoContext:
     ctx = DemoContext(rng=random.Random(rng_seed), now=now or utcnow())
+    from coopnum.missions.services.demo_orgs import seed_catalogue_and_conventions
+    from coopnum.missions.services.demo_places import enrich_demo_places
+    from coopnum.missions.services.demo_planning import seed_missions
+    from coopnum.missions.services.demo_requests import seed_requests
+
     with writing():
         seed_core(ctx)
+        seed_catalogue_and_conventions(ctx)
+        enrich_demo_places(ctx)
+        seed_missions(ctx)
+        seed_requests(ctx)
         db.session.commit()
     return ctx

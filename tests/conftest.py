@@ -22,13 +22,33 @@ from coopnum.core.security import use_fast_hashing_for_tests
 PG_URL = os.environ.get("COOPNUM_TEST_DATABASE_URL", "").strip()
 if PG_URL.startswith("postgresql://"):
     PG_URL = "postgresql+psycopg://" + PG_URL[len("postgresql://"):]
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if PG_URL and _WORKER:
+    # pytest-xdist: each worker gets its own database, "<name>_<worker>", created on first use.
+    BASE_PG_URL = PG_URL
+    PG_URL = f"{PG_URL}_{_WORKER}"
+else:
+    BASE_PG_URL = ""
 
 TEST_PASSWORD = "motdepasse-test-42"
 
 use_fast_hashing_for_tests()
 
 
+def _create_worker_database() -> None:
+    from sqlalchemy import create_engine
+
+    name = PG_URL.rsplit("/", 1)[1]
+    admin = create_engine(BASE_PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar():
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+
+
 def reset_postgres_schema(url: str) -> None:
+    if BASE_PG_URL:
+        _create_worker_database()
     engine = make_engine(url)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))

@@ -134,7 +134,7 @@ def world(session, users) -> dict:
     organisation ("other") has its own convention, place, mission and session, which the authority must not see."""
     from datetime import UTC, datetime
 
-    from coopnum.missions.models import Absence, CalendarFeed, FeedKind, ServiceRequest
+    from coopnum.missions.models import Absence, CalendarFeed, Contact, FeedKind, ServiceRequest
 
     own_org = session.get(Organisation, users["authority"].organisation_id)
     other_org = organisation(session, name="Commune Voisine")
@@ -165,6 +165,9 @@ def world(session, users) -> dict:
                                  service_id=srv.id, description="Ateliers pour seniors")
     other_request = ServiceRequest(organisation_id=other_org.id, service_id=srv.id, description="Permanence")
     session.add_all([own_request, other_request])
+    own_contact = Contact(organisation_id=own_org.id, first_name="Claire", last_name="Interlocutrice",
+                          email="claire.interlocutrice@testville.example.org")
+    session.add(own_contact)
     session.flush()
     return {
         "own_org": own_org.id, "other_org": other_org.id, "service": srv.id,
@@ -172,7 +175,7 @@ def world(session, users) -> dict:
         "own_place": own_place.id, "other_place": other_place.id,
         "own_mission": own_mission.id, "other_mission": other_mission.id,
         "assigned_session": s1.id, "open_session": s2.id, "other_session": s3.id,
-        "absence": absence.id, "own_contact": None,
+        "absence": absence.id, "own_contact": own_contact.id,
         "mediator_feed": feeds[FeedKind.MEDIATOR].token, "place_feed": feeds[FeedKind.PLACE].token,
         "organisation_feed": feeds[FeedKind.ORGANISATION].token,
         "own_request": own_request.id, "other_request": other_request.id,

@@ -89,6 +89,18 @@ def _french(error: dict) -> str:
         "bool_parsing": "booléen attendu",
         "enum": "valeur non autorisée",
         "literal_error": "valeur non autorisée",
+        "float_parsing": "nombre attendu",
+        "decimal_parsing": "nombre attendu",
+        "int_type": "nombre entier attendu",
+        "float_type": "nombre attendu",
+        "list_type": "liste attendue",
+        "string_type": "texte attendu",
+        "dict_type": "objet attendu",
+        "time_parsing": "heure attendue (HH:MM)",
+        "greater_than_equal": "valeur trop petite",
+        "less_than_equal": "valeur trop grande",
+        "string_too_short": "texte trop court",
+        "value_error": "valeur invalide",
     }.get(kind, error.get("msg", "invalide"))
 
 

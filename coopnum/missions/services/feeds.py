@@ -1,1 +1,372 @@
-"""Services of the missions domain: feeds."""
+"""Calendars and iCal feeds: the sessions of a period (one query, no N+1) and the secret, revocable feed URLs of
+a mediator, a place or an organisation.
+
+Services take plain values, the acting user and ``now``; they never commit and raise DomainError in French."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import contains_eager, joinedload, lazyload, selectinload
+from sqlmodel import Session
+
+from coopnum.core import audit
+from coopnum.core.access import has_role, is_staff
+from coopnum.core.errors import DomainError, NotFound
+from coopnum.core.models import Role, User, UserRole
+from coopnum.missions import ical
+from coopnum.missions.access import is_authority_of
+from coopnum.missions.models import (
+    Absence,
+    Assignment,
+    CalendarFeed,
+    Convention,
+    FeedKind,
+    Mission,
+    MissionSession,
+    Organisation,
+    Place,
+    SessionStatus,
+)
+
+FEED_PAST = timedelta(days=90)
+FEED_FUTURE = timedelta(days=400)
+TOUCH_EVERY = timedelta(hours=1)
+SESSION_PATH = "/missions/sessions/{id}"  # the session page (endpoint missions.session_detail)
+
+
+# --- sessions of a period -----------------------------------------------------------------------------------------
+
+def sessions_between(
+    session: Session,
+    start: datetime,
+    end: datetime,
+    *,
+    mediator_id: int | None = None,
+    place_id: int | None = None,
+    organisation_id: int | None = None,
+) -> list[MissionSession]:
+    """Sessions starting in [start, end), sorted by time, in ONE query with their mission, place, convention and
+    organisation joined, plus one query for the assignments and their users (selectinload): never N+1."""
+    mission = contains_eager(MissionSession.mission)
+    stmt = (
+        select(MissionSession)
+        .join(MissionSession.mission)
+        .join(Mission.place)
+        .join(Mission.convention)
+        .join(Convention.organisation)
+        .options(
+            mission.contains_eager(Mission.place),
+            mission.contains_eager(Mission.convention).contains_eager(Convention.organisation),
+            mission.contains_eager(Mission.convention).lazyload(Convention.services),
+            mission.lazyload(Mission.default_mediators),
+            selectinload(MissionSession.assignments).joinedload(Assignment.user).lazyload(User.roles),
+        )
+        .where(MissionSession.start >= start, MissionSession.start < end)
+        .order_by(MissionSession.start, MissionSession.end, MissionSession.id)
+    )
+    if mediator_id:
+        stmt = stmt.where(
+            MissionSession.id.in_(select(Assignment.session_id).where(Assignment.user_id == mediator_id))
+        )
+    if place_id:
+        stmt = stmt.where(Mission.place_id == place_id)
+    if organisation_id:
+        stmt = stmt.where(Convention.organisation_id == organisation_id)
+    return list(session.execute(stmt).unique().scalars())
+
+
+def absences_between(session: Session, start: datetime, end: datetime, *, mediator_id: int | None = None
+                     ) -> list[Absence]:
+    """Absences overlapping [start, end), with their user (joined), in one query."""
+    stmt = (
+        select(Absence)
+        .options(joinedload(Absence.user).lazyload(User.roles))
+        .where(Absence.start < end, Absence.end > start)
+        .order_by(Absence.start, Absence.id)
+    )
+    if mediator_id:
+        stmt = stmt.where(Absence.user_id == mediator_id)
+    return list(session.execute(stmt).unique().scalars())
+
+
+def is_open(s: MissionSession) -> bool:
+    """Fewer mediators than the mission needs (and not cancelled): « à pourvoir »."""
+    return not s.is_cancelled and len(s.assignments) < (s.mission.mediators_needed or 0)
+
+
+def open_sessions(session: Session, *, now: datetime, limit: int = 10, exclude_user_id: int | None = None
+                  ) -> list[MissionSession]:
+    """The next planned sessions that still need mediators (one query + the assignments)."""
+    taken = (
+        select(Assignment.session_id, func.count(Assignment.id).label("n"))
+        .group_by(Assignment.session_id)
+        .subquery()
+    )
+    stmt = (
+        select(MissionSession)
+        .join(MissionSession.mission)
+        .outerjoin(taken, taken.c.session_id == MissionSession.id)
+        .options(
+            contains_eager(MissionSession.mission),
+            selectinload(MissionSession.assignments).joinedload(Assignment.user).lazyload(User.roles),
+        )
+        .where(
+            MissionSession.start >= now,
+            MissionSession.status == SessionStatus.PLANNED,
+            func.coalesce(taken.c.n, 0) < Mission.mediators_needed,
+        )
+        .order_by(MissionSession.start, MissionSession.id)
+        .limit(limit)
+    )
+    if exclude_user_id:
+        stmt = stmt.where(
+            MissionSession.id.not_in(select(Assignment.session_id).where(Assignment.user_id == exclude_user_id))
+        )
+    return list(session.execute(stmt).unique().scalars())
+
+
+def next_sessions_of(session: Session, user_id: int, *, now: datetime, limit: int = 5) -> list[MissionSession]:
+    """A mediator's next sessions (not cancelled), for the dashboard."""
+    stmt = (
+        select(MissionSession)
+        .options(selectinload(MissionSession.assignments).joinedload(Assignment.user).lazyload(User.roles))
+        .where(
+            MissionSession.end > now,
+            MissionSession.status != SessionStatus.CANCELLED,
+            MissionSession.id.in_(select(Assignment.session_id).where(Assignment.user_id == user_id)),
+        )
+        .order_by(MissionSession.start, MissionSession.id)
+        .limit(limit)
+    )
+    return list(session.execute(stmt).unique().scalars())
+
+
+def mediators(session: Session) -> list[User]:
+    """Active users with the mediator role, by name (for filters and feed targets)."""
+    stmt = (
+        select(User)
+        .options(lazyload(User.roles))
+        .where(User.active.is_(True),
+               User.id.in_(select(UserRole.user_id).where(UserRole.role == Role.MEDIATOR)))
+        .order_by(User.full_name)
+    )
+    return list(session.execute(stmt).scalars())
+
+
+# --- feeds --------------------------------------------------------------------------------------------------------
+
+def _kind(kind: str | FeedKind) -> FeedKind:
+    try:
+        return FeedKind(kind)
+    except ValueError as exc:
+        raise DomainError("Type d'agenda inconnu.", field="kind") from exc
+
+
+def can_manage_feed(user, kind: str | FeedKind, target_id: int) -> bool:
+    """Staff manage every feed; a mediator their own; an authority contact their organisation's."""
+    if is_staff(user):
+        return True
+    if kind == FeedKind.MEDIATOR:
+        return has_role(user, Role.MEDIATOR) and getattr(user, "id", None) == target_id
+    if kind == FeedKind.ORGANISATION:
+        return is_authority_of(user, target_id)
+    return False
+
+
+def feed_target(session: Session, kind: str | FeedKind, target_id: int):
+    """The mediator (User), Place or Organisation a feed is about; NotFound when it does not exist."""
+    kind = _kind(kind)
+    if kind == FeedKind.MEDIATOR:
+        target = session.get(User, target_id)
+        if target is not None and not target.has_role(Role.MEDIATOR):
+            target = None
+    elif kind == FeedKind.PLACE:
+        target = session.get(Place, target_id)
+    else:
+        target = session.get(Organisation, target_id)
+    if target is None:
+        raise NotFound("Élément introuvable.")
+    return target
+
+
+def target_label(kind: str | FeedKind, target) -> str:
+    if kind == FeedKind.MEDIATOR:
+        return target.full_name
+    return target.name
+
+
+def active_feed(session: Session, kind: str | FeedKind, target_id: int) -> CalendarFeed | None:
+    return session.execute(
+        select(CalendarFeed)
+        .where(CalendarFeed.kind == str(kind), CalendarFeed.target_id == target_id, CalendarFeed.revoked_at.is_(None))
+        .order_by(CalendarFeed.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def feed_by_token(session: Session, token: str) -> CalendarFeed | None:
+    """The active feed with this token; None when unknown, revoked, or of a deactivated mediator."""
+    if not token or len(token) > 64:
+        return None
+    feed = session.execute(
+        select(CalendarFeed).where(CalendarFeed.token == token, CalendarFeed.revoked_at.is_(None))
+    ).scalar_one_or_none()
+    if feed is not None and feed.kind == FeedKind.MEDIATOR:
+        owner = session.get(User, feed.target_id)
+        if owner is None or not owner.active:
+            return None  # a deactivated account's calendar is no longer served
+    return feed
+
+
+def _new_feed(session: Session, actor, kind: FeedKind, target_id: int, now: datetime) -> CalendarFeed:
+    feed = CalendarFeed(kind=kind, target_id=target_id, token=ical.feed_token(), created_at=now,
+                        created_by_id=getattr(actor, "id", None))
+    session.add(feed)
+    session.flush()
+    return feed
+
+
+def get_or_create_feed(session: Session, actor, kind: str | FeedKind, target_id: int, now: datetime) -> CalendarFeed:
+    """The active feed of this target, created if needed (one active feed per kind and target)."""
+    kind = _kind(kind)
+    target = feed_target(session, kind, target_id)
+    feed = active_feed(session, kind, target_id)
+    if feed is None:
+        feed = _new_feed(session, actor, kind, target_id, now)
+        audit.record(session, actor, "create", feed,
+                     summary=f"Lien d'agenda iCal créé ({kind}) : {target_label(kind, target)}", now=now)
+    return feed
+
+
+def regenerate_feed(session: Session, actor, kind: str | FeedKind, target_id: int, now: datetime) -> CalendarFeed:
+    """Revoke the current URL of this target and make a new one: whoever had the old one loses access."""
+    kind = _kind(kind)
+    target = feed_target(session, kind, target_id)
+    old = active_feed(session, kind, target_id)
+    if old is not None:
+        old.revoked_at = now
+    feed = _new_feed(session, actor, kind, target_id, now)
+    audit.record(session, actor, "regenerate", feed,
+                 summary=f"Lien d'agenda iCal régénéré ({kind}) : {target_label(kind, target)}"
+                 + (f" (remplace le lien n° {old.id})" if old is not None else ""), now=now)
+    return feed
+
+
+def revoke_feed(session: Session, actor, feed: CalendarFeed, now: datetime) -> None:
+    if feed.revoked_at is not None:
+        raise DomainError("Ce lien d'agenda est déjà révoqué.")
+    feed.revoked_at = now
+    audit.record(session, actor, "revoke", feed, summary=f"Lien d'agenda iCal révoqué ({feed.kind}, cible "
+                 f"n° {feed.target_id})", now=now)
+
+
+def needs_touch(feed: CalendarFeed, now: datetime) -> bool:
+    return feed.last_accessed_at is None or now - feed.last_accessed_at >= TOUCH_EVERY
+
+
+def touch_feed(session: Session, feed: CalendarFeed, now: datetime) -> bool:
+    """Note the access, at most once per hour (a feed is polled often: no write on every fetch).
+
+    A guarded UPDATE, so that concurrent fetches write at most once; no audit entry (not a change of data)."""
+    if not needs_touch(feed, now):
+        return False
+    session.execute(
+        update(CalendarFeed)
+        .where(CalendarFeed.id == feed.id,
+               or_(CalendarFeed.last_accessed_at.is_(None), CalendarFeed.last_accessed_at <= now - TOUCH_EVERY))
+        .values(last_accessed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return True
+
+
+@dataclass(frozen=True)
+class FeedRow:
+    feed: CalendarFeed
+    label: str
+
+
+def feed_rows(session: Session, feeds: list[CalendarFeed]) -> list[FeedRow]:
+    """Feeds with the name of their target: one query per kind, whatever the number of feeds."""
+    names: dict[tuple[str, int], str] = {}
+    for kind, model, column in ((FeedKind.MEDIATOR, User, User.full_name), (FeedKind.PLACE, Place, Place.name),
+                                (FeedKind.ORGANISATION, Organisation, Organisation.name)):
+        ids = {f.target_id for f in feeds if f.kind == kind}
+        if ids:
+            for row in session.execute(select(model.id, column).where(model.id.in_(ids))):
+                names[(str(kind), row[0])] = row[1]
+    return [FeedRow(f, names.get((f.kind, f.target_id), f"n° {f.target_id}")) for f in feeds]
+
+
+# --- feed content ------------------------------------------------------------------------------------------------
+
+def _base_url(base_url: str | None) -> str:
+    if base_url is None:
+        from flask import current_app
+
+        base_url = current_app.config["COOPNUM_BASE_URL"]
+    return base_url.rstrip("/")
+
+
+def _place_text(place: Place) -> str:
+    parts = [place.name, place.address, place.address_complement, f"{place.postal_code} {place.city}".strip()]
+    return ", ".join(p for p in parts if p)
+
+
+def feed_sessions(session: Session, feed: CalendarFeed, *, now: datetime) -> list[MissionSession]:
+    """The sessions of the feed's target from 90 days ago to 400 days ahead (cancelled ones included)."""
+    filters = {FeedKind.MEDIATOR: "mediator_id", FeedKind.PLACE: "place_id",
+               FeedKind.ORGANISATION: "organisation_id"}
+    key = filters[FeedKind(feed.kind)]
+    return sessions_between(session, now - FEED_PAST, now + FEED_FUTURE, **{key: feed.target_id})
+
+
+def session_event(s: MissionSession, *, base_url: str) -> ical.CalendarEvent:
+    host = urlsplit(base_url).hostname or "coopnum"
+    url = base_url + SESSION_PATH.format(id=s.id)
+    names = sorted((a.user.full_name for a in s.assignments if a.user is not None), key=str.lower)
+    lines = [("Médiateur·rices : " + ", ".join(names)) if names else "Médiateur·rice : à pourvoir"]
+    if s.is_cancelled:
+        lines.insert(0, "Séance annulée" + (f" : {s.cancel_reason}" if s.cancel_reason else "."))
+    if s.mission.convention is not None and s.mission.convention.organisation is not None:
+        lines.append(f"Structure : {s.mission.convention.organisation.name}")
+    lines.append(url)
+    return ical.CalendarEvent(
+        uid=f"session-{s.id}@{host}",
+        start=s.start,
+        end=s.end,
+        summary=f"{s.mission.title} — {s.mission.place.name}",
+        location=_place_text(s.mission.place),
+        description="\n".join(lines),
+        url=url,
+        sequence=s.sequence or 0,
+        cancelled=s.is_cancelled,
+        last_modified=s.updated_at,
+    )
+
+
+def feed_events(session: Session, feed: CalendarFeed, *, now: datetime, base_url: str | None = None
+                ) -> list[ical.CalendarEvent]:
+    base = _base_url(base_url)
+    return [session_event(s, base_url=base) for s in feed_sessions(session, feed, now=now)]
+
+
+def feed_title(session: Session, feed: CalendarFeed, app_name: str = "coopnum") -> str:
+    try:
+        target = feed_target(session, feed.kind, feed.target_id)
+    except NotFound:
+        return app_name
+    return f"{app_name} — {target_label(feed.kind, target)}"
+
+
+def render_feed(session: Session, feed: CalendarFeed, *, now: datetime, base_url: str | None = None,
+                app_name: str = "coopnum") -> bytes:
+    """The iCalendar bytes of a feed."""
+    events = feed_events(session, feed, now=now, base_url=base_url)
+    return ical.build_calendar(events, name=feed_title(session, feed, app_name),
+                               description="Séances de médiation numérique", now=now)
+

@@ -1,3 +1,433 @@
-"""Pages of the missions domain: requests."""
+"""Pages of the missions domain: the authority portal (its conventions, sessions and requests) and the requests for
+services, on the contact's side (/missions/portal/…) and on the coordination's side (/missions/requests/…)."""
 
-from coopnum.missions.views import bp  # noqa: F401
+from collections import defaultdict
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale, format_date, format_decimal
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.routing import BuildError
+
+from coopnum.core import dashboard, mail, navigation
+from coopnum.core.access import has_role, is_staff, roles_required
+from coopnum.core.db import db, utcnow
+from coopnum.core.errors import DomainError
+from coopnum.core.models import Role, User
+from coopnum.core.pagination import page_args, paginate
+from coopnum.core.views import form_error
+from coopnum.missions import access
+from coopnum.missions.forms.requests import (
+    CONVENTION_STATUS_LABELS,
+    OTHER_PLACE,
+    REQUEST_STATUS_BADGES,
+    REQUEST_STATUS_LABELS,
+    SESSION_STATUS_BADGES,
+    SESSION_STATUS_LABELS,
+    DeclineForm,
+    PlanForm,
+    PortalSessionsForm,
+    QuoteForm,
+    RequestFilterForm,
+    ServiceRequestForm,
+)
+from coopnum.missions.models import Mission, Organisation, RequestStatus, ServiceRequest
+from coopnum.missions.services import requests as svc
+from coopnum.missions.services.conventions import volume_summaries
+from coopnum.missions.views import bp
+
+navigation.register("missions.portal", _l("Mon espace"), (Role.AUTHORITY,), 50)
+navigation.register("missions.portal_requests", _l("Mes demandes"), (Role.AUTHORITY,), 55)
+navigation.register("missions.requests", _l("Demandes"), (Role.COORDINATOR,), 130)
+
+PORTAL_PER_PAGE = 20
+
+
+def link_to(endpoint: str, obj_id: int | None = None, **values) -> str | None:
+    """The URL of another area's page when that page exists (areas are written in parallel), else None.
+
+    ``obj_id`` fills the rule's only path argument, whatever its name (``convention_id``, ``id``…)."""
+    if endpoint not in current_app.view_functions:
+        return None
+    if obj_id is not None:
+        for rule in current_app.url_map.iter_rules(endpoint):
+            if len(rule.arguments) == 1:
+                values[next(iter(rule.arguments))] = obj_id
+                break
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return None
+
+
+LABELS = {
+    "request_status": REQUEST_STATUS_LABELS, "request_badge": REQUEST_STATUS_BADGES,
+    "session_status": SESSION_STATUS_LABELS, "session_badge": SESSION_STATUS_BADGES,
+    "convention_status": CONVENTION_STATUS_LABELS,
+}
+
+
+def qty(value) -> str:
+    """A volume (hours or sessions) without useless decimals: 12, 12,5."""
+    return format_decimal(value or 0, format="#,##0.##")
+
+
+def _render(template: str, http_status: int = 200, **context):
+    return render_template(template, link_to=link_to, labels=LABELS, qty=qty, **context), http_status
+
+
+def _status_for_method() -> int:
+    return 400 if request.method == "POST" else 200
+
+
+def _portal_organisation() -> Organisation | None:
+    """The organisation of the logged-in contact; None for an account attached to none (e.g. an administrator)."""
+    if not current_user.organisation_id:
+        return None
+    return db.session.get(Organisation, current_user.organisation_id)
+
+
+def _load_request(request_id: int) -> ServiceRequest:
+    """Load a request and check that the user may see it: 404 otherwise (no hint that it exists)."""
+    req = db.session.get(ServiceRequest, request_id)
+    if req is None or not access.can_view_request(current_user, req):
+        abort(404)
+    return req
+
+
+# --- mails, sent after the commit ---------------------------------------------------------------------------------
+
+def _send_all(mails: list[mail.Mail]) -> bool:
+    ok = True
+    for message in mails:
+        try:
+            mail.send(message)
+        except mail.MailError:
+            ok = False
+    return ok
+
+
+def _request_url(req_id: int) -> str:
+    return current_app.config["COOPNUM_BASE_URL"] + url_for("missions.request_detail", request_id=req_id)
+
+
+def _request_summary(req: ServiceRequest) -> str:
+    place = req.place.name if req.place else req.place_text
+    lines = [
+        _("Prestation : %(name)s", name=req.service.name if req.service else "—"),
+        _("Lieu : %(place)s", place=place or "—"),
+    ]
+    if req.wished_start or req.wished_end:
+        lines.append(_("Période souhaitée : %(start)s → %(end)s",
+                       start=format_date(req.wished_start) if req.wished_start else "…",
+                       end=format_date(req.wished_end) if req.wished_end else "…"))
+    if req.schedule_note:
+        lines.append(_("Jours et horaires souhaités : %(note)s", note=req.schedule_note))
+    if req.audience:
+        lines.append(_("Public : %(audience)s", audience=req.audience))
+    if req.expected_participants:
+        lines.append(_("Nombre de participants attendus : %(count)s", count=req.expected_participants))
+    return "\n".join(lines)
+
+
+def _notify_coordination(req: ServiceRequest, requester: User) -> bool:
+    """Tell every active coordinator of a new request (one mail per language). False when a mail failed."""
+    by_locale: dict[str, list[str]] = defaultdict(list)
+    for user in svc.coordinators(db.session):
+        by_locale[user.locale or "fr"].append(user.email)
+    mails = []
+    for locale, emails in sorted(by_locale.items()):
+        with force_locale(locale):
+            subject = _("Nouvelle demande de %(organisation)s", organisation=req.organisation.name)
+            lines = [
+                _("Bonjour,"), "",
+                _("%(organisation)s demande une prestation.", organisation=req.organisation.name), "",
+                _request_summary(req),
+                _("Demandé par : %(name)s <%(email)s>", name=requester.full_name, email=requester.email), "",
+                req.description, "",
+                _("Pour y répondre : %(url)s", url=_request_url(req.id)), "",
+            ]
+        mails.append(mail.Mail(to=emails, subject=subject, body="\n".join(lines), reply_to=requester.email))
+    return _send_all(mails)
+
+
+def _notify_requester(req: ServiceRequest) -> bool:
+    """Tell the contact who made the request that its status changed. False when the mail failed."""
+    user = db.session.get(User, req.requested_by_id) if req.requested_by_id else None
+    if user is None or not user.active:
+        return True
+    with force_locale(user.locale or "fr"):
+        status = str(REQUEST_STATUS_LABELS[RequestStatus(req.status)])
+        lines = [_("Bonjour %(name)s,", name=user.first_name), "",
+                 _("La coordination a traité votre demande du %(day)s.", day=format_date(req.created_at)), "",
+                 _request_summary(req), "", _("État : %(status)s", status=status)]
+        if req.quote_reference and req.status == RequestStatus.QUOTED:
+            lines.append(_("Devis proposé : %(ref)s", ref=req.quote_reference))
+        if req.mission_id and req.status == RequestStatus.PLANNED:
+            mission = db.session.get(Mission, req.mission_id)
+            lines.append(_("Mission planifiée : %(title)s", title=mission.title))
+        if req.answer:
+            lines += ["", _("Message de la coordination :"), req.answer]
+        lines += ["", _("Voir la demande : %(url)s", url=_request_url(req.id)), ""]
+        subject = _("Votre demande de prestation : %(status)s", status=status)
+    return _send_all([mail.Mail(to=[user.email], subject=subject, body="\n".join(lines))])
+
+
+# --- the portal -----------------------------------------------------------------------------------------------------
+
+@bp.route("/portal")
+@roles_required(Role.AUTHORITY)
+def portal():
+    org = _portal_organisation()
+    if org is None:
+        return _render("missions/portal/no_organisation.html")
+    now = utcnow()
+    conventions = svc.portal_conventions(db.session, org.id)
+    volumes = volume_summaries(db.session, [c.id for c in conventions], now=now)
+    sessions = svc.next_sessions(db.session, org.id, now=now, limit=5)
+    requests_ = db.session.execute(svc.organisation_requests_stmt(org.id).limit(5)).scalars().all()
+    return _render("missions/portal/home.html", organisation=org, conventions=conventions, volumes=volumes,
+                   sessions=sessions, requests=requests_, counts=svc.count_by_status(db.session, org.id),
+                   can_request=access.can_create_request(current_user))
+
+
+@bp.route("/portal/sessions")
+@roles_required(Role.AUTHORITY)
+def portal_sessions():
+    org = _portal_organisation()
+    if org is None:
+        return _render("missions/portal/no_organisation.html")
+    conventions = svc.portal_conventions(db.session, org.id)
+    form = PortalSessionsForm(request.args)
+    form.convention_id.choices = [(0, _("Toutes"))] + [(c.id, f"{c.reference} — {c.title}") for c in conventions]
+    form.validate()
+    past = request.args.get("when") == "past"
+    filters = svc.SessionFilter(
+        upcoming=not past,
+        convention_id=form.convention_id.data if isinstance(form.convention_id.data, int) else None,
+        date_from=form.date_from.data if not form.date_from.errors else None,
+        date_to=form.date_to.data if not form.date_to.errors else None,
+    )
+    stmt = svc.organisation_sessions_stmt(org.id, filters, now=utcnow())
+    page = paginate(db.session, stmt, page_args(PORTAL_PER_PAGE)[0], PORTAL_PER_PAGE)
+    tab_args = {k: v for k, v in request.args.items() if k in ("convention_id", "date_from", "date_to") and v}
+    return _render("missions/portal/sessions.html", organisation=org, form=form, page=page, past=past,
+                   tab_args=tab_args)
+
+
+@bp.route("/portal/requests")
+@roles_required(Role.AUTHORITY)
+def portal_requests():
+    org = _portal_organisation()
+    if org is None:
+        return _render("missions/portal/no_organisation.html")
+    page = paginate(db.session, svc.organisation_requests_stmt(org.id), page_args(PORTAL_PER_PAGE)[0],
+                    PORTAL_PER_PAGE)
+    return _render("missions/portal/requests.html", organisation=org, page=page,
+                   can_request=access.can_create_request(current_user))
+
+
+@bp.route("/portal/requests/new", methods=["GET", "POST"])
+@roles_required(Role.AUTHORITY)
+def request_new():
+    if not access.can_create_request(current_user):
+        abort(403)
+    org = _portal_organisation()
+    services = svc.active_services(db.session)
+    places = svc.organisation_places(db.session, org.id)
+    form = ServiceRequestForm()
+    form.service_id.choices = [(0, _("— Choisissez une prestation —"))] + [(s.id, s.name) for s in services]
+    form.place_id.choices = [(p.id, p.name) for p in places] + [(OTHER_PLACE, _("Autre lieu (précisez ci-dessous)"))]
+    if request.method == "GET":
+        wanted = request.args.get("service_id", type=int)
+        if wanted and any(s.id == wanted for s in services):
+            form.service_id.data = wanted  # "request this service" from the catalogue
+    if form.validate_on_submit():
+        try:
+            req = svc.create_request(
+                db.session, current_user, service_id=form.service_id.data, place_id=form.place_id.data or None,
+                place_text=form.place_text.data or "", wished_start=form.wished_start.data,
+                wished_end=form.wished_end.data, schedule_note=form.schedule_note.data or "",
+                audience=form.audience.data or "", expected_participants=form.expected_participants.data,
+                description=form.description.data or "", now=utcnow(),
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            form_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Votre demande est envoyée à la coordination. Vous suivrez ici sa réponse."), "success")
+            if not _notify_coordination(req, current_user):
+                flash(_("Votre demande est bien enregistrée, mais le courriel à la coordination n'a pas pu partir. "
+                        "Elle la verra dans sa liste des demandes."), "warning")
+            return redirect(url_for("missions.portal_requests"))
+    return _render("missions/requests/form.html", _status_for_method(), organisation=org, form=form,
+                   services=services)
+
+
+@bp.route("/portal/requests/<int:request_id>/withdraw", methods=["POST"])
+@roles_required(Role.AUTHORITY)
+def request_withdraw(request_id: int):
+    req = _load_request(request_id)
+    if not access.is_authority_of(current_user, req.organisation_id):
+        abort(403)
+    try:
+        svc.withdraw_request(db.session, current_user, req, now=utcnow())
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("missions.request_detail", request_id=request_id))
+    db.session.commit()
+    flash(_("Demande retirée."), "success")
+    return redirect(url_for("missions.portal_requests"))
+
+
+# --- requests: the coordination's inbox and the detail page (shared with the contact) -------------------------------
+
+@bp.route("/requests")
+@roles_required(Role.COORDINATOR)
+def requests():
+    form = RequestFilterForm(request.args)
+    status = request.args.get("status", "")
+    if status not in {s.value for s in RequestStatus}:
+        status = ""
+    page = paginate(db.session, svc.inbox_stmt(status or None), *page_args(), scalars=False)
+    return _render("missions/requests/list.html", form=form, page=page, status_filter=status,
+                   counts=svc.count_by_status(db.session))
+
+
+def _detail(req: ServiceRequest, status: int = 200, **forms):
+    staff = is_staff(current_user)
+    context = {"req": req, "staff": staff,
+               "requester": db.session.get(User, req.requested_by_id) if req.requested_by_id else None,
+               "answered_by": db.session.get(User, req.answered_by_id) if req.answered_by_id else None,
+               "mission": db.session.get(Mission, req.mission_id) if req.mission_id else None,
+               "can_withdraw": req.status == RequestStatus.NEW
+               and access.is_authority_of(current_user, req.organisation_id)}
+    if staff:
+        open_ = bool(svc.TRANSITIONS[RequestStatus(req.status)])
+        plan_form = forms.get("plan_form") or PlanForm(prefix="plan")
+        plan_form.mission_id.choices = [(0, _("— Choisissez une mission —"))] + [
+            (m.id, f"{m.title} ({m.convention.reference})") for m in svc.request_missions(db.session, req)]
+        context.update(
+            open=open_, decline_form=forms.get("decline_form") or DeclineForm(prefix="decline"),
+            quote_form=forms.get("quote_form") or QuoteForm(prefix="quote", quote_reference=req.quote_reference),
+            plan_form=plan_form, new_mission_url=link_to("missions.mission_new", request_id=req.id),
+        )
+    return _render("missions/requests/detail.html", status, **context)
+
+
+@bp.route("/requests/<int:request_id>")
+@roles_required(Role.COORDINATOR, Role.AUTHORITY)
+def request_detail(request_id: int):
+    return _detail(_load_request(request_id))
+
+
+def _staff_request(request_id: int) -> ServiceRequest:
+    req = db.session.get(ServiceRequest, request_id)
+    if req is None:
+        abort(404)
+    return req
+
+
+def _answered(req: ServiceRequest, message: str):
+    db.session.commit()
+    flash(message, "success")
+    if not _notify_requester(req):
+        flash(_("La réponse est enregistrée, mais le courriel à la structure n'a pas pu partir."), "warning")
+    return redirect(url_for("missions.request_detail", request_id=req.id))
+
+
+@bp.route("/requests/<int:request_id>/take", methods=["POST"])
+@roles_required(Role.COORDINATOR)
+def request_take(request_id: int):
+    req = _staff_request(request_id)
+    try:
+        svc.take_request(db.session, current_user, req, now=utcnow())
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _detail(req, 400)
+    return _answered(req, _("Demande prise en charge."))
+
+
+@bp.route("/requests/<int:request_id>/decline", methods=["POST"])
+@roles_required(Role.COORDINATOR)
+def request_decline(request_id: int):
+    req = _staff_request(request_id)
+    form = DeclineForm(prefix="decline")
+    if form.validate_on_submit():
+        try:
+            svc.decline_request(db.session, current_user, req, form.message.data, now=utcnow())
+        except DomainError as exc:
+            db.session.rollback()
+            form_error(form, exc)
+        else:
+            return _answered(req, _("Demande refusée ; la structure est prévenue."))
+    return _detail(req, 400, decline_form=form)
+
+
+@bp.route("/requests/<int:request_id>/quote", methods=["POST"])
+@roles_required(Role.COORDINATOR)
+def request_quote(request_id: int):
+    req = _staff_request(request_id)
+    form = QuoteForm(prefix="quote")
+    if form.validate_on_submit():
+        try:
+            svc.quote_request(db.session, current_user, req, form.quote_reference.data, form.message.data or "",
+                              now=utcnow())
+        except DomainError as exc:
+            db.session.rollback()
+            form_error(form, exc)
+        else:
+            return _answered(req, _("Devis indiqué ; la structure est prévenue."))
+    return _detail(req, 400, quote_form=form)
+
+
+@bp.route("/requests/<int:request_id>/plan", methods=["POST"])
+@roles_required(Role.COORDINATOR)
+def request_plan(request_id: int):
+    req = _staff_request(request_id)
+    form = PlanForm(prefix="plan")
+    form.mission_id.choices = [(0, "—")] + [(m.id, m.title) for m in svc.request_missions(db.session, req)]
+    if form.validate_on_submit():
+        try:
+            svc.plan_request(db.session, current_user, req, form.mission_id.data, form.message.data or "",
+                             now=utcnow())
+        except DomainError as exc:
+            db.session.rollback()
+            form_error(form, exc)
+        else:
+            return _answered(req, _("Demande planifiée ; la structure est prévenue."))
+    return _detail(req, 400, plan_form=form)
+
+
+# --- dashboard panels -------------------------------------------------------------------------------------------------
+
+def _portal_panel(user) -> dict:
+    if not user.organisation_id or not has_role(user, Role.AUTHORITY):
+        return {"organisation": None}
+    now = utcnow()
+    return {
+        "organisation": db.session.get(Organisation, user.organisation_id),
+        "sessions": svc.next_sessions(db.session, user.organisation_id, now=now, limit=5),
+        "requests": db.session.execute(
+            svc.organisation_requests_stmt(user.organisation_id).limit(5)).scalars().all(),
+        "link_to": link_to, "labels": LABELS, "qty": qty,
+    }
+
+
+def _requests_panel(user) -> dict:
+    counts = svc.count_by_status(db.session)
+    oldest_new = db.session.execute(
+        select(ServiceRequest.created_at).where(ServiceRequest.status == RequestStatus.NEW)
+        .order_by(ServiceRequest.created_at).limit(1)
+    ).scalar_one_or_none()
+    return {"new": counts.get(RequestStatus.NEW, 0), "in_review": counts.get(RequestStatus.IN_REVIEW, 0),
+            "oldest_new": oldest_new}
+
+
+dashboard.register("portal", "missions/portal/panel.html", (Role.AUTHORITY,), _portal_panel, 20)
+dashboard.register("requests", "missions/requests/panel.html", (Role.COORDINATOR,), _requests_panel, 150)
