@@ -87,3 +87,18 @@ def assert_accessible(page, allowed: tuple[str, ...] = ()) -> None:
            if v.get("impact") in ("serious", "critical") and v["id"] not in allowed]
     assert bad == [], "\n".join(f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes: "
                                 f"{[n['target'] for n in v['nodes'][:3]]})" for v in bad)
+
+
+def go_to(page, name: str) -> None:
+    """Follow a menu entry as a person would: open the phone menu or the entry's group first if needed."""
+    nav = page.get_by_role("navigation", name="Navigation principale")
+    named = page.locator("a", has_text=re.compile(rf"^\s*{re.escape(name)}\s*$"))
+    link = nav.locator("a", has_text=re.compile(rf"^\s*{re.escape(name)}\s*$"))
+    if not link.is_visible():
+        toggle = nav.get_by_role("button", name="Menu")
+        if toggle.is_visible():
+            toggle.click()
+        group = nav.locator("details.dropdown", has=named)
+        if group.count() and not link.is_visible():
+            group.locator("summary").click()
+    link.click()

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from coopnum.missions.models import Organisation
 from tests import factories
-from tests.e2e.conftest import assert_accessible, log_in
+from tests.e2e.conftest import assert_accessible, go_to, log_in
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # a Monday
 
@@ -28,7 +28,7 @@ def test_mediator_week_and_feed(page, users, session, monkeypatch):
     session.commit()
 
     log_in(page, users["mediator"].email)
-    page.get_by_role("navigation", name="Navigation principale").get_by_role("link", name="Ma semaine").click()
+    go_to(page, "Ma semaine")
     expect(page.locator("h1")).to_contain_text("Ma semaine du 23 novembre au 29 novembre 2026")
     day = page.locator("section", has=page.get_by_role("heading", name="mardi 24 novembre"))
     expect(day).to_contain_text("09:00–12:00 · Permanence numérique")

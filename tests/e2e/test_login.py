@@ -63,3 +63,26 @@ def test_coordinator_creates_an_account_in_the_browser(page, users, session):
     session.expire_all()
     user = session.execute(select(User).where(User.email == "zoe@example.org")).scalar_one()
     assert user.role_set == {"mediator"}
+
+
+def test_phone_menu_folds_behind_a_button(page, users):
+    page.set_viewport_size({"width": 390, "height": 800})
+    log_in(page, users["mediator"].email)
+    week = page.get_by_role("link", name="Ma semaine", exact=True)
+    expect(week).to_be_hidden()
+    toggle = page.get_by_role("button", name="Menu")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    week.click()
+    expect(page.locator("h1")).to_contain_text("Ma semaine")
+    assert_accessible(page)
+
+
+def test_desktop_menu_groups_the_planning(page, users):
+    log_in(page, users["coordinator"].email)
+    nav = page.get_by_role("navigation", name="Navigation principale")
+    expect(nav.get_by_role("link", name="Absences")).to_be_hidden()
+    nav.locator("summary", has_text="Planning").click()
+    nav.get_by_role("link", name="Absences").click()
+    expect(page.locator("h1")).to_have_text("Absences")

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from coopnum.missions.models import Convention, MissionSession, Organisation, SessionStatus
 from tests import factories
-from tests.e2e.conftest import assert_accessible, log_in
+from tests.e2e.conftest import assert_accessible, go_to, log_in
 
 
 def field(page, label: str):
@@ -21,7 +21,7 @@ def test_coordinator_creates_an_organisation_then_a_convention(page, users, sess
     session.commit()
     log_in(page, users["coordinator"].email)
 
-    page.get_by_role("navigation", name="Navigation principale").get_by_role("link", name="Structures").click()
+    go_to(page, "Structures")
     page.get_by_role("link", name="Nouvelle structure").click()
     field(page, "Nom").fill("Ville de Lusignan")
     page.get_by_label("Type de structure").select_option(label="Commune")

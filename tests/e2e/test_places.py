@@ -3,12 +3,12 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import assert_accessible, log_in
+from tests.e2e.conftest import assert_accessible, go_to, log_in
 
 
 def test_coordinator_creates_a_place_and_finds_it_in_the_open_data(page, users):
     log_in(page, users["coordinator"].email)
-    page.get_by_role("navigation", name="Navigation principale").get_by_role("link", name="Lieux").click()
+    go_to(page, "Lieux")
     expect(page.locator("h1")).to_have_text("Lieux de médiation")
     page.get_by_role("link", name="Nouveau lieu").click()
     assert_accessible(page)

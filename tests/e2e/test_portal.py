@@ -11,7 +11,7 @@ from coopnum.core.db import utcnow
 from coopnum.missions.models import RequestStatus, ServiceRequest
 from coopnum.missions.services.requests import paris_today
 from tests import factories
-from tests.e2e.conftest import assert_accessible, log_in
+from tests.e2e.conftest import assert_accessible, go_to, log_in
 
 
 def test_contact_requests_a_service_and_reads_the_coordination_answer(page, browser, live_server, session, users):
@@ -22,7 +22,7 @@ def test_contact_requests_a_service_and_reads_the_coordination_answer(page, brow
 
     # the contact sees its sessions in its portal
     log_in(page, contact_email)
-    page.get_by_role("navigation", name="Navigation principale").get_by_role("link", name="Mon espace").click()
+    go_to(page, "Mon espace")
     expect(page.locator("h1")).to_have_text("Ville de Testville")
     expect(page.locator("main")).to_contain_text("Médiathèque de Testville")
     expect(page.locator("main")).not_to_contain_text("Mairie Voisine")
@@ -64,8 +64,7 @@ def test_contact_requests_a_service_and_reads_the_coordination_answer(page, brow
     coordinator = context.new_page()
     try:
         log_in(coordinator, coordinator_email)
-        coordinator.get_by_role("navigation", name="Navigation principale").get_by_role(
-            "link", name="Demandes", exact=True).click()
+        go_to(coordinator, "Demandes")
         expect(coordinator.locator("h1")).to_have_text("Demandes des structures")
         coordinator.get_by_role("link", name="Ateliers seniors").click()
         expect(coordinator.locator("main")).to_contain_text("Des ateliers tablette pour les seniors du quartier.")
