@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run test install i18n lint bench clean
+.PHONY: run test install i18n lint clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -38,9 +38,6 @@ i18n: install
 
 lint: install
 	$(BIN)/ruff check .
-
-bench: install
-	$(BIN)/coopnum bench
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache
