@@ -46,6 +46,11 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
+def form_status() -> int:
+    """The status of a page showing a form: 400 when a submitted form is shown again with its errors."""
+    return 400 if request.method == "POST" else 200
+
+
 def form_error(form, exc: DomainError) -> None:
     """Show a domain error next to its field when the form has it, else at the top of the form."""
     field = getattr(form, exc.field, None) if exc.field else None
@@ -111,7 +116,7 @@ def forgot_password():
         # Same answer whether or not the account exists: no way to probe which addresses have an account.
         flash(_("Si un compte existe pour cette adresse, un courriel avec un lien vient de lui être envoyé."), "info")
         return redirect(url_for("core.login"))
-    return render_template("core/forgot_password.html", form=form), (400 if request.method == "POST" else 200)
+    return render_template("core/forgot_password.html", form=form), form_status()
 
 
 def send_reset_link(user: User, *, invitation: bool) -> None:
@@ -158,9 +163,7 @@ def reset_password(token: str):
             db.session.commit()
             flash(_("Votre mot de passe est enregistré. Vous pouvez vous connecter."), "success")
             return redirect(url_for("core.login"))
-    return render_template("core/reset_password.html", form=form, user=user), (
-        400 if request.method == "POST" else 200
-    )
+    return render_template("core/reset_password.html", form=form, user=user), form_status()
 
 
 @bp.route("/lang/<code>", methods=["POST"])
@@ -206,9 +209,7 @@ def account():
         select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.created_at.desc())
     ).scalars().all()
     return render_template("core/account.html", form=form, password_form=password_form, token_form=token_form,
-                           tokens=tokens, new_token=session.pop("new_token", None)), (
-        400 if request.method == "POST" else 200
-    )
+                           tokens=tokens, new_token=session.pop("new_token", None)), form_status()
 
 
 @bp.route("/account/password", methods=["POST"])
@@ -311,7 +312,7 @@ def user_new():
                 send_reset_link(user, invitation=True)
             flash(_("Compte créé pour %(email)s.", email=user.email), "success")
             return redirect(url_for("core.users"))
-    return render_template("core/user_form.html", form=form, user=None), (400 if request.method == "POST" else 200)
+    return render_template("core/user_form.html", form=form, user=None), form_status()
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -341,7 +342,7 @@ def user_edit(user_id: int):
             db.session.commit()
             flash(_("Compte enregistré."), "success")
             return redirect(url_for("core.users"))
-    return render_template("core/user_form.html", form=form, user=user), (400 if request.method == "POST" else 200)
+    return render_template("core/user_form.html", form=form, user=user), form_status()
 
 
 @bp.route("/users/<int:user_id>/send-reset", methods=["POST"])

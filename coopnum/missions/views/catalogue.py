@@ -14,7 +14,7 @@ from coopnum.core.db import db, utcnow
 from coopnum.core.errors import DomainError
 from coopnum.core.models import Role
 from coopnum.core.pagination import page_args, paginate
-from coopnum.core.views import form_error
+from coopnum.core.views import form_error, form_status
 from coopnum.missions.access import can_create_request, can_manage
 from coopnum.missions.forms.catalogue import (
     CATEGORY_LABELS,
@@ -72,9 +72,7 @@ def service_new():
             db.session.commit()
             flash(_("Service « %(name)s » ajouté au catalogue.", name=service.name), "success")
             return redirect(url_for("missions.catalogue"))
-    return render_template("missions/catalogue/form.html", form=form, service=None), (
-        400 if request.method == "POST" else 200
-    )
+    return render_template("missions/catalogue/form.html", form=form, service=None), form_status()
 
 
 @bp.route("/catalogue/<int:service_id>/edit", methods=["GET", "POST"])
@@ -92,9 +90,7 @@ def service_edit(service_id: int):
             db.session.commit()
             flash(_("Service « %(name)s » enregistré.", name=service.name), "success")
             return redirect(url_for("missions.catalogue"))
-    return render_template("missions/catalogue/form.html", form=form, service=service), (
-        400 if request.method == "POST" else 200
-    )
+    return render_template("missions/catalogue/form.html", form=form, service=service), form_status()
 
 
 @bp.route("/catalogue/<int:service_id>/deactivate", methods=["POST"])

@@ -20,7 +20,7 @@ from coopnum.core.db import db, utcnow
 from coopnum.core.errors import DomainError
 from coopnum.core.models import Role
 from coopnum.core.pagination import page_args, paginate
-from coopnum.core.views import form_error
+from coopnum.core.views import form_error, form_status
 from coopnum.missions.access import can_manage, can_view_convention, is_authority_of
 from coopnum.missions.forms.catalogue import UNIT_LABELS, VAT_LABELS
 from coopnum.missions.forms.conventions import (
@@ -184,7 +184,7 @@ def convention_new():
             flash(_("Convention %(reference)s créée (brouillon).", reference=convention.reference), "success")
             return redirect(url_for("missions.convention_detail", convention_id=convention.id))
     return render_template("missions/conventions/form.html", form=form, convention=None, catalogue=catalogue,
-                           service_id=_service_id, full=True, **LABELS), (400 if request.method == "POST" else 200)
+                           service_id=_service_id, full=True, **LABELS), form_status()
 
 
 @bp.route("/conventions/<int:convention_id>/edit", methods=["GET", "POST"])
@@ -208,7 +208,7 @@ def convention_edit(convention_id: int):
             flash(_("Convention %(reference)s enregistrée.", reference=convention.reference), "success")
             return redirect(url_for("missions.convention_detail", convention_id=convention.id))
     return render_template("missions/conventions/form.html", form=form, convention=convention, catalogue=catalogue,
-                           service_id=_service_id, full=full, **LABELS), (400 if request.method == "POST" else 200)
+                           service_id=_service_id, full=full, **LABELS), form_status()
 
 
 # --- status and signed PDF ----------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from coopnum.core.db import db, utcnow
 from coopnum.core.errors import DomainError
 from coopnum.core.models import Role
 from coopnum.core.pagination import page_args, paginate
-from coopnum.core.views import form_error, send_reset_link
+from coopnum.core.views import form_error, form_status, send_reset_link
 from coopnum.missions.access import can_manage, can_view_organisation
 from coopnum.missions.forms.conventions import STATUS_LABELS, VOLUME_UNIT_LABELS
 from coopnum.missions.forms.organisations import (
@@ -94,9 +94,7 @@ def organisation_new():
             db.session.commit()
             flash(_("Structure « %(name)s » créée.", name=org.name), "success")
             return redirect(url_for("missions.organisation_detail", organisation_id=org.id))
-    return render_template("missions/organisations/form.html", form=form, organisation=None), (
-        400 if request.method == "POST" else 200
-    )
+    return render_template("missions/organisations/form.html", form=form, organisation=None), form_status()
 
 
 @bp.route("/organisations/<int:organisation_id>")
@@ -135,9 +133,7 @@ def organisation_edit(organisation_id: int):
             db.session.commit()
             flash(_("Structure « %(name)s » enregistrée.", name=org.name), "success")
             return redirect(url_for("missions.organisation_detail", organisation_id=org.id))
-    return render_template("missions/organisations/form.html", form=form, organisation=org), (
-        400 if request.method == "POST" else 200
-    )
+    return render_template("missions/organisations/form.html", form=form, organisation=org), form_status()
 
 
 @bp.route("/organisations/<int:organisation_id>/archive", methods=["POST"])
@@ -185,9 +181,7 @@ def contact_new(organisation_id: int):
             db.session.commit()
             flash(_("Interlocuteur %(name)s ajouté.", name=contact.full_name), "success")
             return redirect(url_for("missions.organisation_detail", organisation_id=org.id) + "#contacts")
-    return render_template("missions/organisations/contact_form.html", form=form, organisation=org, contact=None), (
-        400 if request.method == "POST" else 200
-    )
+    return render_template("missions/organisations/contact_form.html", form=form, organisation=org, contact=None), form_status()
 
 
 @bp.route("/contacts/<int:contact_id>/edit", methods=["GET", "POST"])
@@ -207,7 +201,7 @@ def contact_edit(contact_id: int):
             flash(_("Interlocuteur %(name)s enregistré.", name=contact.full_name), "success")
             return redirect(url_for("missions.organisation_detail", organisation_id=org.id) + "#contacts")
     return render_template("missions/organisations/contact_form.html", form=form, organisation=org,
-                           contact=contact), (400 if request.method == "POST" else 200)
+                           contact=contact), form_status()
 
 
 @bp.route("/contacts/<int:contact_id>/delete", methods=["POST"])

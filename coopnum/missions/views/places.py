@@ -18,7 +18,7 @@ from coopnum.core.db import db, utcnow
 from coopnum.core.errors import DomainError
 from coopnum.core.models import Role
 from coopnum.core.pagination import page_args, paginate
-from coopnum.core.views import form_error
+from coopnum.core.views import form_error, form_status
 from coopnum.missions import access, lamednum
 from coopnum.missions.forms.places import FIELD_LABELS, OPENING_HOURS_EXAMPLE, SECTIONS, PlaceForm
 from coopnum.missions.models import Organisation, Place
@@ -76,7 +76,7 @@ def _show_errors(form: PlaceForm, exc: DomainError) -> None:
 
 def _render_form(form: PlaceForm, place: Place | None):
     return render_template("missions/places/form.html", form=form, place=place, sections=SECTIONS,
-                           example=OPENING_HOURS_EXAMPLE), (400 if request.method == "POST" else 200)
+                           example=OPENING_HOURS_EXAMPLE), form_status()
 
 
 # --- pages ----------------------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from coopnum.core.db import db, utcnow
 from coopnum.core.errors import DomainError
 from coopnum.core.models import Role, User
 from coopnum.core.pagination import page_args, paginate
-from coopnum.core.views import form_error
+from coopnum.core.views import form_error, form_status
 from coopnum.missions import access
 from coopnum.missions.forms.planning import (
     ABSENCE_LABELS,
@@ -56,10 +56,6 @@ SESSION_STATUS_LABELS = {
 def _planning_labels():
     return {"session_status_labels": SESSION_STATUS_LABELS, "mission_kind_labels": KIND_LABELS,
             "absence_labels": ABSENCE_LABELS, "describe_rrule": describe_rrule}
-
-
-def _status(code: int = 200) -> int:
-    return 400 if request.method == "POST" else code
 
 
 # --- missions -------------------------------------------------------------------------------------------------------
@@ -182,7 +178,7 @@ def mission_new():
             _flash_report(report)
             return redirect(url_for("missions.mission_detail", mission_id=mission.id))
     return render_template("missions/planning/mission_form.html", form=form, mission=None,
-                           service_request=service_request), _status()
+                           service_request=service_request), form_status()
 
 
 def _get_mission(mission_id: int) -> Mission:
@@ -232,7 +228,7 @@ def mission_edit(mission_id: int):
             _flash_report(report)
             return redirect(url_for("missions.mission_detail", mission_id=mission.id))
     return render_template("missions/planning/mission_form.html", form=form, mission=mission,
-                           service_request=None), _status()
+                           service_request=None), form_status()
 
 
 @bp.route("/missions/<int:mission_id>/archive", methods=["POST"])
@@ -423,7 +419,7 @@ def absences():
         stmt = stmt.where(Absence.end > utcnow())
     page = paginate(db.session, stmt, *page_args())
     return render_template("missions/planning/absences.html", page=page, form=form, staff=staff,
-                           show_past=show_past), _status()
+                           show_past=show_past), form_status()
 
 
 @bp.route("/absences/<int:absence_id>/delete", methods=["POST"])

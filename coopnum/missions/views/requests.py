@@ -17,7 +17,7 @@ from coopnum.core.db import db, utcnow
 from coopnum.core.errors import DomainError
 from coopnum.core.models import Role, User
 from coopnum.core.pagination import page_args, paginate
-from coopnum.core.views import form_error
+from coopnum.core.views import form_error, form_status
 from coopnum.missions import access
 from coopnum.missions.forms.requests import (
     CONVENTION_STATUS_LABELS,
@@ -76,10 +76,6 @@ def qty(value) -> str:
 
 def _render(template: str, http_status: int = 200, **context):
     return render_template(template, link_to=link_to, labels=LABELS, qty=qty, **context), http_status
-
-
-def _status_for_method() -> int:
-    return 400 if request.method == "POST" else 200
 
 
 def _portal_organisation() -> Organisation | None:
@@ -263,7 +259,7 @@ def request_new():
                 flash(_("Votre demande est bien enregistrée, mais le courriel à la coordination n'a pas pu partir. "
                         "Elle la verra dans sa liste des demandes."), "warning")
             return redirect(url_for("missions.portal_requests"))
-    return _render("missions/requests/form.html", _status_for_method(), organisation=org, form=form,
+    return _render("missions/requests/form.html", form_status(), organisation=org, form=form,
                    services=services)
 
 
