@@ -6,14 +6,14 @@ own organisation. The open-data export (LaMednum schema) is public: /open-data/l
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
 from coopnum.core import navigation
-from coopnum.core.access import is_staff, login_required, require, roles_required
+from coopnum.core.access import is_staff, load_or_404, login_required, roles_required
 from coopnum.core.db import db, utcnow
 from coopnum.core.errors import DomainError
 from coopnum.core.models import Role
@@ -36,11 +36,7 @@ def _source() -> str:
 
 
 def _load(place_id: int) -> Place:
-    place = db.session.get(Place, place_id)
-    if place is None:
-        abort(404)
-    require(access.can_view_place(current_user, place))
-    return place
+    return load_or_404(Place, place_id, access.can_view_place)
 
 
 def _authority_scope() -> int | None:

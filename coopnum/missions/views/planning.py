@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from coopnum.core import navigation
-from coopnum.core.access import require, roles_required
+from coopnum.core.access import load_or_404, require, roles_required
 from coopnum.core.db import db, utcnow
 from coopnum.core.errors import DomainError
 from coopnum.core.models import Role, User
@@ -182,11 +182,7 @@ def mission_new():
 
 
 def _get_mission(mission_id: int) -> Mission:
-    mission = db.session.get(Mission, mission_id)
-    if mission is None:
-        abort(404)
-    require(access.can_view_mission(current_user, mission))
-    return mission
+    return load_or_404(Mission, mission_id, access.can_view_mission)
 
 
 @bp.route("/missions/<int:mission_id>")
@@ -264,11 +260,7 @@ def session_add(mission_id: int):
 # --- sessions -------------------------------------------------------------------------------------------------------
 
 def _get_session(session_id: int) -> MissionSession:
-    s = db.session.get(MissionSession, session_id)
-    if s is None:
-        abort(404)
-    require(access.can_view_session(current_user, s))
-    return s
+    return load_or_404(MissionSession, session_id, access.can_view_session)
 
 
 @bp.route("/sessions/<int:session_id>")
@@ -425,10 +417,7 @@ def absences():
 @bp.route("/absences/<int:absence_id>/delete", methods=["POST"])
 @roles_required(Role.COORDINATOR, Role.MEDIATOR)
 def absence_delete(absence_id: int):
-    absence = db.session.get(Absence, absence_id)
-    if absence is None:
-        abort(404)
-    require(access.can_edit_absence(current_user, absence.user_id))
+    absence = load_or_404(Absence, absence_id, lambda user, a: access.can_edit_absence(user, a.user_id))
     planning.delete_absence(db.session, current_user, absence, now=utcnow())
     db.session.commit()
     flash(_("Absence supprimée."), "success")
