@@ -51,6 +51,19 @@ def form_status() -> int:
     return 400 if request.method == "POST" else 200
 
 
+def commit_or_show(form, action, show=None) -> tuple[bool, object]:
+    """Run a service call for a valid form: commit and return (True, its result); on DomainError, roll back, show the
+    message next to its field (or with ``show(form, exc)``) and return (False, None)."""
+    try:
+        result = action()
+    except DomainError as exc:
+        db.session.rollback()
+        (show or form_error)(form, exc)
+        return False, None
+    db.session.commit()
+    return True, result
+
+
 def form_error(form, exc: DomainError) -> None:
     """Show a domain error next to its field when the form has it, else at the top of the form."""
     field = getattr(form, exc.field, None) if exc.field else None

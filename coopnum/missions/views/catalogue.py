@@ -11,10 +11,9 @@ from flask_login import current_user
 from coopnum.core import navigation
 from coopnum.core.access import roles_required
 from coopnum.core.db import db, utcnow
-from coopnum.core.errors import DomainError
 from coopnum.core.models import Role
 from coopnum.core.pagination import page_args, paginate
-from coopnum.core.views import form_error, form_status
+from coopnum.core.views import commit_or_show, form_status
 from coopnum.missions.access import can_create_request, can_manage
 from coopnum.missions.forms.catalogue import (
     CATEGORY_LABELS,
@@ -54,8 +53,9 @@ def catalogue():
     page = paginate(db.session, stmt, *page_args(50))
     # an authority contact asks for a service from here, when the requests pages are there
     can_request = can_create_request(current_user) and "missions.request_new" in current_app.view_functions
-    return render_template("missions/catalogue/list.html", page=page, form=form, staff=staff,
-                           can_request=can_request, **LABELS)
+    return render_template(
+        "missions/catalogue/list.html", page=page, form=form, staff=staff, can_request=can_request, **LABELS
+    )
 
 
 @bp.route("/catalogue/new", methods=["GET", "POST"])
@@ -63,13 +63,10 @@ def catalogue():
 def service_new():
     form = ServiceForm()
     if form.validate_on_submit():
-        try:
-            service = services.create_service(db.session, current_user, now=utcnow(), **_values(form))
-        except DomainError as exc:
-            db.session.rollback()
-            form_error(form, exc)
-        else:
-            db.session.commit()
+        ok, service = commit_or_show(
+            form, lambda: services.create_service(db.session, current_user, now=utcnow(), **_values(form))
+        )
+        if ok:
             flash(_("Service « %(name)s » ajouté au catalogue.", name=service.name), "success")
             return redirect(url_for("missions.catalogue"))
     return render_template("missions/catalogue/form.html", form=form, service=None), form_status()
@@ -81,13 +78,11 @@ def service_edit(service_id: int):
     service = _load(service_id)
     form = ServiceForm(obj=service)
     if form.validate_on_submit():
-        try:
-            services.update_service(db.session, current_user, service, now=utcnow(), **_values(form))
-        except DomainError as exc:
-            db.session.rollback()
-            form_error(form, exc)
-        else:
-            db.session.commit()
+        ok, _result = commit_or_show(
+            form,
+            lambda: services.update_service(db.session, current_user, service, now=utcnow(), **_values(form)),
+        )
+        if ok:
             flash(_("Service « %(name)s » enregistré.", name=service.name), "success")
             return redirect(url_for("missions.catalogue"))
     return render_template("missions/catalogue/form.html", form=form, service=service), form_status()

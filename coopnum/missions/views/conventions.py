@@ -20,7 +20,7 @@ from coopnum.core.db import db, utcnow
 from coopnum.core.errors import DomainError
 from coopnum.core.models import Role
 from coopnum.core.pagination import page_args, paginate
-from coopnum.core.views import form_error, form_status
+from coopnum.core.views import commit_or_show, form_error, form_status
 from coopnum.missions.access import can_manage, can_view_convention, is_authority_of
 from coopnum.missions.forms.catalogue import UNIT_LABELS, VAT_LABELS
 from coopnum.missions.forms.conventions import (
@@ -40,8 +40,13 @@ from coopnum.missions.views.organisations import place_url
 
 navigation.register("missions.conventions", _l("Conventions"), (Role.COORDINATOR,), 130)
 
-LABELS = {"status_labels": STATUS_LABELS, "pricing_labels": PRICING_LABELS, "unit_labels": VOLUME_UNIT_LABELS,
-          "vat_labels": VAT_LABELS, "service_unit_labels": UNIT_LABELS}
+LABELS = {
+    "status_labels": STATUS_LABELS,
+    "pricing_labels": PRICING_LABELS,
+    "unit_labels": VOLUME_UNIT_LABELS,
+    "vat_labels": VAT_LABELS,
+    "service_unit_labels": UNIT_LABELS,
+}
 
 
 @bp.app_template_filter("volume_qty")
@@ -74,6 +79,7 @@ def _mission_url(mission_id: int) -> str | None:
 
 # --- list -------------------------------------------------------------------------------------------------------
 
+
 @bp.route("/conventions")
 @roles_required(Role.COORDINATOR, Role.AUTHORITY)
 def conventions():
@@ -81,30 +87,44 @@ def conventions():
     form = ConventionFilterForm(request.args)
     status = form.status.data if form.status.data in set(ConventionStatus) else None
     if staff:
-        orgs = db.session.execute(select(Organisation.id, Organisation.name).order_by(Organisation.name)).all()
+        orgs = db.session.execute(
+            select(Organisation.id, Organisation.name).order_by(Organisation.name)
+        ).all()
         form.organisation_id.choices = [("", _("Toutes"))] + [(str(o.id), o.name) for o in orgs]
-        organisation_id = int(form.organisation_id.data) if (form.organisation_id.data or "").isdigit() else None
+        organisation_id = (
+            int(form.organisation_id.data) if (form.organisation_id.data or "").isdigit() else None
+        )
     else:
         del form.organisation_id
         organisation_id = current_user.organisation_id or -1  # an authority sees its own organisation only
     stmt = services.conventions_query(organisation_id=organisation_id, status=status, q=form.q.data)
     page = paginate(db.session, stmt, *page_args())
     summaries = services.volume_summaries(db.session, [c.id for c in page.items], now=utcnow())
-    return render_template("missions/conventions/list.html", page=page, form=form, summaries=summaries,
-                           staff=staff, **LABELS)
+    return render_template(
+        "missions/conventions/list.html", page=page, form=form, summaries=summaries, staff=staff, **LABELS
+    )
 
 
 # --- detail -------------------------------------------------------------------------------------------------------
 
+
 def _render_detail(convention: Convention, *, sign_form=None, upload_form=None, status: int = 200):
     staff = can_manage(current_user)
     summary = services.volume_summaries(db.session, [convention.id], now=utcnow()).get(convention.id)
-    missions = [(m, _mission_url(m.id), place_url(m.place_id)) for m in
-                services.convention_missions(db.session, convention.id)]
+    missions = [
+        (m, _mission_url(m.id), place_url(m.place_id))
+        for m in services.convention_missions(db.session, convention.id)
+    ]
     return render_template(
-        "missions/conventions/detail.html", convention=convention, summary=summary, missions=missions, staff=staff,
+        "missions/conventions/detail.html",
+        convention=convention,
+        summary=summary,
+        missions=missions,
+        staff=staff,
         can_view_organisation=staff or is_authority_of(current_user, convention.organisation_id),
-        sign_form=sign_form or SignForm(), upload_form=upload_form or UploadForm(), **LABELS,
+        sign_form=sign_form or SignForm(),
+        upload_form=upload_form or UploadForm(),
+        **LABELS,
     ), status
 
 
@@ -117,6 +137,7 @@ def convention_detail(convention_id: int):
 
 
 # --- create and edit ------------------------------------------------------------------------------------------------
+
 
 def _organisation_choices(current_id: int | None) -> list[tuple[int, str]]:
     stmt = select(Organisation.id, Organisation.name).order_by(Organisation.name)
@@ -148,8 +169,10 @@ def _build_form(convention: Convention | None):
     catalogue = _catalogue_for(convention)
     data = _form_data(convention)
     current = {cs.service_id: cs.unit_price_cents for cs in convention.services} if convention else {}
-    data["services"] = [{"service_id": s.id, "included": s.id in current, "unit_price_cents": current.get(s.id)}
-                        for s in catalogue]
+    data["services"] = [
+        {"service_id": s.id, "included": s.id in current, "unit_price_cents": current.get(s.id)}
+        for s in catalogue
+    ]
     form = ConventionForm(data=data)
     form.organisation_id.choices = _organisation_choices(convention.organisation_id if convention else None)
     return form, {s.id: s for s in catalogue}
@@ -164,8 +187,9 @@ def _service_id(entry) -> int | None:
 
 def _values(form: ConventionForm) -> dict:
     values = {key: form[key].data for key in services.CONVENTION_FIELDS if key != "services"}
-    values["services"] = [(entry.service_id.data, entry.unit_price_cents.data) for entry in form.services
-                          if entry.included.data]
+    values["services"] = [
+        (entry.service_id.data, entry.unit_price_cents.data) for entry in form.services if entry.included.data
+    ]
     return values
 
 
@@ -174,17 +198,21 @@ def _values(form: ConventionForm) -> dict:
 def convention_new():
     form, catalogue = _build_form(None)
     if form.validate_on_submit():
-        try:
-            convention = services.create_convention(db.session, current_user, now=utcnow(), **_values(form))
-        except DomainError as exc:
-            db.session.rollback()
-            form_error(form, exc)
-        else:
-            db.session.commit()
+        ok, convention = commit_or_show(
+            form, lambda: services.create_convention(db.session, current_user, now=utcnow(), **_values(form))
+        )
+        if ok:
             flash(_("Convention %(reference)s créée (brouillon).", reference=convention.reference), "success")
             return redirect(url_for("missions.convention_detail", convention_id=convention.id))
-    return render_template("missions/conventions/form.html", form=form, convention=None, catalogue=catalogue,
-                           service_id=_service_id, full=True, **LABELS), form_status()
+    return render_template(
+        "missions/conventions/form.html",
+        form=form,
+        convention=None,
+        catalogue=catalogue,
+        service_id=_service_id,
+        full=True,
+        **LABELS,
+    ), form_status()
 
 
 @bp.route("/conventions/<int:convention_id>/edit", methods=["GET", "POST"])
@@ -198,20 +226,26 @@ def convention_edit(convention_id: int):
         form, catalogue = ConventionAdminForm(data=_form_data(convention)), {}
     if form.validate_on_submit():
         values = _values(form) if full else {key: form[key].data for key in services.CONVENTION_ADMIN}
-        try:
-            services.update_convention(db.session, current_user, convention, now=utcnow(), **values)
-        except DomainError as exc:
-            db.session.rollback()
-            form_error(form, exc)
-        else:
-            db.session.commit()
+        ok, _result = commit_or_show(
+            form,
+            lambda: services.update_convention(db.session, current_user, convention, now=utcnow(), **values),
+        )
+        if ok:
             flash(_("Convention %(reference)s enregistrée.", reference=convention.reference), "success")
             return redirect(url_for("missions.convention_detail", convention_id=convention.id))
-    return render_template("missions/conventions/form.html", form=form, convention=convention, catalogue=catalogue,
-                           service_id=_service_id, full=full, **LABELS), form_status()
+    return render_template(
+        "missions/conventions/form.html",
+        form=form,
+        convention=convention,
+        catalogue=catalogue,
+        service_id=_service_id,
+        full=full,
+        **LABELS,
+    ), form_status()
 
 
 # --- status and signed PDF ----------------------------------------------------------------------------------------
+
 
 @bp.route("/conventions/<int:convention_id>/sign", methods=["POST"])
 @roles_required(Role.COORDINATOR)
@@ -220,8 +254,9 @@ def convention_sign(convention_id: int):
     form = SignForm()
     if form.validate_on_submit():
         try:
-            services.sign_convention(db.session, current_user, convention, signed_on=form.signed_on.data,
-                                     now=utcnow())
+            services.sign_convention(
+                db.session, current_user, convention, signed_on=form.signed_on.data, now=utcnow()
+            )
         except DomainError as exc:
             db.session.rollback()
             form_error(form, exc)
@@ -256,8 +291,9 @@ def convention_upload(convention_id: int):
         upload = form.file.data
         data = upload.read(services.MAX_PDF_BYTES + 1)
         try:
-            relative = services.attach_signed_pdf(db.session, current_user, convention, filename=upload.filename,
-                                                  data=data, now=utcnow())
+            relative = services.attach_signed_pdf(
+                db.session, current_user, convention, filename=upload.filename, data=data, now=utcnow()
+            )
             # Written before the commit, under a name derived from its content: the database never points to a
             # missing file, and a failed commit leaves at most an unreferenced copy.
             services.store_upload(_uploads(), relative, data)
@@ -267,7 +303,9 @@ def convention_upload(convention_id: int):
         except OSError:
             db.session.rollback()
             current_app.logger.exception("cannot store the signed PDF of convention %s", convention.id)
-            flash(_("Le fichier n'a pas pu être enregistré. Réessayez ou prévenez l'équipe technique."), "error")
+            flash(
+                _("Le fichier n'a pas pu être enregistré. Réessayez ou prévenez l'équipe technique."), "error"
+            )
         else:
             db.session.commit()
             flash(_("PDF signé enregistré."), "success")
@@ -285,5 +323,10 @@ def convention_file(convention_id: int):
     path = _uploads() / convention.signed_file_path
     if not path.is_file():
         abort(404)
-    return send_file(path, mimetype="application/pdf", as_attachment=True,
-                     download_name=convention.signed_file_name or f"{convention.reference}.pdf", max_age=0)
+    return send_file(
+        path,
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=convention.signed_file_name or f"{convention.reference}.pdf",
+        max_age=0,
+    )

@@ -15,7 +15,7 @@ from coopnum.core.db import db, utcnow
 from coopnum.core.errors import DomainError
 from coopnum.core.models import Role
 from coopnum.core.pagination import page_args, paginate
-from coopnum.core.views import form_error, form_status, send_reset_link
+from coopnum.core.views import commit_or_show, form_status, send_reset_link
 from coopnum.missions.access import can_manage, can_view_organisation
 from coopnum.missions.forms.conventions import STATUS_LABELS, VOLUME_UNIT_LABELS
 from coopnum.missions.forms.organisations import (
@@ -71,13 +71,20 @@ def organisations():
     stmt = services.organisations_query(q=form.q.data, kind=kind, archived=bool(form.archived.data))
     page = paginate(db.session, stmt, *page_args())
     ids = [o.id for o in page.items]
-    running = dict(db.session.execute(
-        select(Convention.organisation_id, func.count()).where(
-            Convention.organisation_id.in_(ids), Convention.status == ConventionStatus.SIGNED
-        ).group_by(Convention.organisation_id)
-    ).all()) if ids else {}
-    return render_template("missions/organisations/list.html", page=page, form=form, running=running,
-                           kind_labels=KIND_LABELS)
+    running = (
+        dict(
+            db.session.execute(
+                select(Convention.organisation_id, func.count())
+                .where(Convention.organisation_id.in_(ids), Convention.status == ConventionStatus.SIGNED)
+                .group_by(Convention.organisation_id)
+            ).all()
+        )
+        if ids
+        else {}
+    )
+    return render_template(
+        "missions/organisations/list.html", page=page, form=form, running=running, kind_labels=KIND_LABELS
+    )
 
 
 @bp.route("/organisations/new", methods=["GET", "POST"])
@@ -85,13 +92,11 @@ def organisations():
 def organisation_new():
     form = OrganisationForm()
     if form.validate_on_submit():
-        try:
-            org = services.create_organisation(db.session, current_user, now=utcnow(), **_values(form))
-        except DomainError as exc:
-            db.session.rollback()
-            form_error(form, exc)
-        else:
-            db.session.commit()
+        ok, org = commit_or_show(
+            form,
+            lambda: services.create_organisation(db.session, current_user, now=utcnow(), **_values(form)),
+        )
+        if ok:
             flash(_("Structure « %(name)s » créée.", name=org.name), "success")
             return redirect(url_for("missions.organisation_detail", organisation_id=org.id))
     return render_template("missions/organisations/form.html", form=form, organisation=None), form_status()
@@ -102,18 +107,37 @@ def organisation_new():
 def organisation_detail(organisation_id: int):
     org = _load(organisation_id)
     require(can_view_organisation(current_user, org))
-    conventions = db.session.execute(
-        select(Convention).where(Convention.organisation_id == org.id)
-        .order_by(Convention.start_date.desc(), Convention.id.desc())
-    ).scalars().unique().all()
+    conventions = (
+        db.session.execute(
+            select(Convention)
+            .where(Convention.organisation_id == org.id)
+            .order_by(Convention.start_date.desc(), Convention.id.desc())
+        )
+        .scalars()
+        .unique()
+        .all()
+    )
     summaries = volume_summaries(db.session, [c.id for c in conventions], now=utcnow())
-    places = db.session.execute(
-        select(Place).where(Place.organisation_id == org.id, Place.archived.is_(False)).order_by(Place.name)
-    ).scalars().all()
+    places = (
+        db.session.execute(
+            select(Place)
+            .where(Place.organisation_id == org.id, Place.archived.is_(False))
+            .order_by(Place.name)
+        )
+        .scalars()
+        .all()
+    )
     return render_template(
-        "missions/organisations/detail.html", organisation=org, contacts=org.contacts, conventions=conventions,
-        summaries=summaries, places=[(p, place_url(p.id)) for p in places], staff=can_manage(current_user),
-        contact_form=ContactForm(), kind_labels=KIND_LABELS, status_labels=STATUS_LABELS,
+        "missions/organisations/detail.html",
+        organisation=org,
+        contacts=org.contacts,
+        conventions=conventions,
+        summaries=summaries,
+        places=[(p, place_url(p.id)) for p in places],
+        staff=can_manage(current_user),
+        contact_form=ContactForm(),
+        kind_labels=KIND_LABELS,
+        status_labels=STATUS_LABELS,
         unit_labels=VOLUME_UNIT_LABELS,
     )
 
@@ -124,13 +148,13 @@ def organisation_edit(organisation_id: int):
     org = _load(organisation_id)
     form = OrganisationForm(obj=org)
     if form.validate_on_submit():
-        try:
-            services.update_organisation(db.session, current_user, org, now=utcnow(), **_values(form))
-        except DomainError as exc:
-            db.session.rollback()
-            form_error(form, exc)
-        else:
-            db.session.commit()
+        ok, _result = commit_or_show(
+            form,
+            lambda: services.update_organisation(
+                db.session, current_user, org, now=utcnow(), **_values(form)
+            ),
+        )
+        if ok:
             flash(_("Structure « %(name)s » enregistrée.", name=org.name), "success")
             return redirect(url_for("missions.organisation_detail", organisation_id=org.id))
     return render_template("missions/organisations/form.html", form=form, organisation=org), form_status()
@@ -162,6 +186,7 @@ def _values(form: OrganisationForm) -> dict:
 
 # --- contacts ---------------------------------------------------------------------------------------------------
 
+
 def _contact_values(form: ContactForm) -> dict:
     return {name: form[name].data for name in services.CONTACT_FIELDS}
 
@@ -172,16 +197,18 @@ def contact_new(organisation_id: int):
     org = _load(organisation_id)
     form = ContactForm()
     if form.validate_on_submit():
-        try:
-            contact = services.add_contact(db.session, current_user, org, now=utcnow(), **_contact_values(form))
-        except DomainError as exc:
-            db.session.rollback()
-            form_error(form, exc)
-        else:
-            db.session.commit()
+        ok, contact = commit_or_show(
+            form,
+            lambda: services.add_contact(
+                db.session, current_user, org, now=utcnow(), **_contact_values(form)
+            ),
+        )
+        if ok:
             flash(_("Interlocuteur %(name)s ajouté.", name=contact.full_name), "success")
             return redirect(url_for("missions.organisation_detail", organisation_id=org.id) + "#contacts")
-    return render_template("missions/organisations/contact_form.html", form=form, organisation=org, contact=None), form_status()
+    return render_template(
+        "missions/organisations/contact_form.html", form=form, organisation=org, contact=None
+    ), form_status()
 
 
 @bp.route("/contacts/<int:contact_id>/edit", methods=["GET", "POST"])
@@ -191,17 +218,18 @@ def contact_edit(contact_id: int):
     org = contact.organisation
     form = ContactForm(obj=contact)
     if form.validate_on_submit():
-        try:
-            services.update_contact(db.session, current_user, contact, now=utcnow(), **_contact_values(form))
-        except DomainError as exc:
-            db.session.rollback()
-            form_error(form, exc)
-        else:
-            db.session.commit()
+        ok, _result = commit_or_show(
+            form,
+            lambda: services.update_contact(
+                db.session, current_user, contact, now=utcnow(), **_contact_values(form)
+            ),
+        )
+        if ok:
             flash(_("Interlocuteur %(name)s enregistré.", name=contact.full_name), "success")
             return redirect(url_for("missions.organisation_detail", organisation_id=org.id) + "#contacts")
-    return render_template("missions/organisations/contact_form.html", form=form, organisation=org,
-                           contact=contact), form_status()
+    return render_template(
+        "missions/organisations/contact_form.html", form=form, organisation=org, contact=contact
+    ), form_status()
 
 
 @bp.route("/contacts/<int:contact_id>/delete", methods=["POST"])
@@ -213,7 +241,10 @@ def contact_delete(contact_id: int):
     db.session.commit()
     flash(_("Interlocuteur %(name)s supprimé.", name=name), "success")
     if had_login:
-        flash(_("Son compte d'accès reste actif : désactivez-le dans « Comptes » si la personne est partie."), "warning")
+        flash(
+            _("Son compte d'accès reste actif : désactivez-le dans « Comptes » si la personne est partie."),
+            "warning",
+        )
     return redirect(url_for("missions.organisation_detail", organisation_id=org_id) + "#contacts")
 
 
@@ -230,6 +261,11 @@ def contact_create_login(contact_id: int):
     else:
         db.session.commit()
         send_reset_link(user, invitation=True)  # after the commit: a rolled-back account sends nothing
-        flash(_("Accès créé pour %(email)s : une invitation à choisir son mot de passe lui a été envoyée.",
-                email=user.email), "success")
+        flash(
+            _(
+                "Accès créé pour %(email)s : une invitation à choisir son mot de passe lui a été envoyée.",
+                email=user.email,
+            ),
+            "success",
+        )
     return redirect(url_for("missions.organisation_detail", organisation_id=org_id) + "#contacts")

@@ -18,7 +18,7 @@ from coopnum.core.db import db, utcnow
 from coopnum.core.errors import DomainError
 from coopnum.core.models import Role
 from coopnum.core.pagination import page_args, paginate
-from coopnum.core.views import form_error, form_status
+from coopnum.core.views import commit_or_show, form_error, form_status
 from coopnum.missions import access, lamednum
 from coopnum.missions.forms.places import FIELD_LABELS, OPENING_HOURS_EXAMPLE, SECTIONS, PlaceForm
 from coopnum.missions.models import Organisation, Place
@@ -71,11 +71,13 @@ def _show_errors(form: PlaceForm, exc: DomainError) -> None:
 
 
 def _render_form(form: PlaceForm, place: Place | None):
-    return render_template("missions/places/form.html", form=form, place=place, sections=SECTIONS,
-                           example=OPENING_HOURS_EXAMPLE), form_status()
+    return render_template(
+        "missions/places/form.html", form=form, place=place, sections=SECTIONS, example=OPENING_HOURS_EXAMPLE
+    ), form_status()
 
 
 # --- pages ----------------------------------------------------------------------------------------------------------
+
 
 @bp.route("/places")
 @roles_required(Role.COORDINATOR, Role.MEDIATOR, Role.AUTHORITY)
@@ -86,21 +88,37 @@ def places():
     commune = request.args.get("commune", "").strip()
     published = {"1": True, "0": False}.get(request.args.get("published", ""))
     show_archived = request.args.get("archived") == "1" and is_staff(current_user)
-    stmt = services.search(q=q, organisation_id=organisation_id if scope is None else None, commune=commune,
-                           published=published, archived=True if show_archived else False,
-                           only_organisation_id=scope)
+    stmt = services.search(
+        q=q,
+        organisation_id=organisation_id if scope is None else None,
+        commune=commune,
+        published=published,
+        archived=True if show_archived else False,
+        only_organisation_id=scope,
+    )
     page = paginate(db.session, stmt, *page_args())
     organisations = []
     if scope is None:
         organisations = db.session.execute(
-            select(Organisation.id, Organisation.name).where(Organisation.id.in_(
-                select(Place.organisation_id).where(Place.organisation_id.is_not(None)).distinct()
-            )).order_by(Organisation.name)
+            select(Organisation.id, Organisation.name)
+            .where(
+                Organisation.id.in_(
+                    select(Place.organisation_id).where(Place.organisation_id.is_not(None)).distinct()
+                )
+            )
+            .order_by(Organisation.name)
         ).all()
     return render_template(
-        "missions/places/list.html", page=page, q=q, organisation_id=organisation_id or 0, commune=commune,
-        published=request.args.get("published", ""), show_archived=show_archived, organisations=organisations,
-        communes=services.communes(db.session, only_organisation_id=scope), can_manage=access.can_manage(current_user),
+        "missions/places/list.html",
+        page=page,
+        q=q,
+        organisation_id=organisation_id or 0,
+        commune=commune,
+        published=request.args.get("published", ""),
+        show_archived=show_archived,
+        organisations=organisations,
+        communes=services.communes(db.session, only_organisation_id=scope),
+        can_manage=access.can_manage(current_user),
     )
 
 
@@ -110,13 +128,14 @@ def place_new():
     form = PlaceForm(data=services.new_values())
     form.organisation_id.choices = _organisation_choices()
     if form.validate_on_submit():
-        try:
-            place = services.create_place(db.session, current_user, form.values(), now=utcnow(), source=_source())
-        except DomainError as exc:
-            db.session.rollback()
-            _show_errors(form, exc)
-        else:
-            db.session.commit()
+        ok, place = commit_or_show(
+            form,
+            lambda: services.create_place(
+                db.session, current_user, form.values(), now=utcnow(), source=_source()
+            ),
+            _show_errors,
+        )
+        if ok:
             flash(_("Lieu « %(name)s » créé.", name=place.name), "success")
             return redirect(url_for("missions.place_detail", place_id=place.id))
     return _render_form(form, None)
@@ -129,10 +148,18 @@ def place_detail(place_id: int):
     organisation = place.organisation
     pivot = services.effective_pivot(place.pivot, organisation)
     return render_template(
-        "missions/places/detail.html", place=place, values=services.values_of(place), labels=FIELD_LABELS,
-        sections=SECTIONS, pivot=pivot, pivot_inherited=not place.pivot, enum_label=lamednum.label,
-        typologies=lamednum.TYPOLOGIES, hours=lamednum.describe_opening_hours(place.horaires),
-        export_id=services.export_id(place.id, _source()), can_manage=access.can_manage(current_user),
+        "missions/places/detail.html",
+        place=place,
+        values=services.values_of(place),
+        labels=FIELD_LABELS,
+        sections=SECTIONS,
+        pivot=pivot,
+        pivot_inherited=not place.pivot,
+        enum_label=lamednum.label,
+        typologies=lamednum.TYPOLOGIES,
+        hours=lamednum.describe_opening_hours(place.horaires),
+        export_id=services.export_id(place.id, _source()),
+        can_manage=access.can_manage(current_user),
     )
 
 
@@ -144,13 +171,14 @@ def place_edit(place_id: int):
     form.organisation_id.choices = _organisation_choices(place.organisation_id)
     form.keep_unknown_typologies(place.typologie)
     if form.validate_on_submit():
-        try:
-            services.update_place(db.session, current_user, place, form.values(), now=utcnow(), source=_source())
-        except DomainError as exc:
-            db.session.rollback()
-            _show_errors(form, exc)
-        else:
-            db.session.commit()
+        ok, _result = commit_or_show(
+            form,
+            lambda: services.update_place(
+                db.session, current_user, place, form.values(), now=utcnow(), source=_source()
+            ),
+            _show_errors,
+        )
+        if ok:
             flash(_("Lieu enregistré."), "success")
             return redirect(url_for("missions.place_detail", place_id=place.id))
     return _render_form(form, place)
@@ -177,6 +205,7 @@ def place_restore(place_id: int):
 
 
 # --- open data (no login) -------------------------------------------------------------------------------------------
+
 
 def _open_data(body: str, mimetype: str, filename: str | None = None) -> Response:
     changed = services.last_modified(db.session)

@@ -13,7 +13,7 @@ from coopnum.core.db import db, utcnow
 from coopnum.core.errors import DomainError
 from coopnum.core.models import Role, User
 from coopnum.core.pagination import page_args, paginate
-from coopnum.core.views import form_error, form_status
+from coopnum.core.views import commit_or_show, form_error, form_status
 from coopnum.missions import access
 from coopnum.missions.forms.planning import (
     ABSENCE_LABELS,
@@ -41,7 +41,9 @@ from coopnum.missions.recurrence import describe_rrule
 from coopnum.missions.services import planning
 from coopnum.missions.views import bp
 
-navigation.register("missions.sessions_open", _l("Séances à pourvoir"), (Role.COORDINATOR, Role.MEDIATOR), 120)
+navigation.register(
+    "missions.sessions_open", _l("Séances à pourvoir"), (Role.COORDINATOR, Role.MEDIATOR), 120
+)
 navigation.register("missions.absences", _l("Absences"), (Role.COORDINATOR, Role.MEDIATOR), 130)
 
 SESSION_STATUS_LABELS = {
@@ -54,11 +56,16 @@ SESSION_STATUS_LABELS = {
 
 @bp.app_context_processor
 def _planning_labels():
-    return {"session_status_labels": SESSION_STATUS_LABELS, "mission_kind_labels": KIND_LABELS,
-            "absence_labels": ABSENCE_LABELS, "describe_rrule": describe_rrule}
+    return {
+        "session_status_labels": SESSION_STATUS_LABELS,
+        "mission_kind_labels": KIND_LABELS,
+        "absence_labels": ABSENCE_LABELS,
+        "describe_rrule": describe_rrule,
+    }
 
 
 # --- missions -------------------------------------------------------------------------------------------------------
+
 
 @bp.route("/")
 @roles_required(Role.COORDINATOR, Role.MEDIATOR)
@@ -66,8 +73,13 @@ def index():
     form = MissionFilterForm(request.args)
     form.convention_id.choices = [(0, _("Toutes"))] + _convention_choices(all_statuses=True)
     form.place_id.choices = [(0, _("Tous"))] + _place_choices()
-    stmt = select(Mission).options(joinedload(Mission.convention).joinedload(Convention.organisation),
-                                   joinedload(Mission.place)).order_by(Mission.title)
+    stmt = (
+        select(Mission)
+        .options(
+            joinedload(Mission.convention).joinedload(Convention.organisation), joinedload(Mission.place)
+        )
+        .order_by(Mission.title)
+    )
     if form.q.data:
         stmt = stmt.where(func.lower(Mission.title).like(f"%{form.q.data.lower()}%"))
     if form.convention_id.data:
@@ -85,10 +97,13 @@ def _next_session_counts(mission_ids: list[int]) -> dict[int, int]:
     if not mission_ids:
         return {}
     rows = db.session.execute(
-        select(MissionSession.mission_id, func.count()).where(
-            MissionSession.mission_id.in_(mission_ids), MissionSession.start > utcnow(),
+        select(MissionSession.mission_id, func.count())
+        .where(
+            MissionSession.mission_id.in_(mission_ids),
+            MissionSession.start > utcnow(),
             MissionSession.status == SessionStatus.PLANNED,
-        ).group_by(MissionSession.mission_id)
+        )
+        .group_by(MissionSession.mission_id)
     ).all()
     return dict(rows)
 
@@ -97,32 +112,47 @@ def _convention_choices(all_statuses: bool = False):
     stmt = select(Convention).options(joinedload(Convention.organisation)).order_by(Convention.reference)
     if not all_statuses:
         stmt = stmt.where(Convention.status != ConventionStatus.ENDED)
-    return [(c.id, f"{c.reference} — {c.organisation.name} — {c.title}") for c in db.session.execute(stmt).scalars()]
+    return [
+        (c.id, f"{c.reference} — {c.organisation.name} — {c.title}")
+        for c in db.session.execute(stmt).scalars()
+    ]
 
 
 def _place_choices():
-    rows = db.session.execute(select(Place.id, Place.name, Place.city).where(Place.archived.is_(False))
-                              .order_by(Place.city, Place.name)).all()
+    rows = db.session.execute(
+        select(Place.id, Place.name, Place.city)
+        .where(Place.archived.is_(False))
+        .order_by(Place.city, Place.name)
+    ).all()
     return [(r.id, f"{r.name} ({r.city})") for r in rows]
 
 
 def _fill_choices(form: MissionForm) -> None:
     form.convention_id.choices = _convention_choices()
     form.place_id.choices = _place_choices()
-    services = db.session.execute(select(Service.id, Service.name).where(Service.active.is_(True))
-                                  .order_by(Service.name)).all()
+    services = db.session.execute(
+        select(Service.id, Service.name).where(Service.active.is_(True)).order_by(Service.name)
+    ).all()
     form.service_id.choices = [(0, "—")] + [(s.id, s.name) for s in services]
     form.default_mediators.choices = [(u.id, u.full_name) for u in planning.mediators(db.session)]
 
 
 def _mission_data(form: MissionForm) -> planning.MissionData:
     return planning.MissionData(
-        convention_id=form.convention_id.data, place_id=form.place_id.data,
-        service_id=form.service_id.data or None, kind=form.kind.data, title=form.title.data or "",
-        rrule=form.built_rrule(), first_date=form.first_date.data, until_date=form.until_date.data,
-        start_time=form.start_time.data, end_time=form.end_time.data,
-        exclude_holidays=form.exclude_holidays.data, holiday_subdiv=form.holiday_subdiv.data or None,
-        mediators_needed=form.mediators_needed.data, notes=form.notes.data or "",
+        convention_id=form.convention_id.data,
+        place_id=form.place_id.data,
+        service_id=form.service_id.data or None,
+        kind=form.kind.data,
+        title=form.title.data or "",
+        rrule=form.built_rrule(),
+        first_date=form.first_date.data,
+        until_date=form.until_date.data,
+        start_time=form.start_time.data,
+        end_time=form.end_time.data,
+        exclude_holidays=form.exclude_holidays.data,
+        holiday_subdiv=form.holiday_subdiv.data or None,
+        mediators_needed=form.mediators_needed.data,
+        notes=form.notes.data or "",
         default_mediator_ids=list(form.default_mediators.data or []),
     )
 
@@ -154,31 +184,39 @@ def mission_new():
     if request.method == "GET":
         if request.args.get("convention_id", type=int):
             form.convention_id.data = request.args.get("convention_id", type=int)
-        if (rid := request.args.get("request_id", type=int)) and (service_request := db.session.get(ServiceRequest, rid)):
+        if (rid := request.args.get("request_id", type=int)) and (
+            service_request := db.session.get(ServiceRequest, rid)
+        ):
             form.title.data = service_request.service.name if service_request.service else ""
             form.place_id.data = service_request.place_id
             form.service_id.data = service_request.service_id or 0
             form.first_date.data = service_request.wished_start
             form.until_date.data = service_request.wished_end
             form.notes.data = service_request.description
-            conv = db.session.execute(select(Convention.id).where(
-                Convention.organisation_id == service_request.organisation_id,
-                Convention.status != ConventionStatus.ENDED).order_by(Convention.end_date.desc()).limit(1)
+            conv = db.session.execute(
+                select(Convention.id)
+                .where(
+                    Convention.organisation_id == service_request.organisation_id,
+                    Convention.status != ConventionStatus.ENDED,
+                )
+                .order_by(Convention.end_date.desc())
+                .limit(1)
             ).scalar_one_or_none()
             if conv:
                 form.convention_id.data = conv
     if form.validate_on_submit():
-        try:
-            mission, report = planning.create_mission(db.session, current_user, _mission_data(form), now=utcnow())
-        except DomainError as exc:
-            db.session.rollback()
-            _mission_error(form, exc)
-        else:
-            db.session.commit()
+        ok, result = commit_or_show(
+            form,
+            lambda: planning.create_mission(db.session, current_user, _mission_data(form), now=utcnow()),
+            _mission_error,
+        )
+        if ok:
+            mission, report = result
             _flash_report(report)
             return redirect(url_for("missions.mission_detail", mission_id=mission.id))
-    return render_template("missions/planning/mission_form.html", form=form, mission=None,
-                           service_request=service_request), form_status()
+    return render_template(
+        "missions/planning/mission_form.html", form=form, mission=None, service_request=service_request
+    ), form_status()
 
 
 def _get_mission(mission_id: int) -> Mission:
@@ -190,16 +228,25 @@ def _get_mission(mission_id: int) -> Mission:
 def mission_detail(mission_id: int):
     mission = _get_mission(mission_id)
     show = request.args.get("show", "upcoming")
-    stmt = select(MissionSession).where(MissionSession.mission_id == mission.id).options(
-        selectinload(MissionSession.assignments))
+    stmt = (
+        select(MissionSession)
+        .where(MissionSession.mission_id == mission.id)
+        .options(selectinload(MissionSession.assignments))
+    )
     now = utcnow()
     if show == "past":
         stmt = stmt.where(MissionSession.start <= now).order_by(MissionSession.start.desc())
     else:
         stmt = stmt.where(MissionSession.start > now).order_by(MissionSession.start)
     page = paginate(db.session, stmt, *page_args(20))
-    return render_template("missions/planning/mission_detail.html", mission=mission, page=page, show=show,
-                           add_form=SessionTimesForm(prefix="add"), can_manage=access.can_manage(current_user))
+    return render_template(
+        "missions/planning/mission_detail.html",
+        mission=mission,
+        page=page,
+        show=show,
+        add_form=SessionTimesForm(prefix="add"),
+        can_manage=access.can_manage(current_user),
+    )
 
 
 @bp.route("/missions/<int:mission_id>/edit", methods=["GET", "POST"])
@@ -214,17 +261,19 @@ def mission_edit(mission_id: int):
         form.default_mediators.data = [m.user_id for m in mission.default_mediators]
         form.holiday_subdiv.data = mission.holiday_subdiv or ""
     if form.validate_on_submit():
-        try:
-            report = planning.update_mission(db.session, current_user, mission, _mission_data(form), now=utcnow())
-        except DomainError as exc:
-            db.session.rollback()
-            _mission_error(form, exc)
-        else:
-            db.session.commit()
+        ok, report = commit_or_show(
+            form,
+            lambda: planning.update_mission(
+                db.session, current_user, mission, _mission_data(form), now=utcnow()
+            ),
+            _mission_error,
+        )
+        if ok:
             _flash_report(report)
             return redirect(url_for("missions.mission_detail", mission_id=mission.id))
-    return render_template("missions/planning/mission_form.html", form=form, mission=mission,
-                           service_request=None), form_status()
+    return render_template(
+        "missions/planning/mission_form.html", form=form, mission=mission, service_request=None
+    ), form_status()
 
 
 @bp.route("/missions/<int:mission_id>/archive", methods=["POST"])
@@ -246,8 +295,15 @@ def session_add(mission_id: int):
         flash(_("Indiquez la date, l'heure de début et l'heure de fin."), "error")
         return redirect(url_for("missions.mission_detail", mission_id=mission.id))
     try:
-        s = planning.add_session(db.session, current_user, mission, form.day.data, form.start_time.data,
-                                 form.end_time.data, now=utcnow())
+        s = planning.add_session(
+            db.session,
+            current_user,
+            mission,
+            form.day.data,
+            form.start_time.data,
+            form.end_time.data,
+            now=utcnow(),
+        )
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -258,6 +314,7 @@ def session_add(mission_id: int):
 
 
 # --- sessions -------------------------------------------------------------------------------------------------------
+
 
 def _get_session(session_id: int) -> MissionSession:
     return load_or_404(MissionSession, session_id, access.can_view_session)
@@ -271,15 +328,27 @@ def session_detail(session_id: int):
     can_manage = access.can_manage(current_user)
     if can_manage:
         taken = {a.user_id for a in s.assignments}
-        assign_form.user_id.choices = [(u.id, u.full_name) for u in planning.mediators(db.session)
-                                       if u.id not in taken]
-    move_form = SessionTimesForm(prefix="move", data={
-        "day": planning.local(s.start).date(), "start_time": planning.local(s.start).time(),
-        "end_time": planning.local(s.end).time()})
+        assign_form.user_id.choices = [
+            (u.id, u.full_name) for u in planning.mediators(db.session) if u.id not in taken
+        ]
+    move_form = SessionTimesForm(
+        prefix="move",
+        data={
+            "day": planning.local(s.start).date(),
+            "start_time": planning.local(s.start).time(),
+            "end_time": planning.local(s.end).time(),
+        },
+    )
     return render_template(
-        "missions/planning/session_detail.html", s=s, can_manage=can_manage, assign_form=assign_form,
-        move_form=move_form, cancel_form=CancelForm(prefix="cancel"),
-        can_take=access.can_take_session(current_user, s) and planning.is_open(s) and s.end > utcnow()
+        "missions/planning/session_detail.html",
+        s=s,
+        can_manage=can_manage,
+        assign_form=assign_form,
+        move_form=move_form,
+        cancel_form=CancelForm(prefix="cancel"),
+        can_take=access.can_take_session(current_user, s)
+        and planning.is_open(s)
+        and s.end > utcnow()
         and all(a.user_id != current_user.id for a in s.assignments),
     )
 
@@ -310,16 +379,22 @@ def session_assign(session_id: int):
         flash(_("Choisissez un médiateur."), "error")
         return _back(s)
     mediator = db.session.get(User, form.user_id.data)
-    return _run(s, lambda: planning.assign(db.session, current_user, s, mediator, now=utcnow()),
-                _("%(name)s est affecté·e à cette séance.", name=mediator.full_name))
+    return _run(
+        s,
+        lambda: planning.assign(db.session, current_user, s, mediator, now=utcnow()),
+        _("%(name)s est affecté·e à cette séance.", name=mediator.full_name),
+    )
 
 
 @bp.route("/sessions/<int:session_id>/unassign/<int:user_id>", methods=["POST"])
 @roles_required(Role.COORDINATOR)
 def session_unassign(session_id: int, user_id: int):
     s = _get_session(session_id)
-    return _run(s, lambda: planning.unassign(db.session, current_user, s, user_id, now=utcnow()),
-                _("Affectation retirée : la séance est à pourvoir."))
+    return _run(
+        s,
+        lambda: planning.unassign(db.session, current_user, s, user_id, now=utcnow()),
+        _("Affectation retirée : la séance est à pourvoir."),
+    )
 
 
 @bp.route("/sessions/<int:session_id>/take", methods=["POST"])
@@ -327,8 +402,11 @@ def session_unassign(session_id: int, user_id: int):
 def session_take(session_id: int):
     s = _get_session(session_id)
     require(access.can_take_session(current_user, s))
-    return _run(s, lambda: planning.take_session(db.session, current_user._get_current_object(), s, now=utcnow()),
-                _("Vous êtes affecté·e à cette séance."))
+    return _run(
+        s,
+        lambda: planning.take_session(db.session, current_user._get_current_object(), s, now=utcnow()),
+        _("Vous êtes affecté·e à cette séance."),
+    )
 
 
 @bp.route("/sessions/<int:session_id>/cancel", methods=["POST"])
@@ -337,16 +415,20 @@ def session_cancel(session_id: int):
     s = _get_session(session_id)
     form = CancelForm(prefix="cancel")
     reason = form.reason.data or "" if form.validate_on_submit() else ""
-    return _run(s, lambda: planning.cancel_session(db.session, current_user, s, reason, now=utcnow()),
-                _("Séance annulée."))
+    return _run(
+        s,
+        lambda: planning.cancel_session(db.session, current_user, s, reason, now=utcnow()),
+        _("Séance annulée."),
+    )
 
 
 @bp.route("/sessions/<int:session_id>/restore", methods=["POST"])
 @roles_required(Role.COORDINATOR)
 def session_restore(session_id: int):
     s = _get_session(session_id)
-    return _run(s, lambda: planning.restore_session(db.session, current_user, s, now=utcnow()),
-                _("Séance rétablie."))
+    return _run(
+        s, lambda: planning.restore_session(db.session, current_user, s, now=utcnow()), _("Séance rétablie.")
+    )
 
 
 @bp.route("/sessions/<int:session_id>/move", methods=["POST"])
@@ -357,20 +439,27 @@ def session_move(session_id: int):
     if not form.validate_on_submit():
         flash(_("Indiquez la date, l'heure de début et l'heure de fin."), "error")
         return _back(s)
-    return _run(s, lambda: planning.move_session(db.session, current_user, s, form.day.data, form.start_time.data,
-                                                 form.end_time.data, now=utcnow()), _("Séance déplacée."))
+    return _run(
+        s,
+        lambda: planning.move_session(
+            db.session, current_user, s, form.day.data, form.start_time.data, form.end_time.data, now=utcnow()
+        ),
+        _("Séance déplacée."),
+    )
 
 
 @bp.route("/sessions/open")
 @roles_required(Role.COORDINATOR, Role.MEDIATOR)
 def sessions_open():
     stmt = planning.open_sessions_stmt(utcnow()).options(
-        joinedload(MissionSession.mission).joinedload(Mission.place))
+        joinedload(MissionSession.mission).joinedload(Mission.place)
+    )
     page = paginate(db.session, stmt, *page_args())
     return render_template("missions/planning/sessions_open.html", page=page)
 
 
 # --- absences -------------------------------------------------------------------------------------------------------
+
 
 @bp.route("/absences", methods=["GET", "POST"])
 @roles_required(Role.COORDINATOR, Role.MEDIATOR)
@@ -389,8 +478,15 @@ def absences():
         tz = planning.PARIS
         try:
             _absence, released = planning.create_absence(
-                db.session, current_user, user, form.kind.data, form.start.data.replace(tzinfo=tz),
-                form.end.data.replace(tzinfo=tz), form.note.data or "", now=utcnow())
+                db.session,
+                current_user,
+                user,
+                form.kind.data,
+                form.start.data.replace(tzinfo=tz),
+                form.end.data.replace(tzinfo=tz),
+                form.note.data or "",
+                now=utcnow(),
+            )
         except DomainError as exc:
             db.session.rollback()
             form_error(form, exc)
@@ -398,8 +494,14 @@ def absences():
             db.session.commit()
             flash(_("Absence enregistrée."), "success")
             if released:
-                flash(_("%(n)s séance(s) de %(name)s sont désormais à pourvoir.", n=len(released),
-                        name=user.full_name), "warning")
+                flash(
+                    _(
+                        "%(n)s séance(s) de %(name)s sont désormais à pourvoir.",
+                        n=len(released),
+                        name=user.full_name,
+                    ),
+                    "warning",
+                )
             return redirect(url_for("missions.absences"))
     stmt = select(Absence).order_by(Absence.start.desc())
     if not staff:
@@ -410,8 +512,9 @@ def absences():
     if not show_past:
         stmt = stmt.where(Absence.end > utcnow())
     page = paginate(db.session, stmt, *page_args())
-    return render_template("missions/planning/absences.html", page=page, form=form, staff=staff,
-                           show_past=show_past), form_status()
+    return render_template(
+        "missions/planning/absences.html", page=page, form=form, staff=staff, show_past=show_past
+    ), form_status()
 
 
 @bp.route("/absences/<int:absence_id>/delete", methods=["POST"])
