@@ -126,6 +126,57 @@ def assignment(session, *, mission_session, user):
     return a
 
 
+# --- hours and activity reports ----------------------------------------------------------------------------------
+
+def activity(session, *, mediator, day=None, convention=None, mission_session=None, place=None, **kw):
+    """An activity report (CRA); an individual accompaniment at a place of activity by default."""
+    from datetime import date
+
+    from coopnum.missions.models import Activity
+
+    if mission_session is not None:
+        day = day or mission_session.start.date()
+        convention_id = mission_session.mission.convention_id
+        place_id = mission_session.mission.place_id
+    else:
+        convention_id = convention.id if convention else None
+        place_id = place.id if place else None
+    a = Activity(mediator_id=mediator.id, session_id=mission_session.id if mission_session else None,
+                 convention_id=kw.pop("convention_id", convention_id), place_id=kw.pop("place_id", place_id),
+                 date=day or date(2026, 11, 10), kind=kw.pop("kind", "Individuel"),
+                 duration_minutes=kw.pop("duration_minutes", 30), place_type=kw.pop("place_type", "LieuActivite"),
+                 thematiques=kw.pop("thematiques", ["Email"]), materiel=kw.pop("materiel", ["Ordinateur"]),
+                 participants=kw.pop("participants", 1), **kw)
+    session.add(a)
+    session.flush()
+    return a
+
+
+def beneficiary(session, *, mediator, first_name="Jeanne", last_name="Durand", **kw):
+    from coopnum.missions.models import Beneficiary
+
+    b = Beneficiary(mediator_id=mediator.id, first_name=first_name, last_name=last_name,
+                    name_key=kw.pop("name_key", f"{first_name} {last_name}".lower()), **kw)
+    session.add(b)
+    session.flush()
+    return b
+
+
+def time_entry(session, *, user, day=None, minutes=60, category="preparation", mission_session=None, **kw):
+    from datetime import date
+
+    from coopnum.missions.models import TimeEntry
+
+    if mission_session is not None:
+        category = "session"
+        day = day or mission_session.start.date()
+    e = TimeEntry(user_id=user.id, day=day or date(2026, 11, 10), minutes=minutes, category=category,
+                  session_id=mission_session.id if mission_session else None, **kw)
+    session.add(e)
+    session.flush()
+    return e
+
+
 def world(session, users) -> dict:
     """One object of each kind of the missions domain, tied to the `users` fixture; returns their ids.
 
@@ -165,6 +216,26 @@ def world(session, users) -> dict:
                                  service_id=srv.id, description="Ateliers pour seniors")
     other_request = ServiceRequest(organisation_id=other_org.id, service_id=srv.id, description="Permanence")
     session.add_all([own_request, other_request])
+    # Hours and activity reports: a past session of the mediator, not yet confirmed; an activity and a followed
+    # beneficiary of the mediator; an extra-hours entry; the mediator's open November timesheet; a share link.
+    from datetime import date, timedelta
+
+    from coopnum.missions.models import ReportShare, Timesheet
+
+    past = mission_session(session, mission=own_mission, start=datetime(2026, 11, 17, 8, tzinfo=UTC),
+                           end=datetime(2026, 11, 17, 11, tzinfo=UTC))
+    assignment(session, mission_session=past, user=users["mediator"])
+    own_beneficiary = beneficiary(session, mediator=users["mediator"])
+    own_activity = activity(session, mediator=users["mediator"], convention=own_conv, place=own_place,
+                            day=date(2026, 11, 10))
+    other_mediator = user(session, roles=[Role.MEDIATOR], full_name="Autre Médiatrice")
+    other_activity = activity(session, mediator=other_mediator, convention=other_conv, place=other_place,
+                              day=date(2026, 11, 12))
+    extra_entry = time_entry(session, user=users["mediator"], day=date(2026, 11, 12), minutes=90)
+    timesheet = Timesheet(user_id=users["mediator"].id, month=date(2026, 11, 1))
+    share = ReportShare(convention_id=own_conv.id, period_start=date(2026, 1, 1), period_end=date(2026, 12, 31),
+                        token=f"share-{next(_seq)}", expires_at=datetime(2026, 11, 23, tzinfo=UTC) + timedelta(days=30))
+    session.add_all([timesheet, share])
     own_contact = Contact(organisation_id=own_org.id, first_name="Claire", last_name="Interlocutrice",
                           email="claire.interlocutrice@testville.example.org")
     session.add(own_contact)
@@ -180,4 +251,7 @@ def world(session, users) -> dict:
         "organisation_feed": feeds[FeedKind.ORGANISATION].token,
         "own_request": own_request.id, "other_request": other_request.id,
         "mediator": users["mediator"].id, "member": users["member"].id,
+        "past_session": past.id, "own_activity": own_activity.id, "other_activity": other_activity.id,
+        "own_beneficiary": own_beneficiary.id, "extra_entry": extra_entry.id, "timesheet": timesheet.id,
+        "other_mediator": other_mediator.id, "share_token": share.token,
     }

@@ -145,3 +145,44 @@ class AuditLog(IdMixin, table=True):
     ip: str | None = Field(default=None, max_length=45)
 
     actor: Optional["User"] = Relationship(sa_relationship_kwargs={"lazy": "joined"})
+
+
+class Setting(IdMixin, table=True):
+    """A setting of the installation changed from the UI (e.g. the beneficiaries' retention period). Read with
+    ``coopnum.core.settings.get``; every change is audited."""
+
+    __tablename__ = "settings"
+
+    key: str = Field(max_length=100, unique=True)
+    value: Any = Field(default=None, sa_type=JSON)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    updated_by_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("users.id", ondelete="SET NULL"))
+    )
+
+
+class ExportStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class ExportJob(IdMixin, table=True):
+    """A large export written in the background into a file, with its progress (rows done / total)."""
+
+    __tablename__ = "export_jobs"
+
+    user_id: int = Field(sa_column=Column(Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False,
+                                          index=True))
+    kind: str = Field(max_length=40)  # e.g. "activities"
+    format: str = Field(max_length=10)  # csv | xlsx
+    params: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    status: str = Field(default=ExportStatus.PENDING, max_length=20)
+    total: int = Field(default=0)
+    done: int = Field(default=0)
+    file_name: str | None = Field(default=None, max_length=255)
+    file_path: str | None = Field(default=None, max_length=255)  # relative to the instance exports folder
+    error: str = Field(default="", max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -65,6 +65,9 @@ def volume_summaries(session: Session, convention_ids: list[int], *, now: dateti
     done = (MissionSession.status == SessionStatus.HELD) | (
         (MissionSession.status == SessionStatus.PLANNED) & (MissionSession.end <= now)
     )
+    # A held session counts for the duration its mediator confirmed.
+    minutes = case((MissionSession.status == SessionStatus.HELD,
+                    func.coalesce(MissionSession.held_minutes, minutes)), else_=minutes)
     future = (MissionSession.status == SessionStatus.PLANNED) & (MissionSession.end > now)
     rows = session.execute(
         select(

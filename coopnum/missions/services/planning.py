@@ -23,6 +23,7 @@ from coopnum.missions import recurrence
 from coopnum.missions.models import (
     Absence,
     AbsenceKind,
+    Activity,
     Assignment,
     Convention,
     Mission,
@@ -33,6 +34,7 @@ from coopnum.missions.models import (
     Place,
     Service,
     SessionStatus,
+    TimeEntry,
 )
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -247,17 +249,15 @@ def _create_session(session, actor, mission, start, end, report: SyncReport, *, 
 
 
 def locked_session_ids(session: Session, session_ids: list[int]) -> set[int]:
-    """Sessions with logged work, which a change of rule must never move or delete."""
+    """Sessions with logged work (confirmed, hours or activity reports), which a change of rule must never move
+    or delete."""
     if not session_ids:
         return set()
-    return set(
-        session.execute(
-            select(MissionSession.id).where(
-                MissionSession.id.in_(session_ids),
-                MissionSession.status.in_([SessionStatus.HELD, SessionStatus.NOT_HELD]),
-            )
-        ).scalars()
-    )
+    confirmed = select(MissionSession.id).where(
+        MissionSession.id.in_(session_ids), MissionSession.status.in_([SessionStatus.HELD, SessionStatus.NOT_HELD]))
+    with_hours = select(TimeEntry.session_id).where(TimeEntry.session_id.in_(session_ids))
+    with_reports = select(Activity.session_id).where(Activity.session_id.in_(session_ids))
+    return set(session.execute(confirmed.union(with_hours, with_reports)).scalars())
 
 
 def update_mission(session: Session, actor: User, mission: Mission, data: MissionData, *,

@@ -14,11 +14,14 @@ navigation.register("missions.index", _l("Missions"), (Role.COORDINATOR, Role.ME
 
 # Each area registers its routes on ``bp`` / ``public_bp`` when imported.
 from coopnum.missions.views import (  # noqa: E402, F401
+    activities,
     calendars,
     catalogue,
     conventions,
+    hours,
     organisations,
     places,
     planning,
+    reports,
     requests,
 )

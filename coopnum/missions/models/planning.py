@@ -340,6 +340,14 @@ class SessionStatus(StrEnum):
     NOT_HELD = "not_held"  # did not take place, with a reason
 
 
+class NotHeldReason(StrEnum):
+    NO_PUBLIC = "no_public"  # nobody came
+    MEDIATOR_ABSENT = "mediator_absent"
+    PLACE_CLOSED = "place_closed"
+    CANCELLED_BY_CLIENT = "cancelled_by_client"
+    OTHER = "other"
+
+
 class MissionSession(IdMixin, TimestampMixin, table=True):
     """One occurrence of a mission (séance / créneau), with its times and mediators."""
 
@@ -353,7 +361,13 @@ class MissionSession(IdMixin, TimestampMixin, table=True):
     end: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
     original_start: datetime | None = Field(default=None, sa_type=UTCDateTime)  # where the rule put it, if moved
     status: str = Field(default=SessionStatus.PLANNED, max_length=20, index=True)
-    cancel_reason: str = Field(default="", max_length=300)
+    cancel_reason: str = Field(default="", max_length=300)  # why cancelled, or why it did not take place
+    not_held_reason: str | None = Field(default=None, max_length=20)  # NotHeldReason, when status is not_held
+    held_minutes: int | None = Field(default=None)  # actual duration delivered, confirmed by a mediator
+    confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    confirmed_by_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("users.id", ondelete="SET NULL"))
+    )
     manual: bool = Field(default=False)  # added, moved or edited by hand: kept as is when the rule changes
     sequence: int = Field(default=0)  # iCalendar SEQUENCE, increased at every change
     notes: str = Field(default="")
@@ -370,6 +384,13 @@ class MissionSession(IdMixin, TimestampMixin, table=True):
     @property
     def is_cancelled(self) -> bool:
         return self.status == SessionStatus.CANCELLED
+
+    @property
+    def delivered_minutes(self) -> int:
+        """Minutes delivered to the client: the confirmed duration of a held session, else 0."""
+        if self.status != SessionStatus.HELD:
+            return 0
+        return self.held_minutes if self.held_minutes is not None else self.duration_minutes
 
 
 class Assignment(IdMixin, table=True):

@@ -1,0 +1,247 @@
+"""Hours, timesheets, activity reports (CRA), beneficiaries, editable reference lists and report share links.
+
+Enumerated values of activities are the national tool's identifiers (``coopnum.missions.cra_reference``), so an
+export needs no translation table; labels come from the editable reference lists
+(``coopnum.missions.services.reference_lists``)."""
+
+import datetime as _dt
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Optional
+
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, UniqueConstraint
+from sqlmodel import Field, Relationship
+
+from coopnum.core.db import UTCDateTime, utcnow
+from coopnum.core.models import IdMixin, TimestampMixin, User
+
+# --- hours -----------------------------------------------------------------------------------------------------
+
+
+class TimeCategory(StrEnum):
+    SESSION = "session"  # time spent on a planned session (linked to it)
+    PREPARATION = "preparation"
+    TRAVEL = "travel"
+    MEETING = "meeting"
+    TRAINING = "training"  # training given or received
+    ADMIN = "admin"  # administrative work, reporting
+    OTHER = "other"
+
+
+EXTRA_CATEGORIES = tuple(c for c in TimeCategory if c is not TimeCategory.SESSION)
+MAX_ENTRY_MINUTES = 16 * 60  # a day's entry longer than this is refused as absurd
+
+
+class TimeEntry(IdMixin, TimestampMixin, table=True):
+    """Time worked by a mediator on a day: on a session (one entry per session and mediator) or outside sessions
+    (preparation, travel, meetings…)."""
+
+    __tablename__ = "time_entries"
+    __table_args__ = (
+        UniqueConstraint("session_id", "user_id"),
+        Index("ix_time_entries_user_id_day", "user_id", "day"),
+    )
+
+    user_id: int = Field(sa_column=Column(Integer, ForeignKey("users.id", ondelete="RESTRICT"), nullable=False))
+    day: date = Field(index=True)
+    minutes: int
+    category: str = Field(default=TimeCategory.SESSION, max_length=20)
+    session_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("sessions.id", ondelete="RESTRICT"), index=True)
+    )
+    convention_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("conventions.id", ondelete="SET NULL"), index=True)
+    )
+    note: str = Field(default="", max_length=300)
+    created_by_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("users.id", ondelete="SET NULL"))
+    )
+
+    user: Optional["User"] = Relationship(
+        sa_relationship_kwargs={"lazy": "joined", "foreign_keys": "[TimeEntry.user_id]"}
+    )
+
+
+class TimesheetStatus(StrEnum):
+    OPEN = "open"  # being filled by the mediator
+    SUBMITTED = "submitted"  # sent to the coordinator for validation
+    SENT_BACK = "sent_back"  # returned to the mediator with a comment
+    VALIDATED = "validated"  # locked
+
+
+class Timesheet(IdMixin, TimestampMixin, table=True):
+    """A mediator's month (relevé d'heures). Created on first use; a validated month is locked."""
+
+    __tablename__ = "timesheets"
+    __table_args__ = (UniqueConstraint("user_id", "month"),)
+
+    user_id: int = Field(sa_column=Column(Integer, ForeignKey("users.id", ondelete="RESTRICT"), nullable=False,
+                                          index=True))
+    month: date = Field(index=True)  # the first day of the month
+    status: str = Field(default=TimesheetStatus.OPEN, max_length=20, index=True)
+    comment: str = Field(default="")  # the coordinator's comment when sending back (or the reason of a reopening)
+    submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    validated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    validated_by_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("users.id", ondelete="SET NULL"))
+    )
+
+    user: Optional["User"] = Relationship(
+        sa_relationship_kwargs={"lazy": "joined", "foreign_keys": "[Timesheet.user_id]"}
+    )
+
+    @property
+    def locked(self) -> bool:
+        return self.status == TimesheetStatus.VALIDATED
+
+
+# --- activity reports (CRA) ------------------------------------------------------------------------------------------
+
+
+class Activity(IdMixin, TimestampMixin, table=True):
+    """One activity report (CRA): an individual accompaniment or a collective workshop.
+
+    Fields follow the national tool (values of ``cra_reference``). ``participants`` counts everyone; the known ones
+    are linked through ``ActivityBeneficiary``, the rest are anonymous. For an anonymous individual accompaniment,
+    ``beneficiary_*`` hold the optional minimal data of that person."""
+
+    __tablename__ = "activities"
+    __table_args__ = (
+        Index("ix_activities_mediator_id_date", "mediator_id", "date"),
+        Index("ix_activities_convention_id_date", "convention_id", "date"),
+    )
+
+    mediator_id: int = Field(sa_column=Column(Integer, ForeignKey("users.id", ondelete="RESTRICT"), nullable=False))
+    session_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("sessions.id", ondelete="SET NULL"), index=True)
+    )
+    convention_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("conventions.id", ondelete="SET NULL"))
+    )
+    place_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("places.id", ondelete="SET NULL"), index=True)
+    )
+    date: _dt.date = Field(index=True)
+    kind: str = Field(max_length=20, index=True)  # type_activite: Individuel | Collectif
+    duration_minutes: int
+    place_type: str = Field(max_length=20)  # type_lieu
+    commune: str = Field(default="", max_length=120)  # for Domicile / Autre
+    commune_insee: str | None = Field(default=None, max_length=5)
+    commune_postal_code: str | None = Field(default=None, max_length=5)
+    materiel: list[str] = Field(default_factory=list, sa_type=JSON)
+    thematiques: list[str] = Field(default_factory=list, sa_type=JSON)
+    thematiques_demarche: list[str] = Field(default_factory=list, sa_type=JSON)
+    precisions_demarche: str = Field(default="", max_length=200)
+    autonomie: str | None = Field(default=None, max_length=40)  # individual only
+    oriented: bool = Field(default=False)  # bénéficiaire réorienté
+    structure_redirection: str | None = Field(default=None, max_length=60)
+    workshop_title: str = Field(default="", max_length=200)  # collective only
+    workshop_level: str | None = Field(default=None, max_length=20)
+    participants: int = Field(default=1)
+    beneficiary_genre: str | None = Field(default=None, max_length=20)
+    beneficiary_tranche_age: str | None = Field(default=None, max_length=30)
+    beneficiary_statut_social: str | None = Field(default=None, max_length=40)
+    beneficiary_commune: str = Field(default="", max_length=120)
+    beneficiary_commune_insee: str | None = Field(default=None, max_length=5)
+    beneficiary_postal_code: str | None = Field(default=None, max_length=5)
+    notes: str = Field(default="")  # "Notes supplémentaires": no sensitive data (GDPR)
+    created_by_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("users.id", ondelete="SET NULL"))
+    )
+
+    mediator: Optional["User"] = Relationship(
+        sa_relationship_kwargs={"lazy": "joined", "foreign_keys": "[Activity.mediator_id]"}
+    )
+    beneficiary_links: list["ActivityBeneficiary"] = Relationship(
+        back_populates="activity", sa_relationship_kwargs={"cascade": "all, delete-orphan", "lazy": "selectin"}
+    )
+
+    @property
+    def anonymous_participants(self) -> int:
+        return max(self.participants - len(self.beneficiary_links), 0)
+
+
+class Beneficiary(IdMixin, TimestampMixin, table=True):
+    """A followed person, with minimal data only (GDPR): an optional name to recognise them, gender, age band,
+    social status, commune. Erased on request or after the retention period without activity."""
+
+    __tablename__ = "beneficiaries"
+
+    mediator_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("users.id", ondelete="RESTRICT"), nullable=False, index=True)
+    )
+    first_name: str = Field(default="", max_length=100)
+    last_name: str = Field(default="", max_length=100)
+    name_key: str = Field(default="", max_length=200, index=True)  # normalised name, for duplicate detection
+    birth_year: int | None = Field(default=None)
+    genre: str | None = Field(default=None, max_length=20)
+    tranche_age: str | None = Field(default=None, max_length=30)
+    statut_social: str | None = Field(default=None, max_length=40)
+    commune: str = Field(default="", max_length=120)
+    commune_insee: str | None = Field(default=None, max_length=5)
+    postal_code: str | None = Field(default=None, max_length=5)
+    last_activity_on: date | None = Field(default=None, index=True)
+
+    @property
+    def display_name(self) -> str:
+        name = f"{self.first_name} {self.last_name}".strip()
+        return name or f"Bénéficiaire n° {self.id}"
+
+
+class ActivityBeneficiary(IdMixin, table=True):
+    """A known beneficiary taking part in an activity."""
+
+    __tablename__ = "activity_beneficiaries"
+    __table_args__ = (UniqueConstraint("activity_id", "beneficiary_id"),)
+
+    activity_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("activities.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    beneficiary_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("beneficiaries.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+
+    activity: Optional["Activity"] = Relationship(back_populates="beneficiary_links")
+    beneficiary: Optional["Beneficiary"] = Relationship(sa_relationship_kwargs={"lazy": "joined"})
+
+
+class ReferenceItem(IdMixin, TimestampMixin, table=True):
+    """An entry of an editable reference list (themes, redirection structures…). Rows override the national
+    defaults of ``cra_reference`` (label, order, active) or add local entries (``national`` false)."""
+
+    __tablename__ = "reference_items"
+    __table_args__ = (UniqueConstraint("list_name", "value"),)
+
+    list_name: str = Field(max_length=50, index=True)
+    value: str = Field(max_length=60)
+    label: str = Field(max_length=200)
+    position: int = Field(default=0)
+    active: bool = Field(default=True)
+    national: bool = Field(default=True)
+
+
+# --- reports -----------------------------------------------------------------------------------------------------
+
+
+class ReportShare(IdMixin, table=True):
+    """A read-only link to a convention's report for a period, valid until ``expires_at``."""
+
+    __tablename__ = "report_shares"
+
+    convention_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("conventions.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    period_start: date
+    period_end: date  # inclusive
+    token: str = Field(max_length=64, unique=True)
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    created_by_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("users.id", ondelete="SET NULL"))
+    )
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_accessed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    access_count: int = Field(default=0)
+
+    def is_valid(self, now: datetime) -> bool:
+        return self.revoked_at is None and self.expires_at > now

@@ -1,0 +1,3 @@
+"""Pages of the reports area (being written)."""
+
+from coopnum.missions.views import bp  # noqa: F401
