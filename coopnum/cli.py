@@ -96,6 +96,17 @@ def register_commands(app) -> None:
         click.echo("Données de démonstration chargées.")
         _print_logins(demo_logins(), DEMO_PASSWORD)
 
+    @app.cli.command("bench")
+    @click.option("--database-url", default=None,
+                  help="Base à remplir (vide). Par défaut : un fichier SQLite temporaire.")
+    @click.option("--years", default=5, show_default=True, help="Années de données à générer.")
+    @click.option("--runs", default=10, show_default=True, help="Mesures par page (après un échauffement).")
+    def bench(database_url: str | None, years: int, runs: int) -> None:
+        """Génère des années de données puis mesure les pages principales (médiane, p90, requêtes)."""
+        from coopnum.bench import run
+
+        click.echo(run(database_url, years, runs))
+
     @app.cli.command("create-user")
     @click.argument("email")
     @click.option("--name", "full_name", required=True)

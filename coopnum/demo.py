@@ -97,6 +97,7 @@ class DemoContext:
     organisations: list[Organisation] = field(default_factory=list)
     places: list[Place] = field(default_factory=list)
     authority_users: list[User] = field(default_factory=list)
+    years: list[int] = field(default_factory=list)  # years of conventions (default: the current year)
 
 
 def _email(first: str, last: str) -> str:
@@ -182,8 +183,10 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")[:40]
 
 
-def seed(now: datetime | None = None, rng_seed: int = 2026) -> DemoContext:
-    ctx = DemoContext(rng=random.Random(rng_seed), now=now or utcnow())
+def seed(now: datetime | None = None, rng_seed: int = 2026, years: list[int] | None = None) -> DemoContext:
+    """The demo cooperative; ``years``: one convention per organisation and year (the benchmark asks for five)."""
+    ctx = DemoContext(rng=random.Random(rng_seed), now=now or utcnow(), years=list(years or []))
+    from coopnum.missions.services.demo_activities import seed_activities
     from coopnum.missions.services.demo_orgs import seed_catalogue_and_conventions
     from coopnum.missions.services.demo_places import enrich_demo_places
     from coopnum.missions.services.demo_planning import seed_missions
@@ -195,5 +198,6 @@ def seed(now: datetime | None = None, rng_seed: int = 2026) -> DemoContext:
         enrich_demo_places(ctx)
         seed_missions(ctx)
         seed_requests(ctx)
+        seed_activities(ctx)
         db.session.commit()
     return ctx

@@ -28,6 +28,43 @@ def test_seed_demo_fills_an_empty_database_and_prints_logins(app, session):
     # every authority login is tied to its organisation
     orphans = select(User).join(UserRole).where(UserRole.role == Role.AUTHORITY, User.organisation_id.is_(None))
     assert count(session, orphans) == 0
+    _check_demo_work(session)
+
+
+def _check_demo_work(session):
+    """The demo's year of work: past sessions confirmed with hours, activity reports valid under the national
+    rules, extra hours, validated months, followed beneficiaries with a duplicate to merge."""
+    from coopnum.missions import cra_reference as ref
+    from coopnum.missions.models import (
+        Activity,
+        Beneficiary,
+        MissionSession,
+        SessionStatus,
+        TimeEntry,
+        Timesheet,
+        TimesheetStatus,
+    )
+
+    held = session.execute(select(MissionSession).where(MissionSession.status == SessionStatus.HELD)).scalars().all()
+    assert len(held) > 300
+    with_hours = set(session.execute(select(TimeEntry.session_id).where(TimeEntry.session_id.is_not(None))).scalars())
+    assert all(s.id in with_hours for s in held)
+    activities = session.execute(select(Activity)).scalars().all()
+    assert len(activities) > 1000
+    assert {a.kind for a in activities} == {ref.TYPE_INDIVIDUEL, ref.TYPE_COLLECTIF}
+    for a in activities[:300]:
+        values = {"type": a.kind, "duree": a.duration_minutes, "type_lieu": a.place_type, "lieu": a.place_id,
+                  "materiel": a.materiel, "thematiques": a.thematiques, "thematiques_demarche": a.thematiques_demarche,
+                  "precisions_demarche": a.precisions_demarche, "autonomie": a.autonomie,
+                  "structure_de_redirection": a.structure_redirection, "titre_atelier": a.workshop_title,
+                  "niveau_atelier": a.workshop_level, "participants": a.participants}
+        assert ref.validate_activity(values) == [], (a.id, values)
+    held_ids = {s.id for s in held}
+    assert all(a.session_id in held_ids for a in activities)
+    assert count(session, select(TimeEntry).where(TimeEntry.category != "session")) > 100
+    assert count(session, select(Timesheet).where(Timesheet.status == TimesheetStatus.VALIDATED)) > 0
+    names = session.execute(select(Beneficiary.name_key)).scalars().all()
+    assert len(names) != len(set(names))  # a duplicate to merge
 
 
 def test_seed_demo_does_nothing_on_a_database_with_data(app, session, users):

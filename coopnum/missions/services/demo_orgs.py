@@ -76,7 +76,8 @@ PLANS = [
 
 
 def seed_catalogue_and_conventions(ctx) -> None:
-    """Add the catalogue and one signed 2026 convention per organisation (``ctx.services``, ``ctx.conventions``)."""
+    """Add the catalogue and one signed convention per organisation and year of ``ctx.years`` (default: the current
+    year) — ``ctx.services``, ``ctx.conventions``."""
     from coopnum.core.db import db
 
     session = db.session
@@ -91,26 +92,31 @@ def seed_catalogue_and_conventions(ctx) -> None:
 
     ctx.conventions = []
     today = ctx.now.date()
-    for index, org in enumerate(ctx.organisations):
-        title, mode, price, volume, unit, lines = PLANS[index % len(PLANS)]
-        public = org.is_public
-        values = {
-            "organisation_id": org.id, "title": title, "start_date": date(2026, 1, 1),
-            "end_date": date(2026, 12, 31), "pricing_mode": mode, "volume_unit": unit,
-            "contracted_volume": Decimal(volume), "vat_regime": VatRegime.STANDARD,
-            "payment_terms_days": 30 if public else 45,
-            "services": [(by_code[code].id, negotiated) for code, negotiated in lines],
-            "notes": "" if index % 3 else "Reconduction à discuter au comité de pilotage de septembre.",
-        }
-        if mode == PricingMode.MONTHLY_FLAT:
-            values["monthly_fee_cents"] = price
-        else:
-            values["unit_price_cents"] = price
-        if public:
-            values["chorus_service_code"] = ["INCLUSION-NUM", "DSI", "SERV-SOCIAL", "DGS"][index % 4]
-            values["chorus_engagement_number"] = f"EJ-2026-{ctx.rng.randrange(1000, 9999)}"
-        convention = conventions.create_convention(session, actor, now=ctx.now, **values)
-        signed_on = min(date(2025, 12, 1) + timedelta(days=ctx.rng.randrange(0, 19)), today)
-        conventions.sign_convention(session, actor, convention, signed_on=signed_on, now=ctx.now)
-        ctx.conventions.append(convention)
+    for year in ctx.years or [today.year]:
+        for index, org in enumerate(ctx.organisations):
+            ctx.conventions.append(_convention(ctx, session, actor, by_code, index, org, year, today))
     session.flush()
+
+
+def _convention(ctx, session, actor, by_code, index, org, year, today):
+    title, mode, price, volume, unit, lines = PLANS[index % len(PLANS)]
+    public = org.is_public
+    values = {
+        "organisation_id": org.id, "title": title.replace("2026", str(year)), "start_date": date(year, 1, 1),
+        "end_date": date(year, 12, 31), "pricing_mode": mode, "volume_unit": unit,
+        "contracted_volume": Decimal(volume), "vat_regime": VatRegime.STANDARD,
+        "payment_terms_days": 30 if public else 45,
+        "services": [(by_code[code].id, negotiated) for code, negotiated in lines],
+        "notes": "" if index % 3 else "Reconduction à discuter au comité de pilotage de septembre.",
+    }
+    if mode == PricingMode.MONTHLY_FLAT:
+        values["monthly_fee_cents"] = price
+    else:
+        values["unit_price_cents"] = price
+    if public:
+        values["chorus_service_code"] = ["INCLUSION-NUM", "DSI", "SERV-SOCIAL", "DGS"][index % 4]
+        values["chorus_engagement_number"] = f"EJ-{year}-{ctx.rng.randrange(1000, 9999)}"
+    convention = conventions.create_convention(session, actor, now=ctx.now, **values)
+    signed_on = min(date(year - 1, 12, 1) + timedelta(days=ctx.rng.randrange(0, 19)), today)
+    conventions.sign_convention(session, actor, convention, signed_on=signed_on, now=ctx.now)
+    return convention
