@@ -107,6 +107,27 @@ def register_commands(app) -> None:
 
         click.echo(run(database_url, years, runs))
 
+    @app.cli.command("scheduler")
+    def scheduler() -> None:
+        """Lance les tâches récurrentes (purge RGPD, nettoyage des exports…) jusqu'à l'arrêt (Ctrl-C)."""
+        from coopnum.core.jobs import all_jobs, start_scheduler
+
+        for job in all_jobs():
+            click.echo(f"  {job.name:<28} {job.description}")
+        start_scheduler(app)
+
+    @app.cli.command("run-job")
+    @click.argument("name")
+    def run_job_command(name: str) -> None:
+        """Exécute une tâche récurrente une fois (pour cron). Sans tâche connue : liste les tâches."""
+        from coopnum.core.jobs import all_jobs, run_job
+
+        try:
+            click.echo(run_job(app, name))
+        except KeyError:
+            click.echo(f"Tâche inconnue : {name}. Tâches : " + ", ".join(j.name for j in all_jobs()), err=True)
+            sys.exit(2)
+
     @app.cli.command("create-user")
     @click.argument("email")
     @click.option("--name", "full_name", required=True)

@@ -1,0 +1,38 @@
+from datetime import UTC, datetime
+
+from coopnum.core import jobs
+
+
+def test_run_job_runs_a_registered_job_in_an_app_context(app, monkeypatch):
+    seen = []
+
+    def job(app_, now):
+        from flask import current_app
+
+        seen.append((current_app.name, now))
+        return "3 éléments traités"
+
+    monkeypatch.setattr(jobs, "_JOBS", {})
+    jobs.register("demo-job", job, cron={"hour": 3}, description="Tâche de test")
+    now = datetime(2026, 11, 23, 3, tzinfo=UTC)
+    assert jobs.run_job(app, "demo-job", now) == "3 éléments traités"
+    assert seen == [(app.name, now)]
+
+    result = app.test_cli_runner().invoke(args=["run-job", "demo-job"])
+    assert result.exit_code == 0 and "3 éléments traités" in result.output
+    result = app.test_cli_runner().invoke(args=["run-job", "nope"])
+    assert result.exit_code == 2 and "demo-job" in result.output
+
+
+def test_scheduler_plans_each_job_in_paris_time_once_at_a_time(app, monkeypatch):
+    monkeypatch.setattr(jobs, "_JOBS", {})
+    jobs.register("nightly", lambda app_, now: "ok", cron={"hour": 3, "minute": 15}, description="Nuit")
+    scheduler = jobs.start_scheduler(app, blocking=False)
+    try:
+        (job,) = scheduler.get_jobs()
+        assert job.id == "nightly" and job.max_instances == 1 and job.coalesce
+        assert str(job.trigger.timezone) == "Europe/Paris"
+        fire = job.trigger.get_next_fire_time(None, datetime(2026, 11, 23, 12, tzinfo=UTC))
+        assert (fire.hour, fire.minute, fire.day) == (3, 15, 24)
+    finally:
+        scheduler.shutdown(wait=False)
