@@ -159,6 +159,21 @@ def test_rule_change_keeps_logged_and_manual_sessions(session, setup):
     assert report.created == len(thursdays) and report.cancelled == 1
 
 
+def test_rule_change_never_moves_a_session_with_hours_or_an_activity_report(session, setup):
+    mission, _ = planning.create_mission(session, setup["coord"], data(setup), now=NOW)
+    tuesdays = sessions_of(session, mission)
+    factories.time_entry(session, user=setup["med"], mission_session=tuesdays[0], minutes=180)  # 3 Nov
+    factories.activity(session, mediator=setup["med"], mission_session=tuesdays[1])  # 10 Nov
+    unlogged = tuesdays[2].id
+    assert planning.locked_session_ids(session, [s.id for s in tuesdays]) == {tuesdays[0].id, tuesdays[1].id}
+    planning.update_mission(session, setup["coord"], mission, data(setup, start_time=time(14), end_time=time(17),
+                                                                   rrule="FREQ=WEEKLY;BYDAY=TH"), now=NOW)
+    by_id = {s.id: s for s in sessions_of(session, mission)}
+    for kept in tuesdays[:2]:
+        assert by_id[kept.id].start.date() == kept.start.date() and planning.local(by_id[kept.id].start).hour == 9
+    assert unlogged not in by_id
+
+
 def test_time_change_moves_sessions_and_bumps_sequence(session, setup):
     mission, _ = planning.create_mission(session, setup["coord"], data(setup), now=NOW)
     first = sessions_of(session, mission)[0]
