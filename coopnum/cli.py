@@ -191,6 +191,13 @@ def register_commands(app) -> None:
         else:
             click.echo(text.encode("utf-8"), nl=False)  # bytes: CRLF line ends and UTF-8 whatever the locale
 
+    @app.cli.command("purge-beneficiaries")
+    def purge_beneficiaries_command() -> None:
+        """Efface (RGPD) les bénéficiaires sans activité depuis la durée de conservation."""
+        from coopnum.missions.jobs import purge_beneficiaries
+
+        click.echo(purge_beneficiaries(app))
+
 
 def _print_logins(logins: list[tuple[str, str]], password: str) -> None:
     click.echo("")

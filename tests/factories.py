@@ -154,9 +154,10 @@ def activity(session, *, mediator, day=None, convention=None, mission_session=No
 
 def beneficiary(session, *, mediator, first_name="Jeanne", last_name="Durand", **kw):
     from coopnum.missions.models import Beneficiary
+    from coopnum.missions.services.beneficiaries import name_key
 
     b = Beneficiary(mediator_id=mediator.id, first_name=first_name, last_name=last_name,
-                    name_key=kw.pop("name_key", f"{first_name} {last_name}".lower()), **kw)
+                    name_key=kw.pop("name_key", name_key(first_name, last_name)), **kw)
     session.add(b)
     session.flush()
     return b
@@ -235,7 +236,10 @@ def world(session, users) -> dict:
     timesheet = Timesheet(user_id=users["mediator"].id, month=date(2026, 11, 1))
     share = ReportShare(convention_id=own_conv.id, period_start=date(2026, 1, 1), period_end=date(2026, 12, 31),
                         token=f"share-{next(_seq)}", expires_at=datetime(2026, 11, 23, tzinfo=UTC) + timedelta(days=30))
-    session.add_all([timesheet, share])
+    from coopnum.core.models import ExportJob
+
+    export_job = ExportJob(user_id=users["mediator"].id, kind="activities", format="csv", params={"filters": {}})
+    session.add_all([timesheet, share, export_job])
     own_contact = Contact(organisation_id=own_org.id, first_name="Claire", last_name="Interlocutrice",
                           email="claire.interlocutrice@testville.example.org")
     session.add(own_contact)
@@ -254,4 +258,5 @@ def world(session, users) -> dict:
         "past_session": past.id, "own_activity": own_activity.id, "other_activity": other_activity.id,
         "own_beneficiary": own_beneficiary.id, "extra_entry": extra_entry.id, "timesheet": timesheet.id,
         "other_mediator": other_mediator.id, "share_token": share.token,
+        "export_job": export_job.id,
     }

@@ -161,6 +161,17 @@ def writing() -> Iterator[None]:
         _writing.reset(token)
 
 
+@contextmanager
+def reading() -> Iterator[None]:
+    """Mark the transactions opened inside the block as read-only ones (SQLite: deferred BEGIN), e.g. the long
+    read of an export that must not hold the write lock for minutes."""
+    token = _writing.set(False)
+    try:
+        yield
+    finally:
+        _writing.reset(token)
+
+
 def import_all_models() -> None:
     """Import every domain's models so the metadata is complete (Alembic, create_all)."""
     from coopnum.core import models as _core  # noqa: F401

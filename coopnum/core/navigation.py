@@ -35,10 +35,17 @@ GROUP_OF = {
     "missions.places": "clients",
     "missions.catalogue": "clients",
     "missions.requests": "clients",
+    "missions.my_hours": "activities",
+    "missions.timesheets": "activities",
+    "missions.hours_overview": "activities",
+    "missions.activities": "activities",
+    "missions.beneficiaries": "activities",
+    "missions.reference_lists": "admin",
     "core.users": "admin",
     "core.audit": "admin",
 }
-GROUP_LABELS = {"planning": _l("Planning"), "clients": _l("Collectivités"), "admin": _l("Administration")}
+GROUP_LABELS = {"planning": _l("Planning"), "clients": _l("Collectivités"), "activities": _l("Suivi d'activité"),
+                "admin": _l("Administration")}
 
 _ITEMS: list[NavItem] = []
 

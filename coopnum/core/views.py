@@ -37,7 +37,7 @@ navigation.register("core.audit", _l("Journal d'audit"), (Role.ADMIN,), 910)
 PARIS = ZoneInfo("Europe/Paris")
 
 
-def _safe_next(target: str | None) -> str | None:
+def safe_next(target: str | None) -> str | None:
     if not target:
         return None
     parts = urlsplit(target)
@@ -102,7 +102,7 @@ def login():
             login_user(user, remember=form.remember.data)
             if user.locale:
                 session["lang"] = user.locale
-            return redirect(_safe_next(request.args.get("next")) or url_for("core.dashboard"))
+            return redirect(safe_next(request.args.get("next")) or url_for("core.dashboard"))
     elif request.method == "POST":
         status = 400
     return render_template("core/login.html", form=form), status
@@ -187,7 +187,7 @@ def set_language(code: str):
     if current_user.is_authenticated:
         current_user.locale = code
         db.session.commit()
-    return redirect(_safe_next(request.form.get("next")) or url_for("core.dashboard"))
+    return redirect(safe_next(request.form.get("next")) or url_for("core.dashboard"))
 
 
 @bp.route("/healthz")

@@ -3,7 +3,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import assert_accessible, log_in
+from tests.e2e.conftest import assert_accessible, go_to, log_in
 
 # What each role must see on its dashboard, and in its menu.
 EXPECTED = {
@@ -48,7 +48,7 @@ def test_coordinator_creates_an_account_in_the_browser(page, users, session):
     from coopnum.core.models import User
 
     log_in(page, users["coordinator"].email)
-    page.get_by_role("link", name="Comptes").click()
+    go_to(page, "Comptes")
     page.get_by_role("link", name="Nouveau compte").click()
     page.get_by_label("Adresse électronique").fill("pas-une-adresse")
     page.get_by_label("Nom complet").fill("Zoé Médiatrice")

@@ -57,7 +57,7 @@ def test_list_sessions_with_filters(client, api):
 def test_authority_token_sees_only_its_organisation(client, api):
     ids, call = api
     listed = {s["id"] for s in call(client, "GET", "/api/v1/sessions", role="authority").json["items"]}
-    assert listed == {ids["assigned_session"], ids["open_session"]}
+    assert listed == {ids["assigned_session"], ids["open_session"], ids["past_session"]}
     assert call(client, "GET", f"/api/v1/sessions/{ids['other_session']}", role="authority").status_code == 404
     assert call(client, "GET", f"/api/v1/missions/{ids['other_mission']}", role="authority").status_code == 404
 

@@ -6,7 +6,6 @@ the timesheets of past months validated.
 Rows are inserted directly (not through the services) so that a year — or, for the benchmark, five years — of
 data loads in seconds; the values follow the national reference lists, like the services' validation."""
 
-import unicodedata
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
@@ -27,6 +26,7 @@ from coopnum.missions.models import (
     Timesheet,
     TimesheetStatus,
 )
+from coopnum.missions.services.beneficiaries import name_key, tranche_age_for
 from coopnum.missions.services.locks import month_start
 from coopnum.missions.services.planning import PARIS
 
@@ -61,15 +61,6 @@ FOLLOWED = [("Jeanne", "Dupont", 1948), ("Marcel", "Girard", 1951), ("Fatima", "
 def _pick(rng, weighted):
     values = [v for v, _w in weighted]
     return rng.choices(values, weights=[w for _v, w in weighted])[0]
-
-
-def _tranche(birth_year: int, today: date) -> str:
-    age = today.year - birth_year
-    for limit, value in ((12, "MoinsDeDouze"), (18, "DouzeDixHuit"), (25, "DixHuitVingtQuatre"),
-                         (40, "VingtCinqTrenteNeuf"), (60, "QuaranteCinquanteNeuf"), (70, "SoixanteSoixanteNeuf")):
-        if age < limit:
-            return value
-    return "SoixanteDixPlus"
 
 
 def _themes(rng) -> tuple[list[str], list[str], str]:
@@ -201,10 +192,10 @@ def add_followed_beneficiaries(session, rng, mediator_id: int, today: date) -> N
     ).scalars().all()
     people = []
     for first, last, year in FOLLOWED + [FOLLOWED[0]]:
-        key = unicodedata.normalize("NFKD", f"{first} {last}").encode("ascii", "ignore").decode().lower()
-        b = Beneficiary(mediator_id=mediator_id, first_name=first, last_name=last, name_key=key, birth_year=year,
+        b = Beneficiary(mediator_id=mediator_id, first_name=first, last_name=last, name_key=name_key(first, last),
+                        birth_year=year,
                         genre="Feminin" if first in ("Jeanne", "Fatima", "Nathalie", "Monique") else "Masculin",
-                        tranche_age=_tranche(year, today), statut_social="Retraite" if year < 1960 else "EnEmploi",
+                        tranche_age=tranche_age_for(year, today), statut_social="Retraite" if year < 1960 else "EnEmploi",
                         commune="Poitiers", commune_insee="86194", postal_code="86000")
         session.add(b)
         people.append(b)

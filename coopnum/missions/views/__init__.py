@@ -15,9 +15,11 @@ navigation.register("missions.index", _l("Missions"), (Role.COORDINATOR, Role.ME
 # Each area registers its routes on ``bp`` / ``public_bp`` when imported.
 from coopnum.missions.views import (  # noqa: E402, F401
     activities,
+    beneficiaries,
     calendars,
     catalogue,
     conventions,
+    exports,
     hours,
     organisations,
     places,

@@ -212,11 +212,14 @@ def my_week():
             "sessions": [s for s in sessions if _local_day(s.start) == current],
             "absences": [a for a in absences if _overlaps(a, current)],
         })
-    open_sessions = feeds.open_sessions(db.session, now=utcnow(), limit=10, exclude_user_id=current_user.id)
+    now = utcnow()
+    open_sessions = feeds.open_sessions(db.session, now=now, limit=10, exclude_user_id=current_user.id)
     return render_template(
         "missions/calendars/my_week.html", days=days, monday=monday, sunday=monday + timedelta(days=6),
         prev_day=monday - timedelta(days=7), next_day=monday + timedelta(days=7), total=len(sessions),
-        open_sessions=open_sessions, **_common_context(),
+        open_sessions=open_sessions, now=now, here=request.full_path if request.query_string else request.path,
+        to_confirm=sum(1 for s in sessions if s.status == SessionStatus.PLANNED and s.start <= now),
+        **_common_context(),
     )
 
 

@@ -38,8 +38,9 @@ from coopnum.missions.models import (
     SessionStatus,
 )
 from coopnum.missions.recurrence import describe_rrule
-from coopnum.missions.services import planning
+from coopnum.missions.services import hours, planning
 from coopnum.missions.views import bp
+from coopnum.missions.views.hours import confirm_form_for
 
 navigation.register(
     "missions.sessions_open", _l("Séances à pourvoir"), (Role.COORDINATOR, Role.MEDIATOR), 120
@@ -346,6 +347,9 @@ def session_detail(session_id: int):
         assign_form=assign_form,
         move_form=move_form,
         cancel_form=CancelForm(prefix="cancel"),
+        confirm_form=confirm_form_for(s),
+        can_confirm=hours.can_confirm(current_user, s),
+        now=utcnow(),
         can_take=access.can_take_session(current_user, s)
         and planning.is_open(s)
         and s.end > utcnow()

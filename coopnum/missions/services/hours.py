@@ -1,0 +1,907 @@
+"""Services of the missions domain: hours — session confirmations, extra hours, monthly timesheets and the figures
+of the month's dashboards.
+
+- A mediator confirms each session assigned to them once it has started: held (with the actual duration, which
+  becomes their time entry for it) or not held (with a reason; when nobody came they waited, so the planned time
+  still counts). The coordination may confirm on behalf of an assigned mediator.
+- Extra hours outside sessions (preparation, travel, meetings…) carry a category.
+- A mediator's month is a timesheet: open → submitted → validated (locked), or sent back with a comment; a
+  validated month is reopened by the coordination only, with a reason. Every write dated in a validated month is
+  refused (``locks.ensure_open``). Reading a month never inserts its timesheet row.
+
+Services take plain values, the acting user and ``now``; they never commit."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy.orm import contains_eager, lazyload, selectinload
+from sqlalchemy.sql import Select
+from sqlmodel import Session
+
+from coopnum.core import audit
+from coopnum.core.access import has_role, is_staff
+from coopnum.core.errors import DomainError, Forbidden
+from coopnum.core.models import Role, User, UserRole
+from coopnum.missions.models import (
+    EXTRA_CATEGORIES,
+    MAX_ENTRY_MINUTES,
+    Activity,
+    Assignment,
+    Convention,
+    ConventionStatus,
+    Mission,
+    MissionSession,
+    NotHeldReason,
+    Organisation,
+    SessionStatus,
+    TimeCategory,
+    TimeEntry,
+    Timesheet,
+    TimesheetStatus,
+)
+from coopnum.missions.services import locks
+from coopnum.missions.services.conventions import VolumeSummary, volume_summaries
+from coopnum.missions.services.planning import PARIS, describe_slot
+
+MAX_DAY_MINUTES = 24 * 60  # a day's entries never add up to more
+MAX_OVERRUN_MINUTES = 4 * 60  # a session confirmed for longer than planned + this is refused as absurd
+NOTE_MAX = 300
+NOT_HELD_TEXT_MAX = 300  # the session's cancel_reason column
+COMMENT_MAX = 2000
+CONFIRMED = (SessionStatus.HELD, SessionStatus.NOT_HELD)
+NOT_HELD_WORDS = {  # for the audit log (the UI has its own translated labels)
+    NotHeldReason.NO_PUBLIC: "personne n'est venu",
+    NotHeldReason.MEDIATOR_ABSENT: "médiateur·rice absent·e",
+    NotHeldReason.PLACE_CLOSED: "lieu fermé",
+    NotHeldReason.CANCELLED_BY_CLIENT: "annulée par la structure",
+    NotHeldReason.OTHER: "autre motif",
+}
+
+
+# --- small helpers --------------------------------------------------------------------------------------------------
+
+def fmt_minutes(minutes: int | None) -> str:
+    """150 → '2 h 30', 180 → '3 h', 45 → '45 min', 0 → '0 h' (the same in French and English)."""
+    if minutes is None:
+        return ""
+    if minutes == 0:
+        return "0 h"
+    sign, minutes = ("-", -minutes) if minutes < 0 else ("", minutes)
+    h, m = divmod(int(minutes), 60)
+    if not h:
+        return f"{sign}{m} min"
+    return f"{sign}{h} h {m:02d}" if m else f"{sign}{h} h"
+
+
+def paris_day(value: datetime) -> date:
+    return value.astimezone(PARIS).date()
+
+
+def next_month(month: date) -> date:
+    return (month.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def previous_month(month: date) -> date:
+    return (month.replace(day=1) - timedelta(days=1)).replace(day=1)
+
+
+def month_key(month: date) -> str:
+    return f"{month:%Y-%m}"
+
+
+def current_month(now: datetime) -> date:
+    return locks.month_start(paris_day(now))
+
+
+def parse_month(text: str | None, field: str = "month") -> date:
+    """'2026-11' → date(2026, 11, 1); a French DomainError otherwise."""
+    raw = (text or "").strip()
+    try:
+        year, month = raw.split("-")
+        if len(year) != 4 or len(month) != 2:
+            raise ValueError
+        value = date(int(year), int(month), 1)
+    except ValueError:
+        raise DomainError("Mois invalide : utilisez le format AAAA-MM (par exemple 2026-11).", field=field) from None
+    if not 2000 <= value.year <= 2100:
+        raise DomainError("Mois invalide : l'année doit être comprise entre 2000 et 2100.", field=field)
+    return value
+
+
+def _month_instants(month: date) -> tuple[datetime, datetime]:
+    """The month as [start, end) instants in Paris time (sessions are dated by their start in Paris)."""
+    return datetime.combine(month, time.min, PARIS), datetime.combine(next_month(month), time.min, PARIS)
+
+
+def _session_minutes_expr(session: Session):
+    """SQL: the planned duration of a session in minutes (portable between SQLite and PostgreSQL)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return (func.julianday(MissionSession.end) - func.julianday(MissionSession.start)) * 1440
+    return (func.extract("epoch", MissionSession.end) - func.extract("epoch", MissionSession.start)) / 60
+
+
+# --- who may do what (the hours' rules; views and the API call these) ---------------------------------------------
+
+def is_assigned(s: MissionSession, user_id: int) -> bool:
+    return any(a.user_id == user_id for a in s.assignments)
+
+
+def can_confirm(user, s: MissionSession) -> bool:
+    """Confirm (or correct the confirmation of) a session: staff, or a mediator assigned to it."""
+    return is_staff(user) or (has_role(user, Role.MEDIATOR) and is_assigned(s, user.id))
+
+
+def can_edit_entry(user, entry: TimeEntry) -> bool:
+    """A mediator edits their own entries; staff edit anyone's."""
+    return is_staff(user) or (has_role(user, Role.MEDIATOR) and entry.user_id == user.id)
+
+
+def can_view_timesheet(user, user_id: int) -> bool:
+    return is_staff(user) or (has_role(user, Role.MEDIATOR) and user.id == user_id)
+
+
+# --- checks -----------------------------------------------------------------------------------------------------------
+
+def _check_minutes(minutes, *, field: str = "minutes") -> int:
+    if isinstance(minutes, bool) or not isinstance(minutes, int):
+        raise DomainError("Durée invalide : indiquez un nombre entier de minutes.", field=field)
+    if minutes <= 0:
+        raise DomainError("La durée doit être d'au moins une minute.", field=field)
+    if minutes > MAX_ENTRY_MINUTES:
+        raise DomainError(f"Une durée de plus de {fmt_minutes(MAX_ENTRY_MINUTES)} n'est pas plausible : "
+                          "vérifiez la saisie.", field=field)
+    return minutes
+
+
+def _check_session_minutes(minutes, planned: int) -> int:
+    minutes = _check_minutes(minutes)
+    if minutes > planned + MAX_OVERRUN_MINUTES:
+        raise DomainError(f"La durée dépasse de plus de {fmt_minutes(MAX_OVERRUN_MINUTES)} la durée prévue de la "
+                          f"séance ({fmt_minutes(planned)}) : vérifiez la saisie.", field="minutes")
+    return minutes
+
+
+def day_total(session: Session, user_id: int, day: date, *, exclude_id: int | None = None) -> int:
+    stmt = select(func.coalesce(func.sum(TimeEntry.minutes), 0)).where(TimeEntry.user_id == user_id,
+                                                                        TimeEntry.day == day)
+    if exclude_id is not None:
+        stmt = stmt.where(TimeEntry.id != exclude_id)
+    return int(session.execute(stmt).scalar_one())
+
+
+def _check_day_total(session: Session, user_id: int, day: date, minutes: int, *, exclude_id: int | None,
+                     field: str = "minutes") -> None:
+    total = day_total(session, user_id, day, exclude_id=exclude_id) + minutes
+    if total > MAX_DAY_MINUTES:
+        raise DomainError(f"Avec cette saisie, la journée du {day:%d/%m/%Y} compterait {fmt_minutes(total)} de "
+                          f"travail, plus de 24 h : vérifiez les heures de ce jour.", field=field)
+
+
+def _has_activities(session: Session, session_id: int) -> bool:
+    return session.execute(select(Activity.id).where(Activity.session_id == session_id).limit(1)).first() is not None
+
+
+# --- session confirmation ------------------------------------------------------------------------------------------
+
+def _confirming_mediator(actor: User, s: MissionSession, for_user_id: int | None) -> int:
+    """The mediator whose confirmation this is: the actor, or (staff only) an assigned mediator."""
+    if not is_staff(actor):
+        if for_user_id not in (None, actor.id):
+            raise Forbidden("Vous ne pouvez confirmer que vos propres séances.")
+        if not (has_role(actor, Role.MEDIATOR) and is_assigned(s, actor.id)):
+            raise Forbidden("Vous n'êtes pas affecté·e à cette séance.")
+        return actor.id
+    if for_user_id is None:
+        if is_assigned(s, actor.id):
+            return actor.id
+        if not s.assignments:
+            raise DomainError("Personne n'est affecté·e à cette séance : affectez d'abord un·e médiateur·rice.",
+                              field="for_user_id")
+        if len(s.assignments) > 1:
+            raise DomainError("Précisez pour quel·le médiateur·rice vous confirmez la séance.", field="for_user_id")
+        return s.assignments[0].user_id
+    if not is_assigned(s, for_user_id):
+        raise DomainError("Cette personne n'est pas affectée à cette séance.", field="for_user_id")
+    return for_user_id
+
+
+def session_entry(session: Session, session_id: int, user_id: int) -> TimeEntry | None:
+    return session.execute(
+        select(TimeEntry).where(TimeEntry.session_id == session_id, TimeEntry.user_id == user_id)
+    ).scalar_one_or_none()
+
+
+def _state(s: MissionSession) -> dict:
+    return audit.snapshot(s, ["status", "held_minutes", "not_held_reason", "cancel_reason", "confirmed_by_id"])
+
+
+def _reason(reason) -> NotHeldReason:
+    if not reason:
+        raise DomainError("Indiquez pourquoi la séance n'a pas eu lieu.", field="reason")
+    try:
+        return NotHeldReason(reason)
+    except ValueError:
+        raise DomainError("Motif inconnu.", field="reason") from None
+
+
+def confirm_session(session: Session, actor: User, s: MissionSession, *, held: bool, minutes: int | None = None,
+                    reason: str | None = None, reason_text: str = "", now: datetime,
+                    for_user_id: int | None = None) -> TimeEntry | None:
+    """Confirm that a started session took place (``held``, for ``minutes``, by default the planned duration) or
+    not (with a ``reason``). Sets the session's status and the confirming mediator's time entry for it (created,
+    updated, or removed when not held and no time is counted). Returns that entry, or None."""
+    mediator_id = _confirming_mediator(actor, s, for_user_id)
+    if s.status == SessionStatus.CANCELLED:
+        raise DomainError("Cette séance est annulée : elle ne peut pas être confirmée.")
+    if s.start > now:
+        raise DomainError("Cette séance n'a pas encore commencé : vous pourrez la confirmer dès son début.")
+    day = paris_day(s.start)
+    planned = s.duration_minutes
+    entry = session_entry(session, s.id, mediator_id)
+    text = (reason_text or "").strip()
+    if held:
+        minutes = _check_session_minutes(planned if minutes is None else minutes, planned)
+    else:
+        reason = _reason(reason)
+        if len(text) > NOT_HELD_TEXT_MAX:
+            raise DomainError(f"Les précisions ne doivent pas dépasser {NOT_HELD_TEXT_MAX} caractères.",
+                              field="reason_text")
+        if reason == NotHeldReason.OTHER and not text:
+            raise DomainError("Précisez pourquoi la séance n'a pas eu lieu.", field="reason_text")
+        if s.status == SessionStatus.HELD and _has_activities(session, s.id):
+            raise DomainError("Des activités sont rattachées à cette séance : elle a donc eu lieu. Supprimez-les "
+                              "d'abord si elle n'a vraiment pas eu lieu.", field="reason")
+        if minutes is None:
+            minutes = planned if reason == NotHeldReason.NO_PUBLIC else 0  # nobody came: they waited
+        elif isinstance(minutes, bool) or not isinstance(minutes, int) or minutes < 0:
+            raise DomainError("La durée ne peut pas être négative.", field="minutes")
+        if minutes:
+            minutes = _check_session_minutes(minutes, planned)
+    locks.ensure_open(session, mediator_id, day, field=None)
+    if minutes:
+        _check_day_total(session, mediator_id, day, minutes, exclude_id=entry.id if entry else None)
+
+    before = _state(s)
+    if held:
+        s.status, s.held_minutes, s.not_held_reason, s.cancel_reason = SessionStatus.HELD, minutes, None, ""
+    else:
+        s.status, s.held_minutes, s.not_held_reason, s.cancel_reason = SessionStatus.NOT_HELD, None, reason, text
+    s.confirmed_at, s.confirmed_by_id = now, actor.id
+    if s.status != before["status"]:
+        s.sequence += 1  # calendar subscribers see the change
+    s.updated_at = now
+
+    if minutes:
+        if entry is None:
+            entry = TimeEntry(user_id=mediator_id, session_id=s.id, category=TimeCategory.SESSION, day=day,
+                              minutes=minutes, created_by_id=actor.id, created_at=now)
+            session.add(entry)
+        entry.day, entry.minutes, entry.category = day, minutes, TimeCategory.SESSION
+        entry.convention_id = s.mission.convention_id
+        entry.updated_at = now
+    elif entry is not None:
+        session.delete(entry)
+        entry = None
+    session.flush()
+    what = (f"réalisée ({fmt_minutes(minutes)})" if held
+            else f"non tenue ({NOT_HELD_WORDS[reason]}{', ' + fmt_minutes(minutes) + ' comptées' if minutes else ''})")
+    audit.record(session, actor, "confirm", s, summary=f"Séance {what} : « {s.mission.title} » "
+                 f"{describe_slot(s.start, s.end)}" + (f" pour l'utilisateur {mediator_id}"
+                                                       if mediator_id != actor.id else ""),
+                 before=before, after=_state(s), now=now)
+    return entry
+
+
+def unconfirm_session(session: Session, actor: User, s: MissionSession, *, now: datetime) -> None:
+    """Put a confirmed session back to planned and remove its time entries — unless activities are attached."""
+    if not can_confirm(actor, s):
+        raise Forbidden("Vous n'êtes pas affecté·e à cette séance.")
+    if s.status not in CONFIRMED:
+        raise DomainError("Cette séance n'est pas confirmée.")
+    if _has_activities(session, s.id):
+        raise DomainError("Des activités sont rattachées à cette séance : sa confirmation ne peut plus être annulée. "
+                          "Modifiez-la plutôt (durée, motif).")
+    entries = session.execute(select(TimeEntry).where(TimeEntry.session_id == s.id)).scalars().all()
+    for user_id, day in {(e.user_id, e.day) for e in entries} | {(a.user_id, paris_day(s.start))
+                                                                  for a in s.assignments}:
+        locks.ensure_open(session, user_id, day, field=None)
+    before = _state(s)
+    for entry in entries:
+        session.delete(entry)
+    s.status, s.held_minutes, s.not_held_reason, s.cancel_reason = SessionStatus.PLANNED, None, None, ""
+    s.confirmed_at = s.confirmed_by_id = None
+    s.sequence += 1
+    s.updated_at = now
+    session.flush()
+    audit.record(session, actor, "unconfirm", s, summary=f"Confirmation annulée : « {s.mission.title} » "
+                 f"{describe_slot(s.start, s.end)} ({len(entries)} saisie(s) d'heures retirée(s))",
+                 before=before, after=_state(s), now=now)
+
+
+# --- extra hours ---------------------------------------------------------------------------------------------------
+
+def conventions_of(session: Session, user_id: int, *, include_id: int | None = None) -> list[Convention]:
+    """The conventions a mediator works on (has been assigned a session of), by reference."""
+    worked = (select(Mission.convention_id).join(MissionSession, MissionSession.mission_id == Mission.id)
+              .join(Assignment, Assignment.session_id == MissionSession.id).where(Assignment.user_id == user_id))
+    cond = Convention.id.in_(worked)
+    if include_id is not None:
+        cond = or_(cond, Convention.id == include_id)
+    return list(session.execute(
+        select(Convention).where(cond).options(lazyload(Convention.services)).order_by(Convention.reference)
+    ).scalars().unique())
+
+
+def _works_on(session: Session, user_id: int, convention_id: int) -> bool:
+    return session.execute(
+        select(Assignment.id).join(MissionSession, MissionSession.id == Assignment.session_id)
+        .join(Mission, Mission.id == MissionSession.mission_id)
+        .where(Assignment.user_id == user_id, Mission.convention_id == convention_id).limit(1)
+    ).first() is not None
+
+
+@dataclass
+class EntryData:
+    day: date
+    minutes: int
+    category: str
+    convention_id: int | None = None
+    note: str = ""
+
+
+def _clean_extra(session: Session, user_id: int, data: EntryData, *, now: datetime,
+                 keep_convention_id: int | None = None) -> EntryData:
+    if data.category not in {c.value for c in EXTRA_CATEGORIES}:
+        raise DomainError("Catégorie inconnue : choisissez préparation, déplacement, réunion, formation, "
+                          "administratif ou autre.", field="category")
+    if not isinstance(data.day, date):
+        raise DomainError("Date invalide.", field="day")
+    if data.day > paris_day(now):
+        raise DomainError("Vous ne pouvez pas saisir d'heures pour une date à venir.", field="day")
+    if data.day.year < 2000:
+        raise DomainError("Date invalide.", field="day")
+    _check_minutes(data.minutes)
+    note = (data.note or "").strip()
+    if len(note) > NOTE_MAX:
+        raise DomainError(f"La note ne doit pas dépasser {NOTE_MAX} caractères.", field="note")
+    if data.convention_id is not None and data.convention_id != keep_convention_id:
+        if session.get(Convention, data.convention_id) is None or not _works_on(session, user_id, data.convention_id):
+            raise DomainError("Choisissez une convention sur laquelle cette personne intervient.",
+                              field="convention_id")
+    return EntryData(day=data.day, minutes=data.minutes, category=data.category, convention_id=data.convention_id,
+                     note=note)
+
+
+def _entry_summary(entry: TimeEntry) -> str:
+    return f"{fmt_minutes(entry.minutes)} de {entry.category} le {entry.day:%d/%m/%Y} (utilisateur {entry.user_id})"
+
+
+def _entry_state(entry: TimeEntry) -> dict:
+    return audit.snapshot(entry, ["user_id", "day", "minutes", "category", "convention_id", "note"])
+
+
+def add_entry(session: Session, actor: User, data: EntryData, *, now: datetime,
+              for_user_id: int | None = None) -> TimeEntry:
+    """Extra hours outside sessions, for the actor (or, staff only, for a mediator)."""
+    user_id = actor.id if for_user_id is None else for_user_id
+    if user_id != actor.id and not is_staff(actor):
+        raise Forbidden("Vous ne pouvez saisir que vos propres heures.")
+    target = actor if user_id == actor.id else session.get(User, user_id)
+    if target is None or not target.has_role(Role.MEDIATOR):
+        raise DomainError("Les heures se saisissent pour un·e médiateur·rice.", field="user_id")
+    data = _clean_extra(session, user_id, data, now=now)
+    locks.ensure_open(session, user_id, data.day, field="day")
+    _check_day_total(session, user_id, data.day, data.minutes, exclude_id=None)
+    entry = TimeEntry(user_id=user_id, day=data.day, minutes=data.minutes, category=data.category,
+                      convention_id=data.convention_id, note=data.note, created_by_id=actor.id, created_at=now,
+                      updated_at=now)
+    session.add(entry)
+    audit.record(session, actor, "create", entry, summary="Heures ajoutées : " + _entry_summary(entry),
+                 after=_entry_state(entry), now=now)
+    return entry
+
+
+def _check_extra_entry(actor: User, entry: TimeEntry) -> None:
+    if not can_edit_entry(actor, entry):
+        raise Forbidden("Vous ne pouvez modifier que vos propres heures.")
+    if entry.session_id is not None or entry.category == TimeCategory.SESSION:
+        raise DomainError("Les heures d'une séance se corrigent en modifiant la confirmation de la séance.")
+
+
+def update_entry(session: Session, actor: User, entry: TimeEntry, data: EntryData, *, now: datetime) -> TimeEntry:
+    _check_extra_entry(actor, entry)
+    data = _clean_extra(session, entry.user_id, data, now=now, keep_convention_id=entry.convention_id)
+    locks.ensure_open(session, entry.user_id, entry.day, field="day")
+    locks.ensure_open(session, entry.user_id, data.day, field="day")
+    _check_day_total(session, entry.user_id, data.day, data.minutes, exclude_id=entry.id)
+    before = _entry_state(entry)
+    entry.day, entry.minutes, entry.category = data.day, data.minutes, data.category
+    entry.convention_id, entry.note, entry.updated_at = data.convention_id, data.note, now
+    audit.record(session, actor, "update", entry, summary="Heures modifiées : " + _entry_summary(entry),
+                 before=before, after=_entry_state(entry), now=now)
+    return entry
+
+
+def delete_entry(session: Session, actor: User, entry: TimeEntry, *, now: datetime) -> None:
+    _check_extra_entry(actor, entry)
+    locks.ensure_open(session, entry.user_id, entry.day, field="day")
+    audit.record(session, actor, "delete", entry, summary="Heures supprimées : " + _entry_summary(entry),
+                 before=_entry_state(entry), now=now)
+    session.delete(entry)
+
+
+# --- the month of a mediator ---------------------------------------------------------------------------------------
+
+def timesheet_for(session: Session, user_id: int, month: date) -> Timesheet:
+    """The mediator's timesheet of that month; when it has no row yet, an unsaved open one (reads never insert)."""
+    month = locks.month_start(month)
+    found = session.execute(
+        select(Timesheet).where(Timesheet.user_id == user_id, Timesheet.month == month)
+    ).scalar_one_or_none()
+    return found if found is not None else Timesheet(user_id=user_id, month=month, status=TimesheetStatus.OPEN)
+
+
+def _timesheet_for_update(session: Session, user_id: int, month: date, now: datetime) -> Timesheet:
+    """The timesheet row, created on first write; locked (PostgreSQL) so two decisions cannot cross."""
+    month = locks.month_start(month)
+    stmt = (select(Timesheet).where(Timesheet.user_id == user_id, Timesheet.month == month)
+            .options(lazyload(Timesheet.user)))
+    if session.get_bind().dialect.name != "sqlite":
+        stmt = stmt.with_for_update(of=Timesheet)
+    found = session.execute(stmt).scalar_one_or_none()
+    if found is None:
+        found = Timesheet(user_id=user_id, month=month, status=TimesheetStatus.OPEN, created_at=now, updated_at=now)
+        session.add(found)
+        session.flush()
+    return found
+
+
+def _mine_in_month(user_id: int, month: date):
+    start, end = _month_instants(month)
+    return and_(MissionSession.start >= start, MissionSession.start < end,
+                MissionSession.id.in_(select(Assignment.session_id).where(Assignment.user_id == user_id)))
+
+
+def unconfirmed_count(session: Session, user_id: int, month: date, *, now: datetime) -> int:
+    """Sessions of the month assigned to the mediator, started and still to confirm."""
+    return int(session.execute(
+        select(func.count()).select_from(MissionSession).where(
+            _mine_in_month(user_id, month), MissionSession.status == SessionStatus.PLANNED,
+            MissionSession.start <= now)
+    ).scalar_one())
+
+
+@dataclass
+class SessionLine:
+    session: MissionSession
+    minutes: int | None  # this mediator's time entry for it
+    has_report: bool
+    started: bool
+
+    @property
+    def to_confirm(self) -> bool:
+        return self.started and self.session.status == SessionStatus.PLANNED
+
+    @property
+    def without_report(self) -> bool:
+        return self.session.status == SessionStatus.HELD and not self.has_report
+
+
+@dataclass
+class MonthSummary:
+    user_id: int
+    month: date
+    timesheet: Timesheet
+    entries: list[TimeEntry]  # every entry of the month (sessions and extra hours), by day
+    sessions: list[SessionLine]  # the mediator's sessions of the month (not cancelled), by start
+
+    @property
+    def status(self) -> str:
+        return self.timesheet.status
+
+    @property
+    def locked(self) -> bool:
+        return self.timesheet.locked
+
+    @property
+    def extra_entries(self) -> list[TimeEntry]:
+        return [e for e in self.entries if e.session_id is None]
+
+    @property
+    def session_minutes(self) -> int:
+        return sum(e.minutes for e in self.entries if e.category == TimeCategory.SESSION)
+
+    @property
+    def extra_minutes(self) -> int:
+        return sum(e.minutes for e in self.entries if e.category != TimeCategory.SESSION)
+
+    @property
+    def total_minutes(self) -> int:
+        return self.session_minutes + self.extra_minutes
+
+    @property
+    def by_category(self) -> dict[str, int]:
+        """Minutes per category, in the order of TimeCategory; only categories used."""
+        totals = {c.value: 0 for c in TimeCategory}
+        for e in self.entries:
+            totals[e.category] = totals.get(e.category, 0) + e.minutes
+        return {k: v for k, v in totals.items() if v}
+
+    @property
+    def unconfirmed(self) -> list[MissionSession]:
+        return [line.session for line in self.sessions if line.to_confirm]
+
+    @property
+    def without_report(self) -> list[MissionSession]:
+        return [line.session for line in self.sessions if line.without_report]
+
+    @property
+    def can_submit(self) -> bool:
+        return self.status in (TimesheetStatus.OPEN, TimesheetStatus.SENT_BACK)
+
+
+def _sessions_with_places(stmt: Select) -> Select:
+    """Sessions with their mission, place, convention and organisation in the same query; assignments and their
+    users in one more (never N+1)."""
+    mission = contains_eager(MissionSession.mission)
+    return (
+        stmt.join(MissionSession.mission).join(Mission.place).join(Mission.convention).join(Convention.organisation)
+        .options(
+            mission.contains_eager(Mission.place),
+            mission.contains_eager(Mission.convention).contains_eager(Convention.organisation),
+            mission.contains_eager(Mission.convention).lazyload(Convention.services),
+            mission.lazyload(Mission.default_mediators),
+            selectinload(MissionSession.assignments).joinedload(Assignment.user).lazyload(User.roles),
+        )
+    )
+
+
+def month_summary(session: Session, user_id: int, month: date, *, now: datetime) -> MonthSummary:
+    """A mediator's month: timesheet, entries, sessions with their confirmation and report state — in a fixed
+    number of queries."""
+    month = locks.month_start(month)
+    timesheet = timesheet_for(session, user_id, month)
+    entries = list(session.execute(
+        select(TimeEntry).where(TimeEntry.user_id == user_id, TimeEntry.day >= month,
+                                TimeEntry.day < next_month(month))
+        .options(lazyload(TimeEntry.user)).order_by(TimeEntry.day, TimeEntry.id)
+    ).scalars())
+    sessions = list(session.execute(
+        _sessions_with_places(select(MissionSession)).where(
+            _mine_in_month(user_id, month), MissionSession.status != SessionStatus.CANCELLED)
+        .order_by(MissionSession.start, MissionSession.id)
+    ).unique().scalars())
+    reported = set()
+    if sessions:
+        reported = set(session.execute(
+            select(Activity.session_id).where(Activity.session_id.in_([s.id for s in sessions])).distinct()
+        ).scalars())
+    minutes = {e.session_id: e.minutes for e in entries if e.session_id is not None}
+    lines = [SessionLine(s, minutes.get(s.id), s.id in reported, s.start <= now) for s in sessions]
+    return MonthSummary(user_id=user_id, month=month, timesheet=timesheet, entries=entries, sessions=lines)
+
+
+def _timesheet_state(ts: Timesheet) -> dict:
+    return audit.snapshot(ts, ["status", "comment", "submitted_at", "validated_at", "validated_by_id"])
+
+
+def _month_words(month: date) -> str:
+    return locks.month_label(month)
+
+
+def submit(session: Session, actor: User, month: date, *, now: datetime) -> Timesheet:
+    """The mediator sends their month to the coordination."""
+    if not actor.has_role(Role.MEDIATOR):
+        raise DomainError("Seul·es les médiateur·rices envoient un relevé d'heures.")
+    month = locks.month_start(month)
+    if month > current_month(now):
+        raise DomainError(f"Le mois de {_month_words(month)} n'a pas commencé : il ne peut pas encore être envoyé.")
+    ts = _timesheet_for_update(session, actor.id, month, now)
+    if ts.status == TimesheetStatus.SUBMITTED:
+        raise DomainError("Ce relevé est déjà envoyé à la coordination.")
+    if ts.status == TimesheetStatus.VALIDATED:
+        raise DomainError("Ce relevé est déjà validé.")
+    count = unconfirmed_count(session, actor.id, month, now=now)
+    if count:
+        raise DomainError(f"Il reste {count} séance(s) passée(s) à confirmer en {_month_words(month)} : "
+                          "confirmez-les avant d'envoyer le relevé.")
+    before = _timesheet_state(ts)
+    ts.status, ts.submitted_at, ts.comment, ts.updated_at = TimesheetStatus.SUBMITTED, now, "", now
+    audit.record(session, actor, "submit", ts, summary=f"Relevé d'heures de {_month_words(month)} envoyé",
+                 before=before, after=_timesheet_state(ts), now=now)
+    return ts
+
+
+def _staff_only(actor: User) -> None:
+    if not is_staff(actor):
+        raise Forbidden("Seule la coordination valide les relevés d'heures.")
+
+
+def _mediator(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise DomainError("Personne introuvable.", field="user_id")
+    return user
+
+
+def validate(session: Session, actor: User, user_id: int, month: date, *, now: datetime) -> Timesheet:
+    """The coordination validates a mediator's month, which locks it. Refused while started sessions of that
+    month are still to confirm."""
+    _staff_only(actor)
+    user = _mediator(session, user_id)
+    month = locks.month_start(month)
+    ts = _timesheet_for_update(session, user_id, month, now)
+    if ts.status == TimesheetStatus.VALIDATED:
+        raise DomainError("Ce relevé est déjà validé.")
+    count = unconfirmed_count(session, user_id, month, now=now)
+    if count:
+        raise DomainError(f"Impossible de valider : {count} séance(s) passée(s) de {user.full_name} en "
+                          f"{_month_words(month)} ne sont pas encore confirmées. Faites-les confirmer (ou "
+                          "confirmez-les pour la personne), puis validez.")
+    before = _timesheet_state(ts)
+    ts.status, ts.validated_at, ts.validated_by_id = TimesheetStatus.VALIDATED, now, actor.id
+    ts.comment, ts.updated_at = "", now
+    audit.record(session, actor, "validate", ts,
+                 summary=f"Relevé d'heures de {user.full_name} ({_month_words(month)}) validé et verrouillé",
+                 before=before, after=_timesheet_state(ts), now=now)
+    return ts
+
+
+def _required_text(text: str | None, field: str, message: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise DomainError(message, field=field)
+    if len(text) > COMMENT_MAX:
+        raise DomainError(f"Le texte ne doit pas dépasser {COMMENT_MAX} caractères.", field=field)
+    return text
+
+
+def send_back(session: Session, actor: User, user_id: int, month: date, comment: str, *,
+              now: datetime) -> Timesheet:
+    """The coordination returns a submitted month to the mediator, with what to correct."""
+    _staff_only(actor)
+    user = _mediator(session, user_id)
+    comment = _required_text(comment, "comment", "Indiquez ce qu'il faut corriger.")
+    month = locks.month_start(month)
+    ts = _timesheet_for_update(session, user_id, month, now)
+    if ts.status == TimesheetStatus.VALIDATED:
+        raise DomainError("Ce relevé est validé : rouvrez-le d'abord pour le renvoyer.")
+    if ts.status != TimesheetStatus.SUBMITTED:
+        raise DomainError("Seul un relevé envoyé par la personne peut lui être renvoyé.")
+    before = _timesheet_state(ts)
+    ts.status, ts.comment, ts.updated_at = TimesheetStatus.SENT_BACK, comment, now
+    audit.record(session, actor, "send_back", ts,
+                 summary=f"Relevé d'heures de {user.full_name} ({_month_words(month)}) renvoyé : {comment}",
+                 before=before, after=_timesheet_state(ts), now=now)
+    return ts
+
+
+def reopen(session: Session, actor: User, user_id: int, month: date, reason: str, *, now: datetime) -> Timesheet:
+    """The coordination reopens a validated month (the only way to change it), with the reason, audited."""
+    _staff_only(actor)
+    user = _mediator(session, user_id)
+    reason = _required_text(reason, "reason", "Indiquez pourquoi vous rouvrez ce mois.")
+    month = locks.month_start(month)
+    ts = _timesheet_for_update(session, user_id, month, now)
+    if ts.status != TimesheetStatus.VALIDATED:
+        raise DomainError("Ce relevé n'est pas validé : il est déjà modifiable.")
+    before = _timesheet_state(ts)
+    ts.status, ts.comment, ts.updated_at = TimesheetStatus.OPEN, reason, now
+    ts.validated_at = ts.validated_by_id = None
+    audit.record(session, actor, "reopen", ts,
+                 summary=f"Relevé d'heures de {user.full_name} ({_month_words(month)}) rouvert : {reason}",
+                 before=before, after=_timesheet_state(ts), now=now)
+    return ts
+
+
+# --- the coordination's figures of a month --------------------------------------------------------------------------
+
+@dataclass
+class MediatorHours:
+    user_id: int
+    name: str
+    session_minutes: int = 0
+    extra_minutes: int = 0
+    unconfirmed: int = 0
+    status: str = TimesheetStatus.OPEN
+
+    @property
+    def total_minutes(self) -> int:
+        return self.session_minutes + self.extra_minutes
+
+
+@dataclass
+class AuthorityHours:
+    organisation_id: int
+    name: str
+    held: int
+    not_held: int
+    delivered_minutes: int
+
+
+@dataclass
+class ConventionVolume:
+    convention: Convention
+    summary: VolumeSummary | None
+
+
+@dataclass
+class MonthOverview:
+    month: date
+    mediators: list[MediatorHours]
+    authorities: list[AuthorityHours]
+    conventions: list[ConventionVolume]
+    unconfirmed: int
+    without_report: int
+    statuses: dict[str, int] = field(default_factory=dict)  # timesheet status → number of mediators
+
+    @property
+    def session_minutes(self) -> int:
+        return sum(m.session_minutes for m in self.mediators)
+
+    @property
+    def extra_minutes(self) -> int:
+        return sum(m.extra_minutes for m in self.mediators)
+
+    @property
+    def delivered_minutes(self) -> int:
+        return sum(a.delivered_minutes for a in self.authorities)
+
+    @property
+    def held(self) -> int:
+        return sum(a.held for a in self.authorities)
+
+
+def mediators_stmt(month: date, status: str | None = None) -> Select:
+    """The people of a month's timesheets: active mediators, and anyone with hours that month; by name."""
+    month = locks.month_start(month)
+    mediators = select(UserRole.user_id).where(UserRole.role == Role.MEDIATOR)
+    with_hours = select(TimeEntry.user_id).where(TimeEntry.day >= month, TimeEntry.day < next_month(month))
+    stmt = (select(User).where(or_(and_(User.active.is_(True), User.id.in_(mediators)), User.id.in_(with_hours)))
+            .order_by(User.full_name, User.id))
+    if status:
+        current = (select(Timesheet.status).where(Timesheet.user_id == User.id, Timesheet.month == month)
+                   .scalar_subquery())
+        stmt = stmt.where(func.coalesce(current, TimesheetStatus.OPEN.value) == status)
+    return stmt
+
+
+def mediator_rows(session: Session, users: Iterable[User], month: date, *, now: datetime) -> list[MediatorHours]:
+    """Hours, sessions to confirm and timesheet status of these mediators for a month: three grouped queries."""
+    month = locks.month_start(month)
+    rows = {u.id: MediatorHours(user_id=u.id, name=u.full_name) for u in users}
+    if not rows:
+        return []
+    ids = list(rows)
+    is_session = TimeEntry.category == TimeCategory.SESSION
+    for user_id, in_sessions, extra in session.execute(
+        select(TimeEntry.user_id, func.coalesce(func.sum(case((is_session, TimeEntry.minutes), else_=0)), 0),
+               func.coalesce(func.sum(case((is_session, 0), else_=TimeEntry.minutes)), 0))
+        .where(TimeEntry.user_id.in_(ids), TimeEntry.day >= month, TimeEntry.day < next_month(month))
+        .group_by(TimeEntry.user_id)
+    ):
+        rows[user_id].session_minutes, rows[user_id].extra_minutes = int(in_sessions), int(extra)
+    start, end = _month_instants(month)
+    for user_id, count in session.execute(
+        select(Assignment.user_id, func.count()).join(MissionSession, MissionSession.id == Assignment.session_id)
+        .where(Assignment.user_id.in_(ids), MissionSession.status == SessionStatus.PLANNED,
+               MissionSession.start >= start, MissionSession.start < end, MissionSession.start <= now)
+        .group_by(Assignment.user_id)
+    ):
+        rows[user_id].unconfirmed = int(count)
+    for user_id, status in session.execute(
+        select(Timesheet.user_id, Timesheet.status).where(Timesheet.user_id.in_(ids), Timesheet.month == month)
+    ):
+        rows[user_id].status = status
+    return list(rows.values())
+
+
+def without_report_stmt(month: date, *, user_id: int | None = None) -> Select:
+    """Held sessions of the month without any activity report, oldest first (with their places, for a list)."""
+    start, end = _month_instants(locks.month_start(month))
+    stmt = _sessions_with_places(select(MissionSession)).where(
+        MissionSession.status == SessionStatus.HELD, MissionSession.start >= start, MissionSession.start < end,
+        ~exists(select(Activity.id).where(Activity.session_id == MissionSession.id)),
+    )
+    if user_id is not None:
+        stmt = stmt.where(MissionSession.id.in_(select(Assignment.session_id).where(Assignment.user_id == user_id)))
+    return stmt.order_by(MissionSession.start, MissionSession.id)
+
+
+def count_of(session: Session, stmt: Select) -> int:
+    return int(session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one())
+
+
+def _counts(session: Session, month: date, *, now: datetime) -> tuple[int, int]:
+    """(started sessions still to confirm, held sessions without a report) of the month, in one query."""
+    start, end = _month_instants(month)
+    reported = exists(select(Activity.id).where(Activity.session_id == MissionSession.id))
+    assigned = exists(select(Assignment.id).where(Assignment.session_id == MissionSession.id))
+    to_confirm = and_(MissionSession.status == SessionStatus.PLANNED, MissionSession.start <= now, assigned)
+    unreported = and_(MissionSession.status == SessionStatus.HELD, ~reported)
+    row = session.execute(
+        select(func.coalesce(func.sum(case((to_confirm, 1), else_=0)), 0),
+               func.coalesce(func.sum(case((unreported, 1), else_=0)), 0))
+        .where(MissionSession.start >= start, MissionSession.start < end)
+    ).one()
+    return int(row[0]), int(row[1])
+
+
+def month_counts(session: Session, month: date, *, now: datetime) -> dict[str, int]:
+    """For the coordination's dashboard panel: sessions to confirm and without a report this month, and
+    timesheets waiting for validation (any month)."""
+    unconfirmed, without_report = _counts(session, locks.month_start(month), now=now)
+    submitted = session.execute(
+        select(func.count()).select_from(Timesheet).where(Timesheet.status == TimesheetStatus.SUBMITTED)
+    ).scalar_one()
+    return {"unconfirmed": unconfirmed, "without_report": without_report, "submitted": int(submitted)}
+
+
+def submitted_timesheets(session: Session, *, limit: int = 5) -> list[Timesheet]:
+    return list(session.execute(
+        select(Timesheet).where(Timesheet.status == TimesheetStatus.SUBMITTED)
+        .order_by(Timesheet.month, Timesheet.submitted_at).limit(limit)
+    ).scalars())
+
+
+def month_overview(session: Session, month: date, *, now: datetime) -> MonthOverview:
+    """The coordination's figures of a month, in a fixed number of grouped queries whatever the data size:
+    hours per mediator, delivered hours per authority, volume of the active conventions, sessions to confirm and
+    sessions held without a report."""
+    month = locks.month_start(month)
+    users = session.execute(mediators_stmt(month).options(lazyload(User.roles))).scalars().all()
+    mediators = mediator_rows(session, users, month, now=now)
+    start, end = _month_instants(month)
+    held = MissionSession.status == SessionStatus.HELD
+    delivered = func.coalesce(MissionSession.held_minutes, _session_minutes_expr(session))
+    authorities = [
+        AuthorityHours(organisation_id=r[0], name=r[1], held=int(r[2]), not_held=int(r[3]),
+                       delivered_minutes=int(round(float(r[4]))))
+        for r in session.execute(
+            select(Organisation.id, Organisation.name, func.sum(case((held, 1), else_=0)),
+                   func.sum(case((held, 0), else_=1)), func.coalesce(func.sum(case((held, delivered), else_=0)), 0))
+            .select_from(MissionSession).join(Mission, Mission.id == MissionSession.mission_id)
+            .join(Convention, Convention.id == Mission.convention_id)
+            .join(Organisation, Organisation.id == Convention.organisation_id)
+            .where(MissionSession.status.in_(CONFIRMED), MissionSession.start >= start, MissionSession.start < end)
+            .group_by(Organisation.id, Organisation.name).order_by(Organisation.name)
+        )
+    ]
+    conventions = list(session.execute(
+        select(Convention).where(Convention.status == ConventionStatus.SIGNED, Convention.start_date < next_month(month),
+                                 Convention.end_date >= month)
+        .options(lazyload(Convention.services)).order_by(Convention.reference)
+    ).scalars().unique())
+    summaries = volume_summaries(session, [c.id for c in conventions], now=now)
+    unconfirmed, without_report = _counts(session, month, now=now)
+    statuses: dict[str, int] = {}
+    for m in mediators:
+        statuses[m.status] = statuses.get(m.status, 0) + 1
+    return MonthOverview(month=month, mediators=mediators, authorities=authorities,
+                         conventions=[ConventionVolume(c, summaries.get(c.id)) for c in conventions],
+                         unconfirmed=unconfirmed, without_report=without_report, statuses=statuses)
+
+
+# --- a mediator's dashboard --------------------------------------------------------------------------------------
+
+def unconfirmed_sessions_stmt(user_id: int, *, now: datetime) -> Select:
+    """A mediator's started sessions still to confirm (any month), oldest first."""
+    return _sessions_with_places(select(MissionSession)).where(
+        MissionSession.status == SessionStatus.PLANNED, MissionSession.start <= now,
+        MissionSession.id.in_(select(Assignment.session_id).where(Assignment.user_id == user_id)),
+    ).order_by(MissionSession.start, MissionSession.id)
+
+
+def month_minutes(session: Session, user_id: int, month: date) -> tuple[int, int]:
+    """(session minutes, extra minutes) of a mediator's month, in one query."""
+    month = locks.month_start(month)
+    is_session = TimeEntry.category == TimeCategory.SESSION
+    row = session.execute(
+        select(func.coalesce(func.sum(case((is_session, TimeEntry.minutes), else_=0)), 0),
+               func.coalesce(func.sum(case((is_session, 0), else_=TimeEntry.minutes)), 0))
+        .where(TimeEntry.user_id == user_id, TimeEntry.day >= month, TimeEntry.day < next_month(month))
+    ).one()
+    return int(row[0]), int(row[1])
+

@@ -1,0 +1,91 @@
+"""Pages of the exports of activity reports: start an export (CSV or XLSX, the filters of the activity list), follow
+its progress, download the file. An export belongs to whoever started it: nobody else sees it (404).
+
+The activity list offers the export with ``{% include "missions/exports/_form.html" %}`` (it posts the list's
+filters and the chosen format to ``missions.activities_export``)."""
+
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.routing import BuildError
+
+from coopnum.core.access import login_required, roles_required
+from coopnum.core.db import db, utcnow
+from coopnum.core.errors import DomainError
+from coopnum.core.models import ExportJob, ExportStatus, Role
+from coopnum.missions.services import exports
+from coopnum.missions.services.activity_queries import ActivityFilters
+from coopnum.missions.views import bp
+
+FILTER_ARGS = ("from", "to", "mediator", "convention", "organisation", "place", "kind", "theme")
+
+
+def _list_url(args: dict) -> str:
+    if "missions.activities" in current_app.view_functions:
+        try:
+            return url_for("missions.activities", **args)
+        except BuildError:
+            pass
+    return url_for("core.dashboard")
+
+
+@bp.route("/activities/export", methods=["POST"])
+@roles_required(Role.COORDINATOR, Role.MEDIATOR)
+def activities_export():
+    """Start an export of the activities matching the filters (query string or form fields)."""
+    args = {k: v for k, v in request.args.items() if k in FILTER_ARGS}
+    args.update({k: v for k, v in request.form.items() if k in FILTER_ARGS})
+    fmt = (request.form.get("format") or request.args.get("format") or "xlsx").strip().lower()
+    try:
+        filters = ActivityFilters.from_args(args)
+        job = exports.create_job(db.session, current_user, filters, fmt, now=utcnow())
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(_list_url({k: v for k, v in args.items() if v}))
+    db.session.commit()
+    exports.start(current_app._get_current_object(), job.id)
+    return redirect(url_for("missions.export_job", job_id=job.id))
+
+
+def _own_job(job_id: int) -> ExportJob:
+    job = db.session.get(ExportJob, job_id)
+    if job is None or job.user_id != current_user.id:
+        abort(404)
+    return job
+
+
+def _expired():
+    abort(404, description=_("Cet export n’est plus disponible : les fichiers sont supprimés après %(hours)s heures. "
+                             "Relancez l’export depuis la liste des activités.", hours=exports.KEEP_HOURS))
+
+
+@bp.route("/exports/<int:job_id>")
+@login_required
+def export_job(job_id: int):
+    """The progress of an export; htmx asks for the progress block every second until the file is ready."""
+    job = _own_job(job_id)
+    now = utcnow()
+    if exports.is_expired(job, now):
+        _expired()
+    context = {"job": job, "finished": job.status in (ExportStatus.DONE, ExportStatus.FAILED),
+               "percent": int(job.done * 100 / job.total) if job.total else (100 if job.status == "done" else 0),
+               "list_url": _list_url(job.params.get("filters", {}))}
+    if request.headers.get("HX-Request"):
+        return render_template("missions/exports/_progress.html", **context)
+    return render_template("missions/exports/job.html", **context)
+
+
+@bp.route("/exports/<int:job_id>/download")
+@login_required
+def export_download(job_id: int):
+    job = _own_job(job_id)
+    if exports.is_expired(job, utcnow()):
+        _expired()
+    if job.status != ExportStatus.DONE:
+        return redirect(url_for("missions.export_job", job_id=job.id))
+    path = exports.job_path(exports.exports_dir(current_app), job)
+    if path is None or not path.is_file():
+        _expired()
+    return send_file(path, mimetype=exports.MIMETYPES[job.format], as_attachment=True,
+                     download_name=job.file_name or path.name, max_age=0)

@@ -1,0 +1,96 @@
+"""In a browser: the authority contact opens its convention's activity report from its portal, then downloads the
+PDF and the workbook, whose figures equal the sums of the records."""
+
+import io
+import re
+import subprocess
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from openpyxl import load_workbook
+from playwright.sync_api import expect
+
+from coopnum.missions.models import Organisation, SessionStatus
+from tests import factories
+from tests.e2e.conftest import assert_accessible, go_to, log_in
+
+
+def records(session, users):
+    """A convention of the contact's organisation in 2026: sessions held, cancelled, not held; individual
+    accompaniments and workshops at two places."""
+    org = session.get(Organisation, users["authority"].organisation_id)
+    conv = factories.convention(session, organisation=org, reference="CONV-2026-RAP", title="Permanences 2026",
+                                contracted_volume=Decimal("120"))
+    places = [factories.place(session, organisation=org, name=name) for name in ("Espace numérique", "Mairie")]
+    missions = [factories.mission(session, convention=conv, place=p) for p in places]
+    sessions, activities = [], []
+    for i in range(12):
+        start = datetime(2026, 1 + i % 10, 3 + i, 8, tzinfo=UTC)
+        status = [SessionStatus.HELD, SessionStatus.HELD, SessionStatus.CANCELLED, SessionStatus.NOT_HELD][i % 4]
+        sessions.append(factories.mission_session(
+            session, mission=missions[i % 2], start=start, end=start + timedelta(hours=3), status=status,
+            held_minutes=150 if status == SessionStatus.HELD and i % 3 == 0 else None))
+    for i in range(15):
+        kind = "Collectif" if i % 5 == 0 else "Individuel"
+        activities.append(factories.activity(
+            session, mediator=users["mediator"], convention=conv, place=places[i % 2],
+            day=date(2026, 1 + i % 10, 10), kind=kind, participants=6 + i if kind == "Collectif" else 1,
+            workshop_title="Atelier smartphone" if kind == "Collectif" else "",
+            thematiques=["Email", "Sante"] if i % 2 else ["Email"],
+            autonomie="PartiellementAutonome" if kind == "Individuel" else None))
+    session.commit()
+    return conv, sessions, activities
+
+
+def test_the_authority_downloads_its_report(page, session, users, live_server):
+    conv, sessions, activities = records(session, users)
+    held = [s for s in sessions if s.status == SessionStatus.HELD]
+    expected_held = len(held)
+    expected_minutes = sum(s.delivered_minutes for s in held)
+    expected_individual = sum(a.kind == "Individuel" for a in activities)
+    expected_participants = sum(a.participants for a in activities if a.kind == "Collectif")
+    expected_people = expected_individual + expected_participants
+    expected_email = sum("Email" in a.thematiques for a in activities)
+    hours = Decimal(expected_minutes) / 60
+    email = users["authority"].email
+
+    log_in(page, email)
+    go_to(page, "Mon espace")
+    page.get_by_role("link", name=re.compile(r"Rapport d’activité de la convention CONV-2026-RAP : Année 2026")).click()
+    expect(page.locator("h1")).to_have_text("Rapport d’activité — Année 2026")
+    main = page.locator("main")
+    expect(main.locator('td[data-figure="sessions_held"]')).to_have_text(str(expected_held))
+    expect(main.locator('td[data-figure="people_helped"]')).to_have_text(str(expected_people))
+    expect(main.locator("svg[role=img]").first).to_be_visible()
+    assert_accessible(page)
+
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Télécharger le PDF").click()
+    pdf = info.value
+    assert pdf.suggested_filename == "rapport-CONV-2026-RAP-20260101-20261231.pdf"
+    data = open(pdf.path(), "rb").read()
+    text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=data, capture_output=True,
+                          check=True).stdout.decode().replace("\u202f", " ").replace("\xa0", " ")
+    assert "CONV-2026-RAP" in text
+    assert re.search(rf"Séances réalisées\s+{expected_held}\b", text)
+    assert re.search(rf"Personnes accompagnées\s+{expected_people}\b", text)
+    assert re.search(rf"Participants aux ateliers\s+{expected_participants}\b", text)
+    hours_text = f"{hours.quantize(Decimal('0.01')).normalize():f}".replace(".", ",")
+    assert re.search(rf"Heures réalisées\s+{re.escape(hours_text)}\b", text)
+
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Télécharger le tableur (XLSX)").click()
+    xlsx = info.value
+    assert xlsx.suggested_filename.endswith(".xlsx")
+    wb = load_workbook(io.BytesIO(open(xlsx.path(), "rb").read()))
+    summary = {r[0]: r[1] for r in wb["Synthèse"].iter_rows(values_only=True) if r and r[0]}
+    assert summary["Séances réalisées"] == expected_held
+    assert summary["Heures réalisées"] == float(hours.quantize(Decimal("0.01")))
+    assert summary["Accompagnements individuels"] == expected_individual
+    assert summary["Participants aux ateliers"] == expected_participants
+    assert summary["Personnes accompagnées"] == expected_people
+    months = list(wb["Par mois"].iter_rows(min_row=2, values_only=True))
+    assert len(months) == 13 and months[-1][0] == "Total"
+    assert sum(r[7] for r in months[:-1]) == months[-1][7] == expected_people
+    themes = {r[0]: r[1] for r in wb["Thématiques"].iter_rows(min_row=2, values_only=True) if r[0]}
+    assert themes["E-mail"] == expected_email

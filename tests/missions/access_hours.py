@@ -1,0 +1,30 @@
+"""Access rows for the hours pages: confirming sessions, « Mes heures », the coordination's timesheets and the
+month's dashboard of hours, and the timesheet API."""
+
+from tests.test_access import STAFF, only
+
+CONFIRMERS = STAFF | {"mediator"}  # staff, or the mediator assigned to the session
+MEDIATOR = {"admin", "mediator"}  # a mediator's own pages (an admin passes every role check)
+
+ACCESS = {
+    "missions.session_confirm": ("GET", "/missions/sessions/{past_session}/confirm", only(CONFIRMERS)),
+    # not confirmed yet: refused with a message, back to the page
+    "missions.session_unconfirm": ("POST", "/missions/sessions/{past_session}/unconfirm", only(CONFIRMERS, ok=302)),
+    "missions.my_hours": ("GET", "/missions/hours?month=2026-11", only(MEDIATOR)),
+    # the mediator's past session is unconfirmed: refused with a message (redirect); the admin is no mediator
+    "missions.timesheet_submit": ("POST", "/missions/hours/2026-11/submit", only(MEDIATOR, ok=302)),
+    # the mediator's own extra hours: the mediator and staff only
+    "missions.hours_entry_edit": ("GET", "/missions/hours/entries/{extra_entry}/edit", only(CONFIRMERS)),
+    "missions.hours_entry_delete": ("POST", "/missions/hours/entries/{extra_entry}/delete", only(CONFIRMERS, ok=302)),
+    "missions.timesheets": ("GET", "/missions/timesheets?month=2026-11", only(STAFF)),
+    "missions.timesheet": ("GET", "/missions/timesheets/{mediator}/2026-11", only(STAFF)),
+    # refused while the mediator's past session is unconfirmed: message and redirect
+    "missions.timesheet_validate": ("POST", "/missions/timesheets/{mediator}/2026-11/validate", only(STAFF, ok=302)),
+    # no comment / reason posted: the form is shown again with its error
+    "missions.timesheet_send_back": ("POST", "/missions/timesheets/{mediator}/2026-11/send-back",
+                                     only(STAFF, ok=400)),
+    "missions.timesheet_reopen": ("POST", "/missions/timesheets/{mediator}/2026-11/reopen", only(STAFF, ok=400)),
+    "missions.hours_overview": ("GET", "/missions/hours/overview?month=2026-11", only(STAFF)),
+    # a mediator reads their own months; staff anyone's
+    "api.get_timesheet": ("GET", "/api/v1/timesheets/{mediator}/2026-11", only(CONFIRMERS, anonymous=401)),
+}

@@ -1,0 +1,335 @@
+"""The report pages: HTML, PDF and XLSX agree with the figures; who may see them; share links; the portal's and
+the convention page's links; the JSON API."""
+
+import io
+import re
+import subprocess
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import event, select
+
+from coopnum.core.db import db, utcnow
+from coopnum.missions.models import ReportShare
+from coopnum.missions.services import reports
+from tests import factories
+from tests.conftest import login, text_of
+from tests.missions import test_reports as base
+from tests.missions.test_reports import NOW, random_records
+
+scene = base.scene  # the fixture of test_reports: a convention with sessions and activities of every kind
+
+PERIOD = "from=2026-09-01&to=2026-11-30"
+
+
+def figures_of(session, scene):
+    return reports.convention_report(session, scene["convention"], date(2026, 9, 1), date(2026, 11, 30), now=NOW)
+
+
+def figure_cells(html: str) -> dict[str, str]:
+    return dict(re.findall(r'data-figure="(\w+)"[^>]*>(?:<strong>)?([^<]+)', html))
+
+
+def pdf_text(data: bytes) -> str:
+    """The PDF's text (pdftotext), thousands separators and no-break spaces normalised."""
+    out = subprocess.run(["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True).stdout
+    return out.decode().replace("\u202f", " ").replace("\xa0", " ")
+
+
+@pytest.mark.parametrize("role", ["coordinator", "authority", "admin"])
+def test_the_report_page_shows_the_figures_and_charts(client, session, users, scene, role):
+    login(client, users[role])
+    response = client.get(f"/missions/conventions/{scene['convention'].id}/report?{PERIOD}")
+    assert response.status_code == 200
+    html = text_of(response)
+    f = figures_of(session, scene)
+    cells = figure_cells(html)
+    assert cells["sessions_held"] == str(f.sessions_held) == "5"
+    assert cells["sessions_cancelled"] == "1" and cells["sessions_not_held"] == "1"
+    assert cells["hours_delivered"] == "9,25"
+    assert cells["people_helped"].strip() == "16"
+    assert cells["collective_participants"] == "13"
+    assert "23,1 %" in html  # share of the contracted volume
+    assert html.count('role="img"') == 5  # the charts, inline SVG
+    assert "Médiathèque" in html and "Mairie annexe" in html and "Hors lieu" in html
+    assert "Naviguer en sécurité" not in html  # no personal or free-text detail, figures only
+    assert "du 01/09/2026 au 30/11/2026" in html
+    assert f"/missions/conventions/{scene['convention'].id}/report.pdf?period=custom" in html
+    assert ("Partager ce rapport par un lien" in html) == (role != "authority")
+
+
+def test_periods_of_the_report_page(client, users, scene):
+    login(client, users["coordinator"])
+    url = f"/missions/conventions/{scene['convention'].id}/report"
+    html = text_of(client.get(url + "?period=month&ref=2026-10"))
+    assert "Rapport d’activité — octobre 2026" in html
+    assert figure_cells(html)["sessions_held"] == "2"
+    assert "period=month&amp;ref=2026-09" in client.get(url + "?period=month&ref=2026-10").get_data(as_text=True)
+    html = text_of(client.get(url + "?period=quarter&ref=2026-T4"))
+    assert "4e trimestre 2026" in html
+    html = text_of(client.get(url + "?period=year&ref=2026"))
+    assert "Année 2026" in html and figure_cells(html)["sessions_held"] == "6"
+
+
+def test_a_bad_period_is_refused_next_to_its_field(client, users, scene):
+    login(client, users["authority"])
+    response = client.get(f"/missions/conventions/{scene['convention'].id}/report?from=2026-10-01&to=2026-09-01")
+    assert response.status_code == 400
+    html = text_of(response)
+    assert 'id="report-to-error"' in html and "La date de fin précède la date de début." in html
+    assert 'data-figure' not in html
+    response = client.get(f"/missions/conventions/{scene['convention'].id}/report.pdf?period=month&ref=2026-13")
+    assert response.status_code == 422 and "Mois invalide" in text_of(response)
+
+
+def test_only_the_authority_of_the_organisation_sees_its_reports(client, session, users, scene):
+    stranger = factories.user(session, roles=["authority"], organisation=factories.organisation(session))
+    session.commit()
+    login(client, stranger)
+    cid = scene["convention"].id
+    for suffix in ("report", "report.pdf", "report.xlsx"):
+        assert client.get(f"/missions/conventions/{cid}/{suffix}").status_code == 403
+    assert client.get("/missions/conventions/999999/report").status_code == 404
+    client.post("/logout")
+    login(client, users["mediator"])
+    assert client.get(f"/missions/conventions/{cid}/report").status_code == 403
+
+
+def test_the_pdf_holds_the_same_figures(client, session, users, scene, app):
+    app.config["COOPNUM_NAME"] = "Coop Numérique du Poitou"
+    login(client, users["authority"])
+    response = client.get(f"/missions/conventions/{scene['convention'].id}/report.pdf?{PERIOD}")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert "attachment" in response.headers["Content-Disposition"]
+    assert response.headers["Content-Disposition"].endswith('-20260901-20261130.pdf"')
+    data = response.get_data()
+    assert data.startswith(b"%PDF")
+    text = pdf_text(data)
+    flat = " ".join(text.split())
+    assert "Coop Numérique du Poitou" in text  # the running header
+    assert scene["convention"].reference in text
+    assert "Rapport d’activité" in flat
+    assert re.search(r"Séances réalisées\s+5\b", text)
+    assert re.search(r"Heures réalisées\s+9,25", text)
+    assert re.search(r"Participants aux ateliers\s+13\b", text)
+    assert re.search(r"Personnes accompagnées\s+16\b", text)
+    assert "Médiathèque" in text and "Mairie annexe" in text
+    assert "Personnes accompagnées par mois" in flat or "oct. 26" in flat  # a chart rendered from the SVG
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data))
+    assert reader.metadata.title.startswith("Rapport d’activité")
+    width, height = reader.pages[0].mediabox.width, reader.pages[0].mediabox.height
+    assert (round(float(width)), round(float(height))) == (595, 842)  # A4
+
+
+def test_the_workbook_holds_the_same_figures_as_numbers(client, session, users, scene):
+    login(client, users["coordinator"])
+    response = client.get(f"/missions/conventions/{scene['convention'].id}/report.xlsx?{PERIOD}")
+    assert response.status_code == 200
+    assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    wb = load_workbook(io.BytesIO(response.get_data()))
+    assert wb.sheetnames == ["Synthèse", "Par mois", "Par lieu", "Thématiques"]
+    summary = {row[0]: row[1] for row in wb["Synthèse"].iter_rows(values_only=True) if row and row[0]}
+    f = figures_of(session, scene)
+    assert summary["Séances réalisées"] == 5 and summary["Séances annulées"] == 1
+    assert summary["Heures réalisées"] == pytest.approx(9.25)
+    assert summary["Personnes accompagnées"] == 16 and summary["Participants aux ateliers"] == 13
+    assert summary["Volume contracté (heures)"] == 40
+    assert summary["Avec guidage"] == 1 and summary["Non renseigné"] == 1
+    months = list(wb["Par mois"].iter_rows(values_only=True))
+    assert months[0][:4] == ("Mois", "Séances réalisées", "Séances annulées", "Heures réalisées")
+    assert [r[0] for r in months[1:]] == ["septembre 2026", "octobre 2026", "novembre 2026", "Total"]
+    assert [r[1] for r in months[1:]] == [2, 2, 1, 5]
+    assert months[-1][3] == pytest.approx(9.25) and months[-1][7] == 16
+    places = {r[0]: r for r in wb["Par lieu"].iter_rows(min_row=2, values_only=True)}
+    assert places["Médiathèque"][1:3] == (2, 5.5)
+    assert sum(r[6] for r in places.values()) == f.people_helped
+    themes = {r[0]: r[1] for r in wb["Thématiques"].iter_rows(min_row=2, values_only=True) if r[0]}
+    assert themes[f.themes[0].label] == 3
+    assert themes["Argent - Impôts"] == 1
+
+
+def count_statements(client, url: str) -> int:
+    statements = []
+
+    def listener(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        response = client.get(url)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert response.status_code == 200
+    return len(statements)
+
+
+def test_the_report_page_makes_a_bounded_number_of_queries(client, session, users):
+    org = session.get(factories.Organisation, users["authority"].organisation_id)
+    conv = factories.convention(session, organisation=org)
+    places = [factories.place(session, organisation=org) for _ in range(2)]
+    missions = [factories.mission(session, convention=conv, place=p) for p in places]
+    random_records(session, users, conv, places, missions, 3, 4, seed=3)
+    login(client, users["authority"])
+    url = f"/missions/conventions/{conv.id}/report?period=year&ref=2026"
+    few = count_statements(client, url)
+    more = [factories.place(session, organisation=org) for _ in range(4)]
+    random_records(session, users, conv, places + more,
+                   missions + [factories.mission(session, convention=conv, place=p) for p in more], 150, 400, seed=4)
+    many = count_statements(client, url)
+    assert few == many, (few, many)
+    assert many <= 25
+
+
+# --- share links -------------------------------------------------------------------------------------------------
+
+def test_the_coordination_creates_a_share_link_that_opens_without_login(client, session, users, scene):
+    login(client, users["coordinator"])
+    cid = scene["convention"].id
+    page = text_of(client.get(f"/missions/conventions/{cid}/report/shares?{PERIOD}"))
+    assert 'value="2026-09-01"' in page and 'value="2026-11-30"' in page
+    default_expiry = (reports.paris_today(utcnow()) + timedelta(days=30)).isoformat()
+    assert f'value="{default_expiry}"' in page
+    response = client.post(f"/missions/conventions/{cid}/report/shares",
+                           data={"period_start": "2026-09-01", "period_end": "2026-11-30",
+                                 "expires_on": default_expiry})
+    assert response.status_code == 302
+    share = session.execute(select(ReportShare).where(ReportShare.convention_id == cid)).scalar_one()
+    assert (share.period_start, share.period_end) == (date(2026, 9, 1), date(2026, 11, 30))
+    page = text_of(client.get(response.headers["Location"]))
+    assert f"http://coopnum.test/r/{share.token}" in page
+    client.post("/logout")
+
+    response = client.get(f"/r/{share.token}")
+    assert response.status_code == 200 and response.headers["X-Robots-Tag"] == "noindex"
+    html = text_of(response)
+    assert figure_cells(html)["sessions_held"] == "5" and "Télécharger le PDF" in html
+    assert client.get(f"/r/{share.token}.pdf").mimetype == "application/pdf"
+    wb = load_workbook(io.BytesIO(client.get(f"/r/{share.token}.xlsx").get_data()))
+    assert {r[0]: r[1] for r in wb["Synthèse"].iter_rows(values_only=True) if r and r[0]}["Séances réalisées"] == 5
+    session.refresh(share)
+    assert share.access_count == 3 and share.last_accessed_at is not None
+
+
+@pytest.mark.parametrize(("values", "field", "message"), [
+    ({"expires_on": "2020-01-01"}, "expires_on", "déjà passée"),
+    ({"expires_on": ""}, "expires_on", "date d’expiration"),
+    ({"period_end": "2026-01-01"}, "period_end", "précède"),
+])
+def test_a_bad_share_link_is_refused_next_to_its_field(client, session, users, scene, values, field, message):
+    login(client, users["coordinator"])
+    data = {"period_start": "2026-09-01", "period_end": "2026-11-30",
+            "expires_on": (reports.paris_today(utcnow()) + timedelta(days=10)).isoformat(), **values}
+    response = client.post(f"/missions/conventions/{scene['convention'].id}/report/shares", data=data)
+    assert response.status_code == 400
+    html = text_of(response)
+    assert f'id="{field}-error"' in html and message in html
+    assert session.execute(select(ReportShare)).first() is None
+
+
+def share_of(session, scene, **kw) -> ReportShare:
+    share = ReportShare(convention_id=scene["convention"].id, period_start=date(2026, 9, 1),
+                        period_end=date(2026, 11, 30), token=kw.pop("token", "tok-" + str(id(kw))),
+                        expires_at=kw.pop("expires_at", utcnow() + timedelta(days=3)), **kw)
+    session.add(share)
+    session.commit()
+    return share
+
+
+def test_expired_and_revoked_links_say_so(client, session, scene, users):
+    expired = share_of(session, scene, token="expired-token", expires_at=utcnow() - timedelta(minutes=1))
+    revoked = share_of(session, scene, token="revoked-token", revoked_at=utcnow())
+    for token in (expired.token, revoked.token, "never-existed"):
+        for suffix in ("", ".pdf", ".xlsx"):
+            response = client.get(f"/r/{token}{suffix}")
+            assert response.status_code == 404
+            assert "Ce lien de partage a expiré ou a été révoqué." in text_of(response)
+    session.refresh(expired)
+    assert expired.access_count == 0
+
+
+def test_the_coordination_revokes_a_link(client, session, scene, users):
+    share = share_of(session, scene, token="to-revoke")
+    assert client.get("/r/to-revoke").status_code == 200
+    login(client, users["coordinator"])
+    response = client.post("/missions/report-shares/to-revoke/revoke")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/missions/conventions/{scene['convention'].id}/report/shares")
+    session.refresh(share)
+    assert share.revoked_at is not None
+    assert client.get("/r/to-revoke").status_code == 404
+    assert "Révoqué le" in text_of(client.get(f"/missions/conventions/{scene['convention'].id}/report/shares"))
+    assert client.post("/missions/report-shares/nope/revoke").status_code == 404
+
+
+# --- links from the portal and the convention page ------------------------------------------------------------------
+
+def test_the_portal_links_each_convention_to_its_reports(client, users, scene):
+    login(client, users["authority"])
+    html = text_of(client.get("/missions/portal"))
+    today = reports.paris_today(utcnow())
+    cid = scene["convention"].id
+    assert f"/missions/conventions/{cid}/report?period=month&ref={today:%Y-%m}" in html
+    last = reports.add_months(today, -1)
+    assert f"/missions/conventions/{cid}/report?period=month&ref={last:%Y-%m}" in html
+    assert f"/missions/conventions/{cid}/report?period=year&ref={today.year}" in html
+    assert f"/missions/conventions/{scene['other'].id}/report" not in html
+
+
+def test_the_convention_page_links_to_the_reports_and_shares(client, session, users, scene):
+    share_of(session, scene, token="active-one", expires_at=datetime(2026, 12, 23, 23, tzinfo=UTC))
+    login(client, users["coordinator"])
+    html = text_of(client.get(f"/missions/conventions/{scene['convention'].id}"))
+    assert "Rapport d’activité" in html and "Toute la convention" in html
+    assert "Gérer les liens de partage du rapport" in html and "du 01/09/2026 au 30/11/2026" in html
+    client.post("/logout")
+    login(client, users["authority"])
+    html = text_of(client.get(f"/missions/conventions/{scene['convention'].id}"))
+    assert "Rapport d’activité" in html and "Gérer les liens de partage" not in html
+
+
+# --- API ------------------------------------------------------------------------------------------------------------
+
+def token_of(session, user) -> str:
+    from coopnum.core import services
+
+    _token, clear = services.create_token(session, user, user, "test", now=utcnow())
+    session.commit()
+    return clear
+
+
+def test_the_api_returns_the_figures(client, session, users, scene):
+    headers = {"Authorization": f"Bearer {token_of(session, users['authority'])}"}
+    response = client.get(f"/api/v1/conventions/{scene['convention'].id}/report?{PERIOD}", headers=headers)
+    assert response.status_code == 200
+    data = response.get_json()
+    f = figures_of(session, scene)
+    assert (data["sessions_held"], data["sessions_cancelled"], data["sessions_not_held"]) == (5, 1, 1)
+    assert data["minutes_delivered"] == f.minutes_delivered and Decimal(data["hours_delivered"]) == Decimal("9.25")
+    assert data["people_helped"] == 16 and data["collective_participants"] == 13
+    assert data["date_from"] == "2026-09-01" and data["date_to"] == "2026-11-30"
+    assert [m["month"] for m in data["months"]] == ["2026-09-01", "2026-10-01", "2026-11-01"]
+    assert [m["people"] for m in data["months"]] == [m.people for m in f.months]
+    assert data["themes"][0] == {"value": "Email", "label": f.themes[0].label, "count": 3}
+    assert {p["name"]: p["people"] for p in data["places"]} == {p.name: p.people for p in f.places}
+    assert Decimal(data["volume_share_percent"]) == Decimal("23.1")
+
+
+def test_the_api_refuses_bad_dates_and_other_organisations(client, session, users, scene):
+    headers = {"Authorization": f"Bearer {token_of(session, users['authority'])}"}
+    cid = scene["convention"].id
+    response = client.get(f"/api/v1/conventions/{cid}/report?from=2026-10-01&to=2026-09-01", headers=headers)
+    assert response.status_code == 422
+    assert response.get_json()["error"] == {"code": "invalid", "message": "La date de fin précède la date de début.",
+                                            "field": "to"}
+    response = client.get(f"/api/v1/conventions/{cid}/report?from=demain&to=2026-09-01", headers=headers)
+    assert response.status_code == 422 and "AAAA-MM-JJ" in response.get_json()["error"]["message"]
+    response = client.get(f"/api/v1/conventions/{scene['other'].id}/report", headers=headers)
+    assert response.status_code == 404
+    mediator = {"Authorization": f"Bearer {token_of(session, users['mediator'])}"}
+    assert client.get(f"/api/v1/conventions/{cid}/report", headers=mediator).status_code == 403
+    openapi = client.get("/api/v1/openapi.json").get_json()
+    assert "/api/v1/conventions/{convention_id}/report" in openapi["paths"]
