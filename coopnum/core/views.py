@@ -64,6 +64,21 @@ def commit_or_show(form, action, show=None) -> tuple[bool, object]:
     return True, result
 
 
+def commit_or_flash(action, success=None) -> tuple[bool, object]:
+    """Run the service call of a button (no form to show errors in): commit and flash ``success``, returning
+    (True, its result); on DomainError, roll back and flash the message as an error, returning (False, None)."""
+    try:
+        result = action()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return False, None
+    db.session.commit()
+    if success:
+        flash(success, "success")
+    return True, result
+
+
 def form_error(form, exc: DomainError) -> None:
     """Show a domain error next to its field when the form has it, else at the top of the form."""
     field = getattr(form, exc.field, None) if exc.field else None

@@ -18,7 +18,7 @@ from coopnum.missions.models import (
     Timesheet,
     TimesheetStatus,
 )
-from coopnum.missions.services import hours
+from coopnum.missions.services import hours, timesheets
 from coopnum.missions.services.hours import EntryData
 from tests import factories
 
@@ -248,8 +248,8 @@ def test_session_hours_are_changed_through_the_confirmation(session, users, past
 
 def validated_november(session, users, past, now):
     hours.confirm_session(session, users["mediator"], past, held=True, now=now)
-    hours.submit(session, users["mediator"], NOV, now=now)
-    return hours.validate(session, users["coordinator"], users["mediator"].id, NOV, now=now)
+    timesheets.submit(session, users["mediator"], NOV, now=now)
+    return timesheets.validate(session, users["coordinator"], users["mediator"].id, NOV, now=now)
 
 
 def test_a_validated_month_refuses_every_change_with_a_clear_message(session, users, ids, past, now):
@@ -280,11 +280,11 @@ def test_reopen_needs_a_reason_is_audited_and_unlocks(session, users, past, now)
     validated_november(session, users, past, now)
     coordinator, mediator = users["coordinator"], users["mediator"]
     with pytest.raises(DomainError) as exc:
-        hours.reopen(session, coordinator, mediator.id, NOV, "  ", now=now)
+        timesheets.reopen(session, coordinator, mediator.id, NOV, "  ", now=now)
     assert exc.value.field == "reason"
     with pytest.raises(Forbidden):
-        hours.reopen(session, mediator, mediator.id, NOV, "Erreur", now=now)
-    ts = hours.reopen(session, coordinator, mediator.id, NOV, "Séance du 17 à corriger", now=now)
+        timesheets.reopen(session, mediator, mediator.id, NOV, "Erreur", now=now)
+    ts = timesheets.reopen(session, coordinator, mediator.id, NOV, "Séance du 17 à corriger", now=now)
     assert ts.status == TimesheetStatus.OPEN and ts.comment == "Séance du 17 à corriger"
     assert ts.validated_at is None and ts.validated_by_id is None
     log = audit_actions(session, "reopen")[-1]
@@ -292,7 +292,7 @@ def test_reopen_needs_a_reason_is_audited_and_unlocks(session, users, past, now)
     assert log.changes["before"]["status"] == "validated" and log.changes["after"]["status"] == "open"
     assert hours.confirm_session(session, mediator, past, held=True, minutes=150, now=now).minutes == 150
     with pytest.raises(DomainError, match="n'est pas validé"):
-        hours.reopen(session, coordinator, mediator.id, NOV, "Encore", now=now)
+        timesheets.reopen(session, coordinator, mediator.id, NOV, "Encore", now=now)
 
 
 def test_validate_is_refused_while_past_sessions_remain_unconfirmed(session, users, ids, past, now):
@@ -301,57 +301,57 @@ def test_validate_is_refused_while_past_sessions_remain_unconfirmed(session, use
                                        end=datetime(2026, 11, 10, 11, tzinfo=UTC))
     factories.assignment(session, mission_session=second, user=mediator)
     with pytest.raises(DomainError) as exc:
-        hours.validate(session, coordinator, mediator.id, NOV, now=now)
+        timesheets.validate(session, coordinator, mediator.id, NOV, now=now)
     assert exc.value.message.startswith("Impossible de valider : 2 séance(s) passée(s) de ")
     assert "novembre 2026 ne sont pas encore confirmées" in exc.value.message
     hours.confirm_session(session, mediator, past, held=True, now=now)
     with pytest.raises(DomainError, match=re.escape("Impossible de valider : 1 séance(s)")):
-        hours.validate(session, coordinator, mediator.id, NOV, now=now)
+        timesheets.validate(session, coordinator, mediator.id, NOV, now=now)
     hours.confirm_session(session, coordinator, second, held=False, reason=NotHeldReason.PLACE_CLOSED, now=now)
     # the session of 24 November has not started: it does not block
-    ts = hours.validate(session, coordinator, mediator.id, NOV, now=now)
+    ts = timesheets.validate(session, coordinator, mediator.id, NOV, now=now)
     assert ts.status == TimesheetStatus.VALIDATED and ts.validated_by_id == coordinator.id and ts.locked
     log = audit_actions(session, "validate")[-1]
     assert log.changes["before"]["status"] == "open" and log.changes["after"]["status"] == "validated"
     with pytest.raises(DomainError, match="déjà validé"):
-        hours.validate(session, coordinator, mediator.id, NOV, now=now)
+        timesheets.validate(session, coordinator, mediator.id, NOV, now=now)
     with pytest.raises(Forbidden):
-        hours.validate(session, mediator, mediator.id, NOV, now=now)
+        timesheets.validate(session, mediator, mediator.id, NOV, now=now)
 
 
 def test_submit_and_send_back(session, users, past, now):
     coordinator, mediator = users["coordinator"], users["mediator"]
     with pytest.raises(DomainError, match="Il reste 1 séance"):
-        hours.submit(session, mediator, NOV, now=now)
+        timesheets.submit(session, mediator, NOV, now=now)
     with pytest.raises(DomainError, match="Seul un relevé envoyé"):
-        hours.send_back(session, coordinator, mediator.id, NOV, "À revoir", now=now)
+        timesheets.send_back(session, coordinator, mediator.id, NOV, "À revoir", now=now)
     hours.confirm_session(session, mediator, past, held=True, now=now)
-    ts = hours.submit(session, mediator, NOV, now=now)
+    ts = timesheets.submit(session, mediator, NOV, now=now)
     assert ts.status == TimesheetStatus.SUBMITTED and ts.submitted_at == now
     with pytest.raises(DomainError, match="déjà envoyé"):
-        hours.submit(session, mediator, NOV, now=now)
+        timesheets.submit(session, mediator, NOV, now=now)
     with pytest.raises(DomainError) as exc:
-        hours.send_back(session, coordinator, mediator.id, NOV, "", now=now)
+        timesheets.send_back(session, coordinator, mediator.id, NOV, "", now=now)
     assert exc.value.field == "comment" and exc.value.message == "Indiquez ce qu'il faut corriger."
-    ts = hours.send_back(session, coordinator, mediator.id, NOV, "Il manque la réunion du 2.", now=now)
+    ts = timesheets.send_back(session, coordinator, mediator.id, NOV, "Il manque la réunion du 2.", now=now)
     assert ts.status == TimesheetStatus.SENT_BACK and ts.comment == "Il manque la réunion du 2."
     assert audit_actions(session, "send_back")[-1].changes["after"]["comment"] == "Il manque la réunion du 2."
-    assert hours.submit(session, mediator, NOV, now=now).comment == ""  # sent again
+    assert timesheets.submit(session, mediator, NOV, now=now).comment == ""  # sent again
     with pytest.raises(DomainError, match="pas commencé"):
-        hours.submit(session, mediator, date(2026, 12, 1), now=now)
+        timesheets.submit(session, mediator, date(2026, 12, 1), now=now)
     with pytest.raises(DomainError, match="médiateur"):
-        hours.submit(session, coordinator, NOV, now=now)
+        timesheets.submit(session, coordinator, NOV, now=now)
 
 
 def test_reading_a_month_never_inserts_its_timesheet(session, users, ids, now):
     count = lambda: session.execute(select(func.count()).select_from(Timesheet)).scalar_one()  # noqa: E731
     before = count()
-    ts = hours.timesheet_for(session, users["mediator"].id, date(2026, 10, 1))
-    summary = hours.month_summary(session, users["mediator"].id, date(2026, 10, 1), now=now)
+    ts = timesheets.timesheet_for(session, users["mediator"].id, date(2026, 10, 1))
+    summary = timesheets.month_summary(session, users["mediator"].id, date(2026, 10, 1), now=now)
     session.flush()
     assert ts.id is None and ts.status == TimesheetStatus.OPEN and summary.status == "open"
     assert count() == before
-    assert hours.timesheet_for(session, users["mediator"].id, NOV).id == ids["timesheet"]
+    assert timesheets.timesheet_for(session, users["mediator"].id, NOV).id == ids["timesheet"]
 
 
 def test_parse_month():
@@ -371,14 +371,14 @@ def test_month_summary(session, users, ids, past, now):
     mediator = users["mediator"]
     hours.confirm_session(session, mediator, past, held=True, minutes=165, now=now)
     hours.add_entry(session, mediator, extra(category="meeting", minutes=120), now=now)
-    summary = hours.month_summary(session, mediator.id, NOV, now=now)
+    summary = timesheets.month_summary(session, mediator.id, NOV, now=now)
     assert summary.session_minutes == 165 and summary.extra_minutes == 90 + 120 and summary.total_minutes == 375
     assert summary.by_category == {"session": 165, "preparation": 90, "meeting": 120}
     assert [line.session.id for line in summary.sessions] == [ids["past_session"], ids["assigned_session"]]
     assert summary.sessions[0].minutes == 165 and not summary.sessions[1].started
     assert summary.unconfirmed == [] and [s.id for s in summary.without_report] == [ids["past_session"]]
     factories.activity(session, mediator=mediator, mission_session=past)
-    assert hours.month_summary(session, mediator.id, NOV, now=now).without_report == []
+    assert timesheets.month_summary(session, mediator.id, NOV, now=now).without_report == []
 
 
 def test_month_overview(session, users, ids, past, now):
@@ -391,8 +391,8 @@ def test_month_overview(session, users, ids, past, now):
     hours.confirm_session(session, mediator, past, held=True, minutes=150, now=later)
     hours.confirm_session(session, other, other_session, held=True, now=later)
     hours.add_entry(session, other, extra(minutes=30), now=later)
-    hours.submit(session, mediator, NOV, now=now)  # before 24 November started
-    overview = hours.month_overview(session, NOV, now=later)
+    timesheets.submit(session, mediator, NOV, now=now)  # before 24 November started
+    overview = timesheets.month_overview(session, NOV, now=later)
     rows = {m.user_id: m for m in overview.mediators}
     assert (rows[mediator.id].session_minutes, rows[mediator.id].extra_minutes) == (150, 90)
     assert rows[mediator.id].status == "submitted" and rows[other.id].status == "open"

@@ -10,7 +10,7 @@ from sqlalchemy import event, select
 
 from coopnum.core.db import db
 from coopnum.missions.models import MissionSession, SessionStatus, TimeEntry, Timesheet, TimesheetStatus
-from coopnum.missions.services import hours
+from coopnum.missions.services import timesheets
 from tests import factories
 from tests.conftest import login, text_of
 
@@ -242,7 +242,7 @@ def test_validate_send_back_reopen_with_mails(client, users, ids, session, smtp_
 
     client.post(f"/missions/sessions/{ids['past_session']}/confirm",
                 data={"outcome": "held", "for_user_id": str(ids["mediator"])})
-    hours.submit(session, session.get(type(users["mediator"]), ids["mediator"]), date(2026, 11, 1), now=NOW)
+    timesheets.submit(session, session.get(type(users["mediator"]), ids["mediator"]), date(2026, 11, 1), now=NOW)
     session.commit()
     page = text_of(client.get(url))
     assert "Renvoyer pour correction" in page and "À valider" in page

@@ -11,7 +11,7 @@ from coopnum.core.api import endpoint
 from coopnum.core.db import db, utcnow
 from coopnum.core.handlers import json_error
 from coopnum.core.models import Role, User
-from coopnum.missions.services import hours
+from coopnum.missions.services import hours, timesheets
 
 
 class TimeEntryPublic(SQLModel):
@@ -56,7 +56,7 @@ class TimesheetPublic(SQLModel):
     sessions_without_report: list[int]
 
 
-def timesheet_public(summary: hours.MonthSummary) -> dict:
+def timesheet_public(summary: timesheets.MonthSummary) -> dict:
     ts = summary.timesheet
     return TimesheetPublic(
         mediator_id=summary.user_id, month=hours.month_key(summary.month), status=ts.status, locked=ts.locked,
@@ -85,5 +85,5 @@ def get_timesheet(mediator: int, month: str):
     if db.session.get(User, mediator) is None:
         return json_error(404, "Personne introuvable.", "not_found")
     month_date = hours.parse_month(month)  # DomainError → 422 in French
-    summary = hours.month_summary(db.session, mediator, month_date, now=utcnow())
+    summary = timesheets.month_summary(db.session, mediator, month_date, now=utcnow())
     return jsonify(timesheet_public(summary))

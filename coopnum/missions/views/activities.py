@@ -16,7 +16,7 @@ from coopnum.core.db import db, utcnow
 from coopnum.core.errors import DomainError, Forbidden
 from coopnum.core.models import Role, User, UserRole
 from coopnum.core.pagination import page_args, paginate
-from coopnum.core.views import form_status
+from coopnum.core.views import commit_or_flash, form_status
 from coopnum.missions import cra_reference as ref
 from coopnum.missions.forms.activities import (
     MODE_FOLLOWED,
@@ -489,14 +489,10 @@ def _load(form: ActivityForm, a: Activity, kind: str) -> None:
 @roles_required(*REPORTERS)
 def activity_delete(activity_id: int):
     activity = _get_activity(activity_id)
-    try:
-        service.delete_activity(db.session, current_user, activity, now=utcnow())
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
+    deleted, _result = commit_or_flash(
+        lambda: service.delete_activity(db.session, current_user, activity, now=utcnow()), _("Activité supprimée."))
+    if not deleted:
         return redirect(url_for("missions.activity_detail", activity_id=activity_id))
-    db.session.commit()
-    flash(_("Activité supprimée."), "success")
     return redirect(url_for("missions.activities"))
 
 
@@ -525,15 +521,9 @@ def reference_entry_save(list_name: str, value: str):
     if not form.validate_on_submit():
         flash(_("Indiquez un libellé et un ordre (nombre entier)."), "error")
         return redirect(anchor)
-    try:
-        reference_lists.save_entry(db.session, current_user, list_name, value, label=form.label.data,
-                                   position=form.position.data, active=form.active.data, now=utcnow())
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(anchor)
-    db.session.commit()
-    flash(_("Entrée enregistrée : %(label)s.", label=form.label.data.strip()), "success")
+    commit_or_flash(lambda: reference_lists.save_entry(
+        db.session, current_user, list_name, value, label=form.label.data, position=form.position.data,
+        active=form.active.data, now=utcnow()), _("Entrée enregistrée : %(label)s.", label=form.label.data.strip()))
     return redirect(anchor)
 
 
@@ -546,13 +536,8 @@ def reference_entry_add(list_name: str):
     if not form.validate_on_submit():
         flash(_("Indiquez le libellé de la nouvelle entrée."), "error")
         return redirect(anchor)
-    try:
-        reference_lists.add_entry(db.session, current_user, list_name, form.label.data, now=utcnow())
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(anchor)
-    db.session.commit()
-    flash(_("Entrée ajoutée : %(label)s.", label=form.label.data.strip()), "success")
+    commit_or_flash(lambda: reference_lists.add_entry(db.session, current_user, list_name, form.label.data,
+                                                      now=utcnow()),
+                    _("Entrée ajoutée : %(label)s.", label=form.label.data.strip()))
     return redirect(anchor)
 

@@ -14,7 +14,7 @@ from coopnum.core.db import db, utcnow
 from coopnum.core.errors import DomainError, Forbidden
 from coopnum.core.models import Role, User
 from coopnum.core.pagination import page_args, paginate
-from coopnum.core.views import form_error, form_status
+from coopnum.core.views import commit_or_flash, form_error, form_status
 from coopnum.missions import cra_reference as ref
 from coopnum.missions.forms.activities import BeneficiaryForm, EraseForm, MergeForm, RetentionForm
 from coopnum.missions.models import Activity, ActivityBeneficiary, Beneficiary
@@ -187,14 +187,8 @@ def beneficiary_merge():
         return redirect(target or url_for("missions.beneficiary_duplicates"))
     keep = _get(form.keep_id.data)
     remove = _get(form.remove_id.data)
-    try:
-        service.merge(db.session, current_user, keep, remove, now=utcnow())
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(target or url_for("missions.beneficiary_detail", beneficiary_id=keep.id))
-    db.session.commit()
-    flash(_("Fiches fusionnées."), "success")
+    commit_or_flash(lambda: service.merge(db.session, current_user, keep, remove, now=utcnow()),
+        _("Fiches fusionnées."))
     return redirect(target or url_for("missions.beneficiary_detail", beneficiary_id=keep.id))
 
 

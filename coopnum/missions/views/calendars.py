@@ -18,7 +18,7 @@ from coopnum.core.db import db, utcnow, writing
 from coopnum.core.errors import DomainError, NotFound
 from coopnum.core.models import Role
 from coopnum.core.pagination import page_args, paginate
-from coopnum.core.views import form_error
+from coopnum.core.views import commit_or_flash, form_error
 from coopnum.missions.forms.calendars import CalendarFilterForm, FeedTargetForm
 from coopnum.missions.models import (
     AbsenceKind,
@@ -357,14 +357,8 @@ def calendar_feed_revoke(kind: str, target_id: int):
     feed = feeds.active_feed(db.session, kind, target_id)
     if feed is None:
         abort(404)
-    try:
-        feeds.revoke_feed(db.session, current_user, feed, utcnow())
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(url_for("missions.calendar_feeds"))
-    db.session.commit()
-    flash(_("Lien révoqué : il ne donne plus accès à l'agenda."), "success")
+    commit_or_flash(lambda: feeds.revoke_feed(db.session, current_user, feed, utcnow()),
+        _("Lien révoqué : il ne donne plus accès à l'agenda."))
     return redirect(url_for("missions.calendar_feeds"))
 
 

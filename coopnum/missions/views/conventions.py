@@ -20,7 +20,7 @@ from coopnum.core.db import db, utcnow
 from coopnum.core.errors import DomainError
 from coopnum.core.models import Role
 from coopnum.core.pagination import page_args, paginate
-from coopnum.core.views import commit_or_show, form_error, form_status
+from coopnum.core.views import commit_or_flash, commit_or_show, form_error, form_status
 from coopnum.missions.access import can_manage, can_view_convention, is_authority_of
 from coopnum.missions.forms.catalogue import UNIT_LABELS, VAT_LABELS
 from coopnum.missions.forms.conventions import (
@@ -271,14 +271,8 @@ def convention_sign(convention_id: int):
 @roles_required(Role.COORDINATOR)
 def convention_end(convention_id: int):
     convention = _load(convention_id)
-    try:
-        services.end_convention(db.session, current_user, convention, now=utcnow())
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        db.session.commit()
-        flash(_("Convention %(reference)s terminée.", reference=convention.reference), "success")
+    commit_or_flash(lambda: services.end_convention(db.session, current_user, convention, now=utcnow()),
+        _("Convention %(reference)s terminée.", reference=convention.reference))
     return redirect(url_for("missions.convention_detail", convention_id=convention.id))
 
 

@@ -16,7 +16,7 @@ from coopnum.core.db import db, utcnow
 from coopnum.core.errors import DomainError
 from coopnum.core.models import Role, User
 from coopnum.core.pagination import page_args, paginate
-from coopnum.core.views import commit_or_show, form_status, safe_next
+from coopnum.core.views import commit_or_flash, commit_or_show, form_status, safe_next
 from coopnum.missions.forms.conventions import VOLUME_UNIT_LABELS
 from coopnum.missions.forms.hours import (
     CATEGORY_LABELS,
@@ -30,6 +30,7 @@ from coopnum.missions.forms.hours import (
 )
 from coopnum.missions.models import MissionSession, SessionStatus, TimeEntry, TimesheetStatus
 from coopnum.missions.services import hours
+from coopnum.missions.services import timesheets as sheets
 from coopnum.missions.views import bp
 
 navigation.register("missions.my_hours", _l("Mes heures"), (Role.MEDIATOR,), 103)
@@ -182,14 +183,8 @@ def session_confirm(session_id: int):
 @roles_required(Role.COORDINATOR, Role.MEDIATOR)
 def session_unconfirm(session_id: int):
     s = _get_session(session_id)
-    try:
-        hours.unconfirm_session(db.session, current_user._get_current_object(), s, now=utcnow())
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        db.session.commit()
-        flash(_("Confirmation annulée : la séance est de nouveau prévue."), "success")
+    commit_or_flash(lambda: hours.unconfirm_session(db.session, current_user._get_current_object(), s, now=utcnow()),
+        _("Confirmation annulée : la séance est de nouveau prévue."))
     return _after_confirm(s)
 
 
@@ -197,7 +192,7 @@ def session_unconfirm(session_id: int):
 
 def _render_month(template: str, user: User, month: date, *, entry_form: EntryForm, status: int = 200, **extra):
     now = utcnow()
-    summary = hours.month_summary(db.session, user.id, month, now=now)
+    summary = sheets.month_summary(db.session, user.id, month, now=now)
     return render_template(template, person=user, summary=summary, month=month, entry_form=entry_form, now=now,
                            today=hours.paris_day(now), here=_here(), **extra), status
 
@@ -231,14 +226,8 @@ def my_hours():
 @roles_required(Role.MEDIATOR)
 def timesheet_submit(month: str):
     month = _path_month(month)
-    try:
-        hours.submit(db.session, current_user._get_current_object(), month, now=utcnow())
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        db.session.commit()
-        flash(_("Relevé envoyé à la coordination."), "success")
+    commit_or_flash(lambda: sheets.submit(db.session, current_user._get_current_object(), month, now=utcnow()),
+        _("Relevé envoyé à la coordination."))
     return redirect(url_for("missions.my_hours", month=hours.month_key(month)))
 
 
@@ -274,14 +263,8 @@ def hours_entry_edit(entry_id: int):
 def hours_entry_delete(entry_id: int):
     entry = load_or_404(TimeEntry, entry_id, hours.can_edit_entry)
     user_id, day = entry.user_id, entry.day
-    try:
-        hours.delete_entry(db.session, current_user._get_current_object(), entry, now=utcnow())
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        db.session.commit()
-        flash(_("Heures supprimées."), "success")
+    commit_or_flash(lambda: hours.delete_entry(db.session, current_user._get_current_object(), entry, now=utcnow()),
+        _("Heures supprimées."))
     return _entry_back(user_id, day)
 
 
@@ -294,8 +277,8 @@ def timesheets():
     status = request.args.get("status", "")
     if status not in {s.value for s in TimesheetStatus}:
         status = ""
-    page = paginate(db.session, hours.mediators_stmt(month, status or None), *page_args(50))
-    rows = hours.mediator_rows(db.session, page.items, month, now=utcnow())
+    page = paginate(db.session, sheets.mediators_stmt(month, status or None), *page_args(50))
+    rows = sheets.mediator_rows(db.session, page.items, month, now=utcnow())
     return render_template("missions/hours/timesheets.html", page=page, rows=rows, month=month, status=status,
                            nav=_month_nav("missions.timesheets", month, status=status or None))
 
@@ -355,7 +338,7 @@ def _hours_link(month: date) -> str:
 def timesheet_validate(user_id: int, month: str):
     user, month = _person(user_id), _path_month(month)
     try:
-        hours.validate(db.session, current_user._get_current_object(), user.id, month, now=utcnow())
+        sheets.validate(db.session, current_user._get_current_object(), user.id, month, now=utcnow())
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -377,7 +360,7 @@ def timesheet_send_back(user_id: int, month: str):
     user, month = _person(user_id), _path_month(month)
     form = SendBackForm(prefix="back")
     if form.validate_on_submit():
-        ok, _ts = commit_or_show(form, lambda: hours.send_back(
+        ok, _ts = commit_or_show(form, lambda: sheets.send_back(
             db.session, current_user._get_current_object(), user.id, month, form.comment.data, now=utcnow()))
         if ok:
             label = format_date(month, "MMMM y")
@@ -397,7 +380,7 @@ def timesheet_reopen(user_id: int, month: str):
     user, month = _person(user_id), _path_month(month)
     form = ReopenForm(prefix="reopen")
     if form.validate_on_submit():
-        ok, _ts = commit_or_show(form, lambda: hours.reopen(
+        ok, _ts = commit_or_show(form, lambda: sheets.reopen(
             db.session, current_user._get_current_object(), user.id, month, form.reason.data, now=utcnow()))
         if ok:
             flash(_("Mois rouvert : %(name)s peut de nouveau le modifier.", name=user.full_name), "success")
@@ -409,8 +392,8 @@ def timesheet_reopen(user_id: int, month: str):
 @roles_required(Role.COORDINATOR)
 def hours_overview():
     month = _requested_month()
-    overview = hours.month_overview(db.session, month, now=utcnow())
-    unreported = paginate(db.session, hours.without_report_stmt(month), *page_args(20))
+    overview = sheets.month_overview(db.session, month, now=utcnow())
+    unreported = paginate(db.session, sheets.without_report_stmt(month), *page_args(20))
     return render_template("missions/hours/overview.html", overview=overview, unreported=unreported, month=month,
                            unit_labels=VOLUME_UNIT_LABELS, nav=_month_nav("missions.hours_overview", month))
 
@@ -420,18 +403,18 @@ def hours_overview():
 def _coordination_panel(user) -> dict:
     now = utcnow()
     month = hours.current_month(now)
-    return {"month": month, "counts": hours.month_counts(db.session, month, now=now),
-            "submitted": hours.submitted_timesheets(db.session, limit=5)}
+    return {"month": month, "counts": sheets.month_counts(db.session, month, now=now),
+            "submitted": sheets.submitted_timesheets(db.session, limit=5)}
 
 
 def _mediator_panel(user) -> dict:
     now = utcnow()
     month = hours.current_month(now)
-    stmt = hours.unconfirmed_sessions_stmt(user.id, now=now)
-    in_sessions, extra = hours.month_minutes(db.session, user.id, month)
+    stmt = sheets.unconfirmed_sessions_stmt(user.id, now=now)
+    in_sessions, extra = sheets.month_minutes(db.session, user.id, month)
     return {"month": month, "now": now, "sessions": db.session.execute(stmt.limit(5)).unique().scalars().all(),
-            "unconfirmed": hours.count_of(db.session, stmt), "session_minutes": in_sessions, "extra_minutes": extra,
-            "timesheet": hours.timesheet_for(db.session, user.id, month), "here": _here()}
+            "unconfirmed": sheets.count_of(db.session, stmt), "session_minutes": in_sessions, "extra_minutes": extra,
+            "timesheet": sheets.timesheet_for(db.session, user.id, month), "here": _here()}
 
 
 dashboard.register("hours", "missions/hours/panel_coordination.html", (Role.COORDINATOR,), _coordination_panel, 30)

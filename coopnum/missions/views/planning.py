@@ -13,7 +13,7 @@ from coopnum.core.db import db, utcnow
 from coopnum.core.errors import DomainError
 from coopnum.core.models import Role, User
 from coopnum.core.pagination import page_args, paginate
-from coopnum.core.views import commit_or_show, form_error, form_status
+from coopnum.core.views import commit_or_flash, commit_or_show, form_error, form_status
 from coopnum.missions import access
 from coopnum.missions.forms.planning import (
     ABSENCE_LABELS,
@@ -295,22 +295,11 @@ def session_add(mission_id: int):
     if not form.validate_on_submit():
         flash(_("Indiquez la date, l'heure de début et l'heure de fin."), "error")
         return redirect(url_for("missions.mission_detail", mission_id=mission.id))
-    try:
-        s = planning.add_session(
-            db.session,
-            current_user,
-            mission,
-            form.day.data,
-            form.start_time.data,
-            form.end_time.data,
-            now=utcnow(),
-        )
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
+    ok, s = commit_or_flash(lambda: planning.add_session(
+        db.session, current_user, mission, form.date.data, form.start_time.data, form.end_time.data, now=utcnow(),
+    ), _("Séance ajoutée."))
+    if not ok:
         return redirect(url_for("missions.mission_detail", mission_id=mission.id))
-    db.session.commit()
-    flash(_("Séance ajoutée."), "success")
     return redirect(url_for("missions.session_detail", session_id=s.id))
 
 
@@ -362,14 +351,7 @@ def _back(s: MissionSession):
 
 
 def _run(s: MissionSession, action, success: str):
-    try:
-        action()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return _back(s)
-    db.session.commit()
-    flash(success, "success")
+    commit_or_flash(action, success)
     return _back(s)
 
 

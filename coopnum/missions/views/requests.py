@@ -17,7 +17,7 @@ from coopnum.core.db import db, utcnow
 from coopnum.core.errors import DomainError
 from coopnum.core.models import Role, User
 from coopnum.core.pagination import page_args, paginate
-from coopnum.core.views import form_error, form_status
+from coopnum.core.views import commit_or_flash, form_error, form_status
 from coopnum.missions import access
 from coopnum.missions.forms.requests import (
     CONVENTION_STATUS_LABELS,
@@ -269,14 +269,10 @@ def request_withdraw(request_id: int):
     req = _load_request(request_id)
     if not access.is_authority_of(current_user, req.organisation_id):
         abort(403)
-    try:
-        svc.withdraw_request(db.session, current_user, req, now=utcnow())
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
+    withdrawn, _result = commit_or_flash(lambda: svc.withdraw_request(db.session, current_user, req, now=utcnow()),
+                                         _("Demande retirée."))
+    if not withdrawn:
         return redirect(url_for("missions.request_detail", request_id=request_id))
-    db.session.commit()
-    flash(_("Demande retirée."), "success")
     return redirect(url_for("missions.portal_requests"))
 
 
