@@ -29,6 +29,32 @@ def test_seed_demo_fills_an_empty_database_and_prints_logins(app, session):
     orphans = select(User).join(UserRole).where(UserRole.role == Role.AUTHORITY, User.organisation_id.is_(None))
     assert count(session, orphans) == 0
     _check_demo_work(session)
+    session.commit()
+    _check_logins(app)
+    _check_bench(app)
+
+
+def _check_logins(app):
+    client = app.test_client()
+    for _label, email in demo_logins():
+        response = client.post("/login", data={"email": email, "password": DEMO_PASSWORD})
+        assert response.status_code == 302, email
+        assert client.get("/").status_code == 200
+        client.post("/logout")
+
+
+def _check_bench(app):
+    """``coopnum bench`` measures the main pages of this demo (one seed serves both tests: it takes seconds)."""
+    from coopnum.bench import measure, report
+
+    figures = measure(app, runs=1)
+    labels = {f.label for f in figures}
+    for label in ("Activités (coordination, page 1)", "Rapport de convention (année)", "Relevés d'heures du mois",
+                  "Tableau de bord des heures", "Ma semaine (médiatrice)"):
+        assert label in labels
+    for f in figures:
+        assert f.status == 200 and 0 < f.queries <= 25, f
+    assert "Page nue" in report({"sessions": 1}, figures)
 
 
 def _check_demo_work(session):
@@ -73,13 +99,3 @@ def test_seed_demo_does_nothing_on_a_database_with_data(app, session, users):
     assert count(session, select(Organisation)) == 1  # only the fixture's
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 1
-
-
-def test_demo_logins_work(app, session):
-    app.test_cli_runner().invoke(args=["seed-demo"])
-    client = app.test_client()
-    for _label, email in demo_logins():
-        response = client.post("/login", data={"email": email, "password": DEMO_PASSWORD})
-        assert response.status_code == 302, email
-        assert client.get("/").status_code == 200
-        client.post("/logout")
