@@ -17,7 +17,7 @@ from coopnum.core.db import db, utcnow
 from coopnum.core.errors import DomainError
 from coopnum.core.models import Role, User
 from coopnum.core.pagination import page_args, paginate
-from coopnum.core.views import commit_or_flash, form_error, form_status
+from coopnum.core.views import commit_or_flash, commit_or_show, form_error, form_status
 from coopnum.missions import access
 from coopnum.missions.forms.requests import (
     CONVENTION_STATUS_LABELS,
@@ -325,24 +325,28 @@ def _staff_request(request_id: int) -> ServiceRequest:
 
 
 def _answered(req: ServiceRequest, message: str):
-    db.session.commit()
+    """After a committed answer: say so, and tell the requester (a failed mail never undoes the answer)."""
     flash(message, "success")
     if not _notify_requester(req):
         flash(_("La réponse est enregistrée, mais le courriel à la structure n'a pas pu partir."), "warning")
     return redirect(url_for("missions.request_detail", request_id=req.id))
 
 
+def _answer_with(req: ServiceRequest, form, form_name: str, action, message: str):
+    """Validate the answer's form, run the service call and commit, or show the request again with the errors."""
+    if form.validate_on_submit():
+        ok, _result = commit_or_show(form, action)
+        if ok:
+            return _answered(req, message)
+    return _detail(req, 400, **{form_name: form})
+
+
 @bp.route("/requests/<int:request_id>/take", methods=["POST"])
 @roles_required(Role.COORDINATOR)
 def request_take(request_id: int):
     req = _staff_request(request_id)
-    try:
-        svc.take_request(db.session, current_user, req, now=utcnow())
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return _detail(req, 400)
-    return _answered(req, _("Demande prise en charge."))
+    ok, _result = commit_or_flash(lambda: svc.take_request(db.session, current_user, req, now=utcnow()))
+    return _answered(req, _("Demande prise en charge.")) if ok else _detail(req, 400)
 
 
 @bp.route("/requests/<int:request_id>/decline", methods=["POST"])
@@ -350,15 +354,9 @@ def request_take(request_id: int):
 def request_decline(request_id: int):
     req = _staff_request(request_id)
     form = DeclineForm(prefix="decline")
-    if form.validate_on_submit():
-        try:
-            svc.decline_request(db.session, current_user, req, form.message.data, now=utcnow())
-        except DomainError as exc:
-            db.session.rollback()
-            form_error(form, exc)
-        else:
-            return _answered(req, _("Demande refusée ; la structure est prévenue."))
-    return _detail(req, 400, decline_form=form)
+    return _answer_with(req, form, "decline_form", lambda: svc.decline_request(
+        db.session, current_user, req, form.message.data, now=utcnow()),
+        _("Demande refusée ; la structure est prévenue."))
 
 
 @bp.route("/requests/<int:request_id>/quote", methods=["POST"])
@@ -366,16 +364,9 @@ def request_decline(request_id: int):
 def request_quote(request_id: int):
     req = _staff_request(request_id)
     form = QuoteForm(prefix="quote")
-    if form.validate_on_submit():
-        try:
-            svc.quote_request(db.session, current_user, req, form.quote_reference.data, form.message.data or "",
-                              now=utcnow())
-        except DomainError as exc:
-            db.session.rollback()
-            form_error(form, exc)
-        else:
-            return _answered(req, _("Devis indiqué ; la structure est prévenue."))
-    return _detail(req, 400, quote_form=form)
+    return _answer_with(req, form, "quote_form", lambda: svc.quote_request(
+        db.session, current_user, req, form.quote_reference.data, form.message.data or "", now=utcnow()),
+        _("Devis indiqué ; la structure est prévenue."))
 
 
 @bp.route("/requests/<int:request_id>/plan", methods=["POST"])
@@ -384,16 +375,9 @@ def request_plan(request_id: int):
     req = _staff_request(request_id)
     form = PlanForm(prefix="plan")
     form.mission_id.choices = [(0, "—")] + [(m.id, m.title) for m in svc.request_missions(db.session, req)]
-    if form.validate_on_submit():
-        try:
-            svc.plan_request(db.session, current_user, req, form.mission_id.data, form.message.data or "",
-                             now=utcnow())
-        except DomainError as exc:
-            db.session.rollback()
-            form_error(form, exc)
-        else:
-            return _answered(req, _("Demande planifiée ; la structure est prévenue."))
-    return _detail(req, 400, plan_form=form)
+    return _answer_with(req, form, "plan_form", lambda: svc.plan_request(
+        db.session, current_user, req, form.mission_id.data, form.message.data or "", now=utcnow()),
+        _("Demande planifiée ; la structure est prévenue."))
 
 
 # --- dashboard panels -------------------------------------------------------------------------------------------------
