@@ -23,6 +23,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(settings.from_env(**(config or {})))
     app.json.ensure_ascii = False
     import_all_models()
+    from coopnum.billing import immutability
+
+    immutability.install()  # issued invoices are never edited, whatever the code path
 
     Database().init_app(app)  # one engine per app, kept in app.extensions
     csrf.init_app(app)
@@ -46,6 +49,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     for bp in (core_bp, members_bp, missions_bp, public_bp, billing_bp, inventory_bp, training_bp):
         app.register_blueprint(bp)
+    import coopnum.billing.api  # noqa: F401
     import coopnum.missions.api  # noqa: F401  (declares its endpoints on the API blueprint)
 
     app.register_blueprint(api_bp)

@@ -45,7 +45,6 @@ ACCESS = {
     "core.user_send_reset": ("POST", "/users/{member}/send-reset", only(STAFF, ok=302)),
     "core.audit": ("GET", "/audit", only({"admin"})),
     "members.index": ("GET", "/members/", only(STAFF | {"member"})),
-    "billing.index": ("GET", "/billing/", only(STAFF)),
     "inventory.index": ("GET", "/inventory/", only(STAFF | {"mediator"})),
     "training.index": ("GET", "/training/", only(STAFF | {"mediator", "member"})),
     "api.openapi": ("GET", "/api/v1/openapi.json", same(200)),

@@ -176,3 +176,4 @@ def import_all_models() -> None:
     """Import every domain's models so the metadata is complete (Alembic, create_all)."""
     from coopnum.core import models as _core  # noqa: F401
     from coopnum.missions import models as _missions  # noqa: F401
+    from coopnum.billing import models as _billing  # noqa: F401

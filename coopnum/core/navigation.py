@@ -40,11 +40,19 @@ GROUP_OF = {
     "missions.hours_overview": "activities",
     "missions.activities": "activities",
     "missions.beneficiaries": "activities",
+    "billing.invoices": "billing",
+    "billing.quotes": "billing",
+    "billing.payments": "billing",
+    "billing.aptic": "billing",
+    "billing.receivables": "billing",
+    "billing.accounting": "billing",
     "missions.reference_lists": "admin",
+    "billing.settings": "admin",
     "core.users": "admin",
     "core.audit": "admin",
 }
 GROUP_LABELS = {"planning": _l("Planning"), "clients": _l("Collectivités"), "activities": _l("Suivi d'activité"),
+                "billing": _l("Facturation"),
                 "admin": _l("Administration")}
 
 _ITEMS: list[NavItem] = []

@@ -18,6 +18,39 @@ from coopnum.core.models import Setting, User
 DEFAULTS: dict[str, Any] = {
     # GDPR: a followed beneficiary without activity for this many months is erased (CNIL: keep no longer than needed).
     "beneficiaries.retention_months": 24,
+    # The cooperative's legal identity, printed on every invoice (mandatory mentions) and frozen at issue.
+    "company.name": "Coopérative numérique",
+    "company.legal_form": "SCIC SAS à capital variable",
+    "company.capital": "",  # e.g. "12 400 €" (a variable capital prints its minimum)
+    "company.address": "",
+    "company.postal_code": "",
+    "company.city": "",
+    "company.siret": "",
+    "company.rcs": "",  # e.g. "RCS Metz 912 345 678"
+    "company.rna": "",  # associations: W + 9 digits
+    "company.vat_number": "",
+    "company.iban": "",
+    "company.bic": "",
+    "company.training_declaration": "",  # numéro de déclaration d'activité (organisme de formation)
+    "company.email": "",
+    "company.phone": "",
+    "company.website": "",
+    # Invoicing.
+    "billing.invoice_prefix": "F",  # F2026-00001
+    "billing.credit_note_prefix": "A",  # A2026-00001
+    "billing.quote_prefix": "D",  # D2026-00001
+    "billing.payment_terms_days": 30,
+    "billing.quote_validity_days": 60,
+    "billing.vat_on_debits": False,  # "Option pour le paiement de la TVA d'après les débits"
+    "billing.early_payment_text": "Pas d'escompte pour paiement anticipé.",
+    "billing.late_penalty_text": (
+        "En cas de retard de paiement, intérêts moratoires au taux de la BCE majoré de 8 points "
+        "(art. L441-10 du Code de commerce, art. R2192-31 du Code de la commande publique) et indemnité "
+        "forfaitaire pour frais de recouvrement de 40 € (art. D441-5 du Code de commerce)."),
+    "billing.ecb_rate_bp": 215,  # the ECB main refinancing rate of the semester, in hundredths of a percent
+    "billing.dunning_days": [7, 21, 45],  # days after the due date: reminders, the last one a formal notice
+    "billing.aptic_organisation_id": None,  # the client the APTIC batches are invoiced to
+    "billing.aptic_face_value_cents": 1000,
 }
 
 

@@ -1,0 +1,13 @@
+"""Billing pages: accounting (placeholder until written)."""
+
+from flask import render_template_string
+
+from coopnum.billing.views import bp
+from coopnum.core.access import roles_required
+from coopnum.core.models import Role
+
+
+@bp.route("/accounting")
+@roles_required(Role.COORDINATOR)
+def accounting():
+    return render_template_string('{% extends "base.html" %}{% block content %}<h1>Export comptable</h1>{% endblock %}')
