@@ -244,7 +244,9 @@ def world(session, users) -> dict:
                           email="claire.interlocutrice@testville.example.org")
     session.add(own_contact)
     session.flush()
+    billing = _billing_world(session, users, own_org, other_org)
     return {
+        **billing,
         "own_org": own_org.id, "other_org": other_org.id, "service": srv.id,
         "own_convention": own_conv.id, "other_convention": other_conv.id,
         "own_place": own_place.id, "other_place": other_place.id,
@@ -260,3 +262,34 @@ def world(session, users) -> dict:
         "other_mediator": other_mediator.id, "share_token": share.token,
         "export_job": export_job.id,
     }
+
+
+def _billing_world(session, users, own_org, other_org) -> dict:
+    """Billing objects: a draft with one line, an issued invoice with a partial payment, a credit note on a second
+    invoice, another organisation's issued invoice, a draft quote, an open APTIC batch."""
+    from datetime import date
+
+    from coopnum.billing.models import ApticBatch, Payment, Quote, QuoteLine
+    from coopnum.billing.services import invoices
+    from tests.billing import factories as bf
+
+    coordinator = users["coordinator"]
+    bf.company(session)
+    draft = bf.draft_invoice(session, coordinator, organisation=own_org)
+    issued = bf.issued_invoice(session, coordinator, organisation=own_org)
+    credited = bf.issued_invoice(session, coordinator, organisation=own_org)
+    note = invoices.create_credit_note(session, coordinator, credited, reason="Erreur de tarif", now=bf.NOW,
+                                       render=bf.fake_render)
+    other = bf.issued_invoice(session, coordinator, organisation=other_org)
+    payment = Payment(invoice_id=issued.id, received_on=date(2026, 11, 23), amount_cents=10000, method="transfer",
+                      reference="VIR-TEST")
+    issued.paid_cents += 10000
+    quote = Quote(organisation_id=own_org.id, title="Ateliers seniors 2027")
+    quote.lines.append(QuoteLine(description="Atelier collectif", quantity=4, unit="workshop",
+                                 unit_price_cents=30000, total_excl_cents=120000))
+    batch = ApticBatch(reference="APTIC-TEST-001")
+    session.add_all([payment, quote, batch])
+    session.flush()
+    return {"draft_invoice": draft.id, "draft_line": draft.lines[0].id, "issued_invoice": issued.id,
+            "credited_invoice": credited.id, "credit_note": note.id, "other_invoice": other.id,
+            "payment": payment.id, "quote": quote.id, "aptic_batch": batch.id}

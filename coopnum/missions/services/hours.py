@@ -219,6 +219,17 @@ def _reason(reason) -> NotHeldReason:
         raise DomainError("Motif inconnu.", field="reason") from None
 
 
+def _ensure_not_billed(session: Session, s: MissionSession) -> None:
+    """A session on an invoice (draft or issued) keeps its confirmation: the invoice bills what was confirmed."""
+    from coopnum.billing.services.invoices import invoice_of_session
+
+    invoice = invoice_of_session(session, s.id)
+    if invoice is not None:
+        which = f"la facture {invoice.number}" if invoice.number else "un brouillon de facture"
+        raise DomainError(f"Cette séance est facturée ({which}) : sa confirmation ne peut plus changer. "
+                          "Retirez-la du brouillon, ou établissez un avoir, d'abord.")
+
+
 def confirm_session(session: Session, actor: User, s: MissionSession, *, held: bool, minutes: int | None = None,
                     reason: str | None = None, reason_text: str = "", now: datetime,
                     for_user_id: int | None = None) -> TimeEntry | None:
@@ -253,6 +264,8 @@ def confirm_session(session: Session, actor: User, s: MissionSession, *, held: b
         if minutes:
             minutes = _check_session_minutes(minutes, planned)
     locks.ensure_open(session, mediator_id, day, field=None)
+    if s.status in CONFIRMED:
+        _ensure_not_billed(session, s)
     if minutes:
         _check_day_total(session, mediator_id, day, minutes, exclude_id=entry.id if entry else None)
 
@@ -296,6 +309,7 @@ def unconfirm_session(session: Session, actor: User, s: MissionSession, *, now: 
     if _has_activities(session, s.id):
         raise DomainError("Des activités sont rattachées à cette séance : sa confirmation ne peut plus être annulée. "
                           "Modifiez-la plutôt (durée, motif).")
+    _ensure_not_billed(session, s)
     entries = session.execute(select(TimeEntry).where(TimeEntry.session_id == s.id)).scalars().all()
     for user_id, day in {(e.user_id, e.day) for e in entries} | {(a.user_id, paris_day(s.start))
                                                                   for a in s.assignments}:
