@@ -183,9 +183,12 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")[:40]
 
 
-def seed(now: datetime | None = None, rng_seed: int = 2026, years: list[int] | None = None) -> DemoContext:
-    """The demo cooperative; ``years``: one convention per organisation and year (the benchmark asks for five)."""
+def seed(now: datetime | None = None, rng_seed: int = 2026, years: list[int] | None = None,
+         render=None) -> DemoContext:
+    """The demo cooperative; ``years``: one convention per organisation and year (the benchmark asks for five);
+    ``render``: the invoices' document renderer (None: the real PDF + Factur-X; tests pass a fast fake)."""
     ctx = DemoContext(rng=random.Random(rng_seed), now=now or utcnow(), years=list(years or []))
+    from coopnum.billing.demo import seed_billing
     from coopnum.missions.services.demo_activities import seed_activities
     from coopnum.missions.services.demo_orgs import seed_catalogue_and_conventions
     from coopnum.missions.services.demo_places import enrich_demo_places
@@ -199,5 +202,6 @@ def seed(now: datetime | None = None, rng_seed: int = 2026, years: list[int] | N
         seed_missions(ctx)
         seed_requests(ctx)
         seed_activities(ctx)
+        seed_billing(ctx, render=render)
         db.session.commit()
     return ctx

@@ -9,7 +9,10 @@ def count(session, stmt):
     return session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
 
 
-def test_seed_demo_fills_an_empty_database_and_prints_logins(app, session):
+def test_seed_demo_fills_an_empty_database_and_prints_logins(app, session, monkeypatch):
+    from tests.billing.factories import fake_render
+
+    monkeypatch.setattr("coopnum.billing.documents.render", fake_render)  # the real one: ~150 ms per invoice
     result = app.test_cli_runner().invoke(args=["seed-demo", "--if-empty"])
     assert result.exit_code == 0, result.output
     for _label, email in demo_logins():
@@ -29,6 +32,7 @@ def test_seed_demo_fills_an_empty_database_and_prints_logins(app, session):
     orphans = select(User).join(UserRole).where(UserRole.role == Role.AUTHORITY, User.organisation_id.is_(None))
     assert count(session, orphans) == 0
     _check_demo_work(session)
+    _check_demo_billing(session)
     session.commit()
     _check_logins(app)
     _check_bench(app)
@@ -91,6 +95,26 @@ def _check_demo_work(session):
     assert count(session, select(Timesheet).where(Timesheet.status == TimesheetStatus.VALIDATED)) > 0
     names = session.execute(select(Beneficiary.name_key)).scalars().all()
     assert len(names) != len(set(names))  # a duplicate to merge
+
+
+def _check_demo_billing(session):
+    """A year of issued invoices (gapless), payments, one credit note, overdue invoices with their reminders."""
+    from coopnum.billing.models import Invoice, InvoiceKind, Payment, PaymentState, Reminder
+
+    issued = session.execute(select(Invoice).where(Invoice.status == "issued")).unique().scalars().all()
+    invoices = sorted((i for i in issued if i.kind == InvoiceKind.INVOICE), key=lambda i: i.sequence)
+    assert len(invoices) > 80
+    assert [i.sequence for i in invoices] == list(range(1, len(invoices) + 1))
+    assert [i.issue_date for i in invoices] == sorted(i.issue_date for i in invoices)  # chronological
+    assert sum(1 for i in issued if i.kind == InvoiceKind.CREDIT_NOTE) == 1
+    from coopnum.core.db import utcnow
+    from coopnum.missions.services.reports import paris_today
+
+    today = paris_today(utcnow())  # the demo is seeded around the real date
+    states = [i.payment_state(today) for i in invoices]
+    assert states.count(PaymentState.PAID) > 50 and PaymentState.OVERDUE in states
+    assert count(session, select(Payment)) > 50
+    assert count(session, select(Reminder)) > 0
 
 
 def test_seed_demo_does_nothing_on_a_database_with_data(app, session, users):
