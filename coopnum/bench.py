@@ -53,7 +53,7 @@ def build(app: Flask, years: int, now: datetime) -> dict:
         import_all_models()
         metadata.create_all(db.engine)
         started = time.perf_counter()
-        seed(now=now, years=list(range(now.year - years + 1, now.year + 1)))
+        seed(now=now, years=list(range(now.year - years + 1, now.year + 1)), render=placeholder_documents)
         elapsed = time.perf_counter() - started
         session = db.session
         counts = {name: session.execute(select(func.count()).select_from(model)).scalar_one()
@@ -61,6 +61,138 @@ def build(app: Flask, years: int, now: datetime) -> dict:
                                       ("time entries", TimeEntry))}
     counts["build seconds"] = round(elapsed, 1)
     return counts
+
+
+def placeholder_documents(invoice):
+    """The bench's years of invoices get placeholder documents (its pages are measured, not the PDFs); the real
+    rendering is measured by ``billing_figures``."""
+    from coopnum.billing.documents import Rendered
+
+    body = f"%PDF-1.7 placeholder {invoice.number}".encode()
+    return [Rendered("pdf", f"{invoice.number}.pdf", body), Rendered("facturx", f"{invoice.number}-facturx.pdf", body)]
+
+
+def _median_ms(func, runs: int) -> float:
+    durations = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        func()
+        durations.append((time.perf_counter() - started) * 1000)
+    return statistics.median(durations)
+
+
+def billing_figures(app: Flask, runs: int, conventions: int = 40) -> list[str]:
+    """Issuing one invoice (number, freeze, PDF/A-3, Factur-X, stored with its hash) next to a bare WeasyPrint
+    render + Factur-X embed of the same document, in the same warm process; and the monthly run drafting the
+    invoices of ``conventions`` conventions, then issuing them all. Everything is rolled back."""
+    import os
+    from datetime import timedelta
+    from decimal import Decimal
+
+    import facturx
+    from weasyprint import HTML
+
+    from coopnum.billing import cii, documents
+    from coopnum.billing.services import invoices
+    from coopnum.core.db import db
+    from coopnum.core.models import User
+    from coopnum.missions.models import (
+        Assignment,
+        Convention,
+        ConventionStatus,
+        Mission,
+        MissionSession,
+        Organisation,
+        Place,
+        SessionStatus,
+        TimeEntry,
+        Timesheet,
+        TimesheetStatus,
+    )
+    from coopnum.missions.services.reports import paris_midnight
+
+    out = []
+    with app.app_context():
+        session = db.session
+        coordinator = session.execute(select(User).where(User.email.like("coordination@%"))).scalar_one()
+        org = session.execute(select(Organisation).order_by(Organisation.id)).scalars().first()
+        now = datetime.now(UTC)
+
+        def draft():
+            d = invoices.new_draft(session, coordinator, org, title="Bench", now=now)
+            for n in range(4):
+                invoices.add_line(session, coordinator, d, description=f"Permanence numérique {n + 1}",
+                                  quantity=Decimal("12.5"), unit="hour", unit_price_cents=4500, now=now)
+            return d
+
+        # The same document, rendered bare: HTML → PDF/A-3b → Factur-X embed (temp files), nothing else.
+        sample = invoices.issue(session, coordinator, draft(), now=now, render=placeholder_documents)
+        context, terms = documents.invoice_context(sample)
+        html = documents._render_html(documents.TEMPLATE_INVOICE, context)
+        xml = cii.build(sample, terms)
+        session.rollback()
+        stylesheet = documents._stylesheet()
+
+        def bare():
+            import tempfile
+
+            pdf = HTML(string=html).write_pdf(stylesheets=[stylesheet], pdf_variant="pdf/a-3b")
+            with tempfile.TemporaryDirectory() as tmp:
+                src, dst = os.path.join(tmp, "a.pdf"), os.path.join(tmp, "b.pdf")
+                with open(src, "wb") as fh:
+                    fh.write(pdf)
+                facturx.generate_from_file(src, xml, flavor="factur-x", level="en16931", check_xsd=True,
+                                           output_pdf_file=dst)
+
+        def issue_one():
+            invoices.issue(session, coordinator, draft(), now=now)
+            session.rollback()
+
+        bare(), issue_one()  # warm-up
+        bare_ms, issue_ms = _median_ms(bare, runs), _median_ms(issue_one, runs)
+        out.append(f"Émission d'une facture (Factur-X)     {issue_ms:7.1f} ms   "
+                   f"rendu nu WeasyPrint + Factur-X {bare_ms:7.1f} ms   ratio {issue_ms / bare_ms:4.2f}")
+
+        # The monthly run: `conventions` conventions with 8 held sessions each in a validated month.
+        month = session.execute(select(Timesheet.month).where(Timesheet.status == TimesheetStatus.VALIDATED)
+                                .order_by(Timesheet.month.desc())).scalars().first()
+        entry_user = session.execute(select(Timesheet.user_id).where(Timesheet.month == month,
+                                     Timesheet.status == TimesheetStatus.VALIDATED)).scalars().first()
+        place = session.execute(select(Place)).scalars().first()
+        for n in range(conventions):
+            o = Organisation(name=f"Commune bench {n}", siret=org.siret, address="1 place", postal_code="86000",
+                             city="Poitiers")
+            session.add(o)
+            session.flush()
+            c = Convention(organisation_id=o.id, reference=f"BENCH-{n}", title=f"Bench {n}",
+                           start_date=month.replace(month=1), end_date=month.replace(month=12),
+                           status=ConventionStatus.SIGNED, unit_price_cents=4500)
+            session.add(c)
+            session.flush()
+            m = Mission(convention_id=c.id, place_id=place.id, title=f"Permanence bench {n}", first_date=month,
+                        start_time=datetime.min.time(), end_time=datetime.min.time())
+            session.add(m)
+            session.flush()
+            for k in range(8):
+                start = paris_midnight(month + timedelta(days=k * 3)) + timedelta(hours=9)
+                ms = MissionSession(mission_id=m.id, start=start, end=start + timedelta(hours=3),
+                                    status=SessionStatus.HELD, held_minutes=180)
+                session.add(ms)
+                session.flush()
+                session.add(Assignment(session_id=ms.id, user_id=entry_user))
+                session.add(TimeEntry(user_id=entry_user, day=start.date(), minutes=180, session_id=ms.id))
+        session.flush()
+        started = time.perf_counter()
+        result = invoices.monthly_run(session, coordinator, month, now=now)
+        run_s = time.perf_counter() - started
+        started = time.perf_counter()
+        for d in result.created:
+            invoices.issue(session, coordinator, d, now=now)
+        issue_s = time.perf_counter() - started
+        session.rollback()
+        out.append(f"Facturation du mois : {len(result.created)} brouillons en {run_s:5.2f} s, "
+                   f"émis (PDF + Factur-X) en {issue_s:5.2f} s")
+    return out
 
 
 def _time(client, url: str, runs: int, counter: QueryCounter) -> tuple[int, list[float], int, int]:
@@ -113,6 +245,9 @@ def targets(app: Flask) -> list[tuple[str, str, str]]:
         convention = db.session.execute(select(Convention).order_by(Convention.id.desc())).scalars().first()
         year = convention.start_date.year if convention else datetime.now(UTC).year
         cid = convention.id if convention else 0
+        from coopnum.billing.models import Invoice
+
+        iid = db.session.execute(select(func.max(Invoice.id)).where(Invoice.status == "issued")).scalar() or 0
     coordinator = f"coordination@{DOMAIN}"
     mediator = f"camille.martin@{DOMAIN}"
     pages = [
@@ -132,6 +267,13 @@ def targets(app: Flask) -> list[tuple[str, str, str]]:
         ("missions.calendar_month", "Calendrier du mois", coordinator, "/missions/calendar/month"),
         ("missions.conventions", "Conventions", coordinator, "/missions/conventions"),
         ("core.dashboard", "Tableau de bord (coordination)", coordinator, "/"),
+        ("billing.invoices", "Factures (page 1)", coordinator, "/billing/invoices"),
+        ("billing.invoices", "Factures en retard", coordinator, "/billing/invoices?state=overdue"),
+        ("billing.invoice", "Une facture émise", coordinator, f"/billing/invoices/{iid}"),
+        ("billing.payments", "Règlements", coordinator, "/billing/payments"),
+        ("billing.receivables", "Balance âgée", coordinator, "/billing/receivables"),
+        ("billing.portal_invoices", "Mes factures (collectivité)", f"numerique@ville-poitiers.{DOMAIN}",
+         "/billing/portal/invoices"),
     ]
     endpoints = {rule.endpoint: rule.rule for rule in app.url_map.iter_rules()}
     return [(label, email, url) for endpoint, label, email, url in pages if endpoint in endpoints]
@@ -178,7 +320,8 @@ def run(database_url: str | None, years: int, runs: int, now: datetime | None = 
                       "LOGIN_MAX_FAILURES": 10_000})
     try:
         counts = build(app, years, now or datetime.now(UTC))
-        return report(counts, measure(app, runs))
+        text = report(counts, measure(app, runs))
+        return text + "\n\n" + "\n".join(billing_figures(app, runs))
     finally:
         if tmp:
             tmp.cleanup()

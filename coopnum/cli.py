@@ -167,7 +167,7 @@ def register_commands(app) -> None:
 
     @app.cli.group("export")
     def export_group() -> None:
-        """Exports de données (lieux en open data, …)."""
+        """Exports de données (lieux en open data, FEC comptable, …)."""
 
     @export_group.command("places")
     @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
@@ -190,6 +190,10 @@ def register_commands(app) -> None:
             click.echo(f"{len(rows)} lieu(x) exporté(s) dans {out}.", err=True)
         else:
             click.echo(text.encode("utf-8"), nl=False)  # bytes: CRLF line ends and UTF-8 whatever the locale
+
+    from coopnum.billing.cli import register as register_billing_exports
+
+    register_billing_exports(export_group)  # coopnum export fec --year 2026 [--out DIR]
 
     @app.cli.command("purge-beneficiaries")
     def purge_beneficiaries_command() -> None:

@@ -269,7 +269,7 @@ def _billing_world(session, users, own_org, other_org) -> dict:
     invoice, another organisation's issued invoice, a draft quote, an open APTIC batch."""
     from datetime import date
 
-    from coopnum.billing.models import ApticBatch, Payment, Quote, QuoteLine
+    from coopnum.billing.models import ApticBatch, ApticCheque, Payment, Quote, QuoteLine
     from coopnum.billing.services import invoices
     from tests.billing import factories as bf
 
@@ -288,8 +288,9 @@ def _billing_world(session, users, own_org, other_org) -> dict:
     quote.lines.append(QuoteLine(description="Atelier collectif", quantity=4, unit="workshop",
                                  unit_price_cents=30000, total_excl_cents=120000))
     batch = ApticBatch(reference="APTIC-TEST-001")
-    session.add_all([payment, quote, batch])
+    cheque = ApticCheque(number="AP-TEST-1", received_on=date(2026, 11, 1))
+    session.add_all([payment, quote, batch, cheque])
     session.flush()
     return {"draft_invoice": draft.id, "draft_line": draft.lines[0].id, "issued_invoice": issued.id,
             "credited_invoice": credited.id, "credit_note": note.id, "other_invoice": other.id,
-            "payment": payment.id, "quote": quote.id, "aptic_batch": batch.id}
+            "payment": payment.id, "quote": quote.id, "aptic_batch": batch.id, "aptic_cheque": cheque.id}

@@ -174,6 +174,6 @@ def reading() -> Iterator[None]:
 
 def import_all_models() -> None:
     """Import every domain's models so the metadata is complete (Alembic, create_all)."""
+    from coopnum.billing import models as _billing  # noqa: F401
     from coopnum.core import models as _core  # noqa: F401
     from coopnum.missions import models as _missions  # noqa: F401
-    from coopnum.billing import models as _billing  # noqa: F401

@@ -487,27 +487,35 @@ def delete_draft(session: Session, actor: User | None, invoice: Invoice, *, now:
 
 # --- issue ----------------------------------------------------------------------------------------------------------
 
-def _check_before_issue(session: Session, invoice: Invoice, seller: dict) -> None:
-    gaps = company.missing(seller)
-    if gaps:
-        raise DomainError("Complétez l'identité de la coopérative (Administration → Identité et facturation) "
-                          f"avant d'émettre : {', '.join(gaps)}.")
+def issue_blockers(invoice: Invoice, seller: dict) -> list[str]:
+    """Everything that stops the invoice from being issued (empty: it can be issued)."""
+    blockers = []
+    if gaps := company.missing(seller):
+        blockers.append("Complétez l'identité de la coopérative (Administration → Identité et facturation) "
+                        f"avant d'émettre : {', '.join(gaps)}.")
     if not invoice.lines:
-        raise DomainError("La facture n'a aucune ligne.")
+        blockers.append("La facture n'a aucune ligne.")
     missing = [label for label, value in (("nom", invoice.buyer_name), ("adresse", invoice.buyer_address),
                                           ("code postal", invoice.buyer_postal_code), ("ville", invoice.buyer_city))
                if not (value or "").strip()]
     if missing:
-        raise DomainError(f"Complétez la structure facturée ({', '.join(missing)}).")
+        blockers.append(f"Complétez la structure facturée ({', '.join(missing)}), puis recréez le brouillon.")
     if not (invoice.buyer_siret or invoice.chorus_buyer_siret):
-        raise DomainError("Le SIRET de la structure facturée est obligatoire (mention légale et Chorus Pro).")
+        blockers.append("Le SIRET de la structure facturée est obligatoire (mention légale et Chorus Pro).")
     if invoice.vat_regime == VatRegime.TRAINING_EXEMPT and not seller.get("training_declaration"):
-        raise DomainError("L'exonération de TVA de la formation exige le numéro de déclaration d'activité "
-                          "de la coopérative (Identité et facturation).")
-    if invoice.kind == InvoiceKind.INVOICE and invoice.total_incl_cents <= 0:
-        raise DomainError("Le total d'une facture doit être positif ; pour rembourser, établissez un avoir.")
+        blockers.append("L'exonération de TVA de la formation exige le numéro de déclaration d'activité "
+                        "de la coopérative (Identité et facturation).")
+    if invoice.kind == InvoiceKind.INVOICE and invoice.lines and invoice.total_incl_cents <= 0:
+        blockers.append("Le total d'une facture doit être positif ; pour rembourser, établissez un avoir.")
     if any(line.total_excl_cents == 0 for line in invoice.lines):
-        raise DomainError("Une ligne a un montant nul : supprimez-la ou indiquez son prix.")
+        blockers.append("Une ligne a un montant nul : supprimez-la ou indiquez son prix.")
+    return blockers
+
+
+def _check_before_issue(invoice: Invoice, seller: dict) -> None:
+    blockers = issue_blockers(invoice, seller)
+    if blockers:
+        raise DomainError(" ".join(blockers) if len(blockers) < 3 else blockers[0])
 
 
 def series_for(session: Session, kind: str, year: int) -> str:
@@ -536,13 +544,15 @@ def issue(session: Session, actor: User | None, invoice: Invoice, *, now: dateti
     actor_id = actor.id if actor else None  # read before any change (loading it could autoflush)
     seller = company.identity(session)
     amounts.apply(invoice)
-    _check_before_issue(session, invoice, seller)
+    _check_before_issue(invoice, seller)
     today = paris_today(now)
     series = series_for(session, invoice.kind, today.year)
     sequence = numbering.next_value(session, series)
     invoice.series, invoice.sequence = series, sequence
     invoice.number = numbering.format_number(series, sequence)
-    invoice.seller = seller
+    from coopnum.billing.documents import frozen_terms
+
+    invoice.seller = {**seller, **frozen_terms(session)}  # the mentions in force on the issue date, frozen
     invoice.issue_date = today
     invoice.due_date = today + timedelta(days=invoice.payment_terms_days) if invoice.kind == InvoiceKind.INVOICE \
         else None

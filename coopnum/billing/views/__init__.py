@@ -21,8 +21,10 @@ from coopnum.billing.views import (  # noqa: E402, F401
     accounting,
     aptic,
     invoices,
+    panel,
     payments,
     portal,
     quotes,
+    sending,
     settings,
 )

@@ -1,13 +1,150 @@
-"""Billing pages: portal (placeholder until written)."""
+"""Billing pages of the authority portal: the organisation's issued invoices and credit notes (never drafts, never
+another organisation's), their state, their stored documents (Factur-X and plain PDF, the exact bytes stored at
+issue) and, for an invoice of a convention over a period, the activity report of that period. Also the dashboard
+panel of an authority contact (what is due)."""
 
-from flask import render_template_string
+from dataclasses import dataclass
+from datetime import date
 
+from flask import abort, make_response, render_template
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.sql import Select
+
+from coopnum.billing.models import (
+    DocumentKind,
+    Invoice,
+    InvoiceDocument,
+    InvoiceKind,
+    InvoiceStatus,
+    PaymentState,
+)
 from coopnum.billing.views import bp
-from coopnum.core.access import roles_required
+from coopnum.core import dashboard
+from coopnum.core.access import has_role, roles_required
+from coopnum.core.db import db, utcnow
 from coopnum.core.models import Role
+from coopnum.core.pagination import page_args, paginate
+from coopnum.missions.services.reports import Period, paris_today
+from coopnum.missions.views.requests import link_to
+
+PER_PAGE = 20
+STATE_LABELS = {
+    PaymentState.UNPAID: _l("À régler"),
+    PaymentState.PARTIAL: _l("Réglée en partie"),
+    PaymentState.PAID: _l("Réglée"),
+    PaymentState.OVERDUE: _l("En retard"),
+    PaymentState.CREDITED: _l("Annulée par avoir"),
+}
+STATE_BADGES = {
+    PaymentState.UNPAID: "badge-info",
+    PaymentState.PARTIAL: "badge-warn",
+    PaymentState.PAID: "badge-ok",
+    PaymentState.OVERDUE: "badge-bad",
+    PaymentState.CREDITED: "",
+}
+KIND_LABELS = {InvoiceKind.INVOICE: _l("Facture"), InvoiceKind.CREDIT_NOTE: _l("Avoir")}
+DOCUMENT_LABELS = {DocumentKind.FACTURX: _l("Factur-X"), DocumentKind.PDF: _l("PDF")}
+
+
+def issued_of(organisation_id: int) -> Select:
+    """The organisation's issued invoices and credit notes, newest first."""
+    return (select(Invoice)
+            .where(Invoice.organisation_id == organisation_id, Invoice.status == InvoiceStatus.ISSUED)
+            .order_by(Invoice.issue_date.desc(), Invoice.id.desc()))
+
+
+def document_kinds(invoice_ids: list[int]) -> dict[int, list[str]]:
+    """The stored document kinds of several invoices, in one query (not their content)."""
+    result: dict[int, list[str]] = {i: [] for i in invoice_ids}
+    if invoice_ids:
+        rows = db.session.execute(select(InvoiceDocument.invoice_id, InvoiceDocument.kind)
+                                  .where(InvoiceDocument.invoice_id.in_(invoice_ids)))
+        for invoice_id, kind in rows:
+            result[invoice_id].append(kind)
+    order = {DocumentKind.FACTURX: 0, DocumentKind.PDF: 1}
+    return {i: sorted(kinds, key=lambda k: order.get(k, 9)) for i, kinds in result.items()}
+
+
+def report_link(invoice: Invoice) -> str | None:
+    """The activity report of the invoiced period, for an invoice of a convention over a period."""
+    if not (invoice.convention_id and invoice.period_start and invoice.period_end):
+        return None
+    return link_to("missions.convention_report", invoice.convention_id,
+                   **Period("custom", invoice.period_start, invoice.period_end).args())
+
+
+def report_pdf_link(invoice: Invoice) -> str | None:
+    if not (invoice.convention_id and invoice.period_start and invoice.period_end):
+        return None
+    return link_to("missions.convention_report_pdf", invoice.convention_id,
+                   **Period("custom", invoice.period_start, invoice.period_end).args())
 
 
 @bp.route("/portal/invoices")
 @roles_required(Role.AUTHORITY)
 def portal_invoices():
-    return render_template_string('{% extends "base.html" %}{% block content %}<h1>Mes factures</h1>{% endblock %}')
+    organisation_id = current_user.organisation_id
+    if not organisation_id:
+        return render_template("missions/portal/no_organisation.html", link_to=link_to)
+    page = paginate(db.session, issued_of(organisation_id), page_args(PER_PAGE)[0], PER_PAGE)
+    today = paris_today(utcnow())
+    return render_template(
+        "billing/portal/invoices.html", page=page, today=today, kinds=document_kinds([i.id for i in page.items]),
+        summary=summary(organisation_id, today), state_labels=STATE_LABELS, state_badges=STATE_BADGES,
+        kind_labels=KIND_LABELS, document_labels=DOCUMENT_LABELS, report_link=report_link,
+        report_pdf_link=report_pdf_link)
+
+
+@bp.route("/portal/invoices/<int:invoice_id>/<kind>")
+@roles_required(Role.AUTHORITY)
+def portal_invoice_document(invoice_id: int, kind: str):
+    """The stored document, byte for byte. 404 for a draft, another organisation's invoice or an unknown kind."""
+    invoice = db.session.get(Invoice, invoice_id)
+    if (invoice is None or invoice.status != InvoiceStatus.ISSUED or not current_user.organisation_id
+            or invoice.organisation_id != current_user.organisation_id or kind not in set(DocumentKind)):
+        abort(404)
+    document = db.session.execute(select(InvoiceDocument).where(
+        InvoiceDocument.invoice_id == invoice.id, InvoiceDocument.kind == kind)).scalar_one_or_none()
+    if document is None:
+        abort(404)
+    response = make_response(document.content)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{document.filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-SHA256"] = document.sha256
+    return response
+
+
+# --- what is due: the summary of the list page and the dashboard panel ----------------------------------------------
+
+@dataclass(frozen=True)
+class Summary:
+    due_cents: int  # what the organisation still owes on issued invoices
+    open_count: int
+    overdue_cents: int
+    overdue_count: int
+
+
+def summary(organisation_id: int, today: date) -> Summary:
+    balance = Invoice.total_incl_cents - Invoice.credited_cents - Invoice.paid_cents
+    base = (Invoice.organisation_id == organisation_id, Invoice.status == InvoiceStatus.ISSUED,
+            Invoice.kind == InvoiceKind.INVOICE, balance > 0)
+    due, count = db.session.execute(select(func.coalesce(func.sum(balance), 0), func.count()).where(*base)).one()
+    late, late_count = db.session.execute(select(func.coalesce(func.sum(balance), 0), func.count())
+                                          .where(*base, Invoice.due_date < today)).one()
+    return Summary(int(due), int(count), int(late), int(late_count))
+
+
+def _panel(user) -> dict:
+    if not user.organisation_id or not has_role(user, Role.AUTHORITY):
+        return {"summary": None}
+    today = paris_today(utcnow())
+    latest = db.session.execute(issued_of(user.organisation_id).limit(3)).scalars().unique().all()
+    return {"summary": summary(user.organisation_id, today), "latest": latest, "today": today,
+            "state_labels": STATE_LABELS, "state_badges": STATE_BADGES, "kind_labels": KIND_LABELS}
+
+
+panel_context = _panel  # for the portal home (missions): the same context as the dashboard panel
+dashboard.register("portal_invoices", "billing/portal/panel.html", (Role.AUTHORITY,), _panel, 25)

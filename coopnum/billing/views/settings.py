@@ -1,13 +1,56 @@
-"""Billing pages: settings (placeholder until written)."""
+"""Billing pages: the cooperative's legal identity and the billing settings (coordination only).
 
-from flask import render_template_string
+Each changed setting is saved with ``coopnum.core.settings.set_value`` (audited, one entry per key), then committed
+once. A banner lists what is still missing before invoices can be issued (``coopnum.billing.company.missing``)."""
 
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from coopnum.billing import company
+from coopnum.billing.forms.settings import MISSING_LABELS, SettingsForm
 from coopnum.billing.views import bp
+from coopnum.core import settings as store
 from coopnum.core.access import roles_required
+from coopnum.core.db import db, utcnow
 from coopnum.core.models import Role
+from coopnum.core.views import form_status
 
 
-@bp.route("/settings")
+def _current() -> dict:
+    keys = [k for k in store.DEFAULTS if k.startswith(("company.", "billing."))]
+    return {key: store.get(db.session, key) for key in keys}
+
+
+def _organisation_choices(selected: int | None) -> list[tuple[int, str]]:
+    from coopnum.missions.models import Organisation
+
+    rows = db.session.execute(
+        select(Organisation.id, Organisation.name)
+        .where((Organisation.archived.is_(False)) | (Organisation.id == (selected or 0)))
+        .order_by(Organisation.name)
+    ).all()
+    return [(0, _("— Aucune —"))] + [(r.id, r.name) for r in rows]
+
+
+@bp.route("/settings", methods=["GET", "POST"])
 @roles_required(Role.COORDINATOR)
 def settings():
-    return render_template_string('{% extends "base.html" %}{% block content %}<h1>Identité et facturation</h1>{% endblock %}')
+    current = _current()
+    form = SettingsForm(data=SettingsForm.initial(current)) if request.method == "GET" else SettingsForm()
+    form.aptic_organisation_id.choices = _organisation_choices(current.get("billing.aptic_organisation_id"))
+    if form.validate_on_submit():
+        now = utcnow()
+        changed = [(key, value) for key, value in form.values().items() if value != current.get(key)]
+        for key, value in changed:
+            store.set_value(db.session, current_user, key, value, now=now)
+        db.session.commit()
+        if changed:
+            flash(_("Paramètres enregistrés (%(count)s modification(s)).", count=len(changed)), "success")
+        else:
+            flash(_("Aucune modification."), "info")
+        return redirect(url_for("billing.settings"))
+    missing = [MISSING_LABELS.get(name, name) for name in company.missing(
+        {name: current.get(f"company.{name}") or "" for name in company.FIELDS})]
+    return render_template("billing/settings.html", form=form, missing=missing), form_status()

@@ -184,7 +184,10 @@ def portal():
     volumes = volume_summaries(db.session, [c.id for c in conventions], now=now)
     sessions = svc.next_sessions(db.session, org.id, now=now, limit=5)
     requests_ = db.session.execute(svc.organisation_requests_stmt(org.id).limit(5)).scalars().all()
+    from coopnum.billing.views.portal import panel_context
+
     return _render("missions/portal/home.html", organisation=org, conventions=conventions, volumes=volumes,
+                   billing=panel_context(current_user),
                    sessions=sessions, requests=requests_, counts=svc.count_by_status(db.session, org.id),
                    can_request=access.can_create_request(current_user))
 

@@ -1,0 +1,283 @@
+"""The dunning sequence of overdue invoices, and late interest.
+
+- Setting ``billing.dunning_days`` (default ``[7, 21, 45]``): days after the due date at which reminder levels
+  1, 2, … are due; the last level is a formal notice (mise en demeure).
+- The daily job (``coopnum.billing.jobs``) calls ``run``: for every issued invoice with a positive balance whose
+  due date passed, the highest level whose delay is reached and that was not sent yet gets a ``Reminder`` row
+  (unique per invoice and level) and ``Invoice.dunning_level`` is raised. Running it twice the same day, or on the
+  following days, sends nothing twice; when the job did not run for days, only the highest reached level is sent
+  (never a burst of the skipped ones). The mails are sent after the commit (``prepare_mails`` → ``mail.send`` →
+  ``record_sendings``); a failed mail is logged in the sent-log as failed and not retried.
+- Late interest (art. L441-10 and D441-5 C. com.; art. R2192-31 and R2192-32 CCP for public buyers): balance ×
+  (ECB rate + 8 points) × days late / 365, rounded to the cent (exact decimals), plus the fixed 40 € recovery
+  indemnity, once per invoice. Every client of the cooperative is an organisation (public buyer or
+  professional), so both always apply.
+
+Reminder mails are written in French whatever the interface language: they are letters to French buyers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload, selectinload
+from sqlmodel import Session
+
+from coopnum.billing import company
+from coopnum.billing.models import (
+    DocumentKind,
+    Invoice,
+    InvoiceDocument,
+    InvoiceKind,
+    InvoiceSending,
+    InvoiceStatus,
+    Reminder,
+    SendingKind,
+)
+from coopnum.billing.services.payments import euros
+from coopnum.core import audit, mail, settings
+from coopnum.core.money import round_cents
+from coopnum.missions.models import Organisation
+from coopnum.missions.services.reports import paris_today
+
+INDEMNITY_CENTS = 4000  # art. D441-5 C. com. (R2192-32 CCP for public buyers)
+PENALTY_POINTS_BP = 800  # ECB rate + 8 points
+MAX_LEVELS = 10
+
+
+def dunning_days(session: Session) -> list[int]:
+    """The delays of the levels (days after the due date), increasing, without duplicates."""
+    raw = settings.get(session, "billing.dunning_days") or []
+    days = []
+    for value in raw if isinstance(raw, list | tuple) else str(raw).replace(";", ",").split(","):
+        try:
+            n = int(value)
+        except (TypeError, ValueError):
+            continue
+        if n > 0:
+            days.append(n)
+    return sorted(set(days))[:MAX_LEVELS]
+
+
+def ecb_rate_bp(session: Session) -> int:
+    return int(settings.get(session, "billing.ecb_rate_bp") or 0)
+
+
+def penalty_rate_bp(ecb_rate_bp_: int) -> int:
+    return ecb_rate_bp_ + PENALTY_POINTS_BP
+
+
+def late_interest(invoice: Invoice, on_date: date, ecb_rate_bp: int) -> tuple[int, int, int]:
+    """(days late, interest in cents, indemnity in cents) of the invoice's balance on that date."""
+    if invoice.due_date is None or on_date <= invoice.due_date or invoice.balance_cents <= 0:
+        return 0, 0, 0
+    days = (on_date - invoice.due_date).days
+    interest = round_cents(Decimal(invoice.balance_cents) * Decimal(penalty_rate_bp(ecb_rate_bp)) * Decimal(days)
+                           / Decimal(10000 * 365))
+    return days, interest, INDEMNITY_CENTS
+
+
+def level_for(days_late: int, days: list[int]) -> int:
+    """The highest level whose delay is reached (0: none)."""
+    return sum(1 for d in days if days_late >= d)
+
+
+def is_formal_notice(level: int, days: list[int]) -> bool:
+    return bool(days) and level >= len(days)
+
+
+def reminders_of(session: Session, invoice: Invoice) -> list[Reminder]:
+    return list(session.execute(select(Reminder).where(Reminder.invoice_id == invoice.id)
+                                .order_by(Reminder.level)).scalars())
+
+
+def _due_stmt(today: date, days: list[int]):
+    balance = Invoice.total_incl_cents - Invoice.credited_cents - Invoice.paid_cents
+    return (select(Invoice)
+            .where(Invoice.status == InvoiceStatus.ISSUED, Invoice.kind == InvoiceKind.INVOICE, balance > 0,
+                   Invoice.due_date <= today - timedelta(days=days[0]), Invoice.dunning_level < len(days))
+            .options(lazyload(Invoice.lines))
+            .order_by(Invoice.due_date, Invoice.id))
+
+
+def run(session: Session, *, now: datetime) -> list[Reminder]:
+    """Create the reminders due today (flushes, no commit, no mail): the highest reached level of each overdue
+    invoice, when it is above the last level sent."""
+    today = paris_today(now)
+    days = dunning_days(session)
+    if not days:
+        return []
+    ecb = ecb_rate_bp(session)
+    created = []
+    for invoice in session.execute(_due_stmt(today, days)).unique().scalars().all():
+        level = level_for((today - invoice.due_date).days, days)
+        if level <= invoice.dunning_level:
+            continue
+        days_late, interest, indemnity = late_interest(invoice, today, ecb)
+        reminder = Reminder(invoice_id=invoice.id, level=level, sent_on=today, days_late=days_late,
+                            balance_cents=invoice.balance_cents, interest_cents=interest,
+                            indemnity_cents=indemnity, created_at=now)
+        try:
+            with session.begin_nested():  # another run created it meanwhile: skip, never twice
+                session.add(reminder)
+                invoice.dunning_level = level
+                session.flush()
+        except IntegrityError:
+            continue
+        what = "Mise en demeure" if is_formal_notice(level, days) else f"Relance n° {level}"
+        audit.record(session, None, "remind", invoice,
+                     summary=f"{what} de la facture {invoice.number} : {euros(reminder.balance_cents)} dus, "
+                             f"{days_late} jours de retard", now=now)
+        created.append(reminder)
+    return created
+
+
+# --- the mails ------------------------------------------------------------------------------------------------------
+
+@dataclass
+class OutgoingReminder:
+    reminder_id: int
+    invoice_id: int
+    mail: mail.Mail | None  # None: no address to send it to
+    error: str = ""
+
+
+def recipients_of(invoice: Invoice, organisation: Organisation | None) -> list[str]:
+    """The organisation's contacts that receive invoices; else the organisation's (or the invoice's) address."""
+    if organisation is not None:
+        chosen = [c.email for c in organisation.contacts if c.receives_invoices and c.email]
+        if chosen:
+            return sorted(set(chosen), key=chosen.index)
+        if organisation.email:
+            return [organisation.email]
+    return [invoice.buyer_email] if invoice.buyer_email else []
+
+
+def _fr(day: date | None) -> str:
+    return day.strftime("%d/%m/%Y") if day else ""
+
+
+def _rate_text(rate_bp: int) -> str:
+    value = (Decimal(rate_bp) / 100).normalize()
+    return f"{value:f}".replace(".", ",") + " %"
+
+
+def subject_of(invoice: Invoice, reminder: Reminder, days: list[int]) -> str:
+    if is_formal_notice(reminder.level, days):
+        return f"Mise en demeure de payer — facture {invoice.number}"
+    return f"Relance n° {reminder.level} — facture {invoice.number} impayée"
+
+
+def body_of(invoice: Invoice, reminder: Reminder, days: list[int], seller: dict, ecb: int,
+            public: bool) -> str:
+    notice = is_formal_notice(reminder.level, days)
+    name = seller.get("name") or "La coopérative"
+    lines = ["Madame, Monsieur,", ""]
+    lines.append(
+        f"Sauf erreur de notre part, la facture {invoice.number} du {_fr(invoice.issue_date)}, d'un montant de "
+        f"{euros(invoice.total_incl_cents)} TTC, arrivée à échéance le {_fr(invoice.due_date)}, n'est pas "
+        f"entièrement réglée : il reste {euros(reminder.balance_cents)} à payer ({reminder.days_late} jours de "
+        "retard).")
+    lines.append("")
+    if notice:
+        lines.append(
+            f"Malgré nos relances, ce montant reste impayé. Par la présente, nous vous mettons en demeure de régler "
+            f"la somme de {euros(reminder.balance_cents)} sous huit jours à compter de la réception de ce "
+            "message, faute de quoi nous engagerons les démarches de recouvrement.")
+    else:
+        lines.append("Nous vous remercions de bien vouloir procéder à son règlement dans les meilleurs délais. "
+                     "Si vous l'avez réglée entre-temps, ne tenez pas compte de ce message.")
+    lines.append("")
+    if public:
+        legal = ("articles R2192-31 et R2192-32 du Code de la commande publique", "article R2192-32")
+    else:
+        legal = ("articles L441-10 et D441-5 du Code de commerce", "article D441-5")
+    lines.append(
+        f"Conformément aux {legal[0]}, le retard de paiement fait courir des intérêts moratoires au taux de la "
+        f"BCE majoré de 8 points, soit {_rate_text(penalty_rate_bp(ecb))} l'an : "
+        f"{euros(reminder.interest_cents)} au {_fr(reminder.sent_on)}, et une indemnité forfaitaire pour frais de "
+        f"recouvrement de {euros(reminder.indemnity_cents)} ({legal[1]}).")
+    lines.append("")
+    if seller.get("iban"):
+        bank = f"Règlement par virement : IBAN {seller['iban']}"
+        if seller.get("bic"):
+            bank += f", BIC {seller['bic']}"
+        lines.append(f"{bank}, en indiquant la référence {invoice.number}.")
+        lines.append("")
+    lines.append("Vous trouverez la facture en pièce jointe.")
+    lines += ["", "Veuillez agréer, Madame, Monsieur, nos salutations distinguées.", "", name]
+    contact = " — ".join(v for v in (seller.get("email"), seller.get("phone")) if v)
+    if contact:
+        lines.append(contact)
+    return "\n".join(lines) + "\n"
+
+
+def prepare_mails(session: Session, reminder_ids: list[int]) -> list[OutgoingReminder]:
+    """The mails of these reminders, with the invoice's stored PDF attached (a few queries, whatever their
+    number). Call it after the reminders are committed; send them outside any transaction."""
+    if not reminder_ids:
+        return []
+    reminders = list(session.execute(select(Reminder).where(Reminder.id.in_(reminder_ids))
+                                     .order_by(Reminder.id)).scalars())
+    invoice_ids = {r.invoice_id for r in reminders}
+    invoices = {i.id: i for i in session.execute(
+        select(Invoice).where(Invoice.id.in_(invoice_ids)).options(lazyload(Invoice.lines))).unique().scalars()}
+    orgs = {o.id: o for o in session.execute(
+        select(Organisation).where(Organisation.id.in_({i.organisation_id for i in invoices.values()}))
+        .options(selectinload(Organisation.contacts))).scalars()}
+    pdfs = {d.invoice_id: d for d in session.execute(
+        select(InvoiceDocument).where(InvoiceDocument.invoice_id.in_(invoice_ids),
+                                      InvoiceDocument.kind == DocumentKind.PDF)).scalars()}
+    days, ecb, seller = dunning_days(session), ecb_rate_bp(session), company.identity(session)
+    out = []
+    for reminder in reminders:
+        invoice = invoices[reminder.invoice_id]
+        org = orgs.get(invoice.organisation_id)
+        to = recipients_of(invoice, org)
+        subject = subject_of(invoice, reminder, days)
+        if not to:
+            out.append(OutgoingReminder(reminder.id, invoice.id, mail.Mail(to=[], subject=subject, body=""),
+                                        "Aucune adresse électronique : ni contact destinataire des factures, ni "
+                                        "adresse de la structure."))
+            continue
+        attachments = []
+        if reminder.invoice_id in pdfs:
+            doc = pdfs[reminder.invoice_id]
+            attachments.append(mail.Attachment(doc.filename, doc.content, "application/pdf"))
+        body = body_of(invoice, reminder, days, seller, ecb, bool(org and org.is_public))
+        out.append(OutgoingReminder(reminder.id, invoice.id, mail.Mail(
+            to=to, subject=subject, body=body, attachments=attachments, reply_to=seller.get("email") or None)))
+    return out
+
+
+def send(outgoing: list[OutgoingReminder]) -> None:
+    """Send the prepared mails (no database access); failures are kept in ``error``."""
+    for item in outgoing:
+        if item.error:
+            continue
+        try:
+            mail.send(item.mail)
+        except mail.MailError as exc:
+            item.error = str(exc)[:1000]
+
+
+def record_sendings(session: Session, outgoing: list[OutgoingReminder], *, now: datetime) -> tuple[int, int]:
+    """Write the sent-log (``InvoiceSending`` kind reminder) and mark the reminders e-mailed; (sent, failed)."""
+    sent = failed = 0
+    for item in outgoing:
+        ok = not item.error
+        session.add(InvoiceSending(invoice_id=item.invoice_id, kind=SendingKind.REMINDER,
+                                   recipients=(", ".join(item.mail.to) or "—")[:1000],
+                                   subject=item.mail.subject[:300], ok=ok, error=item.error[:1000], sent_at=now))
+        if ok:
+            reminder = session.get(Reminder, item.reminder_id)
+            if reminder is not None:
+                reminder.emailed = True
+            sent += 1
+        else:
+            failed += 1
+    session.flush()
+    return sent, failed

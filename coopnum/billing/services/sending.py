@@ -1,0 +1,270 @@
+"""E-mailing an issued invoice or credit note to the buyer, with its stored documents attached (the Factur-X file,
+and the plain PDF for portals that reject Factur-X), and the sent-log (``InvoiceSending``).
+
+Every attempt is logged, successful or not: a failed SMTP is recorded with its error, never lost. The work is split
+so that a view does not hold the database's write lock while talking to the SMTP server:
+
+    prepared = prepare(session, invoice, recipients=…, message=…)   # checks, builds the mail (reads only)
+    db.session.commit()                                              # ends the reading transaction
+    ok, error = deliver(prepared)                                    # SMTP, no database
+    record(session, actor, invoice, prepared, ok=ok, error=error, now=now); db.session.commit()
+
+``send_invoice`` does the three steps in one call (API, jobs, tests); its caller commits."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app, has_request_context, url_for
+from sqlalchemy import select
+from sqlmodel import Session
+
+from coopnum.billing import company
+from coopnum.billing.models import (
+    DocumentKind,
+    Invoice,
+    InvoiceDocument,
+    InvoiceKind,
+    InvoiceSending,
+    InvoiceStatus,
+    SendingKind,
+)
+from coopnum.core import audit, mail
+from coopnum.core.errors import DomainError
+from coopnum.core.models import User
+from coopnum.missions.models import Contact, Organisation
+
+EMAIL_RE = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
+MAX_RECIPIENTS = 10
+MESSAGE_MAX = 2000
+ATTACHMENT_ORDER = (DocumentKind.FACTURX, DocumentKind.PDF)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    email: str
+    name: str  # "Claire Martin (comptabilité)" or the organisation's name
+    default: bool  # receives invoices (or the organisation's address when no contact does)
+
+
+@dataclass
+class PreparedSending:
+    invoice_id: int
+    recipients: list[str]
+    mail: mail.Mail
+
+
+# --- recipients -----------------------------------------------------------------------------------------------------
+
+def recipients_of(session: Session, organisation: Organisation) -> list[Recipient]:
+    """Who may receive the organisation's invoices: its contacts with an e-mail (those receiving invoices are the
+    default ones), and the organisation's own address (the default when no contact receives invoices)."""
+    contacts = session.execute(
+        select(Contact).where(Contact.organisation_id == organisation.id, Contact.email.is_not(None),
+                              Contact.email != "")
+        .order_by(Contact.receives_invoices.desc(), Contact.last_name, Contact.first_name)
+    ).scalars().all()
+    result: list[Recipient] = []
+    seen: set[str] = set()
+    any_default = any(c.receives_invoices for c in contacts)
+    for c in contacts:
+        email = c.email.strip()
+        if email.lower() in seen:
+            continue
+        seen.add(email.lower())
+        name = c.full_name + (f" ({c.job_title})" if c.job_title else "")
+        result.append(Recipient(email, name, bool(c.receives_invoices)))
+    if organisation.email and organisation.email.strip().lower() not in seen:
+        result.append(Recipient(organisation.email.strip(), organisation.name, not any_default))
+    return result
+
+
+def default_recipients(session: Session, organisation: Organisation) -> list[str]:
+    return [r.email for r in recipients_of(session, organisation) if r.default]
+
+
+def clean_recipients(recipients: list[str] | None, defaults: list[str], *, who: str) -> list[str]:
+    """The addresses to write to: those given (checked, deduplicated), else the defaults; DomainError if none."""
+    if recipients:
+        emails: list[str] = []
+        for raw in recipients:
+            for part in re.split(r"[,;\s]+", raw or ""):
+                if not part:
+                    continue
+                if not EMAIL_RE.match(part):
+                    raise DomainError(f"Adresse électronique invalide : {part}", field="recipients")
+                if part.lower() not in {e.lower() for e in emails}:
+                    emails.append(part)
+    else:
+        emails = list(defaults)
+    if not emails:
+        raise DomainError(f"{who} n'a ni interlocuteur·rice recevant les factures ni adresse électronique : "
+                          "ajoutez-en une sur sa fiche, ou indiquez un destinataire.", field="recipients")
+    if len(emails) > MAX_RECIPIENTS:
+        raise DomainError(f"{MAX_RECIPIENTS} destinataires au plus.", field="recipients")
+    return emails
+
+
+# --- links ----------------------------------------------------------------------------------------------------------
+
+def absolute_url(endpoint: str, **values) -> str | None:
+    """An absolute URL from COOPNUM_BASE_URL, in a request or not (jobs); None when the endpoint does not exist."""
+    app = current_app
+    if endpoint not in app.view_functions:
+        return None
+    base = app.config["COOPNUM_BASE_URL"].rstrip("/")
+    if has_request_context():
+        return base + url_for(endpoint, **values)
+    with app.test_request_context():
+        return base + url_for(endpoint, **values)
+
+
+def report_url(invoice: Invoice) -> str | None:
+    """The activity report of the invoice's convention for the invoiced period (on the authority's portal)."""
+    if not (invoice.convention_id and invoice.period_start and invoice.period_end):
+        return None
+    from coopnum.missions.services.reports import Period
+
+    return absolute_url("missions.convention_report", convention_id=invoice.convention_id,
+                        **Period("custom", invoice.period_start, invoice.period_end).args())
+
+
+# --- the mail -------------------------------------------------------------------------------------------------------
+
+def documents(session: Session, invoice: Invoice) -> dict[str, InvoiceDocument]:
+    rows = session.execute(select(InvoiceDocument).where(InvoiceDocument.invoice_id == invoice.id)).scalars()
+    return {d.kind: d for d in rows}
+
+
+def seller_name(session: Session, invoice: Invoice) -> str:
+    return (invoice.seller or {}).get("name") or company.identity(session).get("name") or "coopnum"
+
+
+def subject_of(session: Session, invoice: Invoice) -> str:
+    what = "Avoir" if invoice.kind == InvoiceKind.CREDIT_NOTE else "Facture"
+    return f"{what} {invoice.number} — {seller_name(session, invoice)}"
+
+
+def euros(cents: int) -> str:
+    sign = "-" if cents < 0 else ""
+    cents = abs(cents)
+    whole = f"{cents // 100:,}".replace(",", "\u202f")
+    return f"{sign}{whole},{cents % 100:02d} €"
+
+
+def _has_portal_account(session: Session, organisation_id: int) -> bool:
+    return session.execute(select(User.id).where(User.organisation_id == organisation_id,
+                                                 User.active.is_(True)).limit(1)).first() is not None
+
+
+def body_of(session: Session, invoice: Invoice, message: str = "") -> str:
+    seller = invoice.seller or company.identity(session)
+    credit = invoice.kind == InvoiceKind.CREDIT_NOTE
+    lines = ["Bonjour,", ""]
+    if credit:
+        origin = session.get(Invoice, invoice.credit_of_id) if invoice.credit_of_id else None
+        lines.append(f"Veuillez trouver ci-joint notre avoir {invoice.number} du {invoice.issue_date:%d/%m/%Y}"
+                     + (f", qui porte sur la facture {origin.number}" if origin else "")
+                     + f", d'un montant de {euros(invoice.total_incl_cents)} TTC.")
+    else:
+        lines.append(f"Veuillez trouver ci-joint notre facture {invoice.number} du {invoice.issue_date:%d/%m/%Y}, "
+                     f"d'un montant de {euros(invoice.total_incl_cents)} TTC"
+                     + (f", à régler au plus tard le {invoice.due_date:%d/%m/%Y}." if invoice.due_date else "."))
+    if invoice.title:
+        lines.append(f"Objet : {invoice.title}")
+    if invoice.period_start and invoice.period_end:
+        lines.append(f"Période : du {invoice.period_start:%d/%m/%Y} au {invoice.period_end:%d/%m/%Y}")
+    if invoice.chorus_engagement_number:
+        lines.append(f"Numéro d'engagement : {invoice.chorus_engagement_number}")
+    if message.strip():
+        lines += ["", message.strip()]
+    lines += ["", "Deux fichiers sont joints : la facture électronique au format Factur-X (PDF lisible qui contient "
+              "aussi les données de la facture) et la même facture en PDF simple."]
+    if not credit and seller.get("iban"):
+        lines.append(f"Règlement par virement : IBAN {seller['iban']}" + (f", BIC {seller['bic']}"
+                                                                          if seller.get("bic") else "")
+                     + f", en rappelant la référence {invoice.number}.")
+    if _has_portal_account(session, invoice.organisation_id):
+        portal = absolute_url("billing.portal_invoices")
+        if portal:
+            lines += ["", f"Vos factures sont aussi dans votre espace : {portal}"]
+        report = report_url(invoice)
+        if report:
+            lines.append(f"Le bilan d'activité de la période facturée y est consultable : {report}")
+    lines += ["", "Cordialement,", seller.get("name") or ""]
+    contact = " · ".join(x for x in (seller.get("email"), seller.get("phone")) if x)
+    if contact:
+        lines.append(contact)
+    return "\n".join(lines) + "\n"
+
+
+# --- the steps ------------------------------------------------------------------------------------------------------
+
+def prepare(session: Session, invoice: Invoice, *, recipients: list[str] | None = None,
+            message: str = "") -> PreparedSending:
+    """Check that the invoice can be sent and build the mail (reads only)."""
+    if invoice.status != InvoiceStatus.ISSUED or not invoice.number:
+        raise DomainError("Seule une facture ou un avoir émis peut être envoyé : émettez d'abord ce brouillon.")
+    message = (message or "").strip()
+    if len(message) > MESSAGE_MAX:
+        raise DomainError(f"Le message ne doit pas dépasser {MESSAGE_MAX} caractères.", field="message")
+    organisation = invoice.organisation or session.get(Organisation, invoice.organisation_id)
+    defaults = default_recipients(session, organisation)
+    if not defaults and invoice.buyer_email:
+        defaults = [invoice.buyer_email]
+    emails = clean_recipients(recipients, defaults, who=f"La structure « {organisation.name} »")
+    docs = documents(session, invoice)
+    attachments = [mail.Attachment(docs[kind].filename, docs[kind].content, "application/pdf")
+                   for kind in ATTACHMENT_ORDER if kind in docs]
+    if not attachments:
+        raise DomainError(f"Les documents de la facture {invoice.number} sont introuvables.")
+    seller = invoice.seller or company.identity(session)
+    return PreparedSending(
+        invoice_id=invoice.id, recipients=emails,
+        mail=mail.Mail(to=emails, subject=subject_of(session, invoice), body=body_of(session, invoice, message),
+                       attachments=attachments, reply_to=seller.get("email") or None),
+    )
+
+
+def deliver(prepared: PreparedSending) -> tuple[bool, str]:
+    """Send the mail; (True, "") or (False, the error). Never raises for an SMTP failure."""
+    try:
+        mail.send(prepared.mail)
+    except mail.MailError as exc:
+        return False, str(exc)[:1000]
+    return True, ""
+
+
+def record(session: Session, actor: User | None, invoice: Invoice, prepared: PreparedSending, *, ok: bool,
+           error: str = "", now: datetime) -> InvoiceSending:
+    """Write the sent-log row (and, when the mail left, the invoice's ``sent_at``) and the audit log."""
+    row = InvoiceSending(invoice_id=invoice.id, kind=SendingKind.INVOICE,
+                         recipients=", ".join(prepared.recipients)[:1000], subject=prepared.mail.subject[:300],
+                         ok=ok, error=(error or "")[:1000], sent_at=now, sent_by_id=actor.id if actor else None)
+    session.add(row)
+    if ok:
+        invoice.sent_at = now
+    session.flush()
+    summary = (f"{invoice.number} envoyée par courriel à {row.recipients}" if ok
+               else f"Échec de l'envoi de {invoice.number} à {row.recipients} : {row.error}")
+    audit.record(session, actor, "send" if ok else "send_failed", invoice, summary=summary,
+                 after={"recipients": prepared.recipients, "ok": ok, "error": row.error}, now=now)
+    return row
+
+
+def send_invoice(session: Session, actor: User | None, invoice: Invoice, *, recipients: list[str] | None = None,
+                 message: str = "", now: datetime) -> InvoiceSending:
+    """Prepare, send and log in one call (the caller commits, whatever the outcome: a failure is logged too)."""
+    prepared = prepare(session, invoice, recipients=recipients, message=message)
+    ok, error = deliver(prepared)
+    return record(session, actor, invoice, prepared, ok=ok, error=error, now=now)
+
+
+def log_of(session: Session, invoice: Invoice) -> list[InvoiceSending]:
+    """The sent-log of an invoice, newest first (invoices and reminders)."""
+    return list(session.execute(
+        select(InvoiceSending).where(InvoiceSending.invoice_id == invoice.id)
+        .order_by(InvoiceSending.sent_at.desc(), InvoiceSending.id.desc())
+    ).scalars())

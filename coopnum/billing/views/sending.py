@@ -1,0 +1,86 @@
+"""Billing pages: e-mailing an issued invoice or credit note to the buyer (POST from the invoice page).
+
+The invoice page shows the form (``send_form(invoice)``) and the sent-log (``sending.log_of``). The mail leaves
+outside any database transaction, and every attempt is logged — a failed SMTP is recorded with its error."""
+
+from flask import flash, redirect, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from coopnum.billing.forms.quotes import SendDocumentForm, chosen_recipients, recipient_choices
+from coopnum.billing.models import Invoice
+from coopnum.billing.services import sending
+from coopnum.billing.views import bp
+from coopnum.core.access import load_or_404, roles_required
+from coopnum.core.db import db, utcnow
+from coopnum.core.errors import DomainError
+from coopnum.core.models import Role
+from coopnum.missions.models import Contact
+from coopnum.missions.views.requests import link_to
+
+
+def send_form(invoice: Invoice, form: SendDocumentForm | None = None) -> SendDocumentForm:
+    """The form of the invoice page: the organisation's addresses (those receiving invoices checked). Fields:
+    ``recipients`` (checked e-mail addresses — or contact ids), ``other_recipients``, ``message``."""
+    recipients = sending.recipients_of(db.session, invoice.organisation)
+    if form is None:
+        form = SendDocumentForm(data={"recipients": [r.email for r in recipients if r.default]})
+    form.recipients.choices = recipient_choices(recipients)
+    return form
+
+
+def _addresses(invoice: Invoice, values: list[str]) -> list[str]:
+    """Posted recipients: e-mail addresses, or ids of the organisation's contacts (their address)."""
+    ids = [int(v) for v in values if str(v).strip().isdigit()]
+    contacts = {}
+    if ids:
+        contacts = {c.id: c.email for c in db.session.execute(select(Contact).where(
+            Contact.id.in_(ids), Contact.organisation_id == invoice.organisation_id)).scalars() if c.email}
+    result = []
+    for value in values:
+        value = str(value).strip()
+        if value.isdigit():
+            if int(value) not in contacts:
+                raise DomainError(_("Ce contact n'est pas un interlocuteur de la structure facturée, ou n'a pas "
+                                    "d'adresse électronique."), field="recipients")
+            result.append(contacts[int(value)])
+        elif value:
+            result.append(value)
+    return result
+
+
+def _back(invoice: Invoice):
+    return redirect(link_to("billing.invoice", invoice.id) or url_for("billing.invoices"))
+
+
+@bp.route("/invoices/<int:invoice_id>/send", methods=["POST"])
+@roles_required(Role.COORDINATOR)
+def invoice_send(invoice_id: int):
+    """E-mail the invoice to the checked / typed recipients (none posted: the default ones), with an optional
+    message; log the attempt whatever its outcome."""
+    invoice = load_or_404(Invoice, invoice_id)
+    form = send_form(invoice, SendDocumentForm())
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(str(error), "error")
+        return _back(invoice)
+    try:
+        prepared = sending.prepare(db.session, invoice, recipients=_addresses(invoice, chosen_recipients(form))
+                                   or None, message=form.message.data or "")
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _back(invoice)
+    db.session.commit()  # nothing written: ends the reading transaction, no lock is held while the mail leaves
+    ok, error = sending.deliver(prepared)
+    sending.record(db.session, current_user, invoice, prepared, ok=ok, error=error, now=utcnow())
+    db.session.commit()
+    if ok:
+        flash(_("%(number)s envoyée à %(to)s.", number=invoice.number, to=", ".join(prepared.recipients)),
+              "success")
+    else:
+        flash(_("L'envoi a échoué (%(error)s). La tentative est notée dans l'historique des envois ; réessayez "
+                "plus tard.", error=error), "error")
+    return _back(invoice)
