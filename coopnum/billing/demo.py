@@ -108,6 +108,34 @@ def seed_billing(ctx, render=None) -> None:
     session.flush()
     dunning.run(session, now=ctx.now)  # the reminders of today's overdue invoices (no mail in the demo)
     session.flush()
+    _seed_quotes(session, ctx)
+
+
+def _seed_quotes(session, ctx) -> None:
+    """A quote accepted into a draft invoice, one sent and awaiting an answer, one draft."""
+    from decimal import Decimal
+
+    from coopnum.billing.services import quotes
+
+    by_code = {s.code: s for s in ctx.services}
+    workshop = by_code.get("ATELIER") or ctx.services[0]
+    orgs = ctx.organisations
+    accepted = quotes.create(session, ctx.coordinator, organisation_id=orgs[4].id, title="Cycle d'ateliers seniors",
+                             lines=[quotes.LineInput(service_id=workshop.id, quantity=Decimal(6))],
+                             now=ctx.now - timedelta(days=30))
+    quotes.send(session, ctx.coordinator, accepted, now=ctx.now - timedelta(days=29))
+    quotes.accept(session, ctx.coordinator, accepted, target="invoice", now=ctx.now - timedelta(days=10))
+    sent = quotes.create(session, ctx.coordinator, organisation_id=orgs[7].id,
+                         title="Permanences numériques 2027 (proposition)",
+                         lines=[quotes.LineInput(service_id=(by_code.get("PERM-H") or workshop).id,
+                                                 quantity=Decimal(120), discount_percent=Decimal(5))],
+                         now=ctx.now - timedelta(days=6))
+    quotes.send(session, ctx.coordinator, sent, now=ctx.now - timedelta(days=5))
+    quotes.create(session, ctx.coordinator, organisation_id=orgs[10].id, title="Formation des agents d'accueil",
+                  lines=[quotes.LineInput(description="Journée de formation « Accueillir les publics éloignés du "
+                                                      "numérique »", quantity=Decimal(2), unit="day",
+                                          unit_price_cents=85000)], now=ctx.now)
+    session.flush()
 
 
 def counts(session) -> dict[str, int]:

@@ -33,7 +33,7 @@ def phone(browser, live_server):
 
 
 def test_two_accompaniments_and_a_workshop_in_under_a_minute(phone, session, users):
-    ids = factories.world(session, users)
+    ids = factories.world(session, users, billing=False)
     session.commit()
     page = phone
     log_in(page, users["mediator"].email)

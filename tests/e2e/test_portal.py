@@ -15,7 +15,7 @@ from tests.e2e.conftest import assert_accessible, go_to, log_in
 
 
 def test_contact_requests_a_service_and_reads_the_coordination_answer(page, browser, live_server, session, users):
-    factories.world(session, users)
+    factories.world(session, users, billing=False)
     workshop = factories.service(session, name="Ateliers seniors")
     session.commit()
     contact_email, coordinator_email = users["authority"].email, users["coordinator"].email

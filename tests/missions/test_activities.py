@@ -25,7 +25,7 @@ from tests import factories
 
 @pytest.fixture
 def world(session, users):
-    ids = factories.world(session, users)
+    ids = factories.world(session, users, billing=False)
     session.commit()
     return ids
 

@@ -27,7 +27,7 @@ NOV = date(2026, 11, 1)
 
 @pytest.fixture
 def ids(session, users):
-    world = factories.world(session, users)
+    world = factories.world(session, users, billing=False)
     session.commit()
     return world
 

@@ -17,7 +17,7 @@ NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 @pytest.fixture
 def api(users, session, monkeypatch):
     monkeypatch.setattr("coopnum.missions.api.hours.utcnow", lambda: NOW)
-    ids = factories.world(session, users)
+    ids = factories.world(session, users, billing=False)
     other = session.get(type(users["mediator"]), ids["other_mediator"])
     tokens = {}
     for role, user in {**users, "other_mediator": other}.items():

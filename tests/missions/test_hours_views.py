@@ -25,7 +25,7 @@ def fixed_now(monkeypatch):
 
 @pytest.fixture
 def ids(session, users):
-    world = factories.world(session, users)
+    world = factories.world(session, users, billing=False)
     session.commit()
     return world
 

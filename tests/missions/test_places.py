@@ -275,7 +275,7 @@ def test_menu_entry_for_coordinator_and_mediator(client, users):
 
 
 def test_authority_sees_only_its_organisation(client, session, users):
-    ids = factories.world(session, users)
+    ids = factories.world(session, users, billing=False)
     session.commit()
     login(client, users["authority"])
     page = text_of(client.get("/missions/places"))
@@ -486,7 +486,7 @@ def test_export_leaves_out_an_invalid_row_and_says_why(app, session, users):
 # --- API ------------------------------------------------------------------------------------------------------------
 
 def test_api_list_and_filters(client, session, users):
-    ids = factories.world(session, users)
+    ids = factories.world(session, users, billing=False)
     factories.place(session, name="Espace Loudun", city="Loudun", postal_code="86200")
     clear = token(session, users["mediator"])
     response = client.get("/api/v1/places", headers=bearer(clear))
@@ -506,7 +506,7 @@ def test_api_list_and_filters(client, session, users):
 
 
 def test_api_authority_sees_its_organisation_only(client, session, users):
-    ids = factories.world(session, users)
+    ids = factories.world(session, users, billing=False)
     clear = token(session, users["authority"])
     items = client.get("/api/v1/places", headers=bearer(clear)).json["items"]
     assert [i["id"] for i in items] == [ids["own_place"]]

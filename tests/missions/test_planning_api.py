@@ -10,7 +10,7 @@ from tests import factories
 
 @pytest.fixture
 def api(users, session):
-    ids = factories.world(session, users)
+    ids = factories.world(session, users, billing=False)
     tokens = {}
     for role, user in users.items():
         _t, tokens[role] = services.create_token(session, user, user, "api", now=utcnow())

@@ -22,7 +22,7 @@ def count(session, model):
 
 
 def test_coordinator_creates_a_weekly_mission(client, users, session):
-    ids = factories.world(session, users)
+    ids = factories.world(session, users, billing=False)
     session.commit()
     login(client, users["coordinator"])
     before = count(session, MissionSession)
@@ -37,7 +37,7 @@ def test_coordinator_creates_a_weekly_mission(client, users, session):
 
 
 def test_bad_inputs_give_french_messages_and_save_nothing(client, users, session):
-    ids = factories.world(session, users)
+    ids = factories.world(session, users, billing=False)
     session.commit()
     login(client, users["coordinator"])
     before = count(session, Mission)
@@ -59,7 +59,7 @@ def test_bad_inputs_give_french_messages_and_save_nothing(client, users, session
 
 
 def test_double_booking_in_the_browser_flow_is_refused_with_the_conflict(client, users, session):
-    ids = factories.world(session, users)
+    ids = factories.world(session, users, billing=False)
     own_mission = session.get(Mission, ids["own_mission"])
     clash = factories.mission_session(session, mission=own_mission, start=datetime(2026, 11, 24, 9, tzinfo=UTC),
                                       end=datetime(2026, 11, 24, 10, tzinfo=UTC))
@@ -74,7 +74,7 @@ def test_double_booking_in_the_browser_flow_is_refused_with_the_conflict(client,
 
 
 def test_authority_sees_its_own_missions_only(client, users, session):
-    ids = factories.world(session, users)
+    ids = factories.world(session, users, billing=False)
     session.commit()
     login(client, users["authority"])
     assert client.get(f"/missions/missions/{ids['own_mission']}").status_code == 200
@@ -84,7 +84,7 @@ def test_authority_sees_its_own_missions_only(client, users, session):
 
 
 def test_mediator_takes_an_open_session_but_cannot_assign(client, users, session):
-    ids = factories.world(session, users)
+    ids = factories.world(session, users, billing=False)
     session.commit()
     login(client, users["mediator"])
     assert client.post(f"/missions/sessions/{ids['open_session']}/assign",
@@ -98,7 +98,7 @@ def test_mediator_takes_an_open_session_but_cannot_assign(client, users, session
 
 
 def test_cancel_needs_a_reason_and_move_keeps_history(client, users, session):
-    ids = factories.world(session, users)
+    ids = factories.world(session, users, billing=False)
     session.commit()
     login(client, users["coordinator"])
     body = text_of(client.post(f"/missions/sessions/{ids['open_session']}/cancel", data={"cancel-reason": ""},
@@ -116,7 +116,7 @@ def test_cancel_needs_a_reason_and_move_keeps_history(client, users, session):
 
 
 def test_mediator_declares_an_absence_which_releases_its_session(client, users, session):
-    ids = factories.world(session, users)
+    ids = factories.world(session, users, billing=False)
     session.commit()
     login(client, users["mediator"])
     response = client.post("/missions/absences", data={"kind": "sickness", "start": "2026-11-24T00:00",
@@ -142,7 +142,7 @@ def test_mediator_cannot_declare_an_absence_for_someone_else(client, users, sess
 
 
 def test_edit_mission_shows_its_rule_and_resyncs(client, users, session):
-    ids = factories.world(session, users)
+    ids = factories.world(session, users, billing=False)
     session.commit()
     login(client, users["coordinator"])
     page = text_of(client.get(f"/missions/missions/{ids['own_mission']}/edit"))
@@ -156,7 +156,7 @@ def test_edit_mission_shows_its_rule_and_resyncs(client, users, session):
 
 
 def test_list_pages_render(client, users, session):
-    factories.world(session, users)
+    factories.world(session, users, billing=False)
     session.commit()
     login(client, users["coordinator"])
     body = text_of(client.get("/missions/"))

@@ -14,7 +14,7 @@ from tests.conftest import login, text_of
 
 @pytest.fixture
 def world(session, users):
-    ids = factories.world(session, users)
+    ids = factories.world(session, users, billing=False)
     session.commit()
     return ids
 

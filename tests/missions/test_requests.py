@@ -16,7 +16,7 @@ from tests.conftest import free_port, login, text_of
 
 @pytest.fixture
 def world(session, users):
-    ids = factories.world(session, users)
+    ids = factories.world(session, users, billing=False)
     session.commit()
     return ids
 

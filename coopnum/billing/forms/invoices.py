@@ -9,7 +9,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from coopnum.billing.models import InvoiceKind, InvoiceStatus, LineUnit, PaymentMethod, PaymentState
+from coopnum.billing.forms.payments import METHOD_LABELS
+from coopnum.billing.models import InvoiceKind, InvoiceStatus, LineUnit, PaymentState
 from coopnum.core.forms import EuroField
 from coopnum.missions.forms.catalogue import VAT_LABELS
 
@@ -43,13 +44,7 @@ UNIT_LABELS = {
     LineUnit.FLAT: _l("forfait"),
 }
 VAT_RATE_CHOICES = [(2000, "20 %"), (1000, "10 %"), (550, "5,5 %"), (210, "2,1 %"), (0, "0 %")]
-PAYMENT_LABELS = {
-    PaymentMethod.TRANSFER: _l("Virement"),
-    PaymentMethod.CHEQUE: _l("Chèque"),
-    PaymentMethod.APTIC: _l("Chèques APTIC"),
-    PaymentMethod.CASH: _l("Espèces"),
-    PaymentMethod.REFUND: _l("Remboursement"),
-}
+PAYMENT_LABELS = METHOD_LABELS  # one list of payment methods (forms/payments.py)
 DOCUMENT_LABELS = {"pdf": _l("PDF"), "facturx": _l("Factur-X (PDF avec données XML)")}
 
 _MONTH = re.compile(r"(\d{4})-(\d{2})")

@@ -6,6 +6,7 @@ from datetime import timedelta
 from sqlalchemy import case, func, select
 
 from coopnum.billing.models import Invoice, InvoiceKind, InvoiceStatus
+from coopnum.billing.views import bp
 from coopnum.core import dashboard
 from coopnum.core.db import db, utcnow
 from coopnum.core.models import Role
@@ -34,3 +35,10 @@ def _panel(_user) -> dict:
 
 
 dashboard.register("billing", "billing/panel.html", (Role.COORDINATOR,), _panel, 35)
+
+
+@bp.app_template_global()
+def last_month_bounds() -> tuple:
+    """(first day, last day) of last month in Paris: the default period to invoice."""
+    end = paris_today(utcnow()).replace(day=1) - timedelta(days=1)
+    return end.replace(day=1), end

@@ -12,13 +12,13 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.sql import Select
 
+from coopnum.billing.forms.invoices import KIND_LABELS, STATE_BADGES, STATE_LABELS
 from coopnum.billing.models import (
     DocumentKind,
     Invoice,
     InvoiceDocument,
     InvoiceKind,
     InvoiceStatus,
-    PaymentState,
 )
 from coopnum.billing.views import bp
 from coopnum.core import dashboard
@@ -30,21 +30,6 @@ from coopnum.missions.services.reports import Period, paris_today
 from coopnum.missions.views.requests import link_to
 
 PER_PAGE = 20
-STATE_LABELS = {
-    PaymentState.UNPAID: _l("À régler"),
-    PaymentState.PARTIAL: _l("Réglée en partie"),
-    PaymentState.PAID: _l("Réglée"),
-    PaymentState.OVERDUE: _l("En retard"),
-    PaymentState.CREDITED: _l("Annulée par avoir"),
-}
-STATE_BADGES = {
-    PaymentState.UNPAID: "badge-info",
-    PaymentState.PARTIAL: "badge-warn",
-    PaymentState.PAID: "badge-ok",
-    PaymentState.OVERDUE: "badge-bad",
-    PaymentState.CREDITED: "",
-}
-KIND_LABELS = {InvoiceKind.INVOICE: _l("Facture"), InvoiceKind.CREDIT_NOTE: _l("Avoir")}
 DOCUMENT_LABELS = {DocumentKind.FACTURX: _l("Factur-X"), DocumentKind.PDF: _l("PDF")}
 
 
