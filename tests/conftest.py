@@ -75,10 +75,17 @@ def db_template(tmp_path_factory):
 
 
 def truncate_all(url: str) -> None:
+    """Empty the database after a test: TRUNCATE only the tables that hold rows (truncating all ~60 tables costs
+    ~0.15 s a test, most of them empty), then restart every sequence (ids start at 1 again)."""
     engine = make_engine(url)
-    names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+    tables = [t.name for t in metadata.sorted_tables]
+    probe = " UNION ALL ".join(f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM \"{name}\")" for name in tables)
     with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        filled = [row[0] for row in conn.execute(text(probe))]
+        if filled:
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{name}"' for name in filled) + " CASCADE"))
+        conn.execute(text("SELECT setval(c.oid, 1, false) FROM pg_class c JOIN pg_namespace n "
+                          "ON n.oid = c.relnamespace WHERE c.relkind = 'S' AND n.nspname = current_schema()"))
     engine.dispose()
 
 

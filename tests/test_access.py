@@ -101,12 +101,13 @@ def test_every_url_is_covered(app):
 
 
 @pytest.mark.parametrize(("endpoint", "role"), CASES, ids=[f"{e}-{r}" for e, r in CASES])
-def test_access(endpoint, role, client, users, ids, tokens):
+def test_access(endpoint, role, client, users, ids, request):
     method, path, expected = ACCESS[endpoint]
     url = path.format(**ids)
     headers = {}
     if path.startswith("/api/"):
         if role != "anonymous":
+            tokens = request.getfixturevalue("tokens")  # only the API needs them
             headers["Authorization"] = f"Bearer {tokens[role]}"
     elif role != "anonymous":
         login(client, users[role])

@@ -12,7 +12,8 @@ REQUIRED = ("name", "legal_form", "address", "postal_code", "city", "siret")
 
 
 def identity(session: Session) -> dict[str, str]:
-    return {name: settings.get(session, f"company.{name}") or "" for name in FIELDS}
+    values = settings.get_many(session, [f"company.{name}" for name in FIELDS])
+    return {name: values[f"company.{name}"] or "" for name in FIELDS}
 
 
 def missing(identity_: dict[str, str]) -> list[str]:

@@ -132,7 +132,8 @@ def frozen_terms(session) -> dict:
     so that the document always shows the texts in force on its issue date."""
     from coopnum.core import settings
 
-    return {key: settings.get(session, f"billing.{key}") for key in TERM_SETTINGS}
+    values = settings.get_many(session, [f"billing.{key}" for key in TERM_SETTINGS])
+    return {key: values[f"billing.{key}"] for key in TERM_SETTINGS}
 
 
 def seller_context(seller: dict) -> dict:

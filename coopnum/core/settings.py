@@ -61,6 +61,17 @@ def get(session: Session, key: str) -> Any:
     return DEFAULTS[key] if value is None else value
 
 
+def get_many(session: Session, keys) -> dict[str, Any]:
+    """Several settings in one query (stored value, or the declared default)."""
+    keys = list(keys)
+    for key in keys:
+        if key not in DEFAULTS:
+            raise KeyError(key)
+    rows = session.execute(select(Setting.key, Setting.value).where(Setting.key.in_(keys))).all() if keys else []
+    stored = {key: value for key, value in rows}
+    return {key: DEFAULTS[key] if stored.get(key) is None else stored[key] for key in keys}
+
+
 def set_value(session: Session, actor: User | None, key: str, value: Any, *, now: datetime) -> None:
     if key not in DEFAULTS:
         raise DomainError(f"Paramètre inconnu : {key}")

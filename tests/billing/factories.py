@@ -27,10 +27,18 @@ COMPANY = {
 
 
 def company(session, **overrides) -> dict:
-    """Fill the cooperative's legal identity (settings) so invoices can be issued."""
+    """Fill the cooperative's legal identity (settings) so invoices can be issued (unaudited: a fixture)."""
+    from sqlalchemy import select
+
+    from coopnum.core.models import Setting
+
     values = {**COMPANY, **{f"company.{k}": v for k, v in overrides.items()}}
+    existing = {row.key: row for row in session.execute(select(Setting).where(Setting.key.in_(values))).scalars()}
     for key, value in values.items():
-        settings.set_value(session, None, key, value, now=NOW)
+        if key in existing:
+            existing[key].value = value
+        else:
+            session.add(Setting(key=key, value=value, updated_at=NOW))
     session.flush()
     return values
 
