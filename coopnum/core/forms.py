@@ -1,5 +1,8 @@
 """Core forms. Labels are French msgids translated by Flask-Babel; WTForms' own messages follow the locale."""
 
+import re
+from decimal import Decimal, InvalidOperation
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
@@ -107,3 +110,31 @@ class EuroField(StringField):
             except ValueError as exc:
                 self.data = None
                 raise ValueError(str(exc)) from exc
+
+
+class DecimalTextField(StringField):
+    """A number typed the French way ("2,5", "1 200") kept as a Decimal in ``data``."""
+
+    def __init__(self, label=None, validators=None, message=None, **kwargs):
+        kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
+        self.message = message or _l("Nombre invalide : écrivez par exemple 12 ou 2,5.")
+        super().__init__(label, validators, **kwargs)
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        return format(Decimal(self.data).normalize(), "f").replace(".", ",")
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if valuelist and valuelist[0].strip():
+            text = re.sub(r"[\s\u00a0\u202f%]", "", valuelist[0]).replace(",", ".")
+            try:
+                self.data = Decimal(text)
+                if not self.data.is_finite():
+                    raise InvalidOperation
+            except InvalidOperation as exc:
+                self.data = None
+                raise ValueError(str(self.message)) from exc

@@ -1,8 +1,6 @@
 """Forms of the billing domain: quotes (filters, header and lines, sending, acceptance) and the e-mailing of a
 document (a quote or an issued invoice) to chosen recipients. Also the French labels of quote statuses and units."""
 
-import re
-from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -19,8 +17,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from coopnum.billing.models import LineUnit, QuoteStatus
-from coopnum.core.forms import EuroField, MultiCheckboxField
+from coopnum.billing.forms.invoices import UNIT_LABELS
+from coopnum.billing.models import QuoteStatus
+from coopnum.core.forms import DecimalTextField, EuroField, MultiCheckboxField
 from coopnum.missions.forms.catalogue import VAT_LABELS
 
 QUOTE_STATUS_LABELS = {
@@ -37,45 +36,8 @@ QUOTE_STATUS_BADGES = {
     QuoteStatus.DECLINED: "badge-bad",
     QuoteStatus.EXPIRED: "",
 }
-LINE_UNIT_LABELS = {
-    LineUnit.HOUR: _l("heure"),
-    LineUnit.SESSION: _l("séance"),
-    LineUnit.WORKSHOP: _l("atelier"),
-    LineUnit.MONTH: _l("mois"),
-    LineUnit.DAY: _l("jour"),
-    LineUnit.PERSON: _l("personne"),
-    LineUnit.UNIT: _l("unité"),
-    LineUnit.FLAT: _l("forfait"),
-}
+LINE_UNIT_LABELS = UNIT_LABELS  # the same units as invoice lines
 BLANK_LINES = 2  # empty rows offered under the lines of a draft
-
-
-class DecimalTextField(StringField):
-    """A number typed the French way ("2,5", "1 200") kept as a Decimal in ``data``."""
-
-    def __init__(self, label=None, validators=None, message=None, **kwargs):
-        kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
-        self.message = message or _l("Nombre invalide : écrivez par exemple 12 ou 2,5.")
-        super().__init__(label, validators, **kwargs)
-
-    def _value(self):
-        if self.raw_data:
-            return self.raw_data[0]
-        if self.data is None:
-            return ""
-        return format(Decimal(self.data).normalize(), "f").replace(".", ",")
-
-    def process_formdata(self, valuelist):
-        self.data = None
-        if valuelist and valuelist[0].strip():
-            text = re.sub(r"[\s\u00a0\u202f%]", "", valuelist[0]).replace(",", ".")
-            try:
-                self.data = Decimal(text)
-                if not self.data.is_finite():
-                    raise InvalidOperation
-            except InvalidOperation as exc:
-                self.data = None
-                raise ValueError(str(self.message)) from exc
 
 
 class QuoteFilterForm(FlaskForm):

@@ -1,7 +1,5 @@
 """Forms of the missions domain: conventions. Also the French labels of the conventions' enumerations."""
 
-import re
-from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -20,7 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from coopnum.core.forms import EuroField
+from coopnum.core.forms import DecimalTextField, EuroField
 from coopnum.missions.forms.catalogue import VAT_LABELS, non_negative
 from coopnum.missions.forms.organisations import Rule
 from coopnum.missions.models import ConventionStatus, PricingMode, VolumeUnit
@@ -45,31 +43,12 @@ VOLUME_UNIT_LABELS = {
 }
 
 
-class VolumeField(StringField):
+class VolumeField(DecimalTextField):
     """A quantity typed the French way ("37,5", "1 200") kept as a Decimal in ``data``."""
 
     def __init__(self, label=None, validators=None, **kwargs):
-        kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
+        kwargs.setdefault("message", _l("Volume invalide : écrivez un nombre, par exemple 120 ou 37,5."))
         super().__init__(label, validators, **kwargs)
-
-    def _value(self):
-        if self.raw_data:
-            return self.raw_data[0]
-        if self.data is None:
-            return ""
-        return format(Decimal(self.data).normalize(), "f").replace(".", ",")
-
-    def process_formdata(self, valuelist):
-        self.data = None
-        if valuelist and valuelist[0].strip():
-            text = re.sub(r"[\s\u00a0\u202f]", "", valuelist[0]).replace(",", ".")
-            try:
-                self.data = Decimal(text)
-                if not self.data.is_finite():
-                    raise InvalidOperation
-            except InvalidOperation as exc:
-                self.data = None
-                raise ValueError(_l("Volume invalide : écrivez un nombre, par exemple 120 ou 37,5.")) from exc
 
 
 def _end_after_start(form, field):
