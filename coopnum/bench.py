@@ -12,11 +12,14 @@ import statistics
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from flask import Flask, render_template_string
 from sqlalchemy import event, func, select
+
+from coopnum.core import clock
+from coopnum.core.clock import paris_midnight
 
 BARE_TEMPLATE = """<!doctype html><title>bare</title><table>{% for a, u in rows %}
 <tr><td>{{ a.date }}</td><td>{{ u.full_name }}</td><td>{{ a.kind }}</td><td>{{ a.duration_minutes }}</td></tr>
@@ -109,14 +112,13 @@ def billing_figures(app: Flask, runs: int, conventions: int = 40) -> list[str]:
         Timesheet,
         TimesheetStatus,
     )
-    from coopnum.missions.services.reports import paris_midnight
 
     out = []
     with app.app_context():
         session = db.session
         coordinator = session.execute(select(User).where(User.email.like("coordination@%"))).scalar_one()
         org = session.execute(select(Organisation).order_by(Organisation.id)).scalars().first()
-        now = datetime.now(UTC)
+        now = clock.now()
 
         def draft():
             d = invoices.new_draft(session, coordinator, org, title="Bench", now=now)
@@ -243,7 +245,7 @@ def targets(app: Flask) -> list[tuple[str, str, str]]:
 
     with app.app_context():
         convention = db.session.execute(select(Convention).order_by(Convention.id.desc())).scalars().first()
-        year = convention.start_date.year if convention else datetime.now(UTC).year
+        year = convention.start_date.year if convention else clock.now().year
         cid = convention.id if convention else 0
         from coopnum.billing.models import Invoice
 
@@ -319,7 +321,7 @@ def run(database_url: str | None, years: int, runs: int, now: datetime | None = 
     app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
                       "LOGIN_MAX_FAILURES": 10_000})
     try:
-        counts = build(app, years, now or datetime.now(UTC))
+        counts = build(app, years, now or clock.now())
         text = report(counts, measure(app, runs))
         return text + "\n\n" + "\n".join(billing_figures(app, runs))
     finally:

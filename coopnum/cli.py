@@ -137,13 +137,13 @@ def register_commands(app) -> None:
     @with_appcontext
     def create_user(email: str, full_name: str, roles: tuple[str, ...], password: str) -> None:
         """Crée un compte (par exemple le premier administrateur)."""
-        from coopnum.core import services
-        from coopnum.core.db import db, utcnow
+        from coopnum.core import clock, services
+        from coopnum.core.db import db
         from coopnum.core.errors import DomainError
 
         try:
             user = services.create_user(db.session, None, email=email, full_name=full_name, roles=list(roles),
-                                        password=password, now=utcnow())
+                                        password=password, now=clock.now())
         except DomainError as exc:
             raise click.ClickException(exc.message) from exc
         db.session.commit()
@@ -155,13 +155,13 @@ def register_commands(app) -> None:
     @with_appcontext
     def create_token(email: str, name: str) -> None:
         """Crée un jeton d'API pour un compte et l'affiche (une seule fois)."""
-        from coopnum.core import services
-        from coopnum.core.db import db, utcnow
+        from coopnum.core import clock, services
+        from coopnum.core.db import db
 
         user = services.user_by_email(db.session, email)
         if user is None:
             raise click.ClickException(f"Aucun compte pour {email}.")
-        _token, clear = services.create_token(db.session, None, user, name, now=utcnow())
+        _token, clear = services.create_token(db.session, None, user, name, now=clock.now())
         db.session.commit()
         click.echo(clear)
 

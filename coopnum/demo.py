@@ -9,7 +9,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from stdnum import luhn
 
-from coopnum.core.db import db, utcnow, writing
+from coopnum.core import clock
+from coopnum.core.db import db, writing
 from coopnum.core.models import Role, User
 from coopnum.core.security import hash_password
 from coopnum.missions.models import Contact, Organisation, OrganisationKind, Place
@@ -187,7 +188,7 @@ def seed(now: datetime | None = None, rng_seed: int = 2026, years: list[int] | N
          render=None) -> DemoContext:
     """The demo cooperative; ``years``: one convention per organisation and year (the benchmark asks for five);
     ``render``: the invoices' document renderer (None: the real PDF + Factur-X; tests pass a fast fake)."""
-    ctx = DemoContext(rng=random.Random(rng_seed), now=now or utcnow(), years=list(years or []))
+    ctx = DemoContext(rng=random.Random(rng_seed), now=now or clock.now(), years=list(years or []))
     from coopnum.billing.demo import seed_billing
     from coopnum.missions.services.demo_activities import seed_activities
     from coopnum.missions.services.demo_orgs import seed_catalogue_and_conventions

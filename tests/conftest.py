@@ -8,9 +8,9 @@ import contextvars
 import os
 import shutil
 import socket
-from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
 from sqlalchemy import text
@@ -31,6 +31,12 @@ else:
     BASE_PG_URL = ""
 
 TEST_PASSWORD = "motdepasse-test-42"
+
+# The day the suite runs on: computed once in the main process and handed to the xdist workers through the
+# environment, so that every worker pins the same day even across midnight.
+from tests import days  # noqa: E402
+
+os.environ["COOPNUM_TEST_TODAY"] = days.TODAY.isoformat()
 
 use_fast_hashing_for_tests()
 
@@ -154,9 +160,31 @@ def client(app):
     return app.test_client()
 
 
+def pytest_report_header(config):
+    return (f"coopnum: the clock is pinned to {days.NOW.isoformat()} ({days.TODAY:%A}); "
+            f"replay this day with COOPNUM_TEST_TODAY={days.TODAY.isoformat()}")
+
+
+@pytest.fixture(autouse=True)
+def travel():
+    """Pin the application's clock (and every ``datetime.now``/``time.time``) to ``days.NOW``, frozen.
+
+    A test moves it with ``travel.move_to(instant)`` or ``travel.shift(timedelta)``; the next test starts again
+    at ``days.NOW``."""
+    with time_machine.travel(days.NOW, tick=False) as traveller:
+        yield traveller
+
+
 @pytest.fixture
 def now():
-    return datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    """The pinned instant (UTC-aware): 11:00 in Paris on the test day."""
+    return days.NOW
+
+
+@pytest.fixture
+def today():
+    """The pinned Paris calendar day."""
+    return days.TODAY
 
 
 @pytest.fixture

@@ -5,10 +5,13 @@ from functools import cache
 
 from stdnum import luhn
 
+from coopnum.core.clock import paris_today
 from coopnum.core.models import Role, User
 from coopnum.missions.models import Organisation, OrganisationKind, Place
+from tests import days
 
 _seq = itertools.count(1)
+LAST_MONTH_10TH = days.month_start(-1).replace(day=10)  # a past day of a month still open
 
 
 @cache
@@ -77,15 +80,14 @@ def service(session, **kw):
 
 
 def convention(session, *, organisation, **kw):
-    from datetime import date
     from decimal import Decimal
 
     from coopnum.missions.models import Convention, ConventionStatus
 
     n = next(_seq)
     c = Convention(organisation_id=organisation.id, reference=kw.pop("reference", f"CONV-TEST-{n}"),
-                   title=kw.pop("title", f"Convention {n}"), start_date=kw.pop("start_date", date(2026, 1, 1)),
-                   end_date=kw.pop("end_date", date(2026, 12, 31)), status=kw.pop("status", ConventionStatus.SIGNED),
+                   title=kw.pop("title", f"Convention {n}"), start_date=kw.pop("start_date", days.month_start(-12)),
+                   end_date=kw.pop("end_date", days.month_end(11)), status=kw.pop("status", ConventionStatus.SIGNED),
                    unit_price_cents=kw.pop("unit_price_cents", 4500),
                    contracted_volume=kw.pop("contracted_volume", Decimal("300")),
                    chorus_buyer_siret=organisation.siret, **kw)
@@ -95,13 +97,13 @@ def convention(session, *, organisation, **kw):
 
 
 def mission(session, *, convention, place, **kw):
-    from datetime import date, time
+    from datetime import time
 
     from coopnum.missions.models import Mission
 
     n = next(_seq)
     m = Mission(convention_id=convention.id, place_id=place.id, title=kw.pop("title", f"Permanence {n}"),
-                rrule=kw.pop("rrule", "FREQ=WEEKLY;BYDAY=TU"), first_date=kw.pop("first_date", date(2026, 11, 3)),
+                rrule=kw.pop("rrule", "FREQ=WEEKLY;BYDAY=TU"), first_date=kw.pop("first_date", days.weekday_on_or_after(days.month_start(-1), days.TUESDAY)),
                 start_time=kw.pop("start_time", time(9, 0)), end_time=kw.pop("end_time", time(12, 0)), **kw)
     session.add(m)
     session.flush()
@@ -129,13 +131,12 @@ def assignment(session, *, mission_session, user):
 # --- hours and activity reports ----------------------------------------------------------------------------------
 
 def activity(session, *, mediator, day=None, convention=None, mission_session=None, place=None, **kw):
-    """An activity report (CRA); an individual accompaniment at a place of activity by default."""
-    from datetime import date
-
+    """An activity report (CRA); an individual accompaniment at a place of activity by default (on the 10th of
+    last month)."""
     from coopnum.missions.models import Activity
 
     if mission_session is not None:
-        day = day or mission_session.start.date()
+        day = day or paris_today(mission_session.start)
         convention_id = mission_session.mission.convention_id
         place_id = mission_session.mission.place_id
     else:
@@ -143,7 +144,7 @@ def activity(session, *, mediator, day=None, convention=None, mission_session=No
         place_id = place.id if place else None
     a = Activity(mediator_id=mediator.id, session_id=mission_session.id if mission_session else None,
                  convention_id=kw.pop("convention_id", convention_id), place_id=kw.pop("place_id", place_id),
-                 date=day or date(2026, 11, 10), kind=kw.pop("kind", "Individuel"),
+                 date=day or LAST_MONTH_10TH, kind=kw.pop("kind", "Individuel"),
                  duration_minutes=kw.pop("duration_minutes", 30), place_type=kw.pop("place_type", "LieuActivite"),
                  thematiques=kw.pop("thematiques", ["Email"]), materiel=kw.pop("materiel", ["Ordinateur"]),
                  participants=kw.pop("participants", 1), **kw)
@@ -164,14 +165,12 @@ def beneficiary(session, *, mediator, first_name="Jeanne", last_name="Durand", *
 
 
 def time_entry(session, *, user, day=None, minutes=60, category="preparation", mission_session=None, **kw):
-    from datetime import date
-
     from coopnum.missions.models import TimeEntry
 
     if mission_session is not None:
         category = "session"
-        day = day or mission_session.start.date()
-    e = TimeEntry(user_id=user.id, day=day or date(2026, 11, 10), minutes=minutes, category=category,
+        day = day or paris_today(mission_session.start)
+    e = TimeEntry(user_id=user.id, day=day or LAST_MONTH_10TH, minutes=minutes, category=category,
                   session_id=mission_session.id if mission_session else None, **kw)
     session.add(e)
     session.flush()
@@ -188,7 +187,7 @@ def world(session, users, *, billing: bool = True) -> dict:
     The authority user's organisation ("own") has a convention, a place, a weekly mission with two sessions
     (the first assigned to the mediator, the second open), a calendar feed per kind and a request; a second
     organisation ("other") has its own convention, place, mission and session, which the authority must not see."""
-    from datetime import UTC, datetime
+    from datetime import timedelta
 
     from coopnum.missions.models import Absence, CalendarFeed, Contact, FeedKind, ServiceRequest
 
@@ -201,15 +200,15 @@ def world(session, users, *, billing: bool = True) -> dict:
     other_place = place(session, organisation=other_org, name="Mairie Voisine")
     own_mission = mission(session, convention=own_conv, place=own_place, service_id=srv.id)
     other_mission = mission(session, convention=other_conv, place=other_place)
-    s1 = mission_session(session, mission=own_mission, start=datetime(2026, 11, 24, 8, tzinfo=UTC),
-                         end=datetime(2026, 11, 24, 11, tzinfo=UTC))
-    s2 = mission_session(session, mission=own_mission, start=datetime(2026, 12, 1, 8, tzinfo=UTC),
-                         end=datetime(2026, 12, 1, 11, tzinfo=UTC))
-    s3 = mission_session(session, mission=other_mission, start=datetime(2026, 11, 25, 8, tzinfo=UTC),
-                         end=datetime(2026, 11, 25, 11, tzinfo=UTC))
+    s1 = mission_session(session, mission=own_mission, start=days.at(days.days(1), 9),
+                         end=days.at(days.days(1), 12))
+    s2 = mission_session(session, mission=own_mission, start=days.at(days.days(8), 9),
+                         end=days.at(days.days(8), 12))
+    s3 = mission_session(session, mission=other_mission, start=days.at(days.days(2), 9),
+                         end=days.at(days.days(2), 12))
     assignment(session, mission_session=s1, user=users["mediator"])
-    absence = Absence(user_id=users["mediator"].id, start=datetime(2026, 12, 20, tzinfo=UTC),
-                      end=datetime(2026, 12, 27, tzinfo=UTC))
+    absence = Absence(user_id=users["mediator"].id, start=days.at(days.days(27), 0),
+                      end=days.at(days.days(34), 0))
     session.add(absence)
     feeds = {}
     for kind, target in ((FeedKind.MEDIATOR, users["mediator"].id), (FeedKind.PLACE, own_place.id),
@@ -222,24 +221,23 @@ def world(session, users, *, billing: bool = True) -> dict:
     other_request = ServiceRequest(organisation_id=other_org.id, service_id=srv.id, description="Permanence")
     session.add_all([own_request, other_request])
     # Hours and activity reports: a past session of the mediator, not yet confirmed; an activity and a followed
-    # beneficiary of the mediator; an extra-hours entry; the mediator's open November timesheet; a share link.
-    from datetime import date, timedelta
-
+    # beneficiary of the mediator; an extra-hours entry; the mediator's open timesheet of last month (the world's
+    # work happens last month, wholly past whatever the day); a share link.
     from coopnum.missions.models import ReportShare, Timesheet
 
-    past = mission_session(session, mission=own_mission, start=datetime(2026, 11, 17, 8, tzinfo=UTC),
-                           end=datetime(2026, 11, 17, 11, tzinfo=UTC))
+    past = mission_session(session, mission=own_mission, start=days.at(LAST_MONTH_10TH + timedelta(days=7), 9),
+                           end=days.at(LAST_MONTH_10TH + timedelta(days=7), 12))
     assignment(session, mission_session=past, user=users["mediator"])
     own_beneficiary = beneficiary(session, mediator=users["mediator"])
     own_activity = activity(session, mediator=users["mediator"], convention=own_conv, place=own_place,
-                            day=date(2026, 11, 10))
+                            day=LAST_MONTH_10TH)
     other_mediator = user(session, roles=[Role.MEDIATOR], full_name="Autre Médiatrice")
     other_activity = activity(session, mediator=other_mediator, convention=other_conv, place=other_place,
-                              day=date(2026, 11, 12))
-    extra_entry = time_entry(session, user=users["mediator"], day=date(2026, 11, 12), minutes=90)
-    timesheet = Timesheet(user_id=users["mediator"].id, month=date(2026, 11, 1))
-    share = ReportShare(convention_id=own_conv.id, period_start=date(2026, 1, 1), period_end=date(2026, 12, 31),
-                        token=f"share-{next(_seq)}", expires_at=datetime(2026, 11, 23, tzinfo=UTC) + timedelta(days=30))
+                              day=LAST_MONTH_10TH + timedelta(days=2))
+    extra_entry = time_entry(session, user=users["mediator"], day=LAST_MONTH_10TH + timedelta(days=2), minutes=90)
+    timesheet = Timesheet(user_id=users["mediator"].id, month=days.month_start(-1))
+    share = ReportShare(convention_id=own_conv.id, period_start=days.year_start(), period_end=days.year_end(),
+                        token=f"share-{next(_seq)}", expires_at=days.NOW + timedelta(days=30))
     from coopnum.core.models import ExportJob
 
     export_job = ExportJob(user_id=users["mediator"].id, kind="activities", format="csv", params={"filters": {}})
@@ -271,8 +269,6 @@ def world(session, users, *, billing: bool = True) -> dict:
 def _billing_world(session, users, own_org, other_org) -> dict:
     """Billing objects: a draft with one line, an issued invoice with a partial payment, a credit note on a second
     invoice, another organisation's issued invoice, a draft quote, an open APTIC batch."""
-    from datetime import date
-
     from coopnum.billing.models import ApticBatch, ApticCheque, Payment, Quote, QuoteLine
     from coopnum.billing.services import invoices
     from tests.billing import factories as bf
@@ -285,14 +281,14 @@ def _billing_world(session, users, own_org, other_org) -> dict:
     note = invoices.create_credit_note(session, coordinator, credited, reason="Erreur de tarif", now=bf.NOW,
                                        render=bf.fake_render)
     other = bf.issued_invoice(session, coordinator, organisation=other_org)
-    payment = Payment(invoice_id=issued.id, received_on=date(2026, 11, 23), amount_cents=10000, method="transfer",
+    payment = Payment(invoice_id=issued.id, received_on=days.TODAY, amount_cents=10000, method="transfer",
                       reference="VIR-TEST")
     issued.paid_cents += 10000
-    quote = Quote(organisation_id=own_org.id, title="Ateliers seniors 2027")
+    quote = Quote(organisation_id=own_org.id, title=f"Ateliers seniors {days.TODAY.year + 1}")
     quote.lines.append(QuoteLine(description="Atelier collectif", quantity=4, unit="workshop",
                                  unit_price_cents=30000, total_excl_cents=120000))
     batch = ApticBatch(reference="APTIC-TEST-001")
-    cheque = ApticCheque(number="AP-TEST-1", received_on=date(2026, 11, 1))
+    cheque = ApticCheque(number="AP-TEST-1", received_on=days.TODAY)
     session.add_all([payment, quote, batch, cheque])
     session.flush()
     return {"draft_invoice": draft.id, "draft_line": draft.lines[0].id, "issued_invoice": issued.id,

@@ -4,8 +4,8 @@ A new URL must be added to ACCESS, or test_every_url_is_covered fails. Later iss
 
 import pytest
 
-from coopnum.core import services
-from coopnum.core.db import utcnow
+from coopnum.core import clock, services
+from tests import days
 from tests.conftest import login
 
 ROLES = ("anonymous", "admin", "coordinator", "mediator", "member", "authority")
@@ -65,6 +65,9 @@ def _load_domain_tables() -> None:
 
 
 _load_domain_tables()
+# Dates in the paths, computed from the test day: the world's work happens last month (wholly past).
+DATES = {"month": days.month_key(-1), "month_before": days.month_key(-2), "month_start": days.month_start(-1),
+         "month_end": days.month_end(-1), "year": days.TODAY.year, "tomorrow": days.days(1)}
 CASES = [(endpoint, role) for endpoint in ACCESS for role in ROLES]
 
 
@@ -74,21 +77,21 @@ def ids(users, session, request):
 
     from tests import factories
 
-    token, _clear = services.create_token(session, users["admin"], users["admin"], "test", now=utcnow())
+    token, _clear = services.create_token(session, users["admin"], users["admin"], "test", now=clock.now())
     # The billing objects (issued invoices…) cost a quarter of a second: only for the URLs that need them.
     path = ACCESS[request.node.callspec.params["endpoint"]][1]
     keys = {name for _text, name, _spec, _conv in Formatter().parse(path) if name}
     endpoint = request.node.callspec.params["endpoint"]
     world = factories.world(session, users, billing=bool(keys & factories.BILLING_IDS) or endpoint.startswith("billing."))
     session.commit()
-    return {**world, "member": users["member"].id, "admin_token": token.id}
+    return {**world, "member": users["member"].id, "admin_token": token.id, **DATES}
 
 
 @pytest.fixture
 def tokens(users, session):
     result = {}
     for role, user in users.items():
-        _token, clear = services.create_token(session, user, user, "access test", now=utcnow())
+        _token, clear = services.create_token(session, user, user, "access test", now=clock.now())
         result[role] = clear
     session.commit()
     return result

@@ -6,7 +6,6 @@ The last month (submitted, not validated yet) is left for the coordinator to val
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from schwifty import IBAN
 from sqlalchemy import select
@@ -15,10 +14,9 @@ from stdnum import luhn
 from coopnum.billing.models import Invoice, InvoiceKind, InvoiceStatus, PaymentMethod
 from coopnum.billing.services import dunning, invoices, payments
 from coopnum.core import settings
+from coopnum.core.clock import PARIS
 from coopnum.missions.models import Timesheet, TimesheetStatus
 from coopnum.missions.services.reports import add_months
-
-PARIS = ZoneInfo("Europe/Paris")
 
 
 def _siret() -> str:

@@ -11,10 +11,11 @@ def run_dunning(app: Flask, now: datetime | None = None) -> str:
     """The daily dunning run: create the reminders due today (committed first), then send their mails outside any
     transaction, then write the sent-log. Idempotent: a second run the same day sends nothing."""
     from coopnum.billing.services import dunning
-    from coopnum.core.db import db, utcnow, writing
+    from coopnum.core import clock
+    from coopnum.core.db import db, writing
 
     with app.app_context(), writing():
-        now = now or utcnow()
+        now = now or clock.now()
         reminders = dunning.run(db.session, now=now)
         ids = [r.id for r in reminders]
         db.session.commit()

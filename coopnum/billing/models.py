@@ -23,7 +23,8 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, Relationship
 
-from coopnum.core.db import UTCDateTime, utcnow
+from coopnum.core import clock
+from coopnum.core.db import UTCDateTime
 from coopnum.core.models import IdMixin, TimestampMixin
 
 
@@ -296,7 +297,7 @@ class InvoiceDocument(IdMixin, table=True):
     content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     sha256: str = Field(max_length=64)
     size: int = Field(default=0)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    created_at: datetime = Field(default_factory=clock.now, sa_type=UTCDateTime, nullable=False)
 
 
 class SendingKind(StrEnum):
@@ -315,7 +316,7 @@ class InvoiceSending(IdMixin, table=True):
     subject: str = Field(max_length=300)
     ok: bool = Field(default=True)
     error: str = Field(default="", max_length=1000)
-    sent_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    sent_at: datetime = Field(default_factory=clock.now, sa_type=UTCDateTime, nullable=False)
     sent_by_id: int | None = Field(default=None, sa_column=_fk("users.id", "SET NULL", index=False))
 
 
@@ -341,7 +342,7 @@ class Payment(IdMixin, table=True):
     reference: str = Field(default="", max_length=100)  # bank reference, cheque number…
     aptic_batch_id: int | None = Field(default=None, sa_column=_fk("aptic_batches.id", "SET NULL"))
     notes: str = Field(default="", max_length=500)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    created_at: datetime = Field(default_factory=clock.now, sa_type=UTCDateTime, nullable=False)
     created_by_id: int | None = Field(default=None, sa_column=_fk("users.id", "SET NULL", index=False))
 
     invoice: Optional["Invoice"] = Relationship(sa_relationship_kwargs={"lazy": "joined"})
@@ -361,7 +362,7 @@ class Reminder(IdMixin, table=True):
     interest_cents: int = Field(default=0)  # late interest (ECB rate + 8 points) at that date
     indemnity_cents: int = Field(default=0)  # fixed recovery indemnity (40 €)
     emailed: bool = Field(default=False)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    created_at: datetime = Field(default_factory=clock.now, sa_type=UTCDateTime, nullable=False)
 
 
 # --- APTIC cheques --------------------------------------------------------------------------------------------------
@@ -396,4 +397,4 @@ class ApticCheque(IdMixin, table=True):
     mediator_id: int | None = Field(default=None, sa_column=_fk("users.id", "SET NULL"))
     batch_id: int | None = Field(default=None, sa_column=_fk("aptic_batches.id", "SET NULL"))
     notes: str = Field(default="", max_length=300)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    created_at: datetime = Field(default_factory=clock.now, sa_type=UTCDateTime, nullable=False)

@@ -14,9 +14,9 @@ from flask import Blueprint, g, jsonify, request
 from pydantic import BaseModel, ValidationError
 from sqlmodel import SQLModel
 
-from coopnum.core import services
+from coopnum.core import clock, services
 from coopnum.core.access import has_role
-from coopnum.core.db import db, utcnow
+from coopnum.core.db import db
 from coopnum.core.errors import DomainError
 from coopnum.core.handlers import json_error
 
@@ -57,7 +57,7 @@ def _bearer_user():
     header = request.headers.get("Authorization", "")
     if not header.lower().startswith("bearer "):
         return None
-    user = services.user_for_token(db.session, header[7:].strip(), now=utcnow())
+    user = services.user_for_token(db.session, header[7:].strip(), now=clock.now())
     if user is not None and db.session.dirty:
         db.session.commit()  # last_used_at
     return user

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from coopnum.core.db import utcnow
+from coopnum.core import clock
 from coopnum.core.models import AuditLog, User
 
 
@@ -57,7 +57,7 @@ def record(
     if before is not None or after is not None:
         changes = {"before": before, "after": after}
     entry = AuditLog(
-        at=now or utcnow(),
+        at=now or clock.now(),
         actor_id=actor.id if actor is not None else None,
         actor_label=actor.email if actor is not None else "système",
         action=action,

@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextvars
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC
 
 from flask import Flask
 from flask.globals import _cv_app
@@ -36,10 +36,6 @@ metadata = SQLModel.metadata
 
 # Whether the next transaction on this context writes (SQLite: BEGIN IMMEDIATE). Requests set it from their method.
 _writing: contextvars.ContextVar[bool] = contextvars.ContextVar("coopnum_writing", default=True)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator):

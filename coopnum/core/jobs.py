@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from coopnum.core.db import utcnow
+from coopnum.core import clock
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ def run_job(app, name: str, now: datetime | None = None) -> str:
     if job is None:
         raise KeyError(name)
     with app.app_context():
-        return job.func(app, now or utcnow())
+        return job.func(app, now or clock.now())
 
 
 def start_scheduler(app, *, blocking: bool = True):

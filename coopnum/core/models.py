@@ -7,7 +7,8 @@ from typing import Any, Optional
 from sqlalchemy import JSON, Column, ForeignKey, Integer, UniqueConstraint
 from sqlmodel import Field, Relationship, SQLModel
 
-from coopnum.core.db import UTCDateTime, utcnow
+from coopnum.core import clock
+from coopnum.core.db import UTCDateTime
 
 
 class Role(StrEnum):
@@ -23,9 +24,9 @@ class IdMixin(SQLModel):
 
 
 class TimestampMixin(SQLModel):
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    created_at: datetime = Field(default_factory=clock.now, sa_type=UTCDateTime, nullable=False)
     updated_at: datetime = Field(
-        default_factory=utcnow, sa_type=UTCDateTime, nullable=False, sa_column_kwargs={"onupdate": utcnow}
+        default_factory=clock.now, sa_type=UTCDateTime, nullable=False, sa_column_kwargs={"onupdate": clock.now}
     )
 
 
@@ -108,7 +109,7 @@ class ApiToken(IdMixin, table=True):
     name: str = Field(max_length=100)
     token_hash: str = Field(max_length=64, unique=True)
     prefix: str = Field(max_length=12)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    created_at: datetime = Field(default_factory=clock.now, sa_type=UTCDateTime, nullable=False)
     last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -121,7 +122,7 @@ class LoginAttempt(IdMixin, table=True):
 
     __tablename__ = "login_attempts"
 
-    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)
+    at: datetime = Field(default_factory=clock.now, sa_type=UTCDateTime, nullable=False, index=True)
     email: str = Field(max_length=254, index=True)
     ip: str = Field(max_length=45, index=True)
     success: bool = Field(default=False)
@@ -132,7 +133,7 @@ class AuditLog(IdMixin, table=True):
 
     __tablename__ = "audit_log"
 
-    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)
+    at: datetime = Field(default_factory=clock.now, sa_type=UTCDateTime, nullable=False, index=True)
     actor_id: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("users.id", ondelete="SET NULL"), index=True)
     )
@@ -155,7 +156,7 @@ class Setting(IdMixin, table=True):
 
     key: str = Field(max_length=100, unique=True)
     value: Any = Field(default=None, sa_type=JSON)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    updated_at: datetime = Field(default_factory=clock.now, sa_type=UTCDateTime, nullable=False)
     updated_by_id: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("users.id", ondelete="SET NULL"))
     )
@@ -184,5 +185,5 @@ class ExportJob(IdMixin, table=True):
     file_name: str | None = Field(default=None, max_length=255)
     file_path: str | None = Field(default=None, max_length=255)  # relative to the instance exports folder
     error: str = Field(default="", max_length=500)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    created_at: datetime = Field(default_factory=clock.now, sa_type=UTCDateTime, nullable=False)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -2,7 +2,6 @@
 
 from datetime import datetime, time, timedelta
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -10,10 +9,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, or_, select
 
+from coopnum.core import clock, mail, navigation, services
 from coopnum.core import dashboard as panels
-from coopnum.core import mail, navigation, services
 from coopnum.core.access import client_ip, login_required, roles_required
-from coopnum.core.db import db, utcnow
+from coopnum.core.clock import PARIS
+from coopnum.core.db import db
 from coopnum.core.errors import DomainError
 from coopnum.core.forms import (
     AuditFilterForm,
@@ -34,7 +34,6 @@ bp = Blueprint("core", __name__)
 navigation.register("core.users", _l("Comptes"), (Role.COORDINATOR,), 900)
 navigation.register("core.audit", _l("Journal d'audit"), (Role.ADMIN,), 910)
 
-PARIS = ZoneInfo("Europe/Paris")
 
 
 def safe_next(target: str | None) -> str | None:
@@ -99,7 +98,7 @@ def login():
     if form.validate_on_submit():
         try:
             user = services.authenticate(
-                db.session, form.email.data, form.password.data, ip=client_ip(), now=utcnow(),
+                db.session, form.email.data, form.password.data, ip=client_ip(), now=clock.now(),
                 max_failures=current_app.config["LOGIN_MAX_FAILURES"],
                 window_minutes=current_app.config["LOGIN_WINDOW_MINUTES"],
             )
@@ -184,7 +183,7 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            services.set_password(db.session, None, user, form.password.data, now=utcnow())
+            services.set_password(db.session, None, user, form.password.data, now=clock.now())
         except DomainError as exc:
             form_error(form, exc)
         else:
@@ -247,7 +246,7 @@ def change_password():
     if form.validate_on_submit():
         try:
             services.change_password(db.session, current_user, form.current_password.data, form.password.data,
-                                     now=utcnow())
+                                     now=clock.now())
         except DomainError as exc:
             flash(exc.message, "error")
         else:
@@ -266,7 +265,7 @@ def change_password():
 def create_token():
     form = TokenForm(prefix="tok")
     if form.validate_on_submit():
-        _token, clear = services.create_token(db.session, current_user, current_user, form.name.data, now=utcnow())
+        _token, clear = services.create_token(db.session, current_user, current_user, form.name.data, now=clock.now())
         db.session.commit()
         session["new_token"] = clear  # shown once on the next page, then forgotten
     else:
@@ -280,7 +279,7 @@ def revoke_token(token_id: int):
     token = db.session.get(ApiToken, token_id)
     if token is None or token.user_id != current_user.id:
         abort(404)
-    services.revoke_token(db.session, current_user, token, now=utcnow())
+    services.revoke_token(db.session, current_user, token, now=clock.now())
     db.session.commit()
     flash(_("Jeton révoqué."), "success")
     return redirect(url_for("core.account") + "#tokens")
@@ -328,7 +327,7 @@ def user_new():
             user = services.create_user(
                 db.session, current_user, email=form.email.data, full_name=form.full_name.data,
                 roles=form.roles.data, organisation_id=form.organisation_id.data or None, phone=form.phone.data,
-                now=utcnow(),
+                now=clock.now(),
             )
             user.active = form.active.data
         except DomainError as exc:
@@ -361,7 +360,7 @@ def user_edit(user_id: int):
             services.update_user(
                 db.session, current_user, user, full_name=form.full_name.data, roles=form.roles.data,
                 active=form.active.data, organisation_id=form.organisation_id.data or None, phone=form.phone.data,
-                now=utcnow(),
+                now=clock.now(),
             )
         except DomainError as exc:
             db.session.rollback()

@@ -28,6 +28,8 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Event, Timezone, vDuration, vText
 from icalendar.enums import STATUS
 
+from coopnum.core import clock
+
 __all__ = ["CalendarEvent", "build_calendar", "feed_token"]
 
 
@@ -106,7 +108,7 @@ def build_calendar(
     if refresh_minutes <= 0:
         raise ValueError("refresh_minutes must be positive")
     zone = ZoneInfo(tz)
-    stamp = _aware(now, "now").astimezone(UTC) if now else datetime.now(UTC)
+    stamp = _aware(now, "now").astimezone(UTC) if now else clock.now()
     refresh = timedelta(minutes=refresh_minutes)
     items = sorted(events, key=lambda e: (e.start, e.end, e.uid))
 

@@ -10,11 +10,12 @@ from coopnum.core import jobs
 def purge_beneficiaries(app: Flask, now: datetime | None = None) -> str:
     """GDPR: erase the followed beneficiaries without activity for longer than the retention period (the
     coordinator's setting); their activities stay, anonymous. Commits; returns a French summary."""
-    from coopnum.core.db import db, utcnow, writing
+    from coopnum.core import clock
+    from coopnum.core.db import db, writing
     from coopnum.missions.services import beneficiaries
 
     with app.app_context(), writing():
-        now = now or utcnow()
+        now = now or clock.now()
         months = beneficiaries.retention_months(db.session)
         count = beneficiaries.purge_expired(db.session, now)
         db.session.commit()

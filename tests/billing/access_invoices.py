@@ -5,9 +5,9 @@ from tests.test_access import STAFF, only
 
 ACCESS = {
     "billing.invoices": ("GET", "/billing/invoices", only(STAFF)),
-    "billing.invoice_run": ("GET", "/billing/invoices/run?month=2026-10", only(STAFF)),
-    "billing.invoice_new": ("GET", "/billing/invoices/new?convention_id={own_convention}&period_start=2026-11-01"
-                                   "&period_end=2026-11-30", only(STAFF)),
+    "billing.invoice_run": ("GET", "/billing/invoices/run?month={month_before}", only(STAFF)),
+    "billing.invoice_new": ("GET", "/billing/invoices/new?convention_id={own_convention}&period_start={month_start}"
+                                   "&period_end={month_end}", only(STAFF)),
     "billing.invoice": ("GET", "/billing/invoices/{draft_invoice}", only(STAFF)),
     # nothing posted: the form is shown again with its errors
     "billing.invoice_update": ("POST", "/billing/invoices/{draft_invoice}/update", only(STAFF, ok=400)),

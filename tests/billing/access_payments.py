@@ -20,8 +20,8 @@ ACCESS = {
     "billing.aptic_batch_reimbursed": ("POST", "/billing/aptic/batches/{aptic_batch}/reimbursed",
                                        only(STAFF, ok=400)),
     "billing.aptic_batch_delete": ("POST", "/billing/aptic/batches/{aptic_batch}/delete", only(STAFF, ok=302)),
-    "billing.accounting": ("GET", "/billing/accounting?year=2026", only(STAFF)),
-    "billing.accounting_fec": ("GET", "/billing/accounting/fec/2026", only(STAFF)),
-    "billing.accounting_sales": ("GET", "/billing/accounting/sales.csv?date_from=2026-01-01&date_to=2026-12-31",
+    "billing.accounting": ("GET", "/billing/accounting?year={year}", only(STAFF)),
+    "billing.accounting_fec": ("GET", "/billing/accounting/fec/{year}", only(STAFF)),
+    "billing.accounting_sales": ("GET", "/billing/accounting/sales.csv?date_from={year}-01-01&date_to={year}-12-31",
                                  only(STAFF)),
 }

@@ -1,13 +1,18 @@
 """Billing factories: the seller identity, draft and issued invoices (through the real services)."""
 
-from datetime import UTC, datetime
 from decimal import Decimal
 
 from coopnum.billing.services import invoices
 from coopnum.core import settings
-from tests import factories
+from tests import days, factories
 
-NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+NOW = days.NOW  # the pinned instant
+WORK_MONTH = days.month_start(-1)  # the month whose work is billed: last month, wholly past
+
+
+def work_tuesday(i: int = 0):
+    """The (i+1)-th Tuesday of ``WORK_MONTH`` (i = 0…3)."""
+    return days.nth_weekday(WORK_MONTH, days.TUESDAY, i + 1)
 
 COMPANY = {
     "company.name": "Coop'Num Vienne",
@@ -105,14 +110,13 @@ def validate_month(session, mediator, month):
 
 
 def billable_convention(session, *, mediator, organisation=None, sessions=2, month_day=None, **kw):
-    """A signed hourly convention with ``sessions`` held 3-hour sessions in November 2026, month validated."""
-    from datetime import date, datetime
-
+    """A signed hourly convention with ``sessions`` (at most 4) held 3-hour sessions on the Tuesdays of last month
+    (``WORK_MONTH``), that month validated."""
     org = organisation or factories.organisation(session)
     conv = factories.convention(session, organisation=org, **kw)
     place = factories.place(session, organisation=org)
     mission = factories.mission(session, convention=conv, place=place)
-    held = [held_session(session, mission=mission, start=datetime(2026, 11, 3 + 7 * i, 8, tzinfo=UTC),
-                         mediator=mediator) for i in range(sessions)]
-    validate_month(session, mediator, date(2026, 11, 1))
+    held = [held_session(session, mission=mission, start=days.at(work_tuesday(i), 9), mediator=mediator)
+            for i in range(sessions)]
+    validate_month(session, mediator, WORK_MONTH)
     return conv, mission, held

@@ -8,8 +8,7 @@ from sqlalchemy import select
 
 from coopnum.billing import documents
 from coopnum.billing.models import InvoiceDocument, Payment
-from coopnum.core import services
-from coopnum.core.db import utcnow
+from coopnum.core import clock, services
 from coopnum.missions.models import Organisation
 from tests import factories
 from tests.billing import factories as bf
@@ -19,7 +18,7 @@ from tests.billing import factories as bf
 def tokens(session, users):
     result = {}
     for role, user in users.items():
-        _token, clear = services.create_token(session, user, user, "api test", now=utcnow())
+        _token, clear = services.create_token(session, user, user, "api test", now=clock.now())
         result[role] = {"Authorization": f"Bearer {clear}"}
     session.commit()
     return result

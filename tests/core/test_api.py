@@ -2,8 +2,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from coopnum.core import services
-from coopnum.core.db import utcnow
+from coopnum.core import clock, services
 from coopnum.core.models import ApiToken
 from tests.conftest import login
 
@@ -13,7 +12,7 @@ def bearer(token: str) -> dict:
 
 
 def test_me_with_a_valid_token(client, users, session):
-    _token, clear = services.create_token(session, users["mediator"], users["mediator"], "tableur", now=utcnow())
+    _token, clear = services.create_token(session, users["mediator"], users["mediator"], "tableur", now=clock.now())
     session.commit()
     response = client.get("/api/v1/me", headers=bearer(clear))
     assert response.status_code == 200
@@ -36,19 +35,19 @@ def test_missing_header_gives_a_json_401(client):
 
 def test_revoked_and_expired_tokens_are_refused(client, users, session):
     user = users["member"]
-    token, clear = services.create_token(session, user, user, "a", now=utcnow())
-    expired, clear_expired = services.create_token(session, user, user, "b", now=utcnow(),
-                                                   expires_at=utcnow() - timedelta(minutes=1))
+    token, clear = services.create_token(session, user, user, "a", now=clock.now())
+    expired, clear_expired = services.create_token(session, user, user, "b", now=clock.now(),
+                                                   expires_at=clock.now() - timedelta(minutes=1))
     session.commit()
     assert client.get("/api/v1/me", headers=bearer(clear)).status_code == 200
-    services.revoke_token(session, user, token, now=utcnow())
+    services.revoke_token(session, user, token, now=clock.now())
     session.commit()
     assert client.get("/api/v1/me", headers=bearer(clear)).status_code == 401
     assert client.get("/api/v1/me", headers=bearer(clear_expired)).status_code == 401
 
 
 def test_tokens_are_hashed_at_rest(client, users, session):
-    _token, clear = services.create_token(session, users["member"], users["member"], "a", now=utcnow())
+    _token, clear = services.create_token(session, users["member"], users["member"], "a", now=clock.now())
     session.commit()
     stored = session.execute(select(ApiToken)).scalar_one()
     assert clear not in (stored.token_hash, stored.prefix)
@@ -56,7 +55,7 @@ def test_tokens_are_hashed_at_rest(client, users, session):
 
 
 def test_token_of_a_deactivated_user_is_refused(client, users, session):
-    _token, clear = services.create_token(session, users["member"], users["member"], "a", now=utcnow())
+    _token, clear = services.create_token(session, users["member"], users["member"], "a", now=clock.now())
     users["member"].active = False
     session.commit()
     assert client.get("/api/v1/me", headers=bearer(clear)).status_code == 401

@@ -107,10 +107,10 @@ def _check_demo_billing(session):
     assert [i.sequence for i in invoices] == list(range(1, len(invoices) + 1))
     assert [i.issue_date for i in invoices] == sorted(i.issue_date for i in invoices)  # chronological
     assert sum(1 for i in issued if i.kind == InvoiceKind.CREDIT_NOTE) == 1
-    from coopnum.core.db import utcnow
+    from coopnum.core import clock
     from coopnum.missions.services.reports import paris_today
 
-    today = paris_today(utcnow())  # the demo is seeded around the real date
+    today = paris_today(clock.now())  # the demo is seeded around the real date
     states = [i.payment_state(today) for i in invoices]
     assert states.count(PaymentState.PAID) > 50 and PaymentState.OVERDUE in states
     assert count(session, select(Payment)) > 50

@@ -4,9 +4,9 @@ from tests.test_access import STAFF, only, same
 
 ACCESS = {
     "missions.calendar_week": ("GET", "/missions/calendar/week", only(STAFF | {"mediator"})),
-    "missions.calendar_month": ("GET", "/missions/calendar/month?date=2026-11-01", only(STAFF | {"mediator"})),
+    "missions.calendar_month": ("GET", "/missions/calendar/month?date={month_start}", only(STAFF | {"mediator"})),
     # « Ma semaine » is a mediator's page (an admin passes every role check)
-    "missions.my_week": ("GET", "/missions/my-week?date=2026-11-24", only({"admin", "mediator"})),
+    "missions.my_week": ("GET", "/missions/my-week?date={tomorrow}", only({"admin", "mediator"})),
     "missions.calendar_feeds": ("GET", "/missions/calendar/feeds", only(STAFF | {"mediator", "authority"})),
     # no target posted: the form is refused (400) for those who may create feeds
     "missions.calendar_feed_new": ("POST", "/missions/calendar/feeds/new",

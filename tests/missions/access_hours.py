@@ -10,21 +10,21 @@ ACCESS = {
     "missions.session_confirm": ("GET", "/missions/sessions/{past_session}/confirm", only(CONFIRMERS)),
     # not confirmed yet: refused with a message, back to the page
     "missions.session_unconfirm": ("POST", "/missions/sessions/{past_session}/unconfirm", only(CONFIRMERS, ok=302)),
-    "missions.my_hours": ("GET", "/missions/hours?month=2026-11", only(MEDIATOR)),
+    "missions.my_hours": ("GET", "/missions/hours?month={month}", only(MEDIATOR)),
     # the mediator's past session is unconfirmed: refused with a message (redirect); the admin is no mediator
-    "missions.timesheet_submit": ("POST", "/missions/hours/2026-11/submit", only(MEDIATOR, ok=302)),
+    "missions.timesheet_submit": ("POST", "/missions/hours/{month}/submit", only(MEDIATOR, ok=302)),
     # the mediator's own extra hours: the mediator and staff only
     "missions.hours_entry_edit": ("GET", "/missions/hours/entries/{extra_entry}/edit", only(CONFIRMERS)),
     "missions.hours_entry_delete": ("POST", "/missions/hours/entries/{extra_entry}/delete", only(CONFIRMERS, ok=302)),
-    "missions.timesheets": ("GET", "/missions/timesheets?month=2026-11", only(STAFF)),
-    "missions.timesheet": ("GET", "/missions/timesheets/{mediator}/2026-11", only(STAFF)),
+    "missions.timesheets": ("GET", "/missions/timesheets?month={month}", only(STAFF)),
+    "missions.timesheet": ("GET", "/missions/timesheets/{mediator}/{month}", only(STAFF)),
     # refused while the mediator's past session is unconfirmed: message and redirect
-    "missions.timesheet_validate": ("POST", "/missions/timesheets/{mediator}/2026-11/validate", only(STAFF, ok=302)),
+    "missions.timesheet_validate": ("POST", "/missions/timesheets/{mediator}/{month}/validate", only(STAFF, ok=302)),
     # no comment / reason posted: the form is shown again with its error
-    "missions.timesheet_send_back": ("POST", "/missions/timesheets/{mediator}/2026-11/send-back",
+    "missions.timesheet_send_back": ("POST", "/missions/timesheets/{mediator}/{month}/send-back",
                                      only(STAFF, ok=400)),
-    "missions.timesheet_reopen": ("POST", "/missions/timesheets/{mediator}/2026-11/reopen", only(STAFF, ok=400)),
-    "missions.hours_overview": ("GET", "/missions/hours/overview?month=2026-11", only(STAFF)),
+    "missions.timesheet_reopen": ("POST", "/missions/timesheets/{mediator}/{month}/reopen", only(STAFF, ok=400)),
+    "missions.hours_overview": ("GET", "/missions/hours/overview?month={month}", only(STAFF)),
     # a mediator reads their own months; staff anyone's
-    "api.get_timesheet": ("GET", "/api/v1/timesheets/{mediator}/2026-11", only(CONFIRMERS, anonymous=401)),
+    "api.get_timesheet": ("GET", "/api/v1/timesheets/{mediator}/{month}", only(CONFIRMERS, anonymous=401)),
 }

@@ -6,8 +6,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from coopnum.core import services
-from coopnum.core.db import utcnow
+from coopnum.core import clock, services
 from coopnum.missions.models import Activity, MissionSession
 from tests import factories
 
@@ -22,7 +21,7 @@ def world(session, users):
 @pytest.fixture
 def bearer(session, users):
     def make(role):
-        _token, clear = services.create_token(session, users[role], users[role], "test", now=utcnow())
+        _token, clear = services.create_token(session, users[role], users[role], "test", now=clock.now())
         session.commit()
         return {"Authorization": f"Bearer {clear}"}
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from coopnum.core import clock
 from coopnum.core import services as core_services
-from coopnum.core.db import utcnow
 from coopnum.core.errors import Conflict, DomainError
 from coopnum.core.models import AuditLog
 from coopnum.missions.models import (
@@ -47,7 +47,7 @@ def uploads(app, tmp_path):
 
 
 def bearer(session, user) -> dict:
-    _token, clear = core_services.create_token(session, user, user, "test", now=utcnow())
+    _token, clear = core_services.create_token(session, user, user, "test", now=clock.now())
     session.commit()
     return {"Authorization": f"Bearer {clear}"}
 
@@ -274,7 +274,7 @@ def test_authority_downloads_its_own_signed_pdf_only(client, users, session, upl
     convs = {}
     for key, organisation in (("own", own), ("other", other)):
         conv = factories.convention(session, organisation=organisation)
-        services.attach_signed_pdf(session, users["coordinator"], conv, filename="c.pdf", data=PDF, now=utcnow())
+        services.attach_signed_pdf(session, users["coordinator"], conv, filename="c.pdf", data=PDF, now=clock.now())
         services.store_upload(uploads, conv.signed_file_path, PDF)
         convs[key] = conv.id
     login(client, users["authority"])

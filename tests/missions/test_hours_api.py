@@ -5,8 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from coopnum.core import services
-from coopnum.core.db import utcnow
+from coopnum.core import clock, services
 from coopnum.missions.models import MissionSession
 from coopnum.missions.services import hours
 from tests import factories
@@ -21,7 +20,7 @@ def api(users, session, monkeypatch):
     other = session.get(type(users["mediator"]), ids["other_mediator"])
     tokens = {}
     for role, user in {**users, "other_mediator": other}.items():
-        _t, tokens[role] = services.create_token(session, user, user, "api", now=utcnow())
+        _t, tokens[role] = services.create_token(session, user, user, "api", now=clock.now())
     session.commit()
 
     def call(client, url, role="mediator"):

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from coopnum.core import clock
 from coopnum.core import services as core_services
-from coopnum.core.db import utcnow
 from coopnum.core.errors import Conflict, DomainError
 from coopnum.core.models import AuditLog, User
 from coopnum.missions.models import Contact, Organisation, OrganisationKind
@@ -31,7 +31,7 @@ def values(**changes) -> dict:
 
 
 def bearer(session, user) -> dict:
-    _token, clear = core_services.create_token(session, user, user, "test", now=utcnow())
+    _token, clear = core_services.create_token(session, user, user, "test", now=clock.now())
     session.commit()
     return {"Authorization": f"Bearer {clear}"}
 

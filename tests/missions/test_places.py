@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from coopnum.core import clock
 from coopnum.core import services as core_services
-from coopnum.core.db import utcnow
 from coopnum.core.errors import DomainError
 from coopnum.core.models import AuditLog
 from coopnum.missions import lamednum
@@ -79,7 +79,7 @@ def bearer(clear: str) -> dict:
 
 
 def token(session, user) -> str:
-    _token, clear = core_services.create_token(session, user, user, "test", now=utcnow())
+    _token, clear = core_services.create_token(session, user, user, "test", now=clock.now())
     session.commit()
     return clear
 

@@ -2,8 +2,7 @@
 import pytest
 from sqlalchemy import func, select
 
-from coopnum.core import services
-from coopnum.core.db import utcnow
+from coopnum.core import clock, services
 from coopnum.missions.models import MissionSession
 from tests import factories
 
@@ -13,7 +12,7 @@ def api(users, session):
     ids = factories.world(session, users, billing=False)
     tokens = {}
     for role, user in users.items():
-        _t, tokens[role] = services.create_token(session, user, user, "api", now=utcnow())
+        _t, tokens[role] = services.create_token(session, user, user, "api", now=clock.now())
     session.commit()
 
     def call(client, method, url, role="coordinator", **kw):

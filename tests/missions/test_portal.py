@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from coopnum.core.db import utcnow
+from coopnum.core import clock
 from coopnum.missions.models import Convention, MissionSession, Organisation, SessionStatus
 from coopnum.missions.services import requests as svc
 from tests import factories
@@ -21,7 +21,7 @@ def world(session, users):
 
 def at_paris_morning(days: int) -> datetime:
     """09:00–12:00 Paris (08:00 UTC in winter, 07:00 in summer), ``days`` from today."""
-    day = svc.paris_today(utcnow()) + timedelta(days=days)
+    day = svc.paris_today(clock.now()) + timedelta(days=days)
     return datetime.combine(day, time(9, 0), svc.PARIS).astimezone(UTC)
 
 
@@ -54,7 +54,7 @@ def org_session_ids(session, organisation_id, **filters):
     ids = set()
     for upcoming in (True, False):
         stmt = svc.organisation_sessions_stmt(organisation_id, svc.SessionFilter(upcoming=upcoming, **filters),
-                                              now=utcnow())
+                                              now=clock.now())
         ids |= {s.id for s in session.execute(stmt).scalars().unique()}
     return ids
 
@@ -122,7 +122,7 @@ def test_sessions_page_filters_by_convention_and_dates(client, session, users, w
     login(client, users["authority"])
     page = text_of(client.get(f"/missions/portal/sessions?convention_id={second.id}"))
     assert "Ateliers tablette" in page and "Médiathèque de Testville" not in page
-    day = svc.paris_today(utcnow())
+    day = svc.paris_today(clock.now())
     page = text_of(client.get("/missions/portal/sessions", query_string={
         "convention_id": second.id, "date_from": (day + timedelta(days=30)).isoformat(),
         "date_to": (day + timedelta(days=45)).isoformat()}))

@@ -11,7 +11,8 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import event, select
 
-from coopnum.core.db import db, utcnow
+from coopnum.core import clock
+from coopnum.core.db import db
 from coopnum.missions.models import ReportShare
 from coopnum.missions.services import reports
 from tests import factories
@@ -191,7 +192,7 @@ def test_the_coordination_creates_a_share_link_that_opens_without_login(client, 
     cid = scene["convention"].id
     page = text_of(client.get(f"/missions/conventions/{cid}/report/shares?{PERIOD}"))
     assert 'value="2026-09-01"' in page and 'value="2026-11-30"' in page
-    default_expiry = (reports.paris_today(utcnow()) + timedelta(days=30)).isoformat()
+    default_expiry = (reports.paris_today(clock.now()) + timedelta(days=30)).isoformat()
     assert f'value="{default_expiry}"' in page
     response = client.post(f"/missions/conventions/{cid}/report/shares",
                            data={"period_start": "2026-09-01", "period_end": "2026-11-30",
@@ -222,7 +223,7 @@ def test_the_coordination_creates_a_share_link_that_opens_without_login(client, 
 def test_a_bad_share_link_is_refused_next_to_its_field(client, session, users, scene, values, field, message):
     login(client, users["coordinator"])
     data = {"period_start": "2026-09-01", "period_end": "2026-11-30",
-            "expires_on": (reports.paris_today(utcnow()) + timedelta(days=10)).isoformat(), **values}
+            "expires_on": (reports.paris_today(clock.now()) + timedelta(days=10)).isoformat(), **values}
     response = client.post(f"/missions/conventions/{scene['convention'].id}/report/shares", data=data)
     assert response.status_code == 400
     html = text_of(response)
@@ -233,15 +234,15 @@ def test_a_bad_share_link_is_refused_next_to_its_field(client, session, users, s
 def share_of(session, scene, **kw) -> ReportShare:
     share = ReportShare(convention_id=scene["convention"].id, period_start=date(2026, 9, 1),
                         period_end=date(2026, 11, 30), token=kw.pop("token", "tok-" + str(id(kw))),
-                        expires_at=kw.pop("expires_at", utcnow() + timedelta(days=3)), **kw)
+                        expires_at=kw.pop("expires_at", clock.now() + timedelta(days=3)), **kw)
     session.add(share)
     session.commit()
     return share
 
 
 def test_expired_and_revoked_links_say_so(client, session, scene, users):
-    expired = share_of(session, scene, token="expired-token", expires_at=utcnow() - timedelta(minutes=1))
-    revoked = share_of(session, scene, token="revoked-token", revoked_at=utcnow())
+    expired = share_of(session, scene, token="expired-token", expires_at=clock.now() - timedelta(minutes=1))
+    revoked = share_of(session, scene, token="revoked-token", revoked_at=clock.now())
     for token in (expired.token, revoked.token, "never-existed"):
         for suffix in ("", ".pdf", ".xlsx"):
             response = client.get(f"/r/{token}{suffix}")
@@ -270,7 +271,7 @@ def test_the_coordination_revokes_a_link(client, session, scene, users):
 def test_the_portal_links_each_convention_to_its_reports(client, users, scene):
     login(client, users["authority"])
     html = text_of(client.get("/missions/portal"))
-    today = reports.paris_today(utcnow())
+    today = reports.paris_today(clock.now())
     cid = scene["convention"].id
     assert f"/missions/conventions/{cid}/report?period=month&ref={today:%Y-%m}" in html
     last = reports.add_months(today, -1)
@@ -296,7 +297,7 @@ def test_the_convention_page_links_to_the_reports_and_shares(client, session, us
 def token_of(session, user) -> str:
     from coopnum.core import services
 
-    _token, clear = services.create_token(session, user, user, "test", now=utcnow())
+    _token, clear = services.create_token(session, user, user, "test", now=clock.now())
     session.commit()
     return clear
 

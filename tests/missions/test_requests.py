@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from coopnum.core.db import utcnow
+from coopnum.core import clock
 from coopnum.core.errors import DomainError, Forbidden
 from coopnum.core.models import AuditLog
 from coopnum.missions.models import RequestStatus, ServiceRequest
@@ -22,7 +22,7 @@ def world(session, users):
 
 
 def today():
-    return svc.paris_today(utcnow())
+    return svc.paris_today(clock.now())
 
 
 def form_data(world, **overrides):
@@ -175,8 +175,8 @@ def test_a_contact_withdraws_a_new_request_but_not_one_taken_in_charge(client, s
                                                   AuditLog.action == "delete")).scalar_one()
 
     req = svc.create_request(session, users["authority"], service_id=world["service"], place_text="Mairie",
-                             description="Ateliers", now=utcnow())
-    svc.take_request(session, users["coordinator"], req, now=utcnow())
+                             description="Ateliers", now=clock.now())
+    svc.take_request(session, users["coordinator"], req, now=clock.now())
     session.commit()
     response = client.post(f"/missions/portal/requests/{req.id}/withdraw", follow_redirects=True)
     assert "ne peut plus être retirée" in text_of(response)
@@ -343,7 +343,7 @@ def test_demo_requests(app, session):
     from coopnum.demo import DemoContext, seed_core
     from coopnum.missions.services.demo_requests import seed_requests
 
-    ctx = DemoContext(rng=random.Random(2026), now=utcnow())
+    ctx = DemoContext(rng=random.Random(2026), now=clock.now())
     seed_core(ctx)
     factories.service(session, name="Atelier collectif", category="workshop")
     seed_requests(ctx)

@@ -21,15 +21,16 @@ from coopnum.billing.models import (
     InvoiceStatus,
 )
 from coopnum.billing.services import invoices as services
+from coopnum.core import clock
 from coopnum.core.access import is_staff
 from coopnum.core.api import Param, endpoint, parse_body
-from coopnum.core.db import db, utcnow
+from coopnum.core.clock import paris_today
+from coopnum.core.db import db
 from coopnum.core.errors import DomainError
 from coopnum.core.handlers import json_error
 from coopnum.core.models import Role
 from coopnum.core.pagination import page_args, paginate
 from coopnum.missions.models import Convention
-from coopnum.missions.services.reports import paris_today
 
 TAG = "billing"
 READERS = (Role.COORDINATOR, Role.AUTHORITY)
@@ -152,7 +153,7 @@ def _documents(invoices: list[Invoice]) -> dict[int, list[tuple]]:
 
 def _dump_all(invoices: list[Invoice]) -> list[dict]:
     """JSON of several invoices, with their lines, billed sessions and documents (three queries in all)."""
-    billed, docs, today = _billed(invoices), _documents(invoices), paris_today(utcnow())
+    billed, docs, today = _billed(invoices), _documents(invoices), paris_today(clock.now())
     result = []
     for inv in invoices:
         lines = []
@@ -233,7 +234,7 @@ def list_invoices():
                 filters.organisation_id is not None and filters.organisation_id != user.organisation_id):
             return _empty_page()
         filters.status, filters.organisation_id = InvoiceStatus.ISSUED, user.organisation_id
-    page = paginate(db.session, services.invoices_stmt(filters, today=paris_today(utcnow())), *page_args())
+    page = paginate(db.session, services.invoices_stmt(filters, today=paris_today(clock.now())), *page_args())
     return jsonify({"items": _dump_all(page.items), "page": page.page, "per_page": page.per_page,
                     "total": page.total, "pages": page.pages})
 
@@ -247,7 +248,7 @@ def create_invoice():
     if convention is None:
         return json_error(422, "Convention introuvable.", "invalid", field="convention_id")
     invoice = _commit_or_raise(lambda: services.draft_from_work(
-        db.session, g.api_user, convention, body.period_start, body.period_end, now=utcnow()))
+        db.session, g.api_user, convention, body.period_start, body.period_end, now=clock.now()))
     return jsonify(_dump(invoice)), 201
 
 
@@ -268,7 +269,7 @@ def issue_invoice(invoice_id: int):
         return _not_found()
     if not invoice.is_draft:
         return json_error(409, f"La facture {invoice.number} est déjà émise.", "conflict")
-    invoice = _commit_or_raise(lambda: services.issue(db.session, g.api_user, invoice, now=utcnow()))
+    invoice = _commit_or_raise(lambda: services.issue(db.session, g.api_user, invoice, now=clock.now()))
     return jsonify(_dump(invoice))
 
 
@@ -308,5 +309,5 @@ def create_credit_note(invoice_id: int):
         return json_error(409, "On ne fait pas d'avoir sur un avoir.", "conflict")
     lines = None if body.lines is None else {line.line_id: line.quantity for line in body.lines}
     note = _commit_or_raise(lambda: services.create_credit_note(
-        db.session, g.api_user, invoice, reason=body.reason, lines=lines, now=utcnow()))
+        db.session, g.api_user, invoice, reason=body.reason, lines=lines, now=clock.now()))
     return jsonify(_dump(note)), 201

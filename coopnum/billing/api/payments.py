@@ -11,9 +11,10 @@ from sqlmodel import Field, SQLModel
 
 from coopnum.billing.models import Invoice, Payment, PaymentMethod
 from coopnum.billing.services import payments as services
+from coopnum.core import clock
 from coopnum.core.access import is_staff
 from coopnum.core.api import Param, endpoint, parse_body
-from coopnum.core.db import db, utcnow
+from coopnum.core.db import db
 from coopnum.core.errors import DomainError
 from coopnum.core.handlers import json_error
 from coopnum.core.models import Role
@@ -110,7 +111,7 @@ def create_payment():
     try:
         payment = services.record(db.session, g.api_user, invoice, amount_cents=body.amount_cents,
                                   received_on=body.received_on, method=body.method.value, reference=body.reference,
-                                  notes=body.notes, now=utcnow())
+                                  notes=body.notes, now=clock.now())
     except DomainError:
         db.session.rollback()
         raise

@@ -33,10 +33,10 @@ from coopnum.billing.models import (
 from coopnum.billing.services import invoices, payments
 from coopnum.billing.services.payments import euros
 from coopnum.core import audit, settings
+from coopnum.core.clock import paris_today
 from coopnum.core.errors import DomainError
 from coopnum.core.models import Role, User
 from coopnum.missions.models import Organisation, Place
-from coopnum.missions.services.reports import paris_today
 
 REFERENCE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
 MAX_FACE_VALUE_CENTS = 100_00

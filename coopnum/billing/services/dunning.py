@@ -39,9 +39,9 @@ from coopnum.billing.models import (
 )
 from coopnum.billing.services.payments import euros
 from coopnum.core import audit, mail, settings
+from coopnum.core.clock import paris_today
 from coopnum.core.money import round_cents
 from coopnum.missions.models import Organisation
-from coopnum.missions.services.reports import paris_today
 
 INDEMNITY_CENTS = 4000  # art. D441-5 C. com. (R2192-32 CCP for public buyers)
 PENALTY_POINTS_BP = 800  # ECB rate + 8 points

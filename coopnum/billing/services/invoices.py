@@ -40,6 +40,7 @@ from coopnum.billing.models import (
     LineUnit,
 )
 from coopnum.core import audit, settings
+from coopnum.core.clock import paris_midnight, paris_today
 from coopnum.core.errors import DomainError
 from coopnum.core.models import User
 from coopnum.missions.models import (
@@ -56,7 +57,7 @@ from coopnum.missions.models import (
     TimesheetStatus,
     VatRegime,
 )
-from coopnum.missions.services.reports import add_months, paris_midnight, paris_today
+from coopnum.missions.services.reports import add_months
 
 PARIS_FMT = "dd/MM"
 MAX_LINES = 200

@@ -30,10 +30,10 @@ from coopnum.billing.models import (
     PaymentMethod,
 )
 from coopnum.core import audit
+from coopnum.core.clock import paris_today
 from coopnum.core.errors import DomainError
 from coopnum.core.models import User
 from coopnum.missions.models import Organisation
-from coopnum.missions.services.reports import paris_today
 
 MAX_AMOUNT_CENTS = 100_000_000_00
 

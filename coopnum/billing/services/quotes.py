@@ -24,6 +24,7 @@ from coopnum.billing import amounts, numbering
 from coopnum.billing.models import LineKind, LineUnit, Quote, QuoteLine, QuoteStatus
 from coopnum.core import audit, settings
 from coopnum.core.access import is_staff
+from coopnum.core.clock import paris_today
 from coopnum.core.errors import DomainError, Forbidden
 from coopnum.core.models import User
 from coopnum.missions.models import (
@@ -35,7 +36,6 @@ from coopnum.missions.models import (
     ServiceRequest,
     VatRegime,
 )
-from coopnum.missions.services.reports import paris_today
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 300
@@ -561,10 +561,11 @@ def mail_for(session: Session, quote: Quote, pdf: bytes, recipients: list[str], 
 
 def expire_quotes_job(app, now: datetime | None = None) -> str:
     """Mark expired the sent quotes past their validity (idempotent). Commits; returns a French summary."""
-    from coopnum.core.db import db, utcnow, writing
+    from coopnum.core import clock
+    from coopnum.core.db import db, writing
 
     with app.app_context(), writing():
-        count = expire_due(db.session, now=now or utcnow())
+        count = expire_due(db.session, now=now or clock.now())
         db.session.commit()
     return f"{count} devis expiré(s)."
 

@@ -8,20 +8,16 @@ from flask_babel import gettext as _
 from coopnum.billing.forms.payments import FecYearForm, SalesExportForm
 from coopnum.billing.services import accounting as svc
 from coopnum.billing.views import bp
+from coopnum.core import clock
 from coopnum.core.access import roles_required
-from coopnum.core.db import db, utcnow
+from coopnum.core.db import db
 from coopnum.core.errors import DomainError
 from coopnum.core.models import Role
 from coopnum.core.views import form_error
-from coopnum.missions.services.reports import paris_today
-
-
-def _today() -> date:
-    return paris_today(utcnow())
 
 
 def _render(year_form: FecYearForm | None = None, sales_form: SalesExportForm | None = None, status: int = 200):
-    today = _today()
+    today = clock.today()
     years = svc.fiscal_years(db.session, today.year)
     if year_form is None:
         year_form = FecYearForm(request.args)
@@ -69,7 +65,7 @@ def accounting_sales():
     form = SalesExportForm(request.args)
     if form.validate():
         try:
-            text = svc.sales_csv(db.session, form.date_from.data, form.date_to.data, today=_today())
+            text = svc.sales_csv(db.session, form.date_from.data, form.date_to.data, today=clock.today())
         except DomainError as exc:
             form_error(form, exc)
         else:

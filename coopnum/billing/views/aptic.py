@@ -16,18 +16,14 @@ from coopnum.billing.models import ApticBatch, ApticBatchStatus, ApticCheque, In
 from coopnum.billing.services import aptic as svc
 from coopnum.billing.views import bp
 from coopnum.billing.views.payments import invoice_url
+from coopnum.core import clock
 from coopnum.core.access import load_or_404, roles_required
-from coopnum.core.db import db, utcnow
+from coopnum.core.db import db
 from coopnum.core.models import Role
 from coopnum.core.pagination import page_args, paginate
 from coopnum.core.views import commit_or_flash, commit_or_show, form_status
-from coopnum.missions.services.reports import paris_today
 
 LABELS = {"batch_status_labels": BATCH_STATUS_LABELS, "batch_status_badges": BATCH_STATUS_BADGES}
-
-
-def _today():
-    return paris_today(utcnow())
 
 
 def _cheque_form(formdata=None) -> ChequeForm:
@@ -40,7 +36,7 @@ def _cheque_form(formdata=None) -> ChequeForm:
 def _render_index(cheque_form: ChequeForm | None = None, batch_form: BatchForm | None = None, status: int = 200):
     if cheque_form is None:
         cheque_form = _cheque_form()
-        cheque_form.received_on.data = _today()
+        cheque_form.received_on.data = clock.today()
         cheque_form.face_value_cents.data = svc.face_value_default(db.session)
     state = request.args.get("status", "")
     if state not in {s.value for s in ApticBatchStatus}:
@@ -52,7 +48,7 @@ def _render_index(cheque_form: ChequeForm | None = None, batch_form: BatchForm |
     return render_template(
         "billing/aptic/index.html", cheque_form=cheque_form, batch_form=batch_form or BatchForm(formdata=None),
         cheques=cheques, batches=batches, unbatched_count=count, unbatched_total=total, state=state,
-        aptic_org=svc.aptic_organisation(db.session), today=_today(), **LABELS), status
+        aptic_org=svc.aptic_organisation(db.session), today=clock.today(), **LABELS), status
 
 
 @bp.route("/aptic")
@@ -70,7 +66,7 @@ def aptic_cheque_new():
             db.session, current_user._get_current_object(), number=form.number.data,
             received_on=form.received_on.data, face_value_cents=form.face_value_cents.data,
             place_id=form.place_id.data or None, mediator_id=form.mediator_id.data or None,
-            notes=form.notes.data or "", now=utcnow()))
+            notes=form.notes.data or "", now=clock.now()))
         if ok:
             flash(_("Chèque n° %(number)s enregistré.", number=cheque.number), "success")
             return redirect(url_for("billing.aptic") + "#cheques")
@@ -82,7 +78,7 @@ def aptic_cheque_new():
 def aptic_cheque_delete(cheque_id: int):
     cheque = load_or_404(ApticCheque, cheque_id)
     batch_id = cheque.batch_id
-    commit_or_flash(lambda: svc.delete_cheque(db.session, current_user._get_current_object(), cheque, now=utcnow()),
+    commit_or_flash(lambda: svc.delete_cheque(db.session, current_user._get_current_object(), cheque, now=clock.now()),
                     _("Chèque supprimé."))
     if batch_id:
         return redirect(url_for("billing.aptic_batch", batch_id=batch_id))
@@ -98,7 +94,7 @@ def aptic_batch_new():
     if form.validate_on_submit():
         ok, batch = commit_or_show(form, lambda: svc.create_batch(
             db.session, current_user._get_current_object(), form.cheque_ids.data, reference=form.reference.data,
-            now=utcnow()))
+            now=clock.now()))
         if ok:
             flash(_("Lot %(reference)s créé.", reference=batch.reference), "success")
             return redirect(url_for("billing.aptic_batch", batch_id=batch.id))
@@ -112,13 +108,13 @@ def _load_batch(batch_id: int) -> ApticBatch:
 def _render_batch(batch: ApticBatch, form: ReimbursedForm | None = None, status: int = 200):
     if form is None:
         form = ReimbursedForm(formdata=None)
-        form.received_on.data = _today()
+        form.received_on.data = clock.today()
     rows = db.session.execute(svc.cheque_rows_stmt(batch.id)).all()
     invoice = db.session.get(Invoice, batch.invoice_id) if batch.invoice_id else None
     return render_template(
         "billing/aptic/batch.html", batch=batch, rows=rows, total=sum(r[0].face_value_cents for r in rows),
         invoice=invoice, invoice_link=invoice_url(invoice.id) if invoice else None, form=form,
-        aptic_org=svc.aptic_organisation(db.session), today=_today(), **LABELS), status
+        aptic_org=svc.aptic_organisation(db.session), today=clock.today(), **LABELS), status
 
 
 @bp.route("/aptic/batches/<int:batch_id>")
@@ -132,7 +128,7 @@ def aptic_batch(batch_id: int):
 def aptic_batch_send(batch_id: int):
     batch = _load_batch(batch_id)
     ok, invoice = commit_or_flash(lambda: svc.send_batch(db.session, current_user._get_current_object(), batch,
-                                                          now=utcnow()))
+                                                          now=clock.now()))
     if ok:
         flash(_("Lot %(reference)s envoyé : facture %(number)s émise.", reference=batch.reference,
                 number=invoice.number), "success")
@@ -147,7 +143,7 @@ def aptic_batch_reimbursed(batch_id: int):
     if form.validate_on_submit():
         ok, _payment = commit_or_show(form, lambda: svc.mark_reimbursed(
             db.session, current_user._get_current_object(), batch, received_on=form.received_on.data,
-            reference=form.reference.data or "", now=utcnow()))
+            reference=form.reference.data or "", now=clock.now()))
         if ok:
             flash(_("Remboursement du lot %(reference)s enregistré.", reference=batch.reference), "success")
             return redirect(url_for("billing.aptic_batch", batch_id=batch.id))
@@ -159,7 +155,7 @@ def aptic_batch_reimbursed(batch_id: int):
 def aptic_batch_delete(batch_id: int):
     batch = _load_batch(batch_id)
     ok, _none = commit_or_flash(lambda: svc.delete_batch(db.session, current_user._get_current_object(), batch,
-                                                          now=utcnow()), _("Lot défait : ses chèques sont de nouveau à remettre."))
+                                                          now=clock.now()), _("Lot défait : ses chèques sont de nouveau à remettre."))
     if ok:
         return redirect(url_for("billing.aptic"))
     if db.session.get(ApticBatch, batch_id) is None:

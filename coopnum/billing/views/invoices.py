@@ -48,8 +48,9 @@ from coopnum.billing.models import (
 )
 from coopnum.billing.services import invoices as service
 from coopnum.billing.views import bp
+from coopnum.core import clock
 from coopnum.core.access import is_staff, load_or_404, roles_required
-from coopnum.core.db import db, utcnow
+from coopnum.core.db import db
 from coopnum.core.errors import DomainError
 from coopnum.core.filters import d as format_day
 from coopnum.core.filters import money
@@ -65,13 +66,9 @@ from coopnum.missions.models import (
     Service,
     VatRegime,
 )
-from coopnum.missions.services.reports import Period, add_months, month_starts, paris_today
+from coopnum.missions.services.reports import Period, add_months, month_starts
 
 # --- helpers --------------------------------------------------------------------------------------------------------
-
-
-def _today() -> date:
-    return paris_today(utcnow())
 
 
 def _last_month(today: date) -> tuple[date, date]:
@@ -124,7 +121,7 @@ def _labels() -> dict:
     return {"state_labels": STATE_LABELS, "state_badges": STATE_BADGES, "status_labels": STATUS_LABELS,
             "kind_labels": KIND_LABELS, "unit_labels": UNIT_LABELS, "vat_labels": VAT_LABELS,
             "document_labels": DOCUMENT_LABELS, "payment_labels": PAYMENT_LABELS, "qty": qty,
-            "format_rate": amounts.format_rate, "size_kb": size_kb, "month_key": month_key, "today": _today()}
+            "format_rate": amounts.format_rate, "size_kb": size_kb, "month_key": month_key, "today": clock.today()}
 
 
 def _render(template: str, status: int = 200, **context):
@@ -195,7 +192,7 @@ def _light(stmt):
 @bp.route("/invoices")
 @roles_required(Role.COORDINATOR)
 def invoices():
-    today = _today()
+    today = clock.today()
     form = InvoiceFilterForm(request.args)
     _filter_choices(form, today)
     stmt = _light(service.invoices_stmt(_filters(form), today=today))
@@ -221,7 +218,7 @@ def _not_invoiced(month: date, invoiced: list[Invoice]) -> list[Convention]:
 @bp.route("/invoices/run", methods=["GET", "POST"])
 @roles_required(Role.COORDINATOR)
 def invoice_run():
-    today = _today()
+    today = clock.today()
     form = RunForm()
     result = None
     month = parse_month(request.args.get("month")) or _last_month(today)[0]
@@ -229,7 +226,7 @@ def invoice_run():
         form.month.data = month_key(month)
     elif form.validate_on_submit():
         month = parse_month(form.month.data)
-        ok, result = commit_or_show(form, lambda: service.monthly_run(db.session, _actor(), month, now=utcnow()))
+        ok, result = commit_or_show(form, lambda: service.monthly_run(db.session, _actor(), month, now=clock.now()))
         if ok:
             flash(_("Mois facturé (%(month)s) : %(count)s brouillon(s) créé(s).",
                     month=format_day(month, "MMMM y"), count=len(result.created)), "success")
@@ -275,7 +272,7 @@ def _preview(work: service.Work | None) -> dict | None:
 def invoice_new():
     """From the work: choose a convention and a period (``?convention_id=&period_start=&period_end=`` too), see
     what is billable and what is held back, create the draft. Or a free draft for a client."""
-    start, end = _last_month(_today())
+    start, end = _last_month(clock.today())
     mode = request.form.get("mode") if request.method == "POST" else None
     if mode == "work":
         work_form = FromWorkForm()
@@ -293,7 +290,7 @@ def invoice_new():
         if free_form.validate_on_submit():
             org = db.session.get(Organisation, free_form.organisation_id.data)
             ok, invoice = commit_or_show(free_form, lambda: service.new_draft(
-                db.session, _actor(), org, title=free_form.title.data or "", now=utcnow()))
+                db.session, _actor(), org, title=free_form.title.data or "", now=clock.now()))
             if ok:
                 flash(_("Brouillon créé : ajoutez ses lignes."), "success")
                 return redirect(url_for("billing.invoice", invoice_id=invoice.id))
@@ -304,14 +301,14 @@ def invoice_new():
             convention = db.session.get(Convention, work_form.convention_id.data)
             start, end = work_form.period_start.data, work_form.period_end.data
             try:
-                work = service.billable_work(db.session, convention, start, end, now=utcnow())
+                work = service.billable_work(db.session, convention, start, end, now=clock.now())
             except DomainError as exc:
                 form_error(work_form, exc)
                 status = 400
             else:
                 if mode == "work":
                     ok, invoice = commit_or_show(work_form, lambda: service.draft_from_work(
-                        db.session, _actor(), convention, start, end, now=utcnow(), work=work))
+                        db.session, _actor(), convention, start, end, now=clock.now(), work=work))
                     if ok:
                         flash(_("Brouillon créé à partir du travail réalisé : relisez-le, puis émettez-le."),
                               "success")
@@ -415,7 +412,7 @@ def _send_form(invoice: Invoice):
 def _render_invoice(invoice: Invoice, *, status: int = 200, header_form=None, line_forms=None, add_form=None,
                     open_line: int | None = None):
     items, sessions = _billed(invoice)
-    context = {"invoice": invoice, "state": invoice.payment_state(_today()), "billed": items,
+    context = {"invoice": invoice, "state": invoice.payment_state(clock.today()), "billed": items,
                "sessions": sessions, "report_url": _report_url(invoice),
                "vat_mention": amounts.VAT_MENTIONS.get(invoice.vat_regime, "")}
     if invoice.is_draft:
@@ -460,7 +457,7 @@ def invoice_update(invoice_id: int):
             payment_terms_days=form.payment_terms_days.data, vat_regime=form.vat_regime.data,
             period_start=form.period_start.data, period_end=form.period_end.data,
             chorus_service_code=form.chorus_service_code.data,
-            chorus_engagement_number=form.chorus_engagement_number.data, now=utcnow()))
+            chorus_engagement_number=form.chorus_engagement_number.data, now=clock.now()))
         if ok:
             flash(_("En-tête enregistré."), "success")
             return redirect(url_for("billing.invoice", invoice_id=invoice.id))
@@ -495,7 +492,7 @@ def invoice_line_add(invoice_id: int):
                 db.session, _actor(), invoice, description=description, quantity=form.quantity.data,
                 unit=unit, unit_price_cents=price, discount_percent=form.discount_percent.data or 0,
                 vat_rate_bp=form.vat_rate_bp.data if "vat_rate_bp" in form else None,
-                service_id=chosen.id if chosen else None, now=utcnow()))
+                service_id=chosen.id if chosen else None, now=clock.now()))
             if ok:
                 flash(_("Ligne ajoutée."), "success")
                 return redirect(url_for("billing.invoice", invoice_id=invoice.id) + "#lines")
@@ -515,7 +512,7 @@ def invoice_line_update(invoice_id: int, line_id: int):
             db.session, _actor(), invoice, line, description=form.description.data,
             quantity=form.quantity.data, unit_price_cents=form.unit_price_cents.data,
             discount_percent=form.discount_percent.data or 0, unit=form.unit.data,
-            vat_rate_bp=form.vat_rate_bp.data if "vat_rate_bp" in form else None, now=utcnow()))
+            vat_rate_bp=form.vat_rate_bp.data if "vat_rate_bp" in form else None, now=clock.now()))
         if ok:
             flash(_("Ligne enregistrée."), "success")
             return redirect(url_for("billing.invoice", invoice_id=invoice.id) + f"#line-{line_id}")
@@ -527,7 +524,7 @@ def invoice_line_update(invoice_id: int, line_id: int):
 def invoice_line_delete(invoice_id: int, line_id: int):
     invoice = _load(invoice_id)
     line = _line_of(invoice, line_id)
-    commit_or_flash(lambda: service.delete_line(db.session, _actor(), invoice, line, now=utcnow()),
+    commit_or_flash(lambda: service.delete_line(db.session, _actor(), invoice, line, now=clock.now()),
                     _("Ligne supprimée."))
     return redirect(url_for("billing.invoice", invoice_id=invoice.id) + "#lines")
 
@@ -537,7 +534,7 @@ def invoice_line_delete(invoice_id: int, line_id: int):
 def invoice_issue(invoice_id: int):
     """Number, freeze and render in one transaction: on any refusal nothing is committed (no number is used)."""
     invoice = _load(invoice_id)
-    ok, _issued = commit_or_flash(lambda: service.issue(db.session, _actor(), invoice, now=utcnow()))
+    ok, _issued = commit_or_flash(lambda: service.issue(db.session, _actor(), invoice, now=clock.now()))
     if ok:
         if invoice.is_credit_note:
             flash(_("Avoir %(number)s émis.", number=invoice.number), "success")
@@ -551,7 +548,7 @@ def invoice_issue(invoice_id: int):
 @roles_required(Role.COORDINATOR)
 def invoice_delete(invoice_id: int):
     invoice = _load(invoice_id)
-    ok, _done = commit_or_flash(lambda: service.delete_draft(db.session, _actor(), invoice, now=utcnow()),
+    ok, _done = commit_or_flash(lambda: service.delete_draft(db.session, _actor(), invoice, now=clock.now()),
                                 _("Brouillon supprimé."))
     if ok:
         return redirect(url_for("billing.invoices"))
@@ -608,7 +605,7 @@ def invoice_credit_note(invoice_id: int):
     if form.validate_on_submit():
         lines = None if form.all_lines.data else values
         ok, note = commit_or_show(form, lambda: service.create_credit_note(
-            db.session, _actor(), invoice, reason=form.reason.data, lines=lines, now=utcnow()), show)
+            db.session, _actor(), invoice, reason=form.reason.data, lines=lines, now=clock.now()), show)
         if ok:
             flash(_("Avoir %(number)s émis sur la facture %(invoice)s : %(total)s TTC.", number=note.number,
                     invoice=invoice.number, total=money(note.total_incl_cents)), "success")

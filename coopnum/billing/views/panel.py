@@ -7,10 +7,10 @@ from sqlalchemy import case, func, select
 
 from coopnum.billing.models import Invoice, InvoiceKind, InvoiceStatus
 from coopnum.billing.views import bp
-from coopnum.core import dashboard
-from coopnum.core.db import db, utcnow
+from coopnum.core import clock, dashboard
+from coopnum.core.clock import paris_today
+from coopnum.core.db import db
 from coopnum.core.models import Role
-from coopnum.missions.services.reports import paris_today
 
 
 def figures(session, today) -> dict:
@@ -29,7 +29,7 @@ def figures(session, today) -> dict:
 
 
 def _panel(_user) -> dict:
-    today = paris_today(utcnow())
+    today = paris_today(clock.now())
     last_month = today.replace(day=1) - timedelta(days=1)
     return {"figures": figures(db.session, today), "last_month": last_month.replace(day=1)}
 
@@ -40,5 +40,5 @@ dashboard.register("billing", "billing/panel.html", (Role.COORDINATOR,), _panel,
 @bp.app_template_global()
 def last_month_bounds() -> tuple:
     """(first day, last day) of last month in Paris: the default period to invoice."""
-    end = paris_today(utcnow()).replace(day=1) - timedelta(days=1)
+    end = paris_today(clock.now()).replace(day=1) - timedelta(days=1)
     return end.replace(day=1), end

@@ -12,17 +12,13 @@ from coopnum.billing.models import Invoice, PaymentMethod
 from coopnum.billing.services import accounting, dunning
 from coopnum.billing.services import payments as svc
 from coopnum.billing.views import bp
+from coopnum.core import clock
 from coopnum.core.access import load_or_404, roles_required
-from coopnum.core.db import db, utcnow
+from coopnum.core.db import db
 from coopnum.core.models import Role
 from coopnum.core.pagination import page_args, paginate
 from coopnum.core.views import commit_or_flash, commit_or_show, form_status, safe_next
-from coopnum.missions.services.reports import paris_today
 from coopnum.missions.views.requests import link_to
-
-
-def _today():
-    return paris_today(utcnow())
 
 
 def invoice_url(invoice_id: int) -> str:
@@ -64,7 +60,7 @@ def _load_invoice(invoice_id: int) -> Invoice:
 
 def _render_form(invoice: Invoice, form: PaymentForm, cancel_form: CancelPaymentForm | None = None,
                  status: int = 200):
-    today = _today()
+    today = clock.today()
     return render_template(
         "billing/payments/form.html", invoice=invoice, form=form, cancel_form=cancel_form or CancelPaymentForm(),
         payments=svc.payments_of(db.session, invoice), reminders=dunning.reminders_of(db.session, invoice),
@@ -80,7 +76,7 @@ def payment_new(invoice_id: int):
     invoice = _load_invoice(invoice_id)
     form = PaymentForm()
     if request.method == "GET":
-        form.received_on.data = _today()
+        form.received_on.data = clock.today()
         refundable = svc.overpaid_cents(invoice)
         if invoice.balance_cents > 0:
             form.amount_cents.data = invoice.balance_cents
@@ -94,7 +90,7 @@ def payment_new(invoice_id: int):
         ok, payment = commit_or_show(form, lambda: svc.record(
             db.session, current_user._get_current_object(), invoice, amount_cents=amount,
             received_on=form.received_on.data, method=form.method.data, reference=form.reference.data or "",
-            notes=form.notes.data or "", now=utcnow()))
+            notes=form.notes.data or "", now=clock.now()))
         if ok:
             fresh = db.session.get(Invoice, invoice.id)
             if payment.amount_cents < 0:
@@ -119,7 +115,7 @@ def payment_delete(payment_id: int):
     if not form.validate_on_submit():
         abort(400)
     commit_or_flash(lambda: svc.cancel(db.session, current_user._get_current_object(), payment,
-                                       reason=form.reason.data or "", now=utcnow()),
+                                       reason=form.reason.data or "", now=clock.now()),
                     _("Règlement annulé."))
     return redirect(safe_next(request.values.get("next")) or url_for("billing.payment_new", invoice_id=invoice_id))
 
@@ -129,7 +125,7 @@ def payment_delete(payment_id: int):
 @bp.route("/receivables")
 @roles_required(Role.COORDINATOR)
 def receivables():
-    today = _today()
+    today = clock.today()
     page = paginate(db.session, accounting.ageing_stmt(today), *page_args(50), scalars=False)
     rows = accounting.ageing_rows(page.items)
     totals = accounting.ageing_totals(db.session, today)

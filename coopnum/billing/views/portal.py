@@ -21,12 +21,13 @@ from coopnum.billing.models import (
     InvoiceStatus,
 )
 from coopnum.billing.views import bp
-from coopnum.core import dashboard
+from coopnum.core import clock, dashboard
 from coopnum.core.access import has_role, roles_required
-from coopnum.core.db import db, utcnow
+from coopnum.core.clock import paris_today
+from coopnum.core.db import db
 from coopnum.core.models import Role
 from coopnum.core.pagination import page_args, paginate
-from coopnum.missions.services.reports import Period, paris_today
+from coopnum.missions.services.reports import Period
 from coopnum.missions.views.requests import link_to
 
 PER_PAGE = 20
@@ -74,7 +75,7 @@ def portal_invoices():
     if not organisation_id:
         return render_template("missions/portal/no_organisation.html", link_to=link_to)
     page = paginate(db.session, issued_of(organisation_id), page_args(PER_PAGE)[0], PER_PAGE)
-    today = paris_today(utcnow())
+    today = paris_today(clock.now())
     return render_template(
         "billing/portal/invoices.html", page=page, today=today, kinds=document_kinds([i.id for i in page.items]),
         summary=summary(organisation_id, today), state_labels=STATE_LABELS, state_badges=STATE_BADGES,
@@ -125,7 +126,7 @@ def summary(organisation_id: int, today: date) -> Summary:
 def _panel(user) -> dict:
     if not user.organisation_id or not has_role(user, Role.AUTHORITY):
         return {"summary": None}
-    today = paris_today(utcnow())
+    today = paris_today(clock.now())
     latest = db.session.execute(issued_of(user.organisation_id).limit(3)).scalars().unique().all()
     return {"summary": summary(user.organisation_id, today), "latest": latest, "today": today,
             "state_labels": STATE_LABELS, "state_badges": STATE_BADGES, "kind_labels": KIND_LABELS}

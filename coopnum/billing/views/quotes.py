@@ -26,16 +26,15 @@ from coopnum.billing.models import Quote, QuoteStatus
 from coopnum.billing.services import quotes as svc
 from coopnum.billing.services import sending
 from coopnum.billing.views import bp
-from coopnum.core import mail
+from coopnum.core import clock, mail
 from coopnum.core.access import load_or_404, roles_required
-from coopnum.core.db import db, utcnow
+from coopnum.core.db import db
 from coopnum.core.errors import DomainError
 from coopnum.core.models import Role
 from coopnum.core.pagination import page_args, paginate
 from coopnum.core.views import commit_or_flash, commit_or_show, form_error, form_status
 from coopnum.missions.forms.catalogue import VAT_LABELS
 from coopnum.missions.models import Organisation, ServiceRequest
-from coopnum.missions.services.reports import paris_today
 from coopnum.missions.views.requests import link_to
 
 LABELS = {"quote_status_labels": QUOTE_STATUS_LABELS, "quote_status_badges": QUOTE_STATUS_BADGES,
@@ -47,12 +46,8 @@ def qty(value) -> str:
     return format_decimal(value or 0, format="#,##0.###")
 
 
-def _today():
-    return paris_today(utcnow())
-
-
 def _render(template: str, http_status: int = 200, **context):
-    return render_template(template, link_to=link_to, today=_today(), effective_status=svc.effective_status,
+    return render_template(template, link_to=link_to, today=clock.today(), effective_status=svc.effective_status,
                            qty=qty, **LABELS, **context), http_status
 
 
@@ -126,7 +121,7 @@ def quotes():
         status = ""
     organisation_id = request.args.get("organisation_id", type=int) or None
     stmt = svc.list_stmt(status=status or None, organisation_id=organisation_id,
-                         q=(request.args.get("q") or "").strip() or None, today=_today())
+                         q=(request.args.get("q") or "").strip() or None, today=clock.today())
     page = paginate(db.session, stmt, *page_args())
     return _render("billing/quotes/list.html", form=form, page=page)
 
@@ -156,7 +151,7 @@ def quote_new():
         ok, quote = commit_or_show(form, lambda: svc.create(
             db.session, current_user, organisation_id=form.organisation_id.data, title=form.title.data,
             request=req, vat_regime=form.vat_regime.data, notes=form.notes.data or "",
-            lines=_line_inputs(form), now=utcnow()), show=_show_error)
+            lines=_line_inputs(form), now=clock.now()), show=_show_error)
         if ok:
             flash(_("Devis enregistré (brouillon)."), "success")
             return redirect(url_for("billing.quote_detail", quote_id=quote.id))
@@ -175,7 +170,7 @@ def _send_form(quote: Quote, form: SendQuoteForm | None = None) -> SendQuoteForm
 
 def _accept_form(quote: Quote, form: AcceptQuoteForm | None = None) -> AcceptQuoteForm:
     if form is None:
-        start, end = svc.default_convention_dates(db.session, quote, _today())
+        start, end = svc.default_convention_dates(db.session, quote, clock.today())
         priced = any(line.unit in svc.UNIT_PRICING for line in quote.lines)
         form = AcceptQuoteForm(prefix="accept", data={"target": "convention" if priced else "invoice",
                                                       "start_date": start, "end_date": end})
@@ -183,7 +178,7 @@ def _accept_form(quote: Quote, form: AcceptQuoteForm | None = None) -> AcceptQuo
 
 
 def _detail(quote: Quote, http_status: int = 200, **forms):
-    context = {"quote": quote, "status": svc.effective_status(quote, _today()),
+    context = {"quote": quote, "status": svc.effective_status(quote, clock.today()),
                "req": db.session.get(ServiceRequest, quote.request_id) if quote.request_id else None,
                "convention": svc.convention_of(db.session, quote)}
     if quote.status == QuoteStatus.DRAFT:
@@ -207,7 +202,7 @@ def quote_detail(quote_id: int):
             ok, _result = commit_or_show(form, lambda: svc.update(
                 db.session, current_user, quote, organisation_id=form.organisation_id.data, title=form.title.data,
                 vat_regime=form.vat_regime.data, notes=form.notes.data or "", lines=_line_inputs(form),
-                now=utcnow()), show=_show_error)
+                now=clock.now()), show=_show_error)
             if ok:
                 flash(_("Devis enregistré."), "success")
                 return redirect(url_for("billing.quote_detail", quote_id=quote.id))
@@ -220,7 +215,7 @@ def quote_detail(quote_id: int):
 @roles_required(Role.COORDINATOR)
 def quote_delete(quote_id: int):
     quote = _load(quote_id)
-    ok, _result = commit_or_flash(lambda: svc.delete(db.session, current_user, quote, now=utcnow()),
+    ok, _result = commit_or_flash(lambda: svc.delete(db.session, current_user, quote, now=clock.now()),
                                   _("Brouillon de devis supprimé."))
     if ok:
         return redirect(url_for("billing.quotes"))
@@ -259,7 +254,7 @@ def quote_send(quote_id: int):
             form.recipients.errors = [*form.recipients.errors, exc.message]
             return _detail(quote, 400, send_form=form)
     if quote.status == QuoteStatus.DRAFT:
-        ok, _result = commit_or_show(form, lambda: svc.send(db.session, current_user, quote, now=utcnow()))
+        ok, _result = commit_or_show(form, lambda: svc.send(db.session, current_user, quote, now=clock.now()))
         if not ok:
             return _detail(_load(quote_id), 400, send_form=form)
         if not by_mail:
@@ -280,7 +275,7 @@ def quote_accept(quote_id: int):
     if form.validate_on_submit():
         ok, _result = commit_or_show(form, lambda: svc.accept(
             db.session, current_user, quote, target=form.target.data, start_date=form.start_date.data,
-            end_date=form.end_date.data, now=utcnow()))
+            end_date=form.end_date.data, now=clock.now()))
         if ok:
             if quote.convention_id:
                 flash(_("Devis accepté : la convention est créée en brouillon. Complétez-la puis faites-la "
@@ -299,7 +294,7 @@ def quote_accept(quote_id: int):
 @roles_required(Role.COORDINATOR)
 def quote_decline(quote_id: int):
     quote = _load(quote_id)
-    commit_or_flash(lambda: svc.decline(db.session, current_user, quote, now=utcnow()),
+    commit_or_flash(lambda: svc.decline(db.session, current_user, quote, now=clock.now()),
                     _("Devis marqué comme refusé."))
     return redirect(url_for("billing.quote_detail", quote_id=quote_id))
 
@@ -308,7 +303,7 @@ def quote_decline(quote_id: int):
 @roles_required(Role.COORDINATOR)
 def quote_duplicate(quote_id: int):
     quote = _load(quote_id)
-    ok, copy = commit_or_flash(lambda: svc.duplicate(db.session, current_user, quote, now=utcnow()),
+    ok, copy = commit_or_flash(lambda: svc.duplicate(db.session, current_user, quote, now=clock.now()),
                                _("Nouvelle version créée en brouillon : modifiez-la puis envoyez-la."))
     return redirect(url_for("billing.quote_detail", quote_id=copy.id if ok else quote_id))
 

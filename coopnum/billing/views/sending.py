@@ -12,8 +12,9 @@ from coopnum.billing.forms.quotes import SendDocumentForm, chosen_recipients, re
 from coopnum.billing.models import Invoice
 from coopnum.billing.services import sending
 from coopnum.billing.views import bp
+from coopnum.core import clock
 from coopnum.core.access import load_or_404, roles_required
-from coopnum.core.db import db, utcnow
+from coopnum.core.db import db
 from coopnum.core.errors import DomainError
 from coopnum.core.models import Role
 from coopnum.missions.models import Contact
@@ -75,7 +76,7 @@ def invoice_send(invoice_id: int):
         return _back(invoice)
     db.session.commit()  # nothing written: ends the reading transaction, no lock is held while the mail leaves
     ok, error = sending.deliver(prepared)
-    sending.record(db.session, current_user, invoice, prepared, ok=ok, error=error, now=utcnow())
+    sending.record(db.session, current_user, invoice, prepared, ok=ok, error=error, now=clock.now())
     db.session.commit()
     if ok:
         flash(_("%(number)s envoyée à %(to)s.", number=invoice.number, to=", ".join(prepared.recipients)),

@@ -11,9 +11,10 @@ from sqlalchemy import select
 from coopnum.billing import company
 from coopnum.billing.forms.settings import MISSING_LABELS, SettingsForm
 from coopnum.billing.views import bp
+from coopnum.core import clock
 from coopnum.core import settings as store
 from coopnum.core.access import roles_required
-from coopnum.core.db import db, utcnow
+from coopnum.core.db import db
 from coopnum.core.models import Role
 from coopnum.core.views import form_status
 
@@ -41,7 +42,7 @@ def settings():
     form = SettingsForm(data=SettingsForm.initial(current)) if request.method == "GET" else SettingsForm()
     form.aptic_organisation_id.choices = _organisation_choices(current.get("billing.aptic_organisation_id"))
     if form.validate_on_submit():
-        now = utcnow()
+        now = clock.now()
         changed = [(key, value) for key, value in form.values().items() if value != current.get(key)]
         for key, value in changed:
             store.set_value(db.session, current_user, key, value, now=now)

@@ -12,8 +12,9 @@ from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PydField
 from sqlalchemy.orm import selectinload
 
+from coopnum.core import clock
 from coopnum.core.api import Param, endpoint, parse_body
-from coopnum.core.db import db, utcnow
+from coopnum.core.db import db
 from coopnum.core.models import Role
 from coopnum.core.pagination import page_args, paginate
 from coopnum.missions import cra_reference as ref
@@ -220,6 +221,6 @@ def list_activities():
           status=201)
 def create_activity():
     body = parse_body(ActivityCreate)
-    activity = service.create_activity(db.session, g.api_user, _data(body), now=utcnow())
+    activity = service.create_activity(db.session, g.api_user, _data(body), now=clock.now())
     db.session.commit()
     return jsonify(activity_public(activity, g.api_user)), 201

@@ -11,9 +11,10 @@ from flask import g, jsonify, request
 from pydantic import ConfigDict
 from sqlmodel import Field, SQLModel
 
+from coopnum.core import clock
 from coopnum.core.access import is_staff
 from coopnum.core.api import Param, endpoint, parse_body
-from coopnum.core.db import db, utcnow
+from coopnum.core.db import db
 from coopnum.core.errors import DomainError
 from coopnum.core.handlers import json_error
 from coopnum.core.models import Role
@@ -144,7 +145,7 @@ def _dump(convention: Convention, summary) -> dict:
 
 
 def _one(convention: Convention) -> dict:
-    summary = services.volume_summaries(db.session, [convention.id], now=utcnow()).get(convention.id)
+    summary = services.volume_summaries(db.session, [convention.id], now=clock.now()).get(convention.id)
     return _dump(convention, summary)
 
 
@@ -175,7 +176,7 @@ def list_conventions():
         organisation_id = user.organisation_id or -1
     stmt = services.conventions_query(organisation_id=organisation_id, status=status, q=request.args.get("q"))
     page = paginate(db.session, stmt, *page_args())
-    summaries = services.volume_summaries(db.session, [c.id for c in page.items], now=utcnow())
+    summaries = services.volume_summaries(db.session, [c.id for c in page.items], now=clock.now())
     return jsonify({"items": [_dump(c, summaries.get(c.id)) for c in page.items], "page": page.page,
                     "per_page": page.per_page, "total": page.total, "pages": page.pages})
 
@@ -185,7 +186,7 @@ def list_conventions():
 def create_convention():
     body = parse_body(ConventionCreate)
     try:
-        convention = services.create_convention(db.session, g.api_user, now=utcnow(),
+        convention = services.create_convention(db.session, g.api_user, now=clock.now(),
                                                 **_values(body, body.model_dump()))
     except DomainError:
         db.session.rollback()
@@ -212,7 +213,7 @@ def update_convention(convention_id: int):
     body = parse_body(ConventionUpdate)
     fields = body.model_dump(exclude_unset=True)
     status, signed_on = fields.pop("status", None), fields.pop("signed_on", None)
-    now = utcnow()
+    now = clock.now()
     try:
         if fields:
             services.update_convention(db.session, g.api_user, convention, now=now, **_values(body, fields))

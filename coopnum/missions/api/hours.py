@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime
 from flask import g, jsonify
 from sqlmodel import SQLModel
 
+from coopnum.core import clock
 from coopnum.core.api import endpoint
-from coopnum.core.db import db, utcnow
+from coopnum.core.db import db
 from coopnum.core.handlers import json_error
 from coopnum.core.models import Role, User
 from coopnum.missions.services import hours, timesheets
@@ -85,5 +86,5 @@ def get_timesheet(mediator: int, month: str):
     if db.session.get(User, mediator) is None:
         return json_error(404, "Personne introuvable.", "not_found")
     month_date = hours.parse_month(month)  # DomainError → 422 in French
-    summary = timesheets.month_summary(db.session, mediator, month_date, now=utcnow())
+    summary = timesheets.month_summary(db.session, mediator, month_date, now=clock.now())
     return jsonify(timesheet_public(summary))

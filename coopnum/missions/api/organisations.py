@@ -9,9 +9,10 @@ from flask import g, jsonify, request
 from pydantic import ConfigDict
 from sqlmodel import Field, SQLModel
 
+from coopnum.core import clock
 from coopnum.core.access import is_staff
 from coopnum.core.api import Param, endpoint, parse_body
-from coopnum.core.db import db, utcnow
+from coopnum.core.db import db
 from coopnum.core.errors import DomainError
 from coopnum.core.handlers import json_error
 from coopnum.core.models import Role
@@ -115,7 +116,7 @@ def list_organisations():
 def create_organisation():
     body = parse_body(OrganisationCreate)
     try:
-        org = services.create_organisation(db.session, g.api_user, now=utcnow(), **body.model_dump())
+        org = services.create_organisation(db.session, g.api_user, now=clock.now(), **body.model_dump())
     except DomainError:
         db.session.rollback()
         raise
@@ -143,9 +144,9 @@ def update_organisation(org_id: int):
     archived = changes.pop("archived", None)
     try:
         if changes:
-            services.update_organisation(db.session, g.api_user, org, now=utcnow(), **changes)
+            services.update_organisation(db.session, g.api_user, org, now=clock.now(), **changes)
         if archived is not None:
-            services.set_organisation_archived(db.session, g.api_user, org, archived, now=utcnow())
+            services.set_organisation_archived(db.session, g.api_user, org, archived, now=clock.now())
     except DomainError:
         db.session.rollback()
         raise

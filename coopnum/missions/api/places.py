@@ -13,8 +13,9 @@ from flask import current_app, g, jsonify, request
 from pydantic import ConfigDict
 from sqlmodel import Field, SQLModel
 
+from coopnum.core import clock
 from coopnum.core.api import Param, endpoint, parse_body
-from coopnum.core.db import db, utcnow
+from coopnum.core.db import db
 from coopnum.core.errors import DomainError
 from coopnum.core.handlers import json_error
 from coopnum.core.models import Role
@@ -193,7 +194,7 @@ def list_places():
 def create_place():
     body = parse_body(PlaceCreate)
     try:
-        place = services.create_place(db.session, g.api_user, _changes(body), now=utcnow(),
+        place = services.create_place(db.session, g.api_user, _changes(body), now=clock.now(),
                                       source=current_app.config["COOPNUM_NAME"])
     except DomainError:
         db.session.rollback()
@@ -218,7 +219,7 @@ def update_place(place_id: int):
         return json_error(404, "Lieu introuvable.")
     body = parse_body(PlaceUpdate)
     try:
-        services.update_place(db.session, g.api_user, place, _changes(body), now=utcnow(),
+        services.update_place(db.session, g.api_user, place, _changes(body), now=clock.now(),
                               source=current_app.config["COOPNUM_NAME"])
     except DomainError:
         db.session.rollback()

@@ -8,8 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from sqlmodel import SQLModel
 
+from coopnum.core import clock
 from coopnum.core.api import Param, dump, endpoint, page_response, parse_body
-from coopnum.core.db import db, utcnow
+from coopnum.core.db import db
 from coopnum.core.errors import DomainError
 from coopnum.core.handlers import json_error
 from coopnum.core.models import Role, User
@@ -136,7 +137,7 @@ def list_missions():
 def create_mission():
     body = parse_body(MissionCreate)
     data = planning.MissionData(**body.model_dump())
-    mission, report = planning.create_mission(db.session, g.api_user, data, now=utcnow())
+    mission, report = planning.create_mission(db.session, g.api_user, data, now=clock.now())
     db.session.commit()
     return jsonify({"mission": dump(MissionPublic, mission), "sessions_created": report.created,
                     "conflicts": report.conflicts}), 201
@@ -175,7 +176,7 @@ def update_mission(mission_id: int):
     except Exception as exc:  # pydantic ValidationError: same answer as parse_body
         raise DomainError("Données invalides.", details={"fields": str(exc)}) from exc
     report = planning.update_mission(db.session, g.api_user, mission, planning.MissionData(**body.model_dump()),
-                                     now=utcnow())
+                                     now=clock.now())
     db.session.commit()
     return jsonify({"mission": dump(MissionPublic, mission), "sessions_created": report.created,
                     "conflicts": report.conflicts})
@@ -252,7 +253,7 @@ def create_session():
     if local_end.date() != local_start.date():
         raise DomainError("Une séance commence et finit le même jour.", field="end")
     s = planning.add_session(db.session, g.api_user, mission, local_start.date(), local_start.time(),
-                             local_end.time(), now=utcnow(), mediator_ids=body.mediator_ids)
+                             local_end.time(), now=clock.now(), mediator_ids=body.mediator_ids)
     db.session.commit()
     return jsonify(session_public(s)), 201
 
@@ -265,7 +266,7 @@ def update_session(session_id: int):
     if s is None:
         return json_error(404, "Séance introuvable.")
     body = parse_body(SessionUpdate)
-    actor, now = g.api_user, utcnow()
+    actor, now = g.api_user, clock.now()
     if body.start is not None or body.end is not None:
         start = _aware(body.start or s.start, "start")
         end = _aware(body.end or s.end, "end")

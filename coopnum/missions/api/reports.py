@@ -10,8 +10,10 @@ from decimal import Decimal
 from flask import g, jsonify, request
 from sqlmodel import SQLModel
 
+from coopnum.core import clock
 from coopnum.core.api import Param, endpoint
-from coopnum.core.db import db, utcnow
+from coopnum.core.clock import paris_today
+from coopnum.core.db import db
 from coopnum.core.handlers import json_error
 from coopnum.core.models import Role
 from coopnum.missions import access
@@ -100,7 +102,7 @@ def convention_report(convention_id: int):
     convention = db.session.get(Convention, convention_id)
     if convention is None or not access.can_view_convention(g.api_user, convention):
         return json_error(404, "Convention introuvable.")
-    now = utcnow()
-    period = reports.resolve_period(request.args, reports.paris_today(now))  # DomainError → 422
+    now = clock.now()
+    period = reports.resolve_period(request.args, paris_today(now))  # DomainError → 422
     figures = reports.convention_report(db.session, convention, period.start, period.end, now=now)
     return jsonify(ReportPublic.model_validate(figures, from_attributes=True).model_dump(mode="json"))

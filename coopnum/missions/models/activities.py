@@ -12,7 +12,8 @@ from typing import Optional
 from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, UniqueConstraint
 from sqlmodel import Field, Relationship
 
-from coopnum.core.db import UTCDateTime, utcnow
+from coopnum.core import clock
+from coopnum.core.db import UTCDateTime
 from coopnum.core.models import IdMixin, TimestampMixin, User
 
 # --- hours -----------------------------------------------------------------------------------------------------
@@ -235,7 +236,7 @@ class ReportShare(IdMixin, table=True):
     period_end: date  # inclusive
     token: str = Field(max_length=64, unique=True)
     expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    created_at: datetime = Field(default_factory=clock.now, sa_type=UTCDateTime, nullable=False)
     created_by_id: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("users.id", ondelete="SET NULL"))
     )

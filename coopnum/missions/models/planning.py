@@ -9,7 +9,8 @@ from typing import Optional
 from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, Numeric, UniqueConstraint
 from sqlmodel import Field, Relationship
 
-from coopnum.core.db import UTCDateTime, utcnow
+from coopnum.core import clock
+from coopnum.core.db import UTCDateTime
 from coopnum.core.models import IdMixin, TimestampMixin, User
 
 
@@ -405,7 +406,7 @@ class Assignment(IdMixin, table=True):
     user_id: int = Field(
         sa_column=Column(Integer, ForeignKey("users.id", ondelete="RESTRICT"), nullable=False, index=True)
     )
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    created_at: datetime = Field(default_factory=clock.now, sa_type=UTCDateTime, nullable=False)
     created_by_id: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("users.id", ondelete="SET NULL"))
     )
@@ -460,7 +461,7 @@ class CalendarFeed(IdMixin, table=True):
     kind: str = Field(max_length=20)
     target_id: int = Field(index=True)
     token: str = Field(max_length=64, unique=True)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    created_at: datetime = Field(default_factory=clock.now, sa_type=UTCDateTime, nullable=False)
     created_by_id: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("users.id", ondelete="SET NULL"))
     )

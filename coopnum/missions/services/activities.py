@@ -16,7 +16,6 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
@@ -24,6 +23,9 @@ from sqlmodel import Session
 
 from coopnum.core import audit
 from coopnum.core.access import is_staff
+from coopnum.core.clock import (
+    paris_today,
+)
 from coopnum.core.errors import DomainError, Forbidden
 from coopnum.core.models import Role, User
 from coopnum.missions import cra_reference as ref
@@ -39,7 +41,6 @@ from coopnum.missions.models import (
 )
 from coopnum.missions.services import beneficiaries, locks, reference_lists
 
-PARIS = ZoneInfo("Europe/Paris")
 MAX_ACTIVITY_MINUTES = 12 * 60  # stricter than the national 23 h 59: a longer activity is a typing mistake
 HISTORY_YEARS = 5  # an activity older than this is not entered any more
 
@@ -141,8 +142,7 @@ def can_view(user: User, activity: Activity) -> bool:
 can_edit = can_view
 
 
-def local_day(moment: datetime) -> date:
-    return moment.astimezone(PARIS).date()
+local_day = paris_today  # the Paris calendar day of an instant (the one clock's helper)
 
 
 def reportable_session(session: Session, actor: User, session_id: int, *, now: datetime,

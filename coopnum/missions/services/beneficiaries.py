@@ -15,7 +15,6 @@ import re
 import unicodedata
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import Select, and_, delete, func, or_, select, update
@@ -23,13 +22,13 @@ from sqlmodel import Session
 
 from coopnum.core import audit, settings
 from coopnum.core.access import is_staff
+from coopnum.core.clock import PARIS
 from coopnum.core.errors import DomainError, Forbidden
 from coopnum.core.models import Role, User
 from coopnum.missions import cra_reference as ref
 from coopnum.missions.models import Activity, ActivityBeneficiary, Beneficiary
 from coopnum.missions.services import reference_lists
 
-PARIS = ZoneInfo("Europe/Paris")
 RETENTION_KEY = "beneficiaries.retention_months"
 RETENTION_MIN, RETENTION_MAX = 1, 120
 # Age bands of the national tool, from the age reached this year: (upper bound excluded, value).

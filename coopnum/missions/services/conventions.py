@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path, PurePosixPath
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, select
 from sqlalchemy.sql import Select
 from sqlmodel import Session
 
 from coopnum.core import audit
+from coopnum.core.clock import paris_today
 from coopnum.core.errors import Conflict, DomainError
 from coopnum.core.models import User
 from coopnum.missions.models import (
@@ -397,10 +397,6 @@ def update_convention(session: Session, actor: User | None, convention: Conventi
     return convention
 
 
-def _today(now: datetime) -> date:
-    return now.astimezone(ZoneInfo("Europe/Paris")).date()
-
-
 def sign_convention(session: Session, actor: User | None, convention: Convention, *, signed_on: date | None,
                     now: datetime) -> Convention:
     if convention.status != ConventionStatus.DRAFT:
@@ -408,7 +404,7 @@ def sign_convention(session: Session, actor: User | None, convention: Convention
     if signed_on is None:
         raise DomainError("Indiquez la date de signature.", field="signed_on")
     signed_on = _date(signed_on, "signed_on", "La date de signature")
-    if signed_on > _today(now):
+    if signed_on > paris_today(now):
         raise DomainError("La date de signature ne peut pas être dans le futur.", field="signed_on")
     before = {"status": convention.status, "signed_on": None}
     convention.status = ConventionStatus.SIGNED

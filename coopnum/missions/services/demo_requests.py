@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from coopnum.core.clock import paris_today
 from coopnum.core.models import Role, User, UserRole
 from coopnum.missions.models import Service, ServiceCategory
 from coopnum.missions.services import requests
@@ -42,7 +43,7 @@ def seed_requests(ctx) -> None:
     # 1. pending: the Ville de Poitiers asks for workshops for seniors, three days ago
     poitiers, contact = ctx.organisations[0], ctx.authority_users[0]
     asked = ctx.now - timedelta(days=3)
-    start = requests.paris_today(asked) + timedelta(days=30)
+    start = paris_today(asked) + timedelta(days=30)
     places = [p for p in ctx.places if p.organisation_id == poitiers.id]
     requests.create_request(
         session, contact, service_id=_pick(services, ServiceCategory.WORKSHOP, "ATELIER").id,
@@ -61,7 +62,7 @@ def seed_requests(ctx) -> None:
     index = 3 if len(ctx.organisations) > 3 and len(ctx.authority_users) > 3 else 1
     other_contact = ctx.authority_users[index]  # the contact of organisation ``index`` (Ville de Châtellerault)
     asked = ctx.now - timedelta(days=12)
-    start = requests.paris_today(asked) + timedelta(days=14)
+    start = paris_today(asked) + timedelta(days=14)
     declined = requests.create_request(
         session, other_contact, service_id=_pick(services, ServiceCategory.PRO_TRAINING, "FORM-PRO").id,
         place_text="Centre technique municipal, salle de formation", wished_start=start,

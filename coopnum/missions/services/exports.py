@@ -48,9 +48,9 @@ from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from sqlalchemy import and_, case, delete, func, select, update
 from sqlmodel import Session
 
-from coopnum.core import jobs
+from coopnum.core import clock, jobs
 from coopnum.core.access import is_staff
-from coopnum.core.db import reading, utcnow, writing
+from coopnum.core.db import reading, writing
 from coopnum.core.errors import DomainError
 from coopnum.core.models import ExportJob, ExportStatus, Role, User
 from coopnum.missions import cra_reference as ref
@@ -401,7 +401,7 @@ def _set(engine, job_id: int, **values) -> None:
 
 
 def run_job(engine, folder: Path, job_id: int, *, chunk_size: int = CHUNK_SIZE,
-            now: Callable[[], datetime] = utcnow) -> None:
+            now: Callable[[], datetime] = clock.now) -> None:
     """Run an export job to the end: stream the rows into its file, updating ``done`` after every chunk.
 
     Opens its own sessions on ``engine``; runs as well in a thread as in the request (tests). Never raises: a

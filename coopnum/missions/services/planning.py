@@ -9,7 +9,6 @@ mediator; SQLite: writing transactions are BEGIN IMMEDIATE, so they run one at a
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from flask_babel import format_date
 from sqlalchemy import delete, func, select
@@ -17,6 +16,7 @@ from sqlalchemy.orm import selectinload
 from sqlmodel import Session
 
 from coopnum.core import audit
+from coopnum.core.clock import PARIS
 from coopnum.core.errors import Conflict, DomainError
 from coopnum.core.models import Role, User, UserRole
 from coopnum.missions import recurrence
@@ -37,7 +37,6 @@ from coopnum.missions.models import (
     TimeEntry,
 )
 
-PARIS = ZoneInfo("Europe/Paris")
 HORIZON_DAYS = 400  # sessions are generated this far ahead at most (and never past the mission's end)
 ABSENCE_LABELS = {
     AbsenceKind.LEAVE: "congé",

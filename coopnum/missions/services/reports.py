@@ -25,13 +25,14 @@ What counts:
 import re
 import secrets
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import and_, case, func, literal_column, select, true, update
 from sqlmodel import Session
 
 from coopnum.core import audit
+from coopnum.core.clock import paris_midnight, paris_today
 from coopnum.core.errors import DomainError
 from coopnum.core.models import User
 from coopnum.missions import cra_reference as ref
@@ -57,15 +58,6 @@ PERIOD_KINDS = ("month", "quarter", "year", "custom")
 
 
 # --- periods ------------------------------------------------------------------------------------------------------
-
-def paris_today(now: datetime) -> date:
-    return now.astimezone(PARIS).date()
-
-
-def paris_midnight(day: date) -> datetime:
-    """The instant (UTC) a Paris calendar day starts."""
-    return datetime.combine(day, time.min, PARIS).astimezone(UTC)
-
 
 def add_months(day: date, months: int) -> date:
     """The first day of the month ``months`` after ``day``'s month."""

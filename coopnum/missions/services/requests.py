@@ -12,7 +12,6 @@ raise DomainError with a French message."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
@@ -21,6 +20,7 @@ from sqlmodel import Session
 
 from coopnum.core import audit
 from coopnum.core.access import is_staff
+from coopnum.core.clock import PARIS, paris_today
 from coopnum.core.errors import DomainError, Forbidden
 from coopnum.core.models import Role, User, UserRole
 from coopnum.missions import access
@@ -35,7 +35,6 @@ from coopnum.missions.models import (
     ServiceRequest,
 )
 
-PARIS = ZoneInfo("Europe/Paris")
 DESCRIPTION_MAX = 2000
 ANSWER_MAX = 2000
 TEXT_MAX = 300
@@ -61,10 +60,6 @@ _FINAL_MESSAGES = {
     RequestStatus.DECLINED: "Cette demande a déjà été refusée : elle ne peut plus changer.",
     RequestStatus.PLANNED: "Cette demande est déjà planifiée : elle ne peut plus changer.",
 }
-
-
-def paris_today(now: datetime) -> date:
-    return now.astimezone(PARIS).date()
 
 
 def paris_bounds(day: date) -> datetime:

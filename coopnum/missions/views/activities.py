@@ -10,9 +10,9 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import defaultload
 
-from coopnum.core import navigation
+from coopnum.core import clock, navigation
 from coopnum.core.access import is_staff, load_or_404, roles_required
-from coopnum.core.db import db, utcnow
+from coopnum.core.db import db
 from coopnum.core.errors import DomainError, Forbidden
 from coopnum.core.models import Role, User, UserRole
 from coopnum.core.pagination import page_args, paginate
@@ -65,10 +65,6 @@ def export_action() -> str | None:
     if "missions.activities_export" in current_app.view_functions:
         return url_for("missions.activities_export")
     return None
-
-
-def _today() -> date:
-    return service.local_day(utcnow())
 
 
 # --- list -----------------------------------------------------------------------------------------------------------
@@ -134,7 +130,7 @@ def activities():
         choices=_filter_choices(staff, themes, demarches), staff=staff, places=places, conventions=conventions,
         theme_labels=theme_labels, kind_labels={i.value: i.label for i in ref.items(ref.TYPE_ACTIVITE)},
         place_type_labels={i.value: i.label for i in ref.items(ref.TYPE_LIEU)},
-        export_url=export_action(), period_links=_period_links(_today(), filters.to_args()),
+        export_url=export_action(), period_links=_period_links(clock.today(), filters.to_args()),
     ), status
 
 
@@ -303,7 +299,7 @@ def _render_form(form, *, kind, s, activity, people, general=(), duplicates=(), 
     return render_template(
         "missions/activities/form.html", form=form, kind=kind, s=s, activity=activity, people=people,
         general_errors=list(general), duplicates=list(duplicates), staff=is_staff(current_user),
-        recent=(service.recent_sessions(db.session, current_user.id, now=utcnow())
+        recent=(service.recent_sessions(db.session, current_user.id, now=clock.now())
                 if activity is None and s is None and current_user.has_role(Role.MEDIATOR) else []),
         session_url=_session_url, kind_labels={i.value: i.label for i in ref.items(ref.TYPE_ACTIVITE)},
     ), status or form_status()
@@ -322,7 +318,7 @@ def _reportable(session_id: int, activity: Activity | None = None) -> MissionSes
     if s is None:
         abort(404)
     try:
-        return service.reportable_session(db.session, current_user, s.id, now=utcnow(), previous=activity)
+        return service.reportable_session(db.session, current_user, s.id, now=clock.now(), previous=activity)
     except Forbidden:
         abort(403)
 
@@ -379,16 +375,16 @@ def activity_new():
         if s is None:
             try:
                 form.date.data = date.fromisoformat(request.args.get("date", "")) if request.args.get(
-                    "date") else _today()
+                    "date") else clock.today()
             except ValueError:
-                form.date.data = _today()
+                form.date.data = clock.today()
             form.place_type.data = request.args.get("place_type") or ref.LIEU_ACTIVITE
             form.place_id.data = _arg_int("place") or 0
             form.convention_id.data = _arg_int("convention") or 0
     if request.method == "POST" and form.validate_on_submit():
         activity, general, duplicates = _submit(
             form, kind, s,
-            lambda data: service.create_activity(db.session, current_user, data, now=utcnow()))
+            lambda data: service.create_activity(db.session, current_user, data, now=clock.now()))
         if activity is not None:
             flash(_("Activité enregistrée : %(kind)s, %(minutes)s min.", kind=ref.label(ref.TYPE_ACTIVITE, kind),
                     minutes=activity.duration_minutes), "success")
@@ -441,7 +437,7 @@ def activity_edit(activity_id: int):
     if request.method == "POST" and form.validate_on_submit():
         result, general, duplicates = _submit(
             form, kind, s,
-            lambda data: service.update_activity(db.session, current_user, activity, data, now=utcnow()))
+            lambda data: service.update_activity(db.session, current_user, activity, data, now=clock.now()))
         if result is not None:
             flash(_("Activité modifiée."), "success")
             return redirect(url_for("missions.activity_detail", activity_id=activity.id))
@@ -490,7 +486,7 @@ def _load(form: ActivityForm, a: Activity, kind: str) -> None:
 def activity_delete(activity_id: int):
     activity = _get_activity(activity_id)
     deleted, _result = commit_or_flash(
-        lambda: service.delete_activity(db.session, current_user, activity, now=utcnow()), _("Activité supprimée."))
+        lambda: service.delete_activity(db.session, current_user, activity, now=clock.now()), _("Activité supprimée."))
     if not deleted:
         return redirect(url_for("missions.activity_detail", activity_id=activity_id))
     return redirect(url_for("missions.activities"))
@@ -523,7 +519,7 @@ def reference_entry_save(list_name: str, value: str):
         return redirect(anchor)
     commit_or_flash(lambda: reference_lists.save_entry(
         db.session, current_user, list_name, value, label=form.label.data, position=form.position.data,
-        active=form.active.data, now=utcnow()), _("Entrée enregistrée : %(label)s.", label=form.label.data.strip()))
+        active=form.active.data, now=clock.now()), _("Entrée enregistrée : %(label)s.", label=form.label.data.strip()))
     return redirect(anchor)
 
 
@@ -537,7 +533,7 @@ def reference_entry_add(list_name: str):
         flash(_("Indiquez le libellé de la nouvelle entrée."), "error")
         return redirect(anchor)
     commit_or_flash(lambda: reference_lists.add_entry(db.session, current_user, list_name, form.label.data,
-                                                      now=utcnow()),
+                                                      now=clock.now()),
                     _("Entrée ajoutée : %(label)s.", label=form.label.data.strip()))
     return redirect(anchor)
 

@@ -8,9 +8,9 @@ from flask_login import current_user
 from sqlalchemy import select
 
 import coopnum.missions.jobs  # noqa: F401  (registers the nightly GDPR purge)
-from coopnum.core import navigation
+from coopnum.core import clock, navigation
 from coopnum.core.access import is_staff, load_or_404, roles_required
-from coopnum.core.db import db, utcnow
+from coopnum.core.db import db
 from coopnum.core.errors import DomainError, Forbidden
 from coopnum.core.models import Role, User
 from coopnum.core.pagination import page_args, paginate
@@ -90,7 +90,7 @@ def beneficiary_new():
         form.mediator_id.data = current_user.id
     if form.validate_on_submit():
         try:
-            b = service.create_beneficiary(db.session, current_user, _data(form), now=utcnow(),
+            b = service.create_beneficiary(db.session, current_user, _data(form), now=clock.now(),
                                            mediator_id=form.mediator_id.data or None,
                                            confirm_duplicate=bool(form.confirm_duplicate.data))
         except service.DuplicateBeneficiary as exc:
@@ -139,7 +139,7 @@ def beneficiary_edit(beneficiary_id: int):
         form.mediator_id.data = b.mediator_id
     if form.validate_on_submit():
         try:
-            service.update_beneficiary(db.session, current_user, b, _data(form), now=utcnow())
+            service.update_beneficiary(db.session, current_user, b, _data(form), now=clock.now())
         except DomainError as exc:
             db.session.rollback()
             db.session.refresh(b)
@@ -160,7 +160,7 @@ def beneficiary_erase(beneficiary_id: int):
     if not form.validate_on_submit():
         flash(_("Cochez la case pour confirmer l’effacement."), "error")
         return redirect(url_for("missions.beneficiary_detail", beneficiary_id=b.id))
-    count = service.erase(db.session, current_user, b, now=utcnow())
+    count = service.erase(db.session, current_user, b, now=clock.now())
     db.session.commit()
     flash(_("Fiche effacée. %(n)s activité(s) conservée(s) sans données nominatives.", n=count), "success")
     return redirect(url_for("missions.beneficiaries"))
@@ -187,7 +187,7 @@ def beneficiary_merge():
         return redirect(target or url_for("missions.beneficiary_duplicates"))
     keep = _get(form.keep_id.data)
     remove = _get(form.remove_id.data)
-    commit_or_flash(lambda: service.merge(db.session, current_user, keep, remove, now=utcnow()),
+    commit_or_flash(lambda: service.merge(db.session, current_user, keep, remove, now=clock.now()),
         _("Fiches fusionnées."))
     return redirect(target or url_for("missions.beneficiary_detail", beneficiary_id=keep.id))
 
@@ -198,7 +198,7 @@ def beneficiaries_retention():
     form = RetentionForm()
     if form.validate_on_submit():
         try:
-            service.set_retention(db.session, current_user, form.months.data, now=utcnow())
+            service.set_retention(db.session, current_user, form.months.data, now=clock.now())
         except DomainError as exc:
             db.session.rollback()
             form_error(form, exc)

@@ -4,7 +4,6 @@ The session pages belong to the planning area: they are linked only when ``missi
 
 import re
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -12,9 +11,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from coopnum.core import dashboard, navigation
+from coopnum.core import clock, dashboard, navigation
 from coopnum.core.access import is_staff, require, roles_required
-from coopnum.core.db import db, utcnow, writing
+from coopnum.core.clock import PARIS
+from coopnum.core.db import db, writing
 from coopnum.core.errors import DomainError, NotFound
 from coopnum.core.models import Role
 from coopnum.core.pagination import page_args, paginate
@@ -31,7 +31,6 @@ from coopnum.missions.models import (
 from coopnum.missions.services import feeds
 from coopnum.missions.views import bp, public_bp
 
-PARIS = ZoneInfo("Europe/Paris")
 CALENDAR_ROLES = (Role.COORDINATOR, Role.MEDIATOR)
 FEED_ROLES = (Role.COORDINATOR, Role.MEDIATOR, Role.AUTHORITY)
 
@@ -65,22 +64,18 @@ navigation.register("missions.calendar_week", _l("Calendrier"), CALENDAR_ROLES, 
 
 # --- helpers ------------------------------------------------------------------------------------------------------
 
-def _today() -> date:
-    return utcnow().astimezone(PARIS).date()
-
-
 def _requested_day() -> date:
     """``?date=YYYY-MM-DD``; anything else (or nothing) is today, never an error."""
     text = request.args.get("date", "").strip()
     if not text:
-        return _today()
+        return clock.today()
     try:
         day = date.fromisoformat(text) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else None
     except ValueError:
         day = None
     if day is None or not 1900 <= day.year <= 2200:
         flash(_("Date invalide : affichage de la date du jour."), "warning")
-        return _today()
+        return clock.today()
     return day
 
 
@@ -128,7 +123,7 @@ def _common_context(form=None, filters=None) -> dict:
     return {
         "form": form, "filters": filters or {}, "session_url": _session_url, "is_open": feeds.is_open,
         "status_labels": STATUS_LABELS, "status_badges": STATUS_BADGES, "absence_labels": ABSENCE_LABELS,
-        "today": _today(),
+        "today": clock.today(),
     }
 
 
@@ -212,7 +207,7 @@ def my_week():
             "sessions": [s for s in sessions if _local_day(s.start) == current],
             "absences": [a for a in absences if _overlaps(a, current)],
         })
-    now = utcnow()
+    now = clock.now()
     open_sessions = feeds.open_sessions(db.session, now=now, limit=10, exclude_user_id=current_user.id)
     return render_template(
         "missions/calendars/my_week.html", days=days, monday=monday, sunday=monday + timedelta(days=6),
@@ -224,7 +219,7 @@ def my_week():
 
 
 def _my_week_panel(user) -> dict:
-    return {"sessions": feeds.next_sessions_of(db.session, user.id, now=utcnow(), limit=5),
+    return {"sessions": feeds.next_sessions_of(db.session, user.id, now=clock.now(), limit=5),
             "session_url": _session_url, "status_labels": STATUS_LABELS}
 
 
@@ -321,7 +316,7 @@ def calendar_feed_new():
     kind, target_id = parsed
     require(feeds.can_manage_feed(current_user, kind, target_id))
     try:
-        feed = feeds.get_or_create_feed(db.session, current_user, kind, target_id, utcnow())
+        feed = feeds.get_or_create_feed(db.session, current_user, kind, target_id, clock.now())
     except NotFound:
         db.session.rollback()
         abort(404)
@@ -340,7 +335,7 @@ def calendar_feed_regenerate(kind: str, target_id: int):
     kind = _checked_kind(kind)
     require(feeds.can_manage_feed(current_user, kind, target_id))
     try:
-        feeds.regenerate_feed(db.session, current_user, kind, target_id, utcnow())
+        feeds.regenerate_feed(db.session, current_user, kind, target_id, clock.now())
     except NotFound:
         db.session.rollback()
         abort(404)
@@ -357,7 +352,7 @@ def calendar_feed_revoke(kind: str, target_id: int):
     feed = feeds.active_feed(db.session, kind, target_id)
     if feed is None:
         abort(404)
-    commit_or_flash(lambda: feeds.revoke_feed(db.session, current_user, feed, utcnow()),
+    commit_or_flash(lambda: feeds.revoke_feed(db.session, current_user, feed, clock.now()),
         _("Lien révoqué : il ne donne plus accès à l'agenda."))
     return redirect(url_for("missions.calendar_feeds"))
 
@@ -371,7 +366,7 @@ def _not_found() -> Response:
 
 @public_bp.route("/ical/<token>.ics")
 def ical_feed(token: str):
-    now = utcnow()
+    now = clock.now()
     feed = feeds.feed_by_token(db.session, token)
     if feed is None:
         return _not_found()

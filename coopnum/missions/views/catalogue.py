@@ -8,9 +8,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from coopnum.core import navigation
+from coopnum.core import clock, navigation
 from coopnum.core.access import roles_required
-from coopnum.core.db import db, utcnow
+from coopnum.core.db import db
 from coopnum.core.models import Role
 from coopnum.core.pagination import page_args, paginate
 from coopnum.core.views import commit_or_show, form_status
@@ -64,7 +64,7 @@ def service_new():
     form = ServiceForm()
     if form.validate_on_submit():
         ok, service = commit_or_show(
-            form, lambda: services.create_service(db.session, current_user, now=utcnow(), **_values(form))
+            form, lambda: services.create_service(db.session, current_user, now=clock.now(), **_values(form))
         )
         if ok:
             flash(_("Service « %(name)s » ajouté au catalogue.", name=service.name), "success")
@@ -80,7 +80,7 @@ def service_edit(service_id: int):
     if form.validate_on_submit():
         ok, _result = commit_or_show(
             form,
-            lambda: services.update_service(db.session, current_user, service, now=utcnow(), **_values(form)),
+            lambda: services.update_service(db.session, current_user, service, now=clock.now(), **_values(form)),
         )
         if ok:
             flash(_("Service « %(name)s » enregistré.", name=service.name), "success")
@@ -92,7 +92,7 @@ def service_edit(service_id: int):
 @roles_required(Role.COORDINATOR)
 def service_deactivate(service_id: int):
     service = _load(service_id)
-    services.set_service_active(db.session, current_user, service, False, now=utcnow())
+    services.set_service_active(db.session, current_user, service, False, now=clock.now())
     db.session.commit()
     flash(_("Service « %(name)s » désactivé : il n'est plus proposé.", name=service.name), "success")
     return redirect(url_for("missions.catalogue"))
@@ -102,7 +102,7 @@ def service_deactivate(service_id: int):
 @roles_required(Role.COORDINATOR)
 def service_activate(service_id: int):
     service = _load(service_id)
-    services.set_service_active(db.session, current_user, service, True, now=utcnow())
+    services.set_service_active(db.session, current_user, service, True, now=clock.now())
     db.session.commit()
     flash(_("Service « %(name)s » réactivé.", name=service.name), "success")
     return redirect(url_for("missions.catalogue"))

@@ -14,9 +14,9 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.routing import BuildError
 
-from coopnum.core import navigation
+from coopnum.core import clock, navigation
 from coopnum.core.access import require, roles_required
-from coopnum.core.db import db, utcnow
+from coopnum.core.db import db
 from coopnum.core.errors import DomainError
 from coopnum.core.models import Role
 from coopnum.core.pagination import page_args, paginate
@@ -99,7 +99,7 @@ def conventions():
         organisation_id = current_user.organisation_id or -1  # an authority sees its own organisation only
     stmt = services.conventions_query(organisation_id=organisation_id, status=status, q=form.q.data)
     page = paginate(db.session, stmt, *page_args())
-    summaries = services.volume_summaries(db.session, [c.id for c in page.items], now=utcnow())
+    summaries = services.volume_summaries(db.session, [c.id for c in page.items], now=clock.now())
     return render_template(
         "missions/conventions/list.html", page=page, form=form, summaries=summaries, staff=staff, **LABELS
     )
@@ -110,7 +110,7 @@ def conventions():
 
 def _render_detail(convention: Convention, *, sign_form=None, upload_form=None, status: int = 200):
     staff = can_manage(current_user)
-    summary = services.volume_summaries(db.session, [convention.id], now=utcnow()).get(convention.id)
+    summary = services.volume_summaries(db.session, [convention.id], now=clock.now()).get(convention.id)
     missions = [
         (m, _mission_url(m.id), place_url(m.place_id))
         for m in services.convention_missions(db.session, convention.id)
@@ -199,7 +199,7 @@ def convention_new():
     form, catalogue = _build_form(None)
     if form.validate_on_submit():
         ok, convention = commit_or_show(
-            form, lambda: services.create_convention(db.session, current_user, now=utcnow(), **_values(form))
+            form, lambda: services.create_convention(db.session, current_user, now=clock.now(), **_values(form))
         )
         if ok:
             flash(_("Convention %(reference)s créée (brouillon).", reference=convention.reference), "success")
@@ -228,7 +228,7 @@ def convention_edit(convention_id: int):
         values = _values(form) if full else {key: form[key].data for key in services.CONVENTION_ADMIN}
         ok, _result = commit_or_show(
             form,
-            lambda: services.update_convention(db.session, current_user, convention, now=utcnow(), **values),
+            lambda: services.update_convention(db.session, current_user, convention, now=clock.now(), **values),
         )
         if ok:
             flash(_("Convention %(reference)s enregistrée.", reference=convention.reference), "success")
@@ -255,7 +255,7 @@ def convention_sign(convention_id: int):
     if form.validate_on_submit():
         try:
             services.sign_convention(
-                db.session, current_user, convention, signed_on=form.signed_on.data, now=utcnow()
+                db.session, current_user, convention, signed_on=form.signed_on.data, now=clock.now()
             )
         except DomainError as exc:
             db.session.rollback()
@@ -271,7 +271,7 @@ def convention_sign(convention_id: int):
 @roles_required(Role.COORDINATOR)
 def convention_end(convention_id: int):
     convention = _load(convention_id)
-    commit_or_flash(lambda: services.end_convention(db.session, current_user, convention, now=utcnow()),
+    commit_or_flash(lambda: services.end_convention(db.session, current_user, convention, now=clock.now()),
         _("Convention %(reference)s terminée.", reference=convention.reference))
     return redirect(url_for("missions.convention_detail", convention_id=convention.id))
 
@@ -286,7 +286,7 @@ def convention_upload(convention_id: int):
         data = upload.read(services.MAX_PDF_BYTES + 1)
         try:
             relative = services.attach_signed_pdf(
-                db.session, current_user, convention, filename=upload.filename, data=data, now=utcnow()
+                db.session, current_user, convention, filename=upload.filename, data=data, now=clock.now()
             )
             # Written before the commit, under a name derived from its content: the database never points to a
             # missing file, and a failed commit leaves at most an unreferenced copy.

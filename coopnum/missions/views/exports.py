@@ -9,8 +9,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
+from coopnum.core import clock
 from coopnum.core.access import login_required, roles_required
-from coopnum.core.db import db, utcnow
+from coopnum.core.db import db
 from coopnum.core.errors import DomainError
 from coopnum.core.models import ExportJob, ExportStatus, Role
 from coopnum.missions.services import exports
@@ -38,7 +39,7 @@ def activities_export():
     fmt = (request.form.get("format") or request.args.get("format") or "xlsx").strip().lower()
     try:
         filters = ActivityFilters.from_args(args)
-        job = exports.create_job(db.session, current_user, filters, fmt, now=utcnow())
+        job = exports.create_job(db.session, current_user, filters, fmt, now=clock.now())
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -65,7 +66,7 @@ def _expired():
 def export_job(job_id: int):
     """The progress of an export; htmx asks for the progress block every second until the file is ready."""
     job = _own_job(job_id)
-    now = utcnow()
+    now = clock.now()
     if exports.is_expired(job, now):
         _expired()
     context = {"job": job, "finished": job.status in (ExportStatus.DONE, ExportStatus.FAILED),
@@ -80,7 +81,7 @@ def export_job(job_id: int):
 @login_required
 def export_download(job_id: int):
     job = _own_job(job_id)
-    if exports.is_expired(job, utcnow()):
+    if exports.is_expired(job, clock.now()):
         _expired()
     if job.status != ExportStatus.DONE:
         return redirect(url_for("missions.export_job", job_id=job.id))

@@ -10,9 +10,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from coopnum.core import dashboard, mail, navigation
+from coopnum.core import clock, dashboard, mail, navigation
 from coopnum.core.access import is_staff, load_or_404, roles_required
-from coopnum.core.db import db, utcnow
+from coopnum.core.db import db
 from coopnum.core.errors import DomainError
 from coopnum.core.models import Role, User
 from coopnum.core.pagination import page_args, paginate
@@ -58,7 +58,7 @@ def _hours_labels():
 # --- helpers ------------------------------------------------------------------------------------------------------
 
 def _this_month() -> date:
-    return hours.current_month(utcnow())
+    return hours.current_month(clock.now())
 
 
 def _requested_month() -> date:
@@ -136,7 +136,7 @@ def _prefill(form: ConfirmForm, s: MissionSession) -> None:
 def confirm_form_for(s: MissionSession) -> ConfirmForm | None:
     """The prefilled confirmation form of a started session, for the session page; None when the current user may
     not confirm it (or it cannot be confirmed yet)."""
-    now = utcnow()
+    now = clock.now()
     if not hours.can_confirm(current_user, s) or s.status == SessionStatus.CANCELLED or s.start > now:
         return None
     form = _confirm_form(s)
@@ -166,7 +166,7 @@ def session_confirm(session_id: int):
         held = form.outcome.data == "held"
         ok, _entry = commit_or_show(form, lambda: hours.confirm_session(
             db.session, current_user._get_current_object(), s, held=held, minutes=form.minutes.data,
-            reason=form.reason.data or None, reason_text=form.reason_text.data or "", now=utcnow(),
+            reason=form.reason.data or None, reason_text=form.reason_text.data or "", now=clock.now(),
             for_user_id=form.for_user_id.data if "for_user_id" in form else None))
         if ok:
             if held:
@@ -175,7 +175,7 @@ def session_confirm(session_id: int):
             else:
                 flash(_("Séance enregistrée comme non tenue."), "success")
             return _after_confirm(s)
-    return render_template("missions/hours/confirm.html", form=form, s=s, now=utcnow(),
+    return render_template("missions/hours/confirm.html", form=form, s=s, now=clock.now(),
                            next=safe_next(request.values.get("next")) or ""), form_status()
 
 
@@ -183,7 +183,7 @@ def session_confirm(session_id: int):
 @roles_required(Role.COORDINATOR, Role.MEDIATOR)
 def session_unconfirm(session_id: int):
     s = _get_session(session_id)
-    commit_or_flash(lambda: hours.unconfirm_session(db.session, current_user._get_current_object(), s, now=utcnow()),
+    commit_or_flash(lambda: hours.unconfirm_session(db.session, current_user._get_current_object(), s, now=clock.now()),
         _("Confirmation annulée : la séance est de nouveau prévue."))
     return _after_confirm(s)
 
@@ -191,7 +191,7 @@ def session_unconfirm(session_id: int):
 # --- « Mes heures » -------------------------------------------------------------------------------------------------
 
 def _render_month(template: str, user: User, month: date, *, entry_form: EntryForm, status: int = 200, **extra):
-    now = utcnow()
+    now = clock.now()
     summary = sheets.month_summary(db.session, user.id, month, now=now)
     return render_template(template, person=user, summary=summary, month=month, entry_form=entry_form, now=now,
                            today=hours.paris_day(now), here=_here(), **extra), status
@@ -201,7 +201,7 @@ def _new_entry_form(user_id: int, month: date) -> EntryForm:
     form = EntryForm()
     _entry_choices(form, user_id)
     if request.method == "GET":
-        today = hours.paris_day(utcnow())
+        today = hours.paris_day(clock.now())
         last_day = date.fromordinal(hours.next_month(month).toordinal() - 1)
         form.day.data = min(today, last_day) if month <= today else month
     return form
@@ -214,7 +214,7 @@ def my_hours():
     form = _new_entry_form(current_user.id, month)
     if form.validate_on_submit():
         ok, entry = commit_or_show(form, lambda: hours.add_entry(
-            db.session, current_user._get_current_object(), _entry_data(form), now=utcnow()))
+            db.session, current_user._get_current_object(), _entry_data(form), now=clock.now()))
         if ok:
             flash(_("Heures enregistrées : %(duration)s.", duration=hours.fmt_minutes(entry.minutes)), "success")
             return redirect(url_for("missions.my_hours", month=hours.month_key(entry.day)) + "#extra")
@@ -226,7 +226,7 @@ def my_hours():
 @roles_required(Role.MEDIATOR)
 def timesheet_submit(month: str):
     month = _path_month(month)
-    commit_or_flash(lambda: sheets.submit(db.session, current_user._get_current_object(), month, now=utcnow()),
+    commit_or_flash(lambda: sheets.submit(db.session, current_user._get_current_object(), month, now=clock.now()),
         _("Relevé envoyé à la coordination."))
     return redirect(url_for("missions.my_hours", month=hours.month_key(month)))
 
@@ -249,13 +249,13 @@ def hours_entry_edit(entry_id: int):
         form.convention_id.data = entry.convention_id or 0
     if form.validate_on_submit():
         ok, _updated = commit_or_show(form, lambda: hours.update_entry(
-            db.session, current_user._get_current_object(), entry, _entry_data(form), now=utcnow()))
+            db.session, current_user._get_current_object(), entry, _entry_data(form), now=clock.now()))
         if ok:
             flash(_("Heures modifiées."), "success")
             return _entry_back(entry.user_id, entry.day)
     person = db.session.get(User, entry.user_id)
     return render_template("missions/hours/entry_form.html", form=form, entry=entry, person=person,
-                           today=hours.paris_day(utcnow())), form_status()
+                           today=hours.paris_day(clock.now())), form_status()
 
 
 @bp.route("/hours/entries/<int:entry_id>/delete", methods=["POST"])
@@ -263,7 +263,7 @@ def hours_entry_edit(entry_id: int):
 def hours_entry_delete(entry_id: int):
     entry = load_or_404(TimeEntry, entry_id, hours.can_edit_entry)
     user_id, day = entry.user_id, entry.day
-    commit_or_flash(lambda: hours.delete_entry(db.session, current_user._get_current_object(), entry, now=utcnow()),
+    commit_or_flash(lambda: hours.delete_entry(db.session, current_user._get_current_object(), entry, now=clock.now()),
         _("Heures supprimées."))
     return _entry_back(user_id, day)
 
@@ -278,7 +278,7 @@ def timesheets():
     if status not in {s.value for s in TimesheetStatus}:
         status = ""
     page = paginate(db.session, sheets.mediators_stmt(month, status or None), *page_args(50))
-    rows = sheets.mediator_rows(db.session, page.items, month, now=utcnow())
+    rows = sheets.mediator_rows(db.session, page.items, month, now=clock.now())
     return render_template("missions/hours/timesheets.html", page=page, rows=rows, month=month, status=status,
                            nav=_month_nav("missions.timesheets", month, status=status or None))
 
@@ -310,7 +310,7 @@ def timesheet(user_id: int, month: str):
     form = _new_entry_form(user.id, month)
     if form.validate_on_submit():
         ok, entry = commit_or_show(form, lambda: hours.add_entry(
-            db.session, current_user._get_current_object(), _entry_data(form), now=utcnow(), for_user_id=user.id))
+            db.session, current_user._get_current_object(), _entry_data(form), now=clock.now(), for_user_id=user.id))
         if ok:
             flash(_("Heures enregistrées : %(duration)s.", duration=hours.fmt_minutes(entry.minutes)), "success")
             return redirect(url_for("missions.timesheet", user_id=user.id, month=hours.month_key(entry.day))
@@ -338,7 +338,7 @@ def _hours_link(month: date) -> str:
 def timesheet_validate(user_id: int, month: str):
     user, month = _person(user_id), _path_month(month)
     try:
-        sheets.validate(db.session, current_user._get_current_object(), user.id, month, now=utcnow())
+        sheets.validate(db.session, current_user._get_current_object(), user.id, month, now=clock.now())
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -361,7 +361,7 @@ def timesheet_send_back(user_id: int, month: str):
     form = SendBackForm(prefix="back")
     if form.validate_on_submit():
         ok, _ts = commit_or_show(form, lambda: sheets.send_back(
-            db.session, current_user._get_current_object(), user.id, month, form.comment.data, now=utcnow()))
+            db.session, current_user._get_current_object(), user.id, month, form.comment.data, now=clock.now()))
         if ok:
             label = format_date(month, "MMMM y")
             flash(_("Relevé renvoyé à %(name)s pour correction.", name=user.full_name), "success")
@@ -381,7 +381,7 @@ def timesheet_reopen(user_id: int, month: str):
     form = ReopenForm(prefix="reopen")
     if form.validate_on_submit():
         ok, _ts = commit_or_show(form, lambda: sheets.reopen(
-            db.session, current_user._get_current_object(), user.id, month, form.reason.data, now=utcnow()))
+            db.session, current_user._get_current_object(), user.id, month, form.reason.data, now=clock.now()))
         if ok:
             flash(_("Mois rouvert : %(name)s peut de nouveau le modifier.", name=user.full_name), "success")
             return redirect(url_for("missions.timesheet", user_id=user.id, month=hours.month_key(month)))
@@ -392,7 +392,7 @@ def timesheet_reopen(user_id: int, month: str):
 @roles_required(Role.COORDINATOR)
 def hours_overview():
     month = _requested_month()
-    overview = sheets.month_overview(db.session, month, now=utcnow())
+    overview = sheets.month_overview(db.session, month, now=clock.now())
     unreported = paginate(db.session, sheets.without_report_stmt(month), *page_args(20))
     return render_template("missions/hours/overview.html", overview=overview, unreported=unreported, month=month,
                            unit_labels=VOLUME_UNIT_LABELS, nav=_month_nav("missions.hours_overview", month))
@@ -401,14 +401,14 @@ def hours_overview():
 # --- dashboard panels ---------------------------------------------------------------------------------------------
 
 def _coordination_panel(user) -> dict:
-    now = utcnow()
+    now = clock.now()
     month = hours.current_month(now)
     return {"month": month, "counts": sheets.month_counts(db.session, month, now=now),
             "submitted": sheets.submitted_timesheets(db.session, limit=5)}
 
 
 def _mediator_panel(user) -> dict:
-    now = utcnow()
+    now = clock.now()
     month = hours.current_month(now)
     stmt = sheets.unconfirmed_sessions_stmt(user.id, now=now)
     in_sessions, extra = sheets.month_minutes(db.session, user.id, month)

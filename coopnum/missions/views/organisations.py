@@ -9,9 +9,9 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.routing import BuildError
 
-from coopnum.core import navigation
+from coopnum.core import clock, navigation
 from coopnum.core.access import require, roles_required
-from coopnum.core.db import db, utcnow
+from coopnum.core.db import db
 from coopnum.core.errors import DomainError
 from coopnum.core.models import Role
 from coopnum.core.pagination import page_args, paginate
@@ -94,7 +94,7 @@ def organisation_new():
     if form.validate_on_submit():
         ok, org = commit_or_show(
             form,
-            lambda: services.create_organisation(db.session, current_user, now=utcnow(), **_values(form)),
+            lambda: services.create_organisation(db.session, current_user, now=clock.now(), **_values(form)),
         )
         if ok:
             flash(_("Structure « %(name)s » créée.", name=org.name), "success")
@@ -117,7 +117,7 @@ def organisation_detail(organisation_id: int):
         .unique()
         .all()
     )
-    summaries = volume_summaries(db.session, [c.id for c in conventions], now=utcnow())
+    summaries = volume_summaries(db.session, [c.id for c in conventions], now=clock.now())
     places = (
         db.session.execute(
             select(Place)
@@ -151,7 +151,7 @@ def organisation_edit(organisation_id: int):
         ok, _result = commit_or_show(
             form,
             lambda: services.update_organisation(
-                db.session, current_user, org, now=utcnow(), **_values(form)
+                db.session, current_user, org, now=clock.now(), **_values(form)
             ),
         )
         if ok:
@@ -164,7 +164,7 @@ def organisation_edit(organisation_id: int):
 @roles_required(Role.COORDINATOR)
 def organisation_archive(organisation_id: int):
     org = _load(organisation_id)
-    services.set_organisation_archived(db.session, current_user, org, True, now=utcnow())
+    services.set_organisation_archived(db.session, current_user, org, True, now=clock.now())
     db.session.commit()
     flash(_("Structure « %(name)s » archivée.", name=org.name), "success")
     return redirect(url_for("missions.organisation_detail", organisation_id=org.id))
@@ -174,7 +174,7 @@ def organisation_archive(organisation_id: int):
 @roles_required(Role.COORDINATOR)
 def organisation_restore(organisation_id: int):
     org = _load(organisation_id)
-    services.set_organisation_archived(db.session, current_user, org, False, now=utcnow())
+    services.set_organisation_archived(db.session, current_user, org, False, now=clock.now())
     db.session.commit()
     flash(_("Structure « %(name)s » désarchivée.", name=org.name), "success")
     return redirect(url_for("missions.organisation_detail", organisation_id=org.id))
@@ -200,7 +200,7 @@ def contact_new(organisation_id: int):
         ok, contact = commit_or_show(
             form,
             lambda: services.add_contact(
-                db.session, current_user, org, now=utcnow(), **_contact_values(form)
+                db.session, current_user, org, now=clock.now(), **_contact_values(form)
             ),
         )
         if ok:
@@ -221,7 +221,7 @@ def contact_edit(contact_id: int):
         ok, _result = commit_or_show(
             form,
             lambda: services.update_contact(
-                db.session, current_user, contact, now=utcnow(), **_contact_values(form)
+                db.session, current_user, contact, now=clock.now(), **_contact_values(form)
             ),
         )
         if ok:
@@ -237,7 +237,7 @@ def contact_edit(contact_id: int):
 def contact_delete(contact_id: int):
     contact = _load_contact(contact_id)
     org_id, name, had_login = contact.organisation_id, contact.full_name, contact.user_id is not None
-    services.delete_contact(db.session, current_user, contact, now=utcnow())
+    services.delete_contact(db.session, current_user, contact, now=clock.now())
     db.session.commit()
     flash(_("Interlocuteur %(name)s supprimé.", name=name), "success")
     if had_login:
@@ -254,7 +254,7 @@ def contact_create_login(contact_id: int):
     contact = _load_contact(contact_id)
     org_id = contact.organisation_id
     try:
-        user = services.create_contact_login(db.session, current_user, contact, now=utcnow())
+        user = services.create_contact_login(db.session, current_user, contact, now=clock.now())
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")

@@ -3,8 +3,7 @@
 Staff create, edit and archive places; mediators read them all; an authority contact reads the places of its
 own organisation. The open-data export (LaMednum schema) is public: /open-data/lieux.csv and lieux.json."""
 
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
+from datetime import UTC
 
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -12,9 +11,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from coopnum.core import navigation
+from coopnum.core import clock, navigation
 from coopnum.core.access import is_staff, load_or_404, login_required, roles_required
-from coopnum.core.db import db, utcnow
+from coopnum.core.clock import PARIS
+from coopnum.core.db import db
 from coopnum.core.errors import DomainError
 from coopnum.core.models import Role
 from coopnum.core.pagination import page_args, paginate
@@ -25,7 +25,6 @@ from coopnum.missions.models import Organisation, Place
 from coopnum.missions.services import places as services
 from coopnum.missions.views import bp, public_bp
 
-PARIS = ZoneInfo("Europe/Paris")
 NO_PRODUCER = "00000000000000"
 
 navigation.register("missions.places", _l("Lieux"), (Role.COORDINATOR, Role.MEDIATOR), 120)
@@ -131,7 +130,7 @@ def place_new():
         ok, place = commit_or_show(
             form,
             lambda: services.create_place(
-                db.session, current_user, form.values(), now=utcnow(), source=_source()
+                db.session, current_user, form.values(), now=clock.now(), source=_source()
             ),
             _show_errors,
         )
@@ -174,7 +173,7 @@ def place_edit(place_id: int):
         ok, _result = commit_or_show(
             form,
             lambda: services.update_place(
-                db.session, current_user, place, form.values(), now=utcnow(), source=_source()
+                db.session, current_user, place, form.values(), now=clock.now(), source=_source()
             ),
             _show_errors,
         )
@@ -188,7 +187,7 @@ def place_edit(place_id: int):
 @roles_required(Role.COORDINATOR)
 def place_archive(place_id: int):
     place = _load(place_id)
-    services.archive_place(db.session, current_user, place, now=utcnow())
+    services.archive_place(db.session, current_user, place, now=clock.now())
     db.session.commit()
     flash(_("Lieu archivé : il n'apparaît plus dans les listes ni dans les données ouvertes."), "success")
     return redirect(url_for("missions.place_detail", place_id=place.id))
@@ -198,7 +197,7 @@ def place_archive(place_id: int):
 @roles_required(Role.COORDINATOR)
 def place_restore(place_id: int):
     place = _load(place_id)
-    services.restore_place(db.session, current_user, place, now=utcnow())
+    services.restore_place(db.session, current_user, place, now=clock.now())
     db.session.commit()
     flash(_("Lieu réactivé."), "success")
     return redirect(url_for("missions.place_detail", place_id=place.id))
@@ -225,7 +224,7 @@ def csv_filename(on=None) -> str:
     """The recommended name: date, producer's SIRET (config COOPNUM_SIRET), territory (config COOPNUM_TERRITORY,
     else the cooperative's name)."""
     changed = services.last_modified(db.session)
-    day = on or (changed or datetime.now(UTC)).astimezone(PARIS).date()
+    day = on or (changed or clock.now()).astimezone(PARIS).date()
     producer = current_app.config.get("COOPNUM_SIRET") or NO_PRODUCER
     territory = current_app.config.get("COOPNUM_TERRITORY") or _source()
     try:

@@ -7,9 +7,9 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from coopnum.core import navigation
+from coopnum.core import clock, navigation
 from coopnum.core.access import load_or_404, require, roles_required
-from coopnum.core.db import db, utcnow
+from coopnum.core.db import db
 from coopnum.core.errors import DomainError
 from coopnum.core.models import Role, User
 from coopnum.core.pagination import page_args, paginate
@@ -101,7 +101,7 @@ def _next_session_counts(mission_ids: list[int]) -> dict[int, int]:
         select(MissionSession.mission_id, func.count())
         .where(
             MissionSession.mission_id.in_(mission_ids),
-            MissionSession.start > utcnow(),
+            MissionSession.start > clock.now(),
             MissionSession.status == SessionStatus.PLANNED,
         )
         .group_by(MissionSession.mission_id)
@@ -208,7 +208,7 @@ def mission_new():
     if form.validate_on_submit():
         ok, result = commit_or_show(
             form,
-            lambda: planning.create_mission(db.session, current_user, _mission_data(form), now=utcnow()),
+            lambda: planning.create_mission(db.session, current_user, _mission_data(form), now=clock.now()),
             _mission_error,
         )
         if ok:
@@ -234,7 +234,7 @@ def mission_detail(mission_id: int):
         .where(MissionSession.mission_id == mission.id)
         .options(selectinload(MissionSession.assignments))
     )
-    now = utcnow()
+    now = clock.now()
     if show == "past":
         stmt = stmt.where(MissionSession.start <= now).order_by(MissionSession.start.desc())
     else:
@@ -265,7 +265,7 @@ def mission_edit(mission_id: int):
         ok, report = commit_or_show(
             form,
             lambda: planning.update_mission(
-                db.session, current_user, mission, _mission_data(form), now=utcnow()
+                db.session, current_user, mission, _mission_data(form), now=clock.now()
             ),
             _mission_error,
         )
@@ -281,7 +281,7 @@ def mission_edit(mission_id: int):
 @roles_required(Role.COORDINATOR)
 def mission_archive(mission_id: int):
     mission = _get_mission(mission_id)
-    count = planning.archive_mission(db.session, current_user, mission, now=utcnow())
+    count = planning.archive_mission(db.session, current_user, mission, now=clock.now())
     db.session.commit()
     flash(_("Mission archivée ; %(n)s séance(s) à venir annulée(s).", n=count), "success")
     return redirect(url_for("missions.mission_detail", mission_id=mission.id))
@@ -296,7 +296,7 @@ def session_add(mission_id: int):
         flash(_("Indiquez la date, l'heure de début et l'heure de fin."), "error")
         return redirect(url_for("missions.mission_detail", mission_id=mission.id))
     ok, s = commit_or_flash(lambda: planning.add_session(
-        db.session, current_user, mission, form.date.data, form.start_time.data, form.end_time.data, now=utcnow(),
+        db.session, current_user, mission, form.date.data, form.start_time.data, form.end_time.data, now=clock.now(),
     ), _("Séance ajoutée."))
     if not ok:
         return redirect(url_for("missions.mission_detail", mission_id=mission.id))
@@ -338,10 +338,10 @@ def session_detail(session_id: int):
         cancel_form=CancelForm(prefix="cancel"),
         confirm_form=confirm_form_for(s),
         can_confirm=hours.can_confirm(current_user, s),
-        now=utcnow(),
+        now=clock.now(),
         can_take=access.can_take_session(current_user, s)
         and planning.is_open(s)
-        and s.end > utcnow()
+        and s.end > clock.now()
         and all(a.user_id != current_user.id for a in s.assignments),
     )
 
@@ -367,7 +367,7 @@ def session_assign(session_id: int):
     mediator = db.session.get(User, form.user_id.data)
     return _run(
         s,
-        lambda: planning.assign(db.session, current_user, s, mediator, now=utcnow()),
+        lambda: planning.assign(db.session, current_user, s, mediator, now=clock.now()),
         _("%(name)s est affecté·e à cette séance.", name=mediator.full_name),
     )
 
@@ -378,7 +378,7 @@ def session_unassign(session_id: int, user_id: int):
     s = _get_session(session_id)
     return _run(
         s,
-        lambda: planning.unassign(db.session, current_user, s, user_id, now=utcnow()),
+        lambda: planning.unassign(db.session, current_user, s, user_id, now=clock.now()),
         _("Affectation retirée : la séance est à pourvoir."),
     )
 
@@ -390,7 +390,7 @@ def session_take(session_id: int):
     require(access.can_take_session(current_user, s))
     return _run(
         s,
-        lambda: planning.take_session(db.session, current_user._get_current_object(), s, now=utcnow()),
+        lambda: planning.take_session(db.session, current_user._get_current_object(), s, now=clock.now()),
         _("Vous êtes affecté·e à cette séance."),
     )
 
@@ -403,7 +403,7 @@ def session_cancel(session_id: int):
     reason = form.reason.data or "" if form.validate_on_submit() else ""
     return _run(
         s,
-        lambda: planning.cancel_session(db.session, current_user, s, reason, now=utcnow()),
+        lambda: planning.cancel_session(db.session, current_user, s, reason, now=clock.now()),
         _("Séance annulée."),
     )
 
@@ -413,7 +413,7 @@ def session_cancel(session_id: int):
 def session_restore(session_id: int):
     s = _get_session(session_id)
     return _run(
-        s, lambda: planning.restore_session(db.session, current_user, s, now=utcnow()), _("Séance rétablie.")
+        s, lambda: planning.restore_session(db.session, current_user, s, now=clock.now()), _("Séance rétablie.")
     )
 
 
@@ -428,7 +428,7 @@ def session_move(session_id: int):
     return _run(
         s,
         lambda: planning.move_session(
-            db.session, current_user, s, form.day.data, form.start_time.data, form.end_time.data, now=utcnow()
+            db.session, current_user, s, form.day.data, form.start_time.data, form.end_time.data, now=clock.now()
         ),
         _("Séance déplacée."),
     )
@@ -437,7 +437,7 @@ def session_move(session_id: int):
 @bp.route("/sessions/open")
 @roles_required(Role.COORDINATOR, Role.MEDIATOR)
 def sessions_open():
-    stmt = planning.open_sessions_stmt(utcnow()).options(
+    stmt = planning.open_sessions_stmt(clock.now()).options(
         joinedload(MissionSession.mission).joinedload(Mission.place)
     )
     page = paginate(db.session, stmt, *page_args())
@@ -471,7 +471,7 @@ def absences():
                 form.start.data.replace(tzinfo=tz),
                 form.end.data.replace(tzinfo=tz),
                 form.note.data or "",
-                now=utcnow(),
+                now=clock.now(),
             )
         except DomainError as exc:
             db.session.rollback()
@@ -496,7 +496,7 @@ def absences():
         stmt = stmt.where(Absence.user_id == request.args.get("user_id", type=int))
     show_past = request.args.get("past") == "1"
     if not show_past:
-        stmt = stmt.where(Absence.end > utcnow())
+        stmt = stmt.where(Absence.end > clock.now())
     page = paginate(db.session, stmt, *page_args())
     return render_template(
         "missions/planning/absences.html", page=page, form=form, staff=staff, show_past=show_past
@@ -507,7 +507,7 @@ def absences():
 @roles_required(Role.COORDINATOR, Role.MEDIATOR)
 def absence_delete(absence_id: int):
     absence = load_or_404(Absence, absence_id, lambda user, a: access.can_edit_absence(user, a.user_id))
-    planning.delete_absence(db.session, current_user, absence, now=utcnow())
+    planning.delete_absence(db.session, current_user, absence, now=clock.now())
     db.session.commit()
     flash(_("Absence supprimée."), "success")
     return redirect(url_for("missions.absences"))

@@ -21,8 +21,9 @@ from sqlalchemy import select
 from wtforms import DateField
 from wtforms.validators import Optional
 
+from coopnum.core import clock
 from coopnum.core.access import load_or_404, roles_required
-from coopnum.core.db import db, utcnow, writing
+from coopnum.core.db import db, writing
 from coopnum.core.errors import DomainError
 from coopnum.core.models import Role
 from coopnum.core.pagination import page_args, paginate
@@ -67,14 +68,10 @@ def period_label(period: reports.Period) -> str:
     return _("du %(start)s au %(end)s", start=format_date(period.start), end=format_date(period.end))
 
 
-def _today():
-    return reports.paris_today(utcnow())
-
-
 @bp.app_template_global()
 def report_period_links() -> list[tuple[str, dict]]:
     """Quick periods for the links to a report: this month, last month, this year (label, query args)."""
-    today = _today()
+    today = clock.today()
     this_month = reports.month_period(today)
     last_month = reports.month_period(reports.add_months(today, -1))
     this_year = reports.year_period(today.year)
@@ -86,7 +83,7 @@ def report_period_links() -> list[tuple[str, dict]]:
 @bp.app_template_global()
 def active_report_shares(convention_id: int, limit: int = 5) -> list[ReportShare]:
     """The convention's share links still valid (for its detail page; staff only)."""
-    now = utcnow()
+    now = clock.now()
     stmt = (reports.shares_query(convention_id)
             .where(ReportShare.revoked_at.is_(None), ReportShare.expires_at > now).limit(limit))
     return list(db.session.execute(stmt).scalars())
@@ -256,13 +253,13 @@ def _convention(convention_id: int) -> Convention:
 
 def _report(convention: Convention):
     """(period, figures) for the request's period; DomainError on a bad period."""
-    period = reports.resolve_period(request.args, _today())
-    figures = reports.convention_report(db.session, convention, period.start, period.end, now=utcnow())
+    period = reports.resolve_period(request.args, clock.today())
+    figures = reports.convention_report(db.session, convention, period.start, period.end, now=clock.now())
     return period, figures
 
 
 def _nav(convention: Convention, period: reports.Period | None) -> dict:
-    today = _today()
+    today = clock.today()
     quick = [
         (_("Ce mois-ci"), reports.month_period(today)),
         (_("Le mois dernier"), reports.month_period(reports.add_months(today, -1))),
@@ -326,7 +323,7 @@ def share_url(share: ReportShare) -> str:
 @roles_required(Role.COORDINATOR)
 def report_shares(convention_id: int):
     convention = load_or_404(Convention, convention_id)
-    today = _today()
+    today = clock.today()
     if request.method == "GET":
         try:
             period = reports.resolve_period(request.args, today)
@@ -339,13 +336,13 @@ def report_shares(convention_id: int):
     if form.validate_on_submit():
         ok, share = commit_or_show(form, lambda: reports.create_share(
             db.session, current_user, convention, period_start=form.period_start.data,
-            period_end=form.period_end.data, expires_on=form.expires_on.data, now=utcnow()))
+            period_end=form.period_end.data, expires_on=form.expires_on.data, now=clock.now()))
         if ok:
             flash(_("Lien de partage créé : %(url)s", url=share_url(share)), "success")
             return redirect(url_for("missions.report_shares", convention_id=convention.id))
     page = paginate(db.session, reports.shares_query(convention.id), *page_args(20))
     return render_template("missions/reports/shares.html", convention=convention, form=form, page=page,
-                           now=utcnow(), share_url=share_url), form_status()
+                           now=clock.now(), share_url=share_url), form_status()
 
 
 @bp.route("/report-shares/<token>/revoke", methods=["POST"])
@@ -354,7 +351,7 @@ def report_share_revoke(token: str):
     share = db.session.execute(select(ReportShare).where(ReportShare.token == token)).scalar_one_or_none()
     if share is None:
         abort(404)
-    reports.revoke_share(db.session, current_user, share, now=utcnow())
+    reports.revoke_share(db.session, current_user, share, now=clock.now())
     db.session.commit()
     flash(_("Lien de partage révoqué : il ne fonctionne plus."), "success")
     return redirect(url_for("missions.report_shares", convention_id=share.convention_id))
@@ -364,7 +361,7 @@ def report_share_revoke(token: str):
 
 def _shared(token: str):
     """(share, convention, period, figures) of a valid link, the access counted; 404 page otherwise."""
-    now = utcnow()
+    now = clock.now()
     share = reports.valid_share(db.session, token, now=now)
     if share is None:
         abort(404, description=_("Ce lien de partage a expiré ou a été révoqué. Demandez un nouveau lien à la "

@@ -11,9 +11,9 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.routing import BuildError
 
-from coopnum.core import dashboard, mail, navigation
+from coopnum.core import clock, dashboard, mail, navigation
 from coopnum.core.access import has_role, is_staff, roles_required
-from coopnum.core.db import db, utcnow
+from coopnum.core.db import db
 from coopnum.core.errors import DomainError
 from coopnum.core.models import Role, User
 from coopnum.core.pagination import page_args, paginate
@@ -179,7 +179,7 @@ def portal():
     org = _portal_organisation()
     if org is None:
         return _render("missions/portal/no_organisation.html")
-    now = utcnow()
+    now = clock.now()
     conventions = svc.portal_conventions(db.session, org.id)
     volumes = volume_summaries(db.session, [c.id for c in conventions], now=now)
     sessions = svc.next_sessions(db.session, org.id, now=now, limit=5)
@@ -209,7 +209,7 @@ def portal_sessions():
         date_from=form.date_from.data if not form.date_from.errors else None,
         date_to=form.date_to.data if not form.date_to.errors else None,
     )
-    stmt = svc.organisation_sessions_stmt(org.id, filters, now=utcnow())
+    stmt = svc.organisation_sessions_stmt(org.id, filters, now=clock.now())
     page = paginate(db.session, stmt, page_args(PORTAL_PER_PAGE)[0], PORTAL_PER_PAGE)
     tab_args = {k: v for k, v in request.args.items() if k in ("convention_id", "date_from", "date_to") and v}
     return _render("missions/portal/sessions.html", organisation=org, form=form, page=page, past=past,
@@ -250,7 +250,7 @@ def request_new():
                 place_text=form.place_text.data or "", wished_start=form.wished_start.data,
                 wished_end=form.wished_end.data, schedule_note=form.schedule_note.data or "",
                 audience=form.audience.data or "", expected_participants=form.expected_participants.data,
-                description=form.description.data or "", now=utcnow(),
+                description=form.description.data or "", now=clock.now(),
             )
         except DomainError as exc:
             db.session.rollback()
@@ -272,7 +272,7 @@ def request_withdraw(request_id: int):
     req = _load_request(request_id)
     if not access.is_authority_of(current_user, req.organisation_id):
         abort(403)
-    withdrawn, _result = commit_or_flash(lambda: svc.withdraw_request(db.session, current_user, req, now=utcnow()),
+    withdrawn, _result = commit_or_flash(lambda: svc.withdraw_request(db.session, current_user, req, now=clock.now()),
                                          _("Demande retirée."))
     if not withdrawn:
         return redirect(url_for("missions.request_detail", request_id=request_id))
@@ -348,7 +348,7 @@ def _answer_with(req: ServiceRequest, form, form_name: str, action, message: str
 @roles_required(Role.COORDINATOR)
 def request_take(request_id: int):
     req = _staff_request(request_id)
-    ok, _result = commit_or_flash(lambda: svc.take_request(db.session, current_user, req, now=utcnow()))
+    ok, _result = commit_or_flash(lambda: svc.take_request(db.session, current_user, req, now=clock.now()))
     return _answered(req, _("Demande prise en charge.")) if ok else _detail(req, 400)
 
 
@@ -358,7 +358,7 @@ def request_decline(request_id: int):
     req = _staff_request(request_id)
     form = DeclineForm(prefix="decline")
     return _answer_with(req, form, "decline_form", lambda: svc.decline_request(
-        db.session, current_user, req, form.message.data, now=utcnow()),
+        db.session, current_user, req, form.message.data, now=clock.now()),
         _("Demande refusée ; la structure est prévenue."))
 
 
@@ -368,7 +368,7 @@ def request_quote(request_id: int):
     req = _staff_request(request_id)
     form = QuoteForm(prefix="quote")
     return _answer_with(req, form, "quote_form", lambda: svc.quote_request(
-        db.session, current_user, req, form.quote_reference.data, form.message.data or "", now=utcnow()),
+        db.session, current_user, req, form.quote_reference.data, form.message.data or "", now=clock.now()),
         _("Devis indiqué ; la structure est prévenue."))
 
 
@@ -379,7 +379,7 @@ def request_plan(request_id: int):
     form = PlanForm(prefix="plan")
     form.mission_id.choices = [(0, "—")] + [(m.id, m.title) for m in svc.request_missions(db.session, req)]
     return _answer_with(req, form, "plan_form", lambda: svc.plan_request(
-        db.session, current_user, req, form.mission_id.data, form.message.data or "", now=utcnow()),
+        db.session, current_user, req, form.mission_id.data, form.message.data or "", now=clock.now()),
         _("Demande planifiée ; la structure est prévenue."))
 
 
@@ -388,7 +388,7 @@ def request_plan(request_id: int):
 def _portal_panel(user) -> dict:
     if not user.organisation_id or not has_role(user, Role.AUTHORITY):
         return {"organisation": None}
-    now = utcnow()
+    now = clock.now()
     return {
         "organisation": db.session.get(Organisation, user.organisation_id),
         "sessions": svc.next_sessions(db.session, user.organisation_id, now=now, limit=5),

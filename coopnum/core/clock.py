@@ -1,0 +1,49 @@
+"""The application's one clock: "now" (UTC-aware) and "today" (the calendar day in Paris).
+
+Every view, service caller, job, the demo and the benchmark read the time here, never ``datetime.now()`` or
+``date.today()``: the tests pin this clock (``COOPNUM_TEST_TODAY`` replays a day) and the demo can be built at any
+date. Services never call it themselves: they take ``now`` as an argument.
+
+Dates of service are Paris calendar days; instants are stored in UTC. The helpers convert between the two.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def now() -> datetime:
+    """The current instant, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+def today() -> date:
+    """Today's date in Paris."""
+    return paris_today(now())
+
+
+def paris_today(moment: datetime) -> date:
+    """The Paris calendar day of an instant."""
+    return moment.astimezone(PARIS).date()
+
+
+def to_paris(moment: datetime) -> datetime:
+    return moment.astimezone(PARIS)
+
+
+def paris_midnight(day: date) -> datetime:
+    """The instant (UTC) a Paris calendar day starts (23:00 or 22:00 UTC the day before)."""
+    return datetime.combine(day, time.min, PARIS).astimezone(UTC)
+
+
+def paris_day_bounds(day: date) -> tuple[datetime, datetime]:
+    """[start, end) of a Paris calendar day as UTC instants: 23, 24 or 25 hours long."""
+    return paris_midnight(day), paris_midnight(day + timedelta(days=1))
+
+
+def paris_datetime(day: date, at: time) -> datetime:
+    """A wall-clock time on a Paris calendar day, as a UTC instant."""
+    return datetime.combine(day, at, PARIS).astimezone(UTC)
