@@ -56,7 +56,8 @@ def build(app: Flask, years: int, now: datetime) -> dict:
         import_all_models()
         metadata.create_all(db.engine)
         started = time.perf_counter()
-        seed(now=now, years=list(range(now.year - years + 1, now.year + 1)), render=placeholder_documents)
+        year = clock.paris_today(now).year
+        seed(now=now, years=list(range(year - years + 1, year + 1)), render=placeholder_documents)
         elapsed = time.perf_counter() - started
         session = db.session
         counts = {name: session.execute(select(func.count()).select_from(model)).scalar_one()
@@ -245,7 +246,7 @@ def targets(app: Flask) -> list[tuple[str, str, str]]:
 
     with app.app_context():
         convention = db.session.execute(select(Convention).order_by(Convention.id.desc())).scalars().first()
-        year = convention.start_date.year if convention else clock.now().year
+        year = convention.start_date.year if convention else clock.today().year
         cid = convention.id if convention else 0
         from coopnum.billing.models import Invoice
 

@@ -4,7 +4,7 @@ Each domain adds its part in ``seed()``; ``coopnum seed-demo`` runs it on an emp
 
 import random
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from stdnum import luhn
@@ -98,7 +98,8 @@ class DemoContext:
     organisations: list[Organisation] = field(default_factory=list)
     places: list[Place] = field(default_factory=list)
     authority_users: list[User] = field(default_factory=list)
-    years: list[int] = field(default_factory=list)  # years of conventions (default: the current year)
+    years: list[int] = field(default_factory=list)  # years of conventions (default: see ``seed``)
+    since: date | None = None  # first day of the planning (None: each convention's start)
 
 
 def _email(first: str, last: str) -> str:
@@ -188,7 +189,14 @@ def seed(now: datetime | None = None, rng_seed: int = 2026, years: list[int] | N
          render=None) -> DemoContext:
     """The demo cooperative; ``years``: one convention per organisation and year (the benchmark asks for five);
     ``render``: the invoices' document renderer (None: the real PDF + Factur-X; tests pass a fast fake)."""
-    ctx = DemoContext(rng=random.Random(rng_seed), now=now or clock.now(), years=list(years or []))
+    now = now or clock.now()
+    ctx = DemoContext(rng=random.Random(rng_seed), now=now, years=list(years or []))
+    if not years:
+        # A rolling year of work whatever the date: the planning starts on the 1st of this month a year ago, under
+        # the conventions of last year and this year.
+        today = clock.paris_today(now)
+        ctx.since = date(today.year - 1, today.month, 1)
+        ctx.years = [today.year - 1, today.year]
     from coopnum.billing.demo import seed_billing
     from coopnum.missions.services.demo_activities import seed_activities
     from coopnum.missions.services.demo_orgs import seed_catalogue_and_conventions

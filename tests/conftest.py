@@ -1,16 +1,22 @@
-"""Test fixtures: a fresh app and database per test, on SQLite (default) or PostgreSQL.
+"""Test fixtures: one app per worker and a clean database per test, on SQLite (default) or PostgreSQL.
 
 Set COOPNUM_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test to run the suite on PostgreSQL:
-the schema is created once per run, and every table is truncated after each test. On SQLite, a template database
-is created once and copied for each test (a file, so that a live server's threads share it)."""
+the schema is created once per run (one database per xdist worker) and each test runs in a transaction rolled back
+at the end, except the tests marked ``real_commits``. On SQLite, a template database is created once and copied
+over the worker's database file before each test. See ``Databases``.
+
+The clock is pinned for every test (``travel``): see tests/days.py."""
 
 import contextvars
 import os
 import shutil
 import socket
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 import time_machine
+from flask import Flask
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
 from sqlalchemy import text
@@ -95,19 +101,107 @@ def truncate_all(url: str) -> None:
     engine.dispose()
 
 
-@pytest.fixture
-def database_url(db_template, tmp_path):
+class Databases:
+    """The worker's one database and its apps, reused by every test of the worker.
+
+    - One Flask app per distinct configuration (most tests share one), built once per worker: building an app costs
+      55–220 ms (URL rules), more than most tests. Its ``config`` is restored after every test.
+    - SQLite: one file per worker, overwritten before each test by a copy of the base (the empty template, or a
+      module's seed): a copy costs a few milliseconds, and the live server's threads share the file.
+    - PostgreSQL: each test runs inside a transaction on one connection that is rolled back at the end; the app's
+      sessions join it with SAVEPOINTs, so the requests' own commits and rollbacks behave as usual. Tests marked
+      ``real_commits`` (browser, concurrency, background jobs: other connections must see the data) commit for
+      real, and the tables they filled are truncated afterwards.
+    """
+
+    def __init__(self, template, url: str):
+        self.template = template  # SQLite: the template file; PostgreSQL: the URL
+        self.url = url
+        self.base = template  # SQLite: what each test starts from
+        self.apps: dict[str, Flask] = {}
+        self.dirty = False  # PostgreSQL: something was committed for real since the last truncation
+
+    def app(self, config: dict) -> Flask:
+        key = repr(sorted(config.items()))
+        if key not in self.apps:
+            app = create_app(config)
+            app.test_client_class = IsolatedClient
+            self.apps[key] = app
+        return self.apps[key]
+
+    def release(self) -> None:
+        """Close every connection of every app (the next test reconnects)."""
+        for app in self.apps.values():
+            app.extensions["coopnum_db"].dispose()
+
+    def restore_sqlite(self) -> None:
+        self.release()
+        path = Path(self.url.removeprefix("sqlite:///"))
+        for suffix in ("-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        shutil.copyfile(self.base, path)
+
+    def truncate(self) -> None:
+        if self.dirty:
+            self.release()
+            truncate_all(self.url)
+            self.dirty = False
+
+    @contextmanager
+    def seed(self, build, tmp_dir: Path):
+        """Build data once (``build(session)`` returns plain values) and start each test of the block from it:
+        the tests of a module that share a large fixture (the access table) pay for it once."""
+        app = self.app(base_config(self.url))
+        if PG_URL:
+            self.truncate()
+            self.dirty = True
+        else:
+            self.restore_sqlite()
+        with app.app_context():
+            data = build(db.session)
+            db.session.commit()
+        self.release()
+        if not PG_URL:
+            seeded = tmp_dir / "seeded.db"
+            shutil.copyfile(self.url.removeprefix("sqlite:///"), seeded)
+            self.base = seeded
+        try:
+            yield data
+        finally:
+            self.base = self.template
+            self.truncate()
+
+
+@pytest.fixture(scope="session")
+def databases(db_template, tmp_path_factory):
     if PG_URL:
-        yield PG_URL
-        truncate_all(PG_URL)
+        dbs = Databases(db_template, PG_URL)
     else:
-        path = tmp_path / "test.db"
-        shutil.copy(db_template, path)
-        yield f"sqlite:///{path}"
+        dbs = Databases(db_template, f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}")
+    yield dbs
+    dbs.release()
+
+
+def real_commits(request) -> bool:
+    return request.node.get_closest_marker("real_commits") is not None
 
 
 @pytest.fixture
-def app_config(database_url):
+def database_url(databases, request):
+    """The worker's database, reset for this test (see ``Databases``)."""
+    if PG_URL:
+        if real_commits(request):
+            databases.dirty = True
+            yield databases.url
+            databases.truncate()
+        else:
+            yield databases.url
+    else:
+        databases.restore_sqlite()
+        yield databases.url
+
+
+def base_config(database_url: str) -> dict:
     return {
         "DATABASE_URL": database_url,
         "TESTING": True,
@@ -116,6 +210,11 @@ def app_config(database_url):
         "SMTP_HOST": "",
         "COOPNUM_BASE_URL": "http://coopnum.test",
     }
+
+
+@pytest.fixture
+def app_config(database_url):
+    return base_config(database_url)
 
 
 class IsolatedClient(FlaskClient):
@@ -134,12 +233,39 @@ class IsolatedClient(FlaskClient):
         return response
 
 
+@contextmanager
+def rolled_back(app: Flask):
+    """PostgreSQL: bind the app's sessions to one connection inside a transaction that is rolled back at the end;
+    the sessions' commits only release SAVEPOINTs."""
+    database = app.extensions["coopnum_db"]
+    factory = database._sessions.session_factory
+    connection = database.engine.connect()
+    transaction = connection.begin()
+    factory.configure(bind=connection, join_transaction_mode="create_savepoint")
+    try:
+        yield
+    finally:
+        database._sessions.remove()
+        factory.configure(bind=database.engine, join_transaction_mode="conditional_savepoint")
+        if transaction.is_active:
+            transaction.rollback()
+        connection.close()
+
+
 @pytest.fixture
-def app(app_config):
-    app = create_app(app_config)
-    app.test_client_class = IsolatedClient
-    yield app
-    app.extensions["coopnum_db"].dispose()
+def app(app_config, databases, request):
+    app = databases.app(app_config)
+    saved = dict(app.config)
+    try:
+        if PG_URL and not real_commits(request):
+            with rolled_back(app):
+                yield app
+        else:
+            yield app
+    finally:
+        app.config.clear()
+        app.config.update(saved)
+        app.extensions["coopnum_db"]._sessions.remove()
 
 
 @pytest.fixture
@@ -187,14 +313,19 @@ def today():
     return days.TODAY
 
 
-@pytest.fixture
-def users(session):
-    """One committed user per role (and an organisation for the authority contact)."""
+def make_users(session) -> dict:
+    """One user per role (and an organisation for the authority contact)."""
     from tests import factories
 
     org = factories.organisation(session, name="Ville de Testville")
-    result = {role: factories.user(session, roles=[role], organisation=org if role == "authority" else None)
-              for role in ("admin", "coordinator", "mediator", "member", "authority")}
+    return {role: factories.user(session, roles=[role], organisation=org if role == "authority" else None)
+            for role in ("admin", "coordinator", "mediator", "member", "authority")}
+
+
+@pytest.fixture
+def users(session):
+    """One committed user per role (and an organisation for the authority contact)."""
+    result = make_users(session)
     session.commit()
     return result
 

@@ -6,7 +6,7 @@ import pytest
 
 from coopnum.core import clock, services
 from tests import days
-from tests.conftest import login
+from tests.conftest import login, make_users
 
 ROLES = ("anonymous", "admin", "coordinator", "mediator", "member", "authority")
 LOGGED_IN = frozenset(ROLES[1:])
@@ -71,30 +71,26 @@ DATES = {"month": days.month_key(-1), "month_before": days.month_key(-2), "month
 CASES = [(endpoint, role) for endpoint in ACCESS for role in ROLES]
 
 
-@pytest.fixture
-def ids(users, session, request):
-    from string import Formatter
+def _build(session) -> dict:
+    """Once per module: a user per role, one object of each kind (billing included), an API token per role."""
+    from types import SimpleNamespace
 
     from tests import factories
 
-    token, _clear = services.create_token(session, users["admin"], users["admin"], "test", now=clock.now())
-    # The billing objects (issued invoices…) cost a quarter of a second: only for the URLs that need them.
-    path = ACCESS[request.node.callspec.params["endpoint"]][1]
-    keys = {name for _text, name, _spec, _conv in Formatter().parse(path) if name}
-    endpoint = request.node.callspec.params["endpoint"]
-    world = factories.world(session, users, billing=bool(keys & factories.BILLING_IDS) or endpoint.startswith("billing."))
-    session.commit()
-    return {**world, "member": users["member"].id, "admin_token": token.id, **DATES}
+    users = make_users(session)
+    admin_token, _clear = services.create_token(session, users["admin"], users["admin"], "test", now=clock.now())
+    tokens = {role: services.create_token(session, user, user, "access test", now=clock.now())[1]
+              for role, user in users.items()}
+    world = factories.world(session, users, billing=True)
+    return {"users": {role: SimpleNamespace(email=user.email) for role, user in users.items()},
+            "ids": {**world, "member": users["member"].id, "admin_token": admin_token.id, **DATES},
+            "tokens": tokens}
 
 
-@pytest.fixture
-def tokens(users, session):
-    result = {}
-    for role, user in users.items():
-        _token, clear = services.create_token(session, user, user, "access test", now=clock.now())
-        result[role] = clear
-    session.commit()
-    return result
+@pytest.fixture(scope="module")
+def seeded(databases, tmp_path_factory):
+    with databases.seed(_build, tmp_path_factory.mktemp("access")) as data:
+        yield data
 
 
 def test_every_url_is_covered(app):
@@ -104,16 +100,15 @@ def test_every_url_is_covered(app):
 
 
 @pytest.mark.parametrize(("endpoint", "role"), CASES, ids=[f"{e}-{r}" for e, r in CASES])
-def test_access(endpoint, role, client, users, ids, request):
+def test_access(endpoint, role, seeded, client):
     method, path, expected = ACCESS[endpoint]
-    url = path.format(**ids)
+    url = path.format(**seeded["ids"])
     headers = {}
     if path.startswith("/api/"):
         if role != "anonymous":
-            tokens = request.getfixturevalue("tokens")  # only the API needs them
-            headers["Authorization"] = f"Bearer {tokens[role]}"
+            headers["Authorization"] = f"Bearer {seeded['tokens'][role]}"
     elif role != "anonymous":
-        login(client, users[role])
+        login(client, seeded["users"][role])
     response = client.open(url, method=method, headers=headers)
     assert response.status_code == expected[role], f"{method} {url} as {role}"
     if response.status_code == 302 and role == "anonymous" and expected[role] == 302 and "/login" not in url:

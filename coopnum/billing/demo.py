@@ -76,9 +76,10 @@ def seed_billing(ctx, render=None) -> None:
             issued.append(invoices.issue(session, ctx.coordinator, draft, now=moment, render=render))
         session.flush()
 
-    # One credit note: a session billed in March was in fact cancelled by the town (partial credit of one unit).
-    march = [i for i in issued if i.period_start and i.period_start.month == 3 and i.lines]
-    credited = march[0] if march else None
+    # One credit note: a session billed six months ago was in fact cancelled by the town (partial credit of one unit).
+    target = add_months(today, -6)
+    billed = [i for i in issued if i.period_start and add_months(i.period_start, 0) == target and i.lines]
+    credited = billed[0] if billed else None
     if credited is not None:
         line = credited.lines[0]
         invoices.create_credit_note(

@@ -21,6 +21,7 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "/e2e/" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)
+            item.add_marker(pytest.mark.real_commits)  # the live server's threads read the test's data
 
 
 @pytest.fixture(scope="session")

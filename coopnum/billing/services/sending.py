@@ -110,10 +110,8 @@ def clean_recipients(recipients: list[str] | None, defaults: list[str], *, who: 
 # --- links ----------------------------------------------------------------------------------------------------------
 
 def absolute_url(endpoint: str, **values) -> str | None:
-    """An absolute URL from COOPNUM_BASE_URL, in a request or not (jobs); None when the endpoint does not exist."""
+    """An absolute URL from COOPNUM_BASE_URL, in a request or not (jobs)."""
     app = current_app
-    if endpoint not in app.view_functions:
-        return None
     base = app.config["COOPNUM_BASE_URL"].rstrip("/")
     if has_request_context():
         return base + url_for(endpoint, **values)

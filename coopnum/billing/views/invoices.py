@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from io import BytesIO
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -401,11 +401,9 @@ def _documents(invoice: Invoice) -> dict[str, InvoiceDocument]:
 
 
 def _send_form(invoice: Invoice):
-    """The e-mail form of the sending area (its checkboxes: the organisation's addresses), if it is there."""
-    try:
-        from coopnum.billing.views.sending import send_form
-    except ImportError:  # pragma: no cover - the sending area is not installed
-        return None
+    """The e-mail form (its checkboxes: the organisation's addresses)."""
+    from coopnum.billing.views.sending import send_form
+
     return send_form(invoice)
 
 
@@ -424,7 +422,6 @@ def _render_invoice(invoice: Invoice, *, status: int = 200, header_form=None, li
                        service_prices=_service_prices(invoice), blockers=blockers, advice=advice,
                        open_line=open_line)
     else:
-        endpoints = current_app.view_functions
         context.update(
             documents=_documents(invoice),
             credit_notes=service.credit_notes_of(db.session, invoice) if not invoice.is_credit_note else [],
@@ -433,8 +430,7 @@ def _render_invoice(invoice: Invoice, *, status: int = 200, header_form=None, li
             payments=_rows(Payment, invoice, Payment.received_on),
             reminders=_rows(Reminder, invoice, Reminder.level),
             sendings=_rows(InvoiceSending, invoice, InvoiceSending.sent_at.desc()),
-            send_form=_send_form(invoice) if "billing.invoice_send" in endpoints else None,
-            can_pay="billing.payment_new" in endpoints)
+            send_form=_send_form(invoice))
     return _render("billing/invoices/detail.html", status, **context)
 
 

@@ -1,5 +1,5 @@
 """Demo data of the catalogue and the conventions: the cooperative's "bouquet de services" and one signed
-convention for 2026 per demo organisation, with various pricing modes and the Chorus Pro data of public buyers.
+convention per demo organisation and year, with various pricing modes and the Chorus Pro data of public buyers.
 
 ``seed_catalogue_and_conventions(ctx)`` goes through the same services as the pages (rules and audit included);
 it stores what it made on the context as ``ctx.services`` and ``ctx.conventions``."""
@@ -7,6 +7,7 @@ it stores what it made on the context as ``ctx.services`` and ``ctx.conventions`
 from datetime import date, timedelta
 from decimal import Decimal
 
+from coopnum.core.clock import paris_today
 from coopnum.missions.models import PricingMode, ServiceCategory, ServiceUnit, VatRegime, VolumeUnit
 from coopnum.missions.services import catalogue, conventions
 
@@ -91,7 +92,7 @@ def seed_catalogue_and_conventions(ctx) -> None:
     by_code = {s.code: s for s in ctx.services}
 
     ctx.conventions = []
-    today = ctx.now.date()
+    today = paris_today(ctx.now)
     for year in ctx.years or [today.year]:
         for index, org in enumerate(ctx.organisations):
             ctx.conventions.append(_convention(ctx, session, actor, by_code, index, org, year, today))

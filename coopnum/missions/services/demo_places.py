@@ -10,6 +10,7 @@ import re
 import unicodedata
 from decimal import Decimal
 
+from coopnum.core.clock import paris_today
 from coopnum.missions.services import places as services
 
 DOMAIN = "demo.coopnum.fr"
@@ -94,6 +95,6 @@ def enrich_demo_places(ctx) -> None:
             place.dispositif_programmes_nationaux = [*(place.dispositif_programmes_nationaux or []), "France Services"]
         place.fiche_acces_libre = None
         errors = services.problems(services.values_of(place), place_id=place.id, organisation=place.organisation,
-                                   source="coopnum", today=ctx.now.date())
+                                   source="coopnum", today=paris_today(ctx.now))
         if errors:
             raise ValueError(f"lieu de démonstration invalide « {place.name} » : {errors}")

@@ -26,7 +26,7 @@ def seed_missions(ctx) -> None:
         for place in places_by_org.get(convention.organisation_id, [])[:2]:
             mediator = ctx.mediators[index % len(ctx.mediators)]
             start, end = SLOTS[(index // len(ctx.mediators)) % 2]
-            first = _first_weekday(convention.start_date, index % 5)
+            first = _first_weekday(_planning_start(ctx, convention), index % 5)
             mission, _report = planning.create_mission(session, ctx.coordinator, planning.MissionData(
                 convention_id=convention.id, place_id=place.id, title=f"Permanence numérique — {place.name}",
                 kind=MissionKind.PERMANENCE, rrule=f"FREQ=WEEKLY;BYDAY={WEEKDAYS[index % 5]}",
@@ -37,7 +37,7 @@ def seed_missions(ctx) -> None:
         if n % 2 == 0 and places_by_org.get(convention.organisation_id):
             place = places_by_org[convention.organisation_id][0]
             mediator = ctx.mediators[(index + 7) % len(ctx.mediators)]
-            first = _first_weekday(convention.start_date, 2)  # Wednesdays, afternoon workshops
+            first = _first_weekday(_planning_start(ctx, convention), 2)  # Wednesdays, afternoon workshops
             mission, _report = planning.create_mission(session, ctx.coordinator, planning.MissionData(
                 convention_id=convention.id, place_id=place.id, title="Atelier « Premiers pas sur le smartphone »",
                 kind=MissionKind.WORKSHOP_SERIES, rrule="FREQ=WEEKLY;INTERVAL=2;BYDAY=WE",
@@ -47,6 +47,12 @@ def seed_missions(ctx) -> None:
         session.flush()
     if ctx.missions:
         _exceptions(ctx, session)
+
+
+def _planning_start(ctx, convention) -> date:
+    """The convention's start, or the demo's first day of planning (``ctx.since``) when later."""
+    since = getattr(ctx, "since", None)
+    return max(convention.start_date, since) if since else convention.start_date
 
 
 def _first_weekday(start: date, weekday: int) -> date:

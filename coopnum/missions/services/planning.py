@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 from sqlmodel import Session
 
 from coopnum.core import audit
-from coopnum.core.clock import PARIS
+from coopnum.core.clock import PARIS, paris_today
 from coopnum.core.errors import Conflict, DomainError
 from coopnum.core.models import Role, User, UserRole
 from coopnum.missions import recurrence
@@ -221,7 +221,7 @@ def create_mission(session: Session, actor: User, data: MissionData, *, now: dat
     _set_default_mediators(mission, data.default_mediator_ids)
     session.add(mission)
     session.flush()
-    found = occurrences(mission, convention, data.first_date, _horizon(mission, convention, now.date()))
+    found = occurrences(mission, convention, data.first_date, _horizon(mission, convention, paris_today(now)))
     if not found:
         raise DomainError("Cette règle de récurrence ne produit aucune séance dans la période de la convention.",
                           field="rrule")
@@ -348,8 +348,11 @@ def archive_mission(session: Session, actor: User, mission: Mission, *, now: dat
 
 # --- single sessions ------------------------------------------------------------------------------------------------
 
-def _paris_datetime(day: date, at: time) -> datetime:
-    return datetime.combine(day, at, PARIS)
+def _paris_slot(day: date, start_time: time, end_time: time) -> tuple[datetime, datetime]:
+    """Paris wall-clock times of a day → UTC instants, as a mission's rule makes them (a start in the spring DST
+    gap moves an hour later and keeps its duration): the checks measure the real time, even on a 23 or 25-hour day."""
+    occurrence = recurrence._occurrence(day, start_time, end_time, PARIS)
+    return occurrence.start, occurrence.end
 
 
 def _check_times(start: datetime, end: datetime) -> None:
@@ -373,7 +376,7 @@ def add_session(session: Session, actor: User, mission: Mission, day: date, star
     """A one-off session added by hand (an exception the rule keeps)."""
     if mission.status == MissionStatus.ARCHIVED:
         raise DomainError("Cette mission est archivée.")
-    start, end = _paris_datetime(day, start_time), _paris_datetime(day, end_time)
+    start, end = _paris_slot(day, start_time, end_time)
     _check_times(start, end)
     _check_in_convention(session, mission, start)
     s = MissionSession(mission_id=mission.id, start=start, end=end, manual=True, created_at=now, updated_at=now)
@@ -394,7 +397,7 @@ def _refuse_if_done(s: MissionSession) -> None:
 def move_session(session: Session, actor: User, s: MissionSession, day: date, start_time: time, end_time: time, *,
                  now: datetime) -> MissionSession:
     _refuse_if_done(s)
-    start, end = _paris_datetime(day, start_time), _paris_datetime(day, end_time)
+    start, end = _paris_slot(day, start_time, end_time)
     _check_times(start, end)
     _check_in_convention(session, s.mission, start)
     before = {"start": s.start.isoformat(), "end": s.end.isoformat()}

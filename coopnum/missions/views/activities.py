@@ -3,7 +3,7 @@
 
 from datetime import date, timedelta
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -60,11 +60,9 @@ _FORM_FIELD = {
 _SESSION_FIELDS = {"date", "place_type", "place_id", "convention_id", "commune", "commune_postal_code"}
 
 
-def export_action() -> str | None:
-    """The URL of the activities export (area C), when it exists."""
-    if "missions.activities_export" in current_app.view_functions:
-        return url_for("missions.activities_export")
-    return None
+def export_action() -> str:
+    """The URL of the activities export."""
+    return url_for("missions.activities_export")
 
 
 # --- list -----------------------------------------------------------------------------------------------------------
@@ -305,10 +303,8 @@ def _render_form(form, *, kind, s, activity, people, general=(), duplicates=(), 
     ), status or form_status()
 
 
-def _session_url(s: MissionSession) -> str | None:
-    if "missions.session_detail" in current_app.view_functions:
-        return url_for("missions.session_detail", session_id=s.id)
-    return None
+def _session_url(s: MissionSession) -> str:
+    return url_for("missions.session_detail", session_id=s.id)
 
 
 def _reportable(session_id: int, activity: Activity | None = None) -> MissionSession:

@@ -83,10 +83,8 @@ def _local_start(day: date) -> datetime:
     return datetime.combine(day, time.min, PARIS)
 
 
-def _session_url(s) -> str | None:
-    if "missions.session_detail" in current_app.view_functions:
-        return url_for("missions.session_detail", session_id=s.id)
-    return None
+def _session_url(s) -> str:
+    return url_for("missions.session_detail", session_id=s.id)
 
 
 def _local_day(value: datetime) -> date:

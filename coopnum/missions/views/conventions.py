@@ -12,7 +12,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
-from werkzeug.routing import BuildError
 
 from coopnum.core import clock, navigation
 from coopnum.core.access import require, roles_required
@@ -68,13 +67,8 @@ def _uploads() -> Path:
     return Path(current_app.instance_path) / "uploads"
 
 
-def _mission_url(mission_id: int) -> str | None:
-    if "missions.mission_detail" not in current_app.view_functions:
-        return None
-    try:
-        return url_for("missions.mission_detail", mission_id=mission_id)
-    except BuildError:
-        return None
+def _mission_url(mission_id: int) -> str:
+    return url_for("missions.mission_detail", mission_id=mission_id)
 
 
 # --- list -------------------------------------------------------------------------------------------------------

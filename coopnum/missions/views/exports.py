@@ -7,7 +7,6 @@ filters and the chosen format to ``missions.activities_export``)."""
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from werkzeug.routing import BuildError
 
 from coopnum.core import clock
 from coopnum.core.access import login_required, roles_required
@@ -22,12 +21,7 @@ FILTER_ARGS = ("from", "to", "mediator", "convention", "organisation", "place", 
 
 
 def _list_url(args: dict) -> str:
-    if "missions.activities" in current_app.view_functions:
-        try:
-            return url_for("missions.activities", **args)
-        except BuildError:
-            pass
-    return url_for("core.dashboard")
+    return url_for("missions.activities", **args)
 
 
 @bp.route("/activities/export", methods=["POST"])

@@ -2,12 +2,11 @@
 
 Staff manage them; an authority contact sees its own organisation's page (read-only)."""
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
-from werkzeug.routing import BuildError
 
 from coopnum.core import clock, navigation
 from coopnum.core.access import require, roles_required
@@ -53,14 +52,9 @@ def _load_contact(contact_id: int) -> Contact:
     return contact
 
 
-def place_url(place_id: int) -> str | None:
-    """The page of a place, when the places area provides one (it is optional for this page)."""
-    if "missions.place_detail" not in current_app.view_functions:
-        return None
-    try:
-        return url_for("missions.place_detail", place_id=place_id)
-    except BuildError:
-        return None
+def place_url(place_id: int) -> str:
+    """The page of a place."""
+    return url_for("missions.place_detail", place_id=place_id)
 
 
 @bp.route("/organisations")

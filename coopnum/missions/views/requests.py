@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
-from werkzeug.routing import BuildError
 
 from coopnum.core import clock, dashboard, mail, navigation
 from coopnum.core.access import has_role, is_staff, roles_required
@@ -45,21 +44,15 @@ navigation.register("missions.requests", _l("Demandes"), (Role.COORDINATOR,), 13
 PORTAL_PER_PAGE = 20
 
 
-def link_to(endpoint: str, obj_id: int | None = None, **values) -> str | None:
-    """The URL of another area's page when that page exists (areas are written in parallel), else None.
-
-    ``obj_id`` fills the rule's only path argument, whatever its name (``convention_id``, ``id``…)."""
-    if endpoint not in current_app.view_functions:
-        return None
+def link_to(endpoint: str, obj_id: int | None = None, **values) -> str:
+    """The URL of a page; ``obj_id`` fills the rule's only path argument, whatever its name (``convention_id``,
+    ``id``…)."""
     if obj_id is not None:
         for rule in current_app.url_map.iter_rules(endpoint):
             if len(rule.arguments) == 1:
                 values[next(iter(rule.arguments))] = obj_id
                 break
-    try:
-        return url_for(endpoint, **values)
-    except BuildError:
-        return None
+    return url_for(endpoint, **values)
 
 
 LABELS = {
