@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
-PYTEST_ARGS ?=
+# in parallel by default (pytest-xdist, one worker per core); `make test PYTEST_ARGS=…` overrides
+PYTEST_ARGS ?= -n auto
 
 .PHONY: run test install i18n lint clean
 
@@ -26,7 +27,8 @@ run: install
 	$(BIN)/coopnum seed-demo --if-empty
 	$(BIN)/coopnum run --host $(HOST) --port $(PORT)
 
-## make test: install and run the whole suite (SQLite; set COOPNUM_TEST_DATABASE_URL for PostgreSQL)
+## make test: install and run the whole suite in parallel (SQLite; set COOPNUM_TEST_DATABASE_URL for PostgreSQL,
+## COOPNUM_TEST_TODAY=YYYY-MM-DD to replay a day)
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
 

@@ -29,7 +29,9 @@ def browser():
     if not Path(CHROMIUM).exists():
         if REQUIRED:
             pytest.fail(f"Chromium is required for browser tests but {CHROMIUM} is missing (apt-get install chromium)")
-        pytest.skip(f"no Chromium at {CHROMIUM}: browser tests skipped (set COOPNUM_REQUIRE_BROWSER=1 to fail)")
+        pytest.skip(f"no Chromium at {CHROMIUM}: browser tests skipped. Install Debian's Chromium with "
+                    "`sudo apt-get install chromium` (or point COOPNUM_CHROMIUM at a Chromium binary); "
+                    "set COOPNUM_REQUIRE_BROWSER=1 to fail instead of skipping")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
