@@ -292,11 +292,14 @@ def pytest_report_header(config):
 
 
 @pytest.fixture(autouse=True)
-def travel():
+def travel(request):
     """Pin the application's clock (and every ``datetime.now``/``time.time``) to ``days.NOW``, frozen.
 
     A test moves it with ``travel.move_to(instant)`` or ``travel.shift(timedelta)``; the next test starts again
-    at ``days.NOW``."""
+    at ``days.NOW``. Only the test of the clock itself (marked ``real_clock``) runs on the wall clock."""
+    if request.node.get_closest_marker("real_clock"):
+        yield None
+        return
     with time_machine.travel(days.NOW, tick=False) as traveller:
         yield traveller
 

@@ -1,8 +1,6 @@
 """The billing API: invoices (list, draft from work, read, issue, documents, credit notes) and payments, with the
 per-object access of each role."""
 
-from datetime import date
-
 import pytest
 from sqlalchemy import select
 
@@ -10,8 +8,11 @@ from coopnum.billing import documents
 from coopnum.billing.models import InvoiceDocument, Payment
 from coopnum.core import clock, services
 from coopnum.missions.models import Organisation
-from tests import factories
+from tests import days, factories
 from tests.billing import factories as bf
+
+YEAR = days.TODAY.year  # the series of the invoices issued now
+TODAY, YESTERDAY = days.TODAY.isoformat(), days.days(-1).isoformat()
 
 
 @pytest.fixture
@@ -85,12 +86,13 @@ def test_no_access_for_mediators_and_members(client, tokens, data, role):
 
 def test_create_draft_from_work(client, tokens, data):
     staff, conv = tokens["coordinator"], data["convention"]
-    body = {"convention_id": conv.id, "period_start": "2026-11-01", "period_end": "2026-11-30"}
+    body = {"convention_id": conv.id, "period_start": bf.WORK_MONTH.isoformat(),
+            "period_end": days.month_end(-1).isoformat()}  # the month of the convention's held sessions
     response = client.post("/api/v1/invoices", headers=staff, json=body)
     assert response.status_code == 201, response.get_json()
     invoice = response.get_json()
     assert invoice["status"] == "draft" and invoice["number"] is None and invoice["convention_id"] == conv.id
-    assert invoice["period_start"] == "2026-11-01" and invoice["state"] == "draft"
+    assert invoice["period_start"] == bf.WORK_MONTH.isoformat() and invoice["state"] == "draft"
     [line] = invoice["lines"]
     assert sorted(line["session_ids"]) == sorted(s.id for s in data["held"])
     assert float(line["quantity"]) == 6 and line["unit"] == "hour"
@@ -122,7 +124,7 @@ def test_issue(client, session, tokens, data):
     response = client.post(f"/api/v1/invoices/{draft.id}/issue", headers=staff)
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
-    assert body["status"] == "issued" and body["number"] == "F2026-00003" and body["issue_date"]
+    assert body["status"] == "issued" and body["number"] == f"F{YEAR}-00003" and body["issue_date"] == TODAY
     assert {d["kind"] for d in body["documents"]} == {"facturx", "pdf"}
     again = client.post(f"/api/v1/invoices/{draft.id}/issue", headers=staff)
     assert again.status_code == 409 and "déjà émise" in again.get_json()["error"]["message"]
@@ -136,7 +138,7 @@ def test_issue_refused_is_422_and_burns_no_number(client, session, users, tokens
     response = client.post(f"/api/v1/invoices/{empty.id}/issue", headers=tokens["coordinator"])
     assert response.status_code == 422 and "aucune ligne" in response.get_json()["error"]["message"]
     response = client.post(f"/api/v1/invoices/{data['draft'].id}/issue", headers=tokens["coordinator"])
-    assert response.get_json()["number"] == "F2026-00003"
+    assert response.get_json()["number"] == f"F{YEAR}-00003"
 
 
 def test_pdf_downloads(client, session, tokens, data):
@@ -169,7 +171,7 @@ def test_credit_notes(client, session, tokens, data):
                                                     "lines": [{"line_id": line_id, "quantity": "2"}]})
     assert partial.status_code == 201, partial.get_json()
     note = partial.get_json()
-    assert note["kind"] == "credit_note" and note["status"] == "issued" and note["number"] == "A2026-00001"
+    assert note["kind"] == "credit_note" and note["status"] == "issued" and note["number"] == f"A{YEAR}-00001"
     assert note["credit_of_id"] == issued.id and note["total_incl_cents"] == 10800
     assert note["lines"][0]["credited_line_id"] == line_id
     rest = client.post(url, headers=staff, json={"reason": "Annulation"})
@@ -187,7 +189,7 @@ def test_credit_notes(client, session, tokens, data):
 
 def test_record_and_list_payments(client, session, tokens, data):
     staff, auth = tokens["coordinator"], tokens["authority"]
-    body = {"invoice_id": data["issued"].id, "amount_cents": 20000, "received_on": "2026-11-23",
+    body = {"invoice_id": data["issued"].id, "amount_cents": 20000, "received_on": TODAY,  # the issue day
             "method": "transfer", "reference": "VIR-123", "notes": "interne"}
     assert client.post("/api/v1/payments", headers=auth, json=body).status_code == 403
     response = client.post("/api/v1/payments", headers=staff, json=body)
@@ -201,14 +203,14 @@ def test_record_and_list_payments(client, session, tokens, data):
     bad = client.post("/api/v1/payments", headers=staff, json={**body, "method": "bitcoin"})
     assert bad.status_code == 422
     client.post("/api/v1/payments", headers=staff, json={
-        "invoice_id": data["foreign"].id, "amount_cents": 1000, "received_on": "2026-11-23", "method": "cheque"})
+        "invoice_id": data["foreign"].id, "amount_cents": 1000, "received_on": TODAY, "method": "cheque"})
     assert len(session.execute(select(Payment)).scalars().all()) == 2
     staff_list = client.get("/api/v1/payments", headers=staff).get_json()
     assert staff_list["total"] == 2 and staff_list["items"][0]["method"] == "cheque"  # newest first
     assert client.get("/api/v1/payments?method=cheque", headers=staff).get_json()["total"] == 1
     assert client.get(f"/api/v1/payments?invoice_id={data['issued'].id}", headers=staff).get_json()["total"] == 1
-    assert client.get("/api/v1/payments?date_to=2026-11-22", headers=staff).get_json()["total"] == 0
-    assert client.get("/api/v1/payments?date_from=2026-11-23", headers=staff).get_json()["total"] == 2
+    assert client.get(f"/api/v1/payments?date_to={YESTERDAY}", headers=staff).get_json()["total"] == 0
+    assert client.get(f"/api/v1/payments?date_from={TODAY}", headers=staff).get_json()["total"] == 2
     assert client.get("/api/v1/payments?date_from=demain", headers=staff).status_code == 422
     assert client.get("/api/v1/payments?method=bitcoin", headers=staff).status_code == 422
     mine = client.get("/api/v1/payments", headers=auth).get_json()
@@ -232,5 +234,5 @@ def test_openapi_lists_the_billing_endpoints(client):
 
 def test_received_on_in_the_future_is_refused(client, tokens, data):
     response = client.post("/api/v1/payments", headers=tokens["coordinator"], json={
-        "invoice_id": data["issued"].id, "amount_cents": 100, "received_on": date(2099, 1, 1).isoformat()})
-    assert response.status_code == 422
+        "invoice_id": data["issued"].id, "amount_cents": 100, "received_on": days.days(1).isoformat()})
+    assert response.status_code == 422 and response.get_json()["error"]["field"] == "received_on"  # tomorrow

@@ -1,15 +1,16 @@
 """The invoice PDF: every mandatory mention (art. L441-9 C. com., art. 242 nonies A CGI), checked one by one on the
-text extracted with pdftotext; the credit note; the quote PDF; rendering in French whatever the user's language."""
+text extracted with pypdf; the credit note; the quote PDF; rendering in French whatever the user's language."""
 
-import subprocess
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from babel.dates import format_date
 
 from coopnum.billing import amounts, documents
 from coopnum.billing.models import DocumentKind, Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
-from tests import factories
+from tests import days, factories
+from tests.pdftext import pdf_text
 
 
 def _siren_of(siret: str) -> str:
@@ -41,20 +42,45 @@ SELLER = {
 }
 BUYER_SIRET = factories.siret(654321)
 
+# The dates of the rendered documents, from the test day: the invoice is issued on the 2nd of last month for the
+# work of the month before (both wholly past, whatever today is), due 30 days later; its credit note is issued today.
+WORK_START, WORK_END = days.month_start(-2), days.month_end(-2)
+ISSUE_DATE = days.month_start(-1).replace(day=2)
+DUE_DATE = ISSUE_DATE + timedelta(days=30)
+NUMBER = f"F{ISSUE_DATE.year}-00012"
+CREDIT_DATE = days.TODAY
+CREDIT_NUMBER = f"A{CREDIT_DATE.year}-00003"
+ENGAGEMENT = f"EJ-{ISSUE_DATE.year}-0042"
+WORK_MONTH_NAME = format_date(WORK_START, "MMMM", locale="fr")  # "octobre"
+WORK_TUESDAYS = [days.nth_weekday(WORK_START, days.TUESDAY, n).day for n in (1, 2, 3, 4)]
+SESSIONS_DETAIL = (f"Séances des {WORK_TUESDAYS[0]}, {WORK_TUESDAYS[1]}, {WORK_TUESDAYS[2]} et {WORK_TUESDAYS[3]} "
+                   f"{WORK_MONTH_NAME}")
+TITLE = f"Médiation numérique — {format_date(WORK_START, 'MMMM y', locale='fr')}"
+CREDITED_WORKSHOP = f"Ateliers seniors (atelier du 15 {WORK_MONTH_NAME})"
+
+
+def dmy(day: date) -> str:
+    return f"{day:%d/%m/%Y}"
+
+
+def ymd(day: date) -> str:
+    """A date as Factur-X writes it (format 102)."""
+    return f"{day:%Y%m%d}"
+
 
 def make_invoice(session, *, regime: str = "standard", discount: bool = False, chorus: bool = True,
                  credit: bool = False, seller: dict | None = None, negative_line: bool = False,
-                 number: str = "F2026-00012") -> Invoice:
+                 number: str = NUMBER) -> Invoice:
     """An issued-like invoice (or a credit note of one), flushed: number, dates, frozen seller and buyer, lines
     and totals as the issuing service sets them."""
     org = factories.organisation(session, name="Ville de Testville", siret=BUYER_SIRET)
     rate = 2000 if regime == "standard" else 0
-    invoice = _invoice(session, org, number=number, issue_date=date(2026, 11, 2), regime=regime,
+    invoice = _invoice(session, org, number=number, issue_date=ISSUE_DATE, regime=regime,
                        seller=seller, chorus=chorus, lines=[
                            InvoiceLine(position=1, kind="hours", description="Permanences numériques — médiathèque",
-                                       detail="Séances des 6, 13, 20 et 27 octobre", quantity=Decimal("12.5"),
+                                       detail=SESSIONS_DETAIL, quantity=Decimal("12.5"),
                                        unit="hour", unit_price_cents=4500, vat_rate_bp=rate,
-                                       period_start=date(2026, 10, 1), period_end=date(2026, 10, 31)),
+                                       period_start=WORK_START, period_end=WORK_END),
                            InvoiceLine(position=2, kind="workshops", description="Ateliers seniors",
                                        quantity=Decimal(4), unit="workshop", unit_price_cents=18000,
                                        discount_percent=Decimal("10") if discount else Decimal(0),
@@ -67,28 +93,28 @@ def make_invoice(session, *, regime: str = "standard", discount: bool = False, c
                        ])
     if not credit:
         return invoice
-    return _invoice(session, org, number="A2026-00003", issue_date=date(2026, 11, 23), regime=regime,
+    return _invoice(session, org, number=CREDIT_NUMBER, issue_date=CREDIT_DATE, regime=regime,
                     seller=seller, chorus=chorus, kind=InvoiceKind.CREDIT_NOTE, credit_of_id=invoice.id,
                     title="Annulation d'un atelier non tenu", lines=[
-                        InvoiceLine(position=1, kind="credit", description="Ateliers seniors (atelier du 15 octobre)",
+                        InvoiceLine(position=1, kind="credit", description=CREDITED_WORKSHOP,
                                     quantity=Decimal(1), unit="workshop", unit_price_cents=18000, vat_rate_bp=rate,
                                     credited_line_id=invoice.lines[1].id)])
 
 
 def _invoice(session, org, *, number: str, issue_date: date, regime: str, seller: dict | None, chorus: bool,
              lines: list, kind: str = InvoiceKind.INVOICE, credit_of_id: int | None = None,
-             title: str = "Médiation numérique — octobre 2026") -> Invoice:
+             title: str = TITLE) -> Invoice:
     invoice = Invoice(
         kind=kind, status=InvoiceStatus.ISSUED, number=number, series=number[:5], sequence=int(number[6:]),
         organisation_id=org.id, credit_of_id=credit_of_id, title=title,
-        period_start=date(2026, 10, 1), period_end=date(2026, 10, 31), issue_date=issue_date,
+        period_start=WORK_START, period_end=WORK_END, issue_date=issue_date,
         due_date=issue_date + timedelta(days=30) if kind == InvoiceKind.INVOICE else None, payment_terms_days=30,
         vat_regime=regime, buyer_name="Ville de Testville", buyer_address="1 place de la Mairie",
         buyer_address_complement="Service des finances", buyer_postal_code="86000", buyer_city="Testville",
         buyer_siret=BUYER_SIRET, buyer_email="finances@testville.example.org",
         chorus_buyer_siret=BUYER_SIRET if chorus else None,
         chorus_service_code="SERV-NUMERIQUE" if chorus else None,
-        chorus_engagement_number="EJ-2026-0042" if chorus else None,
+        chorus_engagement_number=ENGAGEMENT if chorus else None,
         seller=dict(seller or SELLER), notes="Merci de votre confiance.", lines=lines,
     )
     amounts.apply(invoice)
@@ -99,20 +125,13 @@ def _invoice(session, org, *, number: str, issue_date: date, regime: str, seller
 
 # --- text of the rendered PDFs ------------------------------------------------------------------------------------
 
-def pdf_text(pdf: bytes, *, layout: bool = False) -> str:
-    """The text of a PDF (pdftotext, poppler), narrow / no-break spaces as plain spaces."""
-    args = ["pdftotext", "-enc", "UTF-8", *(["-layout"] if layout else []), "-", "-"]
-    text = subprocess.run(args, input=pdf, capture_output=True, check=True).stdout.decode("utf-8")
-    return text.replace("\u202f", " ").replace("\u00a0", " ")
-
-
 class Text:
     """The document's text: ``flat`` (reading order, every run of whitespace one space) for phrases, and the
     ``layout`` lines to check what stands on one row of a table (a label and its amount)."""
 
     def __init__(self, pdf: bytes):
         self.flat = " ".join(pdf_text(pdf).split())
-        self.lines = [" ".join(line.split()) for line in pdf_text(pdf, layout=True).splitlines()]
+        self.lines = pdf_text(pdf, layout=True).splitlines()
 
     def __contains__(self, phrase: str) -> bool:
         return phrase in self.flat
@@ -145,7 +164,7 @@ def render_text(session, scenario: str, **kw) -> Text:
     return Text(_RENDERED[scenario][1])
 
 
-_NOW = datetime(2026, 11, 23, 10, tzinfo=UTC)
+_NOW = days.NOW
 
 
 @pytest.fixture(scope="module")
@@ -189,24 +208,24 @@ MENTIONS = {
     "buyer SIREN and SIRET": f"SIREN {fmt_siren(BUYER_SIRET)} · SIRET {fmt_siret(BUYER_SIRET)}",
     # document
     "title": "Facture",
-    "invoice number": "N° F2026-00012",
-    "issue date": "Date d'émission 02/11/2026",
-    "service period": "Période de prestation du 01/10/2026 au 31/10/2026",
+    "invoice number": f"N° {NUMBER}",
+    "issue date": f"Date d'émission {dmy(ISSUE_DATE)}",
+    "service period": f"Période de prestation du {dmy(WORK_START)} au {dmy(WORK_END)}",
     "nature of the operation": "Nature de l'opération : Prestations de services",
-    "object": "Objet : Médiation numérique — octobre 2026",
-    "line detail and period": "du 01/10/2026 au 31/10/2026 Séances des 6, 13, 20 et 27 octobre",
-    "due date": "Date d'échéance 02/12/2026",
-    "payment terms": "Paiement à 30 jours à compter de la date d'émission, soit au plus tard le 02/12/2026, par "
-                     "virement bancaire.",
+    "object": f"Objet : {TITLE}",
+    "line detail and period": f"du {dmy(WORK_START)} au {dmy(WORK_END)} {SESSIONS_DETAIL}",
+    "due date": f"Date d'échéance {dmy(DUE_DATE)}",
+    "payment terms": f"Paiement à 30 jours à compter de la date d'émission, soit au plus tard le {dmy(DUE_DATE)}, "
+                     "par virement bancaire.",
     "early payment discount (setting)": "Escompte de 1 % pour paiement sous 8 jours.",
     "late penalty (setting)": "intérêts moratoires au taux de la BCE majoré de 8 points",
     "fixed 40 € recovery indemnity": "indemnité forfaitaire pour frais de recouvrement de 40 €",
     "Chorus Pro buyer SIRET": f"Chorus Pro — SIRET destinataire : {fmt_siret(BUYER_SIRET)}",
     "Chorus Pro code service": "Code service : SERV-NUMERIQUE",
-    "Chorus Pro engagement number": "N° d'engagement : EJ-2026-0042",
+    "Chorus Pro engagement number": f"N° d'engagement : {ENGAGEMENT}",
     "IBAN": "IBAN : FR76 3000 6000 0112 3456 7890 189",
     "BIC": "BIC : AGRIFRPP882",
-    "payment reference": "Référence à indiquer : F2026-00012",
+    "payment reference": f"Référence à indiquer : {NUMBER}",
     "notes": "Merci de votre confiance.",
 }
 
@@ -282,7 +301,7 @@ def test_training_exemption_with_declaration_number(session):
 def test_training_exemption_without_declaration_is_reported(session):
     invoice = make_invoice(session, regime="training_exempt", seller={**SELLER, "training_declaration": ""})
     assert any("déclaration d'activité" in p for p in documents.missing_mentions(invoice))
-    assert documents.missing_mentions(make_invoice(session, number="F2026-00013")) == []
+    assert documents.missing_mentions(make_invoice(session, number=f"F{ISSUE_DATE.year}-00013")) == []
 
 
 def test_penalty_text_without_the_indemnity_gets_it_added(session):
@@ -305,9 +324,10 @@ def test_frozen_terms_win_over_current_settings(session):
 def test_credit_note(session):
     text = render_text(session, "credit", credit=True)
     assert "Avoir" in text.row("Avoir") and "Facture" not in text.flat.split("Avoir sur")[0]
-    assert "N° A2026-00003" in text
-    assert "Avoir sur la facture n° F2026-00012 du 02/11/2026" in text
-    assert "Ateliers seniors (atelier du 15 octobre)" in text
+    assert f"N° {CREDIT_NUMBER}" in text
+    assert f"Date d'émission {dmy(CREDIT_DATE)}" in text
+    assert f"Avoir sur la facture n° {NUMBER} du {dmy(ISSUE_DATE)}" in text
+    assert CREDITED_WORKSHOP in text
     assert text.row("Montant de l'avoir").endswith("216,00 €")
     assert "Date d'échéance" not in text.flat and "IBAN" not in text.flat
     assert "Nature de l'opération : Prestations de services" in text
@@ -324,7 +344,7 @@ def test_rendered_in_french_whatever_the_users_language(app, session):
         assert str(get_locale()) == "en"
         pdf = {r.kind: r.content for r in documents.render(invoice)}[DocumentKind.PDF]
     text = Text(pdf)
-    assert "Date d'émission 02/11/2026" in text
+    assert f"Date d'émission {dmy(ISSUE_DATE)}" in text
     assert "Invoice" not in text.flat and "Due date" not in text.flat
 
 
@@ -336,8 +356,9 @@ def test_quote_pdf(session):
                        ("company.vat_number", SELLER["vat_number"])):
         settings.set_value(session, None, key, value, now=_NOW)
     org = factories.organisation(session, name="Commune de Devisville", siret=BUYER_SIRET)
-    quote = Quote(number="D2026-00007", organisation_id=org.id, title="Ateliers numériques 2027",
-                  issue_date=date(2026, 11, 23), valid_until=date(2027, 1, 22), vat_regime="standard",
+    number, valid_until = f"D{days.TODAY.year}-00007", days.days(60)
+    quote = Quote(number=number, organisation_id=org.id, title=f"Ateliers numériques {days.TODAY.year + 1}",
+                  issue_date=days.TODAY, valid_until=valid_until, vat_regime="standard",
                   lines=[QuoteLine(description="Atelier découverte de la tablette", quantity=Decimal(10),
                                    unit="workshop", unit_price_cents=18000, discount_percent=Decimal(5),
                                    vat_rate_bp=2000)])
@@ -346,13 +367,13 @@ def test_quote_pdf(session):
     pdf = documents.render_quote_pdf(quote)
     assert pdf.startswith(b"%PDF-")
     text = Text(pdf)
-    assert "Devis" in text and "N° D2026-00007" in text
+    assert "Devis" in text and f"N° {number}" in text
     assert "Coop'Num Vienne" in text and "Commune de Devisville" in text
-    assert "Valable jusqu'au 22/01/2027" in text
+    assert f"Valable jusqu'au {dmy(valid_until)}" in text
     assert "Atelier découverte de la tablette 10 ateliers 180,00 €" in text.row("tablette")
     assert text.row("tablette").endswith("20 % 1 710,00 €")
     assert "Remise" in text.row("Désignation")
-    assert " 5 % " in text.row("tablette").replace("5%", "5 %")  # pdftotext may drop the no-break space
+    assert " 5 % " in text.row("tablette").replace("5%", "5 %")  # a PDF reader may drop the no-break space
     assert text.row("Total TTC").endswith("2 052,00 €")
     assert "Bon pour accord" in text
 

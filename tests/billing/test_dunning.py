@@ -2,7 +2,7 @@
 after a gap, nothing for paid or not-yet-due invoices; late interest computed exactly; the mails (real SMTP) with
 the invoice's PDF attached, and the sent-log."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -12,15 +12,16 @@ from coopnum.billing.models import Invoice, InvoiceSending, Reminder
 from coopnum.billing.services import dunning, payments
 from coopnum.core import jobs, settings
 from coopnum.missions.models import Contact
-from tests import factories
+from tests import days, factories
 from tests.billing import factories as bf
 
-SEPT = datetime(2026, 9, 1, 10, 0, tzinfo=UTC)  # issued 01/09/2026, due 01/10/2026
-DUE = date(2026, 10, 1)
+ISSUED_ON = days.month_start(-3)  # the invoice's issue day: its due date and first reminders are past
+ISSUED = days.at(ISSUED_ON, 12)
+DUE = ISSUED_ON + timedelta(days=30)  # 30 days' terms
 
 
 def at(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, 6, 0, tzinfo=UTC)  # 7:00 or 8:00 in Paris
+    return days.at(day, 7)  # the early-morning job, in Paris
 
 
 def after_due(days: int) -> datetime:
@@ -41,7 +42,7 @@ def org(session):
 
 @pytest.fixture
 def invoice(session, users, org):
-    return bf.issued_invoice(session, users["coordinator"], organisation=org, now=SEPT)
+    return bf.issued_invoice(session, users["coordinator"], organisation=org, now=ISSUED)
 
 
 def levels(session, invoice) -> list[int]:
@@ -77,10 +78,10 @@ def test_a_gap_sends_only_the_highest_reached_level(session, invoice):
 
 
 def test_no_reminder_for_paid_credited_or_not_yet_due(session, users, org, invoice, now):
-    paid = bf.issued_invoice(session, users["coordinator"], organisation=org, now=SEPT)
-    payments.record(session, users["coordinator"], paid, amount_cents=54000, received_on=date(2026, 10, 20),
+    paid = bf.issued_invoice(session, users["coordinator"], organisation=org, now=ISSUED)
+    payments.record(session, users["coordinator"], paid, amount_cents=54000, received_on=DUE + timedelta(days=19),
                     method="transfer", now=now)
-    recent = bf.issued_invoice(session, users["coordinator"], organisation=org, now=now)  # due 23/12/2026
+    recent = bf.issued_invoice(session, users["coordinator"], organisation=org, now=now)  # due in 30 days
     draft = bf.draft_invoice(session, users["coordinator"], organisation=org)
     created = dunning.run(session, now=after_due(10))
     assert [r.invoice_id for r in created] == [invoice.id]
@@ -89,14 +90,14 @@ def test_no_reminder_for_paid_credited_or_not_yet_due(session, users, org, invoi
 
 
 def test_partly_paid_invoice_is_reminded_of_its_balance(session, users, invoice, now):
-    payments.record(session, users["coordinator"], invoice, amount_cents=14000, received_on=date(2026, 9, 30),
+    payments.record(session, users["coordinator"], invoice, amount_cents=14000, received_on=DUE - timedelta(days=1),
                     method="cheque", now=now)
     (reminder,) = dunning.run(session, now=after_due(7))
     assert reminder.balance_cents == 40000
 
 
 def test_dunning_days_setting(session, invoice):
-    settings.set_value(session, None, "billing.dunning_days", [30, 10], now=SEPT)
+    settings.set_value(session, None, "billing.dunning_days", [30, 10], now=ISSUED)
     assert dunning.dunning_days(session) == [10, 30]
     assert dunning.run(session, now=after_due(9)) == []
     assert [r.level for r in dunning.run(session, now=after_due(10))] == [1]
@@ -105,6 +106,7 @@ def test_dunning_days_setting(session, invoice):
 
 
 def test_late_interest_exact():
+    # A pure computation on explicit dates (never meets the clock): the fixed dates are the point.
     due = date(2026, 1, 1)
 
     def inv(balance):
@@ -121,7 +123,7 @@ def test_late_interest_exact():
 
 
 def test_interest_stored_on_the_reminder(session, invoice):
-    settings.set_value(session, None, "billing.ecb_rate_bp", 400, now=SEPT)
+    settings.set_value(session, None, "billing.ecb_rate_bp", 400, now=ISSUED)
     (reminder,) = dunning.run(session, now=after_due(21))
     # 540 € × 12 % × 21 / 365 = 3,728… €
     assert (reminder.days_late, reminder.interest_cents, reminder.indemnity_cents) == (21, 373, 4000)
@@ -180,7 +182,7 @@ def test_failed_mail_is_logged_and_not_retried(app, session, invoice):
 
 def test_no_address_is_a_failed_sending(app, session, users):
     org = factories.organisation(session, name="Structure sans courriel")
-    invoice = bf.issued_invoice(session, users["coordinator"], organisation=org, now=SEPT)
+    invoice = bf.issued_invoice(session, users["coordinator"], organisation=org, now=ISSUED)
     session.commit()
     jobs.run_job(app, "billing.dunning", after_due(7))
     sending = session.execute(select(InvoiceSending).where(InvoiceSending.invoice_id == invoice.id)).scalar_one()

@@ -12,12 +12,25 @@ from pathlib import Path
 
 import facturx
 import pytest
+import saxonche
 from lxml import etree
 from pypdf import PdfReader
 
 from coopnum.billing import documents
 from coopnum.billing.models import DocumentKind, Invoice
-from tests.billing.test_documents import BUYER_SIRET, SELLER, make_invoice
+from tests.billing.test_documents import (
+    BUYER_SIRET,
+    CREDIT_NUMBER,
+    DUE_DATE,
+    ENGAGEMENT,
+    ISSUE_DATE,
+    NUMBER,
+    SELLER,
+    WORK_END,
+    WORK_START,
+    make_invoice,
+    ymd,
+)
 
 NS = {
     "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
@@ -35,7 +48,6 @@ BR_FR_XSLT = SCHEMATRONS / "cii-schematron-fr-ctc" / "BR-FR-Flux2-Schematron-CII
 
 @cache
 def _saxon():
-    saxonche = pytest.importorskip("saxonche")
     return saxonche.PySaxonProcessor(license=False)
 
 
@@ -137,9 +149,9 @@ def test_schematron_catches_a_wrong_total(rendered):
 
 def test_standard_invoice_content(rendered):
     invoice, docs, tree, _xml = rendered()
-    assert one(tree, "//rsm:ExchangedDocument/ram:ID") == "F2026-00012"  # BT-1
+    assert one(tree, "//rsm:ExchangedDocument/ram:ID") == NUMBER  # BT-1
     assert one(tree, "//rsm:ExchangedDocument/ram:TypeCode") == "380"  # BT-3
-    assert one(tree, "//ram:IssueDateTime/udt:DateTimeString[@format='102']") == "20261102"  # BT-2
+    assert one(tree, "//ram:IssueDateTime/udt:DateTimeString[@format='102']") == ymd(ISSUE_DATE)  # BT-2
     assert one(tree, "//ram:BusinessProcessSpecifiedDocumentContextParameter/ram:ID") == "S1"  # BT-23
     assert one(tree, "//ram:GuidelineSpecifiedDocumentContextParameter/ram:ID") == "urn:cen.eu:en16931:2017"
     notes = {n.findtext("ram:SubjectCode", namespaces=NS): n.findtext("ram:Content", namespaces=NS)
@@ -163,17 +175,17 @@ def test_standard_invoice_content(rendered):
     assert one(tree, buyer + "ram:SpecifiedLegalOrganization/ram:ID[@schemeID='0002']") == BUYER_SIRET[:9]
     assert one(tree, buyer + "ram:URIUniversalCommunication/ram:URIID[@schemeID='0225']") == BUYER_SIRET[:9]
     assert one(tree, "//ram:BuyerReference") == "SERV-NUMERIQUE"
-    assert one(tree, "//ram:BuyerOrderReferencedDocument/ram:IssuerAssignedID") == "EJ-2026-0042"
+    assert one(tree, "//ram:BuyerOrderReferencedDocument/ram:IssuerAssignedID") == ENGAGEMENT
     # Dates: due date (BT-9), service period (BT-73/74), payment terms (BT-20), SEPA transfer with IBAN.
-    assert one(tree, "//ram:SpecifiedTradePaymentTerms/ram:DueDateDateTime/udt:DateTimeString") == "20261202"
+    assert one(tree, "//ram:SpecifiedTradePaymentTerms/ram:DueDateDateTime/udt:DateTimeString") == ymd(DUE_DATE)
     assert one(tree, "//ram:SpecifiedTradePaymentTerms/ram:Description").startswith("Paiement à 30 jours")
     period = "//ram:ApplicableHeaderTradeSettlement/ram:BillingSpecifiedPeriod/"
-    assert one(tree, period + "ram:StartDateTime/udt:DateTimeString") == "20261001"
-    assert one(tree, period + "ram:EndDateTime/udt:DateTimeString") == "20261031"
+    assert one(tree, period + "ram:StartDateTime/udt:DateTimeString") == ymd(WORK_START)
+    assert one(tree, period + "ram:EndDateTime/udt:DateTimeString") == ymd(WORK_END)
     assert one(tree, "//ram:SpecifiedTradeSettlementPaymentMeans/ram:TypeCode") == "58"
     assert one(tree, "//ram:PayeePartyCreditorFinancialAccount/ram:IBANID") == SELLER["iban"]
     assert one(tree, "//ram:PayeeSpecifiedCreditorFinancialInstitution/ram:BICID") == SELLER["bic"]
-    assert one(tree, "//ram:ApplicableHeaderTradeSettlement/ram:PaymentReference") == "F2026-00012"
+    assert one(tree, "//ram:ApplicableHeaderTradeSettlement/ram:PaymentReference") == NUMBER
     # Lines: name, net price, quantity with its UN/ECE unit code, standard VAT 20 %, line period.
     items = xp(tree, "//ram:IncludedSupplyChainTradeLineItem")
     assert [i.findtext(".//ram:SpecifiedTradeProduct/ram:Name", namespaces=NS) for i in items] == [
@@ -186,12 +198,12 @@ def test_standard_invoice_content(rendered):
     assert {i.findtext(".//ram:ApplicableTradeTax/ram:CategoryCode", namespaces=NS) for i in items} == {"S"}
     assert {i.findtext(".//ram:ApplicableTradeTax/ram:RateApplicablePercent", namespaces=NS) for i in items} == {"20"}
     assert first.findtext(".//ram:BillingSpecifiedPeriod/ram:StartDateTime/udt:DateTimeString",
-                          namespaces=NS) == "20261001"
+                          namespaces=NS) == ymd(WORK_START)
     header_tax = xp(tree, "//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax")[0]
     assert header_tax.findtext("ram:CategoryCode", namespaces=NS) == "S"
     assert header_tax.findtext("ram:DueDateTypeCode", namespaces=NS) == "72"  # VAT due on payment (services)
-    assert docs[DocumentKind.PDF].filename == "F2026-00012.pdf"
-    assert docs[DocumentKind.FACTURX].filename == "F2026-00012-facturx.pdf"
+    assert docs[DocumentKind.PDF].filename == f"{NUMBER}.pdf"
+    assert docs[DocumentKind.FACTURX].filename == f"{NUMBER}-facturx.pdf"
 
 
 @pytest.mark.parametrize(("regime", "code", "reason"), [
@@ -223,14 +235,14 @@ def test_vat_on_debits(rendered):
 def test_credit_note_refers_to_the_invoice(rendered):
     credit, docs, tree, _xml = rendered(credit=True)
     assert one(tree, "//rsm:ExchangedDocument/ram:TypeCode") == "381"
-    assert one(tree, "//rsm:ExchangedDocument/ram:ID") == "A2026-00003"
+    assert one(tree, "//rsm:ExchangedDocument/ram:ID") == CREDIT_NUMBER
     ref = "//ram:ApplicableHeaderTradeSettlement/ram:InvoiceReferencedDocument/"
-    assert one(tree, ref + "ram:IssuerAssignedID") == "F2026-00012"  # BT-25
-    assert one(tree, ref + "ram:FormattedIssueDateTime/qdt:DateTimeString") == "20261102"  # BT-26
+    assert one(tree, ref + "ram:IssuerAssignedID") == NUMBER  # BT-25
+    assert one(tree, ref + "ram:FormattedIssueDateTime/qdt:DateTimeString") == ymd(ISSUE_DATE)  # BT-26
     assert cents(one(tree, "//ram:GrandTotalAmount")) == credit.total_incl_cents == 21600  # positive amounts
     assert xp(tree, "//ram:SpecifiedTradeSettlementPaymentMeans") == []  # nothing to pay to the seller
     assert xp(tree, "//ram:DueDateDateTime") == []
-    assert docs[DocumentKind.FACTURX].filename == "A2026-00003-facturx.pdf"
+    assert docs[DocumentKind.FACTURX].filename == f"{CREDIT_NUMBER}-facturx.pdf"
 
 
 def test_discount_negative_line_and_no_chorus(rendered):
@@ -301,7 +313,7 @@ def test_both_documents_are_pdf_a3_and_the_facturx_embeds_the_xml(rendered):
     # The document information agrees with the XMP (PDF/A): same producer, same dates, no keywords only in Info.
     info = reader.metadata
     assert info["/Producer"] == _xmp_value(xmp, "pdf:Producer")
-    assert info["/Title"] == "Facture F2026-00012"
+    assert info["/Title"] == f"Facture {NUMBER}"
     assert "/Keywords" not in info
     created = _xmp_value(xmp, "xmp:CreateDate")
     assert info["/CreationDate"].startswith("D:" + re.sub(r"\D", "", created)[:14])

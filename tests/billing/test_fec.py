@@ -13,13 +13,15 @@ from coopnum.billing.cli import register
 from coopnum.billing.services import accounting, invoices, payments
 from coopnum.core import settings
 from coopnum.core.errors import DomainError
-from tests import factories
+from tests import days, factories
 from tests.billing import factories as bf
 from tests.conftest import login, text_of
 
 HEADER = ("JournalCode|JournalLib|EcritureNum|EcritureDate|CompteNum|CompteLib|CompAuxNum|CompAuxLib|PieceRef|"
           "PieceDate|EcritureLib|Debit|Credit|EcritureLet|DateLet|ValidDate|Montantdevise|Idevise")
 SIREN = "732829320"  # from the test company's SIRET
+Y = days.year_start(-1).year  # the fiscal year of the book: last year, wholly past whatever today is
+FEC_NAME = f"{SIREN}FEC{Y}1231.txt"
 
 
 def at(y, m, d):
@@ -33,32 +35,32 @@ def pay(session, actor, invoice, amount, on: date, method="transfer"):
 
 @pytest.fixture
 def book(session, users):
-    """A year of sales: a paid invoice, a partly paid one, a cancelled one, a refunded one, an exempt training, one
-    paid next year, and last year's invoice paid this year."""
+    """A year of sales (``Y``, last calendar year): a paid invoice, a partly paid one, a cancelled one, a refunded
+    one, an exempt training, one paid the year after, and the year before's invoice paid in ``Y``."""
     actor = users["coordinator"]
     bf.company(session)
     a_org = factories.organisation(session, name="Ville d'Alpha")
     b_org = factories.organisation(session, name="Communauté Bêta | Sud")
-    last_year = bf.issued_invoice(session, actor, organisation=a_org, now=at(2025, 12, 10))
-    paid = bf.issued_invoice(session, actor, organisation=a_org, now=at(2026, 3, 2))
-    partly = bf.issued_invoice(session, actor, organisation=b_org, now=at(2026, 5, 4))
-    cancelled = bf.issued_invoice(session, actor, organisation=a_org, now=at(2026, 6, 1))
-    refunded = bf.issued_invoice(session, actor, organisation=b_org, now=at(2026, 7, 1))
-    training = bf.issued_invoice(session, actor, organisation=b_org, now=at(2026, 8, 3), vat_regime="training_exempt",
+    last_year = bf.issued_invoice(session, actor, organisation=a_org, now=at(Y - 1, 12, 10))
+    paid = bf.issued_invoice(session, actor, organisation=a_org, now=at(Y, 3, 2))
+    partly = bf.issued_invoice(session, actor, organisation=b_org, now=at(Y, 5, 4))
+    cancelled = bf.issued_invoice(session, actor, organisation=a_org, now=at(Y, 6, 1))
+    refunded = bf.issued_invoice(session, actor, organisation=b_org, now=at(Y, 7, 1))
+    training = bf.issued_invoice(session, actor, organisation=b_org, now=at(Y, 8, 3), vat_regime="training_exempt",
                                  lines=[("Formation des agents", Decimal("1"), 80000)])
-    december = bf.issued_invoice(session, actor, organisation=a_org, now=at(2026, 12, 1))
-    pay(session, actor, last_year, 54000, date(2026, 1, 10))
-    pay(session, actor, paid, 54000, date(2026, 4, 1))
-    pay(session, actor, partly, 20000, date(2026, 6, 1), method="cheque")
-    note = invoices.create_credit_note(session, actor, cancelled, reason="Erreur de client", now=at(2026, 6, 15),
+    december = bf.issued_invoice(session, actor, organisation=a_org, now=at(Y, 12, 1))
+    pay(session, actor, last_year, 54000, date(Y, 1, 10))
+    pay(session, actor, paid, 54000, date(Y, 4, 1))
+    pay(session, actor, partly, 20000, date(Y, 6, 1), method="cheque")
+    note = invoices.create_credit_note(session, actor, cancelled, reason="Erreur de client", now=at(Y, 6, 15),
                                        render=bf.fake_render)
-    pay(session, actor, refunded, 54000, date(2026, 7, 20))
+    pay(session, actor, refunded, 54000, date(Y, 7, 20))
     partial_note = invoices.create_credit_note(session, actor, refunded, reason="Séance annulée",
-                                               lines={refunded.lines[0].id: 2}, now=at(2026, 8, 1),
+                                               lines={refunded.lines[0].id: 2}, now=at(Y, 8, 1),
                                                render=bf.fake_render)
-    pay(session, actor, refunded, -10800, date(2026, 8, 5), method="refund")
-    pay(session, actor, training, 80000, date(2026, 9, 1), method="cash")
-    pay(session, actor, december, 54000, date(2027, 1, 5))
+    pay(session, actor, refunded, -10800, date(Y, 8, 5), method="refund")
+    pay(session, actor, training, 80000, date(Y, 9, 1), method="cash")
+    pay(session, actor, december, 54000, date(Y + 1, 1, 1))  # the day after the closing date
     session.commit()
     return {"last_year": last_year, "paid": paid, "partly": partly, "cancelled": cancelled, "note": note,
             "refunded": refunded, "partial_note": partial_note, "training": training, "december": december,
@@ -83,12 +85,12 @@ def cents(amount: str) -> int:
 
 
 def test_format_and_balance(session, book, tmp_path):
-    path = accounting.write_fec(session, 2026, tmp_path)
-    assert path.name == f"{SIREN}FEC20261231.txt"
+    path = accounting.write_fec(session, Y, tmp_path)
+    assert path.name == FEC_NAME
     rows = parse(path.read_bytes().decode("iso-8859-15"))
     for row in rows:
         for col in ("EcritureDate", "PieceDate", "ValidDate"):
-            assert re.fullmatch(r"2026\d{4}", row[col]), (col, row)
+            assert re.fullmatch(rf"{Y}\d{{4}}", row[col]), (col, row)
         assert row["DateLet"] == "" or re.fullmatch(r"\d{8}", row["DateLet"])
         assert (cents(row["Debit"]) == 0) != (cents(row["Credit"]) == 0)  # one side per line
         assert row["Montantdevise"] == row["Idevise"] == ""
@@ -115,7 +117,7 @@ def test_format_and_balance(session, book, tmp_path):
 
 
 def test_entries(session, book):
-    lines = accounting.fec_lines(session, 2026)
+    lines = accounting.fec_lines(session, Y)
     paid, a_org, b_org = book["paid"], book["a_org"], book["b_org"]
 
     def of(piece, journal):
@@ -142,26 +144,26 @@ def test_entries(session, book):
     assert of(book["december"].number, "BQ") == []
     first = next(ln for ln in lines if ln.piece_ref == paid.number and ln.account == "411000")
     assert first.aux_label == "Ville d'Alpha"
-    assert (first.entry_date, first.piece_date, first.valid_date) == (date(2026, 3, 2),) * 3
+    assert (first.entry_date, first.piece_date, first.valid_date) == (date(Y, 3, 2),) * 3
     assert first.label == f"Facture {paid.number} Ville d'Alpha"
     fields = next(ln for ln in lines if ln.aux_account == aux_b).fields()
     assert fields[7] == "Communauté Bêta / Sud"  # no separator inside a field
 
 
 def test_lettering(session, book):
-    lines = accounting.fec_lines(session, 2026)
+    lines = accounting.fec_lines(session, Y)
 
     def letters(*invoices_):
         numbers = {i.number for i in invoices_}
         return {(ln.letter, ln.letter_date) for ln in lines if ln.account == "411000" and ln.piece_ref in numbers}
 
     paid = letters(book["paid"])
-    assert len(paid) == 1 and next(iter(paid))[0] and next(iter(paid))[1] == date(2026, 4, 1)
+    assert len(paid) == 1 and next(iter(paid))[0] and next(iter(paid))[1] == date(Y, 4, 1)
     cancelled = letters(book["cancelled"], book["note"])
-    assert len(cancelled) == 1 and next(iter(cancelled))[1] == date(2026, 6, 15)
+    assert len(cancelled) == 1 and next(iter(cancelled))[1] == date(Y, 6, 15)
     refunded = letters(book["refunded"])  # invoice, payment, credit note (its own number: below), refund
     note_letters = letters(book["partial_note"])
-    assert refunded == note_letters and len(refunded) == 1 and next(iter(refunded))[1] == date(2026, 8, 5)
+    assert refunded == note_letters and len(refunded) == 1 and next(iter(refunded))[1] == date(Y, 8, 5)
     assert letters(book["partly"]) == {("", None)}
     assert letters(book["december"]) == {("", None)}  # paid after the closing date
     assert len({next(iter(s))[0] for s in (paid, cancelled, refunded)}) == 3  # one code per invoice
@@ -177,9 +179,9 @@ def test_lettering(session, book):
 
 def test_siren_required(session, tmp_path):
     with pytest.raises(DomainError, match="SIREN"):
-        accounting.write_fec(session, 2026, tmp_path)
+        accounting.write_fec(session, Y, tmp_path)
     bf.company(session)
-    path = accounting.write_fec(session, 2026, tmp_path)
+    path = accounting.write_fec(session, Y, tmp_path)
     assert path.read_bytes() == (HEADER + "\r\n").encode()  # an empty year: the header only
 
 
@@ -190,37 +192,37 @@ def test_export_command(app, session, book, tmp_path):
 
     register(export)
     runner = app.test_cli_runner()
-    result = runner.invoke(export, ["fec", "--year", "2026", "--out", str(tmp_path)])
+    result = runner.invoke(export, ["fec", "--year", str(Y), "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    path = tmp_path / f"{SIREN}FEC20261231.txt"
+    path = tmp_path / FEC_NAME
     assert path.exists() and "14 écriture(s)" in result.output
     assert len(parse(path.read_bytes().decode("iso-8859-15"))) == 35
-    settings.set_value(session, None, "company.siret", "", now=at(2026, 11, 1))
+    settings.set_value(session, None, "company.siret", "", now=days.NOW)
     session.commit()
-    refused = runner.invoke(export, ["fec", "--year", "2026", "--out", str(tmp_path)])
+    refused = runner.invoke(export, ["fec", "--year", str(Y), "--out", str(tmp_path)])
     assert refused.exit_code != 0 and "SIREN" in refused.output
 
 
 def test_accounting_page_and_downloads(client, session, users, book):
     login(client, users["coordinator"])
-    page = client.get("/billing/accounting?year=2026")
+    page = client.get(f"/billing/accounting?year={Y}")
     assert page.status_code == 200
     body = text_of(page)
-    assert f"{SIREN}FEC20261231.txt" in body and "2025" in body
-    fec = client.get("/billing/accounting/fec/2026")
+    assert FEC_NAME in body and str(Y - 1) in body
+    fec = client.get(f"/billing/accounting/fec/{Y}")
     assert fec.status_code == 200
-    assert fec.headers["Content-Disposition"] == f'attachment; filename="{SIREN}FEC20261231.txt"'
+    assert fec.headers["Content-Disposition"] == f'attachment; filename="{FEC_NAME}"'
     assert fec.data.decode("iso-8859-15").startswith(HEADER + "\r\n")
-    sales = client.get("/billing/accounting/sales.csv?date_from=2026-01-01&date_to=2026-12-31")
+    sales = client.get(f"/billing/accounting/sales.csv?date_from={Y}-01-01&date_to={Y}-12-31")
     assert sales.status_code == 200 and sales.mimetype == "text/csv"
     text = sales.data.decode("utf-8-sig")
     rows = [r.split(";") for r in text.strip().split("\r\n")]
     assert rows[0][:3] == ["Numéro", "Type", "Date"]
     by_number = {r[0]: r for r in rows[1:]}
-    assert len(by_number) == 8  # 6 invoices of 2026 + 2 credit notes
+    assert len(by_number) == 8  # 6 invoices of the year + 2 credit notes
     partly = by_number[book["partly"].number]
-    assert partly[1:] == ["Facture", "04/05/2026", "03/06/2026", "Communauté Bêta | Sud", book["partly"].buyer_siret,
+    assert partly[1:] == ["Facture", f"04/05/{Y}", f"03/06/{Y}", "Communauté Bêta | Sud", book["partly"].buyer_siret,
                           "450,00", "90,00", "540,00", "200,00", "340,00", "En retard"]
     assert by_number[book["note"].number][6:9] == ["-450,00", "-90,00", "-540,00"]
-    bad = client.get("/billing/accounting/sales.csv?date_from=2026-12-31&date_to=2026-01-01")
+    bad = client.get(f"/billing/accounting/sales.csv?date_from={Y}-12-31&date_to={Y}-01-01")
     assert bad.status_code == 400 and "précède" in text_of(bad)

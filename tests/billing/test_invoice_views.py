@@ -5,10 +5,11 @@ after; a refused issue burns no number), the real PDF download, a partial credit
 
 import hashlib
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from babel.dates import format_date
 from sqlalchemy import event, select
 
 from coopnum.billing.models import BilledItem, Invoice, InvoiceLine, InvoiceStatus
@@ -16,17 +17,19 @@ from coopnum.core import settings
 from coopnum.core.db import db
 from coopnum.missions.models import MissionSession
 from coopnum.missions.services import hours, timesheets
-from tests import factories
+from tests import days, factories
 from tests.billing import factories as bf
 from tests.conftest import login, text_of
 
-NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
-NOV = date(2026, 11, 1)
+NOW = days.NOW  # the pinned clock
+YEAR = days.TODAY.year  # the series of the invoices issued now (the world's and the tests')
+# The world's work: the mediator's past session (the 17th of last month) in last month's open timesheet.
+WORK_MONTH, WORK_END, WORK_KEY = days.month_start(-1), days.month_end(-1), days.month_key(-1)
+DUE = f"{days.days(30):%d/%m/%Y}"  # an invoice issued today is due in 30 days
 
 
-@pytest.fixture(autouse=True)
-def fixed_now(monkeypatch):
-    monkeypatch.setattr("coopnum.billing.views.invoices.utcnow", lambda: NOW)
+def number(n: int, kind: str = "F") -> str:
+    return f"{kind}{YEAR}-{n:05d}"
 
 
 @pytest.fixture
@@ -61,27 +64,27 @@ def plain(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
-def validate_november(session, users, ids) -> MissionSession:
-    """The mediator's session of 17 November (3 h) confirmed, the month sent and validated."""
+def validate_work_month(session, users, ids) -> MissionSession:
+    """The mediator's past session (the 17th of last month, 3 h) confirmed, the month sent and validated."""
     past = session.get(MissionSession, ids["past_session"])
     hours.confirm_session(session, users["mediator"], past, held=True, now=NOW)
-    timesheets.submit(session, users["mediator"], NOV, now=NOW)
-    timesheets.validate(session, users["coordinator"], users["mediator"].id, NOV, now=NOW)
+    timesheets.submit(session, users["mediator"], WORK_MONTH, now=NOW)
+    timesheets.validate(session, users["coordinator"], users["mediator"].id, WORK_MONTH, now=NOW)
     session.commit()
     return past
 
 
 # --- the list -------------------------------------------------------------------------------------------------------
 
-def test_list_summary_states_and_filters(client, coordinator, ids, monkeypatch):
-    # The world: a draft, F2026-00001 (partly paid), F2026-00002 (cancelled by A2026-00001), F2026-00003 (another
-    # organisation), each 10 h × 45 € = 540 € TTC.
+def test_list_summary_states_and_filters(client, coordinator, ids, travel):
+    # The world: a draft, F…-00001 (partly paid), F…-00002 (cancelled by A…-00001), F…-00003 (another
+    # organisation), all issued now, each 10 h × 45 € = 540 € TTC.
     response = client.get("/billing/invoices")
     page = text_of(response)
     assert response.status_code == 200
     assert sorted(rows(response)) == sorted(ids[k] for k in ("draft_invoice", "issued_invoice", "credited_invoice",
                                                              "credit_note", "other_invoice"))
-    for text in ("Brouillon", "F2026-00001", "A2026-00001", "Partiellement payée", "Annulée par avoir", "À payer",
+    for text in ("Brouillon", number(1), number(1, "A"), "Partiellement payée", "Annulée par avoir", "À payer",
                  "Avoir émis", "Facturer un mois", "Nouvelle facture", "Commune Voisine"):
         assert text in page, text
     summary = plain(page[page.index('data-summary="drafts"'):page.index("</section>")])
@@ -97,12 +100,12 @@ def test_list_summary_states_and_filters(client, coordinator, ids, monkeypatch):
     assert only("state=paid") == [ids["credited_invoice"]]
     assert sorted(only("state=open")) == sorted([ids["issued_invoice"], ids["other_invoice"]])
     assert only(f"organisation_id={ids['other_org']}") == [ids["other_invoice"]]
-    assert only("q=F2026-00003") == [ids["other_invoice"]]
-    assert len(only("year=2026")) == 5 and only("year=2025") == [ids["draft_invoice"]]  # drafts have no year
+    assert only(f"q={number(3)}") == [ids["other_invoice"]]
+    assert len(only(f"year={YEAR}")) == 5 and only(f"year={YEAR - 1}") == [ids["draft_invoice"]]  # drafts: no year
     assert len(only("status=nonsense&year=abc&organisation_id=x")) == 5  # unreadable filters are ignored
 
-    later = NOW + timedelta(days=40)  # past the 30 days' due date
-    monkeypatch.setattr("coopnum.billing.views.invoices.utcnow", lambda: later)
+    travel.move_to(NOW + timedelta(days=40))  # past the 30 days' due date
+    login(client, coordinator)  # (the 12-hour session has expired meanwhile)
     response = client.get("/billing/invoices?state=overdue")
     assert sorted(rows(response)) == sorted([ids["issued_invoice"], ids["other_invoice"]])
     assert "En retard" in text_of(response) and "2 en retard" in plain(text_of(response))
@@ -139,21 +142,21 @@ def test_the_list_has_a_bounded_number_of_queries(client, coordinator, session, 
 
 def test_draft_from_the_work_through_the_preview(client, coordinator, users, ids, session):
     page = text_of(client.get("/billing/invoices/new"))
-    assert 'value="2026-10-01"' in page and 'value="2026-10-31"' in page  # last month by default
-    preview = f"/billing/invoices/new?convention_id={ids['own_convention']}&period_start=2026-11-01" \
-              "&period_end=2026-11-30"
+    assert f'value="{WORK_MONTH}"' in page and f'value="{WORK_END}"' in page  # last month by default
+    preview = f"/billing/invoices/new?convention_id={ids['own_convention']}&period_start={WORK_MONTH}" \
+              f"&period_end={WORK_END}"
     page = text_of(client.get(preview))
-    assert "1 séance(s) passée(s) non confirmée(s)" in page and "/missions/timesheets?month=2026-11" in page
+    assert "1 séance(s) passée(s) non confirmée(s)" in page and f"/missions/timesheets?month={WORK_KEY}" in page
     assert "Rien à facturer pour cette période." in page and "Créer le brouillon" not in page
 
-    past = validate_november(session, users, ids)
+    past = validate_work_month(session, users, ids)
     page = text_of(client.get(preview))
     assert "1 séance(s), 3 h" in page and "Médiathèque de Testville" in page
     assert "135,00" in page and "162,00" in page  # 3 h × 45 € HT, TTC
     assert "non confirmée" not in page and "Créer le brouillon" in page
 
-    data = {"mode": "work", "convention_id": ids["own_convention"], "period_start": "2026-11-01",
-            "period_end": "2026-11-30"}
+    data = {"mode": "work", "convention_id": ids["own_convention"], "period_start": WORK_MONTH.isoformat(),
+            "period_end": WORK_END.isoformat()}
     response = client.post("/billing/invoices/new", data=data)
     assert response.status_code == 302
     invoice_id = int(response.headers["Location"].rsplit("/", 1)[1])
@@ -163,7 +166,7 @@ def test_draft_from_the_work_through_the_preview(client, coordinator, users, ids
     assert item.line_id == invoice.lines[0].id and item.minutes == 180
     page = text_of(client.get(f"/billing/invoices/{invoice_id}"))
     assert f"/missions/sessions/{past.id}" in page and "Émettre la facture" in page
-    assert "/missions/conventions/" in page and "report?period=custom&from=2026-11-01&to=2026-11-30" in page
+    assert "/missions/conventions/" in page and f"report?period=custom&from={WORK_MONTH}&to={WORK_END}" in page
 
     response = client.post("/billing/invoices/new", data=data)  # the session is billed now
     assert response.status_code == 400
@@ -241,15 +244,15 @@ def test_issue_then_documents_and_nothing_editable(client, coordinator, ids, ses
     response = client.post(f"/billing/invoices/{invoice_id}/issue")
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/billing/invoices/{invoice_id}")
     page = text_of(client.get(f"/billing/invoices/{invoice_id}"))
-    assert "Facture F2026-00004 émise : 540,00 € TTC, échéance le 23/12/2026." in page
+    assert f"Facture {number(4)} émise : 540,00 € TTC, échéance le {DUE}." in page
     invoice = reload(session, Invoice, invoice_id)
-    assert invoice.status == InvoiceStatus.ISSUED and invoice.number == "F2026-00004"
+    assert invoice.status == InvoiceStatus.ISSUED and invoice.number == number(4)
     assert "Établir un avoir" in page and "Émettre la facture" not in page and "Modifier la ligne" not in page
 
     response = client.get(f"/billing/invoices/{invoice_id}/documents/pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
-    assert response.data == b"%PDF-1.7 fake F2026-00004"
-    assert 'filename=F2026-00004.pdf' in response.headers["Content-Disposition"]
+    assert response.data == f"%PDF-1.7 fake {number(4)}".encode()
+    assert f"filename={number(4)}.pdf" in response.headers["Content-Disposition"]
     assert hashlib.sha256(response.data).hexdigest() in page
     assert client.get(f"/billing/invoices/{invoice_id}/documents/facturx").data.endswith(b"facturx")
     assert client.get(f"/billing/invoices/{invoice_id}/documents/xml").status_code == 404
@@ -264,7 +267,7 @@ def test_issue_then_documents_and_nothing_editable(client, coordinator, ids, ses
                       (f"/billing/invoices/{invoice_id}/issue", {})):
         response = client.post(url, data=form)
         assert response.status_code == 302, url
-        assert "La facture F2026-00004 est émise : elle ne peut plus être modifiée." in text_of(
+        assert f"La facture {number(4)} est émise : elle ne peut plus être modifiée." in text_of(
             client.get(response.headers["Location"])), url
     line = reload(session, InvoiceLine, line_id)
     assert (line.description, line.quantity, line.unit_price_cents) == ("Accompagnement numérique", 10, 4500)
@@ -282,7 +285,7 @@ def test_a_refused_issue_burns_no_number(client, coordinator, ids, session, fake
     bf.company(session)
     session.commit()
     client.post(f"/billing/invoices/{ids['draft_invoice']}/issue")
-    assert reload(session, Invoice, ids["draft_invoice"]).number == "F2026-00004"  # no gap after F2026-00003
+    assert reload(session, Invoice, ids["draft_invoice"]).number == number(4)  # no gap after the world's 3
 
 
 def test_the_real_pdf_is_downloaded_as_stored(client, coordinator, ids, session):
@@ -312,18 +315,18 @@ def test_a_partial_credit_note_through_the_form(client, coordinator, ids, sessio
     response = client.post(url, data={"reason": "Séance annulée", f"qty-{line_id}": "2"})
     assert response.status_code == 302
     note = reload(session, Invoice, int(response.headers["Location"].rsplit("/", 1)[1]))
-    assert (note.number, note.credit_of_id, note.total_incl_cents) == ("A2026-00002", invoice.id, 10800)
+    assert (note.number, note.credit_of_id, note.total_incl_cents) == (number(2, "A"), invoice.id, 10800)
     assert [(ln.credited_line_id, ln.quantity) for ln in note.lines] == [(line_id, 2)]
     page = text_of(client.get(f"/billing/invoices/{note.id}"))
-    assert "Avoir A2026-00002 émis sur la facture F2026-00001 : 108,00 € TTC." in page
+    assert f"Avoir {number(2, 'A')} émis sur la facture {number(1)} : 108,00 € TTC." in page
     assert f"/billing/invoices/{invoice.id}" in page and "Établir un avoir" not in page
     page = text_of(client.get(f"/billing/invoices/{invoice.id}"))
-    assert "A2026-00002" in page and "Crédité par avoir" in page and "332,00" in page  # 540 − 108 − 100 paid
+    assert number(2, "A") in page and "Crédité par avoir" in page and "332,00" in page  # 540 − 108 − 100 paid
     assert "au plus 8" in text_of(client.get(url))
 
     response = client.post(url, data={"reason": "Annulation", "all_lines": "y", f"qty-{line_id}": "0"})
     rest = reload(session, Invoice, int(response.headers["Location"].rsplit("/", 1)[1]))
-    assert (rest.number, rest.total_incl_cents, [ln.quantity for ln in rest.lines]) == ("A2026-00003", 43200, [8])
+    assert (rest.number, rest.total_incl_cents, [ln.quantity for ln in rest.lines]) == (number(3, "A"), 43200, [8])
     assert "Établir un avoir" not in text_of(client.get(f"/billing/invoices/{invoice.id}"))  # all credited
 
     response = client.get(f"/billing/invoices/{note.id}/credit-note")
@@ -334,30 +337,30 @@ def test_a_partial_credit_note_through_the_form(client, coordinator, ids, sessio
 # --- the month's run ------------------------------------------------------------------------------------------------
 
 def test_the_months_run_then_issue_from_its_page(client, coordinator, users, ids, session, fake_pdf):
-    validate_november(session, users, ids)
+    validate_work_month(session, users, ids)
     page = text_of(client.get("/billing/invoices/run"))
-    assert 'value="2026-10"' in page and "Aucune facture pour ce mois." in page
+    assert f'value="{WORK_KEY}"' in page and "Aucune facture pour ce mois." in page  # last month by default
 
-    response = client.post("/billing/invoices/run", data={"month": "2027-01"})
+    response = client.post("/billing/invoices/run", data={"month": days.month_key(1)})
     assert response.status_code == 400 and "On ne facture pas un mois à venir." in text_of(response)
     response = client.post("/billing/invoices/run", data={"month": "novembre"})
     assert response.status_code == 400 and "Mois invalide" in text_of(response)
 
-    response = client.post("/billing/invoices/run", data={"month": "2026-11"})
+    response = client.post("/billing/invoices/run", data={"month": WORK_KEY})
     page = text_of(response)
     assert response.status_code == 200
-    assert "1 brouillon(s) créé(s) pour novembre 2026." in page
+    assert f"1 brouillon(s) créé(s) pour {format_date(WORK_MONTH, 'MMMM y', locale='fr')}." in page
     draft = session.execute(select(Invoice).where(Invoice.convention_id == ids["own_convention"])).scalar_one()
     assert draft.is_draft and draft.total_incl_cents == 16200
     assert f"/billing/invoices/{draft.id}" in page and "162,00" in page
     skipped = page[page.index('data-run="skipped"'):]
     assert "Commune Voisine : rien à facturer" in skipped
 
-    back = "/billing/invoices/run?month=2026-11"
+    back = f"/billing/invoices/run?month={WORK_KEY}"
     response = client.post(f"/billing/invoices/{draft.id}/issue?next={back}")
     assert response.status_code == 302 and response.headers["Location"].endswith(back)
     page = text_of(client.get(back))
-    assert "Facture F2026-00004 émise" in page and f'data-invoice="{draft.id}"' in page
+    assert f"Facture {number(4)} émise" in page and f'data-invoice="{draft.id}"' in page
     assert "Conventions actives sans facture ce mois" in page  # the other convention, to look at
 
 

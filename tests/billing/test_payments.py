@@ -1,7 +1,7 @@
 """Payments: full and partial, overpayment refused, refunds of what was overpaid, cancelling, the payment states;
 and the pages (list with filters, the form on an invoice)."""
 
-from datetime import UTC, date, datetime
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -10,37 +10,42 @@ from coopnum.billing.models import Invoice, Payment, PaymentMethod, PaymentState
 from coopnum.billing.services import invoices, payments
 from coopnum.core.errors import DomainError
 from coopnum.core.models import AuditLog
-from tests import factories
+from tests import days, factories
 from tests.billing import factories as bf
 from tests.conftest import login, text_of
 
-SEPT = datetime(2026, 9, 1, 10, 0, tzinfo=UTC)  # issued 01/09/2026, due 01/10/2026; 540 € incl. VAT
+ISSUED_ON = days.month_start(-3)  # the invoice's issue day: three months ago, so its whole life is past
+ISSUED = days.at(ISSUED_ON, 12)  # 540 € incl. VAT, 30 days' terms
+DUE = ISSUED_ON + timedelta(days=30)
+RECENT = days.days(-3)  # a past day, long after the due date
 
 
 @pytest.fixture
 def invoice(session, users):
-    return bf.issued_invoice(session, users["coordinator"], now=SEPT)
+    return bf.issued_invoice(session, users["coordinator"], now=ISSUED)
 
 
-def pay(session, users, invoice, amount, now, *, on=date(2026, 11, 20), method=PaymentMethod.TRANSFER, **kw):
+def pay(session, users, invoice, amount, now, *, on=RECENT, method=PaymentMethod.TRANSFER, **kw):
     return payments.record(session, users["coordinator"], invoice, amount_cents=amount, received_on=on,
                            method=method, now=now, **kw)
 
 
 def test_partial_then_full_payment(session, users, invoice, now):
     assert invoice.total_incl_cents == 54000
-    assert invoice.due_date == date(2026, 10, 1)
-    assert invoice.payment_state(date(2026, 9, 15)) == PaymentState.UNPAID
-    first = pay(session, users, invoice, 20000, now, on=date(2026, 9, 20), reference="VIR 123")
+    assert invoice.due_date == DUE
+    assert invoice.payment_state(ISSUED_ON + timedelta(days=14)) == PaymentState.UNPAID
+    first = pay(session, users, invoice, 20000, now, on=ISSUED_ON + timedelta(days=19), reference="VIR 123")
     assert (invoice.paid_cents, invoice.balance_cents) == (20000, 34000)
-    assert invoice.payment_state(date(2026, 9, 25)) == PaymentState.PARTIAL
-    assert invoice.payment_state(date(2026, 11, 23)) == PaymentState.OVERDUE
+    assert invoice.payment_state(ISSUED_ON + timedelta(days=24)) == PaymentState.PARTIAL
+    assert invoice.payment_state(DUE) == PaymentState.PARTIAL  # due today: not late yet
+    assert invoice.payment_state(DUE + timedelta(days=1)) == PaymentState.OVERDUE
+    assert invoice.payment_state(days.TODAY) == PaymentState.OVERDUE
     pay(session, users, invoice, 34000, now, method=PaymentMethod.CHEQUE)
     session.commit()
     session.expire_all()
     fresh = session.get(Invoice, invoice.id)
     assert (fresh.paid_cents, fresh.balance_cents) == (54000, 0)
-    assert fresh.payment_state(date(2026, 11, 23)) == PaymentState.PAID
+    assert fresh.payment_state(days.TODAY) == PaymentState.PAID
     assert [p.amount_cents for p in payments.payments_of(session, fresh)] == [20000, 34000]
     logged = session.execute(select(AuditLog).where(AuditLog.object_type == "Payment",
                                                     AuditLog.object_id == str(first.id))).scalar_one()
@@ -59,10 +64,10 @@ def test_overpayment_refused_with_the_balance(session, users, invoice, now):
 
 
 @pytest.mark.parametrize(("amount", "on", "field", "words"), [
-    (0, date(2026, 11, 20), "amount_cents", "nul"),
-    (-100, date(2026, 11, 20), "amount_cents", "Remboursement"),
-    (100, date(2026, 11, 24), "received_on", "futur"),  # today is 23/11/2026 in Paris
-    (100, date(2026, 8, 31), "received_on", "précède"),
+    (0, RECENT, "amount_cents", "nul"),
+    (-100, RECENT, "amount_cents", "Remboursement"),
+    (100, days.days(1), "received_on", "futur"),  # tomorrow, in Paris
+    (100, ISSUED_ON - timedelta(days=1), "received_on", "précède"),
 ])
 def test_invalid_payments(session, users, invoice, now, amount, on, field, words):
     with pytest.raises(DomainError) as exc:
@@ -84,14 +89,14 @@ def test_no_payment_on_a_draft_or_a_credit_note(session, users, invoice, now):
 def test_refund_only_what_was_overpaid(session, users, invoice, now):
     with pytest.raises(DomainError, match="Rien à rembourser"):
         pay(session, users, invoice, -100, now, method=PaymentMethod.REFUND)
-    pay(session, users, invoice, 54000, now, on=date(2026, 10, 1))
+    pay(session, users, invoice, 54000, now, on=DUE)
     # A partial credit note after payment: the buyer overpaid by the credited amount.
     line = invoice.lines[0]
     invoices.create_credit_note(session, users["coordinator"], invoice, reason="Séance non tenue",
                                 lines={line.id: 2}, now=now, render=bf.fake_render)
     assert invoice.credited_cents == 10800  # 2 h × 45 € + VAT
     assert invoice.balance_cents == -10800
-    assert invoice.payment_state(date(2026, 11, 23)) == PaymentState.PAID
+    assert invoice.payment_state(days.TODAY) == PaymentState.PAID
     with pytest.raises(DomainError, match="108,00"):
         pay(session, users, invoice, -10900, now, method=PaymentMethod.REFUND)
     with pytest.raises(DomainError, match="négatif"):
@@ -119,11 +124,11 @@ def test_cancel_a_mistaken_payment(session, users, invoice, now):
 
 
 def test_filters(session, users, invoice, now):
-    other = bf.issued_invoice(session, users["coordinator"], now=SEPT,
+    other = bf.issued_invoice(session, users["coordinator"], now=ISSUED,
                               organisation=factories.organisation(session, name="Commune B"))
-    pay(session, users, invoice, 1000, now, on=date(2026, 9, 10))
-    pay(session, users, other, 2000, now, on=date(2026, 10, 10), method=PaymentMethod.CHEQUE)
-    pay(session, users, other, 3000, now, on=date(2026, 11, 10))
+    pay(session, users, invoice, 1000, now, on=days.month_start(-3).replace(day=10))
+    pay(session, users, other, 2000, now, on=days.month_start(-2).replace(day=10), method=PaymentMethod.CHEQUE)
+    pay(session, users, other, 3000, now, on=days.month_start(-1).replace(day=10))
 
     def amounts(**kw):
         stmt = payments.payments_stmt(payments.PaymentFilters(**kw))
@@ -132,7 +137,7 @@ def test_filters(session, users, invoice, now):
     assert amounts() == [3000, 2000, 1000]
     assert amounts(method="cheque") == [2000]
     assert amounts(organisation_id=other.organisation_id) == [3000, 2000]
-    assert amounts(date_from=date(2026, 10, 1), date_to=date(2026, 10, 31)) == [2000]
+    assert amounts(date_from=days.month_start(-2), date_to=days.month_end(-2)) == [2000]
     assert payments.payments_total(session, payments.PaymentFilters(organisation_id=other.organisation_id)) == (
         2, 5000)
 
@@ -146,12 +151,12 @@ def test_payment_form_records_and_refuses_overpayment(client, session, users, in
     page = client.get(url)
     assert page.status_code == 200
     assert invoice.number in text_of(page) and "540,00" in text_of(page)
-    too_much = client.post(url, data={"amount_cents": "600", "received_on": "2026-11-20", "method": "transfer"})
+    too_much = client.post(url, data={"amount_cents": "600", "received_on": RECENT.isoformat(), "method": "transfer"})
     assert too_much.status_code == 400
     assert "540,00" in text_of(too_much) and "dépasse le solde" in text_of(too_much)
     bad = client.post(url, data={"amount_cents": "abc", "received_on": "", "method": "transfer"})
     assert bad.status_code == 400
-    ok = client.post(url, data={"amount_cents": "200,50", "received_on": "2026-11-20", "method": "transfer",
+    ok = client.post(url, data={"amount_cents": "200,50", "received_on": RECENT.isoformat(), "method": "transfer",
                                 "reference": "VIR-42"})
     assert ok.status_code == 302
     assert session.get(Invoice, invoice.id).paid_cents == 20050
@@ -168,7 +173,7 @@ def test_refund_typed_as_a_positive_amount(client, session, users, invoice, now)
     session.commit()
     login(client, users["coordinator"])
     response = client.post(f"/billing/invoices/{invoice.id}/payments/new",
-                           data={"amount_cents": "540", "received_on": "2026-11-23", "method": "refund"})
+                           data={"amount_cents": "540", "received_on": days.TODAY.isoformat(), "method": "refund"})
     assert response.status_code == 302
     refund = session.execute(select(Payment).where(Payment.method == "refund")).scalar_one()
     assert refund.amount_cents == -54000
@@ -187,10 +192,10 @@ def test_payments_list_has_no_n_plus_one(client, session, users, app):
     from sqlalchemy import event
 
     for n in range(6):
-        inv = bf.issued_invoice(session, users["coordinator"], now=SEPT,
+        inv = bf.issued_invoice(session, users["coordinator"], now=ISSUED,
                                 organisation=factories.organisation(session, name=f"Commune {n}"))
-        payments.record(session, users["coordinator"], inv, amount_cents=1000 + n, received_on=date(2026, 10, 1),
-                        method="transfer", now=SEPT.replace(month=10))
+        payments.record(session, users["coordinator"], inv, amount_cents=1000 + n, received_on=DUE,
+                        method="transfer", now=days.at(DUE, 12))
     session.commit()
     login(client, users["coordinator"])
     count = []

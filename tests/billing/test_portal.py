@@ -2,7 +2,7 @@
 state, the exact stored documents, the matching activity report, 404 for drafts and other organisations."""
 
 import hashlib
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -10,9 +10,13 @@ from sqlalchemy import select
 from coopnum.billing.models import DocumentKind, InvoiceDocument
 from coopnum.billing.services import invoices
 from coopnum.missions.models import Organisation
-from tests import factories
+from tests import days, factories
 from tests.billing import factories as bf
 from tests.conftest import login, text_of
+
+ISSUED_AGO = 40  # the convention's invoice was issued 40 days ago
+# the period it bills: the month before its issue
+PERIOD = (days.month_start(-1, ref=days.days(-ISSUED_AGO)), days.month_end(-1, ref=days.days(-ISSUED_AGO)))
 
 
 @pytest.fixture
@@ -22,9 +26,10 @@ def setup(session, users, now):
     other = factories.organisation(session, name="Commune Voisine")
     conv = factories.convention(session, organisation=own)
     draft = bf.draft_invoice(session, coordinator, convention=conv)
-    draft.period_start, draft.period_end = date(2026, 10, 1), date(2026, 10, 31)
+    draft.period_start, draft.period_end = PERIOD
     bf.company(session)
-    with_report = invoices.issue(session, coordinator, draft, now=now - timedelta(days=40), render=bf.fake_render)
+    with_report = invoices.issue(session, coordinator, draft, now=now - timedelta(days=ISSUED_AGO),
+                                 render=bf.fake_render)
     plain = bf.issued_invoice(session, coordinator, organisation=own, lines=[("Atelier", 1, 20000)])
     note = invoices.create_credit_note(session, coordinator, plain, reason="Geste", lines={plain.lines[0].id: 1},
                                        now=now, render=bf.fake_render)
@@ -44,18 +49,19 @@ def test_lists_only_own_issued_documents_with_state_and_links(client, users, set
     assert with_report.number in page and plain.number in page and note.number in page
     assert foreign.number not in page
     assert f"/billing/invoices/{setup['draft'].id}" not in page and "brouillon" not in page.lower()
-    # the October invoice is overdue (issued 40 days ago, 30 days terms); the other one is cancelled by its note
+    # the convention's invoice is overdue (issued 40 days ago, 30 days terms); the other one is cancelled by its note
     assert "En retard" in page and "Annulée par avoir" in page
     assert "Reste à régler" in page and "540,00" in page
     for inv in (with_report, plain, note):
         for kind in ("facturx", "pdf"):
             assert f"/billing/portal/invoices/{inv.id}/{kind}" in page
     conv_id = setup["convention"].id
-    assert (f"/missions/conventions/{conv_id}/report?period=custom&amp;from=2026-10-01&amp;to=2026-10-31"
+    start, end = (day.isoformat() for day in PERIOD)
+    assert (f"/missions/conventions/{conv_id}/report?period=custom&amp;from={start}&amp;to={end}"
             in response.get_data(as_text=True))
     assert f"/missions/conventions/{conv_id}/report.pdf?period=custom" in page
     assert page.count("Bilan d'activité de la période") == 1  # only the invoice of a convention over a period
-    report = client.get(f"/missions/conventions/{conv_id}/report?period=custom&from=2026-10-01&to=2026-10-31")
+    report = client.get(f"/missions/conventions/{conv_id}/report?period=custom&from={start}&to={end}")
     assert report.status_code == 200
 
 
@@ -98,8 +104,9 @@ def test_pagination_and_dashboard_panel(client, session, users, now):
     session.commit()
     login(client, users["authority"])
     first = text_of(client.get("/billing/portal/invoices"))
-    assert "F2026-00021" in first and "F2026-00001" not in first and 'rel="next"' in first
-    assert "F2026-00001" in text_of(client.get("/billing/portal/invoices?page=2"))
+    first_number, last_number = f"F{days.TODAY.year}-00001", f"F{days.TODAY.year}-00021"  # this year's series
+    assert last_number in first and first_number not in first and 'rel="next"' in first
+    assert first_number in text_of(client.get("/billing/portal/invoices?page=2"))
     dashboard = text_of(client.get("/"))
-    assert "Mes factures" in dashboard and "F2026-00021" in dashboard
+    assert "Mes factures" in dashboard and last_number in dashboard
     assert "Reste à régler : 11 340,00" in dashboard.replace("\u202f", " ").replace("\xa0", " ")

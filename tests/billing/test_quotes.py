@@ -2,7 +2,7 @@
 quoted), immutability once sent, acceptance into a draft convention or a draft invoice, refusal, expiry, duplicates,
 and the pages."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -21,10 +21,13 @@ from coopnum.missions.models import (
     ServiceRequest,
     VatRegime,
 )
-from tests import factories
+from tests import days, factories
 from tests.conftest import login, text_of
 
 FAKE_PDF = b"%PDF-1.7 fake quote"
+YEAR = days.TODAY.year  # quotes sent now are numbered in this year's series
+FIRST = f"D{YEAR}-00001"
+NEXT_YEAR = days.year_start(1)  # a convention's period, after the quote
 
 
 @pytest.fixture
@@ -48,8 +51,8 @@ def _lines(*rows):
 
 def _draft(session, actor, org, now, rows=None, **kw):
     rows = rows or [("Permanence numérique", Decimal("10"), "hour", 4500, Decimal(0))]
-    return svc.create(session, actor, organisation_id=org.id, title="Permanences 2027", lines=_lines(*rows),
-                      now=now, **kw)
+    return svc.create(session, actor, organisation_id=org.id, title=f"Permanences {NEXT_YEAR.year}",
+                      lines=_lines(*rows), now=now, **kw)
 
 
 # --- services -------------------------------------------------------------------------------------------------------
@@ -111,9 +114,9 @@ def test_send_numbers_in_its_own_series_and_freezes(session, users, now, org):
     second = _draft(session, coordinator, org, now)
     svc.send(session, coordinator, first, now=now)
     svc.send(session, coordinator, second, now=now)
-    assert (first.number, second.number) == ("D2026-00001", "D2026-00002")
-    assert first.status == QuoteStatus.SENT and first.issue_date == date(2026, 11, 23)
-    assert first.valid_until == date(2026, 11, 23) + timedelta(days=60)
+    assert (first.number, second.number) == (FIRST, f"D{YEAR}-00002")
+    assert first.status == QuoteStatus.SENT and first.issue_date == days.TODAY
+    assert first.valid_until == days.TODAY + timedelta(days=60)
     with pytest.raises(DomainError, match="Dupliquez-le"):
         svc.update(session, coordinator, first, title="Autre", now=now)
     with pytest.raises(DomainError, match="Dupliquez-le"):
@@ -148,14 +151,15 @@ def test_quote_prefix_setting_and_request_marked_quoted(session, users, now, org
     session.flush()
     quote = svc.create(session, users["coordinator"], request=req, now=now)
     svc.send(session, users["coordinator"], quote, now=now)
-    assert quote.number == "DEV2026-00001"
-    assert (req.status, req.quote_reference) == (RequestStatus.QUOTED, "DEV2026-00001")
+    assert quote.number == f"DEV{YEAR}-00001"
+    assert (req.status, req.quote_reference) == (RequestStatus.QUOTED, f"DEV{YEAR}-00001")
 
 
 def test_accept_into_draft_convention(session, users, now, org):
     coordinator = users["coordinator"]
     service = factories.service(session, unit="hour", unit_price_cents=5000)
-    quote = svc.create(session, coordinator, organisation_id=org.id, title="Permanences 2027", now=now, lines=[
+    title = f"Permanences {NEXT_YEAR.year}"
+    quote = svc.create(session, coordinator, organisation_id=org.id, title=title, now=now, lines=[
         svc.LineInput(service_id=service.id, quantity=100, discount_percent=10),
         svc.LineInput(description="Heures d'ateliers", quantity=20, unit="hour", unit_price_cents=5000,
                       discount_percent=10),
@@ -164,8 +168,8 @@ def test_accept_into_draft_convention(session, users, now, org):
     svc.send(session, coordinator, quote, now=now)
     with pytest.raises(DomainError, match="dates"):
         svc.accept(session, coordinator, quote, target="convention", now=now)
-    svc.accept(session, coordinator, quote, target="convention", start_date=date(2027, 1, 1),
-               end_date=date(2027, 12, 31), now=now)
+    svc.accept(session, coordinator, quote, target="convention", start_date=NEXT_YEAR,
+               end_date=days.year_end(1), now=now)
     convention = session.get(Convention, quote.convention_id)
     assert quote.status == QuoteStatus.ACCEPTED and quote.decided_at == now
     assert convention.status == ConventionStatus.DRAFT and convention.organisation_id == org.id
@@ -173,7 +177,7 @@ def test_accept_into_draft_convention(session, users, now, org):
     assert convention.unit_price_cents == 4500  # the discounted price
     assert convention.contracted_volume == Decimal("120")  # the hours of both lines
     assert [(cs.service_id, cs.unit_price_cents) for cs in convention.services] == [(service.id, 4500)]
-    assert "D2026-00001" in convention.notes
+    assert FIRST in convention.notes
     with pytest.raises(DomainError, match="déjà accepté"):
         svc.decline(session, coordinator, quote, now=now)
 
@@ -199,8 +203,8 @@ def test_convention_needs_a_priced_line(session, users, now, org):
     quote = _draft(session, users["coordinator"], org, now, rows=[("Étude", Decimal(1), "flat", 100000, 0)])
     svc.send(session, users["coordinator"], quote, now=now)
     with pytest.raises(DomainError, match="en facture"):
-        svc.accept(session, users["coordinator"], quote, target="convention", start_date=date(2027, 1, 1),
-                   end_date=date(2027, 6, 30), now=now)
+        svc.accept(session, users["coordinator"], quote, target="convention", start_date=NEXT_YEAR,
+                   end_date=NEXT_YEAR.replace(month=6, day=30), now=now)
     assert quote.status == QuoteStatus.SENT
 
 
@@ -214,7 +218,7 @@ def test_decline_and_expiry(session, users, now, org):
     svc.decline(session, coordinator, declined, now=now)
     assert declined.status == QuoteStatus.DECLINED
     later = now + timedelta(days=61)
-    assert svc.effective_status(late, later.date()) == QuoteStatus.EXPIRED
+    assert svc.effective_status(late, days.days(61)) == QuoteStatus.EXPIRED
     with pytest.raises(DomainError, match="a expiré"):
         svc.accept(session, coordinator, late, target="invoice", now=later)
     assert svc.expire_due(session, now=now) == 0
@@ -250,11 +254,11 @@ def test_list_filters(client, session, users, now, org):
     session.commit()
     login(client, users["coordinator"])
     page = text_of(client.get("/billing/quotes"))
-    assert "D2026-00001" in page and "Brouillon voisin" in page
+    assert FIRST in page and "Brouillon voisin" in page
     page = text_of(client.get("/billing/quotes?status=draft"))
-    assert "D2026-00001" not in page and "Brouillon voisin" in page
+    assert FIRST not in page and "Brouillon voisin" in page
     page = text_of(client.get(f"/billing/quotes?organisation_id={org.id}"))
-    assert "D2026-00001" in page and "Brouillon voisin" not in page
+    assert FIRST in page and "Brouillon voisin" not in page
     assert client.get("/billing/quotes?status=nope&organisation_id=x").status_code == 200
 
 
@@ -319,16 +323,16 @@ def test_send_page_emails_the_pdf_to_invoice_contacts(client, session, users, no
     assert response.status_code == 302
     session.expire_all()
     quote = session.get(Quote, quote.id)
-    assert quote.status == QuoteStatus.SENT and quote.number == "D2026-00001"
+    assert quote.status == QuoteStatus.SENT and quote.number == FIRST
     [message] = smtp_server
     assert message["To"] == "compta@quoteville.example.org, maire@quoteville.example.org"
-    assert message["Subject"].startswith("Devis D2026-00001 — ")
+    assert message["Subject"].startswith(f"Devis {FIRST} — ")
     body = message.get_body(("plain",)).get_content()
-    assert "Bonne lecture" in body and "D2026-00001" in body
+    assert "Bonne lecture" in body and FIRST in body
     [attachment] = list(message.iter_attachments())
-    assert attachment.get_filename() == "Devis-D2026-00001.pdf"
+    assert attachment.get_filename() == f"Devis-{FIRST}.pdf"
     assert attachment.get_content_type() == "application/pdf"
-    assert attachment.get_content() == FAKE_PDF + b"D2026-00001"
+    assert attachment.get_content() == FAKE_PDF + FIRST.encode()
 
 
 def test_send_page_mark_only_and_resend_failure(client, app, session, users, now, org, fake_pdf):
@@ -378,10 +382,12 @@ def test_accept_page_convention_bad_dates_is_400(client, session, users, now, or
     session.commit()
     login(client, users["coordinator"])
     response = client.post(f"/billing/quotes/{quote.id}/accept", data={
-        "accept-target": "convention", "accept-start_date": "2027-06-01", "accept-end_date": "2027-01-01"})
+        "accept-target": "convention", "accept-start_date": f"{NEXT_YEAR.year}-06-01",
+        "accept-end_date": NEXT_YEAR.isoformat()})
     assert response.status_code == 400 and "postérieure" in text_of(response)
     response = client.post(f"/billing/quotes/{quote.id}/accept", data={
-        "accept-target": "convention", "accept-start_date": "2027-01-01", "accept-end_date": "2027-12-31"})
+        "accept-target": "convention", "accept-start_date": NEXT_YEAR.isoformat(),
+        "accept-end_date": days.year_end(1).isoformat()})
     assert response.status_code == 302
     session.expire_all()
     assert session.get(Quote, quote.id).convention_id is not None
@@ -417,4 +423,4 @@ def test_pdf_is_rendered(client, session, users, now, org):
     response = client.get(f"/billing/quotes/{quote.id}/pdf?download=1")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.data.startswith(b"%PDF")
-    assert 'filename="Devis-D2026-00001.pdf"' in response.headers["Content-Disposition"]
+    assert f'filename="Devis-{FIRST}.pdf"' in response.headers["Content-Disposition"]

@@ -2,24 +2,23 @@
 invoices left out, partial payments counted; the page (one aggregate query, links to each client's open
 invoices)."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import event
 
 from coopnum.billing.services import accounting, invoices, payments
-from tests import factories
+from tests import days, factories
 from tests.billing import factories as bf
 from tests.conftest import login, text_of
 
-TODAY = date(2026, 11, 23)  # the `now` fixture, in Paris
+TODAY = days.TODAY  # the `now` fixture, in Paris
 
 
 def issued_due(session, actor, org, due: date, **kw):
     """An issued invoice (540 € incl. VAT, 30 days' terms) falling due on ``due``."""
     day = due - timedelta(days=30)
-    return bf.issued_invoice(session, actor, organisation=org, now=datetime(day.year, day.month, day.day, 10,
-                                                                               tzinfo=UTC), **kw)
+    return bf.issued_invoice(session, actor, organisation=org, now=days.at(day, 11), **kw)
 
 
 @pytest.fixture

@@ -1,8 +1,6 @@
 """E-mailing issued invoices and credit notes: recipients, attachments (Factur-X and plain PDF, the stored bytes),
 subject and body (portal and report links), the sent-log (successes and failures) and the sending page."""
 
-from datetime import date
-
 import pytest
 from sqlalchemy import select
 
@@ -12,9 +10,11 @@ from coopnum.billing.services import invoices, sending
 from coopnum.core.errors import DomainError
 from coopnum.core.models import AuditLog, Role
 from coopnum.missions.models import Contact, Organisation
-from tests import factories
+from tests import days, factories
 from tests.billing import factories as bf
 from tests.conftest import free_port, login, text_of
+
+YEAR = days.TODAY.year  # the series of the invoices issued now
 
 
 @pytest.fixture
@@ -41,7 +41,7 @@ def test_send_to_invoice_contacts_with_both_documents(session, users, now, org, 
     session.commit()
     [message] = smtp_server
     assert message["To"] == "compta@envoiville.example.org"
-    assert message["Subject"] == "Facture F2026-00001 — Coop'Num Vienne"
+    assert message["Subject"] == f"Facture F{YEAR}-00001 — Coop'Num Vienne"
     assert message["Reply-To"] == "facturation@coopnum.example.org"
     attachments = list(message.iter_attachments())
     stored = _stored(session, invoice)
@@ -51,10 +51,11 @@ def test_send_to_invoice_contacts_with_both_documents(session, users, now, org, 
     assert [a.get_content() for a in attachments] == [stored[DocumentKind.FACTURX].content,
                                                       stored[DocumentKind.PDF].content]
     body = message.get_body(("plain",)).get_content()
-    assert "F2026-00001" in body and "540,00" in body and "23/12/2026" in body  # amount, due date (30 days)
+    assert f"F{YEAR}-00001" in body and "540,00" in body  # amount
+    assert f"{days.days(30):%d/%m/%Y}" in body  # the due date: 30 days after today's issue
     assert "FR7630006000011234567890189" in body
     assert (row.ok, row.error, row.recipients, row.subject) == (
-        True, "", "compta@envoiville.example.org", "Facture F2026-00001 — Coop'Num Vienne")
+        True, "", "compta@envoiville.example.org", f"Facture F{YEAR}-00001 — Coop'Num Vienne")
     assert row.sent_by_id == users["coordinator"].id
     session.expire_all()
     assert session.get(Invoice, invoice.id).sent_at == now
@@ -114,15 +115,16 @@ def test_convention_invoice_links_to_portal_and_period_report(session, users, no
     org.email = "mairie@testville.example.org"
     conv = factories.convention(session, organisation=org)
     draft = bf.draft_invoice(session, users["coordinator"], convention=conv)
-    draft.period_start, draft.period_end = date(2026, 10, 1), date(2026, 10, 31)
+    start, end = days.month_start(-1), days.month_end(-1)  # last month's work
+    draft.period_start, draft.period_end = start, end
     bf.company(session)
     invoice = invoices.issue(session, users["coordinator"], draft, now=now, render=bf.fake_render)
     sending.send_invoice(session, users["coordinator"], invoice, now=now)
     body = smtp_server[0].get_body(("plain",)).get_content()
     assert "http://coopnum.test/billing/portal/invoices" in body
-    assert (f"http://coopnum.test/missions/conventions/{conv.id}/report?period=custom&from=2026-10-01"
-            "&to=2026-10-31") in body
-    assert "Période : du 01/10/2026 au 31/10/2026" in body
+    assert (f"http://coopnum.test/missions/conventions/{conv.id}/report?period=custom&from={start}"
+            f"&to={end}") in body
+    assert f"Période : du {start:%d/%m/%Y} au {end:%d/%m/%Y}" in body
     assert len(list(smtp_server[0].iter_attachments())) == 2  # the invoice's documents, not the report
 
 
@@ -132,8 +134,8 @@ def test_credit_note_subject(session, users, now, org, smtp_server):
                                        render=bf.fake_render)
     sending.send_invoice(session, users["coordinator"], note, now=now)
     message = smtp_server[0]
-    assert message["Subject"] == "Avoir A2026-00001 — Coop'Num Vienne"
-    assert "porte sur la facture F2026-00001" in message.get_body(("plain",)).get_content()
+    assert message["Subject"] == f"Avoir A{YEAR}-00001 — Coop'Num Vienne"
+    assert f"porte sur la facture F{YEAR}-00001" in message.get_body(("plain",)).get_content()
 
 
 # --- the page -------------------------------------------------------------------------------------------------------

@@ -1,21 +1,19 @@
 """GET /api/v1/timesheets/{mediator}/{yyyy-mm}: a mediator reads their own months, staff anyone's; a bad month
 is a 422 in French."""
 
-from datetime import UTC, datetime
-
 import pytest
 
 from coopnum.core import clock, services
 from coopnum.missions.models import MissionSession
 from coopnum.missions.services import hours
-from tests import factories
+from tests import days, factories
 
-NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+MONTH = days.month_start(-1)  # the world's month (last month: wholly past, still open)
+MONTH_KEY = days.month_key(-1)
 
 
 @pytest.fixture
-def api(users, session, monkeypatch):
-    monkeypatch.setattr("coopnum.missions.api.hours.utcnow", lambda: NOW)
+def api(users, session):
     ids = factories.world(session, users, billing=False)
     other = session.get(type(users["mediator"]), ids["other_mediator"])
     tokens = {}
@@ -29,49 +27,50 @@ def api(users, session, monkeypatch):
     return ids, call
 
 
-def test_a_mediator_reads_their_month(client, api, session, users):
+def test_a_mediator_reads_their_month(client, api, session, users, now):
     ids, call = api
     past = session.get(MissionSession, ids["past_session"])
-    hours.confirm_session(session, users["mediator"], past, held=True, minutes=150, now=NOW)
+    hours.confirm_session(session, users["mediator"], past, held=True, minutes=150, now=now)
     session.commit()
-    response = call(client, f"/api/v1/timesheets/{ids['mediator']}/2026-11")
+    response = call(client, f"/api/v1/timesheets/{ids['mediator']}/{MONTH_KEY}")
     assert response.status_code == 200, response.json
     body = response.json
-    assert body["mediator_id"] == ids["mediator"] and body["month"] == "2026-11"
+    assert body["mediator_id"] == ids["mediator"] and body["month"] == MONTH_KEY
     assert body["status"] == "open" and body["locked"] is False
     assert body["totals"] == {"session_minutes": 150, "extra_minutes": 90, "total_minutes": 240,
                               "by_category": {"session": 150, "preparation": 90}}
     entries = {(e["day"], e["category"]): e for e in body["entries"]}
-    session_entry = entries[("2026-11-17", "session")]
+    session_entry = entries[(MONTH.replace(day=17).isoformat(), "session")]
     assert session_entry["minutes"] == 150 and session_entry["session_id"] == ids["past_session"]
     assert session_entry["convention_id"] == ids["own_convention"]
-    assert entries[("2026-11-12", "preparation")]["session_id"] is None
+    assert entries[(MONTH.replace(day=12).isoformat(), "preparation")]["session_id"] is None
     assert body["unconfirmed_sessions"] == []
     assert body["sessions_without_report"] == [ids["past_session"]]
 
 
 def test_unconfirmed_sessions_are_listed(client, api):
     ids, call = api
-    body = call(client, f"/api/v1/timesheets/{ids['mediator']}/2026-11").json
+    body = call(client, f"/api/v1/timesheets/{ids['mediator']}/{MONTH_KEY}").json
     assert [s["id"] for s in body["unconfirmed_sessions"]] == [ids["past_session"]]
     assert body["unconfirmed_sessions"][0]["planned_minutes"] == 180
-    assert body["unconfirmed_sessions"][0]["start"].startswith("2026-11-17T08:00:00")
+    start = days.at(MONTH.replace(day=17), 9)  # 09:00 in Paris, in UTC
+    assert body["unconfirmed_sessions"][0]["start"].startswith(f"{start:%Y-%m-%dT%H:%M:%S}")
 
 
 def test_who_reads_what(client, api):
     ids, call = api
-    url = f"/api/v1/timesheets/{ids['mediator']}/2026-11"
+    url = f"/api/v1/timesheets/{ids['mediator']}/{MONTH_KEY}"
     response = call(client, url, role="other_mediator")
     assert response.status_code == 403 and "vos propres relevés" in response.json["error"]["message"]
     assert call(client, url, role="coordinator").status_code == 200
     assert call(client, url, role="admin").status_code == 200
     assert call(client, url, role="authority").status_code == 403
     assert call(client, url, role="member").status_code == 403
-    assert call(client, "/api/v1/timesheets/999999/2026-11", role="coordinator").status_code == 404
+    assert call(client, f"/api/v1/timesheets/999999/{MONTH_KEY}", role="coordinator").status_code == 404
     assert client.get(url).status_code == 401
 
 
-@pytest.mark.parametrize("month", ["2026-13", "novembre", "2026-1", "1999-01"])
+@pytest.mark.parametrize("month", ["2026-13", "novembre", "2026-1", "1999-01"])  # malformed: fixed strings
 def test_a_bad_month_is_422_in_french(client, api, month):
     ids, call = api
     response = call(client, f"/api/v1/timesheets/{ids['mediator']}/{month}")
@@ -87,7 +86,7 @@ def test_reading_does_not_create_the_timesheet(client, api, session):
 
     ids, call = api
     before = session.execute(select(func.count()).select_from(Timesheet)).scalar_one()
-    assert call(client, f"/api/v1/timesheets/{ids['mediator']}/2026-10").json["status"] == "open"
+    assert call(client, f"/api/v1/timesheets/{ids['mediator']}/{days.month_key(-2)}").json["status"] == "open"
     assert session.execute(select(func.count()).select_from(Timesheet)).scalar_one() == before
 
 

@@ -3,24 +3,29 @@ field), « Mes heures » (extra hours, sending the month), the coordination's ti
 mail, reopen), the month's dashboard, the panels, and a bounded number of queries whatever the data size."""
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 
 import pytest
+from babel.dates import format_date
 from sqlalchemy import event, select
 
 from coopnum.core.db import db
 from coopnum.missions.models import MissionSession, SessionStatus, TimeEntry, Timesheet, TimesheetStatus
 from coopnum.missions.services import timesheets
-from tests import factories
+from tests import days, factories
 from tests.conftest import login, text_of
 
-NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # Monday 23 November 2026, 11:00 in Paris
+# The world's month: last month, wholly past whatever today is, and still open; the mediator's unconfirmed session
+# is on its 17th, 09:00–12:00 in Paris, their extra entry on its 12th (factories.world).
+MONTH = days.month_start(-1)
+M = days.month_key(-1)  # "YYYY-MM", as in the URLs
+MONTH_LABEL = format_date(MONTH, "MMMM y", locale="fr")  # « novembre 2026 »
+PAST_DAY = MONTH.replace(day=17)
+WEEK = f"/missions/my-week?date={PAST_DAY.isoformat()}"  # the week of the past session
 
 
-@pytest.fixture(autouse=True)
-def fixed_now(monkeypatch):
-    for module in ("hours", "calendars", "planning"):
-        monkeypatch.setattr(f"coopnum.missions.views.{module}.utcnow", lambda: NOW)
+def mday(day: int):
+    return MONTH.replace(day=day)
 
 
 @pytest.fixture
@@ -39,7 +44,7 @@ def reload(session, model, obj_id):
 
 def test_one_click_from_my_week(client, users, ids, session):
     login(client, users["mediator"])
-    week = "/missions/my-week?date=2026-11-17"
+    week = WEEK
     page = text_of(client.get(week))
     assert "C'est fait (3 h)" in page and "Autre durée / pas eu lieu" in page
     assert "1 séance(s) de cette semaine à confirmer" in page
@@ -49,7 +54,7 @@ def test_one_click_from_my_week(client, users, ids, session):
     s = reload(session, MissionSession, ids["past_session"])
     assert s.status == SessionStatus.HELD and s.held_minutes == 180 and s.confirmed_by_id == users["mediator"].id
     entry = session.execute(select(TimeEntry).where(TimeEntry.session_id == s.id)).scalar_one()
-    assert (entry.user_id, entry.minutes, entry.day) == (users["mediator"].id, 180, date(2026, 11, 17))
+    assert (entry.user_id, entry.minutes, entry.day) == (users["mediator"].id, 180, PAST_DAY)
     page = text_of(client.get(week))
     assert "Séance confirmée : 3 h." in page and "C'est fait" not in page
     assert f"/missions/activities/new?session={s.id}&amp;kind=Individuel" in client.get(week).get_data(as_text=True)
@@ -59,7 +64,7 @@ def test_one_click_from_my_week(client, users, ids, session):
 
 def test_sessions_not_started_have_no_button(client, users, ids):
     login(client, users["mediator"])
-    page = text_of(client.get("/missions/my-week?date=2026-11-24"))
+    page = text_of(client.get(f"/missions/my-week?date={days.days(1).isoformat()}"))  # the assigned session
     assert "C'est fait" not in page and "Saisir une activité" not in page
 
 
@@ -70,13 +75,13 @@ def test_the_small_form_other_duration_and_not_held(client, users, ids, session)
     assert 'value="3h"' in page and "Motif, si elle n'a pas eu lieu" in page
     response = client.post(url, data={"outcome": "held", "minutes": "2h30"})
     assert response.status_code == 302
-    assert response.headers["Location"].endswith("/missions/my-week?date=2026-11-17")
+    assert response.headers["Location"].endswith(WEEK)
     assert reload(session, MissionSession, ids["past_session"]).held_minutes == 150
     response = client.post(url, data={"outcome": "not_held", "reason": "no_public", "reason_text": "Grève"})
     assert response.status_code == 302
     s = reload(session, MissionSession, ids["past_session"])
     assert (s.status, s.not_held_reason, s.cancel_reason) == ("not_held", "no_public", "Grève")
-    page = text_of(client.get("/missions/my-week?date=2026-11-17"))
+    page = text_of(client.get(WEEK))
     assert "Non tenue : Personne n'est venu" in page
 
 
@@ -108,7 +113,7 @@ def test_not_started_or_locked_is_shown_with_400(client, users, ids, session):
     session.commit()
     response = client.post(f"/missions/sessions/{ids['past_session']}/confirm", data={"outcome": "held"})
     assert response.status_code == 400
-    assert "Le mois de novembre 2026 est validé et verrouillé" in text_of(response)
+    assert f"Le mois de {MONTH_LABEL} est validé et verrouillé" in text_of(response)
 
 
 def test_only_the_assigned_mediator_or_staff(client, users, ids, session):
@@ -148,18 +153,18 @@ def test_session_page_has_the_confirmation_block(client, users, ids, session):
 
 def test_my_hours_add_edit_delete_and_submit(client, users, ids, session):
     login(client, users["mediator"])
-    page = text_of(client.get("/missions/hours?month=2026-11"))
-    assert "Mes heures de novembre 2026" in page and "Séances à confirmer (1)" in page
+    page = text_of(client.get(f"/missions/hours?month={M}"))
+    assert f"Mes heures de {MONTH_LABEL}" in page and "Séances à confirmer (1)" in page
     assert "1 h 30" in page  # the extra entry of the world
-    response = client.post("/missions/hours?month=2026-11", data={
-        "day": "2026-11-20", "category": "meeting", "minutes": "1h45", "convention_id": str(ids["own_convention"]),
+    response = client.post(f"/missions/hours?month={M}", data={
+        "day": mday(20).isoformat(), "category": "meeting", "minutes": "1h45", "convention_id": str(ids["own_convention"]),
         "note": "Réunion d'équipe"})
-    assert response.status_code == 302 and response.headers["Location"].endswith("/missions/hours?month=2026-11#extra")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/missions/hours?month={M}#extra")
     entry = session.execute(select(TimeEntry).where(TimeEntry.note == "Réunion d'équipe")).scalar_one()
     assert (entry.minutes, entry.category, entry.convention_id) == (105, "meeting", ids["own_convention"])
 
     response = client.post(f"/missions/hours/entries/{entry.id}/edit", data={
-        "day": "2026-11-20", "category": "meeting", "minutes": "2h", "convention_id": "0", "note": "Réunion"})
+        "day": mday(20).isoformat(), "category": "meeting", "minutes": "2h", "convention_id": "0", "note": "Réunion"})
     assert response.status_code == 302
     entry = reload(session, TimeEntry, entry.id)
     assert (entry.minutes, entry.convention_id) == (120, None)
@@ -167,17 +172,17 @@ def test_my_hours_add_edit_delete_and_submit(client, users, ids, session):
     response = client.post(f"/missions/hours/entries/{entry_id}/delete")
     assert response.status_code == 302 and reload(session, TimeEntry, entry_id) is None
 
-    response = client.post("/missions/hours/2026-11/submit", follow_redirects=True)
-    assert "Il reste 1 séance(s) passée(s) à confirmer en novembre 2026" in text_of(response)
+    response = client.post(f"/missions/hours/{M}/submit", follow_redirects=True)
+    assert f"Il reste 1 séance(s) passée(s) à confirmer en {MONTH_LABEL}" in text_of(response)
     client.post(f"/missions/sessions/{ids['past_session']}/confirm", data={"outcome": "held"})
-    response = client.post("/missions/hours/2026-11/submit", follow_redirects=True)
+    response = client.post(f"/missions/hours/{M}/submit", follow_redirects=True)
     page = text_of(response)
     assert "Relevé envoyé à la coordination." in page and "en attente de validation" in page
     assert reload(session, Timesheet, ids["timesheet"]).status == TimesheetStatus.SUBMITTED
 
 
 @pytest.mark.parametrize(("data", "field", "message"), [
-    ({"day": "2026-11-30"}, "day", "Vous ne pouvez pas saisir d'heures pour une date à venir."),
+    ({"day": days.days(1).isoformat()}, "day", "Vous ne pouvez pas saisir d'heures pour une date à venir."),
     ({"minutes": "-1h"}, "minutes", "Durée invalide"),
     ({"minutes": "0"}, "minutes", "La durée doit être d'au moins une minute."),
     ({"minutes": "17h"}, "minutes", "n'est pas plausible"),
@@ -187,39 +192,39 @@ def test_my_hours_add_edit_delete_and_submit(client, users, ids, session):
 ])
 def test_extra_hours_form_400(client, users, ids, session, data, field, message):
     login(client, users["mediator"])
-    form = {"day": "2026-11-20", "category": "preparation", "minutes": "1h", "convention_id": "0", "note": ""}
+    form = {"day": mday(20).isoformat(), "category": "preparation", "minutes": "1h", "convention_id": "0", "note": ""}
     form.update(data)
     before = session.execute(select(TimeEntry)).scalars().all()
-    response = client.post("/missions/hours?month=2026-11", data=form)
+    response = client.post(f"/missions/hours?month={M}", data=form)
     assert response.status_code == 400
     body = text_of(response)
     assert f'id="{field}-error"' in body and message in body
     assert len(session.execute(select(TimeEntry)).scalars().all()) == len(before)
 
 
-def test_a_locked_month_shows_a_banner_and_no_forms(client, users, ids, session):
+def test_a_locked_month_shows_a_banner_and_no_forms(client, users, ids, session, now):
     ts = session.get(Timesheet, ids["timesheet"])
-    ts.status, ts.validated_at = TimesheetStatus.VALIDATED, NOW
+    ts.status, ts.validated_at = TimesheetStatus.VALIDATED, now
     session.commit()
     login(client, users["mediator"])
-    page = text_of(client.get("/missions/hours?month=2026-11"))
+    page = text_of(client.get(f"/missions/hours?month={M}"))
     assert "Mois validé et verrouillé" in page and "demandez à la coordination de le rouvrir" in page
     assert "Ajouter des heures" not in page and "Envoyer à la coordination" not in page
-    response = client.post("/missions/hours?month=2026-11", data={
-        "day": "2026-11-20", "category": "preparation", "minutes": "1h", "convention_id": "0"})
+    response = client.post(f"/missions/hours?month={M}", data={
+        "day": mday(20).isoformat(), "category": "preparation", "minutes": "1h", "convention_id": "0"})
     assert response.status_code == 400
-    assert "Le mois de novembre 2026 est validé et verrouillé" in text_of(response)
+    assert f"Le mois de {MONTH_LABEL} est validé et verrouillé" in text_of(response)
     response = client.post(f"/missions/hours/entries/{ids['extra_entry']}/delete", follow_redirects=True)
     assert "validé et verrouillé" in text_of(response)
     assert reload(session, TimeEntry, ids["extra_entry"]) is not None
 
 
-def test_bad_month_in_the_query_falls_back_to_this_month(client, users, ids):
+def test_bad_month_in_the_query_falls_back_to_this_month(client, users, ids, today):
     login(client, users["mediator"])
     response = client.get("/missions/hours?month=2026-13")
     assert response.status_code == 200
     page = text_of(response)
-    assert "Mois invalide" in page and "Mes heures de novembre 2026" in page
+    assert "Mois invalide" in page and f"Mes heures de {format_date(today, 'MMMM y', locale='fr')}" in page
     assert client.get("/missions/timesheets/1/novembre").status_code in (403, 404)
 
 
@@ -233,16 +238,16 @@ def test_another_mediators_entry_is_forbidden(client, users, ids, session):
 
 # --- the coordination ----------------------------------------------------------------------------------------------
 
-def test_validate_send_back_reopen_with_mails(client, users, ids, session, smtp_server):
+def test_validate_send_back_reopen_with_mails(client, users, ids, session, smtp_server, now):
     login(client, users["coordinator"])
-    url = f"/missions/timesheets/{ids['mediator']}/2026-11"
+    url = f"/missions/timesheets/{ids['mediator']}/{M}"
     response = client.post(url + "/validate", follow_redirects=True)
     assert "Impossible de valider : 1 séance(s) passée(s)" in text_of(response)
     assert reload(session, Timesheet, ids["timesheet"]).status == TimesheetStatus.OPEN
 
     client.post(f"/missions/sessions/{ids['past_session']}/confirm",
                 data={"outcome": "held", "for_user_id": str(ids["mediator"])})
-    timesheets.submit(session, session.get(type(users["mediator"]), ids["mediator"]), date(2026, 11, 1), now=NOW)
+    timesheets.submit(session, session.get(type(users["mediator"]), ids["mediator"]), MONTH, now=now)
     session.commit()
     page = text_of(client.get(url))
     assert "Renvoyer pour correction" in page and "À valider" in page
@@ -272,32 +277,38 @@ def test_validate_send_back_reopen_with_mails(client, users, ids, session, smtp_
     assert ts.status == TimesheetStatus.OPEN and ts.comment == "Erreur sur le 17"
     client.post("/logout")
     login(client, users["mediator"])
-    page = text_of(client.get("/missions/hours?month=2026-11"))
+    page = text_of(client.get(f"/missions/hours?month={M}"))
     assert "Mois rouvert par la coordination :</strong> Erreur sur le 17" in page
 
 
 def test_timesheets_list_and_overview(client, users, ids, session):
     login(client, users["coordinator"])
-    page = text_of(client.get("/missions/timesheets?month=2026-11"))
+    page = text_of(client.get(f"/missions/timesheets?month={M}"))
     assert users["mediator"].full_name in page and "Autre Médiatrice" in page
-    assert text_of(client.get("/missions/timesheets?month=2026-11&status=submitted")).count("data-timesheet=") == 0
-    assert text_of(client.get("/missions/timesheets?month=2026-11&status=open")).count("data-timesheet=") == 2
+    assert text_of(client.get(f"/missions/timesheets?month={M}&status=submitted")).count("data-timesheet=") == 0
+    assert text_of(client.get(f"/missions/timesheets?month={M}&status=open")).count("data-timesheet=") == 2
     client.post(f"/missions/sessions/{ids['past_session']}/confirm", data={"outcome": "held"})
-    page = text_of(client.get("/missions/hours/overview?month=2026-11"))
-    assert "Tableau des heures de novembre 2026" in page
+    page = text_of(client.get(f"/missions/hours/overview?month={M}"))
+    assert f"Tableau des heures de {MONTH_LABEL}" in page
     assert "Ville de Testville" in page and "<progress" in page
     assert f'data-unreported="{ids["past_session"]}"' in page
     assert "séance(s) réalisée(s) sans activité saisie" in page
 
 
-def test_dashboard_panels(client, users, ids, session):
+def test_dashboard_panels(client, users, ids, session, today):
     login(client, users["mediator"])
     page = text_of(client.get("/"))
     assert "Mes heures" in page and "Séances à confirmer : 1" in page and "C'est fait (3 h)" in page
     client.post("/logout")
+    # The coordination's panel counts this month: a session of the mediator this morning, started, to confirm.
+    this_morning = factories.mission_session(session, mission=session.get(MissionSession, ids["past_session"]).mission,
+                                             start=days.at(today, 9), end=days.at(today, 12))
+    factories.assignment(session, mission_session=this_morning, user=users["mediator"])
+    session.commit()
     login(client, users["coordinator"])
     page = text_of(client.get("/"))
     assert "Heures et relevés" in page and "Aucun relevé d'heures à valider." in page
+    assert f"En {format_date(today, 'MMMM y', locale='fr')} :" in page
     assert "0 séance(s) réalisée(s) sans activité saisie" in page and "1 séance(s) passée(s) à confirmer" in page
 
 
@@ -315,20 +326,21 @@ def test_menu_entries(client, users, ids):
 # --- bounded queries ------------------------------------------------------------------------------------------------
 
 def add_month_of_work(session, users, n: int) -> None:
-    """n mediators, each with an organisation, a convention, a session held in November and an extra entry."""
+    """n mediators, each with an organisation, a convention, a session held in the world's month and an extra
+    entry."""
     for i in range(n):
         org = factories.organisation(session)
         place = factories.place(session, organisation=org)
         conv = factories.convention(session, organisation=org)
         mission = factories.mission(session, convention=conv, place=place)
         mediator = factories.user(session)
-        start = datetime(2026, 11, 2 + i % 20, 8, tzinfo=UTC)
+        start = days.at(mday(2 + i % 20), 9)
         s = factories.mission_session(session, mission=mission, start=start, end=start + timedelta(hours=2),
                                       status=SessionStatus.HELD, held_minutes=120)
         factories.assignment(session, mission_session=s, user=mediator)
         factories.time_entry(session, user=mediator, mission_session=s, minutes=120)
-        factories.time_entry(session, user=mediator, day=date(2026, 11, 3), minutes=30)
-        session.add(Timesheet(user_id=mediator.id, month=date(2026, 11, 1), status=TimesheetStatus.SUBMITTED))
+        factories.time_entry(session, user=mediator, day=mday(3), minutes=30)
+        session.add(Timesheet(user_id=mediator.id, month=MONTH, status=TimesheetStatus.SUBMITTED))
     session.commit()
 
 
@@ -348,8 +360,8 @@ def count_statements(client, url: str) -> tuple[int, str]:
     return len(statements), text_of(response)
 
 
-@pytest.mark.parametrize("url", ["/missions/timesheets?month=2026-11", "/missions/hours/overview?month=2026-11",
-                                 "/missions/timesheets/{mediator}/2026-11", "/"])
+@pytest.mark.parametrize("url", [f"/missions/timesheets?month={M}", f"/missions/hours/overview?month={M}",
+                                 f"/missions/timesheets/{{mediator}}/{M}", "/"])
 def test_a_bounded_number_of_queries(client, users, ids, session, url):
     url = url.format(**ids)
     login(client, users["coordinator"])
@@ -372,14 +384,15 @@ def test_my_hours_and_my_week_have_a_bounded_number_of_queries(client, users, id
     def add(n):
         mission = session.get(MissionSession, ids["past_session"]).mission
         for i in range(n):
-            start = datetime(2026, 11, 16, 6, tzinfo=UTC) + timedelta(hours=i % 12, days=i // 12 % 6)
+            start = days.at(mday(16), 7) + timedelta(hours=i % 12, days=i // 12 % 6)
             s = factories.mission_session(session, mission=mission, start=start, end=start + timedelta(minutes=30))
             factories.assignment(session, mission_session=s, user=mediator)
-            factories.time_entry(session, user=mediator, day=date(2026, 11, 1 + i % 20), minutes=5)
+            factories.time_entry(session, user=mediator, day=mday(1 + i % 20), minutes=5)
         session.commit()
 
     add(2)
-    few = [count_statements(client, u)[0] for u in ("/missions/hours?month=2026-11", "/missions/my-week?date=2026-11-17")]
+    urls = (f"/missions/hours?month={M}", WEEK)
+    few = [count_statements(client, u)[0] for u in urls]
     add(20)
-    many = [count_statements(client, u)[0] for u in ("/missions/hours?month=2026-11", "/missions/my-week?date=2026-11-17")]
+    many = [count_statements(client, u)[0] for u in urls]
     assert few == many and max(many) <= 20

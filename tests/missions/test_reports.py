@@ -14,13 +14,22 @@ from coopnum.core.models import AuditLog
 from coopnum.missions import cra_reference as ref
 from coopnum.missions.models import Activity, MissionSession, ReportShare, SessionStatus
 from coopnum.missions.services import reports
-from tests import factories
+from tests import days, factories
 
-NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+NOW = days.NOW
+# The scene's period: three months, the last one this month (as when the tests were written: September to
+# November, on 23 November). P0 and P1 are wholly past; this month holds a session over and one to come.
+P0, P1, P2 = days.month_start(-2), days.month_start(-1), days.month_start(0)
+PERIOD_END = days.month_end(0)
+LAST_YEAR = days.TODAY.year - 1  # the random records' year, wholly past
 
 
 def utc(y, m, d, h=8, minute=0):
     return datetime(y, m, d, h, minute, tzinfo=UTC)
+
+
+def on(month: date, day: int) -> date:
+    return month.replace(day=day)
 
 
 def add_session(session, mission, start, hours=3, status=SessionStatus.PLANNED, held_minutes=None):
@@ -45,41 +54,43 @@ def scene(session, users):
     other_mission = factories.mission(session, convention=other_conv, place=other_place)
     mediator = users["mediator"]
 
-    add_session(session, mission_a, utc(2026, 9, 8), status=SessionStatus.HELD, held_minutes=150)
-    add_session(session, mission_a, utc(2026, 9, 15), status=SessionStatus.HELD)  # 180 planned minutes
-    add_session(session, mission_a, utc(2026, 9, 22), status=SessionStatus.CANCELLED)
-    add_session(session, mission_b, utc(2026, 10, 6), status=SessionStatus.HELD, held_minutes=120)
-    add_session(session, mission_b, utc(2026, 10, 13), status=SessionStatus.NOT_HELD)
-    # 31 October 23:30 in Paris is still October; 1 November 00:30 in Paris is November (both 31 Oct in UTC)
-    add_session(session, mission_b, utc(2026, 10, 31, 22, 30), hours=1, status=SessionStatus.HELD, held_minutes=60)
-    add_session(session, mission_b, utc(2026, 10, 31, 23, 30), hours=1, status=SessionStatus.HELD, held_minutes=45)
-    add_session(session, mission_a, utc(2026, 11, 17), status=SessionStatus.PLANNED)  # over, to confirm
-    add_session(session, mission_a, utc(2026, 11, 24), status=SessionStatus.PLANNED)  # to come
-    add_session(session, mission_a, utc(2026, 12, 1), status=SessionStatus.HELD)  # after the period
-    add_session(session, other_mission, utc(2026, 10, 6), status=SessionStatus.HELD)
+    at = days.at  # Paris wall time → UTC
+    add_session(session, mission_a, at(on(P0, 8), 9), status=SessionStatus.HELD, held_minutes=150)
+    add_session(session, mission_a, at(on(P0, 15), 9), status=SessionStatus.HELD)  # 180 planned minutes
+    add_session(session, mission_a, at(on(P0, 22), 9), status=SessionStatus.CANCELLED)
+    add_session(session, mission_b, at(on(P1, 6), 9), status=SessionStatus.HELD, held_minutes=120)
+    add_session(session, mission_b, at(on(P1, 13), 9), status=SessionStatus.NOT_HELD)
+    # 23:30 in Paris on P1's last day is still P1; 00:30 in Paris on P2's 1st is P2 (both P1's last day in UTC)
+    add_session(session, mission_b, at(days.month_end(-1), 23, 30), hours=1, status=SessionStatus.HELD,
+                held_minutes=60)
+    add_session(session, mission_b, at(P2, 0, 30), hours=1, status=SessionStatus.HELD, held_minutes=45)
+    add_session(session, mission_a, at(days.TODAY, 7), status=SessionStatus.PLANNED)  # over at 10:00, to confirm
+    add_session(session, mission_a, at(days.TODAY, 14), status=SessionStatus.PLANNED)  # to come
+    add_session(session, mission_a, at(days.month_start(1), 9), status=SessionStatus.HELD)  # after the period
+    add_session(session, other_mission, at(on(P1, 6), 9), status=SessionStatus.HELD)
 
     act = factories.activity
-    act(session, mediator=mediator, convention=conv, place=place_a, day=date(2026, 9, 10),
+    act(session, mediator=mediator, convention=conv, place=place_a, day=on(P0, 10),
         thematiques=["Email", "AideAuxDemarchesAdministratives"], thematiques_demarche=["ArgentImpots"],
         autonomie="EntierementAccompagne", oriented=True, structure_redirection="AideSociale", duration_minutes=45)
-    act(session, mediator=mediator, convention=conv, place=place_a, day=date(2026, 10, 5), thematiques=["Email"],
+    act(session, mediator=mediator, convention=conv, place=place_a, day=on(P1, 5), thematiques=["Email"],
         autonomie="Autonome")
-    act(session, mediator=mediator, convention=conv, day=date(2026, 10, 6), place_type="Domicile",
+    act(session, mediator=mediator, convention=conv, day=on(P1, 6), place_type="Domicile",
         thematiques=["Sante"], commune="Poitiers", oriented=True, structure_redirection="AideSociale")
-    act(session, mediator=mediator, convention=conv, place=place_b, day=date(2026, 10, 20), kind="Collectif",
+    act(session, mediator=mediator, convention=conv, place=place_b, day=on(P1, 20), kind="Collectif",
         participants=8, thematiques=["SecuriteNumerique", "Email"], workshop_title="Naviguer en sécurité",
         duration_minutes=120)
-    act(session, mediator=mediator, convention=conv, place=place_a, day=date(2026, 11, 3), kind="Collectif",
+    act(session, mediator=mediator, convention=conv, place=place_a, day=P2, kind="Collectif",  # the 1st: past
         participants=5, thematiques=["ReseauxSociaux"], workshop_title="Réseaux sociaux")
-    act(session, mediator=mediator, convention=conv, place=place_a, day=date(2025, 12, 31))  # before
-    act(session, mediator=mediator, convention=other_conv, place=other_place, day=date(2026, 10, 5))
+    act(session, mediator=mediator, convention=conv, place=place_a, day=P0 - timedelta(days=1))  # the day before
+    act(session, mediator=mediator, convention=other_conv, place=other_place, day=on(P1, 5))
     session.commit()
     return {"convention": conv, "place_a": place_a, "place_b": place_b, "other": other_conv}
 
 
 def test_figures_of_a_period(session, scene):
     conv = scene["convention"]
-    f = reports.convention_report(session, conv, date(2026, 9, 1), date(2026, 11, 30), now=NOW)
+    f = reports.convention_report(session, conv, P0, PERIOD_END, now=NOW)
     assert (f.sessions_held, f.sessions_cancelled, f.sessions_not_held, f.sessions_planned) == (5, 1, 1, 2)
     assert f.sessions_to_confirm == 1
     assert f.sessions_total == 9
@@ -101,13 +112,13 @@ def test_figures_of_a_period(session, scene):
 
 
 def test_months_follow_the_paris_calendar(session, scene):
-    f = reports.convention_report(session, scene["convention"], date(2026, 9, 1), date(2026, 11, 30), now=NOW)
+    f = reports.convention_report(session, scene["convention"], P0, PERIOD_END, now=NOW)
     months = {m.month: m for m in f.months}
-    assert list(months) == [date(2026, 9, 1), date(2026, 10, 1), date(2026, 11, 1)]
+    assert list(months) == [P0, P1, P2]
     sep, oct_, nov = months.values()
     assert (sep.sessions_held, sep.minutes_delivered, sep.sessions_cancelled) == (2, 330, 1)
-    assert (oct_.sessions_held, oct_.minutes_delivered) == (2, 180)  # 6 Oct + 31 Oct 23:30 Paris
-    assert (nov.sessions_held, nov.minutes_delivered) == (1, 45)  # 1 Nov 00:30 Paris
+    assert (oct_.sessions_held, oct_.minutes_delivered) == (2, 180)  # the 6th + the last day at 23:30 Paris
+    assert (nov.sessions_held, nov.minutes_delivered) == (1, 45)  # the 1st at 00:30 Paris
     assert (sep.individual, oct_.individual, nov.individual) == (1, 2, 0)
     assert (oct_.workshops, oct_.participants, nov.workshops, nov.participants) == (1, 8, 1, 5)
     assert sum(m.people for m in f.months) == f.people_helped
@@ -115,7 +126,7 @@ def test_months_follow_the_paris_calendar(session, scene):
 
 
 def test_places(session, scene):
-    f = reports.convention_report(session, scene["convention"], date(2026, 9, 1), date(2026, 11, 30), now=NOW)
+    f = reports.convention_report(session, scene["convention"], P0, PERIOD_END, now=NOW)
     by_name = {p.name: p for p in f.places}
     a, b, home = by_name["Médiathèque"], by_name["Mairie annexe"], by_name[""]
     assert (a.sessions_held, a.minutes_delivered, a.individual, a.workshops, a.participants) == (2, 330, 2, 1, 5)
@@ -129,14 +140,15 @@ def test_a_volume_in_sessions(session, scene):
     conv = scene["convention"]
     conv.volume_unit = "sessions"
     session.flush()
-    f = reports.convention_report(session, conv, date(2026, 9, 1), date(2026, 9, 30), now=NOW)
+    f = reports.convention_report(session, conv, P0, days.month_end(-2), now=NOW)
     assert f.volume_used == Decimal(2) and f.volume_share_percent == Decimal("5.0")
 
 
 def test_an_empty_period(session, scene):
-    f = reports.convention_report(session, scene["convention"], date(2024, 1, 1), date(2024, 1, 31), now=NOW)
+    start = days.month_start(-24)  # long before the scene
+    f = reports.convention_report(session, scene["convention"], start, days.month_end(-24), now=NOW)
     assert f.sessions_total == 0 and f.people_helped == 0 and f.themes == [] and f.places == []
-    assert [m.month for m in f.months] == [date(2024, 1, 1)]
+    assert [m.month for m in f.months] == [start]
     assert [a.count for a in f.autonomy] == [0, 0, 0]
 
 
@@ -145,7 +157,7 @@ def test_labels_come_from_the_editable_reference_lists(session, scene, users):
 
     reference_lists.save_entry(session, users["coordinator"], ref.THEMATIQUE, "Email", label="Courriel",
                                position=0, active=True, now=NOW)
-    f = reports.convention_report(session, scene["convention"], date(2026, 9, 1), date(2026, 11, 30), now=NOW)
+    f = reports.convention_report(session, scene["convention"], P0, PERIOD_END, now=NOW)
     assert f.themes[0].label == "Courriel"
 
 
@@ -153,7 +165,7 @@ def random_records(session, users, conv, places, missions, n_sessions, n_activit
     rng = random.Random(seed)
     statuses = list(SessionStatus)
     for _ in range(n_sessions):
-        start = utc(2026, rng.randint(1, 12), rng.randint(1, 28), rng.randint(0, 23), rng.choice((0, 30)))
+        start = utc(LAST_YEAR, rng.randint(1, 12), rng.randint(1, 28), rng.randint(0, 23), rng.choice((0, 30)))
         status = rng.choice(statuses)
         add_session(session, rng.choice(missions), start, hours=rng.choice((1, 2, 3)), status=status,
                     held_minutes=rng.choice((None, 90, 135)) if status == SessionStatus.HELD else None)
@@ -163,7 +175,7 @@ def random_records(session, users, conv, places, missions, n_sessions, n_activit
                             rng.randint(1, 3))
         factories.activity(
             session, mediator=users["mediator"], convention=conv, place=rng.choice(places + [None]),
-            day=date(2026, rng.randint(1, 12), rng.randint(1, 28)), kind=kind,
+            day=date(LAST_YEAR, rng.randint(1, 12), rng.randint(1, 28)), kind=kind,
             participants=rng.randint(1, 12) if kind == "Collectif" else 1, thematiques=themes,
             thematiques_demarche=["Logement"] if "AideAuxDemarchesAdministratives" in themes else [],
             autonomie=rng.choice([None, "Autonome", "PartiellementAutonome"]) if kind == "Individuel" else None,
@@ -178,7 +190,7 @@ def test_figures_equal_the_sums_of_random_records(session, users):
     places = [factories.place(session, organisation=org) for _ in range(3)]
     missions = [factories.mission(session, convention=conv, place=p) for p in places]
     random_records(session, users, conv, places, missions, 80, 150)
-    start, end = date(2026, 3, 1), date(2026, 10, 31)
+    start, end = date(LAST_YEAR, 3, 1), date(LAST_YEAR, 10, 31)
     f = reports.convention_report(session, conv, start, end, now=NOW)
 
     lo, hi = reports.paris_midnight(start), reports.paris_midnight(end + timedelta(days=1))
@@ -232,7 +244,7 @@ def test_a_bounded_number_of_queries(session, users):
     session.expire_all()
 
     def run():
-        reports.convention_report(session, conv, date(2026, 1, 1), date(2026, 12, 31), now=NOW)
+        reports.convention_report(session, conv, date(LAST_YEAR, 1, 1), date(LAST_YEAR, 12, 31), now=NOW)
 
     few = count_statements(run)
     more_places = [factories.place(session, organisation=org) for _ in range(5)]
@@ -246,7 +258,9 @@ def test_a_bounded_number_of_queries(session, users):
 
 # --- periods ---------------------------------------------------------------------------------------------------------
 
-TODAY = date(2026, 11, 23)
+# resolve_period and the periods are pure calendar functions that take "today" explicitly and never meet the
+# clock: a fixed day (a Monday of the last quarter, so that the next quarter is in the next year) is the point.
+REF_DAY = date(2026, 11, 23)
 
 
 @pytest.mark.parametrize(("args", "expected"), [
@@ -264,9 +278,9 @@ TODAY = date(2026, 11, 23)
                                                                         date(2026, 3, 15))),
 ])
 def test_periods(args, expected):
-    period = reports.resolve_period(args, TODAY)
+    period = reports.resolve_period(args, REF_DAY)
     assert (period.kind, period.start, period.end) == expected
-    assert reports.resolve_period(period.args(), TODAY) == period
+    assert reports.resolve_period(period.args(), REF_DAY) == period
 
 
 @pytest.mark.parametrize(("args", "field", "message"), [
@@ -284,7 +298,7 @@ def test_periods(args, expected):
 ])
 def test_bad_periods_are_refused_in_french(args, field, message):
     with pytest.raises(DomainError) as error:
-        reports.resolve_period(args, TODAY)
+        reports.resolve_period(args, REF_DAY)
     assert error.value.field == field and message in error.value.message
 
 
@@ -292,22 +306,23 @@ def test_previous_and_next_periods():
     nov = reports.month_period(date(2026, 11, 5))
     assert nov.shifted(1).ref == "2026-12" and nov.shifted(-1).ref == "2026-10"
     assert reports.month_period(date(2026, 12, 5)).shifted(1).ref == "2027-01"
-    q4 = reports.quarter_period(TODAY)
+    q4 = reports.quarter_period(REF_DAY)
     assert q4.shifted(1).ref == "2027-Q1" and q4.shifted(-1).ref == "2026-Q3"
     assert reports.year_period(2026).shifted(-1).start == date(2025, 1, 1)
-    assert reports.Period("custom", TODAY, TODAY).shifted(1) is None
+    assert reports.Period("custom", REF_DAY, REF_DAY).shifted(1) is None
 
 
 # --- share links -----------------------------------------------------------------------------------------------------
 
 def test_share_links_expire_at_the_end_of_their_last_day_and_can_be_revoked(session, scene, users):
     conv = scene["convention"]
-    share = reports.create_share(session, users["coordinator"], conv, period_start=date(2026, 9, 1),
-                                 period_end=date(2026, 11, 30), expires_on=date(2026, 12, 23), now=NOW)
+    last_day = days.days(30)
+    share = reports.create_share(session, users["coordinator"], conv, period_start=P0,
+                                 period_end=PERIOD_END, expires_on=last_day, now=NOW)
     session.commit()
     assert len(share.token) >= 40
-    assert reports.last_valid_day(share) == date(2026, 12, 23)
-    late_evening = datetime(2026, 12, 23, 22, 59, tzinfo=UTC)  # 23:59 in Paris
+    assert reports.last_valid_day(share) == last_day
+    late_evening = days.at(last_day, 23, 59)  # 23:59 in Paris
     assert reports.valid_share(session, share.token, now=late_evening) == share
     assert reports.valid_share(session, share.token, now=late_evening + timedelta(minutes=1)) is None
     assert reports.valid_share(session, "unknown", now=NOW) is None
@@ -324,15 +339,14 @@ def test_share_links_expire_at_the_end_of_their_last_day_and_can_be_revoked(sess
 
 
 @pytest.mark.parametrize(("values", "field", "message"), [
-    ({"expires_on": date(2026, 11, 22)}, "expires_on", "déjà passée"),
-    ({"expires_on": date(2027, 11, 25)}, "expires_on", "plus d’un an"),
+    ({"expires_on": days.days(-1)}, "expires_on", "déjà passée"),
+    ({"expires_on": days.days(367)}, "expires_on", "plus d’un an"),
     ({"expires_on": None}, "expires_on", "date d’expiration"),
-    ({"period_end": date(2026, 8, 1)}, "period_end", "précède"),
+    ({"period_end": days.month_start(-3)}, "period_end", "précède"),
     ({"period_start": None}, "period_start", "date de début"),
 ])
 def test_bad_share_links_are_refused(session, scene, users, values, field, message):
-    data = {"period_start": date(2026, 9, 1), "period_end": date(2026, 11, 30), "expires_on": date(2026, 12, 23),
-            **values}
+    data = {"period_start": P0, "period_end": PERIOD_END, "expires_on": days.days(30), **values}
     with pytest.raises(DomainError) as error:
         reports.create_share(session, users["coordinator"], scene["convention"], now=NOW, **data)
     assert error.value.field == field and message in error.value.message

@@ -3,11 +3,11 @@ the convention page's links; the JSON API."""
 
 import io
 import re
-import subprocess
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from babel.dates import format_date
 from openpyxl import load_workbook
 from sqlalchemy import event, select
 
@@ -15,18 +15,25 @@ from coopnum.core import clock
 from coopnum.core.db import db
 from coopnum.missions.models import ReportShare
 from coopnum.missions.services import reports
-from tests import factories
+from tests import days, factories
 from tests.conftest import login, text_of
 from tests.missions import test_reports as base
-from tests.missions.test_reports import NOW, random_records
+from tests.missions.test_reports import LAST_YEAR, NOW, P0, P1, P2, PERIOD_END, random_records
+from tests.pdftext import pdf_text as read_pdf_text
 
 scene = base.scene  # the fixture of test_reports: a convention with sessions and activities of every kind
 
-PERIOD = "from=2026-09-01&to=2026-11-30"
+# The scene's period: the month before last to the end of this month.
+PERIOD = f"from={P0.isoformat()}&to={PERIOD_END.isoformat()}"
+PERIOD_TEXT = f"du {P0:%d/%m/%Y} au {PERIOD_END:%d/%m/%Y}"
+
+
+def month_label(month) -> str:
+    return format_date(month, "MMMM y", locale="fr")  # « novembre 2026 »
 
 
 def figures_of(session, scene):
-    return reports.convention_report(session, scene["convention"], date(2026, 9, 1), date(2026, 11, 30), now=NOW)
+    return reports.convention_report(session, scene["convention"], P0, PERIOD_END, now=NOW)
 
 
 def figure_cells(html: str) -> dict[str, str]:
@@ -34,9 +41,8 @@ def figure_cells(html: str) -> dict[str, str]:
 
 
 def pdf_text(data: bytes) -> str:
-    """The PDF's text (pdftotext), thousands separators and no-break spaces normalised."""
-    out = subprocess.run(["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True).stdout
-    return out.decode().replace("\u202f", " ").replace("\xa0", " ")
+    """The PDF's text (pypdf, layout mode), thousands separators and no-break spaces normalised."""
+    return read_pdf_text(data, layout=True)
 
 
 @pytest.mark.parametrize("role", ["coordinator", "authority", "admin"])
@@ -56,27 +62,33 @@ def test_the_report_page_shows_the_figures_and_charts(client, session, users, sc
     assert html.count('role="img"') == 5  # the charts, inline SVG
     assert "Médiathèque" in html and "Mairie annexe" in html and "Hors lieu" in html
     assert "Naviguer en sécurité" not in html  # no personal or free-text detail, figures only
-    assert "du 01/09/2026 au 30/11/2026" in html
+    assert PERIOD_TEXT in html
     assert f"/missions/conventions/{scene['convention'].id}/report.pdf?period=custom" in html
     assert ("Partager ce rapport par un lien" in html) == (role != "authority")
 
 
-def test_periods_of_the_report_page(client, users, scene):
+def test_periods_of_the_report_page(client, users, scene, today):
     login(client, users["coordinator"])
     url = f"/missions/conventions/{scene['convention'].id}/report"
-    html = text_of(client.get(url + "?period=month&ref=2026-10"))
-    assert "Rapport d’activité — octobre 2026" in html
-    assert figure_cells(html)["sessions_held"] == "2"
-    assert "period=month&amp;ref=2026-09" in client.get(url + "?period=month&ref=2026-10").get_data(as_text=True)
-    html = text_of(client.get(url + "?period=quarter&ref=2026-T4"))
+    last_month = f"?period=month&ref={P1:%Y-%m}"
+    html = text_of(client.get(url + last_month))
+    assert f"Rapport d’activité — {month_label(P1)}" in html
+    assert figure_cells(html)["sessions_held"] == "2"  # the 6th, and the last day at 23:30 in Paris
+    assert f"period=month&amp;ref={P0:%Y-%m}" in client.get(url + last_month).get_data(as_text=True)
+    html = text_of(client.get(url + "?period=quarter&ref=2026-T4"))  # an explicit quarter: a label, any day
     assert "4e trimestre 2026" in html
-    html = text_of(client.get(url + "?period=year&ref=2026"))
-    assert "Année 2026" in html and figure_cells(html)["sessions_held"] == "6"
+    # The scene's held sessions, by Paris day: two in P0, two in P1 (the 6th, the last day at 23:30), P2's 1st at
+    # 00:30 and the 1st of next month; this year's are those of the year page.
+    held_days = [P0.replace(day=8), P0.replace(day=15), P1.replace(day=6), days.month_end(-1), P2,
+                 days.month_start(1)]
+    html = text_of(client.get(url + f"?period=year&ref={today.year}"))
+    assert f"Année {today.year}" in html
+    assert figure_cells(html)["sessions_held"] == str(sum(d.year == today.year for d in held_days))
 
 
 def test_a_bad_period_is_refused_next_to_its_field(client, users, scene):
     login(client, users["authority"])
-    response = client.get(f"/missions/conventions/{scene['convention'].id}/report?from=2026-10-01&to=2026-09-01")
+    response = client.get(f"/missions/conventions/{scene['convention'].id}/report?from={P1}&to={P0}")
     assert response.status_code == 400
     html = text_of(response)
     assert 'id="report-to-error"' in html and "La date de fin précède la date de début." in html
@@ -104,11 +116,11 @@ def test_the_pdf_holds_the_same_figures(client, session, users, scene, app):
     response = client.get(f"/missions/conventions/{scene['convention'].id}/report.pdf?{PERIOD}")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert "attachment" in response.headers["Content-Disposition"]
-    assert response.headers["Content-Disposition"].endswith('-20260901-20261130.pdf"')
+    assert response.headers["Content-Disposition"].endswith(f'-{P0:%Y%m%d}-{PERIOD_END:%Y%m%d}.pdf"')
     data = response.get_data()
     assert data.startswith(b"%PDF")
-    text = pdf_text(data)
-    flat = " ".join(text.split())
+    text = pdf_text(data)  # layout mode: a label and its figure on one line
+    flat = " ".join(read_pdf_text(data).split())  # reading order, the charts' SVG text included
     assert "Coop Numérique du Poitou" in text  # the running header
     assert scene["convention"].reference in text
     assert "Rapport d’activité" in flat
@@ -117,7 +129,8 @@ def test_the_pdf_holds_the_same_figures(client, session, users, scene, app):
     assert re.search(r"Participants aux ateliers\s+13\b", text)
     assert re.search(r"Personnes accompagnées\s+16\b", text)
     assert "Médiathèque" in text and "Mairie annexe" in text
-    assert "Personnes accompagnées par mois" in flat or "oct. 26" in flat  # a chart rendered from the SVG
+    chart_label = format_date(P1, "MMM yy", locale="fr")  # « oct. 26 »: a month under a chart's column
+    assert "Personnes accompagnées par mois" in flat or chart_label in flat  # a chart rendered from the SVG
     from pypdf import PdfReader
 
     reader = PdfReader(io.BytesIO(data))
@@ -142,7 +155,7 @@ def test_the_workbook_holds_the_same_figures_as_numbers(client, session, users, 
     assert summary["Avec guidage"] == 1 and summary["Non renseigné"] == 1
     months = list(wb["Par mois"].iter_rows(values_only=True))
     assert months[0][:4] == ("Mois", "Séances réalisées", "Séances annulées", "Heures réalisées")
-    assert [r[0] for r in months[1:]] == ["septembre 2026", "octobre 2026", "novembre 2026", "Total"]
+    assert [r[0] for r in months[1:]] == [month_label(P0), month_label(P1), month_label(P2), "Total"]
     assert [r[1] for r in months[1:]] == [2, 2, 1, 5]
     assert months[-1][3] == pytest.approx(9.25) and months[-1][7] == 16
     places = {r[0]: r for r in wb["Par lieu"].iter_rows(min_row=2, values_only=True)}
@@ -175,7 +188,7 @@ def test_the_report_page_makes_a_bounded_number_of_queries(client, session, user
     missions = [factories.mission(session, convention=conv, place=p) for p in places]
     random_records(session, users, conv, places, missions, 3, 4, seed=3)
     login(client, users["authority"])
-    url = f"/missions/conventions/{conv.id}/report?period=year&ref=2026"
+    url = f"/missions/conventions/{conv.id}/report?period=year&ref={LAST_YEAR}"  # the random records' year
     few = count_statements(client, url)
     more = [factories.place(session, organisation=org) for _ in range(4)]
     random_records(session, users, conv, places + more,
@@ -191,15 +204,15 @@ def test_the_coordination_creates_a_share_link_that_opens_without_login(client, 
     login(client, users["coordinator"])
     cid = scene["convention"].id
     page = text_of(client.get(f"/missions/conventions/{cid}/report/shares?{PERIOD}"))
-    assert 'value="2026-09-01"' in page and 'value="2026-11-30"' in page
+    assert f'value="{P0.isoformat()}"' in page and f'value="{PERIOD_END.isoformat()}"' in page
     default_expiry = (reports.paris_today(clock.now()) + timedelta(days=30)).isoformat()
     assert f'value="{default_expiry}"' in page
     response = client.post(f"/missions/conventions/{cid}/report/shares",
-                           data={"period_start": "2026-09-01", "period_end": "2026-11-30",
+                           data={"period_start": P0.isoformat(), "period_end": PERIOD_END.isoformat(),
                                  "expires_on": default_expiry})
     assert response.status_code == 302
     share = session.execute(select(ReportShare).where(ReportShare.convention_id == cid)).scalar_one()
-    assert (share.period_start, share.period_end) == (date(2026, 9, 1), date(2026, 11, 30))
+    assert (share.period_start, share.period_end) == (P0, PERIOD_END)
     page = text_of(client.get(response.headers["Location"]))
     assert f"http://coopnum.test/r/{share.token}" in page
     client.post("/logout")
@@ -216,13 +229,13 @@ def test_the_coordination_creates_a_share_link_that_opens_without_login(client, 
 
 
 @pytest.mark.parametrize(("values", "field", "message"), [
-    ({"expires_on": "2020-01-01"}, "expires_on", "déjà passée"),
+    ({"expires_on": days.days(-1).isoformat()}, "expires_on", "déjà passée"),
     ({"expires_on": ""}, "expires_on", "date d’expiration"),
-    ({"period_end": "2026-01-01"}, "period_end", "précède"),
+    ({"period_end": (P0 - timedelta(days=1)).isoformat()}, "period_end", "précède"),
 ])
 def test_a_bad_share_link_is_refused_next_to_its_field(client, session, users, scene, values, field, message):
     login(client, users["coordinator"])
-    data = {"period_start": "2026-09-01", "period_end": "2026-11-30",
+    data = {"period_start": P0.isoformat(), "period_end": PERIOD_END.isoformat(),
             "expires_on": (reports.paris_today(clock.now()) + timedelta(days=10)).isoformat(), **values}
     response = client.post(f"/missions/conventions/{scene['convention'].id}/report/shares", data=data)
     assert response.status_code == 400
@@ -232,8 +245,8 @@ def test_a_bad_share_link_is_refused_next_to_its_field(client, session, users, s
 
 
 def share_of(session, scene, **kw) -> ReportShare:
-    share = ReportShare(convention_id=scene["convention"].id, period_start=date(2026, 9, 1),
-                        period_end=date(2026, 11, 30), token=kw.pop("token", "tok-" + str(id(kw))),
+    share = ReportShare(convention_id=scene["convention"].id, period_start=P0,
+                        period_end=PERIOD_END, token=kw.pop("token", "tok-" + str(id(kw))),
                         expires_at=kw.pop("expires_at", clock.now() + timedelta(days=3)), **kw)
     session.add(share)
     session.commit()
@@ -281,11 +294,11 @@ def test_the_portal_links_each_convention_to_its_reports(client, users, scene):
 
 
 def test_the_convention_page_links_to_the_reports_and_shares(client, session, users, scene):
-    share_of(session, scene, token="active-one", expires_at=datetime(2026, 12, 23, 23, tzinfo=UTC))
+    share_of(session, scene, token="active-one", expires_at=reports.share_expiry(days.days(30)))
     login(client, users["coordinator"])
     html = text_of(client.get(f"/missions/conventions/{scene['convention'].id}"))
     assert "Rapport d’activité" in html and "Toute la convention" in html
-    assert "Gérer les liens de partage du rapport" in html and "du 01/09/2026 au 30/11/2026" in html
+    assert "Gérer les liens de partage du rapport" in html and PERIOD_TEXT in html
     client.post("/logout")
     login(client, users["authority"])
     html = text_of(client.get(f"/missions/conventions/{scene['convention'].id}"))
@@ -311,8 +324,8 @@ def test_the_api_returns_the_figures(client, session, users, scene):
     assert (data["sessions_held"], data["sessions_cancelled"], data["sessions_not_held"]) == (5, 1, 1)
     assert data["minutes_delivered"] == f.minutes_delivered and Decimal(data["hours_delivered"]) == Decimal("9.25")
     assert data["people_helped"] == 16 and data["collective_participants"] == 13
-    assert data["date_from"] == "2026-09-01" and data["date_to"] == "2026-11-30"
-    assert [m["month"] for m in data["months"]] == ["2026-09-01", "2026-10-01", "2026-11-01"]
+    assert data["date_from"] == P0.isoformat() and data["date_to"] == PERIOD_END.isoformat()
+    assert [m["month"] for m in data["months"]] == [P0.isoformat(), P1.isoformat(), P2.isoformat()]
     assert [m["people"] for m in data["months"]] == [m.people for m in f.months]
     assert data["themes"][0] == {"value": "Email", "label": f.themes[0].label, "count": 3}
     assert {p["name"]: p["people"] for p in data["places"]} == {p.name: p.people for p in f.places}
@@ -322,11 +335,11 @@ def test_the_api_returns_the_figures(client, session, users, scene):
 def test_the_api_refuses_bad_dates_and_other_organisations(client, session, users, scene):
     headers = {"Authorization": f"Bearer {token_of(session, users['authority'])}"}
     cid = scene["convention"].id
-    response = client.get(f"/api/v1/conventions/{cid}/report?from=2026-10-01&to=2026-09-01", headers=headers)
+    response = client.get(f"/api/v1/conventions/{cid}/report?from={P1}&to={P0}", headers=headers)
     assert response.status_code == 422
     assert response.get_json()["error"] == {"code": "invalid", "message": "La date de fin précède la date de début.",
                                             "field": "to"}
-    response = client.get(f"/api/v1/conventions/{cid}/report?from=demain&to=2026-09-01", headers=headers)
+    response = client.get(f"/api/v1/conventions/{cid}/report?from=demain&to={P0}", headers=headers)
     assert response.status_code == 422 and "AAAA-MM-JJ" in response.get_json()["error"]["message"]
     response = client.get(f"/api/v1/conventions/{scene['other'].id}/report", headers=headers)
     assert response.status_code == 404

@@ -1,12 +1,14 @@
-from datetime import UTC, datetime
 from decimal import Decimal
 
 from coopnum.missions.models import SessionStatus, VolumeUnit
 from coopnum.missions.services.conventions import volume_summaries
-from tests import factories
+from tests import days, factories
+
+PAST = days.month_start(-1)  # last month: wholly past
+FUTURE = days.month_start(1)  # next month: wholly to come
 
 
-def test_volume_used_and_planned(session):
+def test_volume_used_and_planned(session, now):
     org = factories.organisation(session)
     conv = factories.convention(session, organisation=org, contracted_volume=Decimal("10"))
     other = factories.convention(session, organisation=org, volume_unit=VolumeUnit.SESSIONS,
@@ -14,19 +16,18 @@ def test_volume_used_and_planned(session):
     place = factories.place(session, organisation=org)
     m = factories.mission(session, convention=conv, place=place)
     m2 = factories.mission(session, convention=other, place=place)
-    now = datetime(2026, 11, 23, 12, tzinfo=UTC)
 
-    def at(day, h1, h2, mission=m, **kw):
-        return factories.mission_session(session, mission=mission, start=datetime(2026, 11, day, h1, tzinfo=UTC),
-                                         end=datetime(2026, 11, day, h2, 30, tzinfo=UTC), **kw)
+    def at(day, h1, h2, mission=m, **kw):  # from h1:00 to h2:30 in Paris
+        return factories.mission_session(session, mission=mission, start=days.at(day, h1),
+                                         end=days.at(day, h2, 30), **kw)
 
-    at(2, 8, 11, status=SessionStatus.HELD)  # 3.5 h used
-    at(9, 8, 9)  # past and planned: counts as used, 1.5 h
-    at(16, 8, 9, status=SessionStatus.CANCELLED)  # never counts
-    at(17, 8, 9, status=SessionStatus.NOT_HELD)  # never counts
-    at(30, 8, 10)  # future: 2.5 h planned
-    at(2, 8, 9, mission=m2, status=SessionStatus.HELD)
-    at(30, 8, 9, mission=m2)
+    at(PAST.replace(day=2), 8, 11, status=SessionStatus.HELD)  # 3.5 h used
+    at(PAST.replace(day=9), 8, 9)  # past and planned: counts as used, 1.5 h
+    at(PAST.replace(day=16), 8, 9, status=SessionStatus.CANCELLED)  # never counts
+    at(PAST.replace(day=17), 8, 9, status=SessionStatus.NOT_HELD)  # never counts
+    at(FUTURE.replace(day=2), 8, 10)  # future: 2.5 h planned
+    at(PAST.replace(day=2), 8, 9, mission=m2, status=SessionStatus.HELD)
+    at(FUTURE.replace(day=2), 8, 9, mission=m2)
     result = volume_summaries(session, [conv.id, other.id], now=now)
     assert result[conv.id].used == Decimal("5.00")
     assert result[conv.id].planned == Decimal("2.50")
@@ -37,8 +38,8 @@ def test_volume_used_and_planned(session):
     assert volume_summaries(session, [], now=now) == {}
 
 
-def test_convention_without_sessions(session):
+def test_convention_without_sessions(session, now):
     org = factories.organisation(session)
     conv = factories.convention(session, organisation=org)
-    result = volume_summaries(session, [conv.id], now=datetime(2026, 1, 1, tzinfo=UTC))
+    result = volume_summaries(session, [conv.id], now=now)
     assert result[conv.id].used == 0 and result[conv.id].planned == 0
