@@ -1,9 +1,11 @@
 """Activity reports (CRA), the service: national rules and editable lists, session prefill, month lock, access,
 beneficiaries of an activity, audit."""
 
-from datetime import date
+from datetime import timedelta
 
 import pytest
+from babel.dates import format_date
+from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
 
 from coopnum.core.errors import DomainError, Forbidden
@@ -20,7 +22,12 @@ from coopnum.missions.models import (
 from coopnum.missions.services import activities, reference_lists
 from coopnum.missions.services.activities import ActivityData, ActivityInvalid
 from coopnum.missions.services.beneficiaries import BeneficiaryData, DuplicateBeneficiary
-from tests import factories
+from tests import days, factories
+
+LAST_MONTH = days.month_start(-1)  # wholly past, still open
+SESSION_DAY = factories.LAST_MONTH_10TH + timedelta(days=7)  # the world's past session (the 17th of last month)
+FREE_DAY = LAST_MONTH.replace(day=20)  # an activity without a session, after the past session
+LAST_MONTH_LABEL = format_date(LAST_MONTH, "MMMM y", locale="fr")  # « novembre 2026 »
 
 
 @pytest.fixture
@@ -37,8 +44,8 @@ def individual(**kw) -> ActivityData:
 
 
 def free(world, **kw) -> ActivityData:
-    """Without a session: at the own place, on 20 November 2026."""
-    values = {"date": date(2026, 11, 20), "place_type": "LieuActivite", "place_id": world["own_place"]}
+    """Without a session: at the own place, on the 20th of last month."""
+    values = {"date": FREE_DAY, "place_type": "LieuActivite", "place_id": world["own_place"]}
     values.update(kw)
     return individual(**values)
 
@@ -52,24 +59,24 @@ def errors_of(excinfo) -> dict:
 def test_a_session_fills_date_place_convention_and_mediator(session, users, world, now):
     a = activities.create_activity(session, users["mediator"], individual(session_id=world["past_session"]), now=now)
     s = session.get(MissionSession, world["past_session"])
-    assert a.date == date(2026, 11, 17)
+    assert a.date == SESSION_DAY
     assert (a.place_type, a.place_id, a.convention_id) == ("LieuActivite", s.mission.place_id, world["own_convention"])
     assert a.mediator_id == users["mediator"].id and a.session_id == s.id and a.participants == 1
     assert s.status == SessionStatus.PLANNED  # confirming the session is the hours' business
 
 
 def test_date_and_place_given_with_a_session_are_ignored(session, users, world, now):
-    data = individual(session_id=world["past_session"], date=date(2026, 11, 1), place_type="Domicile",
+    data = individual(session_id=world["past_session"], date=LAST_MONTH, place_type="Domicile",
                       place_id=world["other_place"], convention_id=world["other_convention"])
     a = activities.create_activity(session, users["mediator"], data, now=now)
-    assert a.date == date(2026, 11, 17) and a.place_type == "LieuActivite"
+    assert a.date == SESSION_DAY and a.place_type == "LieuActivite"
     assert a.place_id == world["own_place"] and a.convention_id == world["own_convention"]
 
 
 def test_another_mediators_session_is_forbidden(session, users, world, now):
     other = session.get(MissionSession, world["other_session"])
-    other.start = other.start.replace(day=18)
-    other.end = other.end.replace(day=18)
+    other.start = days.at(SESSION_DAY + timedelta(days=1), 9)  # a past session, of another mediator
+    other.end = days.at(SESSION_DAY + timedelta(days=1), 12)
     factories.assignment(session, mission_session=other, user=session.get(type(users["mediator"]),
                                                                           world["other_mediator"]))
     session.commit()
@@ -120,7 +127,7 @@ def test_without_a_session(session, users, world, now):
     a = activities.create_activity(session, users["mediator"], free(world, convention_id=world["own_convention"]),
                                    now=now)
     assert (a.date, a.place_id, a.convention_id, a.session_id) == (
-        date(2026, 11, 20), world["own_place"], world["own_convention"], None)
+        FREE_DAY, world["own_place"], world["own_convention"], None)
     home = activities.create_activity(
         session, users["mediator"], free(world, place_type="Domicile", place_id=world["own_place"],
                                          commune="Poitiers", commune_postal_code="86000"), now=now)
@@ -128,8 +135,8 @@ def test_without_a_session(session, users, world, now):
 
 
 @pytest.mark.parametrize(("changes", "field", "message"), [
-    ({"date": date(2026, 11, 24)}, "date", "La date de l’activité ne peut pas être dans le futur."),
-    ({"date": date(2021, 11, 22)}, "date", "ne peut pas remonter à plus de 5 ans"),
+    ({"date": days.days(1)}, "date", "La date de l’activité ne peut pas être dans le futur."),
+    ({"date": days.TODAY - relativedelta(years=5, days=1)}, "date", "ne peut pas remonter à plus de 5 ans"),
     ({"date": None}, "date", "La date est obligatoire."),
     ({"place_type": None}, "place_type", "Le type de lieu est obligatoire."),
     ({"place_id": None}, "place_id", "Le lieu d’activité est obligatoire"),
@@ -149,8 +156,10 @@ def test_the_convention_must_be_signed_and_cover_the_date(session, users, world,
     conv = session.get(Convention, world["own_convention"])
     with pytest.raises(ActivityInvalid) as excinfo:
         activities.create_activity(session, users["mediator"],
-                                   free(world, date=date(2025, 12, 31), convention_id=conv.id), now=now)
-    assert "hors de la période de la convention (du 01/01/2026 au 31/12/2026)" in errors_of(excinfo)["convention_id"]
+                                   free(world, date=conv.start_date - timedelta(days=1), convention_id=conv.id),
+                                   now=now)
+    assert (f"hors de la période de la convention (du {conv.start_date:%d/%m/%Y} au {conv.end_date:%d/%m/%Y})"
+            in errors_of(excinfo)["convention_id"])
     conv.status = ConventionStatus.DRAFT
     session.commit()
     with pytest.raises(ActivityInvalid) as excinfo:
@@ -194,7 +203,7 @@ def test_national_rules_with_their_field(session, users, world, now, changes, fi
     with pytest.raises(ActivityInvalid) as excinfo:
         activities.create_activity(session, users["mediator"], free(world, **changes), now=now)
     assert message in errors_of(excinfo)[field], errors_of(excinfo)
-    assert session.execute(select(Activity).where(Activity.date == date(2026, 11, 20))).first() is None
+    assert session.execute(select(Activity).where(Activity.date == FREE_DAY)).first() is None
 
 
 def test_every_error_is_reported_at_once(session, users, world, now):
@@ -271,11 +280,11 @@ def test_a_deactivated_theme_is_refused_for_new_records_and_kept_on_old_ones(ses
 
 # --- month lock -----------------------------------------------------------------------------------------------------
 
-def lock_november(session, user_id):
+def lock_last_month(session, user_id):
     sheet = session.execute(select(Timesheet).where(Timesheet.user_id == user_id,
-                                                    Timesheet.month == date(2026, 11, 1))).scalar_one_or_none()
+                                                    Timesheet.month == LAST_MONTH)).scalar_one_or_none()
     if sheet is None:
-        sheet = Timesheet(user_id=user_id, month=date(2026, 11, 1))
+        sheet = Timesheet(user_id=user_id, month=LAST_MONTH)
         session.add(sheet)
     sheet.status = TimesheetStatus.VALIDATED
     session.commit()
@@ -284,23 +293,24 @@ def lock_november(session, user_id):
 def test_a_validated_month_refuses_create_update_and_delete(session, users, world, now):
     a = activities.create_activity(session, users["mediator"], free(world), now=now)
     session.commit()
-    lock_november(session, users["mediator"].id)
+    lock_last_month(session, users["mediator"].id)
     for data in (free(world), individual(session_id=world["past_session"])):
         with pytest.raises(DomainError) as excinfo:
             activities.create_activity(session, users["mediator"], data, now=now)
-        assert "Le mois de novembre 2026 est validé et verrouillé" in excinfo.value.message
+        assert f"Le mois de {LAST_MONTH_LABEL} est validé et verrouillé" in excinfo.value.message
     moved = ActivityData.from_activity(a)
-    moved.date = date(2026, 10, 30)  # out of the locked month: the old date still counts
-    with pytest.raises(DomainError, match="novembre 2026 est validé"):
+    moved.date = days.month_end(-2)  # out of the locked month: the old date still counts
+    with pytest.raises(DomainError, match=f"{LAST_MONTH_LABEL} est validé"):
         activities.update_activity(session, users["mediator"], a, moved, now=now)
-    with pytest.raises(DomainError, match="novembre 2026 est validé"):
+    with pytest.raises(DomainError, match=f"{LAST_MONTH_LABEL} est validé"):
         activities.delete_activity(session, users["mediator"], a, now=now)
     # moving an activity into a locked month is refused too
-    october = activities.create_activity(session, users["mediator"], free(world, date=date(2026, 10, 5)), now=now)
-    into = ActivityData.from_activity(october)
-    into.date = date(2026, 11, 5)
-    with pytest.raises(DomainError, match="novembre 2026 est validé"):
-        activities.update_activity(session, users["mediator"], october, into, now=now)
+    earlier = activities.create_activity(session, users["mediator"],
+                                         free(world, date=days.month_start(-2).replace(day=5)), now=now)
+    into = ActivityData.from_activity(earlier)
+    into.date = LAST_MONTH.replace(day=5)
+    with pytest.raises(DomainError, match=f"{LAST_MONTH_LABEL} est validé"):
+        activities.update_activity(session, users["mediator"], earlier, into, now=now)
 
 
 # --- access ---------------------------------------------------------------------------------------------------------
@@ -338,12 +348,12 @@ def test_a_followed_person_is_linked_and_their_last_activity_updated(session, us
                                                                     beneficiary_genre="Masculin"), now=now)
     assert [link.beneficiary_id for link in a.beneficiary_links] == [b.id]
     assert a.beneficiary_genre is None  # their data is on their record
-    assert b.last_activity_on == date(2026, 11, 20)
+    assert b.last_activity_on == FREE_DAY
     later = activities.create_activity(session, users["mediator"], individual(session_id=world["past_session"],
                                                                               beneficiary_ids=[b.id]), now=now)
-    assert b.last_activity_on == date(2026, 11, 20)
+    assert b.last_activity_on == FREE_DAY
     activities.delete_activity(session, users["mediator"], a, now=now)
-    assert b.last_activity_on == later.date == date(2026, 11, 17)
+    assert b.last_activity_on == later.date == SESSION_DAY
     # someone else's followed person cannot be linked
     theirs = factories.beneficiary(session, mediator=session.get(type(users["mediator"]), world["other_mediator"]),
                                    first_name="Paul", last_name="Martin")
@@ -355,7 +365,8 @@ def test_a_followed_person_is_linked_and_their_last_activity_updated(session, us
 
 
 def test_a_new_person_is_created_inline_with_the_duplicate_warning(session, users, world, now):
-    data = free(world, new_beneficiary=BeneficiaryData(first_name="Jeanne", last_name="DURAND", birth_year=1948))
+    data = free(world, new_beneficiary=BeneficiaryData(first_name="Jeanne", last_name="DURAND",
+                                                             birth_year=days.TODAY.year - 78))  # 70 and over
     with pytest.raises(DuplicateBeneficiary) as excinfo:
         activities.create_activity(session, users["mediator"], data, now=now)
     assert excinfo.value.message.startswith("Une personne du même nom existe déjà")
@@ -366,7 +377,7 @@ def test_a_new_person_is_created_inline_with_the_duplicate_warning(session, user
     (link,) = a.beneficiary_links
     person = session.get(Beneficiary, link.beneficiary_id)
     assert person.id != world["own_beneficiary"] and person.mediator_id == users["mediator"].id
-    assert person.tranche_age == "SoixanteDixPlus" and person.last_activity_on == date(2026, 11, 20)
+    assert person.tranche_age == "SoixanteDixPlus" and person.last_activity_on == FREE_DAY
 
 
 def test_a_workshop_links_followed_people_up_to_its_participants(session, users, world, now):
@@ -394,6 +405,6 @@ def test_audit_without_personal_data(session, users, world, now):
     rows = session.execute(select(AuditLog).where(AuditLog.object_type.in_(["Activity", "Beneficiary"]))
                            .order_by(AuditLog.id)).scalars().all()
     assert [r.action for r in rows if r.object_type == "Activity"] == ["create", "update", "delete"]
-    assert rows[-1].summary.startswith(f"Activité n° {a.id} : Accompagnement individuel, 60 min, le 20/11/2026")
+    assert rows[-1].summary.startswith(f"Activité n° {a.id} : Accompagnement individuel, 60 min, le {FREE_DAY:%d/%m/%Y}")
     text = " ".join(f"{r.summary} {r.changes}" for r in rows)
     assert "Zorba" not in text and "Hélène" not in text and "inquiète" not in text

@@ -1,14 +1,17 @@
 """/api/v1/activities: list with the filters of the activity list, create through the same service (422 with the
 field in error, 403 for someone else's session)."""
 
-from datetime import date
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from coopnum.core import clock, services
 from coopnum.missions.models import Activity, MissionSession
-from tests import factories
+from tests import days, factories
+
+SESSION_DAY = factories.LAST_MONTH_10TH + timedelta(days=7)  # the world's past session (the 17th of last month)
+FREE_DAY = days.month_start(-1).replace(day=19)  # a past day of an open month
 
 
 @pytest.fixture
@@ -29,7 +32,7 @@ def bearer(session, users):
 
 
 def test_list_with_filters_and_national_spellings(client, session, users, world, bearer):
-    factories.activity(session, mediator=users["mediator"], day=date(2026, 9, 1), kind="Collectif",
+    factories.activity(session, mediator=users["mediator"], day=days.month_start(-3), kind="Collectif",
                        workshop_title="Atelier", participants=5, thematiques=["AideAuxDemarchesAdministratives"],
                        thematiques_demarche=["SocialSante"], workshop_level="Debutant")
     session.commit()
@@ -44,14 +47,15 @@ def test_list_with_filters_and_national_spellings(client, session, users, world,
     assert workshop["notes"] is None  # someone else's notes are not shown to the coordinator
     filtered = client.get("/api/v1/activities?kind=collectif", headers=headers).get_json()
     assert [i["kind"] for i in filtered["items"]] == ["Collectif"]
-    filtered = client.get(f"/api/v1/activities?from=2026-11-01&mediator={world['other_mediator']}",
+    filtered = client.get(f"/api/v1/activities?from={days.month_start(-1).isoformat()}&mediator={world['other_mediator']}",
                           headers=headers).get_json()
     assert [i["id"] for i in filtered["items"]] == [world["other_activity"]]
     assert client.get("/api/v1/activities?theme=SocialSante", headers=headers).get_json()["total"] == 1
     assert client.get("/api/v1/activities?theme=social_sante", headers=headers).get_json()["total"] == 1
     page = client.get("/api/v1/activities?per_page=2&page=2", headers=headers).get_json()
     assert (page["total"], page["pages"], len(page["items"])) == (3, 2, 1)
-    response = client.get("/api/v1/activities?to=2026-01-01&from=2026-02-01", headers=headers)
+    response = client.get(f"/api/v1/activities?to={days.month_start(-2).isoformat()}"
+                          f"&from={days.month_start(-1).isoformat()}", headers=headers)
     assert response.status_code == 422 and response.get_json()["error"]["field"] == "to"
 
 
@@ -72,7 +76,7 @@ def test_create_from_a_session(client, session, users, world, bearer):
         "beneficiary_genre": "feminin", "beneficiary_tranche_age": "SoixanteDixPlus"})
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
-    assert body["kind"] == "Individuel" and body["date"] == "2026-11-17" and body["place_id"] == world["own_place"]
+    assert body["kind"] == "Individuel" and body["date"] == SESSION_DAY.isoformat() and body["place_id"] == world["own_place"]
     assert body["thematiques"] == ["Email", "Sante"] and body["materiel_api"] == ["telephone"]
     assert body["mediator_id"] == users["mediator"].id and body["convention_id"] == world["own_convention"]
     a = session.get(Activity, body["id"])
@@ -81,14 +85,14 @@ def test_create_from_a_session(client, session, users, world, bearer):
 
 def test_create_without_a_session_with_a_new_followed_person(client, session, users, world, bearer):
     response = client.post("/api/v1/activities", headers=bearer("coordinator"), json={
-        "kind": "Collectif", "duration_minutes": 90, "date": "2026-11-19", "place_type": "Autre",
+        "kind": "Collectif", "duration_minutes": 90, "date": FREE_DAY.isoformat(), "place_type": "Autre",
         "commune": "Chasseneuil", "thematiques": ["Bureautique"], "workshop_title": "Tableur", "participants": 4,
         "mediator_id": users["mediator"].id, "beneficiary_ids": [world["own_beneficiary"]]})
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
     assert body["beneficiary_ids"] == [world["own_beneficiary"]] and body["anonymous_participants"] == 3
     response = client.post("/api/v1/activities", headers=bearer("mediator"), json={
-        "kind": "Individuel", "duration_minutes": 30, "date": "2026-11-19", "place_type": "ADistance",
+        "kind": "Individuel", "duration_minutes": 30, "date": FREE_DAY.isoformat(), "place_type": "ADistance",
         "thematiques": ["Email"], "new_beneficiary": {"first_name": "Jeanne", "last_name": "Durand"}})
     assert response.status_code == 409
     error = response.get_json()["error"]
@@ -99,11 +103,11 @@ def test_create_without_a_session_with_a_new_followed_person(client, session, us
     ({"duration_minutes": -5}, "duration_minutes", "La durée doit être supérieure à 0 minute."),
     ({"duration_minutes": 800}, "duration_minutes", "ne peut pas dépasser 12 heures"),
     ({"thematiques": ["Astrologie"]}, "thematiques", "Thématique inconnue : Astrologie"),
-    ({"date": "2030-01-01"}, "date", "ne peut pas être dans le futur"),
+    ({"date": days.days(1).isoformat()}, "date", "ne peut pas être dans le futur"),
     ({"place_type": "Domicile"}, "commune", "La commune est obligatoire"),
 ])
 def test_create_errors_are_french_with_their_field(client, session, users, world, bearer, payload, field, message):
-    body = {"kind": "Individuel", "duration_minutes": 30, "date": "2026-11-19", "place_type": "ADistance",
+    body = {"kind": "Individuel", "duration_minutes": 30, "date": FREE_DAY.isoformat(), "place_type": "ADistance",
             "thematiques": ["Email"], **payload}
     response = client.post("/api/v1/activities", headers=bearer("mediator"), json=body)
     assert response.status_code == 422
@@ -126,7 +130,8 @@ def test_create_body_errors(client, session, users, world, bearer):
 
 def test_another_mediators_session_is_403(client, session, users, world, bearer):
     other = session.get(MissionSession, world["other_session"])
-    other.start, other.end = other.start.replace(day=18), other.end.replace(day=18)
+    past = SESSION_DAY + timedelta(days=1)  # a past session, of another mediator
+    other.start, other.end = days.at(past, 9), days.at(past, 12)
     session.commit()
     response = client.post("/api/v1/activities", headers=bearer("mediator"), json={
         "kind": "Individuel", "duration_minutes": 30, "session_id": other.id, "thematiques": ["Email"]})

@@ -2,14 +2,15 @@
 and a bounded number of queries, detail, edit, delete, access per object."""
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
+from babel.dates import format_date
 from sqlalchemy import event, func, select
 
 from coopnum.core.db import db
-from coopnum.missions.models import Activity, Beneficiary, Timesheet, TimesheetStatus
-from tests import factories
+from coopnum.missions.models import Activity, Beneficiary, MissionSession, Timesheet, TimesheetStatus
+from tests import days, factories
 from tests.conftest import login, text_of
 
 
@@ -18,6 +19,12 @@ def world(session, users):
     ids = factories.world(session, users, billing=False)
     session.commit()
     return ids
+
+
+LAST_MONTH = days.month_start(-1)  # wholly past, still open
+SESSION_DAY = factories.LAST_MONTH_10TH + timedelta(days=7)  # the world's past session (the 17th of last month)
+FREE_DAY = LAST_MONTH.replace(day=20)  # an activity without a session
+LAST_MONTH_LABEL = format_date(LAST_MONTH, "MMMM y", locale="fr")  # « novembre 2026 »
 
 
 def count(session, **where):
@@ -32,7 +39,7 @@ def test_two_accompaniments_and_a_workshop_from_a_session(client, session, users
     sid = world["past_session"]
     page = text_of(client.get(f"/missions/activities/new?session={sid}&kind=Individuel"))
     assert "Accompagnement individuel" in page and "Médiathèque de Testville" in page
-    assert "mardi 17 novembre 2026" in page and 'name="date"' not in page  # read-only prefill
+    assert format_date(SESSION_DAY, "full", locale="fr") in page and 'name="date"' not in page  # read-only prefill
     assert "Enregistrer et saisir un autre accompagnement" in page
     first = client.post(f"/missions/activities/new?session={sid}&kind=Individuel", data={
         "kind": "Individuel", "session_id": sid, "duration": "30", "thematiques": ["Email"],
@@ -51,8 +58,7 @@ def test_two_accompaniments_and_a_workshop_from_a_session(client, session, users
     assert workshop.status_code == 302
     rows = session.execute(select(Activity).where(Activity.session_id == sid).order_by(Activity.id)).scalars().all()
     assert [(a.kind, a.duration_minutes, a.date) for a in rows] == [
-        ("Individuel", 30, date(2026, 11, 17)), ("Individuel", 20, date(2026, 11, 17)),
-        ("Collectif", 120, date(2026, 11, 17))]
+        ("Individuel", 30, SESSION_DAY), ("Individuel", 20, SESSION_DAY), ("Collectif", 120, SESSION_DAY)]
     assert rows[1].oriented and rows[1].structure_redirection == "Administration"
     assert rows[1].beneficiary_genre == "Feminin" and rows[2].participants == 7
     assert {a.mediator_id for a in rows} == {users["mediator"].id}
@@ -66,12 +72,12 @@ def test_two_accompaniments_and_a_workshop_from_a_session(client, session, users
     ({"duration": ""}, "La durée est obligatoire."),
     ({"thematiques": ["Astrologie"]}, "Thématique inconnue : Astrologie"),
     ({"thematiques": []}, "Au moins une thématique de médiation numérique est obligatoire."),
-    ({"date": "2026-12-25"}, "La date de l’activité ne peut pas être dans le futur."),
+    ({"date": days.days(1).isoformat()}, "La date de l’activité ne peut pas être dans le futur."),
     ({"place_type": "Domicile"}, "La commune est obligatoire"),
 ])
 def test_bad_input_shows_a_french_message_next_to_the_field(client, session, users, world, changes, message):
     login(client, users["mediator"])
-    data = {"kind": "Individuel", "date": "2026-11-20", "place_type": "LieuActivite",
+    data = {"kind": "Individuel", "date": FREE_DAY.isoformat(), "place_type": "LieuActivite",
             "place_id": str(world["own_place"]), "duration": "45", "thematiques": ["Email"]}
     data.update(changes)
     before = count(session)
@@ -91,7 +97,7 @@ def test_a_locked_month_is_refused_with_its_message(client, session, users, worl
     response = client.post(f"/missions/activities/new?session={sid}&kind=Individuel", data={
         "kind": "Individuel", "session_id": sid, "duration": "30", "thematiques": ["Email"]})
     assert response.status_code == 400
-    assert "Le mois de novembre 2026 est validé et verrouillé" in text_of(response)
+    assert f"Le mois de {LAST_MONTH_LABEL} est validé et verrouillé" in text_of(response)
     detail = text_of(client.get(f"/missions/activities/{world['own_activity']}"))
     assert "cette activité est verrouillée" in detail and "/edit" not in detail
     response = client.post(f"/missions/activities/{world['own_activity']}/delete")
@@ -122,18 +128,21 @@ def test_staff_choose_the_mediator_and_the_next_form_keeps_the_context(client, s
     page = text_of(client.get("/missions/activities/new"))
     assert "Mes séances récentes" not in page and 'name="mediator_id"' in page
     response = client.post("/missions/activities/new?kind=Individuel", data={
-        "kind": "Individuel", "mediator_id": str(users["mediator"].id), "date": "2026-11-20",
+        "kind": "Individuel", "mediator_id": str(users["mediator"].id), "date": FREE_DAY.isoformat(),
         "place_type": "Domicile", "commune": "Vouneuil", "commune_postal_code": "86210", "duration": "60",
         "thematiques": ["SecuriteNumerique"], "convention_id": str(world["own_convention"]), "then": "another"})
     assert response.status_code == 302, text_of(response)[:2000]
     location = response.headers["Location"]
-    assert "date=2026-11-20" in location and "place_type=Domicile" in location
+    assert f"date={FREE_DAY.isoformat()}" in location and "place_type=Domicile" in location
     assert f"mediator={users['mediator'].id}" in location and f"convention={world['own_convention']}" in location
     a = session.execute(select(Activity).where(Activity.commune == "Vouneuil")).scalar_one()
     assert a.mediator_id == users["mediator"].id and a.created_by_id == users["coordinator"].id
 
 
 def test_recent_sessions_are_offered_to_a_mediator(client, session, users, world):
+    s = session.get(MissionSession, world["past_session"])  # a week ago: within the last 21 days, whatever the day
+    s.start, s.end = days.at(days.days(-7), 9), days.at(days.days(-7), 12)
+    session.commit()
     login(client, users["mediator"])
     page = text_of(client.get("/missions/activities/new"))
     assert "Mes séances récentes" in page and "sans compte rendu" in page
@@ -168,15 +177,15 @@ def test_edit_and_delete(client, session, users, world):
     assert re.search(r'<input checked id="duration-\d" name="duration" type="radio" value="30">', page)
     assert re.search(r'<input checked id="thematiques-\d+" name="thematiques" type="checkbox" value="Email">', page)
     response = client.post(f"/missions/activities/{aid}/edit", data={
-        "kind": "Individuel", "date": "2026-11-10", "place_type": "LieuActivite", "place_id": str(world["own_place"]),
-        "convention_id": str(world["own_convention"]), "duration": "90", "thematiques": ["Email", "Sante"],
+        "kind": "Individuel", "date": factories.LAST_MONTH_10TH.isoformat(), "place_type": "LieuActivite",
+        "place_id": str(world["own_place"]), "convention_id": str(world["own_convention"]), "duration": "90", "thematiques": ["Email", "Sante"],
         "materiel": ["Ordinateur"]})
     assert response.status_code == 302, text_of(response)[:3000]
     a = session.get(Activity, aid)
     assert a.duration_minutes == 90 and a.thematiques == ["Email", "Sante"]
     response = client.post(f"/missions/activities/{aid}/edit", data={
-        "kind": "Individuel", "date": "2026-11-10", "place_type": "LieuActivite", "place_id": str(world["own_place"]),
-        "duration": "autre", "duration_other": "0", "thematiques": ["Email"]})
+        "kind": "Individuel", "date": factories.LAST_MONTH_10TH.isoformat(), "place_type": "LieuActivite",
+        "place_id": str(world["own_place"]), "duration": "autre", "duration_other": "0", "thematiques": ["Email"]})
     assert response.status_code == 400 and "supérieure à 0 minute" in text_of(response)
     assert client.post(f"/missions/activities/{aid}/delete").status_code == 302
     assert session.get(Activity, aid) is None
@@ -192,7 +201,7 @@ def add_activities(session, users, world, n: int) -> None:
         place = factories.place(session, organisation=org)
         conv = factories.convention(session, organisation=org)
         a = factories.activity(session, mediator=mediator if i % 2 else factories.user(session), convention=conv,
-                               place=place, day=date(2026, 10, 1) + timedelta(days=i % 30),
+                               place=place, day=days.month_start(-2) + timedelta(days=i % 30),
                                thematiques=["Email", "Sante"], thematiques_demarche=[])
         if i % 3 == 0:
             from coopnum.missions.models import ActivityBeneficiary
@@ -232,17 +241,18 @@ def test_the_list_runs_a_bounded_number_of_queries(client, session, users, world
 
 def test_filters_of_the_list(client, session, users, world):
     login(client, users["coordinator"])
-    factories.activity(session, mediator=users["mediator"], day=date(2026, 9, 3), kind="Collectif",
+    factories.activity(session, mediator=users["mediator"], day=days.month_start(-3).replace(day=3), kind="Collectif",
                        workshop_title="Atelier seniors", participants=6, thematiques=["ReseauxSociaux"])
     session.commit()
     page = text_of(client.get("/missions/activities?kind=Collectif"))
     assert page.count("data-activity=") == 1 and "Atelier seniors" in page
     assert text_of(client.get("/missions/activities?theme=ReseauxSociaux")).count("data-activity=") == 1
-    assert text_of(client.get("/missions/activities?from=2026-11-01&to=2026-11-30")).count("data-activity=") == 2
+    last_month = f"from={LAST_MONTH.isoformat()}&to={days.month_end(-1).isoformat()}"  # the world's two activities
+    assert text_of(client.get(f"/missions/activities?{last_month}")).count("data-activity=") == 2
     page = text_of(client.get(f"/missions/activities?mediator={world['other_mediator']}"))
     assert page.count("data-activity=") == 1 and "Autre Médiatrice" in page
     assert text_of(client.get(f"/missions/activities?place={world['own_place']}")).count("data-activity=") == 1
-    response = client.get("/missions/activities?from=2026-12-01&to=2026-11-01")
+    response = client.get(f"/missions/activities?from={days.month_start().isoformat()}&to={LAST_MONTH.isoformat()}")
     assert response.status_code == 400 and "La date de fin précède la date de début." in text_of(response)
     response = client.get("/missions/activities?from=hier")
     assert response.status_code == 400 and "Date invalide" in text_of(response)
@@ -257,15 +267,12 @@ def test_a_mediator_lists_only_their_own(client, session, users, world):
     assert f'data-activity="{world["other_activity"]}"' not in page and 'name="mediator"' not in page
 
 
-def test_the_export_form_posts_the_current_filters(client, session, users, world, app):
+def test_the_export_form_posts_the_current_filters(client, session, users, world):
     login(client, users["coordinator"])
-    page = text_of(client.get("/missions/activities?from=2026-11-01&kind=Individuel"))
-    if "missions.activities_export" in app.view_functions:
-        form = page.split('action="/missions/activities/export"')[1].split("</form>")[0]
-        assert 'name="from" value="2026-11-01"' in form and 'name="kind" value="Individuel"' in form
-        assert 'name="format" value="csv"' in form and 'name="format" value="xlsx"' in form
-    else:
-        assert "/missions/activities/export" not in page
+    page = text_of(client.get(f"/missions/activities?from={LAST_MONTH.isoformat()}&kind=Individuel"))
+    form = page.split('action="/missions/activities/export"')[1].split("</form>")[0]
+    assert f'name="from" value="{LAST_MONTH.isoformat()}"' in form and 'name="kind" value="Individuel"' in form
+    assert 'name="format" value="csv"' in form and 'name="format" value="xlsx"' in form
 
 
 def test_the_menu_shows_activities_and_beneficiaries(client, users, world):

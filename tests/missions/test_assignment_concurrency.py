@@ -6,7 +6,6 @@ mediator; SQLite: BEGIN IMMEDIATE), B would not see A's uncommitted row and both
 
 import threading
 import time as clock
-from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
@@ -15,7 +14,7 @@ from coopnum.core.errors import Conflict
 from coopnum.core.models import User
 from coopnum.missions.models import Assignment, MissionSession
 from coopnum.missions.services import planning
-from tests import factories
+from tests import days, factories
 
 
 def test_simultaneous_conflicting_assignments(app, session, users):
@@ -24,10 +23,9 @@ def test_simultaneous_conflicting_assignments(app, session, users):
     place = factories.place(session, organisation=org)
     m1 = factories.mission(session, convention=conv, place=place, title="Permanence")
     m2 = factories.mission(session, convention=conv, place=place, title="Atelier")
-    s1 = factories.mission_session(session, mission=m1, start=datetime(2026, 11, 24, 8, tzinfo=UTC),
-                                   end=datetime(2026, 11, 24, 11, tzinfo=UTC))
-    s2 = factories.mission_session(session, mission=m2, start=datetime(2026, 11, 24, 10, tzinfo=UTC),
-                                   end=datetime(2026, 11, 24, 12, tzinfo=UTC))
+    day = days.days(1)  # tomorrow: 09:00–12:00 and 11:00–13:00 overlap
+    s1 = factories.mission_session(session, mission=m1, start=days.at(day, 9), end=days.at(day, 12))
+    s2 = factories.mission_session(session, mission=m2, start=days.at(day, 11), end=days.at(day, 13))
     ids = {"s1": s1.id, "s2": s2.id, "mediator": users["mediator"].id, "coord": users["coordinator"].id}
     session.commit()
     session.close()
@@ -41,7 +39,7 @@ def test_simultaneous_conflicting_assignments(app, session, users):
             try:
                 target = s.get(MissionSession, ids[session_key])
                 planning.assign(s, s.get(User, ids["coord"]), target, s.get(User, ids["mediator"]),
-                                now=datetime(2026, 11, 20, tzinfo=UTC))
+                                now=days.NOW)
                 if name == "A":
                     a_assigned.set()
                 clock.sleep(hold)

@@ -1,9 +1,10 @@
 """Followed beneficiaries: minimal data, duplicate detection and merge, GDPR erasure on request and after the
 retention period (setting, nightly job, CLI), and their pages."""
 
-from datetime import UTC, date, datetime
+from datetime import date, timedelta
 
 import pytest
+from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, select
 
 from coopnum.core import settings
@@ -12,8 +13,11 @@ from coopnum.core.models import AuditLog
 from coopnum.missions.models import Activity, ActivityBeneficiary, Beneficiary
 from coopnum.missions.services import beneficiaries as service
 from coopnum.missions.services.beneficiaries import BeneficiaryData, DuplicateBeneficiary
-from tests import factories
+from tests import days, factories
 from tests.conftest import login, text_of
+
+SEVENTY_SIX = days.TODAY.year - 76  # a birth year: « 70 ans et plus » this year
+SIXTY_FIVE = days.TODAY.year - 65  # « 60 à 69 ans » this year
 
 
 @pytest.fixture
@@ -37,7 +41,7 @@ def link(session, activity, beneficiary):
 def test_name_key_and_age_band():
     assert service.name_key("  Hélène ", "LE   Gall-Éloi") == "helene le gall-eloi"
     assert service.name_key("", "") == ""
-    today = date(2026, 11, 23)
+    today = date(2026, 11, 23)  # a pure function of an explicit day: the fixed day is the point
     assert [service.tranche_age_for(y, today) for y in (1950, 1960, 1970, 1990, 2005, 2010, 2020)] == [
         "SoixanteDixPlus", "SoixanteSoixanteNeuf", "QuaranteCinquanteNeuf", "VingtCinqTrenteNeuf",
         "DixHuitVingtQuatre", "DouzeDixHuit", "MoinsDeDouze"]
@@ -51,14 +55,14 @@ def test_create_derives_the_age_band_and_warns_about_a_namesake(session, users, 
     assert excinfo.value.message == ("Une personne du même nom existe déjà : choisissez-la ou confirmez qu’il "
                                      "s’agit d’une autre personne.")
     b = service.create_beneficiary(session, mediator, BeneficiaryData(
-        first_name="Jeanne", last_name="Durand", birth_year=1950, tranche_age="DixHuitVingtQuatre",
+        first_name="Jeanne", last_name="Durand", birth_year=SEVENTY_SIX, tranche_age="DixHuitVingtQuatre",
         genre="Feminin", statut_social="Retraite", commune="Poitiers", postal_code="86000"), now=now,
         confirm_duplicate=True)
     assert b.name_key == "jeanne durand" and b.tranche_age == "SoixanteDixPlus" and b.mediator_id == mediator.id
     # same name, another known birth year: not a duplicate
     service.create_beneficiary(session, mediator, BeneficiaryData(first_name="Jeanne", last_name="Durand",
                                                                   birth_year=1999), now=now, confirm_duplicate=True)
-    assert [x.id for x in service.find_duplicates(session, mediator, "jeanne", "durand", 1950)] == [
+    assert [x.id for x in service.find_duplicates(session, mediator, "jeanne", "durand", SEVENTY_SIX)] == [
         world["own_beneficiary"], b.id]
 
 
@@ -115,11 +119,12 @@ def test_duplicate_groups_split_by_known_birth_year(session, users, world, now):
 def test_merge_moves_links_fills_empty_fields_and_deletes_the_other(session, users, world, now):
     mediator = users["mediator"]
     keep = session.get(Beneficiary, world["own_beneficiary"])
+    last_month_12th = days.month_start(-1).replace(day=12)
     remove = factories.beneficiary(session, mediator=mediator, birth_year=1948, genre="Feminin", commune="Poitiers",
-                                   last_activity_on=date(2026, 11, 12))
+                                   last_activity_on=last_month_12th)
     keep.commune = "Buxerolles"
-    shared = factories.activity(session, mediator=mediator, day=date(2026, 11, 3))
-    only_removed = factories.activity(session, mediator=mediator, day=date(2026, 11, 12))
+    shared = factories.activity(session, mediator=mediator, day=days.month_start(-1).replace(day=3))
+    only_removed = factories.activity(session, mediator=mediator, day=last_month_12th)
     link(session, shared, keep)
     link(session, shared, remove)
     link(session, only_removed, remove)
@@ -129,7 +134,7 @@ def test_merge_moves_links_fills_empty_fields_and_deletes_the_other(session, use
     session.commit()
     assert session.get(Beneficiary, removed_id) is None
     assert (keep.birth_year, keep.genre, keep.commune, keep.last_activity_on) == (
-        1948, "Feminin", "Buxerolles", date(2026, 11, 12))
+        1948, "Feminin", "Buxerolles", last_month_12th)
     links = session.execute(select(ActivityBeneficiary.activity_id, ActivityBeneficiary.beneficiary_id)
                             .order_by(ActivityBeneficiary.activity_id)).all()
     assert links == [(shared.id, keep.id), (only_removed.id, keep.id)]
@@ -181,13 +186,14 @@ def test_erase_on_request_keeps_anonymous_activities(session, users, world, now)
 def test_purge_by_retention(session, users, world, now):
     mediator = users["mediator"]
     assert service.retention_months(session) == 24
+    cutoff = days.TODAY - relativedelta(months=24)  # the oldest day kept
     recent = session.get(Beneficiary, world["own_beneficiary"])
-    recent.last_activity_on = date(2026, 1, 10)
-    old = factories.beneficiary(session, mediator=mediator, first_name="Ancien", last_activity_on=date(2024, 11, 22))
-    border = factories.beneficiary(session, mediator=mediator, first_name="Limite",
-                                   last_activity_on=date(2024, 11, 23))
+    recent.last_activity_on = days.TODAY - relativedelta(months=10)
+    old = factories.beneficiary(session, mediator=mediator, first_name="Ancien",
+                                last_activity_on=cutoff - timedelta(days=1))
+    border = factories.beneficiary(session, mediator=mediator, first_name="Limite", last_activity_on=cutoff)
     never = factories.beneficiary(session, mediator=mediator, first_name="Jamais")
-    never.created_at = datetime(2024, 1, 5, tzinfo=UTC)
+    never.created_at = days.at(days.TODAY - relativedelta(months=35), 10)
     fresh = factories.beneficiary(session, mediator=mediator, first_name="Neuf")
     fresh.created_at = now
     session.commit()
@@ -198,7 +204,7 @@ def test_purge_by_retention(session, users, world, now):
     left = set(session.execute(select(Beneficiary.id)).scalars())
     assert left == {ids["recent"], ids["border"], ids["fresh"]}
     service.set_retention(session, users["coordinator"], 6, now=now)
-    assert service.purge_expired(session, now) == 2  # last activities on 10 January 2026 and 23 November 2024
+    assert service.purge_expired(session, now) == 2  # last activities 10 months ago and 24 months ago
     session.commit()
     assert set(session.execute(select(Beneficiary.id)).scalars()) == {ids["fresh"]}
     assert session.execute(select(func.count()).select_from(AuditLog).where(
@@ -220,14 +226,14 @@ def test_the_nightly_job_and_the_cli_command(app, session, users, world, now):
     from coopnum.missions.jobs import purge_beneficiaries
 
     factories.beneficiary(session, mediator=users["mediator"], first_name="Ancien",
-                          last_activity_on=date(2020, 1, 1))
+                          last_activity_on=days.year_start(-6))
     session.commit()
     assert "purge-beneficiaries" in {j.name for j in jobs.all_jobs()}
     message = jobs.run_job(app, "purge-beneficiaries", now)
     assert message.startswith("1 fiche(s) de bénéficiaire effacée(s)") and "24 mois" in message
     session.expire_all()
     assert n_beneficiaries(session) == 1
-    factories.beneficiary(session, mediator=users["mediator"], first_name="Vieux", last_activity_on=date(2019, 1, 1))
+    factories.beneficiary(session, mediator=users["mediator"], first_name="Vieux", last_activity_on=days.year_start(-7))
     session.commit()
     result = app.test_cli_runner().invoke(args=["purge-beneficiaries"])
     assert result.exit_code == 0 and "1 fiche(s) de bénéficiaire effacée(s)" in result.output
@@ -269,7 +275,7 @@ def test_create_page_with_the_duplicate_warning(client, session, users, world):
     assert f'/missions/beneficiaries/{world["own_beneficiary"]}' in body
     assert n_beneficiaries(session) == 1
     response = client.post("/missions/beneficiaries/new", data={**data, "confirm_duplicate": "y",
-                                                                 "birth_year": "1950"})
+                                                                 "birth_year": str(SEVENTY_SIX)})
     assert response.status_code == 302
     assert n_beneficiaries(session) == 2
     response = client.post("/missions/beneficiaries/new", data={"first_name": "", "last_name": ""})
@@ -282,7 +288,7 @@ def test_edit_page(client, session, users, world):
     login(client, users["mediator"])
     bid = world["own_beneficiary"]
     response = client.post(f"/missions/beneficiaries/{bid}/edit", data={
-        "first_name": "Jeanne", "last_name": "Durand-Martin", "birth_year": "1960", "genre": "Feminin",
+        "first_name": "Jeanne", "last_name": "Durand-Martin", "birth_year": str(SIXTY_FIVE), "genre": "Feminin",
         "statut_social": "Retraite", "commune": "Poitiers"})
     assert response.status_code == 302
     b = session.get(Beneficiary, bid)

@@ -2,7 +2,7 @@
 
 import hashlib
 import io
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -22,16 +22,17 @@ from coopnum.missions.models import (
     VolumeUnit,
 )
 from coopnum.missions.services import conventions as services
-from tests import factories
+from tests import days, factories
 from tests.conftest import login, text_of
 
 END_BEFORE_START = "La date de fin doit être postérieure à la date de début."
+YEAR = days.TODAY.year  # conventions of this year: CONV-<YEAR>-001…
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
 def terms(org, **changes) -> dict:
-    return {"organisation_id": org.id, "title": "Permanences 2026", "start_date": date(2026, 1, 1),
-            "end_date": date(2026, 12, 31), "pricing_mode": PricingMode.HOURLY, "unit_price_cents": 4500,
+    return {"organisation_id": org.id, "title": f"Permanences {YEAR}", "start_date": days.year_start(),
+            "end_date": days.year_end(), "pricing_mode": PricingMode.HOURLY, "unit_price_cents": 4500,
             "volume_unit": VolumeUnit.HOURS, "contracted_volume": Decimal("120")} | changes
 
 
@@ -59,18 +60,18 @@ def test_reference_is_generated_per_year_and_unique(session, users, org, now):
     first = services.create_convention(session, actor, now=now, **terms(org))
     second = services.create_convention(session, actor, now=now, **terms(org))
     other_year = services.create_convention(session, actor, now=now, **terms(
-        org, start_date=date(2027, 1, 1), end_date=date(2027, 6, 30)))
-    assert (first.reference, second.reference, other_year.reference) == ("CONV-2026-001", "CONV-2026-002",
-                                                                         "CONV-2027-001")
+        org, start_date=days.year_start(1), end_date=date(YEAR + 1, 6, 30)))
+    assert (first.reference, second.reference, other_year.reference) == (f"CONV-{YEAR}-001", f"CONV-{YEAR}-002",
+                                                                         f"CONV-{YEAR + 1}-001")
     assert first.status == ConventionStatus.DRAFT and first.chorus_buyer_siret == org.siret
     with pytest.raises(Conflict) as exc:
-        services.create_convention(session, actor, now=now, **terms(org, reference="conv-2026-001"))
+        services.create_convention(session, actor, now=now, **terms(org, reference=f"conv-{YEAR}-001"))
     assert exc.value.field == "reference"
 
 
 def test_end_before_start_is_refused(session, users, org, now):
     with pytest.raises(DomainError) as exc:
-        services.create_convention(session, users["coordinator"], now=now, **terms(org, end_date=date(2025, 12, 1)))
+        services.create_convention(session, users["coordinator"], now=now, **terms(org, end_date=date(YEAR - 1, 12, 1)))
     assert exc.value.message == END_BEFORE_START and exc.value.field == "end_date"
 
 
@@ -137,18 +138,18 @@ def test_signed_conventions_keep_their_terms(session, users, org, now):
         services.sign_convention(session, actor, conv, signed_on=None, now=now)
     assert exc.value.field == "signed_on"
     with pytest.raises(DomainError):
-        services.sign_convention(session, actor, conv, signed_on=date(2026, 12, 25), now=now)  # in the future
-    services.sign_convention(session, actor, conv, signed_on=date(2026, 11, 20), now=now)
-    assert conv.status == ConventionStatus.SIGNED and conv.signed_on == date(2026, 11, 20)
+        services.sign_convention(session, actor, conv, signed_on=days.days(1), now=now)  # in the future
+    services.sign_convention(session, actor, conv, signed_on=days.days(-3), now=now)
+    assert conv.status == ConventionStatus.SIGNED and conv.signed_on == days.days(-3)
     with pytest.raises(DomainError) as exc:
         services.update_convention(session, actor, conv, now=now, unit_price_cents=5000)
     assert exc.value.field == "unit_price_cents" and "Chorus Pro" in exc.value.message
     # the same value is not a change; Chorus Pro data and notes still change
     services.update_convention(session, actor, conv, now=now, unit_price_cents=4500, contracted_volume="120",
-                               chorus_service_code="DSI-01", chorus_engagement_number="EJ-2026-77", notes="OK")
-    assert (conv.chorus_service_code, conv.chorus_engagement_number, conv.notes) == ("DSI-01", "EJ-2026-77", "OK")
+                               chorus_service_code="DSI-01", chorus_engagement_number=f"EJ-{YEAR}-77", notes="OK")
+    assert (conv.chorus_service_code, conv.chorus_engagement_number, conv.notes) == ("DSI-01", f"EJ-{YEAR}-77", "OK")
     with pytest.raises(DomainError):
-        services.sign_convention(session, actor, conv, signed_on=date(2026, 11, 20), now=now)
+        services.sign_convention(session, actor, conv, signed_on=days.days(-3), now=now)
     services.end_convention(session, actor, conv, now=now)
     assert conv.status == ConventionStatus.ENDED
     with pytest.raises(DomainError):
@@ -177,8 +178,8 @@ def test_signed_pdf_checks(session, users, org, now):
 # --- pages ------------------------------------------------------------------------------------------------------
 
 def form_data(org, **changes) -> dict:
-    return {"organisation_id": str(org.id), "title": "Permanences 2026", "reference": "", "start_date": "2026-01-01",
-            "end_date": "2026-12-31", "pricing_mode": "hourly", "unit_price_cents": "45", "monthly_fee_cents": "",
+    return {"organisation_id": str(org.id), "title": f"Permanences {YEAR}", "reference": "",
+            "start_date": days.year_start().isoformat(), "end_date": days.year_end().isoformat(), "pricing_mode": "hourly", "unit_price_cents": "45", "monthly_fee_cents": "",
             "volume_unit": "hours", "contracted_volume": "120", "vat_regime": "standard", "payment_terms_days": "30",
             "chorus_buyer_siret": "", "chorus_service_code": "", "chorus_engagement_number": "", "notes": ""} | changes
 
@@ -194,14 +195,14 @@ def test_coordinator_creates_a_convention_with_services(client, users, session, 
     response = client.post("/missions/conventions/new", data=form_data(org, contracted_volume="37,5") | lines)
     assert response.status_code == 302, text_of(response)[:3000]
     conv = session.execute(select(Convention)).scalar_one()
-    assert conv.reference == "CONV-2026-001" and conv.contracted_volume == Decimal("37.5")
+    assert conv.reference == f"CONV-{YEAR}-001" and conv.contracted_volume == Decimal("37.5")
     assert [(cs.service_id, cs.unit_price_cents) for cs in conv.services] == [(perm.id, 4000)]
     page = text_of(client.get(f"/missions/conventions/{conv.id}"))
-    assert "CONV-2026-001" in page and "37,5" in page and "Permanence numérique" in page and "40,00 €" in page
+    assert f"CONV-{YEAR}-001" in page and "37,5" in page and "Permanence numérique" in page and "40,00 €" in page
 
 
 @pytest.mark.parametrize(("changes", "message"), [
-    ({"end_date": "2025-06-30"}, END_BEFORE_START),
+    ({"end_date": f"{YEAR - 1}-06-30"}, END_BEFORE_START),
     ({"payment_terms_days": "45"}, "art. R2192-10 du Code de la commande publique"),
     ({"payment_terms_days": "90"}, "art. L441-10 du Code de commerce"),
     ({"payment_terms_days": "-3"}, "Le délai de paiement ne peut pas être négatif."),
@@ -230,7 +231,7 @@ def test_edit_draft_then_signed(client, users, session, org):
     assert session.get(Convention, conv.id).unit_price_cents == 5000
     response = client.post(f"/missions/conventions/{conv.id}/sign", data={"signed_on": ""})
     assert response.status_code == 400 and "Indiquez la date de signature." in text_of(response)
-    response = client.post(f"/missions/conventions/{conv.id}/sign", data={"signed_on": "2026-01-05"})
+    response = client.post(f"/missions/conventions/{conv.id}/sign", data={"signed_on": days.days(-1).isoformat()})
     assert response.status_code == 302
     assert session.get(Convention, conv.id).status == ConventionStatus.SIGNED
     page = text_of(client.get(f"/missions/conventions/{conv.id}/edit"))
@@ -290,8 +291,8 @@ def test_list_filters_volume_and_one_volume_query(client, users, session, org, m
     factories.convention(session, organisation=other, reference="CONV-C")
     place = factories.place(session, organisation=org)
     mission = factories.mission(session, convention=signed, place=place)
-    factories.mission_session(session, mission=mission, start=datetime(2026, 1, 6, 8, tzinfo=UTC),
-                              end=datetime(2026, 1, 6, 12, tzinfo=UTC))
+    held = days.nth_weekday(days.month_start(-1), days.TUESDAY)  # a past Tuesday: 4 hours used
+    factories.mission_session(session, mission=mission, start=days.at(held, 9), end=days.at(held, 13))
     calls = []
     original = services.volume_summaries
     monkeypatch.setattr(services, "volume_summaries", lambda *a, **kw: calls.append(a[1]) or original(*a, **kw))
@@ -322,28 +323,27 @@ def test_authority_sees_its_own_conventions_read_only(client, users, session):
     assert client.post(f"/missions/conventions/{mine.id}/end").status_code == 403
 
 
-def test_detail_shows_missions_and_volumes(client, users, session, org, app):
+def test_detail_shows_missions_and_volumes(client, users, session, org):
     conv = factories.convention(session, organisation=org, contracted_volume=Decimal(20))
     place = factories.place(session, organisation=org, name="Mairie de Vivonne")
     mission = factories.mission(session, convention=conv, place=place, title="Permanence du mardi")
-    factories.mission_session(session, mission=mission, start=datetime(2026, 1, 6, 8, tzinfo=UTC),
-                              end=datetime(2026, 1, 6, 11, tzinfo=UTC))
-    factories.mission_session(session, mission=mission, start=datetime(2099, 1, 6, 8, tzinfo=UTC),
-                              end=datetime(2099, 1, 6, 10, tzinfo=UTC))
+    held = days.nth_weekday(days.month_start(-1), days.TUESDAY)  # past: 3 hours used
+    planned = days.nth_weekday(days.month_start(1), days.TUESDAY)  # future: 2 hours planned
+    factories.mission_session(session, mission=mission, start=days.at(held, 9), end=days.at(held, 12))
+    factories.mission_session(session, mission=mission, start=days.at(planned, 9), end=days.at(planned, 11))
     login(client, users["coordinator"])
     page = text_of(client.get(f"/missions/conventions/{conv.id}"))
     assert "Permanence du mardi" in page and "Mairie de Vivonne" in page
     assert 'data-testid="volume-used">3<' in page and 'data-testid="volume-planned">2<' in page
     assert 'data-testid="volume-contracted">20<' in page
-    if "missions.mission_detail" in app.view_functions:
-        assert f'href="/missions/missions/{mission.id}"' in page
+    assert f'href="/missions/missions/{mission.id}"' in page
 
 
 # --- API --------------------------------------------------------------------------------------------------------
 
 def api_body(org, **changes) -> dict:
-    return {"organisation_id": org.id, "title": "Ateliers 2026", "start_date": "2026-01-01",
-            "end_date": "2026-12-31", "pricing_mode": "per_workshop", "unit_price_cents": 18000,
+    return {"organisation_id": org.id, "title": f"Ateliers {YEAR}", "start_date": days.year_start().isoformat(),
+            "end_date": days.year_end().isoformat(), "pricing_mode": "per_workshop", "unit_price_cents": 18000,
             "contracted_volume": 20} | changes
 
 
@@ -354,7 +354,7 @@ def test_api_create_read_and_list(client, users, session, org):
                            json=api_body(org, services=[{"service_id": srv.id, "unit_price_cents": 17000}]))
     assert response.status_code == 201, response.json
     data = response.json
-    assert data["reference"] == "CONV-2026-001" and data["status"] == "draft" and data["volume_unit"] == "sessions"
+    assert data["reference"] == f"CONV-{YEAR}-001" and data["status"] == "draft" and data["volume_unit"] == "sessions"
     assert data["services"] == [{"service_id": srv.id, "code": "ATEL", "name": "Atelier", "unit_price_cents": 17000,
                                  "catalogue_price_cents": 4500}]
     assert Decimal(data["volume_contracted"]) == 20 and Decimal(data["volume_used"]) == 0
@@ -369,7 +369,7 @@ def test_api_create_read_and_list(client, users, session, org):
 
 def test_api_errors(client, users, session, org):
     headers = bearer(session, users["coordinator"])
-    response = client.post("/api/v1/conventions", headers=headers, json=api_body(org, end_date="2025-01-01"))
+    response = client.post("/api/v1/conventions", headers=headers, json=api_body(org, end_date=days.year_start(-1).isoformat()))
     assert response.status_code == 422 and response.json["error"]["message"] == END_BEFORE_START
     assert response.json["error"]["field"] == "end_date"
     response = client.post("/api/v1/conventions", headers=headers, json=api_body(org, start_date="demain"))
@@ -392,7 +392,7 @@ def test_api_patch_and_status(client, users, session, org):
     response = client.patch(f"/api/v1/conventions/{conv_id}", headers=headers, json={"status": "signed"})
     assert response.status_code == 422 and response.json["error"]["field"] == "signed_on"
     response = client.patch(f"/api/v1/conventions/{conv_id}", headers=headers,
-                            json={"status": "signed", "signed_on": "2026-01-02"})
+                            json={"status": "signed", "signed_on": days.days(-1).isoformat()})
     assert response.status_code == 200 and response.json["status"] == "signed"
     response = client.patch(f"/api/v1/conventions/{conv_id}", headers=headers, json={"unit_price_cents": 1})
     assert response.status_code == 422 and "brouillon" in response.json["error"]["message"]
@@ -434,7 +434,7 @@ def test_demo_catalogue_and_conventions(session):
     from coopnum.demo import DemoContext, seed_core
     from coopnum.missions.services.demo_orgs import seed_catalogue_and_conventions
 
-    ctx = DemoContext(rng=random.Random(2026), now=datetime(2026, 3, 2, 9, tzinfo=UTC))
+    ctx = DemoContext(rng=random.Random(2026), now=days.NOW)  # the demo of this year
     seed_core(ctx)
     seed_catalogue_and_conventions(ctx)
     session.commit()
@@ -444,10 +444,10 @@ def test_demo_catalogue_and_conventions(session):
     assert len(ctx.conventions) == len(ctx.organisations) == 12
     assert {c.status for c in ctx.conventions} == {ConventionStatus.SIGNED}
     assert {c.pricing_mode for c in ctx.conventions} == set(PricingMode)
-    assert [c.reference for c in ctx.conventions][:2] == ["CONV-2026-001", "CONV-2026-002"]
+    assert [c.reference for c in ctx.conventions][:2] == [f"CONV-{YEAR}-001", f"CONV-{YEAR}-002"]
     for conv in ctx.conventions:
         org = conv.organisation
-        assert conv.start_date == date(2026, 1, 1) and conv.services
+        assert conv.start_date == days.year_start() and conv.services
         if org.is_public:
             assert conv.chorus_buyer_siret == org.siret and conv.chorus_engagement_number
             assert conv.payment_terms_days <= 30

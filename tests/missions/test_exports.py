@@ -4,8 +4,9 @@ jobs' pages (owner only, files removed after 24 hours)."""
 
 import csv
 import io
+import os
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -17,10 +18,11 @@ from coopnum.missions import cra_reference as ref
 from coopnum.missions.models import Activity, ActivityBeneficiary, Convention
 from coopnum.missions.services import exports
 from coopnum.missions.services.activity_queries import ActivityFilters
-from tests import factories
+from tests import days, factories
 from tests.conftest import login, text_of
 
-CREATED = datetime(2026, 11, 10, 15, 5, tzinfo=UTC)  # 16:05 in Paris
+DAY = factories.LAST_MONTH_10TH  # the 10th of last month: the records' days are the 10th to the 14th
+CREATED = days.at(DAY, 16, 5)  # 16:05 in Paris
 
 
 @pytest.fixture
@@ -38,27 +40,27 @@ def records(session, users):
                                    commune="Buxerolles", postal_code="86180", commune_insee="86041")
     paul = factories.beneficiary(session, mediator=mediator, first_name="Paul", last_name="Roux")
     followed = factories.activity(
-        session, mediator=mediator, convention=conv, place=place, day=date(2026, 11, 10), duration_minutes=45,
+        session, mediator=mediator, convention=conv, place=place, day=DAY, duration_minutes=45,
         thematiques=["Email", "AideAuxDemarchesAdministratives"], thematiques_demarche=["ArgentImpots"],
         precisions_demarche="Déclaration de revenus", materiel=["Ordinateur", "Telephone"],
         autonomie="EntierementAccompagne", oriented=True, structure_redirection="AideSociale",
         notes="=HYPERLINK(\"http://example.org\")", created_at=CREATED, updated_at=CREATED)
     session.add(ActivityBeneficiary(activity_id=followed.id, beneficiary_id=jeanne.id))
     home = factories.activity(
-        session, mediator=mediator, convention=conv, day=date(2026, 11, 12), place_type="Domicile",
+        session, mediator=mediator, convention=conv, day=DAY + timedelta(days=2), place_type="Domicile",
         commune="Poitiers", commune_postal_code="86000", commune_insee="86194", thematiques=["Sante"],
         beneficiary_genre="Masculin", beneficiary_tranche_age="QuaranteCinquanteNeuf",
         beneficiary_commune="Migné-Auxances", beneficiary_postal_code="86440", autonomie="Autonome",
-        created_at=CREATED, updated_at=CREATED + timedelta(days=2))
+        created_at=CREATED, updated_at=days.at(DAY + timedelta(days=2), 16, 5))
     workshop = factories.activity(
-        session, mediator=mediator, convention=conv, place=place, day=date(2026, 11, 14), kind="Collectif",
+        session, mediator=mediator, convention=conv, place=place, day=DAY + timedelta(days=4), kind="Collectif",
         participants=4, workshop_title="Naviguer en sécurité", workshop_level="Intermediaire",
         thematiques=["SecuriteNumerique"], materiel=["Tablette"], duration_minutes=120, created_at=CREATED,
         updated_at=CREATED)
     session.add_all([ActivityBeneficiary(activity_id=workshop.id, beneficiary_id=jeanne.id),
                      ActivityBeneficiary(activity_id=workshop.id, beneficiary_id=paul.id)])
     other = factories.user(session, full_name="Autre Personne")
-    factories.activity(session, mediator=other, day=date(2026, 11, 11), created_at=CREATED, updated_at=CREATED)
+    factories.activity(session, mediator=other, day=DAY + timedelta(days=1), created_at=CREATED, updated_at=CREATED)
     session.commit()
     session.expire_all()
     return {"followed": followed.id, "home": home.id, "workshop": workshop.id, "convention": conv.id}
@@ -86,8 +88,8 @@ def test_rows_and_formats_of_an_individual_accompaniment(session, users, records
     _columns, rows = build(session, users["mediator"])
     assert [r["ID CRA"] for r in rows] == [records["workshop"]] * 4 + [records["home"], records["followed"]]
     row = rows[-1]
-    assert row["Date"] == "10/11/2026"
-    assert row["Enregistré le"] == "10/11/2026 à 16:05"
+    assert row["Date"] == f"{DAY:%d/%m/%Y}"
+    assert row["Enregistré le"] == f"{DAY:%d/%m/%Y} à 16:05"
     assert row["Dernière modification le"] == ""  # never modified
     assert row["Type"] == "Accompagnement individuel" and row["Participants"] == 1
     assert row["Bénéficiaire"] == "Jeanne Durand"
@@ -107,7 +109,7 @@ def test_rows_and_formats_of_an_individual_accompaniment(session, users, records
         "Féminin", "70 ans et plus", "Retraité")
     assert row["Notes supplémentaires"].startswith("=HYPERLINK")
     home = rows[-2]
-    assert home["Dernière modification le"] == "12/11/2026 à 16:05"
+    assert home["Dernière modification le"] == f"{DAY + timedelta(days=2):%d/%m/%Y} à 16:05"
     assert home["Canaux d’accompagnement"] == "À domicile" and home["Nom du lieu"] == ""
     assert (home["Commune"], home["Code postal"], home["Code Insee"]) == ("Poitiers", "86000", "86194")
     assert home["Bénéficiaire"] == "Anonyme" and home["Commune du bénéficiaire"] == "Migné-Auxances"
@@ -146,7 +148,7 @@ def read_csv(data: bytes) -> list[list[str]]:
 
 
 def run(session, app, user, fmt, chunk_size=exports.CHUNK_SIZE, **filters) -> ExportJob:
-    job = exports.create_job(session, user, ActivityFilters(**filters), fmt, now=datetime.now(UTC))
+    job = exports.create_job(session, user, ActivityFilters(**filters), fmt, now=days.NOW)
     session.commit()
     exports.run_job(db.engine, exports.exports_dir(app), job.id, chunk_size=chunk_size)
     session.expire_all()
@@ -178,7 +180,7 @@ def test_csv_for_french_excel(session, users, records, instance):
 
 def test_xlsx_blocks_and_table(session, users, records, instance):
     job = run(session, instance, users["coordinator"], "xlsx", convention_id=records["convention"],
-              date_from=date(2026, 11, 1), date_to=date(2026, 11, 30))
+              date_from=days.month_start(-1), date_to=days.month_end(-1))
     assert job.status == ExportStatus.DONE
     wb = load_workbook(exports.job_path(exports.exports_dir(instance), job))
     ws = wb["Activités"]
@@ -190,7 +192,8 @@ def test_xlsx_blocks_and_table(session, users, records, instance):
     assert rows[7] == (None,) * len(rows[7]) or all(v is None for v in rows[7])
     assert rows[8][0] == "Filtres"
     filters = {r[0]: r[1] for r in rows[9:12]}
-    assert filters == {"Début de période": "01/11/2026", "Fin de période": "30/11/2026",
+    assert filters == {"Début de période": f"{days.month_start(-1):%d/%m/%Y}",
+                       "Fin de période": f"{days.month_end(-1):%d/%m/%Y}",
                        "Convention": "CONV-EXP — " + session.get(Convention, records["convention"]).title}
     assert all(v is None for v in rows[12])
     header = rows[13]
@@ -203,7 +206,7 @@ def test_xlsx_blocks_and_table(session, users, records, instance):
     assert {r["Durée (min)"] for r in data} == {45, 30, 120}  # numbers, not text
     first = [r for r in data if r["ID CRA"] == records["followed"]][0]
     assert first["Thématique(s) d’accompagnement"] == "E-mail\nAide aux démarches administratives\nArgent - Impôts"
-    assert first["Date"] == "10/11/2026"
+    assert first["Date"] == f"{DAY:%d/%m/%Y}"
 
 
 def test_a_formula_in_free_text_stays_text_in_the_xlsx(session, users, records, instance):
@@ -216,7 +219,7 @@ def test_a_formula_in_free_text_stays_text_in_the_xlsx(session, users, records, 
 def test_rows_are_streamed_by_chunks_with_progress(session, users, instance, monkeypatch):
     mediator = users["mediator"]
     for i in range(5):
-        factories.activity(session, mediator=mediator, day=date(2026, 11, 1 + i))
+        factories.activity(session, mediator=mediator, day=days.month_start(-1) + timedelta(days=i))
     session.commit()
     progress, yield_per = [], []
     original = exports._set
@@ -259,11 +262,11 @@ def test_the_export_makes_the_same_queries_for_few_and_many_activities(session, 
         return len(seen)
 
     for i in range(3):
-        factories.activity(session, mediator=mediator, place=place, day=date(2026, 10, 1 + i))
+        factories.activity(session, mediator=mediator, place=place, day=days.month_start(-2) + timedelta(days=i))
     session.commit()
     few = statements()
     for i in range(60):
-        a = factories.activity(session, mediator=mediator, place=place, day=date(2026, 9, 1 + i % 28),
+        a = factories.activity(session, mediator=mediator, place=place, day=days.month_start(-3) + timedelta(days=i % 28),
                                kind="Collectif", participants=3, workshop_title="Atelier")
         session.add(ActivityBeneficiary(activity_id=a.id,
                                         beneficiary_id=factories.beneficiary(session, mediator=mediator).id))
@@ -356,15 +359,18 @@ def test_old_exports_are_deleted(client, session, users, records, instance):
     old = run(session, instance, users["mediator"], "csv")
     fresh = run(session, instance, users["mediator"], "csv")
     old_path, old_id, fresh_id = exports.job_path(exports.exports_dir(instance), old), old.id, fresh.id
-    old.created_at = datetime.now(UTC) - timedelta(hours=25)
+    fresh_path = exports.job_path(exports.exports_dir(instance), fresh)
+    for path in (old_path, fresh_path):  # the files' times are the real clock's: written at the pinned « now »
+        os.utime(path, (days.NOW.timestamp(), days.NOW.timestamp()))
+    old.created_at = days.NOW - timedelta(hours=25)
     session.commit()
     login(client, users["mediator"])
     response = client.get(f"/missions/exports/{old_id}/download")
     assert response.status_code == 404 and "supprimés après 24 heures" in text_of(response)
-    result = exports.cleanup(session, exports.exports_dir(instance), now=datetime.now(UTC))
+    result = exports.cleanup(session, exports.exports_dir(instance), now=days.NOW)
     session.commit()
     assert (result.jobs, result.files) == (1, 1)
-    assert not old_path.exists() and exports.job_path(exports.exports_dir(instance), fresh).exists()
+    assert not old_path.exists() and fresh_path.exists()
     session.expunge_all()
     assert session.get(ExportJob, old_id) is None and session.get(ExportJob, fresh_id) is not None
 

@@ -1,31 +1,22 @@
 """iCal feeds: services (one active feed per target, regenerate, revoke), the content of each kind of feed, the
 public secret URL and the management page with its per-object checks."""
 
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
 import recurring_ical_events
 from icalendar import Calendar
 from sqlalchemy import select
 
+from coopnum.core.clock import paris_midnight
 from coopnum.core.errors import DomainError, NotFound
 from coopnum.core.models import AuditLog
 from coopnum.missions.models import CalendarFeed, FeedKind, Organisation, SessionStatus
 from coopnum.missions.services import feeds
-from tests import factories
+from tests import days, factories
 from tests.conftest import login
 
-PARIS = ZoneInfo("Europe/Paris")
-NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def fixed_now(monkeypatch):
-    """The views' clock, settable by the test."""
-    clock = {"now": NOW}
-    monkeypatch.setattr("coopnum.missions.views.calendars.utcnow", lambda: clock["now"])
-    return clock
+NOW = days.NOW  # the pinned clock, which the public feed reads
 
 
 @pytest.fixture
@@ -33,7 +24,8 @@ def data(session, users):
     """Two organisations; a mission of A at place A, one of B at place B, and one of A at place B.
 
     s1 (A/place A, mediator), s2 (A/place A, cancelled, open), s3 (B/place B, other mediator),
-    s5 (A/place B, mediator); s_old and s_far (A/place A, mediator) fall outside the feed window."""
+    s5 (A/place B, mediator); s_old and s_far (A/place A, mediator) fall outside the feed window (90 days
+    back, 400 days ahead). Every session is at 09:00–12:00 in Paris, ``n`` days from today."""
     org_a = session.get(Organisation, users["authority"].organisation_id)
     org_b = factories.organisation(session, name="Commune Voisine")
     other_mediator = factories.user(session, full_name="Zoé Autre")
@@ -46,16 +38,17 @@ def data(session, users):
     m_b = factories.mission(session, convention=conv_b, place=place_b, title="Atelier smartphone")
     m_c = factories.mission(session, convention=conv_a, place=place_b, title="Atelier mails")
 
-    def at(mission, day, **kw):
-        start = datetime(2026, 11, 1, 8, tzinfo=UTC) + timedelta(days=day)
-        return factories.mission_session(session, mission=mission, start=start, end=start + timedelta(hours=3), **kw)
+    def at(mission, n, **kw):
+        day = days.days(n)
+        return factories.mission_session(session, mission=mission, start=days.at(day, 9),
+                                         end=days.at(day, 12), **kw)
 
-    s1 = at(m_a, 24)  # 2026-11-25 09:00 Paris
-    s2 = at(m_a, 31, status=SessionStatus.CANCELLED, cancel_reason="Salle indisponible", sequence=2)
-    s3 = at(m_b, 25)
-    s5 = at(m_c, 40)
-    s_old = at(m_a, -70)  # more than 90 days before NOW
-    s_far = at(m_a, 440)  # more than 400 days after NOW
+    s1 = at(m_a, 2)
+    s2 = at(m_a, 9, status=SessionStatus.CANCELLED, cancel_reason="Salle indisponible", sequence=2)
+    s3 = at(m_b, 3)
+    s5 = at(m_c, 18)
+    s_old = at(m_a, -92)  # more than 90 days before NOW
+    s_far = at(m_a, 442)  # more than 400 days after NOW
     for s in (s1, s5, s_old, s_far):
         factories.assignment(session, mission_session=s, user=users["mediator"])
     factories.assignment(session, mission_session=s3, user=other_mediator)
@@ -184,7 +177,7 @@ def by_uid(cal):
     return {str(ev["UID"]): ev for ev in cal.walk("VEVENT")}
 
 
-def test_public_feed_is_a_valid_calendar(client, session, users, data, fixed_now):
+def test_public_feed_is_a_valid_calendar(client, session, users, data):
     feed = feed_for(session, users, FeedKind.ORGANISATION, data["org_a"].id)
     response = fetch(client, feed.token)
     assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
@@ -196,7 +189,7 @@ def test_public_feed_is_a_valid_calendar(client, session, users, data, fixed_now
     assert set(events) == {uid(data["s1"]), uid(data["s2"]), uid(data["s5"])}
     s1 = events[uid(data["s1"])]
     assert s1["DTSTART"].params["TZID"] == "Europe/Paris"
-    assert (s1.start.hour, s1.start.minute) == (9, 0)  # 08:00 UTC in November is 09:00 in Paris
+    assert (s1.start.hour, s1.start.minute) == (9, 0)  # in Paris time, summer or winter
     assert s1.start == data["s1"].start and s1.end == data["s1"].end
     assert str(s1["SUMMARY"]) == "Permanence numérique — Médiathèque"
     assert "3 rue Haute" in str(s1["LOCATION"])
@@ -205,13 +198,15 @@ def test_public_feed_is_a_valid_calendar(client, session, users, data, fixed_now
     assert s1["STATUS"] == "CONFIRMED"
     assert events[uid(data["s2"])]["STATUS"] == "CANCELLED"
     assert "Ville de Testville" in str(cal["X-WR-CALNAME"])
-    found = recurring_ical_events.of(cal).between(datetime(2026, 11, 1, tzinfo=PARIS),
-                                                  datetime(2026, 12, 6, tzinfo=PARIS))
+    # the next ten days hold s1 and s2; s5 is on its own day, in 18 days
+    found = recurring_ical_events.of(cal).between(paris_midnight(days.TODAY), paris_midnight(days.days(10)))
     assert {str(ev["UID"]) for ev in found} == {uid(data["s1"]), uid(data["s2"])}
-    assert {str(ev["UID"]) for ev in recurring_ical_events.of(cal).at((2026, 12, 11))} == {uid(data["s5"])}
+    s5_day = days.days(18)
+    on_s5_day = recurring_ical_events.of(cal).at((s5_day.year, s5_day.month, s5_day.day))
+    assert {str(ev["UID"]) for ev in on_s5_day} == {uid(data["s5"])}
 
 
-def test_sequence_increases_with_the_session(client, session, users, data, fixed_now):
+def test_sequence_increases_with_the_session(client, session, users, data):
     feed = feed_for(session, users, FeedKind.MEDIATOR, users["mediator"].id)
     before = by_uid(parse(fetch(client, feed.token)))[uid(data["s1"])]
     assert before["SEQUENCE"] == 0
@@ -224,7 +219,7 @@ def test_sequence_increases_with_the_session(client, session, users, data, fixed
     assert after.start.hour == 10
 
 
-def test_unknown_or_revoked_token_is_a_plain_404(client, session, users, data, fixed_now):
+def test_unknown_or_revoked_token_is_a_plain_404(client, session, users, data):
     feed = feed_for(session, users, FeedKind.PLACE, data["place_a"].id)
     unknown = fetch(client, "not-a-real-token")
     assert unknown.status_code == 404
@@ -238,7 +233,7 @@ def test_unknown_or_revoked_token_is_a_plain_404(client, session, users, data, f
     assert b"BEGIN:VCALENDAR" not in revoked.data
 
 
-def test_a_deactivated_mediator_feed_is_no_longer_served(client, session, users, data, fixed_now):
+def test_a_deactivated_mediator_feed_is_no_longer_served(client, session, users, data):
     feed = feed_for(session, users, FeedKind.MEDIATOR, users["mediator"].id)
     assert fetch(client, feed.token).status_code == 200
     users["mediator"].active = False
@@ -246,17 +241,17 @@ def test_a_deactivated_mediator_feed_is_no_longer_served(client, session, users,
     assert fetch(client, feed.token).status_code == 404
 
 
-def test_last_access_is_written_at_most_once_an_hour(client, session, users, data, fixed_now):
+def test_last_access_is_written_at_most_once_an_hour(client, session, users, data, travel):
     feed = feed_for(session, users, FeedKind.MEDIATOR, users["mediator"].id)
     assert feed.last_accessed_at is None
     assert fetch(client, feed.token).status_code == 200
     session.refresh(feed)
     assert feed.last_accessed_at == NOW
-    fixed_now["now"] = NOW + timedelta(minutes=30)
+    travel.move_to(NOW + timedelta(minutes=30))
     assert fetch(client, feed.token).status_code == 200
     session.refresh(feed)
     assert feed.last_accessed_at == NOW  # not written again within the hour
-    fixed_now["now"] = NOW + timedelta(minutes=61)
+    travel.move_to(NOW + timedelta(minutes=61))
     assert fetch(client, feed.token).status_code == 200
     session.refresh(feed)
     assert feed.last_accessed_at == NOW + timedelta(minutes=61)
@@ -264,7 +259,7 @@ def test_last_access_is_written_at_most_once_an_hour(client, session, users, dat
 
 # --- the management page and its POST routes --------------------------------------------------------------------
 
-def test_mediator_creates_and_regenerates_their_feed(client, session, users, data, fixed_now):
+def test_mediator_creates_and_regenerates_their_feed(client, session, users, data):
     mediator = users["mediator"]
     login(client, mediator)
     page = client.get("/missions/calendar/feeds")
@@ -319,7 +314,7 @@ def test_bad_feed_requests(client, session, users, data):
     assert session.execute(select(CalendarFeed)).scalars().all() == []
 
 
-def test_staff_manage_any_feed(client, session, users, data, fixed_now):
+def test_staff_manage_any_feed(client, session, users, data):
     login(client, users["coordinator"])
     page = client.get("/missions/calendar/feeds").get_data(as_text=True)
     assert "Mairie Voisine" in page and "Zoé Autre" in page  # offered as targets
@@ -338,7 +333,7 @@ def test_staff_manage_any_feed(client, session, users, data, fixed_now):
     assert feeds.active_feed(session, FeedKind.MEDIATOR, data["other_mediator"].id) is not None
 
 
-def test_authority_sees_and_regenerates_its_organisation_feed(client, session, users, data, fixed_now):
+def test_authority_sees_and_regenerates_its_organisation_feed(client, session, users, data):
     authority = users["authority"]
     login(client, authority)
     page = client.get("/missions/calendar/feeds").get_data(as_text=True)

@@ -1,4 +1,8 @@
-"""Tests for the iCalendar feed builder (coopnum.missions.ical)."""
+"""Tests for the iCalendar feed builder (coopnum.missions.ical).
+
+The builder is a pure function of the events and of ``now`` given explicitly: the fixed dates below (a summer
+and a winter day, the 2025-10-26 fall-back hour) are the point of these tests and never meet the clock, except in
+``test_stamp_defaults_to_the_app_clock``."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ import recurring_ical_events
 from icalendar import Calendar, Event
 
 from coopnum.missions.ical import CalendarEvent, build_calendar, feed_token
+from tests import days
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=PARIS)  # 10:00 UTC
@@ -131,6 +136,13 @@ def test_repeated_hour_at_dst_fall_back_keeps_the_instant() -> None:
     # PEP 495: an ambiguous time never compares equal across zones, so compare in UTC.
     assert parsed.start.astimezone(UTC) == first and parsed.end.astimezone(UTC) == second
     assert parsed.start.astimezone(PARIS).hour == 2
+
+
+def test_stamp_defaults_to_the_app_clock() -> None:
+    # Without ``now``, DTSTAMP is the application's clock (pinned by the tests to days.NOW).
+    event = by_uid(parse(build_calendar([SUMMER], name="Séances")))[SUMMER.uid]
+    assert event.stamp == days.NOW
+    assert event["DTSTAMP"].to_ical() == f"{days.NOW:%Y%m%dT%H%M%S}Z".encode()
 
 
 def test_event_properties() -> None:

@@ -1,4 +1,7 @@
-"""Open-data export of mediation places (LaMednum schema v1.0.2): coopnum.missions.lamednum."""
+"""Open-data export of mediation places (LaMednum schema v1.0.2): coopnum.missions.lamednum.
+
+The module is pure (no clock, no database): its functions take explicit dates, so the fixed dates here (date_maj,
+file names) are the point and never meet the pinned clock."""
 
 from __future__ import annotations
 

@@ -1,7 +1,6 @@
 """Organisations and contacts: identifier rules, audit, pages, contact logins, JSON API."""
 
 import re
-from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -13,7 +12,7 @@ from coopnum.core.errors import Conflict, DomainError
 from coopnum.core.models import AuditLog, User
 from coopnum.missions.models import Contact, Organisation, OrganisationKind
 from coopnum.missions.services import organisations as services
-from tests import factories
+from tests import days, factories
 from tests.conftest import login, text_of
 
 SIRET_MESSAGE = "SIRET invalide : 14 chiffres avec une clé de contrôle correcte."
@@ -204,22 +203,21 @@ def test_list_search_filter_and_pagination(client, users, session):
     assert len(re.findall(r'href="/missions/organisations/\d+"', page)) == 3 and "9 résultats" in page
 
 
-def test_detail_shows_contacts_conventions_with_volume_and_places(client, users, session, app):
+def test_detail_shows_contacts_conventions_with_volume_and_places(client, users, session):
     org = factories.organisation(session, name="Ville de Vivonne")
     session.add(Contact(organisation_id=org.id, first_name="Inès", last_name="Morel", job_title="DGS",
                         email="ines@vivonne.example.org"))
     conv = factories.convention(session, organisation=org, reference="CONV-2026-042", contracted_volume=Decimal(10))
     place = factories.place(session, organisation=org, name="Médiathèque de Vivonne")
     mission = factories.mission(session, convention=conv, place=place)
-    factories.mission_session(session, mission=mission, start=datetime(2026, 1, 6, 8, tzinfo=UTC),
-                              end=datetime(2026, 1, 6, 11, tzinfo=UTC))
+    held = days.nth_weekday(days.month_start(-1), days.TUESDAY)  # a past session: 3 hours used
+    factories.mission_session(session, mission=mission, start=days.at(held, 9), end=days.at(held, 12))
     login(client, users["coordinator"])
     page = text_of(client.get(f"/missions/organisations/{org.id}"))
     assert "Inès Morel" in page and "DGS" in page and "Créer un accès" in page
     assert "CONV-2026-042" in page and "3 / 10 heures (30 %)" in page and "<progress" in page
     assert "Médiathèque de Vivonne" in page
-    if "missions.place_detail" in app.view_functions:
-        assert f'href="/missions/places/{place.id}"' in page
+    assert f'href="/missions/places/{place.id}"' in page
 
 
 def test_authority_sees_its_own_organisation_only_and_read_only(client, users, session):

@@ -4,11 +4,12 @@ import csv
 import io
 import json
 import random
-from datetime import UTC, date, datetime
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
+from werkzeug.http import http_date
 
 from coopnum.core import clock
 from coopnum.core import services as core_services
@@ -17,10 +18,11 @@ from coopnum.core.models import AuditLog
 from coopnum.missions import lamednum
 from coopnum.missions.models import Place
 from coopnum.missions.services import places as services
-from tests import factories
+from tests import days, factories
 from tests.conftest import login, text_of
 
-NOW = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
+DAY = factories.LAST_MONTH_10TH
+NOW = days.at(DAY, 10, 30)  # the places are saved at a past instant (not the clock's): their date_maj is DAY
 
 
 def full_values(**overrides) -> dict:
@@ -112,7 +114,7 @@ def test_a_full_place_validates_and_exports(session, users):
     assert row["id"] == f"coopnum-coopnum-{place.id}"
     assert row["pivot"] == org.siret
     assert row["source"] == "coopnum"
-    assert row["date_maj"] == "2026-03-10"
+    assert row["date_maj"] == DAY.isoformat()
     assert row["nom"] == "Médiathèque de Testville – Espace numérique"
     assert row["courriels"] == "numerique@testville.fr|accueil@testville.fr"
     assert row["latitude"] == "46.5835" and row["longitude"] == "0.3472"
@@ -183,20 +185,21 @@ def test_unknown_field_and_unknown_organisation_are_refused(session, users):
 def test_update_records_only_the_changes_and_moves_date_maj(session, users):
     place = services.create_place(session, users["coordinator"], full_values(), now=NOW)
     session.commit()
-    later = datetime(2026, 4, 2, 8, tzinfo=UTC)
+    later_day = DAY + timedelta(days=13)
+    later = days.at(later_day, 10)
     services.update_place(session, users["coordinator"], place, {"commune": "Buxerolles", "code_postal": "86180"},
                           now=later)
     session.commit()
-    assert place.city == "Buxerolles" and place.date_maj == date(2026, 4, 2)
+    assert place.city == "Buxerolles" and place.date_maj == later_day
     entry = session.execute(select(AuditLog).where(AuditLog.action == "update")).scalar_one()
     assert entry.changes == {"before": {"code_postal": "86000", "commune": "Poitiers"},
                              "after": {"code_postal": "86180", "commune": "Buxerolles"}}
     # nothing changed: no audit entry, date_maj kept
     services.update_place(session, users["coordinator"], place, {"commune": "Buxerolles"},
-                          now=datetime(2026, 5, 1, tzinfo=UTC))
+                          now=days.NOW)
     session.commit()
     assert audit_actions(session, place.id) == ["create", "update"]
-    assert place.date_maj == date(2026, 4, 2)
+    assert place.date_maj == later_day
 
 
 def test_failed_update_changes_nothing(session, users):
@@ -413,10 +416,10 @@ def test_open_data_csv(client, session, users, app):
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert response.headers["Content-Disposition"] == (
-        'attachment; filename="2026-03-10_21860194400013_lieux-de-mediation-numerique_vienne-86.csv"'
+        f'attachment; filename="{DAY.isoformat()}_21860194400013_lieux-de-mediation-numerique_vienne-86.csv"'
     )
     assert "public" in response.headers["Cache-Control"] and "max-age=3600" in response.headers["Cache-Control"]
-    assert response.headers["Last-Modified"] == "Tue, 10 Mar 2026 09:30:00 GMT"
+    assert response.headers["Last-Modified"] == http_date(NOW)  # « Tue, 10 Nov 2026 09:30:00 GMT »
     text = response.get_data(as_text=True)
     header, _, _rest = text.partition("\r\n")
     assert header.split(",") == lamednum.FIELDS and len(lamednum.FIELDS) == 32

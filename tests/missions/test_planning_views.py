@@ -1,18 +1,42 @@
-from datetime import UTC, date, datetime
+"""Planning pages: missions, sessions, assignments and absences in the browser flow, on the world's data (an
+assigned session tomorrow, an open one in 8 days; conventions from a year ago to a year ahead)."""
 
+from datetime import timedelta
+
+import holidays
+from babel.dates import format_date
 from sqlalchemy import func, select
 
-from coopnum.missions.models import Mission, MissionSession
+from coopnum.missions.models import Mission, MissionSession, Organisation
 from coopnum.missions.services import planning
-from tests import factories
+from tests import days, factories
 from tests.conftest import login, text_of
+
+FIRST_THURSDAY = days.weekday_on_or_after(days.month_start(1), days.THURSDAY)  # a future Thursday
+
+
+def working_thursdays(first, last) -> list:
+    """The Thursdays from `first` to `last` but the French public holidays (a mission's rule skips them)."""
+    off = holidays.country_holidays("FR", years=range(first.year, last.year + 1))
+    day, found = days.weekday_on_or_after(first, days.THURSDAY), []
+    while day <= last:
+        if day not in off:
+            found.append(day)
+        day += timedelta(weeks=1)
+    return found
+
+
+def form_datetime(day, hour=0) -> str:
+    """A Paris wall-clock time as the absence form sends it (datetime-local)."""
+    return f"{day.isoformat()}T{hour:02d}:00"
 
 
 def mission_form(world_ids, **kw):
     data = {"convention_id": world_ids["own_convention"], "place_id": world_ids["own_place"], "service_id": "0",
             "kind": "permanence", "title": "Permanence du jeudi", "recurrence": "weekly", "weekdays": ["TH"],
-            "monthly_position": "1", "monthly_weekday": "TU", "first_date": "2026-11-05", "start_time": "14:00",
-            "end_time": "17:00", "exclude_holidays": "y", "holiday_subdiv": "", "mediators_needed": "1"}
+            "monthly_position": "1", "monthly_weekday": "TU", "first_date": FIRST_THURSDAY.isoformat(),
+            "start_time": "14:00", "end_time": "17:00", "exclude_holidays": "y", "holiday_subdiv": "",
+            "mediators_needed": "1"}
     data.update(kw)
     return data
 
@@ -23,17 +47,25 @@ def count(session, model):
 
 def test_coordinator_creates_a_weekly_mission(client, users, session):
     ids = factories.world(session, users, billing=False)
+    # a convention of two months, next month and the one after: the mission runs until its end
+    short = factories.convention(session, organisation=session.get(Organisation, ids["own_org"]),
+                                 start_date=days.month_start(1), end_date=days.month_end(2))
     session.commit()
     login(client, users["coordinator"])
     before = count(session, MissionSession)
-    response = client.post("/missions/missions/new", data=mission_form(ids, default_mediators=[str(ids["mediator"])]))
+    response = client.post("/missions/missions/new", data=mission_form(
+        ids, convention_id=short.id, default_mediators=[str(ids["mediator"])]))
     assert response.status_code == 302, text_of(response)[:3000]
     mission = session.execute(select(Mission).where(Mission.title == "Permanence du jeudi")).scalar_one()
     assert mission.rrule == "FREQ=WEEKLY;BYDAY=TH"
     created = count(session, MissionSession) - before
-    assert created == 9  # Thursdays from 5 November to 31 December 2026 (25 December is a Friday)
+    thursdays = working_thursdays(FIRST_THURSDAY, days.month_end(2))
+    assert created == len(thursdays) >= 6  # each Thursday to the end of the convention but public holidays
+    sessions = session.execute(select(MissionSession).where(MissionSession.mission_id == mission.id)
+                               .order_by(MissionSession.start)).scalars().all()
+    assert [planning.local(s.start).date() for s in sessions] == thursdays
     page = text_of(client.get(response.headers["Location"]))
-    assert "Chaque semaine le jeudi" in page and "Mission enregistrée : 9 séance(s) créée(s)" in page
+    assert "Chaque semaine le jeudi" in page and f"Mission enregistrée : {created} séance(s) créée(s)" in page
 
 
 def test_bad_inputs_give_french_messages_and_save_nothing(client, users, session):
@@ -41,13 +73,15 @@ def test_bad_inputs_give_french_messages_and_save_nothing(client, users, session
     session.commit()
     login(client, users["coordinator"])
     before = count(session, Mission)
+    day_before = FIRST_THURSDAY - timedelta(days=1)  # the day before the first session
     cases = [
         (dict(end_time="13:00"), "L'heure de fin doit être après l'heure de début."),
         (dict(recurrence="custom", rrule_custom="FREQ=WEEKLY;BYDAY=XX"), ""),
-        (dict(recurrence="custom", rrule_custom="FREQ=WEEKLY;BYDAY=TH;UNTIL=20261101"), "ne produit aucune séance"),
-        (dict(first_date="2027-03-01"), "période de la convention"),
+        (dict(recurrence="custom", rrule_custom=f"FREQ=WEEKLY;BYDAY=TH;UNTIL={day_before:%Y%m%d}"),
+         "ne produit aucune séance"),
+        (dict(first_date=days.month_start(12).isoformat()), "période de la convention"),  # the day after its end
         (dict(first_date=""), "Ce champ est requis."),
-        (dict(until_date="2026-10-01"), "postérieure à la première séance"),
+        (dict(until_date=day_before.isoformat()), "postérieure à la première séance"),
     ]
     for changes, message in cases:
         response = client.post("/missions/missions/new", data=mission_form(ids, **changes))
@@ -61,14 +95,16 @@ def test_bad_inputs_give_french_messages_and_save_nothing(client, users, session
 def test_double_booking_in_the_browser_flow_is_refused_with_the_conflict(client, users, session):
     ids = factories.world(session, users, billing=False)
     own_mission = session.get(Mission, ids["own_mission"])
-    clash = factories.mission_session(session, mission=own_mission, start=datetime(2026, 11, 24, 9, tzinfo=UTC),
-                                      end=datetime(2026, 11, 24, 10, tzinfo=UTC))
+    tomorrow = days.days(1)  # the mediator's assigned session is tomorrow 09:00–12:00
+    clash = factories.mission_session(session, mission=own_mission, start=days.at(tomorrow, 10),
+                                      end=days.at(tomorrow, 11))
     session.commit()
     login(client, users["coordinator"])
     response = client.post(f"/missions/sessions/{clash.id}/assign", data={"assign-user_id": ids["mediator"]},
                            follow_redirects=True)
     body = text_of(response)
-    assert "est déjà affecté·e à « " in body and "mardi 24 novembre 2026 de 09:00 à 12:00" in body
+    assert "est déjà affecté·e à « " in body
+    assert f"{format_date(tomorrow, 'EEEE d MMMM y', locale='fr')} de 09:00 à 12:00" in body
     session.expire_all()
     assert session.get(MissionSession, clash.id).assignments == []
 
@@ -104,12 +140,15 @@ def test_cancel_needs_a_reason_and_move_keeps_history(client, users, session):
     body = text_of(client.post(f"/missions/sessions/{ids['open_session']}/cancel", data={"cancel-reason": ""},
                                follow_redirects=True))
     assert "Indiquez le motif de l'annulation." in body
+    # the open session (in 8 days, 09:00) moves to the next day, 14:00
     client.post(f"/missions/sessions/{ids['open_session']}/move",
-                data={"move-day": "2026-12-02", "move-start_time": "14:00", "move-end_time": "16:00"})
+                data={"move-day": days.days(9).isoformat(), "move-start_time": "14:00",
+                      "move-end_time": "16:00"})
     session.expire_all()
     moved = session.get(MissionSession, ids["open_session"])
-    assert planning.local(moved.start).date() == date(2026, 12, 2) and moved.manual
-    assert moved.original_start == datetime(2026, 12, 1, 8, tzinfo=UTC)
+    assert planning.local(moved.start).date() == days.days(9) and moved.manual
+    assert (moved.start, moved.end) == (days.at(days.days(9), 14), days.at(days.days(9), 16))
+    assert moved.original_start == days.at(days.days(8), 9)
     client.post(f"/missions/sessions/{ids['open_session']}/cancel", data={"cancel-reason": "Salle indisponible"})
     session.expire_all()
     assert session.get(MissionSession, ids["open_session"]).status == "cancelled"
@@ -119,14 +158,16 @@ def test_mediator_declares_an_absence_which_releases_its_session(client, users, 
     ids = factories.world(session, users, billing=False)
     session.commit()
     login(client, users["mediator"])
-    response = client.post("/missions/absences", data={"kind": "sickness", "start": "2026-11-24T00:00",
-                                                       "end": "2026-11-25T00:00", "user_id": ids["mediator"]},
-                           follow_redirects=True)
+    # tomorrow, the day of the mediator's assigned session
+    response = client.post("/missions/absences", data={
+        "kind": "sickness", "start": form_datetime(days.days(1)), "end": form_datetime(days.days(2)),
+        "user_id": ids["mediator"]}, follow_redirects=True)
     assert "1 séance(s)" in text_of(response)
     session.expire_all()
     assert session.get(MissionSession, ids["assigned_session"]).assignments == []
-    bad = client.post("/missions/absences", data={"kind": "leave", "start": "2026-11-30T00:00",
-                                                  "end": "2026-11-29T00:00", "user_id": ids["mediator"]})
+    bad = client.post("/missions/absences", data={
+        "kind": "leave", "start": form_datetime(days.days(7)), "end": form_datetime(days.days(6)),
+        "user_id": ids["mediator"]})
     assert bad.status_code == 400 and "La fin de l'absence doit être après son début." in text_of(bad)
 
 
@@ -134,8 +175,8 @@ def test_mediator_cannot_declare_an_absence_for_someone_else(client, users, sess
     other = factories.user(session, roles=["mediator"])
     session.commit()
     login(client, users["mediator"])
-    client.post("/missions/absences", data={"kind": "leave", "start": "2026-11-30T00:00",
-                                            "end": "2026-12-01T00:00", "user_id": other.id})
+    client.post("/missions/absences", data={"kind": "leave", "start": form_datetime(days.days(7)),
+                                            "end": form_datetime(days.days(8)), "user_id": other.id})
     from coopnum.missions.models import Absence
 
     assert session.execute(select(Absence).where(Absence.user_id == other.id)).first() is None
@@ -148,9 +189,11 @@ def test_edit_mission_shows_its_rule_and_resyncs(client, users, session):
     page = text_of(client.get(f"/missions/missions/{ids['own_mission']}/edit"))
     assert '<option selected value="weekly">' in page
     assert 'checked id="weekdays-1" name="weekdays" type="checkbox" value="TU"' in page
+    first_date = session.get(Mission, ids["own_mission"]).first_date  # kept
     response = client.post(f"/missions/missions/{ids['own_mission']}/edit",
-                           data=mission_form(ids, first_date="2026-11-03", weekdays=["TU"], start_time="09:30",
-                                             end_time="12:00", title="Permanence renommée"))
+                           data=mission_form(ids, first_date=first_date.isoformat(), weekdays=["TU"],
+                                             start_time="09:30", end_time="12:00",
+                                             title="Permanence renommée"))
     assert response.status_code == 302, text_of(response)[:2000]
     assert session.get(Mission, ids["own_mission"]).title == "Permanence renommée"
 

@@ -1,3 +1,8 @@
+"""Tests of the recurrence module: pure calendar functions (no clock, no database) given explicit dates.
+
+The fixed dates are the point here (the 2026 DST changes, Armistice on a Wednesday, Christmas on a Friday, the
+26th of December in Alsace-Moselle…): nothing below depends on the day the suite runs on."""
+
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
