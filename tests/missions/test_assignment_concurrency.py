@@ -7,6 +7,7 @@ mediator; SQLite: BEGIN IMMEDIATE), B would not see A's uncommitted row and both
 import threading
 import time as clock
 
+import pytest
 from sqlalchemy import func, select
 
 from coopnum.core.db import db
@@ -17,6 +18,7 @@ from coopnum.missions.services import planning
 from tests import days, factories
 
 
+@pytest.mark.real_commits  # the two threads' connections must see the sessions the test commits
 def test_simultaneous_conflicting_assignments(app, session, users):
     org = factories.organisation(session)
     conv = factories.convention(session, organisation=org)

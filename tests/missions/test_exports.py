@@ -21,6 +21,9 @@ from coopnum.missions.services.activity_queries import ActivityFilters
 from tests import days, factories
 from tests.conftest import login, text_of
 
+# The export jobs read and write on their own connections (a thread, a job runner): real commits.
+pytestmark = pytest.mark.real_commits
+
 DAY = factories.LAST_MONTH_10TH  # the 10th of last month: the records' days are the 10th to the 14th
 CREATED = days.at(DAY, 16, 5)  # 16:05 in Paris
 

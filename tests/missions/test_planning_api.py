@@ -55,7 +55,7 @@ def test_invalid_mission_gives_422_in_french(client, api):
     ids, call = api
     response = call(client, "POST", "/api/v1/missions", json={
         "convention_id": ids["own_convention"], "place_id": ids["own_place"], "title": "X",
-        "first_date": "2026-11-05", "start_time": "14:00", "end_time": "13:00"})
+        "first_date": FIRST_THURSDAY.isoformat(), "start_time": "14:00", "end_time": "13:00"})
     assert response.status_code == 422
     assert response.json["error"]["message"] == "L'heure de fin doit être après l'heure de début."
     assert response.json["error"]["field"] == "end_time"

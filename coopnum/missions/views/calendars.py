@@ -1,6 +1,6 @@
 """Pages of the missions domain: calendars (week, month, « Ma semaine ») and iCal feeds.
 
-The session pages belong to the planning area: they are linked only when ``missions.session_detail`` exists."""
+Each session links to its page (the planning area)."""
 
 import re
 from datetime import date, datetime, time, timedelta
