@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 from babel.dates import format_date
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from coopnum.billing.models import BilledItem, Invoice, InvoiceLine, InvoiceStatus
 from coopnum.core import settings
@@ -20,6 +20,7 @@ from coopnum.missions.services import hours, timesheets
 from tests import days, factories
 from tests.billing import factories as bf
 from tests.conftest import login, text_of
+from tests.queries import counting
 
 NOW = days.NOW  # the pinned clock
 YEAR = days.TODAY.year  # the series of the invoices issued now (the world's and the tests')
@@ -112,16 +113,8 @@ def test_list_summary_states_and_filters(client, coordinator, ids, travel):
 
 
 def count_statements(client, url: str) -> int:
-    statements: list[str] = []
-
-    def listener(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with counting(db.engine) as statements:
         assert client.get(url).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
     return len(statements)
 
 

@@ -4,6 +4,7 @@ its number back). Runs on SQLite (BEGIN IMMEDIATE) and on PostgreSQL (SELECT …
 
 import multiprocessing
 
+import pytest
 from sqlalchemy import select
 
 from coopnum.billing.models import Invoice, InvoiceStatus
@@ -43,6 +44,7 @@ def _issue_all(database_url: str, invoice_ids: list[int], actor_id: int, queue) 
     queue.put(failures)
 
 
+@pytest.mark.real_commits  # the processes read the drafts the test commits
 def test_concurrent_processes_get_gapless_numbers(app, session, users, database_url):
     coordinator = users["coordinator"]
     bf.company(session)

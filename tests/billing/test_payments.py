@@ -13,6 +13,7 @@ from coopnum.core.models import AuditLog
 from tests import days, factories
 from tests.billing import factories as bf
 from tests.conftest import login, text_of
+from tests.queries import counting
 
 ISSUED_ON = days.month_start(-3)  # the invoice's issue day: three months ago, so its whole life is past
 ISSUED = days.at(ISSUED_ON, 12)  # 540 € incl. VAT, 30 days' terms
@@ -189,7 +190,6 @@ def test_delete_payment_page(client, session, users, invoice, now):
 
 
 def test_payments_list_has_no_n_plus_one(client, session, users, app):
-    from sqlalchemy import event
 
     for n in range(6):
         inv = bf.issued_invoice(session, users["coordinator"], now=ISSUED,
@@ -198,17 +198,8 @@ def test_payments_list_has_no_n_plus_one(client, session, users, app):
                         method="transfer", now=days.at(DUE, 12))
     session.commit()
     login(client, users["coordinator"])
-    count = []
-    engine = app.extensions["coopnum_db"].engine
-
-    def _count(*_a, **_k):
-        count.append(1)
-
-    event.listen(engine, "before_cursor_execute", _count)
-    try:
+    with counting(app.extensions["coopnum_db"].engine) as count:
         response = client.get("/billing/payments")
-    finally:
-        event.remove(engine, "before_cursor_execute", _count)
     assert response.status_code == 200
     assert "Commune 5" in text_of(response)
     assert len(count) <= 12

@@ -5,12 +5,12 @@ invoices)."""
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event
 
 from coopnum.billing.services import accounting, invoices, payments
 from tests import days, factories
 from tests.billing import factories as bf
 from tests.conftest import login, text_of
+from tests.queries import counting
 
 TODAY = days.TODAY  # the `now` fixture, in Paris
 
@@ -60,17 +60,8 @@ def test_buckets(session, ledger):
 def test_page(client, session, users, ledger, app):
     a, _b = ledger
     login(client, users["coordinator"])
-    statements = []
-
-    def count(*_args, **_kw):
-        statements.append(1)
-
-    engine = app.extensions["coopnum_db"].engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with counting(app.extensions["coopnum_db"].engine) as statements:
         response = client.get("/billing/receivables")
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     assert response.status_code == 200
     body = text_of(response)
     assert "Commune A" in body and "Commune B" in body and "Commune sans dette" not in body

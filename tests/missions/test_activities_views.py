@@ -6,12 +6,13 @@ from datetime import timedelta
 
 import pytest
 from babel.dates import format_date
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from coopnum.core.db import db
 from coopnum.missions.models import Activity, Beneficiary, MissionSession, Timesheet, TimesheetStatus
 from tests import days, factories
 from tests.conftest import login, text_of
+from tests.queries import counting
 
 
 @pytest.fixture
@@ -211,17 +212,8 @@ def add_activities(session, users, world, n: int) -> None:
 
 
 def count_statements(client, url: str) -> tuple[int, str]:
-    statements: list[str] = []
-
-    def listener(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
+    with counting(db.engine) as statements:
         response = client.get(url)
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
     assert response.status_code == 200
     return len(statements), text_of(response)
 

@@ -12,12 +12,12 @@ from datetime import date, timedelta
 
 import pytest
 from babel.dates import format_date
-from sqlalchemy import event
 
 from coopnum.core.db import db
 from coopnum.missions.models import Absence, AbsenceKind, Organisation, SessionStatus
 from tests import days, factories
 from tests.conftest import login, text_of
+from tests.queries import counting
 
 WEEK = days.nth_weekday(days.month_start(1), days.MONDAY, 2)  # the 8th to the 14th of next month
 
@@ -308,17 +308,8 @@ def add_sessions(session, users, n: int) -> None:
 
 
 def count_statements(client, url: str) -> int:
-    engine = db.engine
-    statements: list[str] = []
-
-    def listener(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
+    with counting(db.engine) as statements:
         response = client.get(url)
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
     assert response.status_code == 200
     return len(statements)
 

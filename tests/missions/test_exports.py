@@ -20,6 +20,7 @@ from coopnum.missions.services import exports
 from coopnum.missions.services.activity_queries import ActivityFilters
 from tests import days, factories
 from tests.conftest import login, text_of
+from tests.queries import counting
 
 # The export jobs read and write on their own connections (a thread, a job runner): real commits.
 pytestmark = pytest.mark.real_commits
@@ -252,16 +253,8 @@ def test_the_export_makes_the_same_queries_for_few_and_many_activities(session, 
     place = factories.place(session)
 
     def statements():
-        seen = []
-
-        def listener(conn, cursor, statement, parameters, context, executemany):
-            seen.append(statement)
-
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
+        with counting(db.engine) as seen:
             run(session, instance, mediator, "csv")
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
         return len(seen)
 
     for i in range(3):

@@ -7,13 +7,14 @@ from datetime import timedelta
 
 import pytest
 from babel.dates import format_date
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from coopnum.core.db import db
 from coopnum.missions.models import MissionSession, SessionStatus, TimeEntry, Timesheet, TimesheetStatus
 from coopnum.missions.services import timesheets
 from tests import days, factories
 from tests.conftest import login, text_of
+from tests.queries import counting
 
 # The world's month: last month, wholly past whatever today is, and still open; the mediator's unconfirmed session
 # is on its 17th, 09:00–12:00 in Paris, their extra entry on its 12th (factories.world).
@@ -345,17 +346,8 @@ def add_month_of_work(session, users, n: int) -> None:
 
 
 def count_statements(client, url: str) -> tuple[int, str]:
-    statements: list[str] = []
-
-    def listener(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
+    with counting(db.engine) as statements:
         response = client.get(url)
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
     assert response.status_code == 200
     return len(statements), text_of(response)
 

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from coopnum.core.db import db
 from coopnum.core.errors import DomainError
@@ -15,6 +15,7 @@ from coopnum.missions import cra_reference as ref
 from coopnum.missions.models import Activity, MissionSession, ReportShare, SessionStatus
 from coopnum.missions.services import reports
 from tests import days, factories
+from tests.queries import counting
 
 NOW = days.NOW
 # The scene's period: three months, the last one this month (as when the tests were written: September to
@@ -222,16 +223,8 @@ def test_figures_equal_the_sums_of_random_records(session, users):
 
 
 def count_statements(fn) -> int:
-    statements = []
-
-    def listener(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with counting(db.engine) as statements:
         fn()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
     return len(statements)
 
 

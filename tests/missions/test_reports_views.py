@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from babel.dates import format_date
 from openpyxl import load_workbook
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from coopnum.core import clock
 from coopnum.core.db import db
@@ -20,6 +20,7 @@ from tests.conftest import login, text_of
 from tests.missions import test_reports as base
 from tests.missions.test_reports import LAST_YEAR, NOW, P0, P1, P2, PERIOD_END, random_records
 from tests.pdftext import pdf_text as read_pdf_text
+from tests.queries import counting
 
 scene = base.scene  # the fixture of test_reports: a convention with sessions and activities of every kind
 
@@ -167,16 +168,8 @@ def test_the_workbook_holds_the_same_figures_as_numbers(client, session, users, 
 
 
 def count_statements(client, url: str) -> int:
-    statements = []
-
-    def listener(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with counting(db.engine) as statements:
         response = client.get(url)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
     assert response.status_code == 200
     return len(statements)
 
