@@ -10,6 +10,7 @@ from tests import factories
 
 
 def test_datetimes_come_back_utc_aware(session):
+    # Fixed instants on purpose: a storage round trip that never meets the clock (the +02:00 offset is the point).
     paris_summer = timezone(timedelta(hours=2))
     entry = AuditLog(at=datetime(2026, 7, 14, 12, 0, tzinfo=paris_summer), action="x", object_type="y")
     session.add(entry)

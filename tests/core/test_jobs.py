@@ -1,6 +1,5 @@
-from datetime import UTC, datetime
-
 from coopnum.core import jobs
+from tests import days
 
 
 def test_run_job_runs_a_registered_job_in_an_app_context(app, monkeypatch):
@@ -14,7 +13,7 @@ def test_run_job_runs_a_registered_job_in_an_app_context(app, monkeypatch):
 
     monkeypatch.setattr(jobs, "_JOBS", {})
     jobs.register("demo-job", job, cron={"hour": 3}, description="Tâche de test")
-    now = datetime(2026, 11, 23, 3, tzinfo=UTC)
+    now = days.at(days.TODAY, 3)
     assert jobs.run_job(app, "demo-job", now) == "3 éléments traités"
     assert seen == [(app.name, now)]
 
@@ -32,7 +31,8 @@ def test_scheduler_plans_each_job_in_paris_time_once_at_a_time(app, monkeypatch)
         (job,) = scheduler.get_jobs()
         assert job.id == "nightly" and job.max_instances == 1 and job.coalesce
         assert str(job.trigger.timezone) == "Europe/Paris"
-        fire = job.trigger.get_next_fire_time(None, datetime(2026, 11, 23, 12, tzinfo=UTC))
-        assert (fire.hour, fire.minute, fire.day) == (3, 15, 24)
+        fire = job.trigger.get_next_fire_time(None, days.NOW)  # 11:00 in Paris: tonight's run is tomorrow's
+        assert (fire.hour, fire.minute, fire.date()) == (3, 15, days.days(1))
+        assert fire == days.at(days.days(1), 3, 15)
     finally:
         scheduler.shutdown(wait=False)

@@ -7,8 +7,8 @@ import time
 import pytest
 from sqlalchemy import select
 
-from coopnum.missions.models import Activity
-from tests import factories
+from coopnum.missions.models import Activity, MissionSession
+from tests import days, factories
 from tests.e2e.conftest import assert_accessible, log_in
 
 pytestmark = pytest.mark.e2e
@@ -34,6 +34,9 @@ def phone(browser, live_server):
 
 def test_two_accompaniments_and_a_workshop_in_under_a_minute(phone, session, users):
     ids = factories.world(session, users, billing=False)
+    # The form offers the mediator's sessions of the last 21 days: the world's past session is held yesterday.
+    past = session.get(MissionSession, ids["past_session"])
+    past.start, past.end = days.at(days.days(-1), 9), days.at(days.days(-1), 12)
     session.commit()
     page = phone
     log_in(page, users["mediator"].email)

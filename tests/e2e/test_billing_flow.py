@@ -4,8 +4,6 @@ that session), adds a line by mistake, issues and e-mails the invoice, and cance
 note → the authority contact downloads the invoice (Factur-X) and the matching activity report from its portal."""
 
 import re
-import subprocess
-from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from facturx import get_facturx_xml_from_pdf
@@ -14,37 +12,35 @@ from sqlalchemy import select
 
 from coopnum.billing.models import BilledItem, Invoice, InvoiceLine
 from coopnum.missions.models import Contact, Organisation
-from coopnum.missions.services.planning import PARIS
-from tests import factories
+from tests import days, factories
 from tests.billing import factories as bf
 from tests.e2e.conftest import go_to, log_in
+from tests.pdftext import pdf_text
 
 
 def _pdf_text(path) -> str:
-    out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True).stdout
-    return out.decode().replace("\u202f", " ").replace("\xa0", " ")
+    """The PDF's text in layout mode (a label and its figure on one line), spaces normalised."""
+    with open(path, "rb") as fh:
+        return pdf_text(fh.read(), layout=True)
 
 
-def test_from_a_session_to_the_invoice_in_the_authority_portal(page, session, users, smtp_server):
-    now = datetime.now(UTC)
-    local_today = now.astimezone(PARIS).date()
-    year = local_today.year
+def test_from_a_session_to_the_invoice_in_the_authority_portal(page, session, users, smtp_server, today):
+    year = today.year  # the invoice is issued today: numbered in this year's series
     bf.company(session)
     org = session.get(Organisation, users["authority"].organisation_id)
     session.add(Contact(organisation_id=org.id, first_name="Claire", last_name="Compta",
                         email="compta@testville.example.org", receives_invoices=True))
     conv = factories.convention(session, organisation=org, reference="CONV-FACT", title="Permanences facturées",
-                                start_date=date(year, 1, 1), end_date=date(year, 12, 31), unit_price_cents=4500,
+                                start_date=days.year_start(), end_date=days.year_end(), unit_price_cents=4500,
                                 contracted_volume=Decimal("100"))
     place = factories.place(session, organisation=org, name="Médiathèque facturée")
     mission = factories.mission(session, convention=conv, place=place, title="Permanence facturée")
-    start = now - timedelta(hours=4)
-    s = factories.mission_session(session, mission=mission, start=start, end=start + timedelta(hours=3))
+    s = factories.mission_session(session, mission=mission, start=days.at(today, 7), end=days.at(today, 10))  # done
     factories.assignment(session, mission_session=s, user=users["mediator"])
     emails = {role: users[role].email for role in ("mediator", "coordinator", "authority")}
     mediator_id, session_id = users["mediator"].id, s.id
     session.commit()
-    day = start.astimezone(PARIS).date()
+    day = today
     month = f"{day:%Y-%m}"
     page.on("dialog", lambda dialog: dialog.accept())  # the "are you sure?" of issuing
 

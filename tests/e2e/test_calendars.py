@@ -1,36 +1,38 @@
 """Browser test: a mediator opens « Ma semaine », then subscribes to its calendar and the feed URL works."""
 
 import re
-from datetime import UTC, datetime
+from datetime import timedelta
 
+from babel.dates import format_date
 from icalendar import Calendar
 from playwright.sync_api import expect
 
 from coopnum.missions.models import Organisation
-from tests import factories
+from tests import days, factories
 from tests.e2e.conftest import assert_accessible, go_to, log_in
 
-NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # a Monday
 
-
-def test_mediator_week_and_feed(page, users, session, monkeypatch):
-    monkeypatch.setattr("coopnum.missions.views.calendars.utcnow", lambda: NOW)
+def test_mediator_week_and_feed(page, users, session):
+    monday = days.week_monday()  # « Ma semaine » is today's week, Monday to Sunday
+    tuesday = monday + timedelta(days=1)  # past or future: the week shows it either way
+    open_day = days.days(3)  # an open session ahead (« Séances à pourvoir » lists future ones)
     org = session.get(Organisation, users["authority"].organisation_id)
     place = factories.place(session, organisation=org, name="Médiathèque des Tilleuls")
     conv = factories.convention(session, organisation=org)
     mission = factories.mission(session, convention=conv, place=place, title="Permanence numérique")
-    mine = factories.mission_session(session, mission=mission, start=datetime(2026, 11, 24, 8, tzinfo=UTC),
-                                     end=datetime(2026, 11, 24, 11, tzinfo=UTC))
+    mine = factories.mission_session(session, mission=mission, start=days.at(tuesday, 9), end=days.at(tuesday, 12))
     factories.assignment(session, mission_session=mine, user=users["mediator"])
     other = factories.mission(session, convention=conv, place=place, title="Atelier tablette")
-    factories.mission_session(session, mission=other, start=datetime(2026, 11, 26, 13, tzinfo=UTC),
-                              end=datetime(2026, 11, 26, 15, tzinfo=UTC))
+    factories.mission_session(session, mission=other, start=days.at(open_day, 14), end=days.at(open_day, 16))
     session.commit()
 
     log_in(page, users["mediator"].email)
     go_to(page, "Ma semaine")
-    expect(page.locator("h1")).to_contain_text("Ma semaine du 23 novembre au 29 novembre 2026")
-    day = page.locator("section", has=page.get_by_role("heading", name="mardi 24 novembre"))
+    sunday = monday + timedelta(days=6)
+    week = f"du {format_date(monday, 'd MMMM', locale='fr')} au {format_date(sunday, 'd MMMM y', locale='fr')}"
+    expect(page.locator("h1")).to_contain_text(f"Ma semaine {week}")
+    heading = format_date(tuesday, "EEEE d MMMM", locale="fr")  # e.g. « mardi 24 novembre »
+    day = page.locator("section", has=page.get_by_role("heading", name=heading))
     expect(day).to_contain_text("09:00–12:00 · Permanence numérique")
     expect(day).to_contain_text("Médiathèque des Tilleuls")
     open_sessions = page.locator("section", has=page.get_by_role("heading", name="Séances à pourvoir"))

@@ -4,9 +4,7 @@ downloads the PDF and XLSX report of its convention, whose figures are the sums 
 
 import io
 import re
-import subprocess
 import time
-from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from openpyxl import load_workbook
@@ -14,29 +12,27 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from coopnum.missions.models import Activity, MissionSession, Organisation, SessionStatus, Timesheet
-from coopnum.missions.services.planning import PARIS
-from tests import factories
+from tests import days, factories
 from tests.e2e.conftest import go_to, log_in
+from tests.pdftext import pdf_text
 
 
-def test_session_confirmed_reported_validated_and_reported_to_the_authority(page, session, users):
-    now = datetime.now(UTC)
-    local_today = now.astimezone(PARIS).date()
+def test_session_confirmed_reported_validated_and_reported_to_the_authority(page, session, users, today):
     org = session.get(Organisation, users["authority"].organisation_id)
     conv = factories.convention(session, organisation=org, reference="CONV-FLUX", title="Permanences du flux",
-                                start_date=date(local_today.year, 1, 1), end_date=date(local_today.year, 12, 31),
+                                start_date=days.year_start(), end_date=days.year_end(),
                                 contracted_volume=Decimal("100"))
     place = factories.place(session, organisation=org, name="Médiathèque du flux")
     mission = factories.mission(session, convention=conv, place=place, title="Permanence du flux")
-    start = now - timedelta(hours=4)
-    s = factories.mission_session(session, mission=mission, start=start, end=start + timedelta(hours=3))
+    # this morning's session, over by now (11:00)
+    s = factories.mission_session(session, mission=mission, start=days.at(today, 7), end=days.at(today, 10))
     factories.assignment(session, mission_session=s, user=users["mediator"])
     # Read what the test needs now: after a commit, touching an ORM object would open a (writing) transaction on
     # SQLite and block the live server.
     emails = {role: users[role].email for role in ("mediator", "coordinator", "authority")}
     mediator_id = users["mediator"].id
     session.commit()
-    session_id, day = s.id, start.astimezone(PARIS).date()
+    session_id, day = s.id, today
     month = f"{day:%Y-%m}"
 
     # The mediator: confirm from "Ma semaine", then two accompaniments and a workshop, in under a minute.
@@ -89,14 +85,13 @@ def test_session_confirmed_reported_validated_and_reported_to_the_authority(page
     log_in(page, emails["authority"])
     go_to(page, "Mon espace")
     page.get_by_role("link", name=re.compile(
-        rf"Rapport d’activité de la convention CONV-FLUX : Année {local_today.year}")).click()
+        rf"Rapport d’activité de la convention CONV-FLUX : Année {today.year}")).click()
     main = page.locator("main")
     expect(main.locator('td[data-figure="sessions_held"]')).to_have_text("1")
     expect(main.locator('td[data-figure="people_helped"]')).to_have_text(str(people))
     with page.expect_download() as info:
         page.get_by_role("button", name="Télécharger le PDF").click()
-    text = subprocess.run(["pdftotext", "-layout", info.value.path(), "-"], capture_output=True,
-                          check=True).stdout.decode().replace("\u202f", " ").replace("\xa0", " ")
+    text = pdf_text(open(info.value.path(), "rb").read(), layout=True)  # a label and its figure on one line
     assert "CONV-FLUX" in text
     assert re.search(r"Séances réalisées\s+1\b", text)
     assert re.search(rf"Personnes accompagnées\s+{people}\b", text)

@@ -5,10 +5,11 @@ refused with a message naming the conflict."""
 import re
 from datetime import date, timedelta
 
+import holidays
 import icalendar
 from playwright.sync_api import expect
 
-from tests import factories
+from tests import days, factories
 from tests.e2e.conftest import assert_accessible, go_to, log_in
 
 
@@ -16,17 +17,24 @@ def label(page, text):
     return page.get_by_label(re.compile(rf"^{re.escape(text)}( \*)?$"))
 
 
+def next_working_tuesday(today: date) -> date:
+    """The first Tuesday after today that is not a French public holiday (missions skip those by default)."""
+    day = days.weekday_on_or_after(today + timedelta(days=1), days.TUESDAY)
+    while day in holidays.country_holidays("FR", years=day.year):
+        day += timedelta(weeks=1)
+    return day
+
+
 def select_containing(page, field_id: str, text: str) -> None:
     value = page.locator(f"#{field_id} option", has_text=text).first.get_attribute("value")
     page.locator(f"#{field_id}").select_option(value)
 
 
-def test_coordinator_plans_a_weekly_mission_seen_by_the_mediator(page, browser, live_server, users, session):
+def test_coordinator_plans_a_weekly_mission_seen_by_the_mediator(page, browser, live_server, users, session, today):
     mediator_name, mediator_email = users["mediator"].full_name, users["mediator"].email
     coordinator_email = users["coordinator"].email
     session.commit()
-    today = date.today()
-    tuesday = today + timedelta(days=(1 - today.weekday()) % 7 or 7)  # next Tuesday
+    tuesday = next_working_tuesday(today)
     siret = factories.siret(424242)
 
     log_in(page, coordinator_email)

@@ -1,13 +1,13 @@
 """Browser test of the organisations and conventions area: the coordinator's main flow."""
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import date
 
 from playwright.sync_api import expect
 from sqlalchemy import select
 
 from coopnum.missions.models import Convention, MissionSession, Organisation, SessionStatus
-from tests import factories
+from tests import days, factories
 from tests.e2e.conftest import assert_accessible, go_to, log_in
 
 
@@ -17,6 +17,8 @@ def field(page, label: str):
 
 
 def test_coordinator_creates_an_organisation_then_a_convention(page, users, session):
+    held_day = days.days(-7)  # a session held a week ago, under the convention of its year
+    year = held_day.year
     factories.service(session, code="PERM-H", name="Permanence numérique")
     session.commit()
     log_in(page, users["coordinator"].email)
@@ -45,19 +47,19 @@ def test_coordinator_creates_an_organisation_then_a_convention(page, users, sess
     page.get_by_role("link", name="Nouvelle convention").click()
     expect(field(page, "Structure")).to_have_value(re.compile(r"^\d+$"))
     assert field(page, "Structure").locator("option:checked").inner_text() == "Ville de Lusignan"
-    page.get_by_label("Intitulé").fill("Permanences numériques 2026")
-    page.get_by_label("Date de début").fill("2026-01-01")
-    page.get_by_label("Date de fin").fill("2025-12-31")  # before the start: refused
+    page.get_by_label("Intitulé").fill(f"Permanences numériques {year}")
+    page.get_by_label("Date de début").fill(date(year, 1, 1).isoformat())
+    page.get_by_label("Date de fin").fill(date(year - 1, 12, 31).isoformat())  # before the start: refused
     page.get_by_label("Prix unitaire HT (€)").fill("45")
     page.get_by_label("Volume contracté").fill("120")
     page.get_by_role("checkbox", name="Permanence numérique").check()
     assert_accessible(page)
     page.get_by_role("button", name="Enregistrer").click()
     expect(page.locator("#end_date-error")).to_have_text("La date de fin doit être postérieure à la date de début.")
-    page.get_by_label("Date de fin").fill("2026-12-31")
+    page.get_by_label("Date de fin").fill(date(year, 12, 31).isoformat())
     page.get_by_role("button", name="Enregistrer").click()
 
-    expect(page.get_by_role("heading", level=1)).to_contain_text("CONV-2026-001")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f"CONV-{year}-001")
     expect(page.get_by_test_id("volume-contracted")).to_have_text("120")
     expect(page.get_by_test_id("volume-used")).to_have_text("0")
     assert_accessible(page)
@@ -69,8 +71,7 @@ def test_coordinator_creates_an_organisation_then_a_convention(page, users, sess
     assert org.siret == "73282932000074" and convention.organisation_id == org.id
     place = factories.place(session, organisation=org, name="Mairie de Lusignan")
     mission = factories.mission(session, convention=convention, place=place)
-    start = datetime.now(UTC) - timedelta(days=7)
-    factories.mission_session(session, mission=mission, start=start, end=start + timedelta(hours=3),
+    factories.mission_session(session, mission=mission, start=days.at(held_day, 9), end=days.at(held_day, 12),
                               status=SessionStatus.HELD)
     session.commit()
     assert session.execute(select(MissionSession)).scalar_one().mission_id == mission.id

@@ -7,14 +7,13 @@ from datetime import timedelta
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from coopnum.core import clock
 from coopnum.missions.models import RequestStatus, ServiceRequest
-from coopnum.missions.services.requests import paris_today
 from tests import factories
 from tests.e2e.conftest import assert_accessible, go_to, log_in
 
 
-def test_contact_requests_a_service_and_reads_the_coordination_answer(page, browser, live_server, session, users):
+def test_contact_requests_a_service_and_reads_the_coordination_answer(page, browser, live_server, session, users,
+                                                                     today):
     factories.world(session, users, billing=False)
     workshop = factories.service(session, name="Ateliers seniors")
     session.commit()
@@ -41,7 +40,7 @@ def test_contact_requests_a_service_and_reads_the_coordination_answer(page, brow
     page.get_by_label("Prestation souhaitée").select_option(label="Ateliers seniors")
     page.get_by_label("Votre besoin").fill("Des ateliers tablette pour les seniors du quartier.")
     page.get_by_label("Lieu", exact=True).select_option(label="Médiathèque de Testville")
-    start = paris_today(clock.now()) + timedelta(days=20)
+    start = today + timedelta(days=20)
     page.get_by_label("Début souhaité").fill(start.isoformat())
     page.get_by_label("Fin souhaitée").fill((start - timedelta(days=5)).isoformat())
     page.get_by_label("Jours et horaires souhaités").fill("le mardi matin")
