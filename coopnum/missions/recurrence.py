@@ -19,6 +19,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import holidays
 from dateutil.rrule import rrulestr
 
+from coopnum.core.clock import PARIS
+
 MAX_OCCURRENCES = 1000
 _ALLOWED_FREQS = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
 _ALLOWED_KEYS = {"FREQ", "INTERVAL", "COUNT", "UNTIL", "WKST", "BYDAY", "BYMONTHDAY", "BYMONTH", "BYSETPOS"}
@@ -210,7 +212,7 @@ def describe_rrule(rule: str, locale: str = "fr") -> str:
         return rule
     if "UNTIL" in p:
         try:
-            text += f", jusqu'au {_until_local(p['UNTIL'], ZoneInfo('Europe/Paris')):%d/%m/%Y}"
+            text += f", jusqu'au {_until_local(p['UNTIL'], PARIS):%d/%m/%Y}"
         except ValueError:
             return rule
     elif "COUNT" in p:
