@@ -291,14 +291,28 @@ def pytest_report_header(config):
             f"replay this day with COOPNUM_TEST_TODAY={days.TODAY.isoformat()}")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def pinned_clock():
+    """The clock is pinned for the whole run, module and session fixtures included (data built once for a module
+    is dated on the test day too)."""
+    pin = time_machine.travel(days.NOW, tick=False)
+    pin.start()
+    yield pin
+    pin.stop()
+
+
 @pytest.fixture(autouse=True)
-def travel(request):
+def travel(request, pinned_clock):
     """Pin the application's clock (and every ``datetime.now``/``time.time``) to ``days.NOW``, frozen.
 
     A test moves it with ``travel.move_to(instant)`` or ``travel.shift(timedelta)``; the next test starts again
     at ``days.NOW``. Only the test of the clock itself (marked ``real_clock``) runs on the wall clock."""
     if request.node.get_closest_marker("real_clock"):
-        yield None
+        pinned_clock.stop()
+        try:
+            yield None
+        finally:
+            pinned_clock.start()
         return
     with time_machine.travel(days.NOW, tick=False) as traveller:
         yield traveller
