@@ -294,10 +294,10 @@ def generate_occurrences(
                 f"Cette règle produirait plus de {MAX_OCCURRENCES} séances sur la période : "
                 "raccourcissez la période."
             )
-    return [_occurrence(d, start_t, end_t, zone) for d in days]
+    return [occurrence_on(d, start_t, end_t, zone) for d in days]
 
 
-def _occurrence(day: date, start: time, end: time, zone: ZoneInfo) -> Occurrence:
+def occurrence_on(day: date, start: time, end: time, zone: ZoneInfo) -> Occurrence:
     """Local wall times → UTC. A start in the spring DST gap is pushed forward an hour
     (02:30 → 03:30); the wall-clock duration is then kept so the session is never empty."""
     begin = datetime.combine(day, start, tzinfo=zone).astimezone(UTC)

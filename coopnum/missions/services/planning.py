@@ -351,7 +351,7 @@ def archive_mission(session: Session, actor: User, mission: Mission, *, now: dat
 def _paris_slot(day: date, start_time: time, end_time: time) -> tuple[datetime, datetime]:
     """Paris wall-clock times of a day → UTC instants, as a mission's rule makes them (a start in the spring DST
     gap moves an hour later and keeps its duration): the checks measure the real time, even on a 23 or 25-hour day."""
-    occurrence = recurrence._occurrence(day, start_time, end_time, PARIS)
+    occurrence = recurrence.occurrence_on(day, start_time, end_time, PARIS)
     return occurrence.start, occurrence.end
 
 
