@@ -47,11 +47,12 @@ os.environ["COOPNUM_TEST_TODAY"] = days.TODAY.isoformat()
 use_fast_hashing_for_tests()
 
 
-def _create_worker_database() -> None:
+def _create_database(url: str) -> None:
+    """Create the test database when it does not exist (each xdist worker has its own: "<name>_<worker>")."""
     from sqlalchemy import create_engine
 
-    name = PG_URL.rsplit("/", 1)[1]
-    admin = create_engine(BASE_PG_URL, isolation_level="AUTOCOMMIT")
+    server, name = url.rsplit("/", 1)
+    admin = create_engine(BASE_PG_URL or f"{server}/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar():
             conn.execute(text(f'CREATE DATABASE "{name}"'))
@@ -59,8 +60,7 @@ def _create_worker_database() -> None:
 
 
 def reset_postgres_schema(url: str) -> None:
-    if BASE_PG_URL:
-        _create_worker_database()
+    _create_database(url)
     engine = make_engine(url)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
