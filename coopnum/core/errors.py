@@ -29,3 +29,27 @@ class Conflict(DomainError):
 
     code = "conflict"
     status = 409
+
+
+CONCURRENT_CHANGE = ("Ces données viennent d'être modifiées par une autre personne, en même temps que vous : "
+                     "rechargez la page et vérifiez avant de recommencer.")
+# PostgreSQL SQLSTATEs of a concurrent request that won: unique violation, serialization failure, deadlock
+_CONCURRENT_SQLSTATES = {"23505", "40001", "40P01"}
+
+
+def conflict_from_database(exc: Exception) -> Conflict | None:
+    """The Conflict that a database error stands for when a concurrent request won the race (it committed the same
+    unique row first, or a lock wait ended in a deadlock), else None: any other database error is a bug (a 500).
+
+    The rows themselves are guarded by the constraints; this only turns the loser's error into a French answer (409
+    in the API, a message on the page) instead of an internal error."""
+    from sqlalchemy.exc import DBAPIError, IntegrityError
+
+    if not isinstance(exc, DBAPIError):
+        return None
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if sqlstate in _CONCURRENT_SQLSTATES:
+        return Conflict(CONCURRENT_CHANGE)
+    if isinstance(exc, IntegrityError) and str(exc.orig).startswith("UNIQUE constraint failed"):  # SQLite
+        return Conflict(CONCURRENT_CHANGE)
+    return None

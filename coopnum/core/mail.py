@@ -47,12 +47,20 @@ def build_message(mail: Mail, sender: str) -> EmailMessage:
     return msg
 
 
+def describe_recipients(addresses: list[str]) -> str:
+    """The recipients as the log may show them: their count and domains, never the addresses themselves."""
+    domains = sorted({address.rsplit("@", 1)[-1].strip(" >").lower() for address in addresses if "@" in address})
+    return f"{len(addresses)} recipient(s) at {', '.join(domains) or '?'}"
+
+
 def send(mail: Mail) -> EmailMessage:
-    """Send a mail with the app's SMTP settings. Without SMTP_HOST the mail is written to the log (development)."""
+    """Send a mail with the app's SMTP settings. Without SMTP_HOST the mail is not sent and only that fact is logged
+    (recipients' count and domains, subject): never the body, which may hold a password-reset link."""
     cfg = current_app.config
     msg = build_message(mail, cfg["SMTP_FROM"])
     if not cfg.get("SMTP_HOST"):
-        log.warning("SMTP_HOST is not set; mail not sent:\n%s", msg.as_string()[:5000])
+        log.warning("SMTP_HOST is not set; mail not sent (%s, subject %r)", describe_recipients(mail.to),
+                    mail.subject)
         return msg
     try:
         with smtplib.SMTP(cfg["SMTP_HOST"], cfg["SMTP_PORT"], timeout=30) as smtp:
@@ -62,6 +70,6 @@ def send(mail: Mail) -> EmailMessage:
                 smtp.login(cfg["SMTP_USER"], cfg["SMTP_PASSWORD"])
             smtp.send_message(msg)
     except (OSError, smtplib.SMTPException) as exc:
-        log.exception("mail to %s failed", mail.to)
+        log.exception("mail failed (%s, subject %r)", describe_recipients(mail.to), mail.subject)
         raise MailError(f"L'envoi du courriel a échoué : {exc}") from exc
     return msg

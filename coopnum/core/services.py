@@ -110,39 +110,62 @@ def update_user(
     return user
 
 
-def _recent_failures(session: Session, column, value: str, since: datetime) -> int:
-    return session.execute(
-        select(func.count()).select_from(LoginAttempt).where(
-            column == value, LoginAttempt.success.is_(False), LoginAttempt.at >= since
-        )
-    ).scalar_one()
+# Login rate limiting. Failures are counted per (address, account): an attacker who fails on one account from one
+# address is refused that account from that address, without locking anyone else out (behind a proxy, the whole
+# cooperative shares one address). Per address, past ADDRESS_FACTOR × the limit, attempts are only slowed down: the
+# correct password of another account still logs in.
+ADDRESS_FACTOR = 4
+
+
+def _failures_since(session: Session, since: datetime, *, ip: str, email: str | None = None) -> int:
+    stmt = select(func.count()).select_from(LoginAttempt).where(
+        LoginAttempt.ip == ip, LoginAttempt.success.is_(False), LoginAttempt.at >= since
+    )
+    if email is not None:
+        stmt = stmt.where(LoginAttempt.email == email)
+    return session.execute(stmt).scalar_one()
+
+
+def start_login_attempt(session: Session, email: str, *, ip: str, now: datetime) -> LoginAttempt:
+    """Record a login attempt, as a failure until its password is found right. The caller commits it *before*
+    ``authenticate``, so that every concurrent attempt counts it: the count is one INSERT per attempt and a query,
+    never a read-modify-write, and no more than the limit of attempts ever get their password checked."""
+    attempt = LoginAttempt(at=now, email=email.strip().lower()[:254], ip=ip[:45], success=False)
+    session.add(attempt)
+    session.flush()
+    return attempt
+
+
+def address_is_throttled(session: Session, ip: str, *, now: datetime, max_failures: int, window_minutes: int) -> bool:
+    """Whether that address failed so often (on any accounts) that its attempts are to be slowed down."""
+    since = now - timedelta(minutes=window_minutes)
+    return _failures_since(session, since, ip=ip) > max_failures * ADDRESS_FACTOR
 
 
 def authenticate(
-    session: Session, email: str, password: str, *, ip: str, now: datetime, max_failures: int, window_minutes: int
+    session: Session, attempt: LoginAttempt, password: str, *, now: datetime, max_failures: int, window_minutes: int
 ) -> User:
-    """Check e-mail and password; refuse after too many failures for this e-mail or from this address."""
-    email_key = email.strip().lower()[:254]
+    """Check the password of a committed ``start_login_attempt``. Refused (without checking the password) when
+    that account already failed ``max_failures`` times from that address within the window."""
     since = now - timedelta(minutes=window_minutes)
-    if (
-        _recent_failures(session, LoginAttempt.email, email_key, since) >= max_failures
-        or _recent_failures(session, LoginAttempt.ip, ip, since) >= max_failures * 4
-    ):
+    # This attempt and the concurrent ones not yet decided count as failures: counting too many can only refuse.
+    if _failures_since(session, since, ip=attempt.ip, email=attempt.email) > max_failures:
+        session.delete(attempt)  # no password was checked: not a failure, and the window is not extended
         raise TooManyAttempts(
             f"Trop de tentatives de connexion. Réessayez dans {window_minutes} minutes "
             "ou réinitialisez votre mot de passe."
         )
-    user = user_by_email(session, email_key)
+    user = user_by_email(session, attempt.email)
     ok = verify_password(user.password_hash if user else None, password)
-    session.add(LoginAttempt(at=now, email=email_key, ip=ip, success=bool(ok and user and user.active)))
     if not ok or user is None:
         raise DomainError("Adresse électronique ou mot de passe incorrect.")
     if not user.active:
         raise DomainError("Ce compte est désactivé. Contactez la coordination.")
+    attempt.success = True
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = now
-    audit.record(session, user, "login", user, summary="Connexion", ip=ip, now=now)
+    audit.record(session, user, "login", user, summary="Connexion", ip=attempt.ip, now=now)
     return user
 
 
@@ -153,6 +176,12 @@ def set_password(session: Session, actor: User | None, user: User, password: str
     user.session_version += 1
     user.updated_at = now
     audit.record(session, actor or user, "password", user, summary="Mot de passe changé", now=now)
+
+
+def end_sessions(session: Session, user: User, *, ip: str | None = None, now: datetime) -> None:
+    """Log the user out everywhere: every session and "remember me" cookie issued so far stops working."""
+    user.session_version += 1
+    audit.record(session, user, "logout", user, summary="Déconnexion", ip=ip, now=now)
 
 
 def change_password(session: Session, user: User, current: str, new: str, *, now: datetime) -> None:

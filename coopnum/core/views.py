@@ -1,5 +1,6 @@
 """Core pages: login and password reset, dashboard, account and API tokens, user administration, audit log."""
 
+import time as time_module
 from datetime import datetime, time, timedelta
 from urllib.parse import urlsplit
 
@@ -8,13 +9,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import DBAPIError
 
 from coopnum.core import clock, mail, navigation, services
 from coopnum.core import dashboard as panels
 from coopnum.core.access import client_ip, login_required, roles_required
 from coopnum.core.clock import PARIS
 from coopnum.core.db import db
-from coopnum.core.errors import DomainError
+from coopnum.core.errors import DomainError, conflict_from_database
 from coopnum.core.forms import (
     AuditFilterForm,
     ChangePasswordForm,
@@ -50,29 +52,44 @@ def form_status() -> int:
     return 400 if request.method == "POST" else 200
 
 
-def commit_or_show(form, action, show=None) -> tuple[bool, object]:
-    """Run a service call for a valid form: commit and return (True, its result); on DomainError, roll back, show the
-    message next to its field (or with ``show(form, exc)``) and return (False, None)."""
+def _run_and_commit(action) -> tuple[DomainError | None, object]:
+    """Run a service call and commit: (None, its result), or (the DomainError, None) after a rollback. A database
+    error meaning that a concurrent request won (a unique row it committed first, a deadlock) is a Conflict too:
+    the constraints kept the data right, the person gets a French message rather than an internal error."""
     try:
         result = action()
+        db.session.commit()
     except DomainError as exc:
         db.session.rollback()
-        (show or form_error)(form, exc)
+        return exc, None
+    except DBAPIError as exc:
+        db.session.rollback()
+        conflict = conflict_from_database(exc)
+        if conflict is None:
+            raise
+        return conflict, None
+    return None, result
+
+
+def commit_or_show(form, action, show=None) -> tuple[bool, object]:
+    """Run a service call for a valid form: commit and return (True, its result); on DomainError (or a concurrent
+    request's conflict), roll back, show the message next to its field (or with ``show(form, exc)``) and return
+    (False, None)."""
+    error, result = _run_and_commit(action)
+    if error is not None:
+        (show or form_error)(form, error)
         return False, None
-    db.session.commit()
     return True, result
 
 
 def commit_or_flash(action, success=None) -> tuple[bool, object]:
     """Run the service call of a button (no form to show errors in): commit and flash ``success``, returning
-    (True, its result); on DomainError, roll back and flash the message as an error, returning (False, None)."""
-    try:
-        result = action()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
+    (True, its result); on DomainError (or a concurrent request's conflict), roll back and flash the message as an
+    error, returning (False, None)."""
+    error, result = _run_and_commit(action)
+    if error is not None:
+        flash(error.message, "error")
         return False, None
-    db.session.commit()
     if success:
         flash(success, "success")
     return True, result
@@ -96,14 +113,17 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
+        limits = {"max_failures": current_app.config["LOGIN_MAX_FAILURES"],
+                  "window_minutes": current_app.config["LOGIN_WINDOW_MINUTES"]}
+        attempt = services.start_login_attempt(db.session, form.email.data, ip=client_ip(), now=clock.now())
+        throttled = services.address_is_throttled(db.session, attempt.ip, now=clock.now(), **limits)
+        db.session.commit()  # concurrent attempts count this one from now on
+        if throttled:
+            slow_down(current_app.config.get("LOGIN_SLOWDOWN_SECONDS", 1.0))  # no lock held while waiting
         try:
-            user = services.authenticate(
-                db.session, form.email.data, form.password.data, ip=client_ip(), now=clock.now(),
-                max_failures=current_app.config["LOGIN_MAX_FAILURES"],
-                window_minutes=current_app.config["LOGIN_WINDOW_MINUTES"],
-            )
+            user = services.authenticate(db.session, attempt, form.password.data, now=clock.now(), **limits)
         except services.TooManyAttempts as exc:
-            db.session.rollback()
+            db.session.commit()  # forget the refused attempt: it checked no password
             flash(exc.message, "error")
             status = 429
         except DomainError as exc:
@@ -122,15 +142,36 @@ def login():
     return render_template("core/login.html", form=form), status
 
 
+def slow_down(seconds: float) -> None:
+    """Wait before checking a password from an address that failed too often (on any accounts)."""
+    if seconds > 0:
+        time_module.sleep(seconds)
+
+
 @bp.route("/logout", methods=["POST"])
 def logout():
     lang = session.get("lang") or (current_user.locale if current_user.is_authenticated else None)
+    if current_user.is_authenticated:
+        # End the session server-side: every session cookie and "remember me" cookie issued so far stops working,
+        # including a copy of this one replayed later.
+        services.end_sessions(db.session, current_user._get_current_object(), ip=client_ip(), now=clock.now())
+        db.session.commit()
     logout_user()
     session.clear()
     if lang:
         session["lang"] = lang  # the language chosen stays for the login page
     flash(_("Vous êtes déconnecté·e."), "info")
-    return redirect(url_for("core.login"))
+    response = redirect(url_for("core.login"))
+    config = current_app.config
+    response.delete_cookie(
+        config.get("REMEMBER_COOKIE_NAME", "remember_token"),
+        path=config.get("REMEMBER_COOKIE_PATH", "/"),
+        domain=config.get("REMEMBER_COOKIE_DOMAIN"),
+        secure=config.get("REMEMBER_COOKIE_SECURE", False),
+        httponly=config.get("REMEMBER_COOKIE_HTTPONLY", True),
+        samesite=config.get("REMEMBER_COOKIE_SAMESITE"),
+    )
+    return response
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -139,14 +180,17 @@ def forgot_password():
     if form.validate_on_submit():
         user = services.user_by_email(db.session, form.email.data)
         if user is not None and user.active:
-            send_reset_link(user, invitation=False)
-        # Same answer whether or not the account exists: no way to probe which addresses have an account.
+            send_reset_link(user, invitation=False, report_failure=False)
+        # Same answer whether or not the account exists and whether or not the mail could be sent (a failure is
+        # logged, not shown): no way to probe which addresses have an account.
         flash(_("Si un compte existe pour cette adresse, un courriel avec un lien vient de lui être envoyé."), "info")
         return redirect(url_for("core.login"))
     return render_template("core/forgot_password.html", form=form), form_status()
 
 
-def send_reset_link(user: User, *, invitation: bool) -> None:
+def send_reset_link(user: User, *, invitation: bool, report_failure: bool = True) -> bool:
+    """Mail a link to choose a password; return whether it was sent. ``report_failure``: flash an error when it was
+    not (for the coordinator who invites; never on the public "mot de passe oublié" page)."""
     token = make_reset_token(current_app.config["SECRET_KEY"], user.id, user.password_hash)
     link = current_app.config["COOPNUM_BASE_URL"] + url_for("core.reset_password", token=token)
     hours = current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600
@@ -167,7 +211,10 @@ def send_reset_link(user: User, *, invitation: bool) -> None:
     try:
         mail.send(mail.Mail(to=[user.email], subject=subject, body=body))
     except mail.MailError:
-        flash(_("Le courriel n'a pas pu être envoyé. Contactez la coordination."), "error")
+        if report_failure:
+            flash(_("Le courriel n'a pas pu être envoyé. Contactez la coordination."), "error")
+        return False
+    return True
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])

@@ -41,7 +41,7 @@ from coopnum.billing.models import (
 )
 from coopnum.core import audit, settings
 from coopnum.core.clock import paris_midnight, paris_today
-from coopnum.core.errors import DomainError
+from coopnum.core.errors import Conflict, DomainError
 from coopnum.core.models import User
 from coopnum.missions.models import (
     Convention,
@@ -93,9 +93,25 @@ def _hours_words(minutes: int) -> str:
     return f"{h} h {m:02d}" if m else f"{h} h"
 
 
+def _lock(session: Session, row, model) -> None:
+    """Lock a row until the end of the transaction and reload it as the transactions that held the lock before
+    committed it (PostgreSQL: SELECT … FOR UPDATE; SQLite: writing transactions are BEGIN IMMEDIATE, one at a time)."""
+    session.flush()
+    if session.get_bind().dialect.name != "sqlite":
+        session.execute(select(model.id).where(model.id == row.id).with_for_update())
+    session.refresh(row)
+
+
+def lock_invoice(session: Session, invoice: Invoice) -> None:
+    """Lock the invoice before checking its state: of two requests issuing the same draft at once, the second sees
+    the first's number and is refused (Conflict), instead of numbering it again."""
+    if invoice.id is not None:
+        _lock(session, invoice, Invoice)
+
+
 def ensure_draft(invoice: Invoice) -> None:
     if not invoice.is_draft:
-        raise DomainError(f"La facture {invoice.number} est émise : elle ne peut plus être modifiée. "
+        raise Conflict(f"La facture {invoice.number} est émise : elle ne peut plus être modifiée. "
                           "Corrigez-la par un avoir.")
 
 
@@ -312,7 +328,12 @@ def _add_proposed(session: Session, invoice: Invoice, proposed: ProposedLine, po
 
 def draft_from_work(session: Session, actor: User | None, convention: Convention, period_start: date,
                     period_end: date, *, now: datetime, work: Work | None = None) -> Invoice:
-    """A draft invoice billing the convention's work of the period (DomainError if there is nothing to bill)."""
+    """A draft invoice billing the convention's work of the period (DomainError if there is nothing to bill).
+
+    The convention's row is locked first (unless the monthly run did), so that two drafts of the same work made at
+    once run one after the other: the second finds the work billed."""
+    if work is None:
+        _lock(session, convention, Convention)
     if convention.status == ConventionStatus.DRAFT:
         raise DomainError("La convention n'est pas signée : rien ne peut encore être facturé.",
                           field="convention_id")
@@ -541,6 +562,7 @@ def _store_documents(session: Session, invoice: Invoice, render: Renderer | None
 def issue(session: Session, actor: User | None, invoice: Invoice, *, now: datetime,
           render: Renderer | None = None) -> Invoice:
     """Number, freeze and render the invoice in the current transaction (commit it right after)."""
+    lock_invoice(session, invoice)
     ensure_draft(invoice)
     actor_id = actor.id if actor else None  # read before any change (loading it could autoflush)
     seller = company.identity(session)
@@ -701,6 +723,11 @@ def monthly_run(session: Session, actor: User | None, month: date, *, now: datet
         raise DomainError("On ne facture pas un mois à venir.", field="month")
     result = RunResult(month)
     conventions = active_conventions(session, month, end)
+    if conventions and session.get_bind().dialect.name != "sqlite":
+        # runs of the same month at once run one after the other (locks in the order of the ids: no deadlock); the
+        # drafts are read after the locks, so the second run sees the first one's drafts and skips them
+        session.execute(select(Convention.id).where(Convention.id.in_([c.id for c in conventions]))
+                        .order_by(Convention.id).with_for_update())
     drafts = set(session.execute(
         select(Invoice.convention_id).where(Invoice.status == InvoiceStatus.DRAFT,
                                             Invoice.kind == InvoiceKind.INVOICE,

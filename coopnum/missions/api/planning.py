@@ -267,6 +267,7 @@ def update_session(session_id: int):
         return json_error(404, "Séance introuvable.")
     body = parse_body(SessionUpdate)
     actor, now = g.api_user, clock.now()
+    planning.lock_session(db.session, s)  # first: concurrent changes of this session run one after the other
     if body.start is not None or body.end is not None:
         start = _aware(body.start or s.start, "start")
         end = _aware(body.end or s.end, "end")
@@ -278,7 +279,7 @@ def update_session(session_id: int):
             if a.user_id not in wanted:
                 planning.unassign(db.session, actor, s, a.user_id, now=now)
         for uid in sorted(wanted - {a.user_id for a in s.assignments}):
-            planning.assign(db.session, actor, s, db.session.get(User, uid), now=now)
+            planning.assign(db.session, actor, s, db.session.get(User, uid), now=now, locked=True)
     if body.status == SessionStatus.CANCELLED:
         planning.cancel_session(db.session, actor, s, body.cancel_reason or "", now=now)
     elif body.status == SessionStatus.PLANNED and s.status == SessionStatus.CANCELLED:

@@ -2,9 +2,10 @@
 
 Sessions are generated from the mission's recurrence rule up to a horizon and kept in sync when the rule changes:
 sessions with logged work (held / not held) and hand-made exceptions are never lost. Assigning a mediator checks,
-inside the transaction and after locking the mediator's row, that they are neither in another session at the same
-time nor absent: two coordinators cannot create a double booking at once (PostgreSQL: SELECT … FOR UPDATE on the
-mediator; SQLite: writing transactions are BEGIN IMMEDIATE, so they run one at a time)."""
+inside the transaction and after locking the session's row then the mediator's (always in that order: no deadlock),
+that the session still has an open seat (when a mediator takes it), that they are not in it yet, neither in another
+session at the same time nor absent: concurrent requests can neither overbook a session nor double-book a mediator
+(PostgreSQL: SELECT … FOR UPDATE; SQLite: writing transactions are BEGIN IMMEDIATE, so they run one at a time)."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -241,7 +242,7 @@ def _create_session(session, actor, mission, start, end, report: SyncReport, *, 
     for default in mission.default_mediators:
         mediator = session.get(User, default.user_id)
         try:
-            assign(session, actor, s, mediator, now=now, audit_it=False)
+            assign(session, actor, s, mediator, now=now, audit_it=False, locked=True)  # a new session
         except Conflict as exc:
             report.conflicts.append(exc.message)
     return s
@@ -383,7 +384,7 @@ def add_session(session: Session, actor: User, mission: Mission, day: date, star
     session.add(s)
     session.flush()
     for uid in mediator_ids:
-        assign(session, actor, s, session.get(User, uid), now=now, audit_it=False)
+        assign(session, actor, s, session.get(User, uid), now=now, audit_it=False, locked=True)  # a new session
     audit.record(session, actor, "create", s, summary=f"Séance ajoutée à « {mission.title} » {describe_slot(start, end)}",
                  now=now)
     return s
@@ -396,12 +397,15 @@ def _refuse_if_done(s: MissionSession) -> None:
 
 def move_session(session: Session, actor: User, s: MissionSession, day: date, start_time: time, end_time: time, *,
                  now: datetime) -> MissionSession:
+    lock_session(session, s)
     _refuse_if_done(s)
     start, end = _paris_slot(day, start_time, end_time)
     _check_times(start, end)
     _check_in_convention(session, s.mission, start)
     before = {"start": s.start.isoformat(), "end": s.end.isoformat()}
     old_start, old_end = s.start, s.end
+    for user_id in sorted(a.user_id for a in s.assignments):  # the session, then its mediators (by id)
+        _lock_mediator(session, user_id)
     s.start, s.end = start, end
     for a in s.assignments:
         problem = _conflict_for(session, a.user, s)
@@ -419,6 +423,7 @@ def move_session(session: Session, actor: User, s: MissionSession, day: date, st
 
 
 def cancel_session(session: Session, actor: User, s: MissionSession, reason: str, *, now: datetime) -> None:
+    lock_session(session, s)
     _refuse_if_done(s)
     if s.status == SessionStatus.CANCELLED:
         raise DomainError("Cette séance est déjà annulée.")
@@ -434,10 +439,12 @@ def cancel_session(session: Session, actor: User, s: MissionSession, reason: str
 
 
 def restore_session(session: Session, actor: User, s: MissionSession, *, now: datetime) -> None:
+    lock_session(session, s)
     if s.status != SessionStatus.CANCELLED:
         raise DomainError("Seule une séance annulée peut être rétablie.")
+    for user_id in sorted(a.user_id for a in s.assignments):  # the session, then its mediators (by id)
+        _lock_mediator(session, user_id)
     for a in s.assignments:
-        _lock_mediator(session, a.user_id)
         problem = _conflict_for(session, a.user, s)
         if problem:
             raise Conflict(problem, details={"user_id": a.user_id})
@@ -450,6 +457,20 @@ def restore_session(session: Session, actor: User, s: MissionSession, *, now: da
 
 
 # --- assignment -------------------------------------------------------------------------------------------------
+
+def lock_session(session: Session, s: MissionSession) -> None:
+    """Lock the session's row until the end of the transaction and reload it with its assignments, as the
+    transactions that held the lock before committed them: the checks made after this (open seats, status, who is
+    already in) stay true until commit. PostgreSQL: SELECT … FOR UPDATE; SQLite: writing transactions are
+    BEGIN IMMEDIATE, so they already run one at a time (the reload still drops what an earlier transaction of the
+    same request left in memory). Lock order, everywhere: the session, then its mediators (no deadlock)."""
+    if s.id is None:
+        return
+    session.flush()
+    if session.get_bind().dialect.name != "sqlite":
+        session.execute(select(MissionSession.id).where(MissionSession.id == s.id).with_for_update())
+    session.refresh(s)  # after the lock: what the transactions before us committed
+
 
 def _lock_mediator(session: Session, user_id: int) -> None:
     """Serialise the assignments of one mediator (PostgreSQL row lock; SQLite: BEGIN IMMEDIATE already did)."""
@@ -485,13 +506,17 @@ def _conflict_for(session: Session, user: User, s: MissionSession) -> str | None
 
 
 def assign(session: Session, actor: User, s: MissionSession, mediator: User | None, *, now: datetime,
-           audit_it: bool = True) -> Assignment:
+           audit_it: bool = True, locked: bool = False) -> Assignment:
+    """Assign a mediator; the session's row is locked first (unless the caller did: ``locked``), then the
+    mediator's, so that the checks see every assignment committed before."""
     if mediator is None or not mediator.active or not mediator.has_role(Role.MEDIATOR):
         raise DomainError("Seul un médiateur actif peut être affecté à une séance.", field="user_id")
+    if not locked:
+        lock_session(session, s)
     if s.status == SessionStatus.CANCELLED:
         raise DomainError("Cette séance est annulée.")
     if any(a.user_id == mediator.id for a in s.assignments):
-        raise DomainError(f"{mediator.full_name} est déjà affecté·e à cette séance.", field="user_id")
+        raise Conflict(f"{mediator.full_name} est déjà affecté·e à cette séance.", field="user_id")
     _lock_mediator(session, mediator.id)
     problem = _conflict_for(session, mediator, s)
     if problem:
@@ -509,6 +534,7 @@ def assign(session: Session, actor: User, s: MissionSession, mediator: User | No
 
 
 def unassign(session: Session, actor: User, s: MissionSession, mediator_id: int, *, now: datetime) -> None:
+    lock_session(session, s)
     _refuse_if_done(s)
     assignment = next((a for a in s.assignments if a.user_id == mediator_id), None)
     if assignment is None:
@@ -526,12 +552,18 @@ def is_open(s: MissionSession) -> bool:
 
 
 def take_session(session: Session, mediator: User, s: MissionSession, *, now: datetime) -> Assignment:
-    """A mediator takes an open session."""
+    """A mediator takes an open session: its row is locked before its seats are counted, so that mediators pressing
+    the button at the same moment never take more seats than the mission needs."""
+    lock_session(session, s)
     if s.end <= now:
         raise DomainError("Cette séance est passée.")
-    if not is_open(s):
+    if s.status != SessionStatus.PLANNED:
         raise DomainError("Cette séance n'est plus à pourvoir.")
-    return assign(session, mediator, s, mediator, now=now)
+    if any(a.user_id == mediator.id for a in s.assignments):
+        raise Conflict("Vous êtes déjà affecté·e à cette séance.")
+    if not is_open(s):
+        raise Conflict("Cette séance est déjà pourvue.")
+    return assign(session, mediator, s, mediator, now=now, locked=True)
 
 
 def open_sessions_stmt(now: datetime):
@@ -564,6 +596,15 @@ def create_absence(session: Session, actor: User, user: User, kind: str, start: 
         AbsenceKind(kind)
     except ValueError as exc:
         raise DomainError("Type d'absence inconnu.", field="kind") from exc
+    if session.get_bind().dialect.name != "sqlite":
+        # the sessions it releases first, then the mediator: the order assign() takes them in (no deadlock)
+        session.execute(
+            select(MissionSession.id)
+            .where(MissionSession.id.in_(
+                select(Assignment.session_id).join(MissionSession, MissionSession.id == Assignment.session_id)
+                .where(Assignment.user_id == user.id, MissionSession.status == SessionStatus.PLANNED,
+                       MissionSession.start < end, MissionSession.end > start)))
+            .order_by(MissionSession.id).with_for_update())
     _lock_mediator(session, user.id)
     absence = Absence(user_id=user.id, kind=kind, start=start, end=end, note=note.strip()[:300],
                       created_by_id=actor.id, created_at=now, updated_at=now)
