@@ -21,11 +21,13 @@ Choices worth knowing:
   (typographic apostrophes, the description spellings, missing accents, NFD text) to those values, and
   ``label()`` gives the description's spelling for display.
 * CSV: UTF-8 without BOM, ``,`` separator, ``"`` quoting only when needed, CRLF line ends (RFC 4180 and the
-  Frictionless default dialect; open the file with ``newline=""``).
+  Frictionless default dialect; open the file with ``newline=""``). No cell is a spreadsheet formula: the strict
+  check (forms, API) refuses texts starting with ``= + - @`` or a tab, and ``write_csv`` puts an apostrophe before
+  any such text saved earlier (``coopnum.core.spreadsheet``).
 * JSON: an array of objects with the 32 keys in schema order. Empty cells are ``null`` (a TableSchema missing
   value, and what data.inclusion emits), ``latitude``/``longitude`` are JSON numbers (schema type ``number``, and
   how the cartographie nationale API types them), every other value is the same string as in the CSV, multiple
-  values included (``"a|b"``). ``from_json`` reads it back into CSV-style rows.
+  values included (``"a|b"``), except the CSV's apostrophe before a formula-like text (JSON is no spreadsheet). ``from_json`` reads it back into CSV-style rows.
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ from importlib import resources
 from typing import Any, TextIO
 
 from stdnum.fr import siret
+
+from coopnum.core import spreadsheet
 
 __all__ = [
     "DISPOSITIFS",
@@ -557,9 +561,21 @@ def _date_error(name: str, value: str) -> str | None:
     return _say(name, "doit être une date valide au format AAAA-MM-JJ (par ex. 2024-04-02)")
 
 
+FORMULA_RULE = ("ne doit pas commencer par =, +, -, @ ni par une tabulation : un tableur ouvrant le fichier "
+                "open data le prendrait pour une formule")
+
+
 def _strict_errors(name: str, value: str) -> list[str]:
-    """Checks beyond the schema, for forms: formats the schema only describes in prose."""
+    """Checks beyond the schema, for forms: formats the schema only describes in prose, then no text a
+    spreadsheet would run as a formula."""
     items = value.split(MULTI_SEPARATOR) if name in MULTI_VALUED else [value]
+    errors = _format_errors(name, value, items)
+    if not errors and any(spreadsheet.is_formula_like(item) for item in items):
+        errors = [_say(name, FORMULA_RULE)]
+    return errors
+
+
+def _format_errors(name: str, value: str, items: list[str]) -> list[str]:
     if name == "horaires":
         message = validate_opening_hours(value)
         return [_say(name, f"n'est pas valide : {message}")] if message else []
@@ -659,7 +675,9 @@ def write_csv(rows: Iterable[Mapping[str, str]], fp: TextIO) -> None:
         extrasaction="raise",
     )
     writer.writeheader()
-    writer.writerows(rows)
+    # A text that a spreadsheet would run (``=HYPERLINK(…)``, saved before the forms refused it) gets a leading
+    # apostrophe; plain numbers (``-0.57``, ``+33…``) are kept. Still a valid row: those fields have no pattern.
+    writer.writerows({name: spreadsheet.csv_cell(value) for name, value in row.items()} for row in rows)
 
 
 def to_csv(rows: Iterable[Mapping[str, str]]) -> str:

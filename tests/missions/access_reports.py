@@ -25,6 +25,8 @@ ACCESS = {
     "missions.export_job": ("GET", "/missions/exports/{export_job}", only({"mediator"}, denied=404)),
     "missions.export_download": ("GET", "/missions/exports/{export_job}/download",
                                  only({"mediator"}, ok=302, denied=404)),
+    # only a failed job starts again; the world's one is pending: back to its progress page
+    "missions.export_retry": ("POST", "/missions/exports/{export_job}/retry", only({"mediator"}, ok=302, denied=404)),
     "api.convention_report": ("GET", "/api/v1/conventions/{own_convention}/report",
                               only(REPORT_READERS, anonymous=401)),
 }

@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from pypdf import PdfWriter
 from sqlalchemy import select
 
 from coopnum.core import clock
@@ -27,7 +28,17 @@ from tests.conftest import login, text_of
 
 END_BEFORE_START = "La date de fin doit être postérieure à la date de début."
 YEAR = days.TODAY.year  # conventions of this year: CONV-<YEAR>-001…
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def _blank_pdf() -> bytes:
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+PDF = _blank_pdf()  # a real one-page PDF: the upload opens it with pypdf
 
 
 def terms(org, **changes) -> dict:

@@ -340,3 +340,14 @@ def test_the_api_refuses_bad_dates_and_other_organisations(client, session, user
     assert client.get(f"/api/v1/conventions/{cid}/report", headers=mediator).status_code == 403
     openapi = client.get("/api/v1/openapi.json").get_json()
     assert "/api/v1/conventions/{convention_id}/report" in openapi["paths"]
+
+
+def test_the_workbook_holds_no_formula(client, session, users, scene):
+    scene["convention"].organisation.name = '=HYPERLINK("http://x";"clic")'
+    session.commit()
+    login(client, users["coordinator"])
+    wb = load_workbook(io.BytesIO(client.get(
+        f"/missions/conventions/{scene['convention'].id}/report.xlsx?{PERIOD}").get_data()))
+    cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value]
+    assert any(str(c.value).startswith("=HYPERLINK") for c in cells)  # the name is there, as text
+    assert all(c.data_type != "f" for c in cells)

@@ -21,7 +21,10 @@ Every entry balances (sum of debits = sum of credits), and so does the file.
 days late, aggregated in the database (one query).
 
 **Sales CSV**: one row per issued invoice or credit note of a period (credit notes negative), for a spreadsheet
-(``;`` separated, decimal comma, UTF-8 with BOM)."""
+(``;`` separated, decimal comma, UTF-8 with BOM).
+
+No cell of these files is a formula for a spreadsheet: a text starting with ``= + - @`` (an organisation named
+``=HYPERLINK(…)``) gets a leading apostrophe (``coopnum.core.spreadsheet.csv_cell``); amounts stay numbers."""
 
 from __future__ import annotations
 
@@ -46,6 +49,7 @@ from coopnum.billing.models import (
     PaymentMethod,
     PaymentState,
 )
+from coopnum.core import spreadsheet
 from coopnum.core.errors import DomainError
 from coopnum.missions.models import Organisation, VatRegime
 from coopnum.missions.services.planning import PARIS
@@ -280,7 +284,9 @@ def fec_lines(session: Session, year: int) -> list[FecLine]:
 
 
 def fec_text(lines: list[FecLine]) -> str:
-    rows = [SEPARATOR.join(COLUMNS)] + [SEPARATOR.join(line.fields()) for line in lines]
+    """The FEC file's text; a field a spreadsheet would run as a formula (an organisation named ``=…``) gets a
+    leading apostrophe (``coopnum.core.spreadsheet``)."""
+    rows = [SEPARATOR.join(COLUMNS)] + [SEPARATOR.join(spreadsheet.csv_row(line.fields())) for line in lines]
     return LINE_END.join(rows) + LINE_END
 
 
@@ -477,5 +483,5 @@ def sales_csv(session: Session, date_from: date, date_to: date, *, today: date) 
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=";", lineterminator="\r\n")
     writer.writerow(SALES_COLUMNS)
-    writer.writerows(sales_rows(session, date_from, date_to, today=today))
+    writer.writerows(spreadsheet.csv_row(row) for row in sales_rows(session, date_from, date_to, today=today))
     return "\ufeff" + buf.getvalue()

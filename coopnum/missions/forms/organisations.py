@@ -39,6 +39,11 @@ class Rule:
             raise ValidationError(exc.message) from exc
 
 
+def _formula_free(label: str, field: str) -> Rule:
+    """No text that a spreadsheet would run as a formula (the services' rule)."""
+    return Rule(lambda value: rules.check_formula_free(value, label=label, field=field))
+
+
 def _public_needs_siret(form, field):
     try:
         kind = OrganisationKind(form.kind.data)
@@ -50,7 +55,7 @@ def _public_needs_siret(form, field):
 
 
 class OrganisationForm(FlaskForm):
-    name = StringField(_l("Nom"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Nom"), validators=[DataRequired(), Length(max=200), _formula_free("Le nom", "name")])
     kind = SelectField(_l("Type de structure"), choices=[(k.value, v) for k, v in KIND_LABELS.items()])
     siret = StringField(_l("SIRET"), validators=[_public_needs_siret, Rule(rules.normalise_siret)],
                         description=_l("14 chiffres, espaces acceptés. Obligatoire pour une structure publique."),
@@ -58,12 +63,14 @@ class OrganisationForm(FlaskForm):
     rna = StringField(_l("Numéro RNA"), validators=[Rule(rules.normalise_rna)],
                       description=_l("Pour une association : W suivi de 9 chiffres."))
     vat_number = StringField(_l("Numéro de TVA intracommunautaire"), validators=[Rule(rules.normalise_vat_number)])
-    address = StringField(_l("Adresse"), validators=[Optional(), Length(max=300)],
+    address = StringField(_l("Adresse"), validators=[Optional(), Length(max=300), _formula_free("L'adresse", "address")],
                           render_kw={"autocomplete": "street-address"})
-    address_complement = StringField(_l("Complément d'adresse"), validators=[Optional(), Length(max=300)])
+    address_complement = StringField(_l("Complément d'adresse"),
+                                     validators=[Optional(), Length(max=300),
+                                                 _formula_free("Le complément d'adresse", "address_complement")])
     postal_code = StringField(_l("Code postal"), validators=[Rule(rules.normalise_postal_code)],
                               render_kw={"inputmode": "numeric", "autocomplete": "postal-code"})
-    city = StringField(_l("Commune"), validators=[Optional(), Length(max=120)])
+    city = StringField(_l("Commune"), validators=[Optional(), Length(max=120), _formula_free("La commune", "city")])
     insee_code = StringField(_l("Code commune INSEE"), validators=[Rule(rules.normalise_insee)],
                              description=_l("5 caractères, par exemple 86194 (différent du code postal)."))
     email = EmailField(_l("Adresse électronique"), validators=[Rule(rules.normalise_optional_email)],

@@ -1,6 +1,7 @@
 """Services of the missions domain: conventions."""
 
 import hashlib
+import io
 import os
 import re
 from dataclasses import dataclass
@@ -427,6 +428,32 @@ def end_convention(session: Session, actor: User | None, convention: Convention,
     return convention
 
 
+NOT_A_PDF = "Le fichier n'est pas un PDF."
+BROKEN_PDF = "Le fichier PDF est illisible ou endommagé : enregistrez-le à nouveau en PDF puis déposez-le."
+ENCRYPTED_PDF = "Le fichier PDF est protégé par un mot de passe : déposez une version sans protection."
+EMPTY_PDF = "Le fichier PDF ne contient aucune page."
+
+
+def check_pdf(data: bytes) -> None:
+    """Refuse what is not a readable PDF: no ``%PDF`` header, a file pypdf cannot open, an encrypted file, or a
+    document without pages. Raises DomainError (field ``file``)."""
+    from pypdf import PdfReader
+
+    if not data.startswith(b"%PDF"):
+        raise DomainError(NOT_A_PDF, field="file")
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            raise DomainError(ENCRYPTED_PDF, field="file")
+        pages = len(reader.pages)
+    except DomainError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - pypdf raises many kinds of errors on a damaged file
+        raise DomainError(BROKEN_PDF, field="file") from exc
+    if pages < 1:
+        raise DomainError(EMPTY_PDF, field="file")
+
+
 def attach_signed_pdf(session: Session, actor: User | None, convention: Convention, *, filename: str, data: bytes,
                       now: datetime) -> str:
     """Check a signed PDF and record it on the convention; returns its path relative to the uploads folder
@@ -435,8 +462,7 @@ def attach_signed_pdf(session: Session, actor: User | None, convention: Conventi
         raise DomainError("Choisissez le fichier PDF de la convention signée.", field="file")
     if len(data) > MAX_PDF_BYTES:
         raise DomainError("Le fichier dépasse 10 Mo.", field="file")
-    if not data.startswith(b"%PDF"):
-        raise DomainError("Le fichier n'est pas un PDF.", field="file")
+    check_pdf(data)
     digest = hashlib.sha256(data).hexdigest()
     name = PurePosixPath((filename or "").replace("\\", "/")).name.strip() or "convention.pdf"
     before = {k: getattr(convention, k) for k in ("signed_file_name", "signed_file_path", "signed_file_sha256")}

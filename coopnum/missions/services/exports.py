@@ -15,15 +15,23 @@ Formats:
   numbers; dates are text as in the national export.
 * **CSV**: the table only (header + rows), UTF-8 with a byte-order mark and ``;`` as separator, CRLF line ends:
   what French Excel opens correctly with a double click. Cells holding several values use line breaks inside
-  quotes. Free-text cells starting with ``= + - @`` get a leading apostrophe so a spreadsheet never runs them as
-  formulas (in the XLSX they are written as text cells instead).
+  quotes. Cells starting with ``= + - @``, a tab or a carriage return get a leading apostrophe so a spreadsheet
+  never runs them as formulas (in the XLSX they are written as text cells instead): ``coopnum.core.spreadsheet``,
+  shared by every CSV/XLSX file of the application.
 
 Large exports run as an ``ExportJob`` in a background thread with its own application context and database
 sessions: the reading one streams; progress (``done``/``total`` rows) is written after every chunk in a short
 writing transaction of its own (SQLite: ``BEGIN IMMEDIATE`` through ``coopnum.core.db.writing``). The file lands
 in ``<instance>/exports/`` (setting ``EXPORTS_DIR`` to change it); ``cleanup`` deletes jobs and files older than ``KEEP_HOURS`` (recurring job
-``exports.cleanup``). With the ``EXPORTS_SYNC`` setting (default: on under ``TESTING``) the job runs in the
-request itself."""
+``exports.cleanup``).
+
+A job whose worker died (killed process, restarted server) would stay "en cours" forever: every progress report
+also writes its time in ``params["progress_at"]``, and a job queued or running without progress for longer than
+``STALE_MINUTES`` is marked failed with ``STALE_MESSAGE`` by ``cleanup`` and when its page is read
+(``fail_if_stale``); the worker's own writes only apply while the job is still active, so a late worker stops
+instead of reviving it. ``retry_job`` starts the same export again (the "Relancer" button of a failed job).
+
+With the ``EXPORTS_SYNC`` setting (default: on under ``TESTING``) the job runs in the request itself."""
 
 from __future__ import annotations
 
@@ -48,7 +56,7 @@ from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from sqlalchemy import and_, case, delete, func, select, update
 from sqlmodel import Session
 
-from coopnum.core import clock, jobs
+from coopnum.core import clock, jobs, spreadsheet
 from coopnum.core.access import is_staff
 from coopnum.core.db import reading, writing
 from coopnum.core.errors import DomainError
@@ -63,6 +71,8 @@ log = logging.getLogger(__name__)
 
 CHUNK_SIZE = 500
 KEEP_HOURS = 24
+STALE_MINUTES = 30  # a queued or running job without progress for that long has lost its worker
+PROGRESS_KEY = "progress_at"  # in ``params``: when the worker last reported progress (ISO 8601, UTC)
 FORMATS = ("csv", "xlsx")
 KIND = "activities"
 TABLE_NAME = "Activités"
@@ -71,11 +81,11 @@ ANONYMOUS = "Anonyme"
 ROLE_MEDIATOR = "Médiateur"
 ROLE_COORDINATOR = "Coordinateur"
 FAILED_MESSAGE = "L’export a échoué. Réessayez, ou prévenez l’équipe technique si cela se reproduit."
+STALE_MESSAGE = (f"L’export s’est interrompu : aucune progression depuis plus de {STALE_MINUTES} minutes. "
+                 "Relancez-le.")
+ACTIVE = (ExportStatus.PENDING, ExportStatus.RUNNING)
 MIMETYPES = {"csv": "text/csv; charset=utf-8",
              "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-FREE_TEXT = frozenset({"Bénéficiaire", "Nom du lieu", "Adresse", "Commune", "Nom de l’atelier",
-                       "Nom de la démarche administrative", "Commune du bénéficiaire", "Notes supplémentaires",
-                       "Prénom du médiateur", "Nom du médiateur"})
 
 
 # --- rows -----------------------------------------------------------------------------------------------------------
@@ -232,22 +242,15 @@ def row_chunks(session: Session, viewer: User, filters: ActivityFilters, builder
 
 # --- writers ------------------------------------------------------------------------------------------------------
 
-def _csv_safe(value: Any, free_text: bool) -> Any:
-    if free_text and isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def write_csv(path: Path, columns: list[str], chunks: Iterable[list[list[Any]]],
               on_chunk: Callable[[int], None] | None = None) -> int:
     """Write the CSV (UTF-8 with BOM, ``;``); returns the number of rows. ``on_chunk(rows_done)`` after each chunk."""
-    free = [column in FREE_TEXT for column in columns]
     done = 0
     with open(path, "w", encoding="utf-8-sig", newline="") as out:
         writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
         writer.writerow(columns)
         for rows in chunks:
-            writer.writerows([_csv_safe(v, f) for v, f in zip(row, free, strict=True)] for row in rows)
+            writer.writerows(spreadsheet.csv_row(row) for row in rows)
             done += len(rows)
             if on_chunk:
                 on_chunk(done)
@@ -258,11 +261,7 @@ def _xlsx_value(ws, value: Any):
     if isinstance(value, str):
         if not value:
             return None  # an empty cell is not written at all: much faster on wide, sparse rows
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-        if value.startswith("="):
-            cell = WriteOnlyCell(ws, value=value)
-            cell.data_type = "s"  # text, never a formula
-            return cell
+        return spreadsheet.xlsx_cell(ws, ILLEGAL_CHARACTERS_RE.sub("", value))
     return value
 
 
@@ -393,11 +392,72 @@ def is_expired(job: ExportJob, now: datetime) -> bool:
     return job.created_at <= now - timedelta(hours=KEEP_HOURS)
 
 
-def _set(engine, job_id: int, **values) -> None:
-    """Write the job's progress in a short transaction of its own (SQLite: BEGIN IMMEDIATE)."""
+class Abandoned(Exception):
+    """The job was marked failed (stale) while its worker still ran: the worker stops."""
+
+
+def _set(engine, job_id: int, *, expect: tuple[str, ...] = ACTIVE, **values) -> bool:
+    """Write the job's progress in a short transaction of its own (SQLite: BEGIN IMMEDIATE), only while its status
+    is one of ``expect``; returns whether it was written (False: the job was marked failed meanwhile)."""
     with writing(), Session(engine) as s:
-        s.execute(update(ExportJob).where(ExportJob.id == job_id).values(**values))
+        result = s.execute(update(ExportJob).where(ExportJob.id == job_id, ExportJob.status.in_(expect))
+                           .values(**values))
         s.commit()
+        return result.rowcount == 1
+
+
+def _heartbeat(params: dict | None, moment: datetime) -> dict:
+    return {**(params or {}), PROGRESS_KEY: moment.isoformat()}
+
+
+def last_progress(job: ExportJob) -> datetime:
+    """When the job last showed a sign of life: its last progress report, else its creation."""
+    raw = (job.params or {}).get(PROGRESS_KEY)
+    try:
+        moment = datetime.fromisoformat(raw) if raw else None
+    except (TypeError, ValueError):
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        return job.created_at
+    return max(moment, job.created_at)
+
+
+def is_stale(job: ExportJob, now: datetime) -> bool:
+    """Queued or running without progress for longer than ``STALE_MINUTES``: its worker is gone (killed process,
+    restarted server)."""
+    return job.status in ACTIVE and last_progress(job) <= now - timedelta(minutes=STALE_MINUTES)
+
+
+def fail_if_stale(session: Session, job: ExportJob, *, now: datetime) -> bool:
+    """Mark a stale job failed with ``STALE_MESSAGE`` (the caller commits); returns whether it did. The update
+    only applies if the job has not moved since it was read, so a worker reporting at that moment wins."""
+    if not is_stale(job, now):
+        return False
+    result = session.execute(
+        update(ExportJob)
+        .where(ExportJob.id == job.id, ExportJob.status == job.status, ExportJob.done == job.done)
+        .values(status=ExportStatus.FAILED, error=STALE_MESSAGE, finished_at=now)
+        .execution_options(synchronize_session=False))
+    session.expire(job)
+    return result.rowcount == 1
+
+
+def fail_stale(session: Session, *, now: datetime) -> int:
+    """Mark every stale job failed (the caller commits); returns how many."""
+    limit = now - timedelta(minutes=STALE_MINUTES)
+    candidates = session.execute(select(ExportJob).where(ExportJob.status.in_(ACTIVE),
+                                                         ExportJob.created_at <= limit)).scalars().all()
+    return sum(fail_if_stale(session, job, now=now) for job in candidates)
+
+
+def retry_job(session: Session, actor: User, job: ExportJob, *, now: datetime) -> ExportJob:
+    """A new job with the same filters and format as a failed one (the caller commits, then starts it)."""
+    if job.user_id != actor.id:
+        raise DomainError("Cet export n’est pas le vôtre.")
+    if job.status != ExportStatus.FAILED:
+        raise DomainError("Seul un export en échec peut être relancé.")
+    filters = ActivityFilters.from_args((job.params or {}).get("filters", {}))
+    return create_job(session, actor, filters, job.format, now=now)
 
 
 def run_job(engine, folder: Path, job_id: int, *, chunk_size: int = CHUNK_SIZE,
@@ -407,6 +467,7 @@ def run_job(engine, folder: Path, job_id: int, *, chunk_size: int = CHUNK_SIZE,
     Opens its own sessions on ``engine``; runs as well in a thread as in the request (tests). Never raises: a
     failure is recorded on the job."""
     # The reading transaction must not hold SQLite's write lock for minutes.
+    relative = ""
     try:
         with reading(), Session(engine, expire_on_commit=False) as read:
             job = read.get(ExportJob, job_id)
@@ -415,7 +476,9 @@ def run_job(engine, folder: Path, job_id: int, *, chunk_size: int = CHUNK_SIZE,
             viewer = read.get(User, job.user_id)
             filters = ActivityFilters.from_args(job.params.get("filters", {}))
             total = row_count(read, viewer, filters)
-            _set(engine, job_id, status=ExportStatus.RUNNING, total=total, done=0)
+            if not _set(engine, job_id, expect=(ExportStatus.PENDING,), status=ExportStatus.RUNNING, total=total,
+                        done=0, params=_heartbeat(job.params, now())):
+                return  # marked failed while queued
             columns = columns_for(viewer, filters)
             builder = RowBuilder(read, columns)
             folder = Path(folder)
@@ -424,7 +487,9 @@ def run_job(engine, folder: Path, job_id: int, *, chunk_size: int = CHUNK_SIZE,
             chunks = row_chunks(read, viewer, filters, builder, chunk_size=chunk_size)
 
             def progress(done: int) -> None:
-                _set(engine, job_id, done=min(done, total) if total else done)
+                if not _set(engine, job_id, expect=(ExportStatus.RUNNING,), done=min(done, total) if total else done,
+                            params=_heartbeat(job.params, now())):
+                    raise Abandoned
 
             if job.format == "csv":
                 done = write_csv(folder / relative, columns, chunks, progress)
@@ -433,8 +498,14 @@ def run_job(engine, folder: Path, job_id: int, *, chunk_size: int = CHUNK_SIZE,
                 done = write_xlsx(folder / relative, columns, chunks, info=info,
                                   filters=filters_block(read, filters), on_chunk=progress)
             read.rollback()  # end the reading transaction before the last write
-            _set(engine, job_id, status=ExportStatus.DONE, done=done, total=max(total, done), file_path=relative,
-                 file_name=file_name(job.format, now()), finished_at=now())
+            if not _set(engine, job_id, expect=(ExportStatus.RUNNING,), status=ExportStatus.DONE, done=done,
+                        total=max(total, done), file_path=relative, file_name=file_name(job.format, now()),
+                        finished_at=now()):
+                raise Abandoned
+    except Abandoned:  # already failed (stale); its owner may start it again
+        log.warning("export job %s was marked failed while running: stopped", job_id)
+        if relative:
+            (Path(folder) / relative).unlink(missing_ok=True)
     except Exception:  # recorded on the job, shown to its owner; the details go to the log
         log.exception("export job %s failed", job_id)
         try:
@@ -463,14 +534,15 @@ def start(app, job_id: int) -> threading.Thread | None:
 class Cleaned:
     jobs: int = 0
     files: int = 0
+    failed: int = 0  # stale jobs marked failed
 
 
 def cleanup(session: Session, folder: Path, *, now: datetime) -> Cleaned:
-    """Delete export jobs older than ``KEEP_HOURS`` and their files (in ``folder``), and stray files of that
-    age."""
+    """Mark stale jobs failed (``fail_stale``), delete export jobs older than ``KEEP_HOURS`` and their files (in
+    ``folder``), and stray files of that age."""
     limit = now - timedelta(hours=KEEP_HOURS)
     folder = Path(folder)
-    result = Cleaned()
+    result = Cleaned(failed=fail_stale(session, now=now))
     old = session.execute(select(ExportJob.id, ExportJob.file_path).where(ExportJob.created_at <= limit)).all()
     for _job_id, relative in old:
         if relative and (folder / relative).is_file():
@@ -493,8 +565,10 @@ def _cleanup_job(app, now: datetime) -> str:
     with writing():
         result = cleanup(db.session, exports_dir(app), now=now)
         db.session.commit()
-    return f"{result.jobs} export(s) et {result.files} fichier(s) supprimés."
+    return (f"{result.failed} export(s) interrompu(s) marqué(s) en échec ; {result.jobs} export(s) et "
+            f"{result.files} fichier(s) supprimés.")
 
 
 jobs.register("exports.cleanup", _cleanup_job, cron={"minute": 20},
-              description=f"Supprime les exports d’activités de plus de {KEEP_HOURS} h")
+              description=f"Marque en échec les exports d’activités interrompus (sans progression depuis "
+                          f"{STALE_MINUTES} min) et supprime ceux de plus de {KEEP_HOURS} h")

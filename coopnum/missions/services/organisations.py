@@ -12,7 +12,7 @@ from sqlmodel import Session
 from stdnum.fr import siret as stdnum_siret
 from stdnum.fr import tva as stdnum_tva
 
-from coopnum.core import audit
+from coopnum.core import audit, spreadsheet
 from coopnum.core import services as core_services
 from coopnum.core.errors import Conflict, DomainError
 from coopnum.core.models import Role, User
@@ -92,13 +92,24 @@ def normalise_optional_email(value: str | None) -> str | None:
     return core_services.normalise_email(text) if text else None
 
 
-def _text(values: dict, key: str, limit: int, label: str, *, required: bool = False) -> str:
+def _text(values: dict, key: str, limit: int, label: str, *, required: bool = False,
+          formula_free: bool = False) -> str:
     text = (values.get(key) or "").strip()
     if required and not text:
         raise DomainError(f"{label} est obligatoire.", field=key)
     if len(text) > limit:
         raise DomainError(f"{label} ne doit pas dépasser {limit} caractères.", field=key)
+    if formula_free:
+        check_formula_free(text, label=label, field=key)
     return text
+
+
+def check_formula_free(value: str | None, *, label: str, field: str) -> None:
+    """Refuse a text that a spreadsheet would run as a formula (``=HYPERLINK(…)``): names and addresses go into
+    the exports (FEC, sales CSV, reports) that spreadsheets open."""
+    if spreadsheet.is_formula_like((value or "").strip()):
+        raise DomainError(f"{label} ne doit pas commencer par =, +, -, @ ni par une tabulation : un tableur "
+                          "le prendrait pour une formule.", field=field)
 
 
 def clean_organisation(values: dict) -> dict:
@@ -111,16 +122,17 @@ def clean_organisation(values: dict) -> dict:
     if website and (len(website) > 300 or not URL_RE.match(website)):
         raise DomainError("Adresse de site web invalide : elle commence par https:// ou http://.", field="website")
     data = {
-        "name": _text(values, "name", 200, "Le nom", required=True),
+        "name": _text(values, "name", 200, "Le nom", required=True, formula_free=True),
         "kind": kind.value,
         "siret": normalise_siret(values.get("siret")),
         "rna": normalise_rna(values.get("rna")),
         "vat_number": normalise_vat_number(values.get("vat_number")),
         "insee_code": normalise_insee(values.get("insee_code")),
-        "address": _text(values, "address", 300, "L'adresse"),
-        "address_complement": _text(values, "address_complement", 300, "Le complément d'adresse"),
+        "address": _text(values, "address", 300, "L'adresse", formula_free=True),
+        "address_complement": _text(values, "address_complement", 300, "Le complément d'adresse",
+                                    formula_free=True),
         "postal_code": normalise_postal_code(values.get("postal_code")),
-        "city": _text(values, "city", 120, "La commune"),
+        "city": _text(values, "city", 120, "La commune", formula_free=True),
         "email": normalise_optional_email(values.get("email")),
         "phone": normalise_phone(values.get("phone")),
         "website": website,

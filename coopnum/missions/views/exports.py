@@ -1,5 +1,6 @@
 """Pages of the exports of activity reports: start an export (CSV or XLSX, the filters of the activity list), follow
-its progress, download the file. An export belongs to whoever started it: nobody else sees it (404).
+its progress, download the file, start a failed one again ("Relancer"). An export belongs to whoever started it:
+nobody else sees it (404).
 
 The activity list offers the export with ``{% include "missions/exports/_form.html" %}`` (it posts the list's
 filters and the chosen format to ``missions.activities_export``)."""
@@ -10,7 +11,7 @@ from flask_login import current_user
 
 from coopnum.core import clock
 from coopnum.core.access import login_required, roles_required
-from coopnum.core.db import db
+from coopnum.core.db import db, writing
 from coopnum.core.errors import DomainError
 from coopnum.core.models import ExportJob, ExportStatus, Role
 from coopnum.missions.services import exports
@@ -58,17 +59,42 @@ def _expired():
 @bp.route("/exports/<int:job_id>")
 @login_required
 def export_job(job_id: int):
-    """The progress of an export; htmx asks for the progress block every second until the file is ready."""
+    """The progress of an export; htmx asks for the progress block every second until the file is ready. A job
+    without progress for ``exports.STALE_MINUTES`` (its worker is gone) is marked failed here."""
     job = _own_job(job_id)
     now = clock.now()
     if exports.is_expired(job, now):
         _expired()
+    if exports.is_stale(job, now):
+        db.session.rollback()  # then a writing transaction (SQLite: BEGIN IMMEDIATE)
+        with writing():
+            job = _own_job(job_id)
+            exports.fail_if_stale(db.session, job, now=now)  # unless its worker reported meanwhile
+            db.session.commit()
     context = {"job": job, "finished": job.status in (ExportStatus.DONE, ExportStatus.FAILED),
                "percent": int(job.done * 100 / job.total) if job.total else (100 if job.status == "done" else 0),
                "list_url": _list_url(job.params.get("filters", {}))}
     if request.headers.get("HX-Request"):
         return render_template("missions/exports/_progress.html", **context)
     return render_template("missions/exports/job.html", **context)
+
+
+@bp.route("/exports/<int:job_id>/retry", methods=["POST"])
+@login_required
+def export_retry(job_id: int):
+    """Start again the export of a failed job: a new job with the same filters and format."""
+    job = _own_job(job_id)
+    if job.status != ExportStatus.FAILED:
+        return redirect(url_for("missions.export_job", job_id=job.id))
+    try:
+        new_job = exports.retry_job(db.session, current_user, job, now=clock.now())
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("missions.export_job", job_id=job.id))
+    db.session.commit()
+    exports.start(current_app._get_current_object(), new_job.id)
+    return redirect(url_for("missions.export_job", job_id=new_job.id))
 
 
 @bp.route("/exports/<int:job_id>/download")

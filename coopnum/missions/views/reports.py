@@ -21,7 +21,7 @@ from sqlalchemy import select
 from wtforms import DateField
 from wtforms.validators import Optional
 
-from coopnum.core import clock
+from coopnum.core import clock, spreadsheet
 from coopnum.core.access import load_or_404, roles_required
 from coopnum.core.db import db, writing
 from coopnum.core.errors import DomainError
@@ -241,6 +241,7 @@ def render_xlsx(context: dict) -> bytes:
     themes.column_dimensions["A"].width = 60
 
     out = io.BytesIO()
+    spreadsheet.defuse_workbook(wb)  # names typed by users never become formulas
     wb.save(out)
     return out.getvalue()
 
