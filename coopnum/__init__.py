@@ -22,6 +22,11 @@ def create_app(config: dict | None = None) -> Flask:
     )
     app.config.update(settings.from_env(**(config or {})))
     app.json.ensure_ascii = False
+    if proxies := int(app.config.get("COOPNUM_TRUSTED_PROXIES") or 0):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # the client's address (login rate limiting) and the scheme, as the N proxies in front saw them
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     import_all_models()
     from coopnum.billing import immutability
 

@@ -30,7 +30,7 @@ def _secret_key() -> str:
 
 
 def from_env(**overrides) -> dict:
-    base_url = os.environ.get("COOPNUM_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    base_url = (overrides.get("COOPNUM_BASE_URL") or os.environ.get("COOPNUM_BASE_URL", "http://127.0.0.1:5000")).rstrip("/")
     secure = _bool("COOPNUM_SECURE_COOKIES", base_url.startswith("https://"))
     config = {
         "SECRET_KEY": overrides.get("SECRET_KEY") or _secret_key(),
@@ -49,10 +49,17 @@ def from_env(**overrides) -> dict:
         # The cooperative's SIRET and territory, used in the open-data file name (until the billing settings).
         "COOPNUM_SIRET": os.environ.get("COOPNUM_SIRET", ""),
         "COOPNUM_TERRITORY": os.environ.get("COOPNUM_TERRITORY", ""),
-        # Login rate limiting: this many failures per e-mail (or 4× per IP address) within the window.
+        # Login rate limiting: this many failures per (address, account) within the window; past 4× per address,
+        # slow down.
         "LOGIN_MAX_FAILURES": int(os.environ.get("COOPNUM_LOGIN_MAX_FAILURES", "5")),
         "LOGIN_WINDOW_MINUTES": int(os.environ.get("COOPNUM_LOGIN_WINDOW_MINUTES", "15")),
+        "LOGIN_SLOWDOWN_SECONDS": float(os.environ.get("COOPNUM_LOGIN_SLOWDOWN_SECONDS", "1")),
         "PASSWORD_RESET_MAX_AGE": 3600,
+        # Behind N reverse proxies, trust their X-Forwarded-For/-Proto (werkzeug's ProxyFix): the client's address
+        # (login rate limiting) and the scheme. 0: no proxy, the headers are ignored.
+        "COOPNUM_TRUSTED_PROXIES": int(os.environ.get("COOPNUM_TRUSTED_PROXIES", "0") or 0),
+        # Cookies: never readable by scripts, not sent on cross-site subrequests, Secure with an https base URL
+        # (then Strict-Transport-Security too: see core/headers.py).
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": secure,

@@ -54,7 +54,7 @@ def require(condition: bool) -> None:
 
 
 def client_ip() -> str:
-    # Behind a reverse proxy, configure werkzeug's ProxyFix (see README) so that remote_addr is the client's.
+    # Behind a reverse proxy, set COOPNUM_TRUSTED_PROXIES (see README) so that remote_addr is the client's.
     return (request.remote_addr or "0.0.0.0")[:45]
 
 

@@ -4,6 +4,7 @@ import logging
 
 from flask import Flask, flash, jsonify, redirect, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from coopnum.core.errors import DomainError
@@ -37,6 +38,10 @@ def json_error(status: int, message: str | None = None, code: str | None = None,
 
 
 def init_app(app: Flask) -> None:
+    from coopnum.core import headers
+
+    headers.init_app(app)  # security headers on every response, error pages included
+
     @app.errorhandler(CSRFError)
     def _csrf(exc):
         message = "Le formulaire a expiré ou n'est pas valide (jeton CSRF). Rechargez la page et recommencez."
@@ -65,6 +70,18 @@ def init_app(app: Flask) -> None:
         if exc.description and exc.description != type(exc).description:
             message = exc.description
         return render_template("errors/error.html", status=status, message=message), status
+
+    @app.errorhandler(DBAPIError)
+    def _database(exc: DBAPIError):
+        """A concurrent duplicate or deadlock (a unique constraint another request won) is a conflict, not a 500."""
+        from coopnum.core.db import db
+        from coopnum.core.errors import conflict_from_database
+
+        conflict = conflict_from_database(exc)
+        if conflict is None:
+            return _unexpected(exc)
+        db.session.rollback()
+        return _domain(conflict)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

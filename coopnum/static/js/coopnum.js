@@ -23,3 +23,57 @@ document.addEventListener("htmx:configRequest", function (event) {
   const token = document.querySelector('meta[name="csrf-token"]');
   if (token) { event.detail.headers["X-CSRFToken"] = token.content; }
 });
+
+// Page behaviours, read from data-* attributes (no inline script: the Content-Security-Policy forbids them).
+function coopnumReady(init) {
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); } else { init(); }
+}
+
+// Invoice draft, "add a line": choosing a service fills the description and the unit price (data-prices:
+// {service id: price in cents}) when they are still empty.
+coopnumReady(function () {
+  document.querySelectorAll("form[data-prices]").forEach(function (form) {
+    var prices = JSON.parse(form.dataset.prices || "{}");
+    var select = form.querySelector("[name='add-service_id']");
+    if (!select) { return; }
+    select.addEventListener("change", function () {
+      var option = select.options[select.selectedIndex];
+      var description = form.querySelector("[name='add-description']");
+      var price = form.querySelector("[name='add-unit_price_cents']");
+      if (!select.value || select.value === "0") { return; }
+      if (description && !description.value) { description.value = option.text.replace(/ \([^)]*\)$/, ""); }
+      var cents = prices[select.value];
+      if (price && !price.value && cents !== undefined) { price.value = (cents / 100).toFixed(2).replace(".", ","); }
+    });
+  });
+});
+
+// Mission form: show only the fields of the chosen recurrence (data-recurrence="weekly biweekly" on each group).
+coopnumReady(function () {
+  var select = document.getElementById("recurrence");
+  var groups = document.querySelectorAll("[data-recurrence]");
+  if (!select || !groups.length) { return; }
+  function sync() {
+    groups.forEach(function (el) {
+      el.hidden = el.dataset.recurrence.split(" ").indexOf(select.value) === -1;
+    });
+  }
+  select.addEventListener("change", sync);
+  sync();
+});
+
+// Calendar feeds: "copy the address" buttons (data-copy: the id of the input; data-done: the text once copied),
+// hidden without JavaScript.
+coopnumReady(function () {
+  document.querySelectorAll("[data-copy]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var input = document.getElementById(button.dataset.copy);
+      input.select();
+      if (navigator.clipboard) {
+        navigator.clipboard.writeText(input.value).then(function () { button.textContent = button.dataset.done; },
+                                                         function () {});
+      }
+    });
+  });
+});
