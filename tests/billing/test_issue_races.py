@@ -7,7 +7,6 @@ request now gets 409 (API, a JSON error in French) or a French message on the pa
 Each thread has its own Flask test client (its own request context, database session and connection), released
 together by a threading.Barrier; the data is committed for real so that their connections see it."""
 
-import threading
 
 import pytest
 from sqlalchemy import func, select
@@ -16,6 +15,7 @@ from coopnum.billing.models import Invoice, InvoiceKind, InvoiceStatus
 from coopnum.core import clock, services
 from tests import days, factories
 from tests.billing import factories as bf
+from tests.concurrency import flashes, run_together
 from tests.conftest import login, text_of
 
 CLIENTS = 4
@@ -27,34 +27,8 @@ def fake_pdf(monkeypatch):
     monkeypatch.setattr("coopnum.billing.documents.render", bf.fake_render)
 
 
-def _run_together(work, count: int = CLIENTS) -> list:
-    """Run ``work(i)`` in ``count`` threads released together; the list of results (or of exceptions)."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def worker(i: int) -> None:
-        try:
-            barrier.wait(30)
-            results[i] = work(i)
-        except Exception as exc:  # noqa: BLE001 — a crash is a result the test asserts on
-            results[i] = exc
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    assert not any(t.is_alive() for t in threads)
-    return results
-
-
 def _coordinators(session, count: int = CLIENTS):
     return [factories.user(session, roles=["coordinator"]) for _ in range(count)]
-
-
-def _flashes(client) -> list[tuple[str, str]]:
-    with client.session_transaction() as sess:
-        return list(sess.get("_flashes", []))
 
 
 @pytest.mark.real_commits  # the threads' connections must see the draft the test commits
@@ -72,7 +46,7 @@ def test_the_same_draft_issued_by_four_api_clients_at_once(app, session, fake_pd
                                           headers={"Authorization": f"Bearer {tokens[i]}"})
         return response.status_code, response.get_json()
 
-    results = _run_together(issue)
+    results = run_together(issue, CLIENTS)
     assert not [r for r in results if isinstance(r, Exception)], results
     assert sorted(status for status, _body in results) == [200] + [409] * (CLIENTS - 1), results
     number = next(body["number"] for status, body in results if status == 200)
@@ -102,9 +76,9 @@ def test_the_same_draft_issued_from_four_pages_at_once(app, session, fake_pdf):
 
     def issue(i: int):
         response = clients[i].post(f"/billing/invoices/{invoice_id}/issue")
-        return response.status_code, _flashes(clients[i])
+        return response.status_code, flashes(clients[i])
 
-    results = _run_together(issue)
+    results = run_together(issue, CLIENTS)
     assert not [r for r in results if isinstance(r, Exception)], results
     assert [status for status, _flashes_ in results] == [302] * CLIENTS, results
     invoice = session.get(Invoice, invoice_id)
@@ -135,7 +109,7 @@ def test_four_runs_of_the_same_month_at_once(app, session, users, fake_pdf):
         response = clients[i].post("/billing/invoices/run", data={"month": WORK_KEY})
         return response.status_code, text_of(response)
 
-    results = _run_together(run)
+    results = run_together(run, CLIENTS)
     assert not [r for r in results if isinstance(r, Exception)], [r for r in results if isinstance(r, Exception)]
     assert all(status in (200, 400) for status, _page in results), [status for status, _page in results]
     assert not any("Erreur interne" in page for _status, page in results)

@@ -6,7 +6,6 @@ Each thread has its own Flask test client (its own request context, database ses
 threading.Barrier releases them together. Without the lock of the session's row taken before its seats are counted
 (PostgreSQL: SELECT … FOR UPDATE; SQLite: BEGIN IMMEDIATE), several requests count the same free seat."""
 
-import threading
 
 import pytest
 from sqlalchemy import func, select
@@ -14,6 +13,7 @@ from sqlalchemy import func, select
 from coopnum.core import clock, errors, services
 from coopnum.missions.models import Assignment, MissionSession
 from tests import days, factories
+from tests.concurrency import flashes, run_together
 from tests.conftest import login
 
 THREADS = 8
@@ -26,32 +26,6 @@ def _one_seat_session(session):
     mission = factories.mission(session, convention=conv, place=place, title="Permanence", mediators_needed=1)
     day = days.days(2)
     return factories.mission_session(session, mission=mission, start=days.at(day, 9), end=days.at(day, 12))
-
-
-def _run_together(work, count: int = THREADS) -> list:
-    """Run ``work(i)`` in ``count`` threads released together; the list of results (or of exceptions)."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def worker(i: int) -> None:
-        try:
-            barrier.wait(30)
-            results[i] = work(i)
-        except Exception as exc:  # noqa: BLE001 — a crash is a result the test asserts on
-            results[i] = exc
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not any(t.is_alive() for t in threads)
-    return results
-
-
-def _flashes(client) -> list[tuple[str, str]]:
-    with client.session_transaction() as sess:
-        return list(sess.get("_flashes", []))
 
 
 @pytest.mark.real_commits  # the threads' connections must see the session and the users the test commits
@@ -70,9 +44,9 @@ def test_eight_mediators_take_a_one_seat_session_at_once(app, session):
 
     def take(i: int):
         response = clients[i].post(f"/missions/sessions/{session_id}/take")
-        return response.status_code, _flashes(clients[i])
+        return response.status_code, flashes(clients[i])
 
-    results = _run_together(take)
+    results = run_together(take, THREADS)
     assert not [r for r in results if isinstance(r, Exception)], results
     assert [status for status, _flashes_ in results] == [302] * THREADS, results
     won = [i for i, (_status, flashes) in enumerate(results) if ("success", "Vous êtes affecté·e à cette séance.")
@@ -105,7 +79,7 @@ def test_eight_concurrent_api_patches_of_the_mediators_lose_no_update(app, sessi
                                 headers={"Authorization": f"Bearer {tokens[i]}"})
         return response.status_code, response.get_json()
 
-    results = _run_together(patch)
+    results = run_together(patch, THREADS)
     assert not [r for r in results if isinstance(r, Exception)], results
     assert {status for status, _body in results} <= {200, 409}, results
     final = session.get(MissionSession, session_id)
@@ -145,9 +119,9 @@ def test_four_coordinators_assign_the_same_mediator_at_once(app, session, users)
 
     def assign(i: int):
         response = clients[i].post(f"/missions/sessions/{session_id}/assign", data={"assign-user_id": mediator_id})
-        return response.status_code, _flashes(clients[i])
+        return response.status_code, flashes(clients[i])
 
-    results = _run_together(assign, 4)
+    results = run_together(assign, 4)
     assert not [r for r in results if isinstance(r, Exception)], results
     assert [status for status, _flashes_ in results] == [302] * 4, results
     won = [f for _s, f in results if ("success", f"{name} est affecté·e à cette séance.") in f]
@@ -180,7 +154,7 @@ def test_a_unique_violation_on_a_page_is_a_french_message_not_a_500(app, session
     login(client, users["coordinator"])
     response = client.post(f"/missions/sessions/{session_id}/assign", data={"assign-user_id": other_id})
     assert response.status_code == 302
-    assert _flashes(client) == [("error", errors.CONCURRENT_CHANGE)]
+    assert flashes(client) == [("error", errors.CONCURRENT_CHANGE)]
     assert session.execute(select(func.count()).select_from(Assignment)
                            .where(Assignment.session_id == session_id)).scalar_one() == 1
 
