@@ -33,3 +33,15 @@ def flashes(client) -> list[tuple[str, str]]:
     """The flash messages waiting in a test client's session."""
     with client.session_transaction() as sess:
         return list(sess.get("_flashes", []))
+
+
+def logged_in_clients(app, people) -> list:
+    """One test client per person, each logged in (its own cookies, its own requests)."""
+    from tests.conftest import login
+
+    clients = []
+    for person in people:
+        client = app.test_client()
+        login(client, person)
+        clients.append(client)
+    return clients

@@ -15,8 +15,8 @@ from coopnum.billing.models import Invoice, InvoiceKind, InvoiceStatus
 from coopnum.core import clock, services
 from tests import days, factories
 from tests.billing import factories as bf
-from tests.concurrency import flashes, run_together
-from tests.conftest import login, text_of
+from tests.concurrency import flashes, logged_in_clients, run_together
+from tests.conftest import text_of
 
 CLIENTS = 4
 WORK_KEY = days.month_key(-1)
@@ -67,11 +67,7 @@ def test_the_same_draft_issued_from_four_pages_at_once(app, session, fake_pdf):
     draft = bf.draft_invoice(session, coordinators[0])
     session.commit()
     invoice_id = draft.id
-    clients = []
-    for coordinator in coordinators:
-        client = app.test_client()
-        login(client, coordinator)
-        clients.append(client)
+    clients = logged_in_clients(app, coordinators)
     session.close()
 
     def issue(i: int):
@@ -98,11 +94,7 @@ def test_four_runs_of_the_same_month_at_once(app, session, users, fake_pdf):
     coordinators = _coordinators(session)
     session.commit()
     convention_ids = sorted(c.id for c in conventions)
-    clients = []
-    for coordinator in coordinators:
-        client = app.test_client()
-        login(client, coordinator)
-        clients.append(client)
+    clients = logged_in_clients(app, coordinators)
     session.close()
 
     def run(i: int):

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from coopnum.core import clock, errors, services
 from coopnum.missions.models import Assignment, MissionSession
 from tests import days, factories
-from tests.concurrency import flashes, run_together
+from tests.concurrency import flashes, logged_in_clients, run_together
 from tests.conftest import login
 
 THREADS = 8
@@ -35,11 +35,7 @@ def test_eight_mediators_take_a_one_seat_session_at_once(app, session):
     session.commit()
     session_id = s.id
     mediator_ids = [m.id for m in mediators]
-    clients = []
-    for mediator in mediators:
-        client = app.test_client()
-        login(client, mediator)
-        clients.append(client)
+    clients = logged_in_clients(app, mediators)
     session.close()
 
     def take(i: int):
@@ -110,11 +106,7 @@ def test_four_coordinators_assign_the_same_mediator_at_once(app, session, users)
     mediator = users["mediator"]
     session.commit()
     session_id, mediator_id, name = s.id, mediator.id, mediator.full_name
-    clients = []
-    for coordinator in coordinators:
-        client = app.test_client()
-        login(client, coordinator)
-        clients.append(client)
+    clients = logged_in_clients(app, coordinators)
     session.close()
 
     def assign(i: int):
