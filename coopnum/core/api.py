@@ -12,28 +12,16 @@ from typing import Any
 
 from flask import Blueprint, g, jsonify, request
 from pydantic import BaseModel, ValidationError
-from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 
 from coopnum.core import clock, services
 from coopnum.core.access import has_role
 from coopnum.core.db import db
-from coopnum.core.errors import DomainError, conflict_from_database
+from coopnum.core.errors import DomainError
 from coopnum.core.handlers import json_error
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 API_VERSION = "1.0.0"
-
-
-@bp.errorhandler(DBAPIError)
-def _database_error(exc: DBAPIError):
-    """A concurrent request won the race (a unique row it committed first, a deadlock): 409 with a French message,
-    not a 500. Any other database error is a bug, handled as such."""
-    db.session.rollback()
-    conflict = conflict_from_database(exc)
-    if conflict is None:
-        raise exc
-    return json_error(conflict.status, conflict.message, conflict.code)
 
 
 @dataclass
