@@ -4,14 +4,19 @@ Every endpoint is declared with ``@endpoint(...)``, which records its method, pa
 request/response models (pydantic/SQLModel classes): the OpenAPI document is built from that record, so the
 code and its description cannot drift. Endpoints call the same services as the HTML views."""
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
 from functools import wraps
-from typing import Any
+from typing import Annotated, Any
 
 from flask import Blueprint, g, jsonify, request
-from pydantic import BaseModel, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ValidationError
+from pydantic import Field as PydField
+from pydantic_core import PydanticCustomError
 from sqlmodel import SQLModel
 
 from coopnum.core import clock, services
@@ -19,19 +24,157 @@ from coopnum.core.access import has_role
 from coopnum.core.db import db
 from coopnum.core.errors import DomainError
 from coopnum.core.handlers import json_error
+from coopnum.core.validation import (
+    CONTROL_CHARS_MESSAGE,
+    DATE_RANGE_MESSAGE,
+    INT_MAX,
+    INT_MIN,
+    MAX_YEAR,
+    MIN_YEAR,
+    date_in_range,
+    forbidden_chars,
+    int_in_range,
+)
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 API_VERSION = "1.0.0"
+
+
+# --- the types of the request bodies: every value is checked at the boundary ---------------------------------------
+#
+# The models of the request bodies use these types instead of bare ``str``, ``int``, ``date``, ``datetime`` and
+# ``time``: a value the database or the documents cannot hold (a NUL byte, a control character, an integer beyond
+# PostgreSQL's INTEGER, the year 1 or 9999, a time with an offset) is refused with a 422 and a French message, before
+# any service or query sees it. The OpenAPI document describes the same limits (pattern, minimum/maximum).
+
+# JSON Schema (ECMA-262) patterns equivalent to validation.forbidden_chars (surrogates cannot travel in valid JSON
+# text; the check refuses them anyway).
+LINE_PATTERN = r"^[^\x00-\x1f\x7f-\x9f\ufffe\uffff]*$"
+TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]*$"
+TIME_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$"
+TIME_MESSAGE = ("heure locale attendue (HH:MM ou HH:MM:SS, heure de Paris, sans fuseau ni fraction de seconde : "
+                "par exemple 09:30)")
+AWARE_MESSAGE = "date et heure avec leur fuseau horaire attendues (par exemple 2026-11-24T09:00:00+01:00)"
+
+
+def _no_control_chars(multiline: bool) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        if forbidden_chars(value, multiline=multiline):
+            raise PydanticCustomError("control_characters", CONTROL_CHARS_MESSAGE)
+        return value
+    return check
+
+
+def _years(value):
+    if value is not None and not date_in_range(value):
+        raise PydanticCustomError("date_range", DATE_RANGE_MESSAGE)
+    return value
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise PydanticCustomError("timezone_required", AWARE_MESSAGE)
+    return value
+
+
+def _local_time(value):
+    """A wall time in Paris, written HH:MM or HH:MM:SS: an offset ("00:00:00Z") or a fraction is refused (a time
+    with an offset cannot be compared with the sessions' local times)."""
+    if isinstance(value, time) and value.tzinfo is None and not value.microsecond:
+        return value
+    if not isinstance(value, str) or not re.fullmatch(TIME_PATTERN, value):
+        raise PydanticCustomError("local_time", TIME_MESSAGE)
+    return time.fromisoformat(value)
+
+
+_YEAR_RANGE_NOTE = f"Années {MIN_YEAR} à {MAX_YEAR}."
+
+# One line of text (a name, a title, a code): no control character at all, not even a line feed.
+Line = Annotated[str, AfterValidator(_no_control_chars(False)), PydField(json_schema_extra={"pattern": LINE_PATTERN})]
+# Text on several lines (notes, a reason): tab, line feed and carriage return allowed, no other control character.
+Text = Annotated[str, AfterValidator(_no_control_chars(True)), PydField(json_schema_extra={"pattern": TEXT_PATTERN})]
+# Any integer stored in an INTEGER column (ids, amounts in cents, counts).
+Int = Annotated[int, PydField(ge=INT_MIN, le=INT_MAX)]
+# A calendar day in the years a record may have.
+Day = Annotated[date, AfterValidator(_years), PydField(description=_YEAR_RANGE_NOTE)]
+# An instant: ISO 8601 with its offset (a naive date-time is ambiguous), in the same years.
+Instant = Annotated[datetime, AfterValidator(_aware), AfterValidator(_years),
+                    PydField(description="ISO 8601 avec fuseau horaire. " + _YEAR_RANGE_NOTE)]
+# A wall time in Paris: "09:30" or "09:30:00", never an offset. Declared as a pattern, not ``format: time``
+# (which, in JSON Schema, requires an offset): the answers carry the same form.
+def _local_time_schema(schema: dict) -> None:
+    schema.pop("format", None)
+    schema.update(type="string", pattern=TIME_PATTERN, description="Heure locale (Europe/Paris), HH:MM ou HH:MM:SS.")
+
+
+LocalTime = Annotated[time, BeforeValidator(_local_time), PydField(json_schema_extra=_local_time_schema)]
+
+
+def Amount(*, max_digits: int, decimal_places: int, **kw) -> Any:  # noqa: N802 - reads as a type
+    """A decimal that fits a NUMERIC(max_digits, decimal_places) column (finite, not too many digits)."""
+    return Annotated[Decimal, PydField(max_digits=max_digits, decimal_places=decimal_places, allow_inf_nan=False,
+                                       **kw)]
 
 
 @dataclass
 class Param:
     name: str
     description: str = ""
-    type: str = "string"
-    format: str | None = None
+    type: str = "string"  # string, integer or boolean
+    format: str | None = None  # "date" for a day
     required: bool = False
     location: str = "query"
+    enum: tuple[str, ...] | None = None  # documented; the endpoint refuses other values (422)
+    minimum: int | None = None  # integers: INT_MIN by default
+    maximum: int | None = None  # integers: INT_MAX by default
+    max_length: int = 200  # strings
+
+    def schema(self) -> dict:
+        if self.type == "integer":
+            return {"type": "integer", "format": "int32",
+                    "minimum": INT_MIN if self.minimum is None else self.minimum,
+                    "maximum": INT_MAX if self.maximum is None else self.maximum}
+        if self.type == "boolean":
+            return {"type": "boolean"}
+        if self.format == "date":
+            return {"type": "string", "format": "date"}
+        if self.enum:
+            return {"type": "string", "enum": list(self.enum)}
+        return {"type": "string", "maxLength": self.max_length, "pattern": LINE_PATTERN}
+
+    def check(self, raw: str) -> None:
+        """DomainError (422, French) when the raw query-string value does not match ``schema()``."""
+        name = self.name
+        if self.type == "integer":
+            low = INT_MIN if self.minimum is None else self.minimum
+            high = INT_MAX if self.maximum is None else self.maximum
+            if not re.fullmatch(r"[+-]?[0-9]{1,20}", raw.strip()):
+                raise DomainError(f"« {name} » : nombre entier attendu.", field=name)
+            if not int_in_range(int(raw), low=low, high=high):
+                raise DomainError(f"« {name} » : nombre hors des limites autorisées ({low} à {high}).", field=name)
+        elif self.type == "boolean":
+            if raw.strip().lower() not in BOOLEANS:
+                raise DomainError(f"« {name} » : true ou false attendu.", field=name)
+        elif forbidden_chars(raw):
+            raise DomainError(f"« {name} » : {CONTROL_CHARS_MESSAGE}", field=name)
+        elif len(raw) > self.max_length:
+            raise DomainError(f"« {name} » : texte trop long (au plus {self.max_length} caractères).", field=name)
+        elif self.format == "date":
+            try:
+                day = date.fromisoformat(raw.strip()) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw.strip()) else None
+            except ValueError:
+                day = None
+            if day is None:
+                raise DomainError(f"« {name} » : date attendue (AAAA-MM-JJ).", field=name)
+            if not date_in_range(day):
+                raise DomainError(f"« {name} » : {DATE_RANGE_MESSAGE}", field=name)
+        # An ``enum`` is documented here and checked by the endpoint, with the words of its domain.
+
+
+BOOLEANS = ("1", "0", "true", "false", "yes", "no", "on", "off")
+PAGING = [Param("page", "Numéro de page (à partir de 1)", type="integer", minimum=1),
+          Param("per_page", "Éléments par page (200 au plus)", type="integer", minimum=1, maximum=200)]
+PATH_TEXT_MAX = 100
 
 
 @dataclass
@@ -43,7 +186,7 @@ class Spec:
     tag: str
     params: list[Param] = field(default_factory=list)
     body: type[BaseModel] | None = None
-    response: Any = None  # a model class, or [Model] for a list
+    response: Any = None  # a model class, [Model] for a list, or a JSON schema (dict)
     status: int = 200
     public: bool = False
     paginated: bool = False
@@ -65,18 +208,86 @@ def _bearer_user():
 
 def parse_body(model: type[BaseModel]) -> BaseModel:
     """Validate the JSON body against a model; 422 with the fields in error (French messages)."""
+    return validate_body(model, json_body())
+
+
+def json_body() -> dict:
+    """The request's JSON object, after the checks every body passes whatever its model (see ``_check_json``)."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise DomainError("Le corps de la requête doit être un objet JSON.", details={})
+    fields = dict(_check_json(data, ()))
+    if fields:
+        raise _invalid(fields)
+    return data
+
+
+def validate_body(model: type[BaseModel], data: dict) -> BaseModel:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        fields = {".".join(str(p) for p in e["loc"]): _french(e) for e in exc.errors()}
-        raise DomainError("Données invalides : " + ", ".join(fields), details={"fields": fields}) from exc
+        fields = {}
+        for e in exc.errors():
+            fields.setdefault(".".join(str(p) for p in e["loc"]) or "body", _french(e))
+        raise _invalid(fields) from exc
+
+
+def _invalid(fields: dict[str, str]) -> DomainError:
+    """One 422 for the fields in error: the field names and their reason in the message, each in ``details``."""
+    message = "Données invalides : " + " ; ".join(f"{name} ({reason})" for name, reason in fields.items())
+    return DomainError(message, field=next(iter(fields)), details={"fields": fields})
+
+
+def _check_json(value, path: tuple):
+    """Whatever the model says, no JSON value may carry what no column can store: a string with a NUL byte, another
+    control character (tab and line breaks aside) or a lone surrogate, an integer beyond INTEGER, a number that
+    is not finite (Python's JSON parser reads NaN and Infinity). Yields (field, French reason)."""
+    name = ".".join(str(p) for p in path) or "body"
+    if isinstance(value, str):
+        if forbidden_chars(value, multiline=True):
+            yield name, CONTROL_CHARS_MESSAGE
+    elif isinstance(value, bool) or value is None:
+        return
+    elif isinstance(value, int):
+        if not int_in_range(value):
+            yield name, f"nombre hors des limites autorisées ({INT_MIN} à {INT_MAX})"
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            yield name, "nombre fini attendu"
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if forbidden_chars(str(key)):
+                yield name, CONTROL_CHARS_MESSAGE
+            else:
+                yield from _check_json(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _check_json(item, (*path, index))
 
 
 def _french(error: dict) -> str:
     kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    if kind == "value_error" and ctx.get("error"):
+        return str(ctx["error"])
+    bound = next((ctx[k] for k in ("ge", "gt", "le", "lt", "max_length", "min_length", "max_digits",
+                                   "decimal_places") if k in ctx), None)
+    with_bound = {
+        "greater_than_equal": f"valeur trop petite (au moins {bound})",
+        "greater_than": f"valeur trop petite (plus de {bound})",
+        "less_than_equal": f"valeur trop grande (au plus {bound})",
+        "less_than": f"valeur trop grande (moins de {bound})",
+        "string_too_long": f"texte trop long (au plus {bound} caractères)",
+        "string_too_short": f"texte trop court (au moins {bound} caractère{'s' if bound != 1 else ''})",
+        "too_long": f"liste trop longue (au plus {ctx.get('max_length')} éléments)",
+        "decimal_max_digits": f"nombre trop grand (au plus {bound} chiffres)",
+        "decimal_max_places": f"trop de décimales (au plus {bound})",
+        "decimal_whole_digits": "nombre trop grand",
+    }
+    if kind == "too_long" and isinstance(error.get("input"), str):  # a str type with a validator: a generic check
+        kind = "string_too_long"
+    if kind in with_bound and bound is not None:
+        return with_bound[kind]
     return {
         "missing": "champ obligatoire",
         "int_parsing": "nombre entier attendu",
@@ -101,6 +312,27 @@ def _french(error: dict) -> str:
         "less_than_equal": "valeur trop grande",
         "string_too_short": "texte trop court",
         "value_error": "valeur invalide",
+        "int_from_float": "nombre entier attendu",
+        "finite_number": "nombre fini attendu",
+        "decimal_type": "nombre attendu",
+        "decimal_max_digits": "nombre trop grand",
+        "decimal_max_places": "trop de décimales",
+        "decimal_whole_digits": "nombre trop grand",
+        "date_type": "date attendue (AAAA-MM-JJ)",
+        "date_from_datetime_inexact": "date attendue (AAAA-MM-JJ)",
+        "datetime_type": "date et heure attendues (ISO 8601)",
+        "datetime_object_invalid": "date et heure attendues (ISO 8601)",
+        "timezone_aware": AWARE_MESSAGE,
+        "time_type": TIME_MESSAGE,
+        "bool_type": "booléen attendu",
+        "model_type": "objet attendu",
+        "model_attributes_type": "objet attendu",
+        "too_long": "liste trop longue",
+        "string_pattern_mismatch": "format non valide",
+        "string_unicode": CONTROL_CHARS_MESSAGE,
+        "union_tag_invalid": "valeur non autorisée",
+        "set_type": "liste attendue",
+        "int_parsing_size": "nombre hors des limites autorisées",
     }.get(kind, error.get("msg", "invalide"))
 
 
@@ -122,6 +354,10 @@ def endpoint(rule: str, method: str = "GET", *, summary: str, roles=(), tag: str
                 if spec.roles and not has_role(user, *spec.roles):
                     return json_error(403, "Ce jeton ne donne pas accès à cette ressource.", "forbidden")
                 g.api_user = user
+            refused = _check_path(kwargs)
+            if refused is not None:
+                return refused
+            _check_query(spec)
             return view(*args, **kwargs)
 
         wrapped.api_spec = spec
@@ -129,6 +365,31 @@ def endpoint(rule: str, method: str = "GET", *, summary: str, roles=(), tag: str
         return wrapped
 
     return decorator
+
+
+def _check_path(values: dict):
+    """An id beyond INTEGER can match no row (Flask's int converter takes any number of digits): 404 before the
+    database sees it. A text segment with a control character or too long: 422."""
+    for name, value in values.items():
+        if isinstance(value, int) and not int_in_range(value, low=0):
+            return json_error(404, "Ressource introuvable.", "not_found")
+        if isinstance(value, str) and (forbidden_chars(value) or len(value) > PATH_TEXT_MAX):
+            return json_error(422, f"« {name} » : valeur non valide.", "invalid", field=name)
+    return None
+
+
+def _check_query(spec: Spec) -> None:
+    """Every declared query parameter is checked against its declared schema (integer in range, date in the years
+    allowed, text without control characters…): DomainError → 422 in French. An empty value is an absent one."""
+    for param in spec.params + (PAGING if spec.paginated else []):
+        if param.location != "query":
+            continue
+        raw = request.args.get(param.name)
+        if raw is None or raw == "":
+            if param.required:
+                raise DomainError(f"« {param.name} » : champ obligatoire.", field=param.name)
+            continue
+        param.check(raw)
 
 
 def dump(model: type[BaseModel], obj) -> dict:
@@ -144,8 +405,10 @@ def page_response(model: type[BaseModel], page) -> Any:
 
 # --- OpenAPI ------------------------------------------------------------------------------------------------------
 
-def _schema_ref(model, components: dict) -> dict:
-    schema = model.model_json_schema(ref_template="#/components/schemas/{model}", mode="serialization")
+def _schema_ref(model, components: dict, mode: str = "serialization") -> dict:
+    """The model's JSON schema as a component: what it accepts (``validation``: request bodies) or what it
+    answers (``serialization``: responses)."""
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}", mode=mode)
     for name, sub in schema.pop("$defs", {}).items():
         components[name] = sub
     components[model.__name__] = schema
@@ -175,22 +438,23 @@ def openapi_document() -> dict:
             op["description"] = "Rôles : " + ", ".join(spec.roles)
         params = []
         for name in re.findall(r"<(?:\w+:)?(\w+)>", spec.rule):
-            params.append({"name": name, "in": "path", "required": True, "schema": {"type": "integer"
-                           if f"<int:{name}>" in spec.rule else "string"}})
-        for p in spec.params:
-            schema = {"type": p.type} | ({"format": p.format} if p.format else {})
+            if f"<int:{name}>" in spec.rule:
+                schema = {"type": "integer", "format": "int32", "minimum": 0, "maximum": INT_MAX}
+            else:
+                schema = {"type": "string", "minLength": 1, "maxLength": PATH_TEXT_MAX, "pattern": LINE_PATTERN}
+            params.append({"name": name, "in": "path", "required": True, "schema": schema})
+        for p in spec.params + (PAGING if spec.paginated else []):
             params.append({"name": p.name, "in": p.location, "required": p.required, "description": p.description,
-                           "schema": schema})
-        if spec.paginated:
-            params += [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
-                       {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}}]
+                           "schema": p.schema()})
         if params:
             op["parameters"] = params
         if spec.body is not None:
             op["requestBody"] = {"required": True, "content": {"application/json": {
-                "schema": _schema_ref(spec.body, components)}}}
+                "schema": _schema_ref(spec.body, components, "validation")}}}
         if spec.response is None:
             ok = {"description": "OK"}
+        elif isinstance(spec.response, dict):
+            ok = {"description": "OK", "content": {spec.content_type: {"schema": spec.response}}}
         elif spec.content_type != "application/json":
             ok = {"description": "OK", "content": {spec.content_type: {"schema": {"type": "string", "format": "binary"}}}}
         else:
@@ -212,10 +476,14 @@ def openapi_document() -> dict:
             op["responses"]["401"] = {"description": "Jeton manquant ou invalide", **error}
             if spec.roles:
                 op["responses"]["403"] = {"description": "Accès refusé", **error}
-        if spec.body is not None or spec.method in ("POST", "PUT", "PATCH"):
-            op["responses"]["422"] = {"description": "Données invalides", **error}
+        if params or spec.body is not None or spec.method in ("POST", "PUT", "PATCH"):
+            op["responses"]["422"] = {"description": "Données invalides (le message dit lesquelles et pourquoi)",
+                                      **error}
         if "<" in spec.rule:
             op["responses"]["404"] = {"description": "Introuvable", **error}
+        if spec.method in ("POST", "PUT", "PATCH", "DELETE"):
+            op["responses"]["409"] = {"description": "Conflit (avec l'état de la ressource, ou une modification "
+                                                     "concurrente)", **error}
         paths.setdefault(path, {})[spec.method.lower()] = op
     return {
         "openapi": "3.1.0",
@@ -240,7 +508,7 @@ class MePublic(SQLModel):
     locale: str | None
 
 
-@endpoint("/openapi.json", summary="Ce document OpenAPI", public=True, tag="core")
+@endpoint("/openapi.json", summary="Ce document OpenAPI", public=True, tag="core", response={"type": "object"})
 def openapi():
     return jsonify(openapi_document())
 

@@ -23,13 +23,14 @@ from coopnum.billing.models import (
 from coopnum.billing.services import invoices as services
 from coopnum.core import clock
 from coopnum.core.access import is_staff
-from coopnum.core.api import Param, endpoint, parse_body
+from coopnum.core.api import Amount, Day, Int, Line, Param, endpoint, parse_body
 from coopnum.core.clock import paris_today
 from coopnum.core.db import db
 from coopnum.core.errors import DomainError
 from coopnum.core.handlers import json_error
 from coopnum.core.models import Role
 from coopnum.core.pagination import page_args, paginate
+from coopnum.core.validation import MAX_YEAR, MIN_YEAR
 from coopnum.missions.models import Convention
 
 TAG = "billing"
@@ -108,23 +109,24 @@ class InvoicePublic(SQLModel):
 class InvoiceCreate(SQLModel):
     model_config = ConfigDict(extra="forbid")
 
-    convention_id: int
-    period_start: date
-    period_end: date
+    convention_id: Int
+    period_start: Day
+    period_end: Day
 
 
 class CreditLineIn(SQLModel):
     model_config = ConfigDict(extra="forbid")
 
-    line_id: int
-    quantity: Decimal = Field(gt=0)
+    line_id: Int
+    quantity: Amount(max_digits=12, decimal_places=3, gt=0)
 
 
 class CreditNoteCreate(SQLModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=1, max_length=200)
-    lines: list[CreditLineIn] | None = Field(default=None, description="Vide : tout ce qui reste à créditer.")
+    reason: Line = Field(min_length=1, max_length=200)
+    lines: list[CreditLineIn] | None = Field(default=None, max_length=500,
+                                             description="Vide : tout ce qui reste à créditer.")
 
 
 # --- helpers --------------------------------------------------------------------------------------------------------
@@ -209,12 +211,13 @@ def _commit_or_raise(action):
 
 @endpoint("/invoices", summary="Liste des factures et avoirs (un jeton « collectivité » : ceux de sa structure, émis)",
           roles=READERS, tag=TAG, response=[InvoicePublic], paginated=True, params=[
-              Param("status", "draft ou issued"),
-              Param("kind", "invoice ou credit_note"),
+              Param("status", "draft ou issued", enum=tuple(InvoiceStatus)),
+              Param("kind", "invoice ou credit_note", enum=tuple(InvoiceKind)),
               Param("organisation_id", "Structure facturée", type="integer"),
               Param("convention_id", "Convention", type="integer"),
-              Param("state", "Factures émises : open (non soldées), overdue (en retard) ou paid (soldées)"),
-              Param("year", "Année d'émission", type="integer"),
+              Param("state", "Factures émises : open (non soldées), overdue (en retard) ou paid (soldées)",
+                    enum=STATES),
+              Param("year", "Année d'émission", type="integer", minimum=MIN_YEAR, maximum=MAX_YEAR),
           ])
 def list_invoices():
     status, kind, state = (request.args.get(k) or None for k in ("status", "kind", "state"))
@@ -275,7 +278,7 @@ def issue_invoice(invoice_id: int):
 
 @endpoint("/invoices/<int:invoice_id>/pdf", summary="Le document émis : le fichier Factur-X (par défaut) ou le PDF "
           "simple (kind=pdf), tel qu'enregistré à l'émission", roles=READERS, tag=TAG,
-          params=[Param("kind", "facturx (par défaut) ou pdf")], response=bytes, content_type="application/pdf")
+          params=[Param("kind", "facturx (par défaut) ou pdf", enum=tuple(DocumentKind))], response=bytes, content_type="application/pdf")
 def invoice_pdf(invoice_id: int):
     invoice = _readable(invoice_id)
     if invoice is None:

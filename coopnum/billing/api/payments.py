@@ -13,7 +13,7 @@ from coopnum.billing.models import Invoice, Payment, PaymentMethod
 from coopnum.billing.services import payments as services
 from coopnum.core import clock
 from coopnum.core.access import is_staff
-from coopnum.core.api import Param, endpoint, parse_body
+from coopnum.core.api import Day, Int, Line, Param, Text, endpoint, parse_body
 from coopnum.core.db import db
 from coopnum.core.errors import DomainError
 from coopnum.core.handlers import json_error
@@ -42,12 +42,12 @@ class PaymentPublic(SQLModel):
 class PaymentCreate(SQLModel):
     model_config = ConfigDict(extra="forbid")
 
-    invoice_id: int
-    amount_cents: int = Field(description="En centimes ; négatif avec method=refund")
-    received_on: date
+    invoice_id: Int
+    amount_cents: Int = Field(description="En centimes ; négatif avec method=refund")
+    received_on: Day
     method: PaymentMethod = PaymentMethod.TRANSFER
-    reference: str = Field(default="", max_length=100)
-    notes: str = Field(default="", max_length=500)
+    reference: Line = Field(default="", max_length=100)
+    notes: Text = Field(default="", max_length=500)
 
 
 def _dump(payment: Payment, *, staff: bool) -> dict:
@@ -74,7 +74,7 @@ def _day(name: str) -> date | None:
           roles=READERS, tag=TAG, response=[PaymentPublic], paginated=True, params=[
               Param("invoice_id", "Facture", type="integer"),
               Param("organisation_id", "Structure", type="integer"),
-              Param("method", "transfer, cheque, aptic, cash ou refund"),
+              Param("method", "transfer, cheque, aptic, cash ou refund", enum=tuple(PaymentMethod)),
               Param("date_from", "Reçus depuis le (AAAA-MM-JJ)", format="date"),
               Param("date_to", "Reçus jusqu'au (AAAA-MM-JJ)", format="date"),
           ])

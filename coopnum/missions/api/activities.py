@@ -6,6 +6,7 @@ the national API spelling (``*_api``: ``individuel``, ``lieu_activite``, ``email
 either spelling. Mediators see and create their own activities, staff all of them."""
 
 import datetime as dt
+from typing import Annotated
 
 from flask import g, jsonify, request
 from pydantic import BaseModel, ConfigDict
@@ -13,7 +14,7 @@ from pydantic import Field as PydField
 from sqlalchemy.orm import selectinload
 
 from coopnum.core import clock
-from coopnum.core.api import Param, endpoint, parse_body
+from coopnum.core.api import Day, Int, Line, Param, Text, endpoint, parse_body
 from coopnum.core.db import db
 from coopnum.core.models import Role
 from coopnum.core.pagination import page_args, paginate
@@ -121,13 +122,17 @@ def activity_public(a: Activity, viewer) -> dict:
 class NewBeneficiary(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    first_name: str = PydField(default="", max_length=100)
-    last_name: str = PydField(default="", max_length=100)
-    birth_year: int | None = None
-    genre: str | None = None
-    tranche_age: str | None = None
-    statut_social: str | None = None
-    commune: str = PydField(default="", max_length=120)
+    first_name: Line = PydField(default="", max_length=100)
+    last_name: Line = PydField(default="", max_length=100)
+    birth_year: Int | None = None
+    genre: Line | None = PydField(default=None, max_length=20)
+    tranche_age: Line | None = PydField(default=None, max_length=30)
+    statut_social: Line | None = PydField(default=None, max_length=40)
+    commune: Line = PydField(default="", max_length=120)
+
+
+Value = Annotated[Line, PydField(max_length=60)]  # an entry of a reference list
+LIST_MAX = 50
 
 
 class ActivityCreate(BaseModel):
@@ -135,36 +140,36 @@ class ActivityCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    kind: str = PydField(description="Individuel | Collectif (or individuel | collectif)")
-    duration_minutes: int = PydField(description="minutes, 1 to 720")
-    session_id: int | None = None
-    mediator_id: int | None = PydField(default=None, description="staff: the mediator reported for")
-    date: dt.date | None = PydField(default=None, description="without a session: the day (not in the future)")
-    place_type: str | None = PydField(default=None, description="without a session: LieuActivite, Domicile, "
-                                                                "ADistance, Autre")
-    place_id: int | None = None
-    commune: str = PydField(default="", max_length=120)
-    commune_insee: str | None = None
-    commune_postal_code: str | None = None
-    convention_id: int | None = None
-    materiel: list[str] = []
-    thematiques: list[str] = []
-    thematiques_demarche: list[str] = []
-    precisions_demarche: str = PydField(default="", max_length=200)
-    autonomie: str | None = None
+    kind: Line = PydField(max_length=20, description="Individuel | Collectif (or individuel | collectif)")
+    duration_minutes: Int = PydField(description="minutes, 1 to 720")
+    session_id: Int | None = None
+    mediator_id: Int | None = PydField(default=None, description="staff: the mediator reported for")
+    date: Day | None = PydField(default=None, description="without a session: the day (not in the future)")
+    place_type: Line | None = PydField(default=None, max_length=20, description="without a session: LieuActivite, "
+                                                                                "Domicile, ADistance, Autre")
+    place_id: Int | None = None
+    commune: Line = PydField(default="", max_length=120)
+    commune_insee: Line | None = PydField(default=None, max_length=5)
+    commune_postal_code: Line | None = PydField(default=None, max_length=5)
+    convention_id: Int | None = None
+    materiel: list[Value] = PydField(default=[], max_length=LIST_MAX)
+    thematiques: list[Value] = PydField(default=[], max_length=LIST_MAX)
+    thematiques_demarche: list[Value] = PydField(default=[], max_length=LIST_MAX)
+    precisions_demarche: Line = PydField(default="", max_length=200)
+    autonomie: Line | None = PydField(default=None, max_length=40)
     oriented: bool = False
-    structure_redirection: str | None = None
-    workshop_title: str = PydField(default="", max_length=200)
-    workshop_level: str | None = None
-    participants: int | None = None
-    beneficiary_genre: str | None = None
-    beneficiary_tranche_age: str | None = None
-    beneficiary_statut_social: str | None = None
-    beneficiary_commune: str = PydField(default="", max_length=120)
-    beneficiary_ids: list[int] = []
+    structure_redirection: Line | None = PydField(default=None, max_length=60)
+    workshop_title: Line = PydField(default="", max_length=200)
+    workshop_level: Line | None = PydField(default=None, max_length=20)
+    participants: Int | None = None
+    beneficiary_genre: Line | None = PydField(default=None, max_length=20)
+    beneficiary_tranche_age: Line | None = PydField(default=None, max_length=30)
+    beneficiary_statut_social: Line | None = PydField(default=None, max_length=40)
+    beneficiary_commune: Line = PydField(default="", max_length=120)
+    beneficiary_ids: list[Int] = PydField(default=[], max_length=200)
     new_beneficiary: NewBeneficiary | None = None
     confirm_new_beneficiary: bool = False
-    notes: str = PydField(default="", max_length=2000)
+    notes: Text = PydField(default="", max_length=2000)
 
 
 _LISTS = {"kind": ref.TYPE_ACTIVITE, "place_type": ref.TYPE_LIEU, "materiel": ref.MATERIEL,
@@ -195,7 +200,7 @@ FILTER_PARAMS = [
     Param("convention", "convention (identifiant)", type="integer"),
     Param("organisation", "structure de la convention (identifiant)", type="integer"),
     Param("place", "lieu (identifiant)", type="integer"),
-    Param("kind", "Individuel ou Collectif"),
+    Param("kind", "Individuel ou Collectif (ou individuel, collectif)", max_length=20),
     Param("theme", "thématique (valeur nationale ou de l'API nationale : Email ou email)"),
 ]
 

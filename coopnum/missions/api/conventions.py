@@ -13,7 +13,7 @@ from sqlmodel import Field, SQLModel
 
 from coopnum.core import clock
 from coopnum.core.access import is_staff
-from coopnum.core.api import Param, endpoint, parse_body
+from coopnum.core.api import Amount, Day, Int, Line, Param, Text, endpoint, parse_body
 from coopnum.core.db import db
 from coopnum.core.errors import DomainError
 from coopnum.core.handlers import json_error
@@ -26,13 +26,14 @@ from coopnum.missions.services import conventions as services
 TAG = "conventions"
 READERS = (Role.COORDINATOR, Role.AUTHORITY)
 STAFF = (Role.COORDINATOR,)
+Volume = Amount(max_digits=10, decimal_places=2)  # conventions.contracted_volume NUMERIC(10, 2)
 
 
 class ConventionServiceIn(SQLModel):
     model_config = ConfigDict(extra="forbid")
 
-    service_id: int
-    unit_price_cents: int | None = Field(default=None, description="Prix négocié HT en centimes ; vide : le prix "
+    service_id: Int
+    unit_price_cents: Int | None = Field(default=None, description="Prix négocié HT en centimes ; vide : le prix "
                                                                    "du catalogue.")
 
 
@@ -47,24 +48,24 @@ class ConventionServicePublic(SQLModel):
 class ConventionCreate(SQLModel):
     model_config = ConfigDict(extra="forbid")
 
-    organisation_id: int
-    title: str = Field(max_length=200)
-    reference: str | None = Field(default=None, max_length=40, description="Vide : CONV-<année>-<NNN>.")
-    start_date: date
-    end_date: date
-    services: list[ConventionServiceIn] = Field(default_factory=list)
+    organisation_id: Int
+    title: Line = Field(max_length=200)
+    reference: Line | None = Field(default=None, max_length=40, description="Vide : CONV-<année>-<NNN>.")
+    start_date: Day
+    end_date: Day
+    services: list[ConventionServiceIn] = Field(default_factory=list, max_length=100)
     pricing_mode: PricingMode = PricingMode.HOURLY
-    unit_price_cents: int | None = Field(default=None, description="HT, en centimes (par heure, séance ou atelier).")
-    monthly_fee_cents: int | None = Field(default=None, description="HT, en centimes (forfait mensuel).")
+    unit_price_cents: Int | None = Field(default=None, description="HT, en centimes (par heure, séance ou atelier).")
+    monthly_fee_cents: Int | None = Field(default=None, description="HT, en centimes (forfait mensuel).")
     volume_unit: VolumeUnit | None = Field(default=None, description="Par défaut : celle du mode de tarification.")
-    contracted_volume: Decimal = Field(default=Decimal("0"), description="Heures ou séances ; > 0 sauf forfait.")
+    contracted_volume: Volume = Field(default=Decimal("0"), description="Heures ou séances ; > 0 sauf forfait.")
     vat_regime: VatRegime = VatRegime.STANDARD
-    payment_terms_days: int = Field(default=30, description="60 au plus ; 30 au plus pour un acheteur public.")
-    chorus_buyer_siret: str | None = Field(default=None, max_length=20,
-                                           description="Vide : le SIRET de la structure.")
-    chorus_service_code: str | None = Field(default=None, max_length=100)
-    chorus_engagement_number: str | None = Field(default=None, max_length=50)
-    notes: str = ""
+    payment_terms_days: Int = Field(default=30, description="60 au plus ; 30 au plus pour un acheteur public.")
+    chorus_buyer_siret: Line | None = Field(default=None, max_length=20,
+                                            description="Vide : le SIRET de la structure.")
+    chorus_service_code: Line | None = Field(default=None, max_length=100)
+    chorus_engagement_number: Line | None = Field(default=None, max_length=50)
+    notes: Text = Field(default="", max_length=10_000)
 
 
 class ConventionUpdate(SQLModel):
@@ -72,25 +73,25 @@ class ConventionUpdate(SQLModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    organisation_id: int | None = None
-    title: str | None = Field(default=None, max_length=200)
-    reference: str | None = Field(default=None, max_length=40)
-    start_date: date | None = None
-    end_date: date | None = None
-    services: list[ConventionServiceIn] | None = None
+    organisation_id: Int | None = None
+    title: Line | None = Field(default=None, max_length=200)
+    reference: Line | None = Field(default=None, max_length=40)
+    start_date: Day | None = None
+    end_date: Day | None = None
+    services: list[ConventionServiceIn] | None = Field(default=None, max_length=100)
     pricing_mode: PricingMode | None = None
-    unit_price_cents: int | None = None
-    monthly_fee_cents: int | None = None
+    unit_price_cents: Int | None = None
+    monthly_fee_cents: Int | None = None
     volume_unit: VolumeUnit | None = None
-    contracted_volume: Decimal | None = None
+    contracted_volume: Volume | None = None
     vat_regime: VatRegime | None = None
-    payment_terms_days: int | None = None
-    chorus_buyer_siret: str | None = Field(default=None, max_length=20)
-    chorus_service_code: str | None = Field(default=None, max_length=100)
-    chorus_engagement_number: str | None = Field(default=None, max_length=50)
-    notes: str | None = None
+    payment_terms_days: Int | None = None
+    chorus_buyer_siret: Line | None = Field(default=None, max_length=20)
+    chorus_service_code: Line | None = Field(default=None, max_length=100)
+    chorus_engagement_number: Line | None = Field(default=None, max_length=50)
+    notes: Text | None = Field(default=None, max_length=10_000)
     status: ConventionStatus | None = None
-    signed_on: date | None = None
+    signed_on: Day | None = None
 
 
 class ConventionPublic(SQLModel):
@@ -161,7 +162,7 @@ def _values(body, fields: dict) -> dict:
 @endpoint("/conventions", summary="Liste des conventions (un jeton « collectivité » : les siennes seulement)",
           roles=READERS, tag=TAG, response=[ConventionPublic], paginated=True, params=[
               Param("organisation_id", "Structure", type="integer"),
-              Param("status", "Statut : draft, signed, ended"),
+              Param("status", "Statut : draft, signed, ended", enum=tuple(ConventionStatus)),
               Param("q", "Recherche sur la référence ou l'intitulé"),
           ])
 def list_conventions():

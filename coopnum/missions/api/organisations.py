@@ -11,7 +11,7 @@ from sqlmodel import Field, SQLModel
 
 from coopnum.core import clock
 from coopnum.core.access import is_staff
-from coopnum.core.api import Param, endpoint, parse_body
+from coopnum.core.api import Line, Param, Text, endpoint, parse_body
 from coopnum.core.db import db
 from coopnum.core.errors import DomainError
 from coopnum.core.handlers import json_error
@@ -44,8 +44,26 @@ class OrganisationBase(SQLModel):
     notes: str = Field(default="")
 
 
-class OrganisationCreate(OrganisationBase):
+class OrganisationCreate(SQLModel):
+    """The fields of ``OrganisationBase``, checked at the boundary (one line each, notes on several)."""
+
     model_config = ConfigDict(extra="forbid")
+
+    name: Line = Field(max_length=200, description="Nom de la structure.")
+    kind: OrganisationKind = Field(default=OrganisationKind.COMMUNE, description="Type de structure.")
+    siret: Line | None = Field(default=None, max_length=20,
+                               description="SIRET, 14 chiffres (espaces acceptés) ; obligatoire pour un acheteur public.")
+    rna: Line | None = Field(default=None, max_length=12, description="Numéro RNA d'une association : W + 9 chiffres.")
+    vat_number: Line | None = Field(default=None, max_length=20, description="Numéro de TVA intracommunautaire.")
+    insee_code: Line | None = Field(default=None, max_length=5, description="Code commune INSEE, par ex. 86194.")
+    address: Line = Field(default="", max_length=300)
+    address_complement: Line = Field(default="", max_length=300)
+    postal_code: Line = Field(default="", max_length=5)
+    city: Line = Field(default="", max_length=120)
+    email: Line | None = Field(default=None, max_length=254)
+    phone: Line | None = Field(default=None, max_length=30)
+    website: Line | None = Field(default=None, max_length=300)
+    notes: Text = Field(default="", max_length=10_000)
 
 
 class OrganisationUpdate(SQLModel):
@@ -53,20 +71,20 @@ class OrganisationUpdate(SQLModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, max_length=200)
+    name: Line | None = Field(default=None, max_length=200)
     kind: OrganisationKind | None = None
-    siret: str | None = Field(default=None, max_length=20)
-    rna: str | None = Field(default=None, max_length=12)
-    vat_number: str | None = Field(default=None, max_length=20)
-    insee_code: str | None = Field(default=None, max_length=5)
-    address: str | None = Field(default=None, max_length=300)
-    address_complement: str | None = Field(default=None, max_length=300)
-    postal_code: str | None = Field(default=None, max_length=5)
-    city: str | None = Field(default=None, max_length=120)
-    email: str | None = Field(default=None, max_length=254)
-    phone: str | None = Field(default=None, max_length=30)
-    website: str | None = Field(default=None, max_length=300)
-    notes: str | None = None
+    siret: Line | None = Field(default=None, max_length=20)
+    rna: Line | None = Field(default=None, max_length=12)
+    vat_number: Line | None = Field(default=None, max_length=20)
+    insee_code: Line | None = Field(default=None, max_length=5)
+    address: Line | None = Field(default=None, max_length=300)
+    address_complement: Line | None = Field(default=None, max_length=300)
+    postal_code: Line | None = Field(default=None, max_length=5)
+    city: Line | None = Field(default=None, max_length=120)
+    email: Line | None = Field(default=None, max_length=254)
+    phone: Line | None = Field(default=None, max_length=30)
+    website: Line | None = Field(default=None, max_length=300)
+    notes: Text | None = Field(default=None, max_length=10_000)
     archived: bool | None = Field(default=None, description="Archiver (true) ou désarchiver (false).")
 
 
@@ -94,7 +112,7 @@ def _visible(org_id: int) -> Organisation | None:
 @endpoint("/organisations", summary="Liste des structures (un jeton « collectivité » : la sienne seulement)",
           roles=READERS, tag=TAG, response=[OrganisationPublic], paginated=True, params=[
               Param("q", "Recherche sur le nom, la commune ou le SIRET"),
-              Param("kind", "Type de structure (commune, epci, association…)"),
+              Param("kind", "Type de structure (commune, epci, association…)", enum=tuple(OrganisationKind)),
               Param("archived", "true : les structures archivées seulement ; false (défaut) : les autres",
                     type="boolean"),
           ])

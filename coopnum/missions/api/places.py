@@ -7,14 +7,15 @@ with ``|`` only in the open-data files). ``pivot`` is the SIRET/RNA given for th
 exported (the organisation's SIRET when the place has none)."""
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from flask import current_app, g, jsonify, request
 from pydantic import ConfigDict
+from pydantic import Field as PydField
 from sqlmodel import Field, SQLModel
 
 from coopnum.core import clock
-from coopnum.core.api import Param, endpoint, parse_body
+from coopnum.core.api import Int, Line, Param, Text, endpoint, parse_body
 from coopnum.core.db import db
 from coopnum.core.errors import DomainError
 from coopnum.core.handlers import json_error
@@ -36,6 +37,10 @@ Training = Literal[lamednum.FORMATIONS_LABELS]
 Access = Literal[lamednum.MODALITES_ACCES]
 SupportMode = Literal[lamednum.MODALITES_ACCOMPAGNEMENT]
 Mobility = Literal[lamednum.ITINERANCE]
+Latitude = Annotated[float, PydField(ge=-90, le=90, allow_inf_nan=False)]
+Longitude = Annotated[float, PydField(ge=-180, le=180, allow_inf_nan=False)]
+Item = Annotated[Line, PydField(max_length=300)]
+LIST_MAX = 50  # items in a multi-valued field
 
 D = {  # descriptions shared by the schemas
     "nom": "Nom du lieu (colonne `name` en base).",
@@ -106,46 +111,46 @@ class PlaceUpdate(SQLModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    organisation_id: int | None = None
-    nom: str | None = Field(default=None, max_length=200, description=D["nom"])
-    pivot: str | None = Field(default=None, max_length=20, description=D["pivot"])
-    adresse: str | None = Field(default=None, max_length=300, description=D["adresse"])
-    complement_adresse: str | None = Field(default=None, max_length=300, description=D["complement_adresse"])
-    code_postal: str | None = Field(default=None, max_length=10, description=D["code_postal"])
-    commune: str | None = Field(default=None, max_length=120, description=D["commune"])
-    code_insee: str | None = Field(default=None, max_length=10, description=D["code_insee"])
-    latitude: float | None = Field(default=None, description=D["latitude"])
-    longitude: float | None = Field(default=None, description=D["longitude"])
-    typologie: list[str] | None = Field(default=None, description=D["typologie"])
-    telephone: str | None = Field(default=None, max_length=30, description=D["telephone"])
-    courriels: list[str] | None = None
-    site_web: list[str] | None = None
-    horaires: str | None = Field(default=None, max_length=500, description=D["horaires"])
-    presentation_resume: str | None = Field(default=None, description=D["presentation_resume"])
-    presentation_detail: str | None = None
-    itinerance: list[Mobility] | None = None
-    structure_parente: str | None = Field(default=None, max_length=200)
-    services: list[Service] | None = None
-    publics_specifiquement_adresses: list[Public] | None = None
-    prise_en_charge_specifique: list[Support] | None = None
-    frais_a_charge: list[Fee] | None = None
-    dispositif_programmes_nationaux: list[Programme] | None = None
-    formations_labels: list[Training] | None = None
-    autres_formations_labels: str | None = Field(default=None, max_length=500)
-    modalites_acces: list[Access] | None = None
-    modalites_accompagnement: list[SupportMode] | None = None
-    fiche_acces_libre: str | None = Field(default=None, max_length=300)
-    prise_rdv: str | None = Field(default=None, max_length=300)
+    organisation_id: Int | None = None
+    nom: Line | None = Field(default=None, max_length=200, description=D["nom"])
+    pivot: Line | None = Field(default=None, max_length=20, description=D["pivot"])
+    adresse: Line | None = Field(default=None, max_length=300, description=D["adresse"])
+    complement_adresse: Line | None = Field(default=None, max_length=300, description=D["complement_adresse"])
+    code_postal: Line | None = Field(default=None, max_length=10, description=D["code_postal"])
+    commune: Line | None = Field(default=None, max_length=120, description=D["commune"])
+    code_insee: Line | None = Field(default=None, max_length=10, description=D["code_insee"])
+    latitude: Latitude | None = Field(default=None, description=D["latitude"])
+    longitude: Longitude | None = Field(default=None, description=D["longitude"])
+    typologie: list[Item] | None = Field(default=None, max_length=LIST_MAX, description=D["typologie"])
+    telephone: Line | None = Field(default=None, max_length=30, description=D["telephone"])
+    courriels: list[Item] | None = Field(default=None, max_length=LIST_MAX)
+    site_web: list[Item] | None = Field(default=None, max_length=LIST_MAX)
+    horaires: Line | None = Field(default=None, max_length=500, description=D["horaires"])
+    presentation_resume: Text | None = Field(default=None, max_length=280, description=D["presentation_resume"])
+    presentation_detail: Text | None = Field(default=None, max_length=10_000)
+    itinerance: list[Mobility] | None = Field(default=None, max_length=LIST_MAX)
+    structure_parente: Line | None = Field(default=None, max_length=200)
+    services: list[Service] | None = Field(default=None, max_length=LIST_MAX)
+    publics_specifiquement_adresses: list[Public] | None = Field(default=None, max_length=LIST_MAX)
+    prise_en_charge_specifique: list[Support] | None = Field(default=None, max_length=LIST_MAX)
+    frais_a_charge: list[Fee] | None = Field(default=None, max_length=LIST_MAX)
+    dispositif_programmes_nationaux: list[Programme] | None = Field(default=None, max_length=LIST_MAX)
+    formations_labels: list[Training] | None = Field(default=None, max_length=LIST_MAX)
+    autres_formations_labels: Line | None = Field(default=None, max_length=500)
+    modalites_acces: list[Access] | None = Field(default=None, max_length=LIST_MAX)
+    modalites_accompagnement: list[SupportMode] | None = Field(default=None, max_length=LIST_MAX)
+    fiche_acces_libre: Line | None = Field(default=None, max_length=300)
+    prise_rdv: Line | None = Field(default=None, max_length=300)
     published: bool | None = Field(default=None, description=D["published"])
 
 
 class PlaceCreate(PlaceUpdate):
     """A new place: ``nom``, ``adresse``, ``code_postal`` and ``commune`` are required."""
 
-    nom: str = Field(max_length=200, description=D["nom"])
-    adresse: str = Field(max_length=300, description=D["adresse"])
-    code_postal: str = Field(max_length=10, description=D["code_postal"])
-    commune: str = Field(max_length=120, description=D["commune"])
+    nom: Line = Field(max_length=200, description=D["nom"])
+    adresse: Line = Field(max_length=300, description=D["adresse"])
+    code_postal: Line = Field(max_length=10, description=D["code_postal"])
+    commune: Line = Field(max_length=120, description=D["commune"])
     published: bool = Field(default=True, description=D["published"])
 
 

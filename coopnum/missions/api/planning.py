@@ -9,7 +9,21 @@ from sqlalchemy.orm import selectinload
 from sqlmodel import SQLModel
 
 from coopnum.core import clock
-from coopnum.core.api import Param, dump, endpoint, page_response, parse_body
+from coopnum.core.api import (
+    Day,
+    Instant,
+    Int,
+    Line,
+    LocalTime,
+    Param,
+    Text,
+    dump,
+    endpoint,
+    json_body,
+    page_response,
+    parse_body,
+    validate_body,
+)
 from coopnum.core.db import db
 from coopnum.core.errors import DomainError
 from coopnum.core.handlers import json_error
@@ -39,8 +53,8 @@ class MissionPublic(SQLModel):
     rrule: str
     first_date: date
     until_date: date | None
-    start_time: time
-    end_time: time
+    start_time: LocalTime
+    end_time: LocalTime
     exclude_holidays: bool
     holiday_subdiv: str | None
     mediators_needed: int
@@ -48,21 +62,22 @@ class MissionPublic(SQLModel):
 
 
 class MissionCreate(SQLModel):
-    convention_id: int
-    place_id: int
-    title: str = PydField(max_length=200)
-    first_date: date
-    start_time: time
-    end_time: time
-    rrule: str = PydField(default="", max_length=300, description="RFC 5545 RRULE; empty: a single session")
+    convention_id: Int
+    place_id: Int
+    title: Line = PydField(max_length=200)
+    first_date: Day
+    start_time: LocalTime
+    end_time: LocalTime
+    rrule: Line = PydField(default="", max_length=300, description="RFC 5545 RRULE; empty: a single session")
     kind: MissionKind = MissionKind.PERMANENCE
-    service_id: int | None = None
-    until_date: date | None = None
+    service_id: Int | None = None
+    until_date: Day | None = None
     exclude_holidays: bool = True
-    holiday_subdiv: str | None = None
-    mediators_needed: int = 1
-    notes: str = ""
-    default_mediator_ids: list[int] = []
+    holiday_subdiv: Line | None = PydField(default=None, max_length=5, description="Subdivision whose local holidays "
+                                           "are skipped too, e.g. 57 (Moselle)")
+    mediators_needed: Int = 1
+    notes: Text = PydField(default="", max_length=5000)
+    default_mediator_ids: list[Int] = PydField(default=[], max_length=100)
 
 
 class MissionCreated(SQLModel):
@@ -86,18 +101,19 @@ class SessionPublic(SQLModel):
 
 
 class SessionCreate(SQLModel):
-    mission_id: int
-    start: datetime = PydField(description="ISO 8601 with offset, e.g. 2026-11-24T09:00:00+01:00")
-    end: datetime
-    mediator_ids: list[int] = []
+    mission_id: Int
+    start: Instant = PydField(description="ISO 8601 with offset, e.g. 2026-11-24T09:00:00+01:00")
+    end: Instant
+    mediator_ids: list[Int] = PydField(default=[], max_length=100)
 
 
 class SessionUpdate(SQLModel):
-    start: datetime | None = None
-    end: datetime | None = None
+    start: Instant | None = None
+    end: Instant | None = None
     status: SessionStatus | None = PydField(default=None, description="'cancelled' (with cancel_reason) or 'planned'")
-    cancel_reason: str | None = None
-    mediator_ids: list[int] | None = PydField(default=None, description="the full list of assigned mediators")
+    cancel_reason: Text | None = PydField(default=None, max_length=300)
+    mediator_ids: list[Int] | None = PydField(default=None, max_length=100,
+                                              description="the full list of assigned mediators")
 
 
 def session_public(s: MissionSession) -> dict:
@@ -167,14 +183,9 @@ def update_mission(mission_id: int):
         return json_error(404, "Mission introuvable.")
     current = dump(MissionPublic, mission) | {"notes": mission.notes,
                                               "default_mediator_ids": [m.user_id for m in mission.default_mediators]}
-    incoming = request.get_json(silent=True)
-    if not isinstance(incoming, dict):
-        raise DomainError("Le corps de la requête doit être un objet JSON.")
+    incoming = json_body()
     merged = {k: v for k, v in current.items() if k in MissionCreate.model_fields} | incoming
-    try:
-        body = MissionCreate.model_validate(merged)
-    except Exception as exc:  # pydantic ValidationError: same answer as parse_body
-        raise DomainError("Données invalides.", details={"fields": str(exc)}) from exc
+    body = validate_body(MissionCreate, merged)
     report = planning.update_mission(db.session, g.api_user, mission, planning.MissionData(**body.model_dump()),
                                      now=clock.now())
     db.session.commit()
@@ -198,8 +209,13 @@ def _parse_day(name: str) -> date | None:
           tag="sessions", paginated=True, response=[SessionPublic],
           params=[Param("from", "à partir de cette date (incluse)", format="date"),
                   Param("to", "jusqu'à cette date (incluse)", format="date"),
-                  Param("mediator_id", type="integer"), Param("place_id", type="integer"),
-                  Param("convention_id", type="integer"), Param("mission_id", type="integer"), Param("status")])
+                  Param("convention", "convention (identifiant), comme sur /api/v1/activities", type="integer"),
+                  Param("mediator", "médiateur (identifiant), comme sur /api/v1/activities", type="integer"),
+                  Param("place", "lieu (identifiant), comme sur /api/v1/activities", type="integer"),
+                  Param("convention_id", "ancien nom de « convention » (toujours accepté)", type="integer"),
+                  Param("mediator_id", "ancien nom de « mediator » (toujours accepté)", type="integer"),
+                  Param("place_id", "ancien nom de « place » (toujours accepté)", type="integer"),
+                  Param("mission_id", "mission (identifiant)", type="integer"), Param("status")])
 def list_sessions():
     stmt = (select(MissionSession).join(Mission, Mission.id == MissionSession.mission_id)
             .options(selectinload(MissionSession.assignments)).order_by(MissionSession.start, MissionSession.id))
@@ -212,9 +228,13 @@ def list_sessions():
         stmt = stmt.where(MissionSession.start >= datetime.combine(start, time.min, planning.PARIS))
     if end:
         stmt = stmt.where(MissionSession.start < datetime.combine(end + timedelta(days=1), time.min, planning.PARIS))
-    if (mediator_id := request.args.get("mediator_id", type=int)) is not None:
-        stmt = stmt.where(MissionSession.id.in_(select(Assignment.session_id).where(Assignment.user_id == mediator_id)))
-    for name, column in (("place_id", Mission.place_id), ("convention_id", Mission.convention_id),
+    # The names of /api/v1/activities (convention, mediator, place) and the older ones (…_id): both filter.
+    for name in ("mediator", "mediator_id"):
+        if (mediator_id := request.args.get(name, type=int)) is not None:
+            stmt = stmt.where(MissionSession.id.in_(select(Assignment.session_id)
+                                                    .where(Assignment.user_id == mediator_id)))
+    for name, column in (("place", Mission.place_id), ("place_id", Mission.place_id),
+                         ("convention", Mission.convention_id), ("convention_id", Mission.convention_id),
                          ("mission_id", Mission.id)):
         if (value := request.args.get(name, type=int)) is not None:
             stmt = stmt.where(column == value)
@@ -246,8 +266,8 @@ def get_session(session_id: int):
 def create_session():
     body = parse_body(SessionCreate)
     mission = db.session.get(Mission, body.mission_id)
-    if mission is None:
-        return json_error(404, "Mission introuvable.")
+    if mission is None:  # an id in the body that names nothing: invalid data, as for the other POSTs
+        return json_error(422, "Mission introuvable.", "invalid", field="mission_id")
     start, end = _aware(body.start, "start"), _aware(body.end, "end")
     local_start, local_end = planning.local(start), planning.local(end)
     if local_end.date() != local_start.date():

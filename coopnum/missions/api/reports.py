@@ -96,7 +96,8 @@ class ReportPublic(SQLModel):
           roles=(Role.COORDINATOR, Role.AUTHORITY), tag=TAG, response=ReportPublic,
           params=[Param("from", "premier jour (AAAA-MM-JJ)", format="date"),
                   Param("to", "dernier jour inclus (AAAA-MM-JJ)", format="date"),
-                  Param("period", "month, quarter, year ou custom (défaut : custom avec from/to, sinon le mois)"),
+                  Param("period", "month, quarter, year ou custom (défaut : custom avec from/to, sinon le mois)",
+                        enum=("month", "quarter", "year", "custom")),
                   Param("ref", "2026-11 (mois), 2026-T4 (trimestre) ou 2026 (année)")])
 def convention_report(convention_id: int):
     convention = db.session.get(Convention, convention_id)
