@@ -18,6 +18,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ValidationError
 from pydantic import Field as PydField
 from pydantic_core import PydanticCustomError
 from sqlmodel import SQLModel
+from werkzeug.routing import BaseConverter
 
 from coopnum.core import clock, services
 from coopnum.core.access import has_role
@@ -38,6 +39,24 @@ from coopnum.core.validation import (
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 API_VERSION = "1.0.0"
+
+
+class IdConverter(BaseConverter):
+    """``<id:name>`` in the API's rules: any run of digits matches the route, and an id beyond INTEGER reaches the
+    endpoint's wrapper, which answers the resource's 404 (``_check_path``). With a converter that refuses such an
+    id, Werkzeug would answer a write on it with a 405 (another rule of the same path, for GET, matched first)."""
+
+    regex = r"\d+"
+    part_isolating = True
+
+    def to_python(self, value: str) -> int:
+        return int(value) if len(value) <= 12 else INT_MAX + 1  # int() of thousands of digits raises
+
+    def to_url(self, value) -> str:
+        return str(int(value))
+
+
+bp.record_once(lambda state: state.app.url_map.converters.__setitem__("id", IdConverter))
 
 
 # --- the types of the request bodies: every value is checked at the boundary ---------------------------------------
@@ -438,7 +457,7 @@ def openapi_document() -> dict:
             op["description"] = "Rôles : " + ", ".join(spec.roles)
         params = []
         for name in re.findall(r"<(?:\w+:)?(\w+)>", spec.rule):
-            if f"<int:{name}>" in spec.rule:
+            if f"<id:{name}>" in spec.rule or f"<int:{name}>" in spec.rule:
                 schema = {"type": "integer", "format": "int32", "minimum": 0, "maximum": INT_MAX}
             else:
                 schema = {"type": "string", "minLength": 1, "maxLength": PATH_TEXT_MAX, "pattern": LINE_PATTERN}

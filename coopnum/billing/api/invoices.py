@@ -255,7 +255,7 @@ def create_invoice():
     return jsonify(_dump(invoice)), 201
 
 
-@endpoint("/invoices/<int:invoice_id>", summary="Une facture ou un avoir, avec ses lignes (et les séances qu'elles "
+@endpoint("/invoices/<id:invoice_id>", summary="Une facture ou un avoir, avec ses lignes (et les séances qu'elles "
           "facturent) et ses documents", roles=READERS, tag=TAG, response=InvoicePublic)
 def get_invoice(invoice_id: int):
     invoice = _readable(invoice_id)
@@ -264,7 +264,7 @@ def get_invoice(invoice_id: int):
     return jsonify(_dump(invoice))
 
 
-@endpoint("/invoices/<int:invoice_id>/issue", "POST", summary="Émettre un brouillon : numéro de la série de l'année, "
+@endpoint("/invoices/<id:invoice_id>/issue", "POST", summary="Émettre un brouillon : numéro de la série de l'année, "
           "gel des données, documents PDF et Factur-X", roles=STAFF, tag=TAG, response=InvoicePublic)
 def issue_invoice(invoice_id: int):
     invoice = db.session.get(Invoice, invoice_id)
@@ -276,7 +276,7 @@ def issue_invoice(invoice_id: int):
     return jsonify(_dump(invoice))
 
 
-@endpoint("/invoices/<int:invoice_id>/pdf", summary="Le document émis : le fichier Factur-X (par défaut) ou le PDF "
+@endpoint("/invoices/<id:invoice_id>/pdf", summary="Le document émis : le fichier Factur-X (par défaut) ou le PDF "
           "simple (kind=pdf), tel qu'enregistré à l'émission", roles=READERS, tag=TAG,
           params=[Param("kind", "facturx (par défaut) ou pdf", enum=tuple(DocumentKind))], response=bytes, content_type="application/pdf")
 def invoice_pdf(invoice_id: int):
@@ -298,7 +298,7 @@ def invoice_pdf(invoice_id: int):
     return response
 
 
-@endpoint("/invoices/<int:invoice_id>/credit-notes", "POST", summary="Avoir (émis) sur une facture émise : total, "
+@endpoint("/invoices/<id:invoice_id>/credit-notes", "POST", summary="Avoir (émis) sur une facture émise : total, "
           "ou partiel avec les quantités à créditer par ligne", roles=STAFF, tag=TAG, body=CreditNoteCreate,
           response=InvoicePublic, status=201)
 def create_credit_note(invoice_id: int):

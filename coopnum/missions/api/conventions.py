@@ -196,7 +196,7 @@ def create_convention():
     return jsonify(_one(convention)), 201
 
 
-@endpoint("/conventions/<int:convention_id>", summary="Une convention, avec son volume", roles=READERS, tag=TAG,
+@endpoint("/conventions/<id:convention_id>", summary="Une convention, avec son volume", roles=READERS, tag=TAG,
           response=ConventionPublic)
 def get_convention(convention_id: int):
     convention = db.session.get(Convention, convention_id)
@@ -205,7 +205,7 @@ def get_convention(convention_id: int):
     return jsonify(_one(convention))
 
 
-@endpoint("/conventions/<int:convention_id>", "PATCH", summary="Modifier une convention ou changer son statut",
+@endpoint("/conventions/<id:convention_id>", "PATCH", summary="Modifier une convention ou changer son statut",
           roles=STAFF, tag=TAG, body=ConventionUpdate, response=ConventionPublic)
 def update_convention(convention_id: int):
     convention = db.session.get(Convention, convention_id)

@@ -76,7 +76,7 @@ def timesheet_public(summary: timesheets.MonthSummary) -> dict:
     ).model_dump(mode="json")
 
 
-@endpoint("/timesheets/<int:mediator>/<month>", summary="Le relevé d'heures d'un·e médiateur·rice pour un mois "
+@endpoint("/timesheets/<id:mediator>/<month>", summary="Le relevé d'heures d'un·e médiateur·rice pour un mois "
           "(AAAA-MM) : état, totaux, heures saisies, séances à confirmer", roles=(Role.COORDINATOR, Role.MEDIATOR),
           tag="hours", response=TimesheetPublic)
 def get_timesheet(mediator: int, month: str):

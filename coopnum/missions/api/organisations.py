@@ -142,7 +142,7 @@ def create_organisation():
     return jsonify(_dump(org)), 201
 
 
-@endpoint("/organisations/<int:org_id>", summary="Une structure", roles=READERS, tag=TAG,
+@endpoint("/organisations/<id:org_id>", summary="Une structure", roles=READERS, tag=TAG,
           response=OrganisationPublic)
 def get_organisation(org_id: int):
     org = _visible(org_id)
@@ -151,7 +151,7 @@ def get_organisation(org_id: int):
     return jsonify(_dump(org))
 
 
-@endpoint("/organisations/<int:org_id>", "PATCH", summary="Modifier une structure", roles=STAFF, tag=TAG,
+@endpoint("/organisations/<id:org_id>", "PATCH", summary="Modifier une structure", roles=STAFF, tag=TAG,
           body=OrganisationUpdate, response=OrganisationPublic)
 def update_organisation(org_id: int):
     org = db.session.get(Organisation, org_id)

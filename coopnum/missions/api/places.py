@@ -208,7 +208,7 @@ def create_place():
     return jsonify(place_public(place)), 201
 
 
-@endpoint("/places/<int:place_id>", summary="Un lieu", roles=READERS, tag="places", response=PlacePublic)
+@endpoint("/places/<id:place_id>", summary="Un lieu", roles=READERS, tag="places", response=PlacePublic)
 def get_place(place_id: int):
     place = db.session.get(Place, place_id)
     if not _visible(place):
@@ -216,7 +216,7 @@ def get_place(place_id: int):
     return jsonify(place_public(place))
 
 
-@endpoint("/places/<int:place_id>", "PATCH", summary="Modifier un lieu (seuls les champs envoyés changent)",
+@endpoint("/places/<id:place_id>", "PATCH", summary="Modifier un lieu (seuls les champs envoyés changent)",
           roles=STAFF, tag="places", body=PlaceUpdate, response=PlacePublic)
 def update_place(place_id: int):
     place = db.session.get(Place, place_id)

@@ -166,7 +166,7 @@ def _mission_or_404(mission_id: int):
     return mission
 
 
-@endpoint("/missions/<int:mission_id>", summary="Une mission", roles=PLANNERS, tag="missions",
+@endpoint("/missions/<id:mission_id>", summary="Une mission", roles=PLANNERS, tag="missions",
           response=MissionPublic)
 def get_mission(mission_id: int):
     mission = _mission_or_404(mission_id)
@@ -175,7 +175,7 @@ def get_mission(mission_id: int):
     return jsonify(dump(MissionPublic, mission))
 
 
-@endpoint("/missions/<int:mission_id>", "PATCH", summary="Modifier une mission (les séances à venir suivent)",
+@endpoint("/missions/<id:mission_id>", "PATCH", summary="Modifier une mission (les séances à venir suivent)",
           roles=(Role.COORDINATOR,), tag="missions", body=MissionCreate, response=MissionCreated)
 def update_mission(mission_id: int):
     mission = _mission_or_404(mission_id)
@@ -252,7 +252,7 @@ def _session_or_none(session_id: int):
     return s
 
 
-@endpoint("/sessions/<int:session_id>", summary="Une séance", roles=PLANNERS, tag="sessions",
+@endpoint("/sessions/<id:session_id>", summary="Une séance", roles=PLANNERS, tag="sessions",
           response=SessionPublic)
 def get_session(session_id: int):
     s = _session_or_none(session_id)
@@ -278,7 +278,7 @@ def create_session():
     return jsonify(session_public(s)), 201
 
 
-@endpoint("/sessions/<int:session_id>", "PATCH",
+@endpoint("/sessions/<id:session_id>", "PATCH",
           summary="Déplacer, annuler, rétablir une séance ou changer ses médiateurs (409 sur conflit)",
           roles=(Role.COORDINATOR,), tag="sessions", body=SessionUpdate, response=SessionPublic)
 def update_session(session_id: int):

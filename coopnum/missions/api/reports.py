@@ -92,7 +92,7 @@ class ReportPublic(SQLModel):
     months: list[MonthFiguresPublic]
 
 
-@endpoint("/conventions/<int:convention_id>/report", summary="Rapport d’activité d’une convention sur une période",
+@endpoint("/conventions/<id:convention_id>/report", summary="Rapport d’activité d’une convention sur une période",
           roles=(Role.COORDINATOR, Role.AUTHORITY), tag=TAG, response=ReportPublic,
           params=[Param("from", "premier jour (AAAA-MM-JJ)", format="date"),
                   Param("to", "dernier jour inclus (AAAA-MM-JJ)", format="date"),
