@@ -147,6 +147,7 @@ class Param:
     minimum: int | None = None  # integers: INT_MIN by default
     maximum: int | None = None  # integers: INT_MAX by default
     max_length: int = 200  # strings
+    pattern: str | None = None  # strings: what the endpoint accepts (documented; the endpoint checks it)
 
     def schema(self) -> dict:
         if self.type == "integer":
@@ -159,7 +160,7 @@ class Param:
             return {"type": "string", "format": "date"}
         if self.enum:
             return {"type": "string", "enum": list(self.enum)}
-        return {"type": "string", "maxLength": self.max_length, "pattern": LINE_PATTERN}
+        return {"type": "string", "maxLength": self.max_length, "pattern": self.pattern or LINE_PATTERN}
 
     def check(self, raw: str) -> None:
         """DomainError (422, French) when the raw query-string value does not match ``schema()``."""
@@ -194,6 +195,7 @@ BOOLEANS = ("1", "0", "true", "false", "yes", "no", "on", "off")
 PAGING = [Param("page", "Numéro de page (à partir de 1)", type="integer", minimum=1),
           Param("per_page", "Éléments par page (200 au plus)", type="integer", minimum=1, maximum=200)]
 PATH_TEXT_MAX = 100
+MAX_JSON_DEPTH = 20  # no body of the API nests deeper than 3
 
 
 @dataclass
@@ -232,7 +234,10 @@ def parse_body(model: type[BaseModel]) -> BaseModel:
 
 def json_body() -> dict:
     """The request's JSON object, after the checks every body passes whatever its model (see ``_check_json``)."""
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # Python's JSON parser gives up on thousands of nested arrays
+        data = None
     if not isinstance(data, dict):
         raise DomainError("Le corps de la requête doit être un objet JSON.", details={})
     fields = dict(_check_json(data, ()))
@@ -262,6 +267,9 @@ def _check_json(value, path: tuple):
     control character (tab and line breaks aside) or a lone surrogate, an integer beyond INTEGER, a number that
     is not finite (Python's JSON parser reads NaN and Infinity). Yields (field, French reason)."""
     name = ".".join(str(p) for p in path) or "body"
+    if len(path) > MAX_JSON_DEPTH:
+        yield name, "structure trop imbriquée"
+        return
     if isinstance(value, str):
         if forbidden_chars(value, multiline=True):
             yield name, CONTROL_CHARS_MESSAGE
@@ -456,13 +464,17 @@ def openapi_document() -> dict:
         if spec.roles:
             op["description"] = "Rôles : " + ", ".join(spec.roles)
         params = []
+        declared = {p.name: p for p in spec.params if p.location == "path"}
         for name in re.findall(r"<(?:\w+:)?(\w+)>", spec.rule):
             if f"<id:{name}>" in spec.rule or f"<int:{name}>" in spec.rule:
                 schema = {"type": "integer", "format": "int32", "minimum": 0, "maximum": INT_MAX}
+            elif name in declared:
+                schema = declared[name].schema() | {"minLength": 1, "maxLength": PATH_TEXT_MAX}
             else:
                 schema = {"type": "string", "minLength": 1, "maxLength": PATH_TEXT_MAX, "pattern": LINE_PATTERN}
-            params.append({"name": name, "in": "path", "required": True, "schema": schema})
-        for p in spec.params + (PAGING if spec.paginated else []):
+            params.append({"name": name, "in": "path", "required": True, "schema": schema}
+                          | ({"description": declared[name].description} if name in declared else {}))
+        for p in [p for p in spec.params if p.location != "path"] + (PAGING if spec.paginated else []):
             params.append({"name": p.name, "in": p.location, "required": p.required, "description": p.description,
                            "schema": p.schema()})
         if params:

@@ -179,6 +179,14 @@ def test_a_number_that_is_not_finite_in_a_body_is_a_422(client, api):
     assert field_reason(response, "latitude") == "nombre fini attendu"
 
 
+def test_a_body_nested_too_deep_is_a_422(client, api):
+    ids, call = api
+    for body in ("[" * 100_000 + "]" * 100_000, '{"nom": ' + "[" * 50 + "]" * 50 + "}"):
+        response = call(client, "PATCH", f"/api/v1/places/{ids['place']}", data=body,
+                        content_type="application/json")
+        assert error_of(response)["code"] == "invalid"
+
+
 def test_a_time_with_an_offset_is_refused_in_french(client, api, session):
     """Mission times are Paris wall times: "00:00:00Z" cannot be compared with them (it was a 500)."""
     ids, call = api

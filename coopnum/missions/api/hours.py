@@ -8,7 +8,7 @@ from flask import g, jsonify
 from sqlmodel import SQLModel
 
 from coopnum.core import clock
-from coopnum.core.api import endpoint
+from coopnum.core.api import Param, endpoint
 from coopnum.core.db import db
 from coopnum.core.handlers import json_error
 from coopnum.core.models import Role, User
@@ -78,7 +78,8 @@ def timesheet_public(summary: timesheets.MonthSummary) -> dict:
 
 @endpoint("/timesheets/<id:mediator>/<month>", summary="Le relevé d'heures d'un·e médiateur·rice pour un mois "
           "(AAAA-MM) : état, totaux, heures saisies, séances à confirmer", roles=(Role.COORDINATOR, Role.MEDIATOR),
-          tag="hours", response=TimesheetPublic)
+          tag="hours", response=TimesheetPublic,
+          params=[Param("month", "Le mois, AAAA-MM", location="path", pattern=r"^\d{4}-\d{2}$")])
 def get_timesheet(mediator: int, month: str):
     user = g.api_user
     if not hours.can_view_timesheet(user, mediator):

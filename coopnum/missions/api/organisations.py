@@ -120,7 +120,7 @@ def list_organisations():
     kind = request.args.get("kind") or None
     if kind is not None and kind not in set(OrganisationKind):
         return json_error(422, "Type de structure inconnu.", "invalid", field="kind")
-    archived = request.args.get("archived", "false").lower() in ("1", "true", "yes")
+    archived = request.args.get("archived", "false").strip().lower() in ("1", "true", "yes", "on")
     user = g.api_user
     own = None if is_staff(user) else (user.organisation_id or -1)
     stmt = services.organisations_query(q=request.args.get("q"), kind=kind, archived=archived, organisation_id=own)
