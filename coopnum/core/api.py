@@ -24,7 +24,7 @@ from coopnum.core import clock, services
 from coopnum.core.access import has_role
 from coopnum.core.db import db
 from coopnum.core.errors import DomainError
-from coopnum.core.handlers import json_error
+from coopnum.core.handlers import MESSAGES, json_error
 from coopnum.core.validation import (
     CONTROL_CHARS_MESSAGE,
     DATE_RANGE_MESSAGE,
@@ -119,13 +119,15 @@ Day = Annotated[date, AfterValidator(_years), PydField(description=_YEAR_RANGE_N
 # An instant: ISO 8601 with its offset (a naive date-time is ambiguous), in the same years.
 Instant = Annotated[datetime, AfterValidator(_aware), AfterValidator(_years),
                     PydField(description="ISO 8601 avec fuseau horaire. " + _YEAR_RANGE_NOTE)]
-# A wall time in Paris: "09:30" or "09:30:00", never an offset. Declared as a pattern, not ``format: time``
-# (which, in JSON Schema, requires an offset): the answers carry the same form.
+
+
 def _local_time_schema(schema: dict) -> None:
     schema.pop("format", None)
     schema.update(type="string", pattern=TIME_PATTERN, description="Heure locale (Europe/Paris), HH:MM ou HH:MM:SS.")
 
 
+# A wall time in Paris: "09:30" or "09:30:00", never an offset. Declared as a pattern, not ``format: time``
+# (which, in JSON Schema, requires an offset): the answers (HH:MM:SS) match it.
 LocalTime = Annotated[time, BeforeValidator(_local_time), PydField(json_schema_extra=_local_time_schema)]
 
 
@@ -212,6 +214,7 @@ class Spec:
     public: bool = False
     paginated: bool = False
     content_type: str = "application/json"
+    errors: tuple[int, ...] = ()  # statuses the endpoint may answer besides those every endpoint of its kind may
 
 
 REGISTRY: list[Spec] = []
@@ -365,10 +368,11 @@ def _french(error: dict) -> str:
 
 def endpoint(rule: str, method: str = "GET", *, summary: str, roles=(), tag: str = "core", params=(), body=None,
              response=None, status: int = 200, public: bool = False, paginated: bool = False,
-             content_type: str = "application/json") -> Callable:
-    """Declare an API endpoint: route + bearer authentication + role check + OpenAPI record."""
+             content_type: str = "application/json", errors: tuple[int, ...] = ()) -> Callable:
+    """Declare an API endpoint: route + bearer authentication + role check + OpenAPI record. ``errors``: other
+    statuses it may answer (e.g. 409 for a GET on a resource in the wrong state), documented with the others."""
     spec = Spec(rule, method, summary, tuple(str(r) for r in roles), tag, list(params), body, response, status,
-                public, paginated, content_type)
+                public, paginated, content_type, tuple(errors))
     REGISTRY.append(spec)
 
     def decorator(view):
@@ -512,9 +516,11 @@ def openapi_document() -> dict:
                                       **error}
         if "<" in spec.rule:
             op["responses"]["404"] = {"description": "Introuvable", **error}
-        if spec.method in ("POST", "PUT", "PATCH", "DELETE"):
+        if spec.method in ("POST", "PUT", "PATCH", "DELETE") or 409 in spec.errors:
             op["responses"]["409"] = {"description": "Conflit (avec l'état de la ressource, ou une modification "
                                                      "concurrente)", **error}
+        for code in spec.errors:
+            op["responses"].setdefault(str(code), {"description": MESSAGES.get(code, "Erreur"), **error})
         paths.setdefault(path, {})[spec.method.lower()] = op
     return {
         "openapi": "3.1.0",

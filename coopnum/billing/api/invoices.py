@@ -278,7 +278,8 @@ def issue_invoice(invoice_id: int):
 
 @endpoint("/invoices/<id:invoice_id>/pdf", summary="Le document émis : le fichier Factur-X (par défaut) ou le PDF "
           "simple (kind=pdf), tel qu'enregistré à l'émission", roles=READERS, tag=TAG,
-          params=[Param("kind", "facturx (par défaut) ou pdf", enum=tuple(DocumentKind))], response=bytes, content_type="application/pdf")
+          params=[Param("kind", "facturx (par défaut) ou pdf", enum=tuple(DocumentKind))], response=bytes,
+          content_type="application/pdf", errors=(409,))
 def invoice_pdf(invoice_id: int):
     invoice = _readable(invoice_id)
     if invoice is None:
