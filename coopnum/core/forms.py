@@ -1,15 +1,162 @@
-"""Core forms. Labels are French msgids translated by Flask-Babel; WTForms' own messages follow the locale."""
+"""Core forms. Labels are French msgids translated by Flask-Babel; WTForms' own messages follow the locale.
 
+Every form of the application derives from ``SafeForm`` (a sub-form of a ``FieldList``/``FormField`` from
+``SafeSubForm``): whatever its fields, what is posted is checked at the boundary against ``core.validation``
+before any other validator runs — no NUL or control character in any text (tab and line breaks in a text area
+only), no text longer than its column (an explicit ``Length`` or a default cap), no integer beyond the database's
+INTEGER, no non-finite or huge decimal, no date outside the years ``MIN_YEAR``..``MAX_YEAR``. A refused field
+stops its validation with a French message, so that no view and no service ever receives such a value from a page.
+"""
+
+import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 
+import wtforms
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms import (
+    BooleanField,
+    EmailField,
+    FileField,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from coopnum.core import validation
 from coopnum.core.models import Role
+
+# The longest text a field without its own ``Length`` accepts: one line (a name, a code, a search…) or a text area
+# (notes, a message). Columns of a fixed length have their ``Length(max=…)`` on the field itself.
+MAX_LINE_LENGTH = 1000
+MAX_TEXT_LENGTH = 20000
+# The largest decimal a field accepts unless it says otherwise (``limit``): Numeric(10, 2) holds less than 10^8.
+DECIMAL_LIMIT = Decimal(10) ** 8
+
+
+def _multiline(field) -> bool:
+    return isinstance(field, TextAreaField)
+
+
+def _has_length(field) -> bool:
+    return any(isinstance(v, Length) and v.max not in (None, -1) for v in field.validators or ())
+
+
+def _numbers(data):
+    values = data if isinstance(data, (list, tuple, set)) else [data]
+    for value in values:
+        if isinstance(value, (int, Decimal, float)) and not isinstance(value, bool):
+            yield value
+
+
+def boundary_problem(field) -> str | None:
+    """What is wrong with what was posted into ``field`` (a French message), or None."""
+    if isinstance(field, (FileField, BooleanField)):
+        return None
+    cap = None if _has_length(field) else (MAX_TEXT_LENGTH if _multiline(field) else MAX_LINE_LENGTH)
+    for raw in field.raw_data or ():
+        if not isinstance(raw, str):
+            continue
+        if validation.forbidden_chars(raw, multiline=_multiline(field)):
+            return _("Ce texte contient des caractères de contrôle ou invisibles non autorisés.")
+        if cap is not None and len(raw) > cap:
+            return _("Texte trop long (%(length)s caractères, au plus %(max)s).", length=len(raw), max=cap)
+    for value in _numbers(field.data):
+        if isinstance(value, int):
+            ok = validation.int_in_range(value)
+        elif isinstance(value, Decimal):
+            ok = value.is_finite() and abs(value) < getattr(field, "limit", DECIMAL_LIMIT)
+        else:
+            ok = value == value and abs(value) < 1e15  # neither NaN nor infinite
+        if not ok:
+            return _("Nombre hors des limites autorisées.")
+    if isinstance(field.data, (dt.date, dt.datetime)) and not validation.date_in_range(field.data):
+        return _("Date hors des limites autorisées (années %(min)s à %(max)s).",
+                 min=validation.MIN_YEAR, max=validation.MAX_YEAR)
+    return None
+
+
+def _checked_process(field):
+    """``field.process`` that, when the value read from the request is out of bounds, empties ``data`` (a filter
+    form read without ``validate()`` then filters on nothing) and records the problem for ``boundary_check``."""
+    process = field.process
+
+    def checked(formdata, *args, **kwargs):
+        field.boundary_error = None
+        process(formdata, *args, **kwargs)
+        if formdata is not None and field.raw_data and (problem := boundary_problem(field)):
+            field.boundary_error = problem
+            field.data = "" if isinstance(field.data, str) else [] if isinstance(field.data, list) else None
+
+    return checked
+
+
+def boundary_check(form, field) -> None:
+    """The first validator of every field: its boundary problem, alone, stops its validation (French)."""
+    if problem := getattr(field, "boundary_error", None):
+        field.errors[:] = []  # one message: ours (not WTForms' « not a valid choice » on the emptied value)
+        raise StopValidation(problem)
+
+
+class SafeMeta:
+    """Meta of every form: each bound field checks what it read (``_checked_process``) and gets
+    ``boundary_check`` in front of its own validators; WTForms' messages follow the page's language."""
+
+    def bind_field(self, form, unbound_field, options):
+        field = unbound_field.bind(form=form, **options)
+        if not isinstance(field, (wtforms.FormField, wtforms.FieldList)):
+            field.process = _checked_process(field)
+            field.validators = [boundary_check, *(field.validators or ())]  # a new list: never the class's
+        return field
+
+    def get_translations(self, form):
+        """As Flask-WTF does for its forms, for the sub-forms too (« Choix non valide » rather than English)."""
+        from flask import current_app
+        from flask_wtf.i18n import translations
+
+        if not current_app.config.get("WTF_I18N_ENABLED", True):
+            return super().get_translations(form)
+        return translations
+
+
+class SafeForm(FlaskForm):
+    """The base of every form of the application (CSRF from Flask-WTF, the boundary checks from ``SafeMeta``)."""
+
+    class Meta(SafeMeta):
+        pass
+
+    def validate(self, extra_validators=None) -> bool:
+        if super().validate(extra_validators):
+            return True
+        self.flash_unshown_errors()
+        return False
+
+    def flash_unshown_errors(self) -> None:
+        """The errors of the fields a page shows no message for (hidden fields, radio buttons): a flash, so that
+        a refused value is never refused in silence."""
+        from flask import flash, has_request_context
+
+        if not has_request_context():
+            return
+        for field in self:
+            if field.errors and isinstance(field, (HiddenField, RadioField)) and not field.name.endswith("csrf_token"):
+                label = field.label.text if field.label and field.label.text != field.name else field.name
+                flash(_("Valeur refusée (%(label)s) : %(error)s", label=label, error=field.errors[0]), "error")
+
+
+class SafeSubForm(wtforms.Form):
+    """The base of the sub-forms repeated in a ``FieldList(FormField(…))`` (no CSRF of their own)."""
+
+    class Meta(SafeMeta):
+        pass
 
 ROLE_LABELS = {
     Role.ADMIN: _l("Administrateur"),
@@ -25,7 +172,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class LoginForm(FlaskForm):
+class LoginForm(SafeForm):
     email = EmailField(_l("Adresse électronique"), validators=[DataRequired(), Email()],
                        render_kw={"autocomplete": "username", "autofocus": True})
     password = PasswordField(_l("Mot de passe"), validators=[DataRequired()],
@@ -33,12 +180,12 @@ class LoginForm(FlaskForm):
     remember = BooleanField(_l("Rester connecté·e sur cet appareil"))
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(SafeForm):
     email = EmailField(_l("Adresse électronique"), validators=[DataRequired(), Email()],
                        render_kw={"autocomplete": "username"})
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(SafeForm):
     password = PasswordField(_l("Nouveau mot de passe"), validators=[DataRequired(), Length(min=10, max=200, message=_l(
                                  "Le mot de passe doit comporter au moins 10 caractères."))],
                              render_kw={"autocomplete": "new-password"})
@@ -52,18 +199,18 @@ class ChangePasswordForm(ResetPasswordForm):
                                      render_kw={"autocomplete": "current-password"})
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(SafeForm):
     full_name = StringField(_l("Nom complet"), validators=[DataRequired(), Length(max=200)])
     phone = StringField(_l("Téléphone"), validators=[Optional(), Length(max=30)])
     locale = SelectField(_l("Langue"), choices=[("fr", "Français"), ("en", "English")])
 
 
-class TokenForm(FlaskForm):
+class TokenForm(SafeForm):
     name = StringField(_l("Nom du jeton"), validators=[DataRequired(), Length(max=100)],
                        description=_l("Par exemple : tableur de suivi, export comptable…"))
 
 
-class UserForm(FlaskForm):
+class UserForm(SafeForm):
     email = EmailField(_l("Adresse électronique"), validators=[DataRequired(), Email(), Length(max=254)])
     full_name = StringField(_l("Nom complet"), validators=[DataRequired(), Length(max=200)])
     phone = StringField(_l("Téléphone"), validators=[Optional(), Length(max=30)])
@@ -74,7 +221,7 @@ class UserForm(FlaskForm):
     send_invitation = BooleanField(_l("Envoyer un lien pour choisir son mot de passe"), default=True)
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(SafeForm):
     class Meta:
         csrf = False
 
@@ -115,9 +262,10 @@ class EuroField(StringField):
 class DecimalTextField(StringField):
     """A number typed the French way ("2,5", "1 200") kept as a Decimal in ``data``."""
 
-    def __init__(self, label=None, validators=None, message=None, **kwargs):
+    def __init__(self, label=None, validators=None, message=None, limit=DECIMAL_LIMIT, **kwargs):
         kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
         self.message = message or _l("Nombre invalide : écrivez par exemple 12 ou 2,5.")
+        self.limit = Decimal(limit)  # exclusive, in absolute value (boundary_check refuses more)
         super().__init__(label, validators, **kwargs)
 
     def _value(self):

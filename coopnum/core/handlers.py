@@ -2,11 +2,13 @@
 
 import logging
 
-from flask import Flask, flash, jsonify, redirect, render_template, request
+from flask import Flask, abort, flash, jsonify, redirect, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter, ValidationError
 
+from coopnum.core import validation
 from coopnum.core.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -23,6 +25,7 @@ MESSAGES = {
     429: "Trop de requêtes. Réessayez plus tard.",
     500: "Erreur interne. L'équipe technique a été prévenue.",
 }
+OWN_DESCRIPTIONS = frozenset({403, 404, 409, 410})  # statuses whose description, on a page, comes from our views
 CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
          409: "conflict", 413: "too_large", 422: "invalid", 429: "rate_limited", 500: "server_error"}
 
@@ -37,10 +40,37 @@ def json_error(status: int, message: str | None = None, code: str | None = None,
     return jsonify({"error": body}), status
 
 
+class BoundedIntegerConverter(IntegerConverter):
+    """``<int:…>`` in every URL: an id beyond the database's INTEGER matches no route (404) instead of reaching
+    the database (an overflow there is a 500)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=validation.INT_MAX, signed=False):  # noqa: A002
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+    def to_python(self, value: str):
+        if len(value) > len(str(validation.INT_MAX)) + 1:  # int() of thousands of digits raises ValueError
+            raise ValidationError()
+        return super().to_python(value)
+
+
 def init_app(app: Flask) -> None:
     from coopnum.core import headers
 
     headers.init_app(app)  # security headers on every response, error pages included
+    # Before any blueprint is registered: every rule's <int:…> is bounded.
+    app.url_map.converters["int"] = BoundedIntegerConverter
+
+    @app.before_request
+    def _refuse_control_characters():
+        """A page's query string or path with NUL or another control character (which PostgreSQL cannot even
+        compare) is a malformed request: the French 400 page, before any view reads it by hand. Posted fields are
+        the forms' business (a message next to the field); the API answers its own 422."""
+        if wants_json():
+            return None
+        values = [request.path, *request.args.keys(), *request.args.values()]
+        if any(validation.forbidden_chars(value, multiline=True) for value in values):
+            abort(400)
+        return None
 
     @app.errorhandler(CSRFError)
     def _csrf(exc):
@@ -66,8 +96,10 @@ def init_app(app: Flask) -> None:
             if exc.description and exc.description != type(exc).description:
                 message = exc.description
             return json_error(status, message)
-        message = MESSAGES.get(status, exc.description)
-        if exc.description and exc.description != type(exc).description:
+        # A page speaks French: Werkzeug's own descriptions (a malformed request, a body too large…) are English,
+        # so only the statuses our views abort with a message of their own (404, 403, 409, 410) show it.
+        message = MESSAGES.get(status, MESSAGES[500] if status >= 500 else MESSAGES[400])
+        if status in OWN_DESCRIPTIONS and exc.description and exc.description != type(exc).description:
             message = exc.description
         return render_template("errors/error.html", status=status, message=message), status
 

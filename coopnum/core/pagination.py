@@ -9,6 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.sql import Select
 from sqlmodel import Session
 
+from coopnum.core.validation import bounded_int
+
 
 @dataclass
 class Page:
@@ -41,8 +43,8 @@ class Page:
 
 
 def page_args(default_per_page: int = 25, max_per_page: int = 200) -> tuple[int, int]:
-    page = request.args.get("page", 1, type=int) or 1
-    per_page = request.args.get("per_page", default_per_page, type=int) or default_per_page
+    page = request.args.get("page", 1, type=bounded_int) or 1
+    per_page = request.args.get("per_page", default_per_page, type=bounded_int) or default_per_page
     return max(1, page), max(1, min(per_page, max_per_page))
 
 

@@ -62,3 +62,71 @@ def check_date(value: date | datetime) -> date | datetime:
     if not date_in_range(value):
         raise ValueError(DATE_RANGE_MESSAGE)
     return value
+
+
+def bounded_int(text: str) -> int:
+    """``int(text)`` within INT_MIN..INT_MAX, else ValueError: a ``type=`` for ``request.args.get`` (a value
+    beyond the database's INTEGER becomes the default, as an unreadable one does)."""
+    value = int(text)
+    if not int_in_range(value):
+        raise ValueError(NUMBER_RANGE_MESSAGE)
+    return value
+
+
+def domain_text(value: str | None, *, field: str, label: str, multiline: bool = False,
+                max_length: int | None = None, required: bool = False) -> str:
+    """The text a service stores, stripped: DomainError (French, naming ``label`` and the ``field``) when it holds
+    a character that would break the documents made from it (Factur-X XML, PDF, iCal, PostgreSQL itself), when it
+    is longer than ``max_length``, or empty while ``required``. For every text that ends in a document, whatever
+    its way in (a page, the API, an import)."""
+    from coopnum.core.errors import DomainError
+
+    text = (value or "").strip()
+    if forbidden_chars(text, multiline=multiline):
+        raise DomainError(f"{label} : {CONTROL_CHARS_MESSAGE[0].lower()}{CONTROL_CHARS_MESSAGE[1:]}", field=field)
+    if required and not text:
+        raise DomainError(f"{label} : ce champ est obligatoire.", field=field)
+    if max_length is not None and len(text) > max_length:
+        raise DomainError(f"{label} : {max_length} caractères au plus.", field=field)
+    return text
+
+
+def _refuse_control_chars(session, _flush_context, _instances) -> None:
+    """``before_flush``: no text column of a new or changed row may hold a character that breaks the documents
+    made from it (NUL, C0/C1 controls but tab and line breaks, lone surrogates, U+FFFE/U+FFFF)."""
+    from sqlalchemy import inspect as sa_inspect
+
+    from coopnum.core.errors import DomainError
+
+    for obj in [*session.new, *session.dirty]:
+        state = sa_inspect(obj, raiseerr=False)
+        if state is None:
+            continue
+        columns = state.mapper.columns
+        for attr in state.attrs:
+            if attr.key not in columns:
+                continue
+            value = attr.value if obj in session.new else (attr.history.added or [None])[0]
+            if isinstance(value, str) and forbidden_chars(value, multiline=True):
+                raise DomainError(f"{CONTROL_CHARS_MESSAGE} ({state.mapper.class_.__name__}.{attr.key})",
+                                  field=attr.key)
+
+
+def install_text_guard() -> None:
+    """Refuse control characters in every text column of every ORM session, whatever the code path (a form, the
+    API, an import, a service, the shell): the last boundary before PostgreSQL, Factur-X, PDF and iCal. Idempotent."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    if not event.contains(Session, "before_flush", _refuse_control_chars):
+        event.listen(Session, "before_flush", _refuse_control_chars)
+
+
+def parse_id(text) -> int | None:
+    """A posted or queried id: its int when ``text`` is digits within INT_MAX, else None (never an exception,
+    whatever the text: thousands of digits, a sign, NUL…)."""
+    text = str(text or "").strip()
+    if not text.isascii() or not text.isdigit() or len(text) > len(str(INT_MAX)):
+        return None
+    value = int(text)
+    return value if value <= INT_MAX else None

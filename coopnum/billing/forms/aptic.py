@@ -2,12 +2,11 @@
 the reimbursement of a sent batch; the labels of the batch statuses."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from coopnum.billing.models import ApticBatchStatus
-from coopnum.core.forms import EuroField
+from coopnum.core.forms import EuroField, SafeForm
 
 BATCH_STATUS_LABELS = {
     ApticBatchStatus.OPEN: _l("En préparation"),
@@ -21,7 +20,7 @@ BATCH_STATUS_BADGES = {
 }
 
 
-class ChequeForm(FlaskForm):
+class ChequeForm(SafeForm):
     number = StringField(_l("Numéro du chèque"), validators=[DataRequired(message=_l("Indiquez le numéro du chèque.")),
                                                              Length(max=40)],
                          render_kw={"autocomplete": "off"})
@@ -32,7 +31,7 @@ class ChequeForm(FlaskForm):
     notes = StringField(_l("Note (facultatif)"), validators=[Optional(), Length(max=300)])
 
 
-class BatchForm(FlaskForm):
+class BatchForm(SafeForm):
     """The cheques are the checked boxes ``cheque_ids`` of the unbatched list."""
 
     cheque_ids = SelectMultipleField(_l("Chèques"), coerce=int, validate_choice=False,
@@ -41,7 +40,7 @@ class BatchForm(FlaskForm):
                             description=_l("Par défaut : APTIC-année-numéro, par exemple APTIC-2026-003."))
 
 
-class ReimbursedForm(FlaskForm):
+class ReimbursedForm(SafeForm):
     received_on = DateField(_l("Remboursement reçu le"),
                             validators=[InputRequired(message=_l("Indiquez la date du remboursement."))])
     reference = StringField(_l("Référence du virement (facultatif)"), validators=[Optional(), Length(max=100)])

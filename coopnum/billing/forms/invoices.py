@@ -5,13 +5,12 @@ import re
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from coopnum.billing.forms.payments import METHOD_LABELS
 from coopnum.billing.models import InvoiceKind, InvoiceStatus, LineUnit, PaymentState
-from coopnum.core.forms import EuroField
+from coopnum.core.forms import EuroField, SafeForm
 from coopnum.missions.forms.catalogue import VAT_LABELS
 
 STATE_LABELS = {
@@ -68,7 +67,7 @@ def _end_after_start(form, field) -> None:
         raise ValidationError(_l("La fin de la période précède son début."))
 
 
-class InvoiceFilterForm(FlaskForm):
+class InvoiceFilterForm(SafeForm):
     """The list's filters, read from the query string (choices are filled by the view)."""
 
     class Meta:
@@ -87,12 +86,12 @@ class InvoiceFilterForm(FlaskForm):
     year = SelectField(_l("Année"), validators=[Optional()])
 
 
-class RunForm(FlaskForm):
+class RunForm(SafeForm):
     month = StringField(_l("Mois à facturer"), validators=[DataRequired(), _month_value],
                         render_kw={"type": "month"}, description=_l("Par exemple 2026-10."))
 
 
-class FromWorkForm(FlaskForm):
+class FromWorkForm(SafeForm):
     """A convention and a period: read from the query string for the preview, posted to create the draft."""
 
     convention_id = SelectField(_l("Convention"), coerce=int,
@@ -102,14 +101,14 @@ class FromWorkForm(FlaskForm):
                                                  _end_after_start])
 
 
-class FreeInvoiceForm(FlaskForm):
+class FreeInvoiceForm(SafeForm):
     organisation_id = SelectField(_l("Client"), coerce=int,
                                   validators=[DataRequired(message=_l("Choisissez le client facturé."))])
     title = StringField(_l("Objet"), validators=[Optional(), Length(max=200)],
                         description=_l("Par exemple : Formation des agents d'accueil."))
 
 
-class HeaderForm(FlaskForm):
+class HeaderForm(SafeForm):
     title = StringField(_l("Objet"), validators=[Optional(), Length(max=200)])
     period_start = DateField(_l("Période du"), validators=[Optional()])
     period_end = DateField(_l("au"), validators=[Optional(), _end_after_start])
@@ -124,7 +123,7 @@ class HeaderForm(FlaskForm):
     notes = TextAreaField(_l("Mentions particulières (imprimées sur la facture)"), validators=[Optional()])
 
 
-class LineForm(FlaskForm):
+class LineForm(SafeForm):
     """A line of a draft. The quantity and the discount are read by the service (French messages)."""
 
     description = StringField(_l("Description"), validators=[Length(max=300)])
@@ -148,7 +147,7 @@ class NewLineForm(LineForm):
                                  description=_l("Laissez vide pour le prix du service choisi."))
 
 
-class CreditNoteForm(FlaskForm):
+class CreditNoteForm(SafeForm):
     """Reason and « tout créditer »; the quantity per line is read from ``qty-<line id>`` by the view."""
 
     reason = StringField(_l("Motif de l'avoir"), validators=[

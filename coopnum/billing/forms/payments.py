@@ -3,12 +3,11 @@ the periods of the accounting exports; the labels of the payment methods. Amount
 (French messages); the rules (balance, dates, refunds) are checked by the service, next to their field."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
 from coopnum.billing.models import PaymentMethod
-from coopnum.core.forms import EuroField
+from coopnum.core.forms import EuroField, SafeForm
 
 METHOD_LABELS = {
     PaymentMethod.TRANSFER: _l("Virement"),
@@ -19,7 +18,7 @@ METHOD_LABELS = {
 }
 
 
-class PaymentForm(FlaskForm):
+class PaymentForm(SafeForm):
     amount_cents = EuroField(_l("Montant (€)"), validators=[InputRequired(message=_l("Indiquez le montant."))],
                              description=_l("Pour un remboursement, le montant rendu au client."))
     received_on = DateField(_l("Reçu le"), validators=[InputRequired(message=_l("Indiquez la date du règlement."))])
@@ -30,11 +29,11 @@ class PaymentForm(FlaskForm):
     notes = StringField(_l("Note (facultatif)"), validators=[Optional(), Length(max=500)])
 
 
-class CancelPaymentForm(FlaskForm):
+class CancelPaymentForm(SafeForm):
     reason = StringField(_l("Motif de l'annulation (facultatif)"), validators=[Optional(), Length(max=200)])
 
 
-class PaymentFilterForm(FlaskForm):
+class PaymentFilterForm(SafeForm):
     """The list's filters, read from the query string (the organisations are filled by the view)."""
 
     class Meta:
@@ -49,7 +48,7 @@ class PaymentFilterForm(FlaskForm):
 
 # --- accounting exports (the accounting page) ----------------------------------------------------------------------
 
-class FecYearForm(FlaskForm):
+class FecYearForm(SafeForm):
     """The fiscal year of the FEC, read from the query string (choices filled by the view)."""
 
     class Meta:
@@ -58,7 +57,7 @@ class FecYearForm(FlaskForm):
     year = SelectField(_l("Exercice"), coerce=int, validators=[Optional()])
 
 
-class SalesExportForm(FlaskForm):
+class SalesExportForm(SafeForm):
     """The period of the sales CSV, read from the query string."""
 
     class Meta:

@@ -3,12 +3,10 @@ document (a quote or an issued invoice) to chosen recipients. Also the French la
 
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
     FieldList,
-    Form,
     FormField,
     RadioField,
     SelectField,
@@ -19,7 +17,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from coopnum.billing.forms.invoices import UNIT_LABELS
 from coopnum.billing.models import QuoteStatus
-from coopnum.core.forms import DecimalTextField, EuroField, MultiCheckboxField
+from coopnum.core.forms import DecimalTextField, EuroField, MultiCheckboxField, SafeForm, SafeSubForm
 from coopnum.missions.forms.catalogue import VAT_LABELS
 
 QUOTE_STATUS_LABELS = {
@@ -40,7 +38,7 @@ LINE_UNIT_LABELS = UNIT_LABELS  # the same units as invoice lines
 BLANK_LINES = 2  # empty rows offered under the lines of a draft
 
 
-class QuoteFilterForm(FlaskForm):
+class QuoteFilterForm(SafeForm):
     class Meta:
         csrf = False
 
@@ -50,7 +48,7 @@ class QuoteFilterForm(FlaskForm):
     organisation_id = SelectField(_l("Structure"), coerce=int, validators=[Optional()], validate_choice=False)
 
 
-class QuoteLineForm(Form):
+class QuoteLineForm(SafeSubForm):
     service_id = SelectField(_l("Prestation du catalogue"), coerce=int, validate_choice=False,
                              validators=[Optional()])
     description = StringField(_l("Description"), validators=[Optional(), Length(max=300)])
@@ -68,7 +66,7 @@ class QuoteLineForm(Form):
                     or self.unit_price_cents.data is not None)
 
 
-class QuoteForm(FlaskForm):
+class QuoteForm(SafeForm):
     organisation_id = SelectField(_l("Structure"), coerce=int, validate_choice=False,
                                   validators=[DataRequired(message=_l("Choisissez la structure."))])
     title = StringField(_l("Objet du devis"), validators=[DataRequired(message=_l("L'objet est obligatoire.")),
@@ -79,7 +77,7 @@ class QuoteForm(FlaskForm):
     lines = FieldList(FormField(QuoteLineForm), min_entries=0)
 
 
-class SendQuoteForm(FlaskForm):
+class SendQuoteForm(SafeForm):
     mode = RadioField(_l("Envoi"), default="email", choices=[
         ("email", _l("Envoyer le devis par courriel (PDF joint)")),
         ("mark", _l("Marquer comme envoyé seulement (remis autrement)")),
@@ -90,7 +88,7 @@ class SendQuoteForm(FlaskForm):
     message = TextAreaField(_l("Message"), validators=[Optional(), Length(max=2000)])
 
 
-class SendDocumentForm(FlaskForm):
+class SendDocumentForm(SafeForm):
     """E-mail an issued invoice or credit note (the invoice page shows it)."""
 
     recipients = MultiCheckboxField(_l("Destinataires"), validate_choice=False)
@@ -100,7 +98,7 @@ class SendDocumentForm(FlaskForm):
                             description=_l("Ajouté au courriel, avant les pièces jointes."))
 
 
-class AcceptQuoteForm(FlaskForm):
+class AcceptQuoteForm(SafeForm):
     target = RadioField(_l("Le devis devient"), default="convention", choices=[
         ("convention", _l("une convention en brouillon (prestations récurrentes)")),
         ("invoice", _l("une facture en brouillon, avec les mêmes lignes")),

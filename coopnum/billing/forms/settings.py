@@ -9,7 +9,6 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 from stdnum.fr import tva as stdnum_tva
@@ -17,7 +16,7 @@ from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAr
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from coopnum.core.errors import DomainError
-from coopnum.core.forms import EuroField
+from coopnum.core.forms import EuroField, SafeForm
 from coopnum.missions.services import organisations as rules
 
 PREFIX_RE = re.compile(r"^[A-Z]{1,4}$")
@@ -204,7 +203,7 @@ def _positive_cents(_form, field):
         raise ValidationError(_l("Le montant doit être positif."))
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(SafeForm):
     # Legal identity (printed on every invoice).
     name = StringField(_l("Raison sociale"), validators=[DataRequired(), Length(max=200)])
     legal_form = StringField(_l("Forme juridique"), validators=[Optional(), Length(max=120)],

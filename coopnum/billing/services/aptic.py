@@ -36,6 +36,7 @@ from coopnum.core import audit, settings
 from coopnum.core.clock import paris_today
 from coopnum.core.errors import DomainError
 from coopnum.core.models import Role, User
+from coopnum.core.validation import domain_text
 from coopnum.missions.models import Organisation, Place
 
 REFERENCE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
@@ -59,7 +60,7 @@ def aptic_organisation(session: Session) -> Organisation | None:
 def record_cheque(session: Session, actor: User | None, *, number: str, received_on: date,
                   face_value_cents: int | None = None, place_id: int | None = None,
                   mediator_id: int | None = None, notes: str = "", now: datetime) -> ApticCheque:
-    number = re.sub(r"\s+", "", number or "")
+    number = re.sub(r"\s+", "", domain_text(number, field="number", label="Le numéro du chèque", multiline=True))
     if not number:
         raise DomainError("Indiquez le numéro du chèque.", field="number")
     if len(number) > 40:
@@ -80,7 +81,7 @@ def record_cheque(session: Session, actor: User | None, *, number: str, received
         mediator = session.get(User, mediator_id)
         if mediator is None or not mediator.has_role(Role.MEDIATOR, Role.COORDINATOR):
             raise DomainError("Médiateur·rice inconnu·e.", field="mediator_id")
-    notes = (notes or "").strip()
+    notes = domain_text(notes, field="notes", label="La note")
     if len(notes) > 300:
         raise DomainError("La note est limitée à 300 caractères.", field="notes")
     cheque = ApticCheque(number=number, received_on=received_on, face_value_cents=value, place_id=place_id or None,

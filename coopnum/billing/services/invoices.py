@@ -43,6 +43,7 @@ from coopnum.core import audit, settings
 from coopnum.core.clock import paris_midnight, paris_today
 from coopnum.core.errors import Conflict, DomainError
 from coopnum.core.models import User
+from coopnum.core.validation import domain_text
 from coopnum.missions.models import (
     Convention,
     ConventionStatus,
@@ -383,7 +384,7 @@ def _discount(value) -> Decimal:
 
 
 def _check_line_values(description: str, unit: str, unit_price_cents: int) -> str:
-    text = (description or "").strip()
+    text = domain_text(description, field="description", label="La description")
     if not text:
         raise DomainError("Décrivez la prestation facturée.", field="description")
     if len(text) > 300:
@@ -393,6 +394,10 @@ def _check_line_values(description: str, unit: str, unit_price_cents: int) -> st
     if abs(unit_price_cents) >= 10_000_000_00:
         raise DomainError("Prix unitaire trop élevé.", field="unit_price_cents")
     return text
+
+
+def _detail(detail: str | None) -> str:
+    return domain_text(detail, field="detail", label="Le détail de la ligne", multiline=True, max_length=2000)
 
 
 def _allowed_rate(invoice: Invoice, vat_rate_bp: int | None) -> int:
@@ -414,7 +419,7 @@ def add_line(session: Session, actor: User | None, invoice: Invoice, *, descript
         raise DomainError(f"Une facture a au plus {MAX_LINES} lignes.")
     text = _check_line_values(description, unit, unit_price_cents)
     line = InvoiceLine(invoice_id=invoice.id, position=max((ln.position for ln in invoice.lines), default=0) + 1,
-                       kind=LineKind.FREE, description=text, detail=(detail or "").strip(),
+                       kind=LineKind.FREE, description=text, detail=_detail(detail),
                        quantity=_quantity(quantity), unit=unit, unit_price_cents=int(unit_price_cents),
                        discount_percent=_discount(discount_percent), vat_rate_bp=_allowed_rate(invoice, vat_rate_bp),
                        service_id=service_id)
@@ -444,7 +449,7 @@ def update_line(session: Session, actor: User | None, invoice: Invoice, line: In
     if vat_rate_bp is not None:
         line.vat_rate_bp = _allowed_rate(invoice, vat_rate_bp)
     if detail is not None:
-        line.detail = detail.strip()
+        line.detail = _detail(detail)
     amounts.apply(invoice)
     session.flush()
     audit.record(session, actor, "update", invoice, summary=f"Ligne modifiée : {line.description}", before=before,
@@ -479,12 +484,14 @@ def update_header(session: Session, actor: User | None, invoice: Invoice, *, tit
                           field="payment_terms_days")
     if period_start and period_end and period_end < period_start:
         raise DomainError("La fin de la période précède son début.", field="period_end")
-    invoice.title = (title or "").strip()[:200]
-    invoice.notes = (notes or "").strip()
+    invoice.title = domain_text(title, field="title", label="L'objet", max_length=200)
+    invoice.notes = domain_text(notes, field="notes", label="Les mentions particulières", multiline=True)
     invoice.payment_terms_days = int(payment_terms_days)
     invoice.period_start, invoice.period_end = period_start, period_end
-    invoice.chorus_service_code = (chorus_service_code or "").strip() or None
-    invoice.chorus_engagement_number = (chorus_engagement_number or "").strip() or None
+    invoice.chorus_service_code = domain_text(chorus_service_code, field="chorus_service_code",
+                                              label="Le code service", max_length=100) or None
+    invoice.chorus_engagement_number = domain_text(chorus_engagement_number, field="chorus_engagement_number",
+                                                   label="Le numéro d'engagement", max_length=50) or None
     if vat_regime is not None and vat_regime != invoice.vat_regime:
         invoice.vat_regime = VatRegime(vat_regime)
         rate = amounts.rate_of(invoice.vat_regime)
@@ -638,7 +645,7 @@ def create_credit_note(session: Session, actor: User | None, invoice: Invoice, *
         raise DomainError("Un brouillon se modifie ou se supprime : pas d'avoir sur un brouillon.")
     if invoice.is_credit_note:
         raise DomainError("On ne fait pas d'avoir sur un avoir.")
-    reason = (reason or "").strip()
+    reason = domain_text(reason, field="reason", label="Le motif de l'avoir", max_length=150)
     if not reason:
         raise DomainError("Indiquez le motif de l'avoir.", field="reason")
     already = credited_quantities(session, invoice)

@@ -33,6 +33,7 @@ from coopnum.core import audit
 from coopnum.core.clock import paris_today
 from coopnum.core.errors import DomainError
 from coopnum.core.models import User
+from coopnum.core.validation import domain_text
 from coopnum.missions.models import Organisation
 
 MAX_AMOUNT_CENTS = 100_000_000_00
@@ -121,7 +122,8 @@ def record(session: Session, actor: User | None, invoice: Invoice, *, amount_cen
         amount_cents = int(amount_cents)
     except (TypeError, ValueError) as exc:
         raise DomainError("Montant invalide.", field="amount_cents") from exc
-    reference, notes = (reference or "").strip(), (notes or "").strip()
+    reference = domain_text(reference, field="reference", label="La référence")
+    notes = domain_text(notes, field="notes", label="La note")
     if len(reference) > 100:
         raise DomainError("La référence est limitée à 100 caractères.", field="reference")
     if len(notes) > 500:

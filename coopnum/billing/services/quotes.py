@@ -27,6 +27,7 @@ from coopnum.core.access import is_staff
 from coopnum.core.clock import paris_today
 from coopnum.core.errors import DomainError, Forbidden
 from coopnum.core.models import User
+from coopnum.core.validation import domain_text
 from coopnum.missions.models import (
     Convention,
     Organisation,
@@ -121,8 +122,9 @@ def _check_draft(quote: Quote) -> None:
                           "nouvelle version.")
 
 
-def _text(value: str | None, *, field: str, limit: int, label_: str, required: bool = False) -> str:
-    text = (value or "").strip()
+def _text(value: str | None, *, field: str, limit: int, label_: str, required: bool = False,
+          multiline: bool = False) -> str:
+    text = domain_text(value, field=field, label=label_, multiline=multiline)
     if required and not text:
         raise DomainError(f"{label_} est obligatoire.", field=field)
     if len(text) > limit:
@@ -170,7 +172,8 @@ def _build_line(session: Session, quote: Quote, row: LineInput, position: int) -
         service = session.get(Service, int(row.service_id))
         if service is None:
             raise DomainError(f"{where} : prestation inconnue au catalogue.", field="lines")
-    description = (row.description or "").strip() or (service.name if service else "")
+    description = domain_text(row.description, field="lines", label=f"{where}, la description") or (
+        service.name if service else "")
     if not description:
         raise DomainError(f"{where} : décrivez la prestation ou choisissez-la au catalogue.", field="lines")
     if len(description) > DESCRIPTION_MAX:
@@ -195,7 +198,8 @@ def _build_line(session: Session, quote: Quote, row: LineInput, position: int) -
         raise DomainError(f"{where} : la remise est un pourcentage entre 0 et 100 (2 décimales au plus).",
                           field="lines")
     return QuoteLine(
-        position=position, kind=LineKind.FREE, description=description, detail=(row.detail or "").strip(),
+        position=position, kind=LineKind.FREE, description=description,
+        detail=domain_text(row.detail, field="lines", label=f"{where}, le détail", multiline=True, max_length=2000),
         quantity=quantity, unit=unit, unit_price_cents=price, discount_percent=discount,
         vat_rate_bp=amounts.rate_of(quote.vat_regime), service_id=service.id if service else None,
     )
@@ -235,7 +239,8 @@ def create(session: Session, actor: User | None, *, organisation_id: int | None 
     title = _text(title, field="title", limit=TITLE_MAX, label_="L'objet du devis", required=True)
     regime = _regime(vat_regime or (service.vat_regime if service else None))
     quote = Quote(organisation_id=org.id, request_id=request.id if request else None, title=title,
-                  vat_regime=regime, notes=_text(notes, field="notes", limit=NOTES_MAX, label_="Les conditions"),
+                  vat_regime=regime, notes=_text(notes, field="notes", limit=NOTES_MAX, label_="Les conditions",
+                                      multiline=True),
                   status=QuoteStatus.DRAFT, created_by_id=actor.id if actor else None, created_at=now,
                   updated_at=now)
     session.add(quote)
@@ -272,7 +277,7 @@ def update(session: Session, actor: User | None, quote: Quote, *, organisation_i
     if vat_regime is not None:
         quote.vat_regime = _regime(vat_regime)
     if notes is not None:
-        quote.notes = _text(notes, field="notes", limit=NOTES_MAX, label_="Les conditions")
+        quote.notes = _text(notes, field="notes", limit=NOTES_MAX, label_="Les conditions", multiline=True)
     if lines is not None:
         if len(lines) > MAX_LINES:
             raise DomainError(f"Un devis a {MAX_LINES} lignes au plus.", field="lines")

@@ -21,6 +21,7 @@ from coopnum.core.access import load_or_404, roles_required
 from coopnum.core.db import db
 from coopnum.core.models import Role
 from coopnum.core.pagination import page_args, paginate
+from coopnum.core.validation import bounded_int
 from coopnum.core.views import commit_or_flash, commit_or_show, form_status
 
 LABELS = {"batch_status_labels": BATCH_STATUS_LABELS, "batch_status_badges": BATCH_STATUS_BADGES}
@@ -42,7 +43,7 @@ def _render_index(cheque_form: ChequeForm | None = None, batch_form: BatchForm |
     if state not in {s.value for s in ApticBatchStatus}:
         state = ""
     cheques = paginate(db.session, svc.cheque_rows_stmt(None), *page_args(100), scalars=False)
-    batches = paginate(db.session, svc.batches_stmt(state or None), request.args.get("bpage", 1, type=int) or 1, 20,
+    batches = paginate(db.session, svc.batches_stmt(state or None), max(1, request.args.get("bpage", 1, type=bounded_int) or 1), 20,
                        scalars=False)
     count, total = svc.unbatched_summary(db.session)
     return render_template(

@@ -17,6 +17,7 @@ from coopnum.core.access import load_or_404, roles_required
 from coopnum.core.db import db
 from coopnum.core.models import Role
 from coopnum.core.pagination import page_args, paginate
+from coopnum.core.validation import parse_id
 from coopnum.core.views import commit_or_flash, commit_or_show, form_status, safe_next
 from coopnum.missions.views.requests import link_to
 
@@ -45,7 +46,7 @@ def payments():
         date_from=form.date_from.data if not form.date_from.errors else None,
         date_to=form.date_to.data if not form.date_to.errors else None,
         method=form.method.data or None if not form.method.errors else None,
-        organisation_id=int(org_id) if org_id and str(org_id).isdigit() else None)
+        organisation_id=parse_id(org_id))
     page = paginate(db.session, svc.payments_stmt(filters), *page_args(50))
     count, total = svc.payments_total(db.session, filters)
     return render_template("billing/payments/list.html", form=form, page=page, total=total, count=count,

@@ -32,6 +32,7 @@ from coopnum.core.db import db
 from coopnum.core.errors import DomainError
 from coopnum.core.models import Role
 from coopnum.core.pagination import page_args, paginate
+from coopnum.core.validation import bounded_int
 from coopnum.core.views import commit_or_flash, commit_or_show, form_error, form_status
 from coopnum.missions.forms.catalogue import VAT_LABELS
 from coopnum.missions.models import Organisation, ServiceRequest
@@ -119,7 +120,7 @@ def quotes():
     status = request.args.get("status", "")
     if status not in {s.value for s in QuoteStatus}:
         status = ""
-    organisation_id = request.args.get("organisation_id", type=int) or None
+    organisation_id = request.args.get("organisation_id", type=bounded_int) or None
     stmt = svc.list_stmt(status=status or None, organisation_id=organisation_id,
                          q=(request.args.get("q") or "").strip() or None, today=clock.today())
     page = paginate(db.session, stmt, *page_args())
@@ -130,14 +131,14 @@ def quotes():
 @roles_required(Role.COORDINATOR)
 def quote_new():
     req = None
-    request_id = request.args.get("request_id", type=int)
+    request_id = request.args.get("request_id", type=bounded_int)
     if request_id:
         req = db.session.get(ServiceRequest, request_id)
         if req is None:
             abort(404)
     data = None
     if request.method == "GET":
-        data = {"organisation_id": request.args.get("organisation_id", type=int) or 0, "lines": []}
+        data = {"organisation_id": request.args.get("organisation_id", type=bounded_int) or 0, "lines": []}
         if req is not None:
             data |= {"organisation_id": req.organisation_id, "title": req.service.name if req.service else "",
                      "vat_regime": req.service.vat_regime if req.service else "standard"}

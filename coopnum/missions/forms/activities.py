@@ -5,7 +5,6 @@ Choices come from the editable reference lists and are set by the view (``fill_a
 are the national tool's identifiers."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -18,7 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from coopnum.core.forms import MultiCheckboxField
+from coopnum.core.forms import MultiCheckboxField, SafeForm
 from coopnum.missions import cra_reference as ref
 
 OTHER_DURATION = "autre"
@@ -37,7 +36,7 @@ DURATION_CHOICES = [(str(m), _duration_label(m)) for m in ref.DURATION_PRESETS] 
     (OTHER_DURATION, _l("Autre durée"))]
 
 
-class ActivityForm(FlaskForm):
+class ActivityForm(SafeForm):
     kind = HiddenField(default=ref.TYPE_INDIVIDUEL)
     session_id = HiddenField()
     mediator_id = SelectField(_l("Médiateur·rice"), coerce=int, validators=[Optional()],
@@ -118,7 +117,7 @@ def with_kept(choices: list[tuple[str, str]], kept, labels: dict[str, str]) -> l
     return choices + extra
 
 
-class BeneficiaryForm(FlaskForm):
+class BeneficiaryForm(SafeForm):
     mediator_id = SelectField(_l("Suivie par"), coerce=int, validators=[Optional()], validate_choice=False)
     first_name = StringField(_l("Prénom"), validators=[Optional(), Length(max=100)],
                              render_kw={"autocomplete": "off"})
@@ -136,27 +135,27 @@ class BeneficiaryForm(FlaskForm):
     confirm_duplicate = BooleanField(_l("Il s’agit d’une autre personne : créer la fiche quand même"))
 
 
-class RetentionForm(FlaskForm):
+class RetentionForm(SafeForm):
     months = IntegerField(_l("Durée de conservation (mois sans activité)"), validators=[
         InputRequired(message=_l("Indiquez un nombre de mois.")),
         NumberRange(min=1, max=120, message=_l("Entre 1 et 120 mois."))])
 
 
-class MergeForm(FlaskForm):
+class MergeForm(SafeForm):
     keep_id = IntegerField(validators=[InputRequired()])
     remove_id = IntegerField(validators=[InputRequired()])
 
 
-class EraseForm(FlaskForm):
+class EraseForm(SafeForm):
     confirm = BooleanField(_l("Je confirme l’effacement définitif de cette fiche"),
                            validators=[DataRequired(message=_l("Cochez la case pour confirmer l’effacement."))])
 
 
-class ReferenceEntryForm(FlaskForm):
+class ReferenceEntryForm(SafeForm):
     label = StringField(_l("Libellé"), validators=[DataRequired(), Length(max=200)])
     position = IntegerField(_l("Ordre"), validators=[InputRequired(), NumberRange(min=0, max=100000)])
     active = BooleanField(_l("Active"))
 
 
-class ReferenceAddForm(FlaskForm):
+class ReferenceAddForm(SafeForm):
     label = StringField(_l("Nouvelle entrée"), validators=[DataRequired(), Length(max=200)])

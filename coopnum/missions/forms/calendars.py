@@ -1,12 +1,13 @@
 """Forms of the missions domain: calendar filters and the choice of an iCal feed's target."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField
 from wtforms.validators import DataRequired
 
+from coopnum.core.forms import SafeForm
 
-class CalendarFilterForm(FlaskForm):
+
+class CalendarFilterForm(SafeForm):
     """GET filters of the coordinator calendar; 0 means « all ». Unknown values are ignored by the view."""
 
     class Meta:
@@ -23,7 +24,7 @@ class CalendarFilterForm(FlaskForm):
         return value if value and value in {c[0] for c in field.choices} else None
 
 
-class FeedTargetForm(FlaskForm):
+class FeedTargetForm(SafeForm):
     """Which calendar to subscribe to: ``kind:id`` (mediator, place or organisation)."""
 
     target = SelectField(_l("Agenda"), validate_choice=False,

@@ -1,11 +1,10 @@
 """Forms of the missions domain: catalogue. Also the French labels of the catalogue's enumerations."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from coopnum.core.forms import EuroField
+from coopnum.core.forms import EuroField, SafeForm
 from coopnum.missions.models import ServiceCategory, ServiceUnit, VatRegime
 
 CATEGORY_LABELS = {
@@ -40,7 +39,7 @@ def non_negative(_form, field) -> None:
         raise ValidationError(_l("Le montant ne peut pas être négatif."))
 
 
-class ServiceForm(FlaskForm):
+class ServiceForm(SafeForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=30)],
                        description=_l("Court et unique, par exemple PERM-H."))
     name = StringField(_l("Nom"), validators=[DataRequired(), Length(max=200)])
@@ -56,7 +55,7 @@ class ServiceForm(FlaskForm):
     vat_regime = SelectField(_l("Régime de TVA"), choices=[(k.value, v) for k, v in VAT_LABELS.items()])
 
 
-class ServiceFilterForm(FlaskForm):
+class ServiceFilterForm(SafeForm):
     class Meta:
         csrf = False
 

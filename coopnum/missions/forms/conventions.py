@@ -2,13 +2,11 @@
 
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     IntegerField,
@@ -18,7 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from coopnum.core.forms import DecimalTextField, EuroField
+from coopnum.core.forms import DecimalTextField, EuroField, SafeForm, SafeSubForm
 from coopnum.missions.forms.catalogue import VAT_LABELS, non_negative
 from coopnum.missions.forms.organisations import Rule
 from coopnum.missions.models import ConventionStatus, PricingMode, VolumeUnit
@@ -66,7 +64,7 @@ def _payment_days(_form, field):
                                  "commerce)."))
 
 
-class ServiceLineForm(Form):
+class ServiceLineForm(SafeSubForm):
     """One catalogue service in a convention: included or not, with an optional negotiated price."""
 
     service_id = HiddenField()
@@ -74,7 +72,7 @@ class ServiceLineForm(Form):
     unit_price_cents = EuroField(_l("Prix négocié HT (€, facultatif)"), validators=[Optional(), non_negative])
 
 
-class ConventionAdminForm(FlaskForm):
+class ConventionAdminForm(SafeForm):
     """What can still change once a convention is signed: Chorus Pro data and notes."""
 
     chorus_buyer_siret = StringField(
@@ -115,18 +113,18 @@ class ConventionForm(ConventionAdminForm):
     services = FieldList(FormField(ServiceLineForm), label=_l("Services du catalogue"))
 
 
-class SignForm(FlaskForm):
+class SignForm(SafeForm):
     signed_on = DateField(_l("Date de signature"),
                           validators=[InputRequired(message=_l("Indiquez la date de signature."))])
 
 
-class UploadForm(FlaskForm):
+class UploadForm(SafeForm):
     file = FileField(_l("Convention signée (PDF, 10 Mo au plus)"),
                      validators=[FileRequired(message=_l("Choisissez le fichier PDF de la convention signée."))],
                      render_kw={"accept": "application/pdf,.pdf"})
 
 
-class ConventionFilterForm(FlaskForm):
+class ConventionFilterForm(SafeForm):
     class Meta:
         csrf = False
 

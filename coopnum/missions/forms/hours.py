@@ -4,10 +4,10 @@ import re
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
+from coopnum.core.forms import SafeForm
 from coopnum.missions.models import EXTRA_CATEGORIES, NotHeldReason, TimeCategory, TimesheetStatus
 
 CATEGORY_LABELS = {
@@ -92,7 +92,7 @@ class DurationField(StringField):
                 raise ValueError(_("Durée invalide : écrivez par exemple 2h30, 2:30 ou 150 (en minutes).")) from None
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(SafeForm):
     outcome = RadioField(_l("La séance"), choices=[("held", _l("a eu lieu")), ("not_held", _l("n'a pas eu lieu"))],
                          default="held", validators=[InputRequired()])
     minutes = DurationField(_l("Durée réelle"), validators=[Optional()])
@@ -103,7 +103,7 @@ class ConfirmForm(FlaskForm):
     for_user_id = SelectField(_l("Médiateur·rice"), coerce=int, validators=[Optional()], validate_choice=False)
 
 
-class EntryForm(FlaskForm):
+class EntryForm(SafeForm):
     day = DateField(_l("Date"), validators=[InputRequired()])
     category = SelectField(_l("Catégorie"), choices=[(c.value, CATEGORY_LABELS[c]) for c in EXTRA_CATEGORIES])
     minutes = DurationField(_l("Durée"), validators=[InputRequired()])
@@ -112,9 +112,9 @@ class EntryForm(FlaskForm):
                        description=_l("Par exemple : préparation de l'atelier, réunion d'équipe…"))
 
 
-class SendBackForm(FlaskForm):
+class SendBackForm(SafeForm):
     comment = TextAreaField(_l("Ce qu'il faut corriger"), validators=[Optional(), Length(max=2000)])
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(SafeForm):
     reason = TextAreaField(_l("Motif de la réouverture"), validators=[Optional(), Length(max=2000)])

@@ -4,11 +4,11 @@ Identifier fields are checked with the services' own rules (one rule, one place)
 shows at once, next to its field."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from coopnum.core.errors import DomainError
+from coopnum.core.forms import SafeForm
 from coopnum.missions.models import OrganisationKind
 from coopnum.missions.services import organisations as rules
 
@@ -54,7 +54,7 @@ def _public_needs_siret(form, field):
                                  "facturation."))
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(SafeForm):
     name = StringField(_l("Nom"), validators=[DataRequired(), Length(max=200), _formula_free("Le nom", "name")])
     kind = SelectField(_l("Type de structure"), choices=[(k.value, v) for k, v in KIND_LABELS.items()])
     siret = StringField(_l("SIRET"), validators=[_public_needs_siret, Rule(rules.normalise_siret)],
@@ -82,7 +82,7 @@ class OrganisationForm(FlaskForm):
     notes = TextAreaField(_l("Notes internes"), validators=[Optional()])
 
 
-class OrganisationFilterForm(FlaskForm):
+class OrganisationFilterForm(SafeForm):
     class Meta:
         csrf = False
 
@@ -93,7 +93,7 @@ class OrganisationFilterForm(FlaskForm):
     archived = BooleanField(_l("Structures archivées"))
 
 
-class ContactForm(FlaskForm):
+class ContactForm(SafeForm):
     first_name = StringField(_l("Prénom"), validators=[DataRequired(), Length(max=100)],
                              render_kw={"autocomplete": "off"})
     last_name = StringField(_l("Nom"), validators=[DataRequired(), Length(max=100)],

@@ -5,11 +5,10 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from coopnum.core.forms import MultiCheckboxField
+from coopnum.core.forms import MultiCheckboxField, SafeForm
 from coopnum.missions import lamednum
 
 # French labels of every field, keyed by LaMednum name: the form, the detail page and error messages use them.
@@ -153,7 +152,7 @@ def _enum(name: str, values) -> EnumCheckboxField:
     return EnumCheckboxField(FIELD_LABELS[name], choices=lamednum.choices(values), default=[])
 
 
-class PlaceForm(FlaskForm):
+class PlaceForm(SafeForm):
     # Identité
     nom = StringField(FIELD_LABELS["nom"], filters=[_strip], validators=[DataRequired(), Length(max=200)])
     organisation_id = SelectField(FIELD_LABELS["organisation_id"], coerce=int, validators=[Optional()])

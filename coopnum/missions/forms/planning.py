@@ -1,7 +1,6 @@
 """Forms of the missions domain: planning (missions with their recurrence, sessions, absences)."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -14,7 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from coopnum.core.forms import MultiCheckboxField
+from coopnum.core.forms import MultiCheckboxField, SafeForm
 from coopnum.missions.models import AbsenceKind, MissionKind
 from coopnum.missions.recurrence import build_rrule
 
@@ -44,7 +43,7 @@ SUBDIVISIONS = [("", _l("Jours fériés nationaux")), ("57", _l("Moselle (57)"))
                 ("68", _l("Haut-Rhin (68)"))]
 
 
-class MissionForm(FlaskForm):
+class MissionForm(SafeForm):
     convention_id = SelectField(_l("Convention"), coerce=int, validators=[DataRequired()])
     place_id = SelectField(_l("Lieu"), coerce=int, validators=[DataRequired()])
     service_id = SelectField(_l("Service du catalogue"), coerce=int, validators=[Optional()])
@@ -103,21 +102,21 @@ class MissionForm(FlaskForm):
             self.rrule_custom.data = rule
 
 
-class SessionTimesForm(FlaskForm):
+class SessionTimesForm(SafeForm):
     day = DateField(_l("Date"), validators=[InputRequired()])
     start_time = TimeField(_l("Début"), validators=[InputRequired()])
     end_time = TimeField(_l("Fin"), validators=[InputRequired()])
 
 
-class AssignForm(FlaskForm):
+class AssignForm(SafeForm):
     user_id = SelectField(_l("Médiateur·rice"), coerce=int, validators=[DataRequired()])
 
 
-class CancelForm(FlaskForm):
+class CancelForm(SafeForm):
     reason = StringField(_l("Motif de l'annulation"), validators=[DataRequired(), Length(max=300)])
 
 
-class AbsenceForm(FlaskForm):
+class AbsenceForm(SafeForm):
     user_id = SelectField(_l("Médiateur·rice"), coerce=int, validators=[Optional()])
     kind = SelectField(_l("Type"), choices=[(k.value, v) for k, v in ABSENCE_LABELS.items()])
     start = DateTimeLocalField(_l("Début"), validators=[InputRequired()], format="%Y-%m-%dT%H:%M")
@@ -125,7 +124,7 @@ class AbsenceForm(FlaskForm):
     note = StringField(_l("Commentaire"), validators=[Optional(), Length(max=300)])
 
 
-class MissionFilterForm(FlaskForm):
+class MissionFilterForm(SafeForm):
     class Meta:
         csrf = False
 

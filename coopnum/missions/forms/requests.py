@@ -2,10 +2,10 @@
 the filters of the authority portal."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from coopnum.core.forms import SafeForm
 from coopnum.missions.models import RequestStatus, SessionStatus
 
 REQUEST_STATUS_LABELS = {
@@ -43,7 +43,7 @@ CONVENTION_STATUS_LABELS = {
 OTHER_PLACE = 0  # the "autre lieu" choice of the place select
 
 
-class ServiceRequestForm(FlaskForm):
+class ServiceRequestForm(SafeForm):
     # The choices are checked by the service (active service, a place of the contact's organisation), with its
     # French messages: no generic "not a valid choice" here.
     service_id = SelectField(_l("Prestation souhaitée"), coerce=int, validate_choice=False,
@@ -71,7 +71,7 @@ class ServiceRequestForm(FlaskForm):
     )
 
 
-class RequestFilterForm(FlaskForm):
+class RequestFilterForm(SafeForm):
     class Meta:
         csrf = False
 
@@ -79,7 +79,7 @@ class RequestFilterForm(FlaskForm):
                          choices=[("", _l("Tous"))] + [(s.value, label) for s, label in REQUEST_STATUS_LABELS.items()])
 
 
-class DeclineForm(FlaskForm):
+class DeclineForm(SafeForm):
     message = TextAreaField(_l("Motif du refus"),
                             validators=[DataRequired(message=_l("Écrivez un message pour la structure.")),
                                         Length(max=2000)],
@@ -87,7 +87,7 @@ class DeclineForm(FlaskForm):
                             render_kw={"rows": 3})
 
 
-class QuoteForm(FlaskForm):
+class QuoteForm(SafeForm):
     quote_reference = StringField(_l("Référence du devis"),
                                   validators=[DataRequired(message=_l("Indiquez la référence du devis.")),
                                               Length(max=40)])
@@ -95,14 +95,14 @@ class QuoteForm(FlaskForm):
                             render_kw={"rows": 3})
 
 
-class PlanForm(FlaskForm):
+class PlanForm(SafeForm):
     mission_id = SelectField(_l("Mission"), coerce=int, validate_choice=False,  # checked by the service
                              validators=[DataRequired(message=_l("Choisissez une mission."))])
     message = TextAreaField(_l("Message accompagnant la mission"), validators=[Optional(), Length(max=2000)],
                             render_kw={"rows": 3})
 
 
-class PortalSessionsForm(FlaskForm):
+class PortalSessionsForm(SafeForm):
     """Filters of the portal's sessions page (GET, no CSRF)."""
 
     class Meta:

@@ -16,6 +16,7 @@ from coopnum.core import audit, spreadsheet
 from coopnum.core import services as core_services
 from coopnum.core.errors import Conflict, DomainError
 from coopnum.core.models import Role, User
+from coopnum.core.validation import domain_text
 from coopnum.missions.models import Contact, Organisation, OrganisationKind
 
 SIRET_MESSAGE = "SIRET invalide : 14 chiffres avec une clé de contrôle correcte."
@@ -94,7 +95,7 @@ def normalise_optional_email(value: str | None) -> str | None:
 
 def _text(values: dict, key: str, limit: int, label: str, *, required: bool = False,
           formula_free: bool = False) -> str:
-    text = (values.get(key) or "").strip()
+    text = domain_text(values.get(key), field=key, label=label, multiline=key == "notes")
     if required and not text:
         raise DomainError(f"{label} est obligatoire.", field=key)
     if len(text) > limit:

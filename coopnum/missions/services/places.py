@@ -22,6 +22,7 @@ from sqlmodel import Session
 from coopnum.core import audit
 from coopnum.core.errors import DomainError
 from coopnum.core.models import User
+from coopnum.core.validation import domain_text
 from coopnum.missions import lamednum
 from coopnum.missions.models import Organisation, Place
 
@@ -145,7 +146,7 @@ def clean(name: str, value: Any) -> Any:
             return int(value)
         except (TypeError, ValueError) as exc:
             raise DomainError("Structure inconnue.", field="organisation_id") from exc
-    text = _text(value)
+    text = domain_text(_text(value), field=name, label=f"« {name} »", multiline=True)
     if name == "telephone" and text:
         text = lamednum.normalize_phone(text)
     elif name == "pivot":

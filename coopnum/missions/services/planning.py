@@ -20,6 +20,7 @@ from coopnum.core import audit
 from coopnum.core.clock import PARIS, paris_today
 from coopnum.core.errors import Conflict, DomainError
 from coopnum.core.models import Role, User, UserRole
+from coopnum.core.validation import domain_text
 from coopnum.missions import recurrence
 from coopnum.missions.models import (
     Absence,
@@ -116,6 +117,8 @@ class SyncReport:
 
 
 def _check_mission_data(session: Session, data: MissionData) -> tuple[Convention, Place]:
+    domain_text(data.title, field="title", label="Le titre", max_length=200)
+    domain_text(data.holiday_subdiv, field="holiday_subdiv", label="Le calendrier des jours fériés", max_length=5)
     if not data.title.strip():
         raise DomainError("Le titre est obligatoire.", field="title")
     convention = session.get(Convention, data.convention_id)
@@ -427,7 +430,8 @@ def cancel_session(session: Session, actor: User, s: MissionSession, reason: str
     _refuse_if_done(s)
     if s.status == SessionStatus.CANCELLED:
         raise DomainError("Cette séance est déjà annulée.")
-    if not reason.strip():
+    reason = domain_text(reason, field="reason", label="Le motif de l'annulation")
+    if not reason:
         raise DomainError("Indiquez le motif de l'annulation.", field="reason")
     s.status = SessionStatus.CANCELLED
     s.cancel_reason = reason.strip()[:300]

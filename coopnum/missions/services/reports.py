@@ -35,6 +35,7 @@ from coopnum.core import audit
 from coopnum.core.clock import paris_midnight, paris_today
 from coopnum.core.errors import DomainError
 from coopnum.core.models import User
+from coopnum.core.validation import DATE_RANGE_MESSAGE, date_in_range
 from coopnum.missions import cra_reference as ref
 from coopnum.missions.models import (
     Activity,
@@ -125,9 +126,12 @@ def _iso_date(raw, field: str, label: str) -> date:
     if not text:
         raise DomainError(f"Indiquez la date de {label}.", field=field)
     try:
-        return date.fromisoformat(text)
+        value = date.fromisoformat(text)
     except ValueError:
         raise DomainError("Date invalide : utilisez le format AAAA-MM-JJ.", field=field) from None
+    if not date_in_range(value):
+        raise DomainError(DATE_RANGE_MESSAGE, field=field)
+    return value
 
 
 def check_span(start: date, end: date, *, field: str = "to") -> None:

@@ -16,6 +16,7 @@ from coopnum.core.db import db
 from coopnum.core.errors import DomainError, Forbidden
 from coopnum.core.models import Role, User, UserRole
 from coopnum.core.pagination import page_args, paginate
+from coopnum.core.validation import parse_id
 from coopnum.core.views import commit_or_flash, form_status
 from coopnum.missions import cra_reference as ref
 from coopnum.missions.forms.activities import (
@@ -261,7 +262,7 @@ def _kind(default: str = ref.TYPE_INDIVIDUEL) -> str:
 
 def _arg_int(name: str) -> int | None:
     value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    return parse_id(value)
 
 
 def _form_mediator(form: ActivityForm, s: MissionSession | None, activity: Activity | None) -> int | None:
@@ -270,8 +271,8 @@ def _form_mediator(form: ActivityForm, s: MissionSession | None, activity: Activ
         return current_user.id
     if request.method == "POST":
         chosen = request.form.get("mediator_id", "")
-        if chosen.isdigit() and int(chosen):
-            return int(chosen)
+        if parse_id(chosen):
+            return parse_id(chosen)
     if activity is not None:
         return activity.mediator_id
     if s is not None:
@@ -322,7 +323,7 @@ def _reportable(session_id: int, activity: Activity | None = None) -> MissionSes
 def _use_candidate(form: ActivityForm) -> None:
     """« C'est cette personne » after a duplicate warning: link the existing record instead."""
     chosen = request.form.get("use_beneficiary", "")
-    if chosen.isdigit():
+    if parse_id(chosen) is not None:
         form.beneficiary_mode.data = MODE_FOLLOWED
         form.beneficiary_id.data = int(chosen)
 
@@ -354,7 +355,7 @@ def activity_new():
     s = None
     session_id = request.values.get("session") or request.form.get("session_id")
     if session_id:
-        if not str(session_id).isdigit():
+        if parse_id(session_id) is None:
             abort(404)
         try:
             s = _reportable(int(session_id))

@@ -14,6 +14,7 @@ from coopnum.core.db import db
 from coopnum.core.errors import DomainError, Forbidden
 from coopnum.core.models import Role, User
 from coopnum.core.pagination import page_args, paginate
+from coopnum.core.validation import bounded_int
 from coopnum.core.views import commit_or_flash, form_error, form_status
 from coopnum.missions import cra_reference as ref
 from coopnum.missions.forms.activities import BeneficiaryForm, EraseForm, MergeForm, RetentionForm
@@ -62,7 +63,7 @@ def _labels() -> dict:
 def _render_list(retention_form: RetentionForm | None = None, status: int = 200):
     staff = is_staff(current_user)
     q = request.args.get("q", "").strip()[:100]
-    mediator = request.args.get("mediator", type=int) if staff else None
+    mediator = request.args.get("mediator", type=bounded_int) if staff else None
     page = paginate(db.session, service.search(current_user, q, mediator), *page_args(50))
     owners = {u.id: u.full_name for u in planning.mediators(db.session)} if staff else {}
     if staff and retention_form is None:

@@ -19,6 +19,7 @@ from coopnum.core.db import db
 from coopnum.core.errors import DomainError
 from coopnum.core.models import Role
 from coopnum.core.pagination import page_args, paginate
+from coopnum.core.validation import bounded_int, parse_id
 from coopnum.core.views import commit_or_flash, commit_or_show, form_error, form_status
 from coopnum.missions.access import can_manage, can_view_convention, is_authority_of
 from coopnum.missions.forms.catalogue import UNIT_LABELS, VAT_LABELS
@@ -86,7 +87,7 @@ def conventions():
         ).all()
         form.organisation_id.choices = [("", _("Toutes"))] + [(str(o.id), o.name) for o in orgs]
         organisation_id = (
-            int(form.organisation_id.data) if (form.organisation_id.data or "").isdigit() else None
+            parse_id(form.organisation_id.data)
         )
     else:
         del form.organisation_id
@@ -151,7 +152,7 @@ def _catalogue_for(convention: Convention | None) -> list[Service]:
 
 def _form_data(convention: Convention | None) -> dict:
     if convention is None:
-        org_id = request.args.get("organisation_id", type=int) or 0
+        org_id = request.args.get("organisation_id", type=bounded_int) or 0
         return {"organisation_id": org_id, "payment_terms_days": 30, "services": []}
     data = {key: getattr(convention, key) for key in services.CONVENTION_FIELDS if key != "services"}
     if convention.organisation is not None and data["chorus_buyer_siret"] == convention.organisation.siret:

@@ -18,6 +18,7 @@ from coopnum.core.db import db
 from coopnum.core.errors import DomainError
 from coopnum.core.models import Role
 from coopnum.core.pagination import page_args, paginate
+from coopnum.core.validation import bounded_int
 from coopnum.core.views import commit_or_show, form_error, form_status
 from coopnum.missions import access, lamednum
 from coopnum.missions.forms.places import FIELD_LABELS, OPENING_HOURS_EXAMPLE, SECTIONS, PlaceForm
@@ -83,7 +84,7 @@ def _render_form(form: PlaceForm, place: Place | None):
 def places():
     scope = _authority_scope()
     q = request.args.get("q", "").strip()
-    organisation_id = request.args.get("organisation", 0, type=int) or None
+    organisation_id = request.args.get("organisation", 0, type=bounded_int) or None
     commune = request.args.get("commune", "").strip()
     published = {"1": True, "0": False}.get(request.args.get("published", ""))
     show_archived = request.args.get("archived") == "1" and is_staff(current_user)

@@ -13,6 +13,7 @@ from coopnum.core.db import db
 from coopnum.core.errors import DomainError
 from coopnum.core.models import Role, User
 from coopnum.core.pagination import page_args, paginate
+from coopnum.core.validation import bounded_int
 from coopnum.core.views import commit_or_flash, commit_or_show, form_error, form_status
 from coopnum.missions import access
 from coopnum.missions.forms.planning import (
@@ -183,9 +184,9 @@ def mission_new():
     _fill_choices(form)
     service_request = None
     if request.method == "GET":
-        if request.args.get("convention_id", type=int):
-            form.convention_id.data = request.args.get("convention_id", type=int)
-        if (rid := request.args.get("request_id", type=int)) and (
+        if request.args.get("convention_id", type=bounded_int):
+            form.convention_id.data = request.args.get("convention_id", type=bounded_int)
+        if (rid := request.args.get("request_id", type=bounded_int)) and (
             service_request := db.session.get(ServiceRequest, rid)
         ):
             form.title.data = service_request.service.name if service_request.service else ""
@@ -492,8 +493,8 @@ def absences():
     stmt = select(Absence).order_by(Absence.start.desc())
     if not staff:
         stmt = stmt.where(Absence.user_id == current_user.id)
-    elif request.args.get("user_id", type=int):
-        stmt = stmt.where(Absence.user_id == request.args.get("user_id", type=int))
+    elif request.args.get("user_id", type=bounded_int):
+        stmt = stmt.where(Absence.user_id == request.args.get("user_id", type=bounded_int))
     show_past = request.args.get("past") == "1"
     if not show_past:
         stmt = stmt.where(Absence.end > clock.now())

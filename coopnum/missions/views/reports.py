@@ -15,7 +15,6 @@ from flask_babel import format_date, format_datetime, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy import select
 from wtforms import DateField
@@ -25,6 +24,7 @@ from coopnum.core import clock, spreadsheet
 from coopnum.core.access import load_or_404, roles_required
 from coopnum.core.db import db, writing
 from coopnum.core.errors import DomainError
+from coopnum.core.forms import SafeForm
 from coopnum.core.models import Role
 from coopnum.core.pagination import page_args, paginate
 from coopnum.core.views import commit_or_show, form_status
@@ -309,7 +309,7 @@ def convention_report_xlsx(convention_id: int):
 
 # --- share links (coordination) -------------------------------------------------------------------------------------
 
-class ShareForm(FlaskForm):
+class ShareForm(SafeForm):
     period_start = DateField(_l("Début de la période"), validators=[Optional()])
     period_end = DateField(_l("Fin de la période"), validators=[Optional()])
     expires_on = DateField(_l("Lien valable jusqu’au"), validators=[Optional()],

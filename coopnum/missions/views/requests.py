@@ -16,6 +16,7 @@ from coopnum.core.db import db
 from coopnum.core.errors import DomainError
 from coopnum.core.models import Role, User
 from coopnum.core.pagination import page_args, paginate
+from coopnum.core.validation import bounded_int
 from coopnum.core.views import commit_or_flash, commit_or_show, form_error, form_status
 from coopnum.missions import access
 from coopnum.missions.forms.requests import (
@@ -233,7 +234,7 @@ def request_new():
     form.service_id.choices = [(0, _("— Choisissez une prestation —"))] + [(s.id, s.name) for s in services]
     form.place_id.choices = [(p.id, p.name) for p in places] + [(OTHER_PLACE, _("Autre lieu (précisez ci-dessous)"))]
     if request.method == "GET":
-        wanted = request.args.get("service_id", type=int)
+        wanted = request.args.get("service_id", type=bounded_int)
         if wanted and any(s.id == wanted for s in services):
             form.service_id.data = wanted  # "request this service" from the catalogue
     if form.validate_on_submit():
