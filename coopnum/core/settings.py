@@ -51,6 +51,22 @@ DEFAULTS: dict[str, Any] = {
     "billing.dunning_days": [7, 21, 45],  # days after the due date: reminders, the last one a formal notice
     "billing.aptic_organisation_id": None,  # the client the APTIC batches are invoiced to
     "billing.aptic_face_value_cents": 1000,
+    # Members, capital and governance (statutes differ: every number is a setting; these are the legal defaults).
+    "members.share_nominal_cents": 5000,  # nominal value of a share (part sociale)
+    "members.minimum_capital_cents": 0,  # statutory minimum capital (reimbursements never go below it)
+    "members.min_paid_at_subscription": "1/4",  # at least ¼ of a subscription paid at once…
+    "members.payment_delay_years": 5,  # …the rest within 5 years
+    "members.public_bodies_max": "1/2",  # SCIC: public bodies hold at most 50 % of the capital together
+    "members.proxy_limit": 1,  # proxies a member may hold
+    "members.empty_college_rule": "redistribute",  # or "zero": the weight of a college that casts no vote
+    "members.convocation_days_first": 15,  # days between the convocation and an assembly on 1st convocation
+    "members.convocation_days_second": 10,  # … on 2nd convocation
+    "members.quorum_ago_first": "1/5",
+    "members.quorum_ago_second": "0",
+    "members.quorum_age_first": "1/4",
+    "members.quorum_age_second": "1/5",
+    "members.majority_ago": "1/2",  # more than half of the votes cast (weighted by college)
+    "members.majority_age": "2/3",  # at least two thirds of the votes cast
 }
 
 
