@@ -1,0 +1,9 @@
+"""The members domain: members (sociétaires) and voting colleges, the share-capital ledger, general assemblies,
+convocations, proxies, votes and minutes. ``init_app`` registers its pages, API, navigation and panels."""
+
+
+def init_app(app) -> None:
+    from coopnum.members import api  # noqa: F401  (declares its endpoints on the API blueprint)
+    from coopnum.members.views import bp
+
+    app.register_blueprint(bp)

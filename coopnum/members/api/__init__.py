@@ -1,0 +1,3 @@
+"""The members domain's API endpoints (declared on the core API blueprint)."""
+
+from coopnum.members.api import assemblies, registry  # noqa: F401

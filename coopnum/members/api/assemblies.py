@@ -1,0 +1,1 @@
+"""API: assemblies, attendance, resolutions, ballots, results, governance settings."""

@@ -1,0 +1,1 @@
+"""API: colleges, members, capital operations."""

@@ -1,0 +1,1 @@
+"""Operations of the members domain (plain values in, DomainError out; the caller commits)."""

@@ -1,0 +1,1 @@
+"""General assemblies: convening, convocations, attendance and proxies, resolutions, votes, tally, minutes."""
