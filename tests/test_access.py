@@ -85,6 +85,9 @@ def _build(session) -> dict:
     tokens = {role: services.create_token(session, user, user, "access test", now=clock.now())[1]
               for role, user in users.items()}
     world = factories.world(session, users, billing=True)
+    from tests.members.factories_registry import registry_world
+
+    world.update(registry_world(session, users))  # members: colleges, the member user's own member, another one
     failed_mail = outbox.queue(session, mail.Mail(to=["x@example.org"], subject="Essai", body="Texte"), kind="test",
                                now=clock.now())
     failed_mail.status = MailStatus.RETRY

@@ -21,7 +21,17 @@ def is_member_user(user) -> bool:
 # --- the register and the capital -----------------------------------------------------------------------------------
 
 
-# (rules of the register and the capital go here)
+def can_see_register(user) -> bool:
+    """The register, the colleges, the capital page and its ledger, the exports."""
+    return is_staff(user)
+
+
+def can_see_member(user, member) -> bool:
+    """A member's record, its shares and its certificate: the staff, and the member itself (its linked account)."""
+    if is_staff(user):
+        return True
+    return bool(member is not None and member.user_id is not None and getattr(user, "id", None) == member.user_id
+                and is_member_user(user))
 
 
 # --- assemblies and votes -------------------------------------------------------------------------------------------

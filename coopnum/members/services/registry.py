@@ -373,10 +373,10 @@ def create_member(session: Session, actor: User | None, *, name: str, kind: str,
                   admitted_on: date, paid_cents: int | None = None, body: str = DecidingBody.BOARD,
                   reference: str = "", now: datetime, **contact) -> Member:
     """A member admitted at once (the API's ``POST /members``): candidate, subscription, admission, one day."""
-    member = create_candidate(session, actor, name=name, kind=kind, college_id=college_id, applied_on=admitted_on,
-                              now=now, **contact)
     if not shares or int(shares) < 1:
         raise DomainError("L'admission demande au moins une part souscrite.", field="shares")
+    member = create_candidate(session, actor, name=name, kind=kind, college_id=college_id, applied_on=admitted_on,
+                              now=now, **contact)
     return admit(session, actor, member, on=admitted_on, body=body, reference=reference, shares=shares,
                  paid_cents=paid_cents, now=now)
 
