@@ -177,8 +177,13 @@ def history(session: Session, date_from: date | None = None, date_to: date | Non
 
 
 def highest_capital(session: Session) -> int:
-    """The highest capital ever reached (after any day of the ledger)."""
-    return max((p.subscribed_cents for p in history(session)), default=0)
+    """The highest capital ever reached: after any line of the ledger, in the order of their dates and numbers (a
+    peak within one day counts)."""
+    highest = running = 0
+    for value in session.execute(select(_CAPITAL).order_by(CapitalOperation.on, CapitalOperation.number)).scalars():
+        running += int(value or 0)
+        highest = max(highest, running)
+    return highest
 
 
 def capital_floor(session: Session) -> int:

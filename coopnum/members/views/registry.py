@@ -8,7 +8,7 @@ import csv
 import io
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale, format_date, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -407,6 +407,7 @@ def capital_page():
         "members/capital.html", totals=totals, public=public, floor=capital.capital_floor(db.session),
         highest=capital.highest_capital(db.session), points=list(reversed(points))[:40], chart=capital_chart(points),
         page=page, members=dict(db.session.execute(select(Member.id, Member.name)).all()),
-        public_share=(public * 100 / totals.subscribed_cents) if totals.subscribed_cents else 0,
+        public_share=format_decimal(round(public * 100 / totals.subscribed_cents, 1) if totals.subscribed_cents else 0,
+                                    format="#,##0.0"),
         overdue=capital.overdue(db.session, today), voting=len(capital.voting_members(db.session, today)),
         nominal=capital.nominal_cents(db.session), kind=kind)
