@@ -155,3 +155,22 @@ def test_concurrent_operations_get_gapless_numbers(app, session, users):
     assert all(code == 201 for codes in results for code in codes), results
     numbers = list(session.execute(select(CapitalOperation.number).order_by(CapitalOperation.number)).scalars())
     assert numbers == list(range(1, before + len(ids) * 3 * 2 + 1))  # a subscription and its payment each time
+
+
+@pytest.mark.real_commits  # the threads' connections must see the colleges the test commits
+def test_concurrent_admissions_get_distinct_register_numbers(app, session, users):
+    cols = mf.colleges(session)
+    token = _token(session, users["coordinator"])
+    session.commit()
+    college_id = cols[2].id
+    session.close()
+
+    def post(i: int):
+        return app.test_client().post("/api/v1/members", headers=token, json={
+            "name": f"Bénéficiaire {i}", "kind": "person", "college_id": college_id, "shares": 1,
+            "admitted_on": days.days(-1).isoformat()})
+
+    responses = run_together(post, 6)
+    assert not [r for r in responses if isinstance(r, Exception)], responses
+    assert [r.status_code for r in responses] == [201] * 6
+    assert sorted(r.get_json()["number"] for r in responses) == [1, 2, 3, 4, 5, 6]

@@ -11,6 +11,7 @@ Services take plain values, the acting user and ``now``; they flush, never commi
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -19,7 +20,7 @@ from sqlalchemy import func, or_, select
 from sqlmodel import Session
 
 from coopnum.billing import numbering
-from coopnum.core import audit
+from coopnum.core import audit, settings
 from coopnum.core.clock import paris_today
 from coopnum.core.errors import DomainError
 from coopnum.core.models import Role, User
@@ -249,10 +250,6 @@ def admit(session: Session, actor: User | None, member: Member, *, on: date, bod
                           field="on")
     if shares:
         if paid_cents is None:
-            import math
-
-            from coopnum.core import settings
-
             value = int(shares) * capital.nominal_cents(session)
             paid_cents = math.ceil(value * capital.fraction(settings.get(session,
                                                                          "members.min_paid_at_subscription")))
