@@ -582,3 +582,17 @@ def update_governance(session: Session, actor: User | None, *, empty_college_rul
 def governance(session: Session) -> dict:
     return {"empty_college_rule": settings.get(session, "members.empty_college_rule"),
             "proxy_limit": int(settings.get(session, "members.proxy_limit"))}
+
+
+def give_proxy(session: Session, actor: User | None, assembly: Assembly, member: Member, holder: Member, *,
+               now: datetime) -> Attendance:
+    """A member gives its proxy online, from its space, before the assembly starts."""
+    if now >= assembly.starts_at:
+        raise DomainError("L'assemblée a commencé : remettez votre pouvoir signé au bureau de séance.")
+    return record_attendance(session, actor, assembly, member, mode=AttendanceMode.REPRESENTED, proxy_holder=holder,
+                             now=now)
+
+
+def ballot_of(session: Session, resolution: Resolution, member_id: int) -> BallotCast | None:
+    return session.execute(select(BallotCast).where(BallotCast.resolution_id == resolution.id,
+                                                    BallotCast.member_id == member_id)).scalar_one_or_none()
