@@ -4,10 +4,10 @@ live tally, holding, signing, the minutes and the attendance sheet (PDF), the re
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from coopnum.core import clock
-from coopnum.members.models import Assembly, Convocation, Resolution
+from coopnum.members.models import Assembly, CapitalOperation, Convocation, Resolution
 from coopnum.members.services import assemblies as services
 from tests import days
 from tests.conftest import login, text_of
@@ -168,3 +168,27 @@ def test_a_member_gives_a_proxy_and_votes_online_from_its_space(session, client,
     assert "ne portez pas le pouvoir" in text_of(response)
     # the tally is for the bureau while the vote is open
     assert client.get(f"/members/resolutions/{resolution.id}").status_code == 403
+
+
+def test_the_demo_of_assemblies(session, client, users):
+    import random
+    from types import SimpleNamespace
+
+    from coopnum.members import demo_assemblies
+
+    ctx = SimpleNamespace(rng=random.Random(1), coordinator=users["coordinator"], admin=users["admin"])
+    demo_assemblies.seed(session, ctx, clock.now())  # no colleges, no members: nothing
+    assert session.execute(select(Assembly)).first() is None
+    colleges = w.colleges(session)
+    me, account = w.member_user(session, colleges[0], admitted_on=days.days(-800))
+    for i in range(8):
+        w.member(session, colleges[i % 4], admitted_on=days.days(-800))
+    session.execute(update(CapitalOperation).values(on=days.days(-800)))  # shares held last year too
+    demo_assemblies.seed(session, ctx, clock.now())
+    session.commit()
+    rows = session.execute(select(Assembly).order_by(Assembly.starts_at)).scalars().all()
+    assert [(a.kind, a.status) for a in rows] == [("AGO", "held"), ("AGE", "convened")]
+    assert rows[0].minutes_signed_on is not None
+    login(client, account)
+    page = text_of(client.get("/members/me"))
+    assert "Modification de l'article 12" in page and "Votre vote" in page
