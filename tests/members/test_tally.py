@@ -4,10 +4,10 @@ from fractions import Fraction
 
 import pytest
 
+from coopnum.core import clock, settings
 from coopnum.members.models import Assembly, Resolution
 from coopnum.members.services import assemblies as services
 from coopnum.members.services import tally
-from coopnum.core import clock, settings
 from tests.members import test_assemblies_world as w
 
 

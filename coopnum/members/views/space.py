@@ -19,7 +19,6 @@ from coopnum.members.models import (
     Assembly,
     AssemblyStatus,
     Attendance,
-    AttendanceMode,
     Convocation,
     Member,
     Resolution,
