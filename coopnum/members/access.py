@@ -37,4 +37,21 @@ def can_see_member(user, member) -> bool:
 # --- assemblies and votes -------------------------------------------------------------------------------------------
 
 
-# (rules of assemblies and votes go here)
+def can_manage_assemblies(user) -> bool:
+    """Convene, record attendance, proxies and ballots (the secretary), open and close votes, write the minutes."""
+    return is_staff(user)
+
+
+def can_see_assembly(user, assembly, member) -> bool:
+    """Staff: every assembly; a member (``member``: the member of the user, or None): the assemblies convened or
+    held (not drafts, not those cancelled before being convened)."""
+    if is_staff(user):
+        return True
+    if member is None or not is_member_user(user):
+        return False
+    return assembly.status in ("convened", "held") or (assembly.status == "cancelled" and assembly.convened_on)
+
+
+def can_see_result(user, resolution) -> bool:
+    """The bureau (staff) sees the tally live; members once the vote is closed."""
+    return is_staff(user) or resolution.status == "closed"
