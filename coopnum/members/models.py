@@ -11,7 +11,7 @@ secret ballot the cast row carries no choice, so who voted is never linked to ho
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, LargeBinary, Numeric, Text, UniqueConstraint
 from sqlmodel import Field, Relationship
@@ -89,7 +89,7 @@ class Member(IdMixin, TimestampMixin, table=True):
     notes: str = Field(default="", sa_type=Text)
     created_by_id: int | None = Field(default=None, sa_column=_fk("users.id", "SET NULL", index=False))
 
-    college: Optional[College] = Relationship(sa_relationship_kwargs={"lazy": "joined"})
+    college: College | None = Relationship(sa_relationship_kwargs={"lazy": "joined"})
 
 
 class MemberStatusChange(IdMixin, table=True):
@@ -152,7 +152,7 @@ class CapitalOperation(IdMixin, table=True):
     created_at: datetime = Field(default_factory=clock.now, sa_type=UTCDateTime, nullable=False)
     created_by_id: int | None = Field(default=None, sa_column=_fk("users.id", "SET NULL", index=False))
 
-    member: Optional[Member] = Relationship(
+    member: Member | None = Relationship(
         sa_relationship_kwargs={"lazy": "joined", "foreign_keys": "[CapitalOperation.member_id]"})
 
 

@@ -51,10 +51,8 @@ MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 
 
 def check_colleges(session: Session) -> None:
-    try:
-        from coopnum.members.services.registry import check_colleges as registry_check
-    except ImportError:
-        from coopnum.members.services.colleges_check import check_colleges as registry_check
+    from coopnum.members.services.registry import check_colleges as registry_check
+
     registry_check(session)
 
 

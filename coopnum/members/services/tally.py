@@ -17,7 +17,7 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlmodel import Session
 
 from coopnum.core import settings
@@ -28,11 +28,9 @@ from coopnum.members.models import (
     Attendance,
     AttendanceMode,
     BallotCount,
-    CapitalOperation,
     Choice,
     College,
     Member,
-    MemberStatus,
     Resolution,
 )
 
@@ -48,20 +46,10 @@ def fraction(value) -> Fraction:
 # --- members with voting rights -------------------------------------------------------------------------------------
 
 def voting_members(session: Session, on: date) -> list[Member]:
-    """Admitted members (admitted on or before ``on``) holding at least one share that day. Uses the register's
-    ``capital.voting_members`` when it exists, else reads the ledger directly."""
-    try:
-        from coopnum.members.services.capital import voting_members as from_capital
-    except ImportError:
-        from_capital = None
-    if from_capital is not None:
-        return list(from_capital(session, on))
-    held = (select(CapitalOperation.member_id).where(CapitalOperation.on <= on)
-            .group_by(CapitalOperation.member_id).having(func.sum(CapitalOperation.shares) > 0))
-    return list(session.execute(
-        select(Member).where(Member.status == MemberStatus.ADMITTED, Member.admitted_on.is_not(None),
-                             Member.admitted_on <= on, Member.id.in_(held)).order_by(Member.name, Member.id)
-    ).scalars().unique().all())
+    """Admitted members (admitted on or before ``on``) holding at least one share that day (the register's rule)."""
+    from coopnum.members.services.capital import voting_members as from_capital
+
+    return list(from_capital(session, on))
 
 
 def voting_member_ids(session: Session, on: date) -> set[int]:

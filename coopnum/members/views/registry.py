@@ -7,7 +7,7 @@ Coordination (and admin) only, except the certificate, which the member itself m
 import csv
 import io
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import force_locale, format_date, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -90,10 +90,7 @@ def _filters():
 @roles_required(Role.COORDINATOR, Role.MEMBER)
 def index():
     if not is_staff(current_user):
-        if "members.my_space" in current_app.view_functions:
-            return redirect(url_for("members.my_space"))
-        own = registry.member_of_user(db.session, current_user)
-        return render_template("members/index.html", own=own)
+        return redirect(url_for("members.my_space"))
     form, stmt = _filters()
     page = paginate(db.session, stmt, *page_args(50))
     held = capital.balances(db.session, [m.id for m in page.items])
