@@ -21,10 +21,12 @@ coopnum/translations/en/LC_MESSAGES/messages.mo: $(STAMP) coopnum/translations/e
 
 install: $(STAMP) coopnum/translations/en/LC_MESSAGES/messages.mo
 
-## make run: install, migrate the SQLite database, load the demo if empty, serve on http://127.0.0.1:5000
+## make run: install, migrate the SQLite database, load the demo if empty, serve on http://127.0.0.1:5000 with the
+## scheduler beside it (mails of the outbox every minute, reminders, exports…)
 run: install
 	$(BIN)/coopnum db upgrade
 	$(BIN)/coopnum seed-demo --if-empty
+	$(BIN)/coopnum scheduler & scheduler=$$!; trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/coopnum run --host $(HOST) --port $(PORT)
 
 ## make test: install and run the whole suite in parallel (SQLite; set COOPNUM_TEST_DATABASE_URL for PostgreSQL,

@@ -42,6 +42,12 @@ def create_app(config: dict | None = None) -> Flask:
     )
     filters.init_app(app)
     handlers.init_app(app)
+    from coopnum.billing.services import dunning, sending
+    from coopnum.core import outbox
+
+    outbox.init_app(app)
+    sending.init_app(app)
+    dunning.init_app(app)
 
     from coopnum.billing.views import bp as billing_bp
     from coopnum.core.api import bp as api_bp

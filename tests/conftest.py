@@ -359,30 +359,84 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def run_mail_job(app) -> str:
+    """Run the outbox's mail job as the scheduler does; the test's own transaction ends first (as the request that
+    wrote the mail did: SQLite has one writer at a time)."""
+    from flask import has_app_context
+
+    from coopnum.core.db import db
+    from coopnum.core.jobs import run_job
+
+    if has_app_context():
+        db.session.commit()
+    return run_job(app, "core.outbox")
+
+
 class Outbox(list):
-    """Messages received by the local SMTP server."""
+    """Messages received by the local SMTP server. Reading them first runs the mail job once (as the scheduler does
+    every minute): the app only writes mails into its outbox, and a test sees those that have left it."""
+
+    def __init__(self, app):
+        super().__init__()
+        self._app = app
+
+    def deliver(self):
+        return run_mail_job(self._app)
+
+    def __len__(self):
+        self.deliver()
+        return super().__len__()
+
+    def __getitem__(self, index):
+        self.deliver()
+        return super().__getitem__(index)
+
+    def __iter__(self):
+        self.deliver()
+        return super().__iter__()
+
+    def __eq__(self, other):
+        self.deliver()
+        return list(super().__iter__()) == other
+
+    def __bool__(self):
+        return len(self) > 0
+
+    __hash__ = None
 
 
 @pytest.fixture
 def smtp_server(app):
-    """A real SMTP server on a free local port (aiosmtpd); the app is configured to use it."""
+    """A real SMTP server on a free local port (aiosmtpd); the app is configured to use it. ``stop()`` and
+    ``start()`` take it down and bring it back on the same port (an outage)."""
     from email import message_from_bytes, policy
 
     from aiosmtpd.controller import Controller
 
-    outbox = Outbox()
+    outbox = Outbox(app)
 
     class Handler:
         async def handle_DATA(self, server, session, envelope):
-            outbox.append(message_from_bytes(envelope.content, policy=policy.default))
+            list.append(outbox, message_from_bytes(envelope.content, policy=policy.default))
             return "250 OK"
 
     port = free_port()
-    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
-    controller.start()
+    controllers = []
+
+    def start():
+        controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+        controller.start()
+        controllers.append(controller)
+
+    def stop():
+        controllers.pop().stop()
+
+    outbox.start, outbox.stop = start, stop
+    start()
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
     yield outbox
-    controller.stop()
+    while controllers:
+        stop()
 
 
 def text_of(response) -> str:

@@ -4,7 +4,8 @@ A new URL must be added to ACCESS, or test_every_url_is_covered fails. Later iss
 
 import pytest
 
-from coopnum.core import clock, services
+from coopnum.core import clock, mail, outbox, services
+from coopnum.core.models import MailStatus
 from tests import days
 from tests.conftest import login, make_users
 
@@ -44,6 +45,8 @@ ACCESS = {
     "core.user_edit": ("GET", "/users/{member}", only(STAFF)),
     "core.user_send_reset": ("POST", "/users/{member}/send-reset", only(STAFF, ok=302)),
     "core.audit": ("GET", "/audit", only({"admin"})),
+    "core.outbox_page": ("GET", "/admin/outbox", only(STAFF)),
+    "core.outbox_resend": ("POST", "/admin/outbox/{failed_mail}/resend", only(STAFF, ok=302)),
     "members.index": ("GET", "/members/", only(STAFF | {"member"})),
     "inventory.index": ("GET", "/inventory/", only(STAFF | {"mediator"})),
     "training.index": ("GET", "/training/", only(STAFF | {"mediator", "member"})),
@@ -82,6 +85,11 @@ def _build(session) -> dict:
     tokens = {role: services.create_token(session, user, user, "access test", now=clock.now())[1]
               for role, user in users.items()}
     world = factories.world(session, users, billing=True)
+    failed_mail = outbox.queue(session, mail.Mail(to=["x@example.org"], subject="Essai", body="Texte"), kind="test",
+                               now=clock.now())
+    failed_mail.status = MailStatus.RETRY
+    session.flush()
+    world["failed_mail"] = failed_mail.id
     return {"users": {role: SimpleNamespace(email=user.email) for role, user in users.items()},
             "ids": {**world, "member": users["member"].id, "admin_token": admin_token.id, **DATES},
             "tokens": tokens}

@@ -8,8 +8,8 @@ from coopnum.core import jobs
 
 
 def run_dunning(app: Flask, now: datetime | None = None) -> str:
-    """The daily dunning run: create the reminders due today (committed first), then send their mails outside any
-    transaction, then write the sent-log. Idempotent: a second run the same day sends nothing."""
+    """The daily dunning run: create the reminders due today and write their mails into the outbox, in one
+    transaction (the mail job sends them after the commit). Idempotent: a second run the same day sends nothing."""
     from coopnum.billing.services import dunning
     from coopnum.core import clock
     from coopnum.core.db import db, writing
@@ -17,16 +17,11 @@ def run_dunning(app: Flask, now: datetime | None = None) -> str:
     with app.app_context(), writing():
         now = now or clock.now()
         reminders = dunning.run(db.session, now=now)
-        ids = [r.id for r in reminders]
+        queued, missing = dunning.queue_mails(db.session, [r.id for r in reminders], now=now)
         db.session.commit()
-        outgoing = dunning.prepare_mails(db.session, ids)
-        db.session.commit()  # end the transaction: no database lock is held while talking to the SMTP server
-        dunning.send(outgoing)
-        sent, failed = dunning.record_sendings(db.session, outgoing, now=now)
-        db.session.commit()
-    summary = f"{len(ids)} relance(s) créée(s), {sent} courriel(s) envoyé(s)"
-    if failed:
-        summary += f", {failed} échec(s) (voir le journal des envois de chaque facture)"
+    summary = f"{len(reminders)} relance(s) créée(s), {queued} courriel(s) mis en file d'envoi"
+    if missing:
+        summary += f", {missing} sans adresse électronique (voir le journal des envois de chaque facture)"
     return summary + "."
 
 

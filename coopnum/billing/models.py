@@ -25,7 +25,7 @@ from sqlmodel import Field, Relationship
 
 from coopnum.core import clock
 from coopnum.core.db import UTCDateTime
-from coopnum.core.models import IdMixin, TimestampMixin
+from coopnum.core.models import IdMixin, OutboxMail, TimestampMixin
 
 
 def _fk(target: str, ondelete: str, *, nullable: bool = True, index: bool = True) -> Column:
@@ -306,7 +306,7 @@ class SendingKind(StrEnum):
 
 
 class InvoiceSending(IdMixin, table=True):
-    """The sent-log: every e-mail of an invoice or a reminder, successful or not."""
+    """The sent-log: every e-mail of an invoice or a reminder, with its mail in the outbox."""
 
     __tablename__ = "invoice_sendings"
 
@@ -318,6 +318,10 @@ class InvoiceSending(IdMixin, table=True):
     error: str = Field(default="", max_length=1000)
     sent_at: datetime = Field(default_factory=clock.now, sa_type=UTCDateTime, nullable=False)
     sent_by_id: int | None = Field(default=None, sa_column=_fk("users.id", "SET NULL", index=False))
+    # the mail in the outbox (its status: en file, envoyé, échec…); None for a reminder with no address
+    outbox_id: int | None = Field(default=None, sa_column=_fk("outbox_mails.id", "SET NULL"))
+
+    mail: Optional[OutboxMail] = Relationship(sa_relationship_kwargs={"lazy": "joined"})
 
 
 # --- payments, reminders --------------------------------------------------------------------------------------------

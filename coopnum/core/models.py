@@ -1,10 +1,11 @@
-"""Core tables: users and their roles, API tokens, login attempts, the audit log."""
+"""Core tables: users and their roles, API tokens, login attempts, the audit log, settings, export jobs, the
+mail outbox."""
 
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, ForeignKey, Integer, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Integer, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, Relationship, SQLModel
 
 from coopnum.core import clock
@@ -187,3 +188,58 @@ class ExportJob(IdMixin, table=True):
     error: str = Field(default="", max_length=500)
     created_at: datetime = Field(default_factory=clock.now, sa_type=UTCDateTime, nullable=False)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class MailStatus(StrEnum):
+    QUEUED = "queued"  # waiting for the mail job
+    SENDING = "sending"  # claimed by a mail job (reclaimed if that job died)
+    SENT = "sent"
+    RETRY = "retry"  # failed; another attempt at next_attempt_at
+    ABANDONED = "abandoned"  # failed too many times: "renvoyer" starts again
+
+
+class OutboxMail(IdMixin, table=True):
+    """A mail written in the same transaction as the action that causes it, sent after the commit by the mail job
+    (``coopnum.core.outbox``) with retries: a rolled-back action sends nothing, an SMTP outage loses nothing.
+
+    ``about_type``/``about_id`` name the record the mail is about (an invoice, a reminder, a user…), where its
+    status is shown. A ``sensitive`` mail (a password link) is never shown, and its body is blanked once sent."""
+
+    __tablename__ = "outbox_mails"
+
+    kind: str = Field(max_length=40, index=True)  # e.g. "billing.invoice", "core.password_reset"
+    about_type: str = Field(default="", max_length=40)
+    about_id: int | None = Field(default=None, index=True)
+    recipients: str = Field(max_length=2000)  # comma-separated
+    subject: str = Field(max_length=300)
+    body: str = Field(sa_type=Text)
+    reply_to: str | None = Field(default=None, max_length=254)
+    sensitive: bool = Field(default=False)
+    status: str = Field(default=MailStatus.QUEUED, max_length=20, index=True)
+    attempts: int = Field(default=0)
+    next_attempt_at: datetime = Field(default_factory=clock.now, sa_type=UTCDateTime, nullable=False, index=True)
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_error: str = Field(default="", max_length=1000)
+    created_at: datetime = Field(default_factory=clock.now, sa_type=UTCDateTime, nullable=False, index=True)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_by_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("users.id", ondelete="SET NULL"))
+    )
+
+    attachments: list["OutboxAttachment"] = Relationship(
+        sa_relationship_kwargs={"lazy": "select", "cascade": "all, delete-orphan", "order_by": "OutboxAttachment.id"}
+    )
+
+    @property
+    def recipient_list(self) -> list[str]:
+        return [a.strip() for a in self.recipients.split(",") if a.strip()]
+
+
+class OutboxAttachment(IdMixin, table=True):
+    __tablename__ = "outbox_attachments"
+
+    mail_id: int = Field(sa_column=Column(Integer, ForeignKey("outbox_mails.id", ondelete="CASCADE"), nullable=False,
+                                          index=True))
+    filename: str = Field(max_length=255)
+    mimetype: str = Field(default="application/pdf", max_length=100)
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))

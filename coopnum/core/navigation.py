@@ -50,6 +50,7 @@ GROUP_OF = {
     "billing.settings": "admin",
     "core.users": "admin",
     "core.audit": "admin",
+    "core.outbox_page": "admin",
 }
 GROUP_LABELS = {"planning": _l("Planning"), "clients": _l("Collectivités"), "activities": _l("Suivi d'activité"),
                 "billing": _l("Facturation"),

@@ -10,8 +10,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import defer
 
-from coopnum.core import clock, mail, navigation, services
+from coopnum.core import clock, mail, navigation, outbox, services
 from coopnum.core import dashboard as panels
 from coopnum.core.access import client_ip, login_required, roles_required
 from coopnum.core.clock import PARIS
@@ -27,7 +28,7 @@ from coopnum.core.forms import (
     TokenForm,
     UserForm,
 )
-from coopnum.core.models import ApiToken, AuditLog, Role, User, UserRole
+from coopnum.core.models import ApiToken, AuditLog, MailStatus, OutboxMail, Role, User, UserRole
 from coopnum.core.pagination import page_args, paginate
 from coopnum.core.security import make_reset_token, read_reset_token
 
@@ -35,6 +36,7 @@ bp = Blueprint("core", __name__)
 
 navigation.register("core.users", _l("Comptes"), (Role.COORDINATOR,), 900)
 navigation.register("core.audit", _l("Journal d'audit"), (Role.ADMIN,), 910)
+navigation.register("core.outbox_page", _l("Courriels"), (Role.ADMIN, Role.COORDINATOR), 905)
 
 
 
@@ -174,23 +176,28 @@ def logout():
     return response
 
 
+RESET_MAIL_INTERVAL = timedelta(minutes=2)  # one reset mail per account at most every two minutes (no mail bombing)
+
+
 @bp.route("/password/forgot", methods=["GET", "POST"])
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         user = services.user_by_email(db.session, form.email.data)
-        if user is not None and user.active:
-            send_reset_link(user, invitation=False, report_failure=False)
-        # Same answer whether or not the account exists and whether or not the mail could be sent (a failure is
-        # logged, not shown): no way to probe which addresses have an account.
+        if user is not None and user.active and not outbox.recently_queued(
+                db.session, "core.password_reset", user, since=clock.now() - RESET_MAIL_INTERVAL):
+            queue_password_link(user, invitation=False)
+            db.session.commit()
+        # Same answer whether or not the account exists, and the same work: the mail leaves later, through the
+        # outbox, so neither the answer nor its time tells which addresses have an account.
         flash(_("Si un compte existe pour cette adresse, un courriel avec un lien vient de lui être envoyé."), "info")
         return redirect(url_for("core.login"))
     return render_template("core/forgot_password.html", form=form), form_status()
 
 
-def send_reset_link(user: User, *, invitation: bool, report_failure: bool = True) -> bool:
-    """Mail a link to choose a password; return whether it was sent. ``report_failure``: flash an error when it was
-    not (for the coordinator who invites; never on the public "mot de passe oublié" page)."""
+def queue_password_link(user: User, *, invitation: bool) -> None:
+    """Write into the outbox a mail with a link to choose a password (the caller commits). The mail is sensitive:
+    its body is never shown and is blanked once sent."""
     token = make_reset_token(current_app.config["SECRET_KEY"], user.id, user.password_hash)
     link = current_app.config["COOPNUM_BASE_URL"] + url_for("core.reset_password", token=token)
     hours = current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600
@@ -208,13 +215,10 @@ def send_reset_link(user: User, *, invitation: bool, report_failure: bool = True
         + _("Si vous n'êtes pas à l'origine de cette demande, ignorez ce message.")
         + "\n"
     )
-    try:
-        mail.send(mail.Mail(to=[user.email], subject=subject, body=body))
-    except mail.MailError:
-        if report_failure:
-            flash(_("Le courriel n'a pas pu être envoyé. Contactez la coordination."), "error")
-        return False
-    return True
+    actor = current_user._get_current_object() if current_user.is_authenticated else None
+    outbox.queue(db.session, mail.Mail(to=[user.email], subject=subject, body=body),
+                 kind="core.invitation" if invitation else "core.password_reset", about=user, sensitive=True,
+                 actor=actor, now=clock.now())
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
@@ -377,13 +381,14 @@ def user_new():
                 now=clock.now(),
             )
             user.active = form.active.data
+            if form.send_invitation.data and user.active:
+                db.session.flush()
+                queue_password_link(user, invitation=True)
         except DomainError as exc:
             db.session.rollback()
             form_error(form, exc)
         else:
             db.session.commit()
-            if form.send_invitation.data and user.active:
-                send_reset_link(user, invitation=True)
             flash(_("Compte créé pour %(email)s.", email=user.email), "success")
             return redirect(url_for("core.users"))
     return render_template("core/user_form.html", form=form, user=None), form_status()
@@ -416,7 +421,8 @@ def user_edit(user_id: int):
             db.session.commit()
             flash(_("Compte enregistré."), "success")
             return redirect(url_for("core.users"))
-    return render_template("core/user_form.html", form=form, user=user), form_status()
+    mails = outbox.mails_about(db.session, "user", [user.id]).get(user.id, [])[:20]
+    return render_template("core/user_form.html", form=form, user=user, mails=mails), form_status()
 
 
 @bp.route("/users/<int:user_id>/send-reset", methods=["POST"])
@@ -427,8 +433,9 @@ def user_send_reset(user_id: int):
         abort(404)
     if user.has_role(Role.ADMIN) and not current_user.has_role(Role.ADMIN):
         abort(403)
-    send_reset_link(user, invitation=user.password_hash is None)
-    flash(_("Lien envoyé à %(email)s.", email=user.email), "success")
+    queue_password_link(user, invitation=user.password_hash is None)
+    db.session.commit()
+    flash(_("Lien mis en file d'envoi pour %(email)s.", email=user.email), "success")
     return redirect(url_for("core.user_edit", user_id=user.id))
 
 
@@ -466,6 +473,45 @@ def audit():
         stmt = stmt.where(AuditLog.at < datetime.combine(day + timedelta(days=1), time.min, PARIS))
     page = paginate(db.session, stmt, *page_args(50))
     return render_template("core/audit.html", page=page, form=form)
+
+
+# --- the mail outbox -----------------------------------------------------------------------------------------------
+
+OUTBOX_FILTERS = ("", "queued", "retry", "abandoned", "sent")
+
+
+@bp.route("/admin/outbox")
+@roles_required(Role.ADMIN, Role.COORDINATOR)
+def outbox_page():
+    """Every mail of the outbox, newest first, with its status and "Renvoyer" for those that failed."""
+    status = request.args.get("status", "")
+    if status not in OUTBOX_FILTERS:
+        status = ""
+    stmt = select(OutboxMail).options(defer(OutboxMail.body)).order_by(OutboxMail.created_at.desc(),
+                                                                       OutboxMail.id.desc())
+    if status == "retry":
+        stmt = stmt.where(OutboxMail.status.in_((MailStatus.RETRY, MailStatus.SENDING)))
+    elif status:
+        stmt = stmt.where(OutboxMail.status == status)
+    counts = dict(db.session.execute(select(OutboxMail.status, func.count()).group_by(OutboxMail.status)).all())
+    page = paginate(db.session, stmt, *page_args(50))
+    return render_template("core/outbox.html", page=page, status=status, counts=counts,
+                           smtp=outbox.smtp_configured())
+
+
+@bp.route("/admin/outbox/<int:mail_id>/resend", methods=["POST"])
+@roles_required(Role.ADMIN, Role.COORDINATOR)
+def outbox_resend(mail_id: int):
+    row = db.session.get(OutboxMail, mail_id)
+    if row is None:
+        abort(404)
+    error, _result = _run_and_commit(lambda: outbox.resend(db.session, current_user._get_current_object(), row,
+                                                           now=clock.now()))
+    if error is None:
+        flash(_("Courriel remis en file d'envoi : il part au prochain passage (chaque minute)."), "success")
+    else:
+        flash(error.message, "error")
+    return redirect(safe_next(request.values.get("next")) or url_for("core.outbox_page"))
 
 
 # --- dashboard panels of the core domain ------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from coopnum.billing.models import Invoice, InvoiceSending, Reminder
 from coopnum.billing.services import dunning, payments
 from coopnum.core import jobs, settings
 from coopnum.missions.models import Contact
+from tests.conftest import run_mail_job
 from tests import days, factories
 from tests.billing import factories as bf
 
@@ -164,20 +165,24 @@ def test_job_mails_the_reminder_with_the_pdf(app, session, invoice, smtp_server)
     assert session.get(Invoice, invoice.id).dunning_level == 3
 
 
-def test_failed_mail_is_logged_and_not_retried(app, session, invoice):
-    from tests.conftest import free_port
-
+def test_a_failed_mail_is_retried_and_the_reminder_not_created_twice(app, session, invoice, smtp_server, travel):
     session.commit()
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=free_port())  # nobody listens there
+    smtp_server.stop()
     summary = jobs.run_job(app, "billing.dunning", after_due(8))
-    assert "1 échec" in summary
+    assert summary == "1 relance(s) créée(s), 1 courriel(s) mis en file d'envoi."
+    assert "1 en échec" in run_mail_job(app)
     session.expire_all()
-    sending = session.execute(select(InvoiceSending)).scalar_one()
-    assert sending.ok is False and sending.error
+    sending = session.execute(select(InvoiceSending)).unique().scalar_one()
+    assert sending.mail.status == "retry" and "L'envoi du courriel a échoué" in sending.mail.last_error
     assert session.execute(select(Reminder.emailed)).scalar_one() is False
     session.commit()
     jobs.run_job(app, "billing.dunning", after_due(9))
-    assert len(session.execute(select(InvoiceSending)).scalars().all()) == 1
+    assert len(session.execute(select(InvoiceSending)).unique().scalars().all()) == 1  # the reminder once
+    smtp_server.start()
+    travel.shift(timedelta(minutes=1))
+    assert len(smtp_server) == 1  # the same mail, when the SMTP server is back
+    session.expire_all()
+    assert session.execute(select(Reminder.emailed)).scalar_one() is True
 
 
 def test_no_address_is_a_failed_sending(app, session, users):

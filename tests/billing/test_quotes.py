@@ -343,13 +343,16 @@ def test_send_page_mark_only_and_resend_failure(client, app, session, users, now
     assert response.status_code == 302
     session.expire_all()
     assert session.get(Quote, quote.id).status == QuoteStatus.SENT
-    # SMTP down: the quote stays sent, the coordinator is told the mail did not leave
-    from tests.conftest import free_port
+    # SMTP down: the quote stays sent, its mail waits in the outbox and its page says so
+    from tests.conftest import free_port, run_mail_job
 
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=free_port())
     response = client.post(f"/billing/quotes/{quote.id}/send", data={
         "send-recipients": ["compta@quoteville.example.org"]}, follow_redirects=True)
-    assert "n'a pas pu partir" in text_of(response)
+    assert "le courriel part dans la minute" in text_of(response)
+    run_mail_job(app)
+    page = text_of(client.get(f"/billing/quotes/{quote.id}"))
+    assert 'data-mail-status="retry"' in page and "Échec — nouvel essai à" in page
 
 
 def test_send_page_without_recipient_is_400_and_not_numbered(client, session, users, now, fake_pdf):

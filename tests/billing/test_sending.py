@@ -1,5 +1,6 @@
 """E-mailing issued invoices and credit notes: recipients, attachments (Factur-X and plain PDF, the stored bytes),
-subject and body (portal and report links), the sent-log (successes and failures) and the sending page."""
+subject and body (portal and report links), the sent-log with each mail's status in the outbox, and the sending
+page. The mails leave after the commit, through the outbox's mail job (tests/core/test_outbox.py)."""
 
 import pytest
 from sqlalchemy import select
@@ -7,12 +8,13 @@ from sqlalchemy import select
 import coopnum.billing.views.sending  # noqa: F401  (registers billing.invoice_send until views/__init__ imports it)
 from coopnum.billing.models import DocumentKind, Invoice, InvoiceDocument, InvoiceSending
 from coopnum.billing.services import invoices, sending
+from coopnum.core import jobs
 from coopnum.core.errors import DomainError
 from coopnum.core.models import AuditLog, Role
 from coopnum.missions.models import Contact, Organisation
 from tests import days, factories
 from tests.billing import factories as bf
-from tests.conftest import free_port, login, text_of
+from tests.conftest import run_mail_job, free_port, login, text_of
 
 YEAR = days.TODAY.year  # the series of the invoices issued now
 
@@ -69,6 +71,7 @@ def test_chosen_recipients_message_and_validation(session, users, now, org, smtp
     sending.send_invoice(session, users["coordinator"], invoice, now=now, message="Merci de votre confiance.",
                          recipients=["elu@envoiville.example.org", "compta@envoiville.example.org; autre@x.org",
                                      "ELU@envoiville.example.org"])
+    session.commit()  # the mail leaves after the commit
     [message] = smtp_server
     assert message["To"] == "elu@envoiville.example.org, compta@envoiville.example.org, autre@x.org"
     assert "Merci de votre confiance." in message.get_body(("plain",)).get_content()
@@ -97,17 +100,18 @@ def test_refused_without_address_or_for_a_draft(session, users, now, smtp_server
     assert session.execute(select(InvoiceSending)).first() is None
 
 
-def test_smtp_failure_is_recorded(app, session, users, now, org):
+def test_smtp_failure_is_recorded_and_retried(app, session, users, now, org):
     invoice = bf.issued_invoice(session, users["coordinator"], organisation=org)
     session.commit()
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=free_port())  # nobody listens there
     row = sending.send_invoice(session, users["coordinator"], invoice, now=now)
     session.commit()
+    run_mail_job(app)
     session.expire_all()
     row = session.get(InvoiceSending, row.id)
-    assert row.ok is False and "L'envoi du courriel a échoué" in row.error
+    assert row.mail.status == "retry" and "L'envoi du courriel a échoué" in row.mail.last_error
+    assert row.mail.next_attempt_at > now  # tried again later
     assert session.get(Invoice, invoice.id).sent_at is None
-    assert session.execute(select(AuditLog).where(AuditLog.action == "send_failed")).scalar_one()
 
 
 def test_convention_invoice_links_to_portal_and_period_report(session, users, now, smtp_server):
@@ -120,6 +124,7 @@ def test_convention_invoice_links_to_portal_and_period_report(session, users, no
     bf.company(session)
     invoice = invoices.issue(session, users["coordinator"], draft, now=now, render=bf.fake_render)
     sending.send_invoice(session, users["coordinator"], invoice, now=now)
+    session.commit()
     body = smtp_server[0].get_body(("plain",)).get_content()
     assert "http://coopnum.test/billing/portal/invoices" in body
     assert (f"http://coopnum.test/missions/conventions/{conv.id}/report?period=custom&from={start}"
@@ -133,6 +138,7 @@ def test_credit_note_subject(session, users, now, org, smtp_server):
     note = invoices.create_credit_note(session, users["coordinator"], invoice, reason="Erreur", now=now,
                                        render=bf.fake_render)
     sending.send_invoice(session, users["coordinator"], note, now=now)
+    session.commit()
     message = smtp_server[0]
     assert message["Subject"] == f"Avoir A{YEAR}-00001 — Coop'Num Vienne"
     assert f"porte sur la facture F{YEAR}-00001" in message.get_body(("plain",)).get_content()
@@ -173,9 +179,12 @@ def test_send_page_refusals_and_failure(client, app, session, users, now, org):
     assert "émettez d'abord" in text_of(response)
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=free_port())
     response = client.post(f"/billing/invoices/{invoice.id}/send", follow_redirects=True)
-    assert "L'envoi a échoué" in text_of(response)
+    assert "part par courriel à compta@envoiville.example.org dans la minute" in text_of(response)
+    run_mail_job(app)  # nobody listens on that port
+    page = text_of(client.get(f"/billing/invoices/{invoice.id}"))
+    assert 'data-mail-status="retry"' in page and "Échec — nouvel essai à" in page and "Renvoyer" in page
     [row] = sending.log_of(session, invoice)
-    assert row.ok is False
+    assert row.mail.status == "retry"
     assert client.post("/billing/invoices/999999/send").status_code == 404
 
 

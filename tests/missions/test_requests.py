@@ -5,13 +5,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from coopnum.core import clock
+from coopnum.core import clock, jobs
 from coopnum.core.errors import DomainError, Forbidden
-from coopnum.core.models import AuditLog
+from coopnum.core.models import AuditLog, OutboxMail
 from coopnum.missions.models import RequestStatus, ServiceRequest
 from coopnum.missions.services import requests as svc
 from tests import factories
-from tests.conftest import free_port, login, text_of
+from tests.conftest import run_mail_job, free_port, login, text_of
 
 
 @pytest.fixture
@@ -137,14 +137,17 @@ def test_only_a_contact_of_an_organisation_may_request(session, users, world, no
                                description="x", now=now)
 
 
-def test_the_request_is_kept_when_the_mail_fails(app, client, session, users, world):
+def test_the_request_is_kept_and_its_mail_retried_when_smtp_fails(app, client, session, users, world):
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=free_port())  # nothing listens there
     login(client, users["authority"])
     response = client.post("/missions/portal/requests/new", data=form_data(world), follow_redirects=True)
     assert response.status_code == 200
-    assert "le courriel à la coordination n'a pas pu partir" in text_of(response)
-    assert session.execute(select(ServiceRequest).where(
-        ServiceRequest.description.like("Des ateliers%"))).scalar_one().status == RequestStatus.NEW
+    assert "Votre demande est envoyée à la coordination" in text_of(response)
+    req = session.execute(select(ServiceRequest).where(ServiceRequest.description.like("Des ateliers%"))).scalar_one()
+    assert req.status == RequestStatus.NEW
+    assert "1 en échec" in run_mail_job(app)
+    mail = session.execute(select(OutboxMail).where(OutboxMail.about_type == "servicerequest")).scalar_one()
+    assert (mail.about_id, mail.status) == (req.id, "retry")  # tried again later, never lost
 
 
 def test_a_contact_sees_only_its_organisation_requests(client, session, users, world):

@@ -6,8 +6,8 @@
   due date passed, the highest level whose delay is reached and that was not sent yet gets a ``Reminder`` row
   (unique per invoice and level) and ``Invoice.dunning_level`` is raised. Running it twice the same day, or on the
   following days, sends nothing twice; when the job did not run for days, only the highest reached level is sent
-  (never a burst of the skipped ones). The mails are sent after the commit (``prepare_mails`` → ``mail.send`` →
-  ``record_sendings``); a failed mail is logged in the sent-log as failed and not retried.
+  (never a burst of the skipped ones). Their mails are written into the outbox in the same transaction
+  (``queue_mails``) and leave after the commit through the mail job, which retries while the SMTP server fails.
 - Late interest (art. L441-10 and D441-5 C. com.; art. R2192-31 and R2192-32 CCP for public buyers): balance ×
   (ECB rate + 8 points) × days late / 365, rounded to the cent (exact decimals), plus the fixed 40 € recovery
   indemnity, once per invoice. Every client of the cooperative is an organisation (public buyer or
@@ -38,7 +38,9 @@ from coopnum.billing.models import (
     SendingKind,
 )
 from coopnum.billing.services.payments import euros
-from coopnum.core import audit, mail, settings
+from flask_babel import lazy_gettext as _l
+
+from coopnum.core import audit, mail, outbox, settings
 from coopnum.core.clock import paris_today
 from coopnum.core.money import round_cents
 from coopnum.missions.models import Organisation
@@ -46,6 +48,7 @@ from coopnum.missions.models import Organisation
 INDEMNITY_CENTS = 4000  # art. D441-5 C. com. (R2192-32 CCP for public buyers)
 PENALTY_POINTS_BP = 800  # ECB rate + 8 points
 MAX_LEVELS = 10
+MAIL_KIND = "billing.reminder"
 
 
 def dunning_days(session: Session) -> list[int]:
@@ -217,7 +220,7 @@ def body_of(invoice: Invoice, reminder: Reminder, days: list[int], seller: dict,
 
 def prepare_mails(session: Session, reminder_ids: list[int]) -> list[OutgoingReminder]:
     """The mails of these reminders, with the invoice's stored PDF attached (a few queries, whatever their
-    number). Call it after the reminders are committed; send them outside any transaction."""
+    number); ``queue_mails`` writes them into the outbox."""
     if not reminder_ids:
         return []
     reminders = list(session.execute(select(Reminder).where(Reminder.id.in_(reminder_ids))
@@ -253,31 +256,31 @@ def prepare_mails(session: Session, reminder_ids: list[int]) -> list[OutgoingRem
     return out
 
 
-def send(outgoing: list[OutgoingReminder]) -> None:
-    """Send the prepared mails (no database access); failures are kept in ``error``."""
-    for item in outgoing:
-        if item.error:
-            continue
-        try:
-            mail.send(item.mail)
-        except mail.MailError as exc:
-            item.error = str(exc)[:1000]
-
-
-def record_sendings(session: Session, outgoing: list[OutgoingReminder], *, now: datetime) -> tuple[int, int]:
-    """Write the sent-log (``InvoiceSending`` kind reminder) and mark the reminders e-mailed; (sent, failed)."""
-    sent = failed = 0
-    for item in outgoing:
-        ok = not item.error
-        session.add(InvoiceSending(invoice_id=item.invoice_id, kind=SendingKind.REMINDER,
-                                   recipients=(", ".join(item.mail.to) or "—")[:1000],
-                                   subject=item.mail.subject[:300], ok=ok, error=item.error[:1000], sent_at=now))
-        if ok:
-            reminder = session.get(Reminder, item.reminder_id)
-            if reminder is not None:
-                reminder.emailed = True
-            sent += 1
+def queue_mails(session: Session, reminder_ids: list[int], *, now: datetime) -> tuple[int, int]:
+    """Write the reminders' mails into the outbox, with their sent-log rows (``InvoiceSending`` kind reminder), in
+    the transaction that created the reminders; (queued, without an address). A reminder is marked e-mailed when
+    its mail has left (the outbox's callback)."""
+    queued = missing = 0
+    for item in prepare_mails(session, reminder_ids):
+        row = InvoiceSending(invoice_id=item.invoice_id, kind=SendingKind.REMINDER,
+                             recipients=(", ".join(item.mail.to) or "—")[:1000], subject=item.mail.subject[:300],
+                             ok=not item.error, error=item.error[:1000], sent_at=now)
+        if not item.error:
+            row.outbox_id = outbox.queue(session, item.mail, kind=MAIL_KIND, about=("reminder", item.reminder_id),
+                                         now=now).id
+            queued += 1
         else:
-            failed += 1
+            missing += 1
+        session.add(row)
     session.flush()
-    return sent, failed
+    return queued, missing
+
+
+def _reminder_mail_sent(session: Session, row, now: datetime) -> None:
+    reminder = session.get(Reminder, row.about_id) if row.about_id else None
+    if reminder is not None:
+        reminder.emailed = True
+
+
+def init_app(app) -> None:
+    outbox.register_kind(MAIL_KIND, _l("Relance de facture"), on_sent=_reminder_mail_sent)

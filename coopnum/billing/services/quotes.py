@@ -550,6 +550,9 @@ def mail_body(session: Session, quote: Quote, message: str = "") -> str:
     return "\n".join(lines) + "\n"
 
 
+MAIL_KIND = "billing.quote"
+
+
 def mail_for(session: Session, quote: Quote, pdf: bytes, recipients: list[str], message: str = ""):
     """The e-mail of a sent quote, its PDF attached."""
     from coopnum.billing import company

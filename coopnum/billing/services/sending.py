@@ -1,15 +1,12 @@
 """E-mailing an issued invoice or credit note to the buyer, with its stored documents attached (the Factur-X file,
 and the plain PDF for portals that reject Factur-X), and the sent-log (``InvoiceSending``).
 
-Every attempt is logged, successful or not: a failed SMTP is recorded with its error, never lost. The work is split
-so that a view does not hold the database's write lock while talking to the SMTP server:
+Sending writes the mail into the outbox (``core.outbox``) in the same transaction as its sent-log row; the
+mail job sends it after the commit, tries again when the SMTP server fails, and sets the invoice's ``sent_at`` once
+it has left. The status of each mail (en file, envoyé, échec — nouvel essai à …, abandonné) is the outbox's.
 
-    prepared = prepare(session, invoice, recipients=…, message=…)   # checks, builds the mail (reads only)
-    db.session.commit()                                              # ends the reading transaction
-    ok, error = deliver(prepared)                                    # SMTP, no database
-    record(session, actor, invoice, prepared, ok=ok, error=error, now=now); db.session.commit()
-
-``send_invoice`` does the three steps in one call (API, jobs, tests); its caller commits."""
+    sending.send_invoice(session, actor, invoice, recipients=…, message=…, now=now); db.session.commit()
+"""
 
 from __future__ import annotations
 
@@ -18,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app, has_request_context, url_for
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -31,7 +29,7 @@ from coopnum.billing.models import (
     InvoiceStatus,
     SendingKind,
 )
-from coopnum.core import audit, mail
+from coopnum.core import audit, mail, outbox
 from coopnum.core.errors import DomainError
 from coopnum.core.models import User
 from coopnum.missions.models import Contact, Organisation
@@ -40,6 +38,7 @@ EMAIL_RE = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 MAX_RECIPIENTS = 10
 MESSAGE_MAX = 2000
 ATTACHMENT_ORDER = (DocumentKind.FACTURX, DocumentKind.PDF)
+MAIL_KIND = "billing.invoice"
 
 
 @dataclass(frozen=True)
@@ -226,38 +225,36 @@ def prepare(session: Session, invoice: Invoice, *, recipients: list[str] | None 
     )
 
 
-def deliver(prepared: PreparedSending) -> tuple[bool, str]:
-    """Send the mail; (True, "") or (False, the error). Never raises for an SMTP failure."""
-    try:
-        mail.send(prepared.mail)
-    except mail.MailError as exc:
-        return False, str(exc)[:1000]
-    return True, ""
-
-
-def record(session: Session, actor: User | None, invoice: Invoice, prepared: PreparedSending, *, ok: bool,
-           error: str = "", now: datetime) -> InvoiceSending:
-    """Write the sent-log row (and, when the mail left, the invoice's ``sent_at``) and the audit log."""
+def queue(session: Session, actor: User | None, invoice: Invoice, prepared: PreparedSending, *,
+          now: datetime) -> InvoiceSending:
+    """Write the mail into the outbox and the sent-log row that follows it, and the audit log (the caller commits:
+    the mail leaves after the commit, through the mail job; the invoice's ``sent_at`` is set when it has left)."""
+    queued = outbox.queue(session, prepared.mail, kind=MAIL_KIND, about=invoice, actor=actor, now=now)
     row = InvoiceSending(invoice_id=invoice.id, kind=SendingKind.INVOICE,
                          recipients=", ".join(prepared.recipients)[:1000], subject=prepared.mail.subject[:300],
-                         ok=ok, error=(error or "")[:1000], sent_at=now, sent_by_id=actor.id if actor else None)
+                         ok=True, sent_at=now, sent_by_id=actor.id if actor else None, outbox_id=queued.id)
     session.add(row)
-    if ok:
-        invoice.sent_at = now
     session.flush()
-    summary = (f"{invoice.number} envoyée par courriel à {row.recipients}" if ok
-               else f"Échec de l'envoi de {invoice.number} à {row.recipients} : {row.error}")
-    audit.record(session, actor, "send" if ok else "send_failed", invoice, summary=summary,
-                 after={"recipients": prepared.recipients, "ok": ok, "error": row.error}, now=now)
+    audit.record(session, actor, "send", invoice,
+                 summary=f"{invoice.number} mise en file d'envoi pour {row.recipients}",
+                 after={"recipients": prepared.recipients}, now=now)
     return row
 
 
 def send_invoice(session: Session, actor: User | None, invoice: Invoice, *, recipients: list[str] | None = None,
                  message: str = "", now: datetime) -> InvoiceSending:
-    """Prepare, send and log in one call (the caller commits, whatever the outcome: a failure is logged too)."""
-    prepared = prepare(session, invoice, recipients=recipients, message=message)
-    ok, error = deliver(prepared)
-    return record(session, actor, invoice, prepared, ok=ok, error=error, now=now)
+    """Prepare the mail and queue it in one call (the caller commits)."""
+    return queue(session, actor, invoice, prepare(session, invoice, recipients=recipients, message=message), now=now)
+
+
+def _invoice_mail_sent(session: Session, row, now: datetime) -> None:
+    invoice = session.get(Invoice, row.about_id) if row.about_id else None
+    if invoice is not None:
+        invoice.sent_at = now
+
+
+def init_app(app) -> None:
+    outbox.register_kind(MAIL_KIND, _l("Facture ou avoir"), on_sent=_invoice_mail_sent)
 
 
 def log_of(session: Session, invoice: Invoice) -> list[InvoiceSending]:

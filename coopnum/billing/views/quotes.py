@@ -7,6 +7,7 @@ from decimal import Decimal
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -26,7 +27,7 @@ from coopnum.billing.models import Quote, QuoteStatus
 from coopnum.billing.services import quotes as svc
 from coopnum.billing.services import sending
 from coopnum.billing.views import bp
-from coopnum.core import clock, mail
+from coopnum.core import clock, outbox
 from coopnum.core.access import load_or_404, roles_required
 from coopnum.core.db import db
 from coopnum.core.errors import DomainError
@@ -181,7 +182,8 @@ def _accept_form(quote: Quote, form: AcceptQuoteForm | None = None) -> AcceptQuo
 def _detail(quote: Quote, http_status: int = 200, **forms):
     context = {"quote": quote, "status": svc.effective_status(quote, clock.today()),
                "req": db.session.get(ServiceRequest, quote.request_id) if quote.request_id else None,
-               "convention": svc.convention_of(db.session, quote)}
+               "convention": svc.convention_of(db.session, quote),
+               "mails": outbox.mails_about(db.session, "quote", [quote.id]).get(quote.id, [])}
     if quote.status == QuoteStatus.DRAFT:
         context["form"] = forms.get("form") or _quote_form(quote)
     context["send_form"] = _send_form(quote, forms.get("send_form"))
@@ -225,28 +227,38 @@ def quote_delete(quote_id: int):
 
 # --- send, accept, decline, duplicate, PDF --------------------------------------------------------------------------
 
-def _email(quote: Quote, recipients: list[str], message: str) -> bool:
-    """E-mail a sent quote with its PDF (after the commit). False, with a message, when it could not leave."""
-    try:
-        pdf = svc.render_pdf(db.session, quote)
-        mail.send(svc.mail_for(db.session, quote, pdf, recipients, message))
-    except mail.MailError:
-        flash(_("Le courriel n'a pas pu partir : réessayez plus tard avec « Renvoyer par courriel »."), "warning")
-        return False
-    flash(_("Devis %(number)s envoyé à %(to)s.", number=quote.number, to=", ".join(recipients)), "success")
-    return True
+outbox.register_kind(svc.MAIL_KIND, _l("Devis"))
+
+
+def _queue_mail(quote: Quote, recipients: list[str], message: str) -> None:
+    """Write the quote's mail, its PDF attached, into the outbox (in the caller's transaction)."""
+    pdf = svc.render_pdf(db.session, quote)
+    outbox.queue(db.session, svc.mail_for(db.session, quote, pdf, recipients, message), kind=svc.MAIL_KIND,
+                 about=quote, actor=current_user._get_current_object(), now=clock.now())
+
+
+def _mail_flash(quote: Quote, recipients: list[str]) -> None:
+    if outbox.smtp_configured():
+        flash(_("Devis %(number)s : le courriel part dans la minute pour %(to)s.", number=quote.number,
+                to=", ".join(recipients)), "success")
+    else:
+        flash(_("Devis %(number)s : le courriel est en file d'envoi pour %(to)s, mais aucun serveur d'envoi (SMTP) "
+                "n'est configuré : il partira quand il le sera.", number=quote.number, to=", ".join(recipients)),
+              "warning")
 
 
 @bp.route("/quotes/<int:quote_id>/send", methods=["POST"])
 @roles_required(Role.COORDINATOR)
 def quote_send(quote_id: int):
-    """A draft: number it and e-mail it (or only mark it as sent). A sent quote: e-mail it again."""
+    """A draft: number it and e-mail it (or only mark it as sent). A sent quote: e-mail it again. The mail is
+    written into the outbox in the same transaction, and leaves after the commit."""
     quote = _load(quote_id)
     form = _send_form(quote, SendQuoteForm(prefix="send"))
     if not form.validate_on_submit():
         return _detail(quote, 400, send_form=form)
     by_mail = quote.status != QuoteStatus.DRAFT or form.mode.data != "mark"
     recipients: list[str] = []
+    message = form.message.data or ""
     if by_mail:
         try:
             recipients = sending.clean_recipients(
@@ -255,7 +267,12 @@ def quote_send(quote_id: int):
             form.recipients.errors = [*form.recipients.errors, exc.message]
             return _detail(quote, 400, send_form=form)
     if quote.status == QuoteStatus.DRAFT:
-        ok, _result = commit_or_show(form, lambda: svc.send(db.session, current_user, quote, now=clock.now()))
+        def send_and_mail():
+            svc.send(db.session, current_user, quote, now=clock.now())
+            if by_mail:
+                _queue_mail(quote, recipients, message)
+
+        ok, _result = commit_or_show(form, send_and_mail)
         if not ok:
             return _detail(_load(quote_id), 400, send_form=form)
         if not by_mail:
@@ -263,8 +280,12 @@ def quote_send(quote_id: int):
     elif quote.status != QuoteStatus.SENT:
         flash(_("Ce devis n'est plus en attente de réponse : il ne se renvoie pas."), "error")
         return redirect(url_for("billing.quote_detail", quote_id=quote.id))
+    else:
+        ok, _result = commit_or_show(form, lambda: _queue_mail(quote, recipients, message))
+        if not ok:
+            return _detail(_load(quote_id), 400, send_form=form)
     if by_mail:
-        _email(quote, recipients, form.message.data or "")
+        _mail_flash(quote, recipients)
     return redirect(url_for("billing.quote_detail", quote_id=quote.id))
 
 

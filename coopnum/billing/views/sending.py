@@ -1,7 +1,7 @@
 """Billing pages: e-mailing an issued invoice or credit note to the buyer (POST from the invoice page).
 
-The invoice page shows the form (``send_form(invoice)``) and the sent-log (``sending.log_of``). The mail leaves
-outside any database transaction, and every attempt is logged — a failed SMTP is recorded with its error."""
+The invoice page shows the form (``send_form(invoice)``) and the sent-log (``sending.log_of``). The mail is written
+into the outbox with its sent-log row and leaves after the commit, through the mail job, which retries a failure."""
 
 from flask import flash, redirect, url_for
 from flask_babel import gettext as _
@@ -12,7 +12,7 @@ from coopnum.billing.forms.quotes import SendDocumentForm, chosen_recipients, re
 from coopnum.billing.models import Invoice
 from coopnum.billing.services import sending
 from coopnum.billing.views import bp
-from coopnum.core import clock
+from coopnum.core import clock, outbox
 from coopnum.core.access import load_or_404, roles_required
 from coopnum.core.db import db
 from coopnum.core.errors import DomainError
@@ -70,10 +70,20 @@ def invoice_send(invoice_id: int):
     try:
         prepared = sending.prepare(db.session, invoice, recipients=_addresses(invoice, chosen_recipients(form))
                                    or None, message=form.message.data or "")
+        sending.queue(db.session, current_user, invoice, prepared, now=clock.now())
+        db.session.commit()
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
         return _back(invoice)
+    if outbox.smtp_configured():
+        flash(_("%(number)s part par courriel à %(to)s dans la minute ; son état est dans l'historique des envois.",
+                number=invoice.number, to=", ".join(prepared.recipients)), "success")
+    else:
+        flash(_("%(number)s est en file d'envoi pour %(to)s, mais aucun serveur d'envoi (SMTP) n'est configuré : "
+                "le courriel partira quand il le sera.", number=invoice.number, to=", ".join(prepared.recipients)),
+              "warning")
+    return _back(invoice)
     db.session.commit()  # nothing written: ends the reading transaction, no lock is held while the mail leaves
     ok, error = sending.deliver(prepared)
     sending.record(db.session, current_user, invoice, prepared, ok=ok, error=error, now=clock.now())

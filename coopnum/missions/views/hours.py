@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from coopnum.core import clock, dashboard, mail, navigation
+from coopnum.core import clock, dashboard, mail, navigation, outbox
 from coopnum.core.access import is_staff, load_or_404, roles_required
 from coopnum.core.db import db
 from coopnum.core.errors import DomainError
@@ -318,14 +318,15 @@ def timesheet(user_id: int, month: str):
     return _render_timesheet(user, month, entry_form=form, status=form_status())
 
 
+MAIL_KIND = "missions.timesheet"
+outbox.register_kind(MAIL_KIND, _l("Relevé d'heures"))
+
+
 def _notify(user: User, subject: str, body: str) -> None:
-    """A mail to the mediator, after the commit; a failure is reported, never fatal."""
-    if not user.active:
-        return
-    try:
-        mail.send(mail.Mail(to=[user.email], subject=subject, body=body))
-    except mail.MailError:
-        flash(_("Le courriel à %(name)s n'a pas pu être envoyé.", name=user.full_name), "warning")
+    """A mail to the mediator, written into the outbox in the transaction of the action."""
+    if user.active:
+        outbox.queue(db.session, mail.Mail(to=[user.email], subject=subject, body=body), kind=MAIL_KIND,
+                     about=user, actor=current_user._get_current_object(), now=clock.now())
 
 
 def _hours_link(month: date) -> str:
@@ -337,20 +338,20 @@ def _hours_link(month: date) -> str:
 @roles_required(Role.COORDINATOR)
 def timesheet_validate(user_id: int, month: str):
     user, month = _person(user_id), _path_month(month)
+    label = format_date(month, "MMMM y")
     try:
         sheets.validate(db.session, current_user._get_current_object(), user.id, month, now=clock.now())
+        _notify(user, _("Votre relevé d'heures de %(month)s est validé", month=label),
+                _("Bonjour %(name)s,", name=user.first_name) + "\n\n"
+                + _("La coordination a validé votre relevé d'heures de %(month)s : ce mois est maintenant verrouillé.",
+                    month=label) + "\n\n" + _hours_link(month) + "\n")
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
     else:
         db.session.commit()
-        label = format_date(month, "MMMM y")
         flash(_("Relevé de %(name)s validé : %(month)s est verrouillé.", name=user.full_name, month=label),
               "success")
-        _notify(user, _("Votre relevé d'heures de %(month)s est validé", month=label),
-                _("Bonjour %(name)s,", name=user.first_name) + "\n\n"
-                + _("La coordination a validé votre relevé d'heures de %(month)s : ce mois est maintenant verrouillé.",
-                    month=label) + "\n\n" + _hours_link(month) + "\n")
     return redirect(url_for("missions.timesheet", user_id=user.id, month=hours.month_key(month)))
 
 
@@ -360,16 +361,20 @@ def timesheet_send_back(user_id: int, month: str):
     user, month = _person(user_id), _path_month(month)
     form = SendBackForm(prefix="back")
     if form.validate_on_submit():
-        ok, _ts = commit_or_show(form, lambda: sheets.send_back(
-            db.session, current_user._get_current_object(), user.id, month, form.comment.data, now=clock.now()))
-        if ok:
-            label = format_date(month, "MMMM y")
-            flash(_("Relevé renvoyé à %(name)s pour correction.", name=user.full_name), "success")
+        label = format_date(month, "MMMM y")
+
+        def send_back():
+            sheets.send_back(db.session, current_user._get_current_object(), user.id, month, form.comment.data,
+                             now=clock.now())
             _notify(user, _("Votre relevé d'heures de %(month)s est à corriger", month=label),
                     _("Bonjour %(name)s,", name=user.first_name) + "\n\n"
                     + _("La coordination vous renvoie votre relevé d'heures de %(month)s :", month=label) + "\n\n"
                     + form.comment.data.strip() + "\n\n"
                     + _("Corrigez-le puis envoyez-le de nouveau :") + "\n" + _hours_link(month) + "\n")
+
+        ok, _ts = commit_or_show(form, send_back)
+        if ok:
+            flash(_("Relevé renvoyé à %(name)s pour correction.", name=user.full_name), "success")
             return redirect(url_for("missions.timesheet", user_id=user.id, month=hours.month_key(month)))
     return _render_timesheet(user, month, back_form=form, status=400)
 

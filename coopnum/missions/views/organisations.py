@@ -14,7 +14,7 @@ from coopnum.core.db import db
 from coopnum.core.errors import DomainError
 from coopnum.core.models import Role
 from coopnum.core.pagination import page_args, paginate
-from coopnum.core.views import commit_or_show, form_status, send_reset_link
+from coopnum.core.views import commit_or_show, form_status, queue_password_link
 from coopnum.missions.access import can_manage, can_view_organisation
 from coopnum.missions.forms.conventions import STATUS_LABELS, VOLUME_UNIT_LABELS
 from coopnum.missions.forms.organisations import (
@@ -249,12 +249,12 @@ def contact_create_login(contact_id: int):
     org_id = contact.organisation_id
     try:
         user = services.create_contact_login(db.session, current_user, contact, now=clock.now())
+        queue_password_link(user, invitation=True)  # in the same transaction: a rolled-back account sends nothing
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
     else:
         db.session.commit()
-        send_reset_link(user, invitation=True)  # after the commit: a rolled-back account sends nothing
         flash(
             _(
                 "Accès créé pour %(email)s : une invitation à choisir son mot de passe lui a été envoyée.",

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from coopnum.core import clock, dashboard, mail, navigation
+from coopnum.core import clock, dashboard, mail, navigation, outbox
 from coopnum.core.access import has_role, is_staff, roles_required
 from coopnum.core.db import db
 from coopnum.core.errors import DomainError
@@ -87,16 +87,17 @@ def _load_request(request_id: int) -> ServiceRequest:
     return req
 
 
-# --- mails, sent after the commit ---------------------------------------------------------------------------------
+# --- mails, written into the outbox in the transaction of the action ----------------------------------------------
 
-def _send_all(mails: list[mail.Mail]) -> bool:
-    ok = True
+MAIL_KIND = "missions.request"
+outbox.register_kind(MAIL_KIND, _l("Demande de prestation"))
+
+
+def _queue_all(req: ServiceRequest, mails: list[mail.Mail]) -> None:
+    actor = current_user._get_current_object() if current_user.is_authenticated else None
     for message in mails:
-        try:
-            mail.send(message)
-        except mail.MailError:
-            ok = False
-    return ok
+        if message.to:
+            outbox.queue(db.session, message, kind=MAIL_KIND, about=req, actor=actor, now=clock.now())
 
 
 def _request_url(req_id: int) -> str:
@@ -122,8 +123,8 @@ def _request_summary(req: ServiceRequest) -> str:
     return "\n".join(lines)
 
 
-def _notify_coordination(req: ServiceRequest, requester: User) -> bool:
-    """Tell every active coordinator of a new request (one mail per language). False when a mail failed."""
+def _notify_coordination(req: ServiceRequest, requester: User) -> None:
+    """Tell every active coordinator of a new request (one mail per language), through the outbox."""
     by_locale: dict[str, list[str]] = defaultdict(list)
     for user in svc.coordinators(db.session):
         by_locale[user.locale or "fr"].append(user.email)
@@ -140,14 +141,14 @@ def _notify_coordination(req: ServiceRequest, requester: User) -> bool:
                 _("Pour y répondre : %(url)s", url=_request_url(req.id)), "",
             ]
         mails.append(mail.Mail(to=emails, subject=subject, body="\n".join(lines), reply_to=requester.email))
-    return _send_all(mails)
+    _queue_all(req, mails)
 
 
-def _notify_requester(req: ServiceRequest) -> bool:
-    """Tell the contact who made the request that its status changed. False when the mail failed."""
+def _notify_requester(req: ServiceRequest) -> None:
+    """Tell the contact who made the request that its status changed, through the outbox."""
     user = db.session.get(User, req.requested_by_id) if req.requested_by_id else None
     if user is None or not user.active:
-        return True
+        return
     with force_locale(user.locale or "fr"):
         status = str(REQUEST_STATUS_LABELS[RequestStatus(req.status)])
         lines = [_("Bonjour %(name)s,", name=user.first_name), "",
@@ -162,7 +163,7 @@ def _notify_requester(req: ServiceRequest) -> bool:
             lines += ["", _("Message de la coordination :"), req.answer]
         lines += ["", _("Voir la demande : %(url)s", url=_request_url(req.id)), ""]
         subject = _("Votre demande de prestation : %(status)s", status=status)
-    return _send_all([mail.Mail(to=[user.email], subject=subject, body="\n".join(lines))])
+    _queue_all(req, [mail.Mail(to=[user.email], subject=subject, body="\n".join(lines))])
 
 
 # --- the portal -----------------------------------------------------------------------------------------------------
@@ -246,15 +247,13 @@ def request_new():
                 audience=form.audience.data or "", expected_participants=form.expected_participants.data,
                 description=form.description.data or "", now=clock.now(),
             )
+            _notify_coordination(req, current_user)
         except DomainError as exc:
             db.session.rollback()
             form_error(form, exc)
         else:
             db.session.commit()
             flash(_("Votre demande est envoyée à la coordination. Vous suivrez ici sa réponse."), "success")
-            if not _notify_coordination(req, current_user):
-                flash(_("Votre demande est bien enregistrée, mais le courriel à la coordination n'a pas pu partir. "
-                        "Elle la verra dans sa liste des demandes."), "warning")
             return redirect(url_for("missions.portal_requests"))
     return _render("missions/requests/form.html", form_status(), organisation=org, form=form,
                    services=services)
@@ -321,18 +320,25 @@ def _staff_request(request_id: int) -> ServiceRequest:
     return req
 
 
+def _and_notify(req: ServiceRequest, action):
+    """The service call of an answer, then the mail to the requester, in one transaction."""
+    def run():
+        result = action()
+        _notify_requester(req)
+        return result
+    return run
+
+
 def _answered(req: ServiceRequest, message: str):
-    """After a committed answer: say so, and tell the requester (a failed mail never undoes the answer)."""
     flash(message, "success")
-    if not _notify_requester(req):
-        flash(_("La réponse est enregistrée, mais le courriel à la structure n'a pas pu partir."), "warning")
     return redirect(url_for("missions.request_detail", request_id=req.id))
 
 
 def _answer_with(req: ServiceRequest, form, form_name: str, action, message: str):
-    """Validate the answer's form, run the service call and commit, or show the request again with the errors."""
+    """Validate the answer's form, run the service call, write the requester's mail and commit, or show the
+    request again with the errors."""
     if form.validate_on_submit():
-        ok, _result = commit_or_show(form, action)
+        ok, _result = commit_or_show(form, _and_notify(req, action))
         if ok:
             return _answered(req, message)
     return _detail(req, 400, **{form_name: form})
@@ -342,7 +348,8 @@ def _answer_with(req: ServiceRequest, form, form_name: str, action, message: str
 @roles_required(Role.COORDINATOR)
 def request_take(request_id: int):
     req = _staff_request(request_id)
-    ok, _result = commit_or_flash(lambda: svc.take_request(db.session, current_user, req, now=clock.now()))
+    ok, _result = commit_or_flash(_and_notify(req, lambda: svc.take_request(db.session, current_user, req,
+                                                                            now=clock.now())))
     return _answered(req, _("Demande prise en charge.")) if ok else _detail(req, 400)
 
 
