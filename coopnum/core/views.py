@@ -12,7 +12,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import defer
 
-from coopnum.core import clock, mail, navigation, outbox, services
+from coopnum.core import clock, mail, navigation, outbox, services, validation
 from coopnum.core import dashboard as panels
 from coopnum.core.access import client_ip, login_required, roles_required
 from coopnum.core.clock import PARIS
@@ -442,10 +442,12 @@ def user_send_reset(user_id: int):
 # --- audit log ----------------------------------------------------------------------------------------------------
 
 def _parse_day(text: str | None):
+    """A day of the audit filter, or None when unreadable or outside the years a record can have."""
     try:
-        return datetime.strptime(text, "%Y-%m-%d").date() if text else None
+        day = datetime.strptime(text, "%Y-%m-%d").date() if text else None
     except ValueError:
         return None
+    return day if day is None or validation.date_in_range(day) else None
 
 
 @bp.route("/audit")

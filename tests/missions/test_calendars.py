@@ -180,7 +180,16 @@ def test_unknown_filter_values_are_ignored(client, users, week):
     assert "Atelier Voisin" in html and f'<option selected value="{member}">' not in html
 
 
-@pytest.mark.parametrize("bad", ["2026-13-45", "demain", "99999-01-01", "0001-01-01", "2026-02-30", "%00"])
+def test_a_control_character_in_the_date_is_a_malformed_request(client, users):
+    """NUL in a query string is refused before the view (the French 400 page), as everywhere (issue 12)."""
+    login(client, users["mediator"])
+    for path in ("/missions/calendar/week", "/missions/calendar/month", "/missions/my-week"):
+        response = client.get(f"{path}?date=%00")
+        assert response.status_code == 400, path
+        assert "Requête invalide." in text_of(response)
+
+
+@pytest.mark.parametrize("bad", ["2026-13-45", "demain", "99999-01-01", "0001-01-01", "2026-02-30"])
 def test_invalid_date_shows_today(client, users, week, bad):
     login(client, users["mediator"])
     monday, today = days.week_monday(0), days.TODAY

@@ -12,7 +12,7 @@ from coopnum.billing.forms.quotes import SendDocumentForm, chosen_recipients, re
 from coopnum.billing.models import Invoice
 from coopnum.billing.services import sending
 from coopnum.billing.views import bp
-from coopnum.core import clock, outbox
+from coopnum.core import clock, outbox, validation
 from coopnum.core.access import load_or_404, roles_required
 from coopnum.core.db import db
 from coopnum.core.errors import DomainError
@@ -33,7 +33,7 @@ def send_form(invoice: Invoice, form: SendDocumentForm | None = None) -> SendDoc
 
 def _addresses(invoice: Invoice, values: list[str]) -> list[str]:
     """Posted recipients: e-mail addresses, or ids of the organisation's contacts (their address)."""
-    ids = [int(v) for v in values if str(v).strip().isdigit()]
+    ids = [i for i in (validation.parse_id(v) for v in values if str(v).strip().isdigit()) if i is not None]
     contacts = {}
     if ids:
         contacts = {c.id: c.email for c in db.session.execute(select(Contact).where(
@@ -42,7 +42,7 @@ def _addresses(invoice: Invoice, values: list[str]) -> list[str]:
     for value in values:
         value = str(value).strip()
         if value.isdigit():
-            if int(value) not in contacts:
+            if validation.parse_id(value) not in contacts:
                 raise DomainError(_("Ce contact n'est pas un interlocuteur de la structure facturée, ou n'a pas "
                                     "d'adresse électronique."), field="recipients")
             result.append(contacts[int(value)])
