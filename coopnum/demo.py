@@ -198,6 +198,8 @@ def seed(now: datetime | None = None, rng_seed: int = 2026, years: list[int] | N
         ctx.since = date(today.year - 1, today.month, 1)
         ctx.years = [today.year - 1, today.year]
     from coopnum.billing.demo import seed_billing
+    from coopnum.members.demo import seed as seed_members
+    from coopnum.members.demo_assemblies import seed as seed_assemblies
     from coopnum.missions.services.demo_activities import seed_activities
     from coopnum.missions.services.demo_orgs import seed_catalogue_and_conventions
     from coopnum.missions.services.demo_places import enrich_demo_places
@@ -212,5 +214,7 @@ def seed(now: datetime | None = None, rng_seed: int = 2026, years: list[int] | N
         seed_requests(ctx)
         seed_activities(ctx)
         seed_billing(ctx, render=render)
+        seed_members(db.session, ctx, ctx.now)
+        seed_assemblies(db.session, ctx, ctx.now)
         db.session.commit()
     return ctx

@@ -47,7 +47,7 @@ ACCESS = {
     "core.audit": ("GET", "/audit", only({"admin"})),
     "core.outbox_page": ("GET", "/admin/outbox", only(STAFF)),
     "core.outbox_resend": ("POST", "/admin/outbox/{failed_mail}/resend", only(STAFF, ok=302)),
-    "members.index": ("GET", "/members/", only(STAFF | {"member"})),
+    "members.index": ("GET", "/members/", {**only(STAFF), "member": 302}),  # a member lands on its space
     "inventory.index": ("GET", "/inventory/", only(STAFF | {"mediator"})),
     "training.index": ("GET", "/training/", only(STAFF | {"mediator", "member"})),
     "api.openapi": ("GET", "/api/v1/openapi.json", same(200)),

@@ -37,4 +37,22 @@ def registry_world(session, users) -> dict:
     other = member(session, cols[1], name="Autre Sociétaire", shares=1)
     candidate = member(session, cols[2], name="Candidate Attente", shares=0)
     session.flush()
-    return {"college": cols[0].id, "own_member": own.id, "other_member": other.id, "candidate_member": candidate.id}
+    return {"college": cols[0].id, "own_member": own.id, "other_member": other.id, "candidate_member": candidate.id,
+            **assemblies_world(session)}
+
+
+def assemblies_world(session) -> dict:
+    """For the access table: an AGO convened on paper, 20 days ahead, with a document and an open resolution."""
+    from datetime import timedelta
+
+    from coopnum.members.services import assemblies
+
+    now = clock.now()
+    assembly = assemblies.create_assembly(session, None, kind="AGO", convocation=1, starts_at=now + timedelta(days=20),
+                                          place="Salle des fêtes", convened_on=days.TODAY, now=now)
+    document = assemblies.add_document(session, None, assembly, title="Comptes", filename="comptes.pdf",
+                                       content=b"%PDF-1.4 comptes", now=now)
+    resolution = assemblies.add_resolution(session, None, assembly, title="Approbation des comptes", now=now)
+    assemblies.open_vote(session, None, resolution, now=now, closes_at=now + timedelta(days=19))
+    session.flush()
+    return {"assembly": assembly.id, "assembly_document": document.id, "resolution": resolution.id}

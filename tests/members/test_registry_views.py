@@ -139,8 +139,11 @@ def test_the_member_index_and_what_a_member_cannot_see(client, session, cols, us
     mf.member(session, cols[0], name="Chloé Fontaine", shares=1, user=users["member"])
     session.commit()
     login(client, users["member"])
-    page = text_of(client.get("/members/"))
-    assert "Vous êtes sociétaire n° 1" in page and "Registre des sociétaires" not in page
+    response = client.get("/members/")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/members/me")  # its space
+    page = text_of(client.get("/members/me"))
+    assert "sociétaire n° 1" in page and "Mon certificat de parts (PDF)" in page
+    assert "Registre des sociétaires" not in page
     assert client.get("/members/capital").status_code == 403
     assert client.get("/members/register.csv").status_code == 403
 

@@ -109,18 +109,18 @@ def test_colleges_not_summing_to_100_refuse_opening_and_convening(session, users
     session.flush()
     now = clock.now()
     draft = services.add_resolution(session, users["coordinator"], assembly, title="R", now=now)
-    with pytest.raises(DomainError, match="totalisent 95 % au lieu de 100 %"):
+    with pytest.raises(DomainError, match="somme des poids des collèges est de 95 % au lieu de 100 %"):
         services.open_vote(session, users["coordinator"], draft, now=now)
-    with pytest.raises(DomainError, match="totalisent 95 %"):
+    with pytest.raises(DomainError, match="95 % au lieu de 100 %"):
         services.create_assembly(session, users["coordinator"], kind="AGO", convocation=1, place="Mairie",
                                  starts_at=days.at(days.days(30), 18), convened_on=days.days(-1), now=now)
     later = services.create_assembly(session, users["coordinator"], kind="AGO", convocation=1, place="Mairie",
                                      starts_at=days.at(days.days(30), 18), now=now)
-    with pytest.raises(DomainError, match="totalisent 95 %"):
+    with pytest.raises(DomainError, match="95 % au lieu de 100 %"):
         services.convene(session, users["coordinator"], later, now=now, cooperative="Coop", space_url="")
     college.weight_percent = Decimal("60")
     session.flush()
-    with pytest.raises(DomainError, match="entre 10 % et 50 %"):
+    with pytest.raises(DomainError, match="pèse 60 %, hors de l'intervalle 10 % – 50 %"):
         services.open_vote(session, users["coordinator"], draft, now=now)
 
 
