@@ -321,7 +321,7 @@ class InvoiceSending(IdMixin, table=True):
     # the mail in the outbox (its status: en file, envoyé, échec…); None for a reminder with no address
     outbox_id: int | None = Field(default=None, sa_column=_fk("outbox_mails.id", "SET NULL"))
 
-    mail: Optional[OutboxMail] = Relationship(sa_relationship_kwargs={"lazy": "joined"})
+    mail: OutboxMail | None = Relationship(sa_relationship_kwargs={"lazy": "joined"})
 
 
 # --- payments, reminders --------------------------------------------------------------------------------------------

@@ -20,6 +20,15 @@ def money(cents: int | None, currency: bool = True) -> str:
     return f"{text} €" if str(get_locale()).startswith("fr") else f"€{text}"
 
 
+def percent(ratio, digits: int = 2) -> str:
+    """A ratio (0–1) as a percentage in the reader's language: 0.5303 → '53,03 %' (French) or '53.03%'."""
+    if ratio is None:
+        return ""
+    value = (Decimal(str(ratio)) * 100).quantize(Decimal(1).scaleb(-digits))
+    text = format_decimal(value, format="#,##0." + "0" * digits if digits else "#,##0")
+    return f"{text}\u00a0%" if str(get_locale()).startswith("fr") else f"{text}%"
+
+
 def dt(value: datetime | None, fmt: str = "short") -> str:
     return format_datetime(value, fmt) if value else ""
 
@@ -36,7 +45,7 @@ def url_for_page(page: int) -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters.update(money=money, dt=dt, d=d)
+    app.jinja_env.filters.update(money=money, dt=dt, d=d, percent=percent)
     from coopnum.core.forms import ROLE_LABELS
 
     app.jinja_env.globals.update(url_for_page=url_for_page, nav_items=navigation.items_for, nav_menu=navigation.menu_for, role_labels=ROLE_LABELS)

@@ -12,9 +12,9 @@ from coopnum.billing.models import Invoice, InvoiceSending, Reminder
 from coopnum.billing.services import dunning, payments
 from coopnum.core import jobs, settings
 from coopnum.missions.models import Contact
-from tests.conftest import run_mail_job
 from tests import days, factories
 from tests.billing import factories as bf
+from tests.conftest import run_mail_job
 
 ISSUED_ON = days.month_start(-3)  # the invoice's issue day: its due date and first reminders are past
 ISSUED = days.at(ISSUED_ON, 12)

@@ -8,13 +8,12 @@ from sqlalchemy import select
 import coopnum.billing.views.sending  # noqa: F401  (registers billing.invoice_send until views/__init__ imports it)
 from coopnum.billing.models import DocumentKind, Invoice, InvoiceDocument, InvoiceSending
 from coopnum.billing.services import invoices, sending
-from coopnum.core import jobs
 from coopnum.core.errors import DomainError
 from coopnum.core.models import AuditLog, Role
 from coopnum.missions.models import Contact, Organisation
 from tests import days, factories
 from tests.billing import factories as bf
-from tests.conftest import run_mail_job, free_port, login, text_of
+from tests.conftest import free_port, login, run_mail_job, text_of
 
 YEAR = days.TODAY.year  # the series of the invoices issued now
 

@@ -4,13 +4,11 @@ import logging
 import re
 
 import pytest
-
 from sqlalchemy import select
 
-from coopnum.core import jobs
 from coopnum.core.models import OutboxMail, User
 from coopnum.core.security import make_reset_token
-from tests.conftest import run_mail_job, free_port, text_of
+from tests.conftest import free_port, run_mail_job, text_of
 
 
 def _ask_for_a_link(app, email: str):

@@ -5,13 +5,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from coopnum.core import clock, jobs
+from coopnum.core import clock
 from coopnum.core.errors import DomainError, Forbidden
 from coopnum.core.models import AuditLog, OutboxMail
 from coopnum.missions.models import RequestStatus, ServiceRequest
 from coopnum.missions.services import requests as svc
 from tests import factories
-from tests.conftest import run_mail_job, free_port, login, text_of
+from tests.conftest import free_port, login, run_mail_job, text_of
 
 
 @pytest.fixture

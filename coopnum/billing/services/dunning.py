@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload, selectinload
@@ -38,8 +39,6 @@ from coopnum.billing.models import (
     SendingKind,
 )
 from coopnum.billing.services.payments import euros
-from flask_babel import lazy_gettext as _l
-
 from coopnum.core import audit, mail, outbox, settings
 from coopnum.core.clock import paris_today
 from coopnum.core.money import round_cents
