@@ -55,3 +55,16 @@ def can_see_assembly(user, assembly, member) -> bool:
 def can_see_result(user, resolution) -> bool:
     """The bureau (staff) sees the tally live; members once the vote is closed."""
     return is_staff(user) or resolution.status == "closed"
+
+
+# --- the annual report ----------------------------------------------------------------------------------------------
+
+
+def can_see_annual_report(user, member) -> bool:
+    """The year's figures for the AGO: the staff, and the members (``member``: the member of the user, or None)."""
+    return is_staff(user) or (member is not None and is_member_user(user))
+
+
+def can_attach_annual_report(user, assembly) -> bool:
+    """Attach the report to an assembly: the staff (the service refuses an assembly held or cancelled)."""
+    return can_manage_assemblies(user)

@@ -1,4 +1,4 @@
-"""Demo data of the assemblies: last year's AGO held, with its minutes signed; an upcoming AGE convened; an
+"""Demo data of the assemblies: last year's AGO held, with its minutes signed and its annual report attached; an upcoming AGE convened; an
 online vote open for a demo member. Assumes the colleges and members exist (the register's demo): does nothing
 when there are fewer than 3 members with voting rights or the colleges are not valid."""
 
@@ -61,6 +61,7 @@ def seed(session, ctx, now) -> None:
     services.close_assembly(session, actor, ago, now=held_at + timedelta(hours=1))
     services.sign_minutes(session, actor, ago, signed_by=f"{ago.president}, {ago.secretary}",
                           signed_on=past_day + timedelta(days=3), now=held_at + timedelta(days=3))
+    _attach_annual_report(session, actor, ago, now=ago.starts_at - timedelta(days=20))
     # an upcoming AGE, convened (on paper) today, in 20 days, with an online vote open for the members
     age_day = today + timedelta(days=20)
     age = services.create_assembly(
@@ -73,3 +74,13 @@ def seed(session, ctx, now) -> None:
         text="L'assemblée adopte la nouvelle rédaction de l'article 12 des statuts.", now=now)
     # the members with an account (the demo member) find this vote open in their space
     services.open_vote(session, actor, resolution, closes_at=age.starts_at, now=now)
+
+
+def _attach_annual_report(session, actor, ago, *, now) -> None:
+    """The annual report of the year before the AGO, rendered as on the day it was convened (one PDF)."""
+    from coopnum.members.services import annual_report as reports
+    from coopnum.members.views.annual_report import render_report_pdf
+
+    year = reports.year_for(ago)
+    content = render_report_pdf(reports.annual_report(session, year, now=now))
+    reports.attach(session, actor, ago, year, content=content, now=now, check_status=False)

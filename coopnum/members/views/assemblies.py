@@ -25,6 +25,7 @@ from coopnum.members.models import (
     Resolution,
     ResolutionStatus,
 )
+from coopnum.members.services import annual_report as annual_reports
 from coopnum.members.services import assemblies as services
 from coopnum.members.services import tally as tallies
 from coopnum.members.views import bp
@@ -128,7 +129,10 @@ def _detail_context(assembly: Assembly) -> dict:
             "documents": services.documents_of(db.session, assembly),
             "convocations": services.convocations_of(db.session, assembly) if manage else [],
             "attendances": attendances, "members": members,
-            "quorum": tallies.quorum(db.session, assembly) if manage else None, "labels": forms}
+            "quorum": tallies.quorum(db.session, assembly) if manage else None, "labels": forms,
+            "annual_year": annual_reports.year_for(assembly),
+            "can_attach_annual": (assembly.kind == "AGO" and access.can_attach_annual_report(current_user, assembly)
+                                  and assembly.status not in (AssemblyStatus.HELD, AssemblyStatus.CANCELLED))}
 
 
 @bp.route("/assemblies/<int:assembly_id>")
