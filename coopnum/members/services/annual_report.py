@@ -53,7 +53,7 @@ from coopnum.members.services import capital as capital_services
 from coopnum.missions import cra_reference as ref
 from coopnum.missions.models import Activity, Convention, Mission, MissionSession, Organisation, SessionStatus
 from coopnum.missions.services import reference_lists
-from coopnum.missions.services.reports import _session_minutes, hours
+from coopnum.missions.services.reports import hours, planned_minutes_expr
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 LEFT = (MemberStatus.RESIGNED, MemberStatus.EXCLUDED, MemberStatus.DECEASED)
@@ -199,7 +199,7 @@ def annual_report(session: Session, year: int, *, now: datetime | None = None) -
         return authorities[org_id]
 
     # 1. Held sessions and their hours, per authority (as the reports to authorities count them).
-    duration = func.coalesce(MissionSession.held_minutes, _session_minutes(session))
+    duration = func.coalesce(MissionSession.held_minutes, planned_minutes_expr(session))
     rows = session.execute(
         select(Organisation.id, Organisation.name, func.count(MissionSession.id),
                func.coalesce(func.sum(duration), 0))
@@ -297,7 +297,7 @@ def annual_report(session: Session, year: int, *, now: datetime | None = None) -
         CapitalKindFigures(kind, int(n), int(shares or 0), int(value or 0), int(amount or 0))
         for kind, n, shares, value, amount in session.execute(
             select(CapitalOperation.kind, func.count(), func.sum(CapitalOperation.shares),
-                   func.sum(capital_services._CAPITAL), func.sum(CapitalOperation.amount_cents))
+                   func.sum(capital_services.CAPITAL_OF_LINE), func.sum(CapitalOperation.amount_cents))
             .where(CapitalOperation.on >= start, CapitalOperation.on <= end)
             .group_by(CapitalOperation.kind).order_by(CapitalOperation.kind)).all()]
 

@@ -95,18 +95,18 @@ class Balance:
 
 
 # capital (subscribed) of a line: its shares × the nominal of the day
-_CAPITAL = CapitalOperation.shares * CapitalOperation.nominal_cents
+CAPITAL_OF_LINE = CapitalOperation.shares * CapitalOperation.nominal_cents
 # paid capital of a line: payments and transfers move money; a reimbursement removes the shares' nominal value
 _PAID = case(
     (CapitalOperation.kind.in_((CapitalOperationKind.PAYMENT, CapitalOperationKind.TRANSFER)),
      CapitalOperation.amount_cents),
-    (CapitalOperation.kind == CapitalOperationKind.REIMBURSEMENT, _CAPITAL),
+    (CapitalOperation.kind == CapitalOperationKind.REIMBURSEMENT, CAPITAL_OF_LINE),
     else_=0)
 
 
 def _sums(session: Session, *where) -> Balance:
     shares, subscribed, paid = session.execute(
-        select(func.coalesce(func.sum(CapitalOperation.shares), 0), func.coalesce(func.sum(_CAPITAL), 0),
+        select(func.coalesce(func.sum(CapitalOperation.shares), 0), func.coalesce(func.sum(CAPITAL_OF_LINE), 0),
                func.coalesce(func.sum(_PAID), 0)).where(*where)).one()
     return Balance(shares=int(shares), subscribed_cents=int(subscribed), paid_cents=int(paid))
 
@@ -125,7 +125,7 @@ def balances(session: Session, member_ids) -> dict[int, Balance]:
     if not ids:
         return {}
     rows = session.execute(
-        select(CapitalOperation.member_id, func.sum(CapitalOperation.shares), func.sum(_CAPITAL), func.sum(_PAID))
+        select(CapitalOperation.member_id, func.sum(CapitalOperation.shares), func.sum(CAPITAL_OF_LINE), func.sum(_PAID))
         .where(CapitalOperation.member_id.in_(ids)).group_by(CapitalOperation.member_id)).all()
     found = {r[0]: Balance(int(r[1] or 0), int(r[2] or 0), int(r[3] or 0)) for r in rows}
     return {i: found.get(i, Balance()) for i in ids}
@@ -160,7 +160,7 @@ def history(session: Session, date_from: date | None = None, date_to: date | Non
     """The capital after each day that has ledger lines (cumulative), oldest first; the days before ``date_from``
     are folded into its first point."""
     rows = session.execute(
-        select(CapitalOperation.on, func.sum(CapitalOperation.shares), func.sum(_CAPITAL), func.sum(_PAID))
+        select(CapitalOperation.on, func.sum(CapitalOperation.shares), func.sum(CAPITAL_OF_LINE), func.sum(_PAID))
         .group_by(CapitalOperation.on).order_by(CapitalOperation.on)).all()
     points: list[HistoryPoint] = []
     shares = subscribed = paid = 0
@@ -180,7 +180,7 @@ def highest_capital(session: Session) -> int:
     """The highest capital ever reached: after any line of the ledger, in the order of their dates and numbers (a
     peak within one day counts)."""
     highest = running = 0
-    for value in session.execute(select(_CAPITAL).order_by(CapitalOperation.on, CapitalOperation.number)).scalars():
+    for value in session.execute(select(CAPITAL_OF_LINE).order_by(CapitalOperation.on, CapitalOperation.number)).scalars():
         running += int(value or 0)
         highest = max(highest, running)
     return highest

@@ -299,7 +299,8 @@ class ReportFigures:
         return (self.volume_used * 100 / self.contracted_volume).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
-def _session_minutes(session: Session):
+def planned_minutes_expr(session: Session):
+    """The planned minutes of a session as a SQL expression (end − start), on either database."""
     minutes = (func.extract("epoch", MissionSession.end) - func.extract("epoch", MissionSession.start)) / 60
     if session.get_bind().dialect.name == "sqlite":
         minutes = (func.julianday(MissionSession.end) - func.julianday(MissionSession.start)) * 1440
@@ -364,7 +365,7 @@ def convention_report(session: Session, convention: Convention, date_from: date,
 
     # 1. Sessions, by month, place and status.
     start, end = paris_midnight(date_from), paris_midnight(date_to + timedelta(days=1))
-    duration = _session_minutes(session)
+    duration = planned_minutes_expr(session)
     held = MissionSession.status == SessionStatus.HELD
     planned = MissionSession.status == SessionStatus.PLANNED
     # Expressions with parameters are computed in a subquery and grouped outside: PostgreSQL cannot match a
