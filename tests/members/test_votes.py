@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from coopnum.core import clock
 from coopnum.core.errors import Conflict, DomainError
-from coopnum.members.models import BallotCast, BallotCount, College
+from coopnum.members.models import Attendance, BallotCast, BallotCount, College
 from coopnum.members.services import assemblies as services
 from tests import days
 from tests.concurrency import run_together
@@ -205,3 +205,32 @@ def test_concurrent_double_ballots_online_by_the_member(app, session, users):
     assert sorted(results) == [201, 409, 409, 409], results
     assert session.execute(select(func.sum(BallotCount.count))
                            .where(BallotCount.resolution_id == resolution_id)).scalar_one() == 1
+
+
+@pytest.mark.real_commits
+def test_two_proxies_given_at_once_to_the_same_holder_respect_the_limit(app, session, users):
+    """The holder's row is locked before its proxies are counted: of two proxies recorded at the same moment, with
+    a limit of one, one is accepted and the other refused with the limit named."""
+    colleges = w.colleges(session, (("A", 40), ("B", 30), ("C", 30)))
+    holder = w.member(session, colleges[0], name="Porteuse")
+    givers = [w.member(session, colleges[i], name=f"Donneur {i}") for i in (1, 2)]
+    assembly = w.assembly(session)
+    tokens = [w.token(session, users["coordinator"]), w.token(session, users["admin"])]
+    session.commit()
+    assembly_id, holder_id, giver_ids = assembly.id, holder.id, [g.id for g in givers]
+    session.close()
+
+    def give(i: int):
+        response = app.test_client().post(
+            f"/api/v1/assemblies/{assembly_id}/attendance",
+            json={"member_id": giver_ids[i], "mode": "represented", "proxy_holder_id": holder_id},
+            headers={"Authorization": f"Bearer {tokens[i]}"})
+        return response.status_code, response.get_json()
+
+    results = run_together(give, 2)
+    assert sorted(status for status, _body in results) == [201, 422], results
+    refused = next(body for status, body in results if status == 422)
+    assert "la limite est de 1" in refused["error"]["message"]
+    held = session.execute(select(func.count()).select_from(Attendance).where(
+        Attendance.assembly_id == assembly_id, Attendance.proxy_holder_id == holder_id)).scalar_one()
+    assert held == 1
