@@ -423,6 +423,18 @@ def _check_query(spec: Spec) -> None:
         param.check(raw)
 
 
+def commit_or_raise(action: Callable[[], Any]) -> Any:
+    """Run a service call and commit, for an endpoint that writes; a DomainError rolls back and propagates (the
+    handler turns it into the JSON error: 422, 404, 409…)."""
+    try:
+        result = action()
+    except DomainError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return result
+
+
 def dump(model: type[BaseModel], obj) -> dict:
     return model.model_validate(obj, from_attributes=True).model_dump(mode="json")
 

@@ -23,10 +23,9 @@ from coopnum.billing.models import (
 from coopnum.billing.services import invoices as services
 from coopnum.core import clock
 from coopnum.core.access import is_staff
-from coopnum.core.api import Amount, Day, Int, Line, Param, endpoint, parse_body
+from coopnum.core.api import Amount, Day, Int, Line, Param, commit_or_raise, endpoint, parse_body
 from coopnum.core.clock import paris_today
 from coopnum.core.db import db
-from coopnum.core.errors import DomainError
 from coopnum.core.handlers import json_error
 from coopnum.core.models import Role
 from coopnum.core.pagination import page_args, paginate
@@ -197,16 +196,6 @@ def _empty_page():
     return jsonify({"items": [], "page": 1, "per_page": page_args()[1], "total": 0, "pages": 1})
 
 
-def _commit_or_raise(action):
-    try:
-        result = action()
-    except DomainError:
-        db.session.rollback()
-        raise
-    db.session.commit()
-    return result
-
-
 # --- endpoints ------------------------------------------------------------------------------------------------------
 
 @endpoint("/invoices", summary="Liste des factures et avoirs (un jeton « collectivité » : ceux de sa structure, émis)",
@@ -250,7 +239,7 @@ def create_invoice():
     convention = db.session.get(Convention, body.convention_id)
     if convention is None:
         return json_error(422, "Convention introuvable.", "invalid", field="convention_id")
-    invoice = _commit_or_raise(lambda: services.draft_from_work(
+    invoice = commit_or_raise(lambda: services.draft_from_work(
         db.session, g.api_user, convention, body.period_start, body.period_end, now=clock.now()))
     return jsonify(_dump(invoice)), 201
 
@@ -272,7 +261,7 @@ def issue_invoice(invoice_id: int):
         return _not_found()
     if not invoice.is_draft:
         return json_error(409, f"La facture {invoice.number} est déjà émise.", "conflict")
-    invoice = _commit_or_raise(lambda: services.issue(db.session, g.api_user, invoice, now=clock.now()))
+    invoice = commit_or_raise(lambda: services.issue(db.session, g.api_user, invoice, now=clock.now()))
     return jsonify(_dump(invoice))
 
 
@@ -312,6 +301,6 @@ def create_credit_note(invoice_id: int):
     if invoice.is_credit_note:
         return json_error(409, "On ne fait pas d'avoir sur un avoir.", "conflict")
     lines = None if body.lines is None else {line.line_id: line.quantity for line in body.lines}
-    note = _commit_or_raise(lambda: services.create_credit_note(
+    note = commit_or_raise(lambda: services.create_credit_note(
         db.session, g.api_user, invoice, reason=body.reason, lines=lines, now=clock.now()))
     return jsonify(_dump(note)), 201

@@ -14,7 +14,18 @@ from sqlmodel import Field, SQLModel
 
 from coopnum.core import clock
 from coopnum.core.access import is_staff
-from coopnum.core.api import Day, Instant, Int, Line, Text, endpoint, json_body, parse_body, validate_body
+from coopnum.core.api import (
+    Day,
+    Instant,
+    Int,
+    Line,
+    Text,
+    commit_or_raise,
+    endpoint,
+    json_body,
+    parse_body,
+    validate_body,
+)
 from coopnum.core.db import db
 from coopnum.core.errors import DomainError, Forbidden, NotFound
 from coopnum.core.models import Role
@@ -158,16 +169,6 @@ class GovernanceUpdate(SQLModel):
     proxy_limit: Int | None = None
 
 
-def _commit(action):
-    try:
-        result = action()
-    except DomainError:
-        db.session.rollback()
-        raise
-    db.session.commit()
-    return result
-
-
 def _assembly(assembly_id: int) -> Assembly:
     assembly = db.session.get(Assembly, assembly_id)
     if assembly is None:
@@ -216,7 +217,7 @@ def create_assembly():
     starts = body.starts
     if not isinstance(starts, datetime):
         starts = clock.paris_datetime(starts, DEFAULT_TIME)
-    assembly = _commit(lambda: services.create_assembly(
+    assembly = commit_or_raise(lambda: services.create_assembly(
         db.session, g.api_user, kind=body.kind.value, convocation=body.convocation, starts_at=starts,
         place=body.place, mode=body.mode.value, agenda=body.agenda, title=body.title, remote_link=body.remote_link,
         convened_on=body.convened_on, now=clock.now()))
@@ -231,7 +232,7 @@ def record_attendance(assembly_id: int):
     body = parse_body(AttendanceCreate)
     member = _member(body.member_id, "member_id")
     holder = _member(body.proxy_holder_id, "proxy_holder_id") if body.proxy_holder_id is not None else None
-    row = _commit(lambda: services.record_attendance(db.session, g.api_user, assembly, member, mode=body.mode.value,
+    row = commit_or_raise(lambda: services.record_attendance(db.session, g.api_user, assembly, member, mode=body.mode.value,
                                                      proxy_holder=holder, now=clock.now()))
     return jsonify(AttendancePublic.model_validate(row, from_attributes=True).model_dump(mode="json")), 201
 
@@ -241,7 +242,7 @@ def record_attendance(assembly_id: int):
 def create_resolution(assembly_id: int):
     assembly = _assembly(assembly_id)
     body = parse_body(ResolutionCreate)
-    resolution = _commit(lambda: services.add_resolution(db.session, g.api_user, assembly, title=body.title,
+    resolution = commit_or_raise(lambda: services.add_resolution(db.session, g.api_user, assembly, title=body.title,
                                                          text=body.text, ballot=body.ballot.value, now=clock.now()))
     return jsonify(_resolution_json(resolution)), 201
 
@@ -251,7 +252,7 @@ def create_resolution(assembly_id: int):
 def open_resolution(resolution_id: int):
     resolution = _resolution(resolution_id)
     body = validate_body(ResolutionOpen, json_body()) if request.get_data() else ResolutionOpen()
-    _commit(lambda: services.open_vote(db.session, g.api_user, resolution, closes_at=body.closes_at,
+    commit_or_raise(lambda: services.open_vote(db.session, g.api_user, resolution, closes_at=body.closes_at,
                                        now=clock.now()))
     return jsonify(_resolution_json(resolution))
 
@@ -260,7 +261,7 @@ def open_resolution(resolution_id: int):
           roles=STAFF, tag=TAG, response=ResolutionPublic)
 def close_resolution(resolution_id: int):
     resolution = _resolution(resolution_id)
-    _commit(lambda: services.close_vote(db.session, g.api_user, resolution, now=clock.now()))
+    commit_or_raise(lambda: services.close_vote(db.session, g.api_user, resolution, now=clock.now()))
     return jsonify(_resolution_json(resolution))
 
 
@@ -278,7 +279,7 @@ def cast_ballot(resolution_id: int):
         if by_member is None:
             raise Forbidden("Ce compte n'est lié à aucun sociétaire : il ne peut pas voter.")
     member = _member(body.member_id, "member_id")
-    cast = _commit(lambda: services.cast_ballot(db.session, user, resolution, member, body.choice.value,
+    cast = commit_or_raise(lambda: services.cast_ballot(db.session, user, resolution, member, body.choice.value,
                                                 by_member=by_member, now=clock.now()))
     return jsonify(BallotPublic.model_validate(cast, from_attributes=True).model_dump(mode="json")), 201
 
@@ -303,7 +304,7 @@ def governance_settings():
           body=GovernanceUpdate, response=GovernanceSettings)
 def update_governance_settings():
     body = parse_body(GovernanceUpdate)
-    result = _commit(lambda: services.update_governance(db.session, g.api_user,
+    result = commit_or_raise(lambda: services.update_governance(db.session, g.api_user,
                                                         empty_college_rule=body.empty_college_rule,
                                                         proxy_limit=body.proxy_limit, now=clock.now()))
     return jsonify(result)

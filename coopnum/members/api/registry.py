@@ -13,7 +13,7 @@ from sqlmodel import Field, SQLModel
 
 from coopnum.core import clock
 from coopnum.core.access import is_staff
-from coopnum.core.api import Amount, Day, Int, Line, Param, Text, endpoint, parse_body
+from coopnum.core.api import Amount, Day, Int, Line, Param, Text, commit_or_raise, endpoint, parse_body
 from coopnum.core.db import db
 from coopnum.core.errors import DomainError
 from coopnum.core.handlers import json_error
@@ -26,17 +26,6 @@ from coopnum.members.services import capital, registry
 TAG = "members"
 STAFF = (Role.COORDINATOR,)
 READERS = (Role.COORDINATOR, Role.MEMBER)
-
-
-def _write(action):
-    """Run a service call and commit; a DomainError rolls back and becomes the JSON error (422, 409…)."""
-    try:
-        result = action()
-    except DomainError:
-        db.session.rollback()
-        raise
-    db.session.commit()
-    return result
 
 
 # --- colleges -------------------------------------------------------------------------------------------------------
@@ -81,7 +70,7 @@ def list_colleges():
           status=201)
 def create_college():
     body = parse_body(CollegeCreate)
-    college = _write(lambda: registry.create_college(db.session, g.api_user, name=body.name,
+    college = commit_or_raise(lambda: registry.create_college(db.session, g.api_user, name=body.name,
                                                      weight_percent=body.weight_percent,
                                                      description=body.description, now=clock.now()))
     return jsonify(_college(college)), 201
@@ -173,7 +162,7 @@ def get_member(member_id: int):
           "des mouvements)", roles=STAFF, tag=TAG, body=MemberCreate, response=MemberPublic, status=201)
 def create_member():
     body = parse_body(MemberCreate)
-    member = _write(lambda: registry.create_member(
+    member = commit_or_raise(lambda: registry.create_member(
         db.session, g.api_user, name=body.name, kind=body.kind, college_id=body.college_id, shares=body.shares,
         admitted_on=body.admitted_on, paid_cents=body.paid_cents, reference=body.reference,
         email=body.email or "", phone=body.phone or "", address=body.address, postal_code=body.postal_code,
@@ -279,5 +268,5 @@ def create_operation():
         return capital.cancel(db.session, actor, member, _need(body.shares, "shares", "une annulation"), on=body.on,
                               reference=body.reference, notes=body.notes, now=now)
 
-    line = _write(run)
+    line = commit_or_raise(run)
     return jsonify(_operation(line)), 201
