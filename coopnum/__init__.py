@@ -31,6 +31,9 @@ def create_app(config: dict | None = None) -> Flask:
     from coopnum.billing import immutability
 
     immutability.install()  # issued invoices are never edited, whatever the code path
+    from coopnum.core import validation
+
+    validation.install_text_guard()  # no text with control characters reaches a row (Factur-X, PDF, iCal need it)
 
     Database().init_app(app)  # one engine per app, kept in app.extensions
     csrf.init_app(app)

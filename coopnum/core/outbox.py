@@ -273,9 +273,6 @@ def recently_queued(session: Session, kind: str, about, *, since: datetime) -> b
         OutboxMail.created_at >= since).limit(1)).first() is not None
 
 
-def waiting_count(session: Session) -> int:
-    return session.execute(select(func.count()).select_from(OutboxMail).where(
-        OutboxMail.status.in_((MailStatus.QUEUED, MailStatus.RETRY, MailStatus.ABANDONED)))).scalar_one()
 
 
 def init_app(app) -> None:

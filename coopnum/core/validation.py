@@ -35,33 +35,18 @@ def forbidden_chars(text: str, *, multiline: bool = False) -> bool:
     return bool(pattern.search(text))
 
 
-def check_text(text: str, *, multiline: bool = False, max_length: int | None = None) -> str:
-    """``text`` unchanged, or ValueError with a French message."""
-    if forbidden_chars(text, multiline=multiline):
-        raise ValueError(CONTROL_CHARS_MESSAGE)
-    if max_length is not None and len(text) > max_length:
-        raise ValueError(f"Texte trop long ({len(text)} caractères, au plus {max_length}).")
-    return text
 
 
 def int_in_range(value: int, *, low: int = INT_MIN, high: int = INT_MAX) -> bool:
     return low <= value <= high
 
 
-def check_int(value: int, *, low: int = INT_MIN, high: int = INT_MAX) -> int:
-    if not int_in_range(value, low=low, high=high):
-        raise ValueError(NUMBER_RANGE_MESSAGE)
-    return value
 
 
 def date_in_range(value: date | datetime) -> bool:
     return MIN_YEAR <= value.year <= MAX_YEAR
 
 
-def check_date(value: date | datetime) -> date | datetime:
-    if not date_in_range(value):
-        raise ValueError(DATE_RANGE_MESSAGE)
-    return value
 
 
 def bounded_int(text: str) -> int:
