@@ -44,6 +44,9 @@ def create_app(config: dict | None = None) -> Flask:
         default_translation_directories=str(Path(__file__).parent / "translations"),
     )
     filters.init_app(app)
+    from coopnum.core import slots
+
+    slots.init_app(app)
     handlers.init_app(app)
     from coopnum.billing.services import dunning, sending
     from coopnum.core import outbox
@@ -55,17 +58,19 @@ def create_app(config: dict | None = None) -> Flask:
     from coopnum.billing.views import bp as billing_bp
     from coopnum.core.api import bp as api_bp
     from coopnum.core.views import bp as core_bp
-    from coopnum.inventory.views import bp as inventory_bp
     from coopnum.missions.views import bp as missions_bp
     from coopnum.missions.views import public_bp
     from coopnum.training.views import bp as training_bp
 
-    for bp in (core_bp, missions_bp, public_bp, billing_bp, inventory_bp, training_bp):
+    for bp in (core_bp, missions_bp, public_bp, billing_bp, training_bp):
         app.register_blueprint(bp)
     import coopnum.billing.api  # noqa: F401
     from coopnum import members
 
     members.init_app(app)
+    from coopnum import inventory
+
+    inventory.init_app(app)
     import coopnum.missions.api  # noqa: F401  (declares its endpoints on the API blueprint)
 
     app.register_blueprint(api_bp)

@@ -88,6 +88,9 @@ def _build(session) -> dict:
     from tests.members.factories_registry import registry_world
 
     world.update(registry_world(session, users))  # members: colleges, the member user's own member, another one
+    from tests.inventory.factories_inventory import inventory_world
+
+    world.update(inventory_world(session, users, world))  # inventory: assets, a kit, reservations, loans…
     failed_mail = outbox.queue(session, mail.Mail(to=["x@example.org"], subject="Essai", body="Texte"), kind="test",
                                now=clock.now())
     failed_mail.status = MailStatus.RETRY

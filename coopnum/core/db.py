@@ -172,5 +172,6 @@ def import_all_models() -> None:
     """Import every domain's models so the metadata is complete (Alembic, create_all)."""
     from coopnum.billing import models as _billing  # noqa: F401
     from coopnum.core import models as _core  # noqa: F401
+    from coopnum.inventory import models as _inventory  # noqa: F401
     from coopnum.members import models as _members  # noqa: F401
     from coopnum.missions import models as _missions  # noqa: F401

@@ -243,6 +243,8 @@ class Convention(IdMixin, TimestampMixin, table=True):
     signed_file_path: str | None = Field(default=None, max_length=255)  # relative to the uploads folder
     signed_file_sha256: str | None = Field(default=None, max_length=64)
     notes: str = Field(default="")
+    # the activity report lists the equipment lent or reserved for each session (some funders ask for it)
+    report_equipment: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
 
     organisation: Optional["Organisation"] = Relationship(sa_relationship_kwargs={"lazy": "joined"})
     services: list["ConventionService"] = Relationship(

@@ -1,0 +1,1 @@
+"""API: assets (to be written)."""

@@ -1,0 +1,1 @@
+"""API: reservations and loans (to be written)."""

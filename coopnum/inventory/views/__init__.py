@@ -1,0 +1,15 @@
+"""Pages of the inventory domain: assets and kits (``assets``), reservations, loans and availability
+(``bookings``), maintenance, audits and the reports (``care``), the public page of a label (``public``)."""
+
+from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+from coopnum.core import navigation
+from coopnum.core.models import Role
+
+bp = Blueprint("inventory", __name__, url_prefix="/inventory")
+public_bp = Blueprint("inventory_public", __name__)
+
+navigation.register("inventory.index", _l("Matériel"), (Role.COORDINATOR, Role.MEDIATOR), 500)
+
+from coopnum.inventory.views import assets, bookings, care, public  # noqa: E402,F401

@@ -1,0 +1,1 @@
+"""assets: pages (to be written)."""

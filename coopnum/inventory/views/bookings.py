@@ -1,0 +1,1 @@
+"""bookings: pages (to be written)."""

@@ -1,0 +1,102 @@
+"""Inventory objects for tests, written as rows (the services are tested on their own): assets, a kit, a
+reservation of the mediator and one of another mediator, an open loan to the mediator, a closed loan to a person
+without an account, a maintenance case, an open audit. ``inventory_world`` feeds the access test."""
+
+from datetime import timedelta
+from itertools import count
+
+from coopnum.inventory.models import (
+    Asset,
+    AssetBooking,
+    AssetCategory,
+    AssetStatus,
+    Audit,
+    BorrowerKind,
+    Kit,
+    Loan,
+    LoanStatus,
+    MaintenanceCase,
+    Reservation,
+)
+from tests import days
+
+_seq = count(1)
+
+
+def asset(session, *, category=AssetCategory.TABLET, tag=None, status=AssetStatus.AVAILABLE, place_id=None,
+          kit=None, model="Samsung Galaxy Tab A9", **kwargs) -> Asset:
+    row = Asset(tag=tag or f"T-{next(_seq):04d}", category=category, model=model, status=status, place_id=place_id,
+                kit_id=kit.id if kit else None, **kwargs)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def kit(session, *, code=None, name="Kit atelier", assets=(), place_id=None) -> Kit:
+    row = Kit(code=code or f"KIT-{next(_seq):03d}", name=name, place_id=place_id)
+    session.add(row)
+    session.flush()
+    for a in assets:
+        a.kit_id = row.id
+    session.flush()
+    return row
+
+
+def reservation(session, *, user, assets, starts_at, ends_at, session_id=None, kit_id=None) -> Reservation:
+    row = Reservation(user_id=user.id, starts_at=starts_at, ends_at=ends_at, session_id=session_id, kit_id=kit_id,
+                      created_by_id=user.id)
+    session.add(row)
+    session.flush()
+    for a in assets:
+        session.add(AssetBooking(asset_id=a.id, reservation_id=row.id, starts_at=starts_at, ends_at=ends_at))
+    session.flush()
+    return row
+
+
+def loan(session, *, assets, checked_out_at, due_at, user=None, kind=BorrowerKind.MEDIATOR, returned_at=None,
+         **kwargs) -> Loan:
+    row = Loan(borrower_kind=kind, user_id=user.id if user else None, checked_out_at=checked_out_at, due_at=due_at,
+               returned_at=returned_at, status=LoanStatus.RETURNED if returned_at else LoanStatus.OPEN, **kwargs)
+    session.add(row)
+    session.flush()
+    for a in assets:
+        session.add(AssetBooking(asset_id=a.id, loan_id=row.id, starts_at=checked_out_at,
+                                 ends_at=returned_at or due_at, active=returned_at is None,
+                                 open_loan=returned_at is None))
+        if returned_at is None:
+            a.status = AssetStatus.DEPLOYED
+    session.flush()
+    return row
+
+
+def inventory_world(session, users, world: dict) -> dict:
+    """One object of each kind, tied to the access test's users and world (its ``own_place``)."""
+    from coopnum.core.models import User
+
+    place_id = world["own_place"]
+    mediator = users["mediator"]
+    other = session.get(User, world["other_mediator"])
+    tablets = [asset(session, place_id=place_id) for _ in range(3)]
+    box = kit(session, assets=tablets[1:], place_id=place_id)
+    lent = asset(session, category=AssetCategory.LAPTOP, model="Lenovo ThinkPad E14", place_id=place_id)
+    broken = asset(session, category=AssetCategory.PROJECTOR, model="Epson EB-W06", place_id=place_id,
+                   status=AssetStatus.MAINTENANCE)
+    start = days.at(days.days(3), 9)
+    own = reservation(session, user=mediator, assets=[tablets[0]], starts_at=start, ends_at=start + timedelta(hours=3),
+                      session_id=world["assigned_session"])
+    others = reservation(session, user=other, assets=[tablets[0]], starts_at=start + timedelta(days=1),
+                         ends_at=start + timedelta(days=1, hours=3))
+    open_loan = loan(session, assets=[lent], user=mediator, checked_out_at=days.NOW - timedelta(days=2),
+                     due_at=days.NOW + timedelta(days=5))
+    person_loan = loan(session, assets=[tablets[2]], kind=BorrowerKind.PERSON, user=other,
+                       checked_out_at=days.NOW - timedelta(days=20), due_at=days.NOW - timedelta(days=10),
+                       returned_at=days.NOW - timedelta(days=9), borrower_name="Jeanne Usagère",
+                       borrower_phone="06 12 34 56 78", borrower_commune="Loudun")
+    case = MaintenanceCase(asset_id=broken.id, opened_on=days.TODAY - timedelta(days=4), issue="Lampe faible",
+                           opened_by_id=users["coordinator"].id)
+    audit = Audit(place_id=place_id, started_at=days.NOW - timedelta(hours=1), started_by_id=users["coordinator"].id)
+    session.add_all([case, audit])
+    session.flush()
+    return {"asset": tablets[0].id, "asset_tag": tablets[0].tag, "lent_asset": lent.id, "kit": box.id,
+            "own_reservation": own.id, "other_reservation": others.id, "open_loan": open_loan.id,
+            "person_loan": person_loan.id, "maintenance": case.id, "audit": audit.id}
