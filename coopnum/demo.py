@@ -198,6 +198,7 @@ def seed(now: datetime | None = None, rng_seed: int = 2026, years: list[int] | N
         ctx.since = date(today.year - 1, today.month, 1)
         ctx.years = [today.year - 1, today.year]
     from coopnum.billing.demo import seed_billing
+    from coopnum.inventory.demo import seed as seed_inventory
     from coopnum.members.demo import seed as seed_members
     from coopnum.members.demo_assemblies import seed as seed_assemblies
     from coopnum.missions.services.demo_activities import seed_activities
@@ -216,5 +217,6 @@ def seed(now: datetime | None = None, rng_seed: int = 2026, years: list[int] | N
         seed_billing(ctx, render=render)
         seed_members(db.session, ctx, ctx.now)
         seed_assemblies(db.session, ctx, ctx.now)
+        seed_inventory(db.session, ctx, ctx.now)
         db.session.commit()
     return ctx

@@ -70,7 +70,28 @@ def loan(session, *, assets, checked_out_at, due_at, user=None, kind=BorrowerKin
 
 
 def inventory_world(session, users, world: dict) -> dict:
-    """One object of each kind, tied to the access test's users and world (its ``own_place``)."""
+    """One object of each kind, tied to the access test's users and world (its ``own_place``); each area may add
+    its own objects in its function below."""
+    ids = _base_world(session, users, world)
+    ids.update(_assets_world(session, users, world, ids))
+    ids.update(_bookings_world(session, users, world, ids))
+    ids.update(_care_world(session, users, world, ids))
+    return ids
+
+
+def _assets_world(session, users, world, ids) -> dict:
+    return {}
+
+
+def _bookings_world(session, users, world, ids) -> dict:
+    return {}
+
+
+def _care_world(session, users, world, ids) -> dict:
+    return {}
+
+
+def _base_world(session, users, world: dict) -> dict:
     from coopnum.core.models import User
 
     place_id = world["own_place"]

@@ -1,1 +1,5 @@
-"""bookings: pages (to be written)."""
+"""Reservations, loans, availability search and calendars."""
+
+
+def register_panels() -> None:
+    """The session page's panel (slot "missions.session")."""

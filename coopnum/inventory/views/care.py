@@ -11,3 +11,7 @@ from coopnum.inventory.views import bp
 @roles_required(Role.COORDINATOR, Role.MEDIATOR)
 def index():
     return render_template("inventory/index.html")
+
+
+def register_panels() -> None:
+    """The dashboard panel (coopnum.core.dashboard)."""

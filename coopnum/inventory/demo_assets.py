@@ -1,0 +1,5 @@
+"""Demo: assets."""
+
+
+def seed(session, ctx, now) -> None:
+    pass

@@ -1,0 +1,5 @@
+"""Demo: bookings."""
+
+
+def seed(session, ctx, now) -> None:
+    pass

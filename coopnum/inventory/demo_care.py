@@ -1,0 +1,5 @@
+"""Demo: care."""
+
+
+def seed(session, ctx, now) -> None:
+    pass

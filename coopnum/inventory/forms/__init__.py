@@ -1,0 +1,1 @@
+"""Forms of the inventory domain (SafeForm): assets, bookings, care."""
