@@ -33,8 +33,9 @@ class Conflict(DomainError):
 
 CONCURRENT_CHANGE = ("Ces données viennent d'être modifiées par une autre personne, en même temps que vous : "
                      "rechargez la page et vérifiez avant de recommencer.")
-# PostgreSQL SQLSTATEs of a concurrent request that won: unique violation, serialization failure, deadlock
-_CONCURRENT_SQLSTATES = {"23505", "40001", "40P01"}
+# PostgreSQL SQLSTATEs of a concurrent request that won: unique violation, exclusion violation (two bookings of one
+# asset overlapping), serialization failure, deadlock
+_CONCURRENT_SQLSTATES = {"23505", "23P01", "40001", "40P01"}
 
 
 def conflict_from_database(exc: Exception) -> Conflict | None:

@@ -67,6 +67,10 @@ DEFAULTS: dict[str, Any] = {
     "members.quorum_age_second": "1/5",
     "members.majority_ago": "1/2",  # more than half of the votes cast (weighted by college)
     "members.majority_age": "2/3",  # at least two thirds of the votes cast
+    # Pooled equipment: overdue loans are reminded the day after their due date, then every N days; the personal
+    # data of a borrower without an account is erased this many days after the loan closed.
+    "inventory.reminder_every_days": 7,
+    "inventory.borrower_retention_days": 90,
 }
 
 
