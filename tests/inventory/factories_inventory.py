@@ -84,7 +84,19 @@ def _assets_world(session, users, world, ids) -> dict:
 
 
 def _bookings_world(session, users, world, ids) -> dict:
-    return {}
+    """A returned loan of another mediator with the borrower's signature (the signature is shown to the staff and
+    the responsible mediator only)."""
+    from coopnum.core.models import User
+    from coopnum.inventory.services.bookings import PNG_MAGIC
+
+    other = session.get(User, world["other_mediator"])
+    phone = asset(session, category=AssetCategory.SMARTPHONE, model="Fairphone 4", place_id=world["own_place"])
+    signed = loan(session, assets=[phone], kind=BorrowerKind.PERSON, user=other,
+                  checked_out_at=days.NOW - timedelta(days=6), due_at=days.NOW - timedelta(days=3),
+                  returned_at=days.NOW - timedelta(days=3), borrower_name="Marc Usager", borrower_phone="07 00 00 00 00",
+                  borrower_commune="Chinon", signature_png=PNG_MAGIC + bytes(80),
+                  signed_at=days.NOW - timedelta(days=6))
+    return {"signed_loan": signed.id}
 
 
 def _care_world(session, users, world, ids) -> dict:
