@@ -199,7 +199,7 @@ def list_reservations():
 
 @endpoint("/reservations", "POST", summary="Réserver du matériel (un appareil, plusieurs ou un kit) pour une période "
           "ou une séance ; 409 nommant la réservation ou le prêt en conflit", roles=USERS, tag=TAG,
-          body=ReservationCreate, response=ReservationPublic, status=201)
+          body=ReservationCreate, response=ReservationPublic, status=201, errors=(404,))
 def create_reservation():
     body = parse_body(ReservationCreate)
     user = g.api_user
@@ -271,7 +271,7 @@ def list_loans():
 
 
 @endpoint("/loans", "POST", summary="Prêter du matériel (ou transformer une réservation en prêt) ; 409 nommant le "
-          "conflit", roles=STAFF, tag=TAG, body=LoanCreate, response=LoanPublic, status=201)
+          "conflit", roles=STAFF, tag=TAG, body=LoanCreate, response=LoanPublic, status=201, errors=(404,))
 def create_loan():
     body = parse_body(LoanCreate)
     user = g.api_user

@@ -154,12 +154,15 @@ def _refuse_open_loans(session, asset_ids, *, ignore_loan: int | None = None) ->
         raise Conflict(message, field="assets", details={"conflict": details})
 
 
-def _guarded_flush(session, asset_ids, start, end, **ignore) -> None:
-    """Flush the new or moved bookings in a SAVEPOINT. On PostgreSQL a concurrent request that passed the same check
-    and committed first makes the exclusion constraint (or the open-loan unique index) refuse ours: roll the
-    SAVEPOINT back and raise the Conflict naming the winner, as the check would have."""
+def _guarded_flush(session, apply, asset_ids, start, end, **ignore) -> None:
+    """Write the new or moved bookings (``apply()``) and flush them in a SAVEPOINT. On PostgreSQL a concurrent
+    request that passed the same check and committed first makes the exclusion constraint (or the open-loan unique
+    index) refuse ours: roll the SAVEPOINT back and raise the Conflict naming the winner, as the check would have.
+    (``begin_nested`` flushes what is pending first: the changes are made inside the SAVEPOINT.)"""
+    session.flush()
     try:
         with session.begin_nested():
+            apply()
             session.flush()
     except IntegrityError as exc:
         sqlstate = getattr(exc.orig, "sqlstate", None)
@@ -269,9 +272,12 @@ def reserve(session, *, actor, now: datetime, user_id: int, starts_at: datetime 
                               notes=_clean(notes, 500), created_by_id=getattr(actor, "id", None))
     session.add(reservation)
     session.flush()
-    for a in assets:
-        session.add(AssetBooking(asset_id=a.id, reservation=reservation, starts_at=starts_at, ends_at=ends_at))
-    _guarded_flush(session, ids, starts_at, ends_at, ignore_reservation=reservation.id)
+
+    def book():
+        for a in assets:
+            session.add(AssetBooking(asset_id=a.id, reservation=reservation, starts_at=starts_at, ends_at=ends_at))
+
+    _guarded_flush(session, book, ids, starts_at, ends_at, ignore_reservation=reservation.id)
     audit.record(session, actor, "inventory.reserve", reservation,
                  summary=f"Réservation de {', '.join(a.tag for a in assets)} pour {user.full_name} "
                          f"{period_text(starts_at, ends_at)}", now=now)
@@ -313,19 +319,22 @@ def change_reservation(session, reservation: Reservation, *, actor, now: datetim
     before = {"starts_at": reservation.starts_at.isoformat(), "ends_at": reservation.ends_at.isoformat(),
               "assets": sorted(b.asset_id for b in reservation.bookings if b.active)}
     by_asset = {b.asset_id: b for b in reservation.bookings if b.active}
-    for asset_id, b in by_asset.items():
-        if asset_id not in ids:
-            b.active = False
-    for asset_id in ids:
-        b = by_asset.get(asset_id)
-        if b is None:
-            b = AssetBooking(asset_id=asset_id, reservation=reservation, starts_at=starts_at, ends_at=ends_at)
-            session.add(b)
-        b.starts_at, b.ends_at = starts_at, ends_at
-    reservation.starts_at, reservation.ends_at = starts_at, ends_at
-    if notes is not None:
-        reservation.notes = _clean(notes, 500)
-    _guarded_flush(session, ids, starts_at, ends_at, ignore_reservation=reservation.id)
+
+    def move():
+        for asset_id, b in by_asset.items():
+            if asset_id not in ids:
+                b.active = False
+        for asset_id in ids:
+            b = by_asset.get(asset_id)
+            if b is None:
+                b = AssetBooking(asset_id=asset_id, reservation=reservation, starts_at=starts_at, ends_at=ends_at)
+                session.add(b)
+            b.starts_at, b.ends_at = starts_at, ends_at
+        reservation.starts_at, reservation.ends_at = starts_at, ends_at
+        if notes is not None:
+            reservation.notes = _clean(notes, 500)
+
+    _guarded_flush(session, move, ids, starts_at, ends_at, ignore_reservation=reservation.id)
     session.refresh(reservation, ["bookings"])
     audit.record(session, actor, "inventory.reservation_change", reservation,
                  summary=f"Réservation n° {reservation.id} modifiée : {period_text(starts_at, ends_at)}",
@@ -451,10 +460,13 @@ def checkout(session, *, actor, now: datetime, borrower: Borrower, due_at: datet
                 checked_out_by_id=getattr(actor, "id", None))
     session.add(loan)
     session.flush()
-    for a in assets:
-        session.add(AssetBooking(asset_id=a.id, loan=loan, starts_at=now, ends_at=due_at, active=True,
-                                 open_loan=True))
-    _guarded_flush(session, ids, now, due_at, ignore_loan=loan.id, **ignore)
+
+    def lend():
+        for a in assets:
+            session.add(AssetBooking(asset_id=a.id, loan=loan, starts_at=now, ends_at=due_at, active=True,
+                                     open_loan=True))
+
+    _guarded_flush(session, lend, ids, now, due_at, ignore_loan=loan.id, **ignore)
     for a in assets:
         refresh_status(session, a)
     audit.record(session, actor, "inventory.checkout", loan,
@@ -548,11 +560,14 @@ def extend(session, loan: Loan, *, actor, now: datetime, due_at: datetime | None
     ids = [b.asset_id for b in open_bookings]
     _refuse_overlaps(session, ids, loan.checked_out_at, due_at, ignore_loan=loan.id)
     before = loan.due_at
-    for b in open_bookings:
-        b.ends_at = due_at
-    loan.due_at = due_at
-    loan.reminders_sent, loan.last_reminded_at = 0, None
-    _guarded_flush(session, ids, loan.checked_out_at, due_at, ignore_loan=loan.id)
+
+    def move():
+        for b in open_bookings:
+            b.ends_at = due_at
+        loan.due_at = due_at
+        loan.reminders_sent, loan.last_reminded_at = 0, None
+
+    _guarded_flush(session, move, ids, loan.checked_out_at, due_at, ignore_loan=loan.id)
     audit.record(session, actor, "inventory.loan_extend", loan,
                  summary=f"Prêt n° {loan.id} : retour prévu le {when(due_at)} (au lieu du {when(before)})",
                  before={"due_at": before.isoformat()}, after={"due_at": due_at.isoformat()}, now=now)
