@@ -28,6 +28,7 @@ ACCESS = {
                                only(USERS)),
     "inventory.asset_calendar": ("GET", "/inventory/assets/{asset}/calendar", only(USERS)),
     "inventory.kit_calendar": ("GET", "/inventory/kits/{kit}/calendar", only(USERS)),
+    "inventory.calendar_ics": ("GET", "/inventory/kits/{kit}/calendar.ics", only(USERS)),
     "inventory.loans": ("GET", "/inventory/loans?status=all", only(USERS)),
     "inventory.overdue": ("GET", "/inventory/loans/overdue", only(USERS)),
     "inventory.loan_new": ("GET", "/inventory/loans/new", only(STAFF)),

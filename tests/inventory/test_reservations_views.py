@@ -246,6 +246,11 @@ def test_availability_search_and_calendar(client, session, users):
     calendar = text_of(client.get(f"/inventory/assets/{busy.id}/calendar?from={DAY}"))
     assert "Réservé par" in calendar and users["mediator"].full_name in calendar
     assert "Aucune réservation" in text_of(client.get(f"/inventory/assets/{free.id}/calendar"))
+    ics = client.get(f"/inventory/assets/{busy.id}/calendar.ics")
+    assert ics.status_code == 200 and ics.mimetype == "text/calendar"
+    text = ics.get_data(as_text=True).replace("\r\n ", "")
+    assert f"SUMMARY:TAB-0052 — réservé par {users['mediator'].full_name}" in text
+    assert "BEGIN:VEVENT" not in client.get(f"/inventory/assets/{free.id}/calendar.ics").get_data(as_text=True)
 
 
 def test_lists_and_overdue(client, session, users):

@@ -397,7 +397,7 @@ def asset_calendar(asset_id: int):
     start, end, weeks = _window()
     rows = svc.calendar(db.session, asset_id=asset.id, starts_at=start, ends_at=end)
     return _render_calendar(_("Calendrier de %(tag)s", tag=asset.tag), rows, start, end, weeks, asset=asset,
-                            kit=None)
+                            kit=None, ics_url=url_for("inventory.calendar_ics", kind="assets", object_id=asset.id))
 
 
 @bp.route("/kits/<int:kit_id>/calendar")
@@ -408,7 +408,43 @@ def kit_calendar(kit_id: int):
     start, end, weeks = _window()
     rows = svc.calendar(db.session, kit_id=kit.id, starts_at=start, ends_at=end)
     return _render_calendar(_("Calendrier du kit %(code)s", code=kit.code), rows, start, end, weeks, asset=None,
-                            kit=kit)
+                            kit=kit, ics_url=url_for("inventory.calendar_ics", kind="kits", object_id=kit.id))
+
+
+@bp.route("/<any(assets, kits):kind>/<int:object_id>/calendar.ics")
+@roles_required(*USERS)
+def calendar_ics(kind: str, object_id: int):
+    """The calendar of an asset or a kit as an iCalendar file (the last week and the next 3 months)."""
+    from flask import Response
+
+    from coopnum.missions.ical import CalendarEvent, build_calendar
+
+    require(access.can_see_inventory(current_user))
+    now = clock.now()
+    start, end = now - timedelta(days=7), now + timedelta(days=92)
+    if kind == "assets":
+        obj = _load(Asset, object_id)
+        rows, name = svc.calendar(db.session, asset_id=obj.id, starts_at=start, ends_at=end), obj.tag
+    else:
+        obj = _load(Kit, object_id)
+        rows, name = svc.calendar(db.session, kit_id=obj.id, starts_at=start, ends_at=end), obj.code
+    names = _names([b.reservation.user_id if b.reservation else b.loan.user_id for b in rows])
+    assets = _assets_by_id(b.asset_id for b in rows)
+    events = []
+    for b in rows:
+        tag = assets[b.asset_id].tag if b.asset_id in assets else str(b.asset_id)
+        if b.reservation is not None:
+            summary = _("%(tag)s — réservé par %(name)s", tag=tag, name=names.get(b.reservation.user_id, "—"))
+            url = url_for("inventory.reservation", reservation_id=b.reservation_id, _external=True)
+        else:
+            summary = _("%(tag)s — prêté (responsable : %(name)s)", tag=tag, name=names.get(b.loan.user_id, "—"))
+            url = url_for("inventory.loan", loan_id=b.loan_id, _external=True)
+        events.append(CalendarEvent(uid=f"booking-{b.id}@coopnum", start=b.starts_at,
+                                    end=max(b.ends_at, b.starts_at + timedelta(minutes=1)), summary=summary,
+                                    url=url))
+    body = build_calendar(events, name=_("Matériel %(name)s", name=name), now=now)
+    return Response(body, mimetype="text/calendar", headers={
+        "Content-Disposition": f'attachment; filename="calendrier-{kind}-{obj.id}.ics"'})
 
 
 # --- loans ---------------------------------------------------------------------------------------------------------
