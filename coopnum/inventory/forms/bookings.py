@@ -127,7 +127,7 @@ def _signature_field():
 class CheckoutForm(SafeForm):
     """A loan from scratch (the view fills the choices)."""
 
-    borrower_kind = SelectField(_l("Emprunteur"), choices=[(k.value, v) for k, v in BORROWER_LABELS.items()])
+    borrower_kind = SelectField(_l("Type d'emprunteur"), choices=[(k.value, v) for k, v in BORROWER_LABELS.items()])
     user_id = SelectField(_l("Médiateur·rice (emprunteur ou responsable)"), coerce=_optional_id,
                           validators=[Optional()])
     session_id = SelectField(_l("Séance"), coerce=_optional_id, validators=[Optional()])

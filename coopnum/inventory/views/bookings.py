@@ -382,6 +382,7 @@ def _render_calendar(title: str, rows: list[AssetBooking], start, end, weeks, **
     users = _names([b.reservation.user_id if b.reservation else b.loan.user_id for b in rows])
     return render_template("inventory/bookings/calendar.html", title=title, rows=rows, start=start, end=end,
                            weeks=weeks, days=_calendar_days(rows, start, end), names=users,
+                           last_day=clock.paris_today(end - timedelta(seconds=1)),
                            assets=_assets_by_id(b.asset_id for b in rows), now=clock.now(),
                            prev_url=url_for(request.endpoint, **request.view_args, weeks=weeks,
                                             **{"from": clock.paris_today(start - timedelta(weeks=weeks)).isoformat()}),
