@@ -263,3 +263,29 @@ def test_lists_and_overdue(client, session, users):
     assert "TAB-0061" in text_of(client.get("/inventory/loans?status=overdue"))
     assert "TAB-0061" not in text_of(client.get("/inventory/loans?status=returned"))
     assert client.get("/inventory/reservations?status=upcoming").status_code == 200
+
+
+@pytest.mark.real_commits  # the threads' connections must see the asset and the users the test commits
+def test_concurrent_reservation_forms_one_wins_the_others_see_it_named(app, session, users):
+    from tests.concurrency import logged_in_clients, run_together
+
+    mediators = [factories.user(session, roles=["mediator"], full_name=f"Médiateur {i}") for i in range(4)]
+    tab = fi.asset(session, tag="TAB-0071")
+    session.commit()
+    asset_id, names, ids = tab.id, [m.full_name for m in mediators], [m.id for m in mediators]
+    clients = logged_in_clients(app, mediators)
+    session.close()
+
+    def post(i: int):
+        response = clients[i].post("/inventory/reservations/new", data={
+            "starts_at": _local(START + timedelta(minutes=15 * i)), "ends_at": _local(END), "assets": [asset_id]})
+        return response.status_code, text_of(response)
+
+    results = run_together(post, 4)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    won = [i for i, (status, _page) in enumerate(results) if status == 302]
+    assert len(won) == 1, [status for status, _page in results]
+    for i, (status, page) in enumerate(results):
+        if i != won[0]:
+            assert status == 400 and f"TAB-0071 est déjà réservé par {names[won[0]]} du " in page
+    assert session.execute(select(Reservation.user_id)).scalars().all() == [ids[won[0]]]
