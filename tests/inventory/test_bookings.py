@@ -120,6 +120,9 @@ def test_session_gives_period_and_mission(session, people):
                     asset_ids=[tab.id], session_id=ms.id)
     assert (r.starts_at, r.ends_at, r.mission_id, r.session_id) == (START, END, mission.id, ms.id)
     assert svc.reservations_of_session(session, ms.id) == [r]
+    with pytest.raises(DomainError, match="déjà terminée"):
+        svc.reserve(session, actor=people["claire"], now=END, user_id=people["claire"].id, asset_ids=[tab.id],
+                    session_id=ms.id)
 
 
 def test_cancelled_reservation_frees_the_assets(session, people):
@@ -147,6 +150,13 @@ def test_change_reservation_rechecks(session, people):
     svc.change_reservation(session, mine, actor=people["claire"], now=days.NOW, starts_at=START, ends_at=END,
                            asset_ids=[t2.id])
     assert [b.asset_id for b in mine.bookings if b.active] == [t2.id]
+    # an ongoing reservation keeps its (past) start when its end moves; a new start may not be past
+    later = START + timedelta(hours=2)
+    svc.change_reservation(session, mine, actor=people["claire"], now=later, starts_at=START, ends_at=later +
+                           timedelta(minutes=30))
+    with pytest.raises(DomainError, match="déjà passé"):
+        svc.change_reservation(session, mine, actor=people["claire"], now=later, starts_at=START + timedelta(
+            hours=1), ends_at=later + timedelta(minutes=30))
 
 
 def _person():

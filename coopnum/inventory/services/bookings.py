@@ -179,14 +179,16 @@ def _guarded_flush(session, apply, asset_ids, start, end, **ignore) -> None:
 
 # --- checks shared by reservations and loans ---------------------------------------------------------------------
 
-def _period(start: datetime | None, end: datetime | None, *, now: datetime, max_days: int) -> None:
+def _period(start: datetime | None, end: datetime | None, *, now: datetime, max_days: int,
+            kept_start: datetime | None = None) -> None:
+    """``kept_start``: the start of a reservation being changed, which may be past (an ongoing reservation)."""
     if start is None or end is None:
         raise DomainError("Indiquez le début et la fin.", field="starts_at" if start is None else "ends_at")
     if start.tzinfo is None or end.tzinfo is None:
         raise DomainError("Date et heure sans fuseau horaire.", field="starts_at")
     if end <= start:
         raise DomainError("La fin doit être après le début.", field="ends_at")
-    if start < now - PAST_TOLERANCE:
+    if start < now - PAST_TOLERANCE and start != kept_start:
         raise DomainError("Le début est déjà passé : choisissez une période à venir.", field="starts_at")
     if end - start > timedelta(days=max_days):
         raise DomainError(f"Une réservation dure au plus {max_days} jours.", field="ends_at")
@@ -258,6 +260,8 @@ def reserve(session, *, actor, now: datetime, user_id: int, starts_at: datetime 
             raise NotFound("Cette séance n'existe pas.", field="session_id")
         if ms.is_cancelled:
             raise DomainError("Cette séance est annulée.", field="session_id")
+        if ms.end <= now:
+            raise DomainError("Cette séance est déjà terminée.", field="session_id")
         if starts_at is None and ends_at is None:
             starts_at, ends_at = max(ms.start, now.replace(second=0, microsecond=0)), ms.end
         mission_id = ms.mission_id
@@ -307,7 +311,7 @@ def change_reservation(session, reservation: Reservation, *, actor, now: datetim
                        ) -> Reservation:
     """Move a reservation and/or change its assets; the new period is checked again (its own bookings aside)."""
     _require_active(reservation)
-    _period(starts_at, ends_at, now=now, max_days=MAX_RESERVATION_DAYS)
+    _period(starts_at, ends_at, now=now, max_days=MAX_RESERVATION_DAYS, kept_start=reservation.starts_at)
     current = {b.asset_id for b in reservation.bookings if b.active}
     if asset_ids is None:
         asset_ids = current
