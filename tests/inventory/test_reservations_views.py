@@ -289,3 +289,15 @@ def test_concurrent_reservation_forms_one_wins_the_others_see_it_named(app, sess
         if i != won[0]:
             assert status == 400 and f"TAB-0071 est déjà réservé par {names[won[0]]} du " in page
     assert session.execute(select(Reservation.user_id)).scalars().all() == [ids[won[0]]]
+
+
+def test_the_form_groups_assets_by_category_and_kit(client, session, users):
+    fi.asset(session, tag="PC-0081", category=AssetCategory.LAPTOP, model="Lenovo")
+    fi.kit(session, code="KIT-TAB-9", name="Kit atelier", assets=[fi.asset(session, tag="TAB-0081")])
+    fi.asset(session, tag="OLD-0081", status=AssetStatus.RETIRED)
+    session.commit()
+    login(client, users["mediator"])
+    page = text_of(client.get("/inventory/reservations/new"))
+    assert "Ordinateurs portables" in page and "Kit KIT-TAB-9 — Kit atelier" in page
+    assert page.index("PC-0081") < page.index("Kit KIT-TAB-9 — Kit atelier") < page.index("TAB-0081")
+    assert "OLD-0081" not in page  # retired: not reservable

@@ -117,11 +117,18 @@ def _kit_choices() -> list[tuple[str, str]]:
 
 
 def _grouped(assets: list[Asset]) -> list[tuple[str, list[int]]]:
-    """(category label, asset ids) in the order of the categories, for the checkboxes grouped by category."""
+    """(label, asset ids) for the checkboxes: by category, then the assets of each kit under the kit's name."""
+    kits = {k.id: k for k in db.session.execute(select(Kit).where(
+        Kit.id.in_({a.kit_id for a in assets if a.kit_id}))).scalars()} if any(a.kit_id for a in assets) else {}
     groups: dict[str, list[int]] = {}
     for a in assets:
-        groups.setdefault(a.category, []).append(a.id)
-    return [(str(CATEGORY_LABELS.get(c, c)), ids) for c, ids in groups.items()]
+        if a.kit_id in kits:
+            continue
+        groups.setdefault(str(CATEGORY_LABELS.get(a.category, a.category)), []).append(a.id)
+    for kit in sorted(kits.values(), key=lambda k: k.code):
+        groups[_("Kit %(code)s — %(name)s", code=kit.code, name=kit.name)] = [a.id for a in assets
+                                                                           if a.kit_id == kit.id]
+    return list(groups.items())
 
 
 def _assets_by_id(ids) -> dict[int, Asset]:
