@@ -44,6 +44,8 @@ ACCESS = {
     "api.get_reservation": ("GET", "/api/v1/reservations/{own_reservation}", API_USERS),
     "api.delete_reservation": ("DELETE", "/api/v1/reservations/{other_reservation}", API_STAFF),
     "api.cancel_reservation": ("POST", "/api/v1/reservations/{own_reservation}/cancel", API_USERS),
+    "api.availability": ("GET", "/api/v1/availability?start={tomorrow}T09:00:00%2B01:00&end={tomorrow}T12:00:00"
+                                "%2B01:00&category=tablet", API_USERS),
     "api.list_loans": ("GET", "/api/v1/loans", API_USERS),
     "api.create_loan": ("POST", "/api/v1/loans", {**only(STAFF, ok=422), "anonymous": 401}),
     "api.get_loan": ("GET", "/api/v1/loans/{person_loan}", API_STAFF),

@@ -48,6 +48,21 @@ def test_reserve_then_conflict_409_names_it(client, session, users):
     assert after.status_code == 201
 
 
+def test_availability(client, session, users):
+    headers = _token(session, users["mediator"])
+    free, busy = fi.asset(session, tag="AV-0001"), fi.asset(session, tag="AV-0002")
+    fi.reservation(session, user=users["mediator"], assets=[busy], starts_at=START, ends_at=END)
+    r = client.get("/api/v1/availability", headers=headers, query_string={
+        "start": START.isoformat(), "end": END.isoformat(), "category": "tablet"})
+    assert r.status_code == 200 and [a["tag"] for a in r.get_json()] == ["AV-0001"]
+    assert r.get_json()[0]["id"] == free.id
+    r = client.get("/api/v1/availability", headers=headers, query_string={"start": "demain", "end": END.isoformat()})
+    assert r.status_code == 422 and r.get_json()["error"]["field"] == "start"
+    r = client.get("/api/v1/availability", headers=headers, query_string={"start": END.isoformat(),
+                                                                          "end": START.isoformat()})
+    assert r.status_code == 422 and r.get_json()["error"]["message"] == "La fin doit être après le début."
+
+
 def test_mediator_reserves_for_itself_only_and_cancels_its_own(client, session, users):
     mediator = users["mediator"]
     other = factories.user(session, roles=["mediator"])

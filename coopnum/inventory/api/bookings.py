@@ -26,6 +26,7 @@ from coopnum.core.pagination import page_args, paginate
 from coopnum.inventory import access
 from coopnum.inventory.models import (
     Asset,
+    AssetCategory,
     BorrowerKind,
     Condition,
     Loan,
@@ -243,6 +244,53 @@ def delete_reservation(reservation_id: int):
           roles=USERS, tag=TAG, response=ReservationPublic)
 def cancel_reservation(reservation_id: int):
     return _cancel(reservation_id)
+
+
+class FreeAsset(SQLModel):
+    id: int
+    tag: str
+    category: str
+    model: str
+    status: str
+    place_id: int | None
+    kit_id: int | None
+
+
+def _instant_param(name: str) -> datetime:
+    from flask import request
+
+    from coopnum.core.validation import date_in_range
+
+    raw = (request.args.get(name) or "").strip()
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        value = None
+    if value is None or value.tzinfo is None or not date_in_range(value):
+        raise DomainError(f"« {name} » : date et heure avec leur fuseau horaire attendues (par exemple "
+                          "2026-12-10T09:00:00+01:00).", field=name)
+    return value
+
+
+@endpoint("/availability", summary="Le matériel libre sur toute une période (« quelles tablettes sont libres jeudi "
+          "matin ? »)", roles=USERS, tag=TAG,
+          params=[Param("start", "Début (ISO 8601 avec fuseau)", required=True, max_length=40),
+                  Param("end", "Fin (ISO 8601 avec fuseau)", required=True, max_length=40),
+                  Param("category", "laptop, tablet, smartphone, hotspot, projector ou accessory",
+                        enum=tuple(c.value for c in AssetCategory)),
+                  Param("place_id", "Les appareils de ce lieu", type="integer", minimum=1)],
+          response=[FreeAsset])
+def availability():
+    from flask import request
+
+    start, end = _instant_param("start"), _instant_param("end")
+    category = request.args.get("category") or None
+    if category is not None and category not in {c.value for c in AssetCategory}:
+        raise DomainError("« category » : laptop, tablet, smartphone, hotspot, projector ou accessory.",
+                          field="category")
+    place_id = int(request.args["place_id"]) if request.args.get("place_id") else None
+    free = svc.availability(db.session, category=category, starts_at=start, ends_at=end, place_id=place_id)
+    return jsonify([FreeAsset.model_validate(a, from_attributes=True).model_dump(mode="json") for a in free])
 
 
 # --- loans -----------------------------------------------------------------------------------------------------------
