@@ -66,7 +66,7 @@ def _booking_labels():
             "reservation_status_badges": RESERVATION_STATUS_BADGES, "loan_status_labels": LOAN_STATUS_LABELS,
             "loan_status_badges": LOAN_STATUS_BADGES, "condition_labels": CONDITION_LABELS,
             "borrower_labels": BORROWER_LABELS, "category_labels": CATEGORY_LABELS,
-            "inventory_asset_url": asset_url}
+            "bookings_asset_url": asset_url}
 
 
 def asset_url(asset_id: int) -> str:
