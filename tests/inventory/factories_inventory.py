@@ -80,7 +80,27 @@ def inventory_world(session, users, world: dict) -> dict:
 
 
 def _assets_world(session, users, world, ids) -> dict:
-    return {}
+    """A lost asset (to mark found), an asset with a photo, a second kit."""
+    from coopnum.inventory.models import AssetPhoto
+
+    place_id = world["own_place"]
+    lost = asset(session, category=AssetCategory.SMARTPHONE, model="Samsung Galaxy A15", place_id=place_id,
+                 status=AssetStatus.LOST, tag="TEL-LOST-1")
+    pictured = asset(session, category=AssetCategory.HOTSPOT, model="Huawei E5576", place_id=place_id)
+    session.add(AssetPhoto(asset_id=pictured.id, content_type="image/png", data=tiny_png()))
+    spare = kit(session, code="KIT-SPARE", name="Kit de réserve", place_id=place_id)
+    session.flush()
+    return {"lost_asset": lost.id, "photo_asset": pictured.id, "spare_kit": spare.id}
+
+
+def tiny_png(size=(4, 4), color=(200, 30, 30)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, format="PNG")
+    return out.getvalue()
 
 
 def _bookings_world(session, users, world, ids) -> dict:
