@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, lazyload
 from sqlmodel import Session
 
 from coopnum.core import clock
@@ -97,7 +97,8 @@ def asset_history(session: Session, asset: Asset, viewer=None) -> list[Event]:
         .outerjoin(holder, holder.id == Reservation.user_id)
         .outerjoin(lender, lender.id == Loan.user_id)
         .outerjoin(returner, returner.id == Loan.checked_in_by_id)
-        .where(AssetBooking.asset_id == asset.id)).unique().all()
+        .where(AssetBooking.asset_id == asset.id)
+        .options(lazyload(AssetBooking.asset), lazyload(Reservation.bookings), lazyload(Loan.bookings))).unique().all()
     for _booking, reservation, loan, reserver, mediator, checker in rows:
         if reservation is not None:
             what = f"du {_paris(reservation.starts_at)} au {_paris(reservation.ends_at)}"
@@ -134,7 +135,7 @@ def asset_history(session: Session, asset: Asset, viewer=None) -> list[Event]:
             select(MaintenanceCase, opener, closer)
             .outerjoin(opener, opener.id == MaintenanceCase.opened_by_id)
             .outerjoin(closer, closer.id == MaintenanceCase.closed_by_id)
-            .where(MaintenanceCase.asset_id == asset.id)).unique().all():
+            .where(MaintenanceCase.asset_id == asset.id).options(lazyload(MaintenanceCase.asset))).unique().all():
         events.append(Event(at=_day(case.opened_on), kind="maintenance_open", day_only=True,
                             title="Maintenance ouverte", detail=case.issue
                             + (f" — fournisseur : {case.supplier}" if case.supplier and not case.closed_on else ""),
@@ -180,7 +181,8 @@ def current_bookings(session: Session, asset: Asset, now: datetime, viewer=None,
     row = session.execute(
         select(Loan, mediator).join(AssetBooking, AssetBooking.loan_id == Loan.id)
         .outerjoin(mediator, mediator.id == Loan.user_id)
-        .where(AssetBooking.asset_id == asset.id, AssetBooking.open_loan)).unique().first()
+        .where(AssetBooking.asset_id == asset.id, AssetBooking.open_loan)
+        .options(lazyload(Loan.bookings))).unique().first()
     loan, borrower = (row[0], _borrower(row[0], row[1], viewer)) if row else (None, "")
     holder = aliased(User)
     reservations = [(r, _name(u)) for r, u in session.execute(
@@ -188,5 +190,5 @@ def current_bookings(session: Session, asset: Asset, now: datetime, viewer=None,
         .outerjoin(holder, holder.id == Reservation.user_id)
         .where(AssetBooking.asset_id == asset.id, AssetBooking.active, AssetBooking.ends_at > now,
                Reservation.status == ReservationStatus.ACTIVE)
-        .order_by(Reservation.starts_at).limit(limit)).unique().all()]
+        .order_by(Reservation.starts_at).limit(limit).options(lazyload(Reservation.bookings))).unique().all()]
     return Current(loan=loan, borrower=borrower, reservations=reservations)
