@@ -192,9 +192,9 @@ def test_the_history_tells_everything_in_a_fixed_number_of_queries(session, user
     place = factories.place(session, name="Médiathèque")
     asset = _create(session, coordinator, tag="TAB-7", place_id=place.id, now=days.NOW - timedelta(days=60))
 
-    def add_events(n: int):
-        for i in range(n):
-            start = days.NOW - timedelta(days=40 - i * 5)
+    def add_events(first: int, n: int):
+        for i in range(first, first + n):
+            start = days.NOW - timedelta(days=40 - i * 5)  # one event of each kind every 5 days
             inv.reservation(session, user=mediator, assets=[asset], starts_at=start,
                             ends_at=start + timedelta(hours=2))
             inv.loan(session, assets=[asset], user=mediator, checked_out_at=start + timedelta(days=1),
@@ -205,16 +205,16 @@ def test_the_history_tells_everything_in_a_fixed_number_of_queries(session, user
             session.flush()
             session.add(AuditSighting(audit_id=audit_row.id, asset_id=asset.id, seen_at=start, scanned=True,
                                       seen_by_id=mediator.id))
-            session.add(MaintenanceCase(asset_id=asset.id, opened_on=days.days(-30 + i), closed_on=days.days(-29 + i),
+            session.add(MaintenanceCase(asset_id=asset.id, opened_on=days.days(-38 + i * 5), closed_on=days.days(-37 + i * 5),
                                         issue=f"Écran {i}", repair="Vitre changée", cost_cents=4500,
                                         supplier="Atelier du Clain"))
         session.flush()
 
-    add_events(1)
+    add_events(0, 1)
     session.expire_all()
     with counting(session.get_bind()) as few:
         history.asset_history(session, asset, coordinator)
-    add_events(3)
+    add_events(1, 3)
     session.expire_all()
     with counting(session.get_bind()) as many:
         events = history.asset_history(session, asset, coordinator)

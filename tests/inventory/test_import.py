@@ -156,3 +156,11 @@ def test_the_template_and_the_documentation(client, users):
 def test_the_template_imports_as_it_is(session):
     checked = imports.preview(session, imports.decode(imports.template_csv()), now=clock.now())
     assert checked.ok, [(r.line, r.errors) for r in checked.rows] + checked.errors
+
+
+@pytest.mark.parametrize("content", ["", "\x00", "abc", "x" * 10_000, "eyJhIjoxfQ.AAAA.BBBB"])
+def test_a_forged_or_garbled_confirmation_is_refused(client, session, users, content):
+    login(client, users["coordinator"])
+    response = client.post("/inventory/assets/import/confirm", data={"content": content})
+    assert response.status_code == 400 and _count(session) == 0
+    assert "recommencez l'import" in text_of(response) or "caractères" in text_of(response)
