@@ -384,3 +384,23 @@ def test_exports_follow_the_filters_and_neutralise_formulas(client, session, coo
     assert values[2][5] == 229.9 and values[2][4].date() == days.days(-10)
     assert ws.cell(row=3, column=11).data_type == "s"
     assert client.get("/inventory/assets.pdf").status_code == 404
+
+
+def test_the_asset_page_shows_its_loan_and_coming_reservations_to_a_mediator(client, session, users):
+    mediator, other = users["mediator"], factories.user(session, roles=["mediator"], full_name="Paul Médiateur")
+    asset = _create(session, users["coordinator"], tag="PC-0003", category="laptop", model="ThinkPad E14")
+    inv.loan(session, assets=[asset], user=mediator, checked_out_at=days.NOW - timedelta(days=1),
+             due_at=days.NOW + timedelta(days=2))
+    start = days.at(days.days(5), 9)
+    inv.reservation(session, user=other, assets=[asset], starts_at=start, ends_at=start + timedelta(hours=3))
+    past = days.at(days.days(-5), 9)
+    inv.reservation(session, user=other, assets=[asset], starts_at=past, ends_at=past + timedelta(hours=1))
+    session.commit()
+    login(client, mediator)
+    page = text_of(client.get(f"/inventory/assets/{asset.id}"))
+    assert f"En prêt à {mediator.full_name}" in page
+    assert page.count("Réservé pour Paul Médiateur") == 1  # the coming one, not the past one
+    assert "Réformer ce matériel" not in page and "Étiquette QR (PDF)" not in page and "Modifier" not in page
+    assert client.get(f"/inventory/assets/{asset.id}/edit").status_code == 403
+    assert client.post(f"/inventory/assets/{asset.id}/retire",
+                       data={"retire-on": days.TODAY.isoformat(), "retire-reason": "X"}).status_code == 403
