@@ -139,6 +139,8 @@ def _valid_values(ids: dict):
         "missions.request_new": {"service_id": str(ids["service"]),
                                  "description": "Des ateliers pour les seniors, le mardi."},
         "core.user_edit": {"roles": "member"},
+        "inventory.asset_new": {"tag": "GARB-1", "category": "tablet", "model": "Tablette garbage"},
+        "inventory.kit_new": {"code": "KIT-GARB", "name": "Kit garbage"},
         "missions.report_shares": {"period_start": days.year_start().isoformat(),
                                    "period_end": days.year_end().isoformat(),
                                    "expires_on": days.days(20).isoformat()},
@@ -156,6 +158,7 @@ MUST_ACCEPT = {
     "missions.absences", "missions.my_hours", "missions.hours_entry_edit", "missions.activity_edit",
     "missions.beneficiary_edit", "missions.request_new", "missions.report_shares", "missions.reference_entry_add",
     "missions.reference_entry_save", "core.user_edit", "core.user_new",
+    "inventory.asset_new", "inventory.asset_edit", "inventory.kit_new", "inventory.kit_edit",
 }
 
 CREATIONS = {endpoint for endpoint in MUST_ACCEPT if endpoint.endswith(("_new", "_add", "create_token", "absences",

@@ -117,3 +117,30 @@ def test_kit_pages(client, session, users):
     login(client, users["mediator"])
     assert client.get(f"/inventory/kits/{box.id}").status_code == 200
     assert client.get("/inventory/kits/new").status_code == 403
+
+
+@pytest.mark.real_commits  # the threads' connections must see each other's commits
+def test_two_kits_claiming_one_asset_at_once_exactly_one_gets_it(app, session, users):
+    from tests.concurrency import logged_in_clients, run_together
+
+    shared = inv.asset(session, tag="TAB-SHARED")
+    session.commit()
+    shared_id = shared.id
+    clients = logged_in_clients(app, [users["coordinator"]] * 4)
+    session.close()
+
+    def post(i: int):
+        return clients[i].post("/inventory/kits/new", data={"code": f"KIT-RACE-{i}", "name": f"Kit {i}",
+                                                           "place_id": "0", "asset_ids": [str(shared_id)]})
+
+    responses = run_together(post, 4)
+    assert not [r for r in responses if isinstance(r, Exception)], responses
+    codes = sorted(r.status_code for r in responses)
+    assert codes == [302, 400, 400, 400], codes
+    for r in responses:
+        if r.status_code == 400:
+            body = text_of(r)
+            assert any(words in body for words in ("fait déjà partie", "vient de prendre", "en même temps",
+                                                  "n'est pas un choix valide")), body[body.find("<main"):][:3000]
+    assert len(session.execute(select(Kit)).scalars().all()) == 1
+    assert session.get(Asset, shared_id).kit_id is not None
