@@ -404,3 +404,13 @@ def test_the_asset_page_shows_its_loan_and_coming_reservations_to_a_mediator(cli
     assert client.get(f"/inventory/assets/{asset.id}/edit").status_code == 403
     assert client.post(f"/inventory/assets/{asset.id}/retire",
                        data={"retire-on": days.TODAY.isoformat(), "retire-reason": "X"}).status_code == 403
+
+
+def test_query_names_that_url_for_reads_itself_break_nothing(client, session, coordinator):
+    for n in range(60):  # two pages: the pagination links are built too
+        inv.asset(session, tag=f"TAB-{n:04d}")
+    session.commit()
+    for query in ("endpoint=x", "fmt=pdf", "_external=1&_scheme=javascript", "page=2&endpoint=y&_anchor=z"):
+        response = client.get(f"/inventory/assets?{query}")
+        assert response.status_code == 200, query
+        assert "javascript:" not in response.get_data(as_text=True)

@@ -86,6 +86,10 @@ def test_labels_of_a_kit_and_of_the_filtered_list(client, session, users):
     assert inside.tag in text and "OUT-KIT-1" not in text
     text = pdf_text(client.get("/inventory/assets/labels.pdf").data)
     assert "OUT-KIT-1" in text and "IN-KIT-1" in text and "OLD-1" not in text  # retired: not labelled
+    none_ticked = client.get("/inventory/assets/labels.pdf?picked=1")
+    assert none_ticked.status_code == 422 and "Cochez au moins un matériel" in text_of(none_ticked)
+    ticked = client.get(f"/inventory/assets/labels.pdf?picked=1&asset_id={inside.id}")
+    assert ticked.status_code == 200 and "OUT-KIT-1" not in pdf_text(ticked.data)
     empty = client.get("/inventory/assets/labels.pdf?q=nothing-matches")
     assert empty.status_code == 422 and "Aucun matériel à étiqueter" in text_of(empty)
 

@@ -46,6 +46,7 @@ SEE = (Role.COORDINATOR, Role.MEDIATOR)
 STAFF = (Role.COORDINATOR,)
 IMPORT_SALT = "inventory.assets-import"
 IMPORT_MAX_AGE = 3600  # seconds between the preview and the import
+FILTERS = ("q", "category", "status", "place_id", "kit_id")
 
 
 @bp.app_context_processor
@@ -112,8 +113,11 @@ def assets():
     form, criteria, status = _filters()
     page = paginate(db.session, services.search_stmt(status=status, **criteria), *page_args(50))
     counts = services.status_counts(db.session, **criteria)
+    # the filters as typed, for the links (exports, labels, counts): only the filters' own names, never a name
+    # that url_for reads itself (``endpoint``, ``_external``…)
+    filters = {name: request.args[name] for name in FILTERS if request.args.get(name)}
     return render_template("inventory/assets/list.html", form=form, page=page, counts=counts,
-                           places=_place_names(), kits=dict(_kit_choices(False)), status=status,
+                           places=_place_names(), kits=dict(_kit_choices(False)), status=status, filters=filters,
                            manage=access.can_manage_assets(current_user))
 
 
@@ -319,6 +323,8 @@ def label_base_url() -> str:
 def labels_pdf():
     require(access.can_manage_assets(current_user))
     ids = [i for i in (parse_id(v) for v in request.args.getlist("asset_id")) if i]
+    if request.args.get("picked") and not ids:
+        raise DomainError(_("Cochez au moins un matériel dans la liste."))
     if ids:
         stmt = select(Asset).where(Asset.id.in_(ids[:labels.MAX_LABELS + 1])).order_by(Asset.tag)
     else:
