@@ -153,6 +153,15 @@ def test_a_non_image_is_refused(session, users, data):
     assert exc.value.field == "photo"
 
 
+def test_a_decompression_bomb_is_refused(session, users):
+    out = io.BytesIO()
+    Image.new("1", (8000, 6000)).save(out, format="PNG", optimize=True)  # 48 Mpx in a few kilobytes
+    assert len(out.getvalue()) < 100_000
+    asset = _create(session, users["coordinator"])
+    with pytest.raises(DomainError, match="trop grande"):
+        services.set_photo(session, users["coordinator"], asset, out.getvalue(), now=clock.now())
+
+
 def test_a_gif_is_refused_as_a_format(session, users):
     out = io.BytesIO()
     Image.new("RGB", (5, 5)).save(out, format="GIF")

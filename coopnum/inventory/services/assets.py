@@ -46,6 +46,7 @@ CATEGORY_WORDS = {
 MAX_PRICE_CENTS = 10_000_000  # 100 000 €: a typo beyond that
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
 PHOTO_MAX_SIDE = 1600
+PHOTO_MAX_PIXELS = 40_000_000
 PHOTO_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png"}
 
 
@@ -239,13 +240,14 @@ def reencode_photo(data: bytes) -> tuple[bytes, str]:
         raise DomainError("Choisissez une photo (JPEG ou PNG).", field="photo")
     if len(data) > PHOTO_MAX_BYTES:
         raise DomainError("Photo trop lourde : 5 Mo au plus.", field="photo")
-    Image.MAX_IMAGE_PIXELS = 50_000_000  # a "decompression bomb" is refused below
     try:
         with Image.open(io.BytesIO(data)) as probe:
-            kind = probe.format
+            kind, (width, height) = probe.format, probe.size
             probe.verify()
         if kind not in PHOTO_FORMATS:
             raise DomainError("Format refusé : la photo doit être une image JPEG ou PNG.", field="photo")
+        if width * height > PHOTO_MAX_PIXELS:  # a small file that would unpack to gigabytes
+            raise DomainError("Image trop grande (40 millions de pixels au plus).", field="photo")
         with Image.open(io.BytesIO(data)) as image:
             image.load()
             image = ImageOps.exif_transpose(image)

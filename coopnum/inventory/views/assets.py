@@ -340,7 +340,7 @@ def labels_pdf():
                             max=labels.MAX_LABELS))
     sheet = labels.labels_for(chosen, label_base_url())
     with force_locale("fr"):
-        html = render_template("inventory/assets/labels_pdf.html", pages=labels.pages(sheet),
+        html = render_template("inventory/assets/pdf/labels.html", pages=labels.pages(sheet),
                                company=settings.get(db.session, "company.name"))
     response = Response(labels.render_pdf(html), mimetype="application/pdf")
     response.headers["Content-Disposition"] = 'inline; filename="etiquettes.pdf"'
