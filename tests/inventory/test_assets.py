@@ -247,7 +247,12 @@ def test_a_person_borrower_is_named_only_to_who_may_see_the_loan(session, users)
     inv.loan(session, assets=[asset], kind=BorrowerKind.PERSON, user=users["admin"],
              checked_out_at=days.NOW - timedelta(days=5), due_at=days.NOW - timedelta(days=1),
              returned_at=days.NOW - timedelta(days=2), borrower_name="Jeanne Usagère", borrower_commune="Loudun")
+    from coopnum.core import audit
+
+    audit.record(session, users["admin"], "inventory.loan_checkout", asset, summary="Prêté à Jeanne Usagère",
+                 now=clock.now())
     staff_view = " ".join(e.title for e in history.asset_history(session, asset, users["coordinator"]))
+    assert "Prêté à Jeanne Usagère" in staff_view
     mediator_view = " ".join(e.title for e in history.asset_history(session, asset, users["mediator"]))
     assert "Jeanne Usagère" in staff_view
     assert "Jeanne" not in mediator_view and "une personne sans compte" in mediator_view

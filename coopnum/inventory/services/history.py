@@ -3,7 +3,9 @@ conditions), maintenance cases, audit sightings and the changes recorded in the 
 found, edits). Read-only: a fixed number of queries (one per kind of event), whatever the length of the history.
 
 A loan to a person without an account names that person only to whoever may see the loan
-(``access.can_see_loan``): others read « une personne sans compte »."""
+(``access.can_see_loan``): others read « une personne sans compte ». Likewise the audit log's entries of other
+areas (whose summaries may name a borrower) are shown to the staff only; everyone sees the asset's own changes
+(creation, edits, retirement, found, photo)."""
 
 from __future__ import annotations
 
@@ -83,9 +85,12 @@ def asset_history(session: Session, asset: Asset, viewer=None) -> list[Event]:
     events.append(Event(at=creation.at if creation else asset.created_at, kind="created",
                         title="Entrée dans l'inventaire", detail=creation.summary if creation else "",
                         by=creation.actor_label if creation else ""))
+    staff = access.can_manage_assets(viewer)
     for entry in logs:
         if entry is creation or entry.action in _SHOWN_ELSEWHERE:
             continue
+        if not staff and not entry.action.startswith("inventory.asset_"):
+            continue  # another area's summary may name a borrower: the staff read it, in the audit log too
         events.append(Event(at=entry.at, kind="log", title=entry.summary or entry.action, by=entry.actor_label))
 
     # Reservations and loans, through the asset's bookings (one query, the people joined).
