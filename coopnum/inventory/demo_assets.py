@@ -1,7 +1,8 @@
 """Demo: ~80 assets in the 6 categories (French models, serials, purchases over four years with their funding),
 homed at the cooperative's places, and 5 kits. Deterministic (``ctx.rng``), through the services.
 
-Leaves on ``ctx`` for the demos that follow: ``ctx.assets`` (list[Asset]) and ``ctx.kits`` (list[Kit])."""
+Leaves on ``ctx`` for the demos that follow: ``ctx.assets`` (list[Asset], all available; a retired laptop is left
+out) and ``ctx.kits`` (list[Kit])."""
 
 from datetime import date, datetime, timedelta
 
@@ -75,6 +76,13 @@ def seed(session, ctx, now: datetime) -> None:
                                         now=now))
         for a in members:  # a kit's assets live where the kit lives
             a.place_id = place.id if place else a.place_id
+    # an old laptop, retired last year: in the inventory for its history, not among ``ctx.assets`` (not reservable)
+    old = services.create_asset(session, actor, tag="PC-0099", category=AssetCategory.LAPTOP,
+                                model="Reconditionné — Lenovo ThinkPad T440", serial="RCT4400001",
+                                purchase_date=first, purchase_price_cents=19900, funding="Don Emmaüs Connect",
+                                place_id=places[0].id if places else None, now=now)
+    services.retire_asset(session, actor, old, on=today - timedelta(days=200),
+                          reason="Carte mère hors service, donné à la recyclerie", now=now)
     session.flush()
-    ctx.assets = created
+    ctx.assets = created  # every asset above is available, 35 of them in the kits
     ctx.kits = kits
