@@ -80,7 +80,7 @@ def lines(session, audit: Audit) -> list[AuditLine]:
     lent = _lent_at(audit.closed_at).label("lent")
     expected = Asset.status.not_in((AssetStatus.RETIRED, AssetStatus.LOST))
     if audit.closed_at is not None:  # the assets marked lost since the closing stay in the list
-        expected = or_(expected, and_(Asset.status == AssetStatus.LOST, Asset.updated_at >= audit.closed_at))
+        expected = or_(expected, and_(Asset.status == AssetStatus.LOST, Asset.updated_at > audit.closed_at))
         expected = and_(expected, Asset.created_at <= audit.closed_at)
     stmt = (select(Asset, AuditSighting, lent)
             .outerjoin(AuditSighting, and_(AuditSighting.asset_id == Asset.id, AuditSighting.audit_id == audit.id))
@@ -150,9 +150,8 @@ def close_audit(session, audit: Audit, *, actor, now: datetime) -> list[Asset]:
     """End the audit: the missing assets (expected, not seen, not lent) are counted and returned."""
     if audit.closed_at is not None:
         raise DomainError("Cet audit est déjà terminé.")
+    missing = [line.asset for line in lines(session, audit) if line.missing]  # the open audit's view, at ``now``
     audit.closed_at = now
-    session.flush()
-    missing = [line.asset for line in lines(session, audit) if line.missing]
     audit.missing_count = len(missing)
     session.flush()
     audit_log.record(session, actor, "inventory.audit_close", audit,
