@@ -85,6 +85,7 @@ PARAMS = {
     "request_id": "own_request", "session_id": "open_session", "user_id": "mediator", "month": "month",
     "token": "share_token", "assembly_id": "assembly", "resolution_id": "resolution",
     "document_id": "assembly_document", "member_id": "other_member", "college_id": "college",
+    "audit_id": "audit", "case_id": "maintenance",  # inventory (care)
 }
 CONSTANT_PARAMS = {"code": "en", "kind": "mediator", "list_name": "thematique", "value": "Email"}
 PARAMS_BY_ENDPOINT = {
@@ -96,6 +97,7 @@ PARAMS_BY_ENDPOINT = {
     ("missions.session_unassign", "session_id"): "assigned_session",
     ("core.user_edit", "user_id"): "member",
     ("core.user_send_reset", "user_id"): "member",
+    ("inventory.audit_lost", "audit_id"): "closed_audit",
 }
 CONSTANT_BY_ENDPOINT = {("core.reset_password", "token"): "not-a-token"}
 
