@@ -29,9 +29,9 @@ def period(session, users):
     a = inv.asset(session, tag="TAB-A", purchase_date=bought)
     b = inv.asset(session, tag="TAB-B", purchase_date=bought)
     mediator = users["mediator"]
-    # A: reserved three days (days 0–2), and a second reservation on day 1 (the same day counts once)
-    inv.reservation(session, user=mediator, assets=[a], starts_at=day(0), ends_at=day(2, 18))
-    inv.reservation(session, user=mediator, assets=[a], starts_at=day(1, 14), ends_at=day(1, 17))
+    # A: reserved on the morning of day 0, then from the afternoon of day 0 to day 2: three days (day 0 once)
+    inv.reservation(session, user=mediator, assets=[a], starts_at=day(0), ends_at=day(0, 12))
+    inv.reservation(session, user=mediator, assets=[a], starts_at=day(0, 14), ends_at=day(2, 18))
     # B: a reservation turned into a loan (its booking inactive), the loan out days 4–5 and returned
     converted = inv.reservation(session, user=mediator, assets=[b], starts_at=day(4), ends_at=day(5, 18))
     converted.status = ReservationStatus.CONVERTED
