@@ -131,3 +131,18 @@ def test_closing_shows_the_missing_and_marks_them_lost(client, session, users, s
     assert response.status_code == 302
     session.expire_all()
     assert session.get(type(shelf["TAB-03"]), shelf["TAB-03"].id).status == AssetStatus.LOST
+
+
+def test_the_tick_button_for_the_asset_page(app, session, users, shelf):
+    from flask import render_template_string
+    from flask_login import login_user
+
+    audit = audits.start_audit(session, actor=users["coordinator"], now=days.NOW, place_id=shelf["place"].id)
+    session.commit()
+    template = '{% include "inventory/care/_audit_tick_button.html" %}'
+    with app.test_request_context("/inventory/assets/1"):
+        login_user(users["mediator"])
+        html = render_template_string(template, asset=shelf["TAB-01"])
+        assert f"/inventory/audits/{audit.id}/tick" in html and f'value="{shelf["TAB-01"].id}"' in html
+        assert 'name="next" value="/inventory/assets/1"' in html
+        assert render_template_string(template, asset=shelf["TAB-X"]).strip() == ""  # no audit of its place

@@ -65,10 +65,19 @@ def asset_url(asset_id: int) -> str | None:
     return maybe_url("inventory.asset", asset_id=asset_id)
 
 
+def open_audit_for(asset) -> Audit | None:
+    """For the asset's page: the open audit of the asset's home place, when the reader may tick it (the page then
+    shows « vu ici aujourd'hui », a POST to ``inventory.audit_tick`` with ``asset_id`` and ``next``)."""
+    if asset is None or not access.can_tick_audit(current_user):
+        return None
+    return audits.open_audit_of(db.session, asset.place_id)
+
+
 @bp.app_context_processor
 def _care_helpers():
     return {"care_category_labels": CATEGORY_LABELS, "care_status_labels": STATUS_LABELS,
-            "care_status_badges": STATUS_BADGES, "inventory_url": maybe_url, "inventory_asset_url": asset_url}
+            "care_status_badges": STATUS_BADGES, "inventory_url": maybe_url, "inventory_asset_url": asset_url,
+            "inventory_open_audit": open_audit_for}
 
 
 def _place_names(place_ids) -> dict[int, str]:
