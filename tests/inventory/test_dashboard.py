@@ -70,3 +70,20 @@ def test_the_panels_of_the_home_page(client, users, park):
     page = text_of(client.get("/"))
     assert "Mon matériel" in page and "TAB-0, TAB-1" in page and "TAB-2" in page
     assert 'data-panel="out"' not in page
+
+
+def test_borrower_labels(app):
+    from coopnum.inventory.models import Loan
+    from coopnum.inventory.services.reports import Labels
+    from coopnum.inventory.views.care import borrower_label
+
+    labels = Labels(users={7: "Camille Martin"}, sessions={3: ("Atelier tablettes", days.NOW)}, missions={})
+    with app.test_request_context("/"):
+        person = Loan(borrower_kind=BorrowerKind.PERSON, borrower_name="Jeanne Usagère", user_id=7)
+        assert borrower_label(person, labels, personal=True) == "Jeanne Usagère"
+        assert borrower_label(person, labels, personal=False) == "Personne sans compte"
+        lent_to_session = Loan(borrower_kind=BorrowerKind.SESSION, session_id=3, user_id=7)
+        assert borrower_label(lent_to_session, labels, personal=False) == (
+            f"Séance « Atelier tablettes » du {days.TODAY:%d/%m/%Y}")
+        assert borrower_label(Loan(borrower_kind=BorrowerKind.MEDIATOR, user_id=7), labels,
+                              personal=False) == "Camille Martin"

@@ -24,7 +24,6 @@ from coopnum.inventory.models import (
     Asset,
     AssetBooking,
     AssetStatus,
-    BorrowerKind,
     Loan,
     LoanStatus,
     MaintenanceCase,
@@ -121,20 +120,6 @@ def labels_for(session, rows) -> Labels:
         labels.missions = dict(session.execute(select(Mission.id, Mission.title)
                                                .where(Mission.id.in_(mission_ids))).all())
     return labels
-
-
-def borrower_label(loan: Loan, labels: Labels, *, personal: bool) -> str:
-    """Who has a loan, in a few words; a person without an account is named only for ``personal`` readers."""
-    if loan.borrower_kind == BorrowerKind.PERSON:
-        if personal and loan.borrower_name and loan.anonymised_at is None:
-            return loan.borrower_name
-        return "Personne sans compte"
-    if loan.borrower_kind == BorrowerKind.SESSION and loan.session_id in labels.sessions:
-        title, start = labels.sessions[loan.session_id]
-        return f"Séance « {title} » du {clock.paris_today(start):%d/%m/%Y}"
-    if loan.borrower_kind == BorrowerKind.MISSION and loan.mission_id in labels.missions:
-        return f"Mission « {labels.missions[loan.mission_id]} »"
-    return labels.users.get(loan.user_id, "—")
 
 
 # --- the usage rate -------------------------------------------------------------------------------------------------

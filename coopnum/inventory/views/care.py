@@ -10,6 +10,7 @@ import io
 from datetime import date, timedelta
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -19,10 +20,11 @@ from werkzeug.routing import BuildError
 from coopnum.core import clock, dashboard, slots
 from coopnum.core.access import load_or_404, require, roles_required
 from coopnum.core.db import db
+from coopnum.core.errors import DomainError
 from coopnum.core.models import Role
 from coopnum.core.pagination import page_args, paginate
 from coopnum.core.spreadsheet import csv_row, xlsx_cell
-from coopnum.core.views import commit_or_flash, commit_or_show, form_status, safe_next
+from coopnum.core.views import commit_or_flash, commit_or_show, form_error, form_status, safe_next
 from coopnum.inventory import access
 from coopnum.inventory.forms.care import (
     CATEGORY_LABELS,
@@ -38,7 +40,7 @@ from coopnum.inventory.forms.care import (
     TickForm,
     UsageForm,
 )
-from coopnum.inventory.models import Asset, AssetStatus, Audit, MaintenanceCase
+from coopnum.inventory.models import Asset, AssetStatus, Audit, BorrowerKind, MaintenanceCase
 from coopnum.inventory.services import audits, maintenance, reports
 from coopnum.inventory.views import bp
 
@@ -111,6 +113,20 @@ def home_links(user) -> list[tuple[str, str]]:
     return links
 
 
+def borrower_label(loan, labels: reports.Labels, *, personal: bool) -> str:
+    """Who has a loan, in a few words; a person without an account is named only for ``personal`` readers."""
+    if loan.borrower_kind == BorrowerKind.PERSON:
+        if personal and loan.borrower_name and loan.anonymised_at is None:
+            return loan.borrower_name
+        return _("Personne sans compte")
+    if loan.borrower_kind == BorrowerKind.SESSION and loan.session_id in labels.sessions:
+        title, start = labels.sessions[loan.session_id]
+        return _("Séance « %(title)s » du %(day)s", title=title, day=format_date(clock.paris_today(start), "short"))
+    if loan.borrower_kind == BorrowerKind.MISSION and loan.mission_id in labels.missions:
+        return _("Mission « %(title)s »", title=labels.missions[loan.mission_id])
+    return labels.users.get(loan.user_id, "—")
+
+
 @bp.route("/")
 @roles_required(*USERS)
 def index():
@@ -130,7 +146,7 @@ def index():
         "inventory/index.html", staff=staff, counts=reports.status_counts(db.session),
         figures=reports.out_figures(db.session, now), loans=loans, overdue=overdue, cases=cases,
         today_reservations=today_res, week_reservations=week_res, labels=labels, now=now, links=home_links(user),
-        borrower=lambda loan: reports.borrower_label(loan, labels, personal=access.can_see_loan(user, loan)),
+        borrower=lambda loan: borrower_label(loan, labels, personal=access.can_see_loan(user, loan)),
         open_audits=audits.open_audits(db.session))
 
 
@@ -175,11 +191,13 @@ def maintenance_new():
     if asset is not None:
         del form.tag
     if form.validate_on_submit():
-        target = asset
+        target, ok = asset, True
         if target is None:
-            ok, target = commit_or_show(form, lambda: audits.find_by_tag(db.session, form.tag.data or ""))
-        else:
-            ok = True
+            try:
+                target = audits.find_by_tag(db.session, form.tag.data or "")
+            except DomainError as exc:
+                form_error(form, exc)
+                ok = False
         if ok:
             supplier = form.supplier.data if staff else ""
             ok, case = commit_or_show(form, lambda: maintenance.open_case(
@@ -421,11 +439,7 @@ def _usage_request() -> tuple[UsageForm, reports.Usage | None, str | None]:
     category = (form.category.data or None) if not form.category.errors else None
     try:
         return form, reports.usage(db.session, start, end, now=clock.now(), category=category), None
-    except Exception as exc:  # DomainError: a bad period
-        from coopnum.core.errors import DomainError
-
-        if not isinstance(exc, DomainError):
-            raise
+    except DomainError as exc:  # a bad period
         return form, None, exc.message
 
 
