@@ -140,3 +140,26 @@ def test_a_case_from_a_damaged_return_is_listed_with_its_asset(session, users):
     case = maintenance.open_case(session, tablet, actor=None, now=days.NOW, issue="Rendu rayé")
     rows = session.execute(maintenance.cases_query(asset_id=tablet.id)).scalars().all()
     assert rows == [case]
+
+
+def test_the_care_history_partial_for_the_asset_page(app, session, users):
+    from flask import render_template_string
+    from flask_login import login_user
+
+    from coopnum.inventory.models import Audit, AuditSighting
+
+    tablet = inv.asset(session, tag="TAB-0077")
+    case = maintenance.open_case(session, tablet, actor=users["coordinator"], now=days.NOW - timedelta(days=9),
+                                 issue="Batterie gonflée")
+    maintenance.close_case(session, case, actor=users["coordinator"], now=days.NOW - timedelta(days=8),
+                           cost_cents=3000)
+    audit = Audit(place_id=None, started_at=days.NOW - timedelta(days=2), closed_at=days.NOW - timedelta(days=2))
+    session.add(audit)
+    session.flush()
+    session.add(AuditSighting(audit_id=audit.id, asset_id=tablet.id, seen_at=days.NOW - timedelta(days=2)))
+    session.commit()
+    with app.test_request_context("/inventory/assets/1"):
+        login_user(users["mediator"])
+        html = render_template_string('{% include "inventory/care/_asset_care.html" %}', asset=tablet)
+    assert "Batterie gonflée" in html and "30,00" in html and f"/inventory/audits/{audit.id}" in html
+    assert f"/inventory/maintenance/new?asset_id={tablet.id}" in html

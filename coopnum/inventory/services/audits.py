@@ -188,3 +188,10 @@ def audits_query(*, place_id: int | None = None, no_place: bool = False):
     elif place_id is not None:
         stmt = stmt.where(Audit.place_id == place_id)
     return stmt.order_by(Audit.closed_at.is_not(None), Audit.started_at.desc(), Audit.id.desc())
+
+
+def asset_sightings(session, asset_id: int, limit: int = 20) -> list[tuple[AuditSighting, Audit]]:
+    """The audits an asset was seen in, the latest first (its history)."""
+    return [(s, a) for s, a in session.execute(
+        select(AuditSighting, Audit).join(Audit, Audit.id == AuditSighting.audit_id)
+        .where(AuditSighting.asset_id == asset_id).order_by(AuditSighting.seen_at.desc()).limit(limit)).all()]

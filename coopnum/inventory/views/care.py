@@ -75,11 +75,19 @@ def open_audit_for(asset) -> Audit | None:
     return audits.open_audit_of(db.session, asset.place_id)
 
 
+def asset_care(asset) -> dict:
+    """For the asset's page (``inventory/care/_asset_care.html``): its maintenance cases and the audits it was seen
+    in, the latest first."""
+    cases = list(db.session.execute(maintenance.cases_query(asset_id=asset.id).limit(20)).scalars())
+    return {"cases": cases, "sightings": audits.asset_sightings(db.session, asset.id),
+            "can_report": access.can_report_issue(current_user)}
+
+
 @bp.app_context_processor
 def _care_helpers():
     return {"care_category_labels": CATEGORY_LABELS, "care_status_labels": STATUS_LABELS,
             "care_status_badges": STATUS_BADGES, "inventory_url": maybe_url, "inventory_asset_url": asset_url,
-            "inventory_open_audit": open_audit_for}
+            "inventory_open_audit": open_audit_for, "inventory_asset_care": asset_care}
 
 
 def _place_names(place_ids) -> dict[int, str]:
