@@ -86,6 +86,7 @@ PARAMS = {
     "token": "share_token", "assembly_id": "assembly", "resolution_id": "resolution",
     "document_id": "assembly_document", "member_id": "other_member", "college_id": "college",
     "asset_id": "asset", "kit_id": "kit",
+    "audit_id": "audit", "case_id": "maintenance",  # inventory (care)
 }
 CONSTANT_PARAMS = {"code": "en", "kind": "mediator", "list_name": "thematique", "value": "Email"}
 PARAMS_BY_ENDPOINT = {
@@ -100,6 +101,7 @@ PARAMS_BY_ENDPOINT = {
     ("inventory.asset_found", "asset_id"): "lost_asset",
     ("inventory.asset_photo_delete", "asset_id"): "photo_asset",
     ("inventory.kit_deactivate", "kit_id"): "spare_kit",
+    ("inventory.audit_lost", "audit_id"): "closed_audit",
 }
 CONSTANT_BY_ENDPOINT = {("core.reset_password", "token"): "not-a-token"}
 

@@ -108,7 +108,20 @@ def _bookings_world(session, users, world, ids) -> dict:
 
 
 def _care_world(session, users, world, ids) -> dict:
-    return {}
+    """A closed maintenance case (with a cost) and a closed audit of the own place with one missing asset."""
+    place_id = world["own_place"]
+    fixed = asset(session, category=AssetCategory.SMARTPHONE, model="Fairphone 4", place_id=place_id)
+    closed_case = MaintenanceCase(asset_id=fixed.id, opened_on=days.TODAY - timedelta(days=30), issue="Écran fissuré",
+                                  repair="Écran remplacé", cost_cents=8900, supplier="Répar'Tout",
+                                  closed_on=days.TODAY - timedelta(days=20), opened_by_id=users["coordinator"].id)
+    gone = asset(session, category=AssetCategory.HOTSPOT, model="Huawei E5576", place_id=place_id)
+    gone.created_at = days.NOW - timedelta(days=30)
+    closed_audit = Audit(place_id=place_id, started_at=days.NOW - timedelta(days=10, hours=1),
+                         closed_at=days.NOW - timedelta(days=10), missing_count=1,
+                         started_by_id=users["coordinator"].id)
+    session.add_all([closed_case, closed_audit])
+    session.flush()
+    return {"closed_maintenance": closed_case.id, "closed_audit": closed_audit.id, "missing_asset": gone.id}
 
 
 def _base_world(session, users, world: dict) -> dict:
