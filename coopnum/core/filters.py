@@ -39,7 +39,9 @@ def d(value: date | None, fmt: str = "short") -> str:
 
 def url_for_page(page: int) -> str:
     args = dict(request.view_args or {})
-    args.update(request.args.to_dict())
+    # a query string's name that url_for reads itself (endpoint, _external, _scheme…) is left out: no 500, no link
+    # to another scheme
+    args.update({k: v for k, v in request.args.to_dict().items() if k != "endpoint" and not k.startswith("_")})
     args["page"] = page
     return url_for(request.endpoint, **args)
 

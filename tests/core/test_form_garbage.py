@@ -85,6 +85,8 @@ PARAMS = {
     "request_id": "own_request", "session_id": "open_session", "user_id": "mediator", "month": "month",
     "token": "share_token", "assembly_id": "assembly", "resolution_id": "resolution",
     "document_id": "assembly_document", "member_id": "other_member", "college_id": "college",
+    "asset_id": "asset", "kit_id": "kit",
+    "audit_id": "audit", "case_id": "maintenance",  # inventory (care)
 }
 CONSTANT_PARAMS = {"code": "en", "kind": "mediator", "list_name": "thematique", "value": "Email"}
 PARAMS_BY_ENDPOINT = {
@@ -96,6 +98,10 @@ PARAMS_BY_ENDPOINT = {
     ("missions.session_unassign", "session_id"): "assigned_session",
     ("core.user_edit", "user_id"): "member",
     ("core.user_send_reset", "user_id"): "member",
+    ("inventory.asset_found", "asset_id"): "lost_asset",
+    ("inventory.asset_photo_delete", "asset_id"): "photo_asset",
+    ("inventory.kit_deactivate", "kit_id"): "spare_kit",
+    ("inventory.audit_lost", "audit_id"): "closed_audit",
 }
 CONSTANT_BY_ENDPOINT = {("core.reset_password", "token"): "not-a-token"}
 
@@ -135,6 +141,8 @@ def _valid_values(ids: dict):
         "missions.request_new": {"service_id": str(ids["service"]),
                                  "description": "Des ateliers pour les seniors, le mardi."},
         "core.user_edit": {"roles": "member"},
+        "inventory.asset_new": {"tag": "GARB-1", "category": "tablet", "model": "Tablette garbage"},
+        "inventory.kit_new": {"code": "KIT-GARB", "name": "Kit garbage"},
         "missions.report_shares": {"period_start": days.year_start().isoformat(),
                                    "period_end": days.year_end().isoformat(),
                                    "expires_on": days.days(20).isoformat()},
@@ -152,6 +160,7 @@ MUST_ACCEPT = {
     "missions.absences", "missions.my_hours", "missions.hours_entry_edit", "missions.activity_edit",
     "missions.beneficiary_edit", "missions.request_new", "missions.report_shares", "missions.reference_entry_add",
     "missions.reference_entry_save", "core.user_edit", "core.user_new",
+    "inventory.asset_new", "inventory.asset_edit", "inventory.kit_new", "inventory.kit_edit",
 }
 
 CREATIONS = {endpoint for endpoint in MUST_ACCEPT if endpoint.endswith(("_new", "_add", "create_token", "absences",

@@ -80,7 +80,27 @@ def inventory_world(session, users, world: dict) -> dict:
 
 
 def _assets_world(session, users, world, ids) -> dict:
-    return {}
+    """A lost asset (to mark found), an asset with a photo, a second kit."""
+    from coopnum.inventory.models import AssetPhoto
+
+    place_id = world["own_place"]
+    lost = asset(session, category=AssetCategory.SMARTPHONE, model="Samsung Galaxy A15", place_id=place_id,
+                 status=AssetStatus.LOST, tag="TEL-LOST-1")
+    pictured = asset(session, category=AssetCategory.HOTSPOT, model="Huawei E5576", place_id=place_id)
+    session.add(AssetPhoto(asset_id=pictured.id, content_type="image/png", data=tiny_png()))
+    spare = kit(session, code="KIT-SPARE", name="Kit de réserve", place_id=place_id)
+    session.flush()
+    return {"lost_asset": lost.id, "photo_asset": pictured.id, "spare_kit": spare.id}
+
+
+def tiny_png(size=(4, 4), color=(200, 30, 30)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, format="PNG")
+    return out.getvalue()
 
 
 def _bookings_world(session, users, world, ids) -> dict:
@@ -100,7 +120,20 @@ def _bookings_world(session, users, world, ids) -> dict:
 
 
 def _care_world(session, users, world, ids) -> dict:
-    return {}
+    """A closed maintenance case (with a cost) and a closed audit of the own place with one missing asset."""
+    place_id = world["own_place"]
+    fixed = asset(session, category=AssetCategory.SMARTPHONE, model="Fairphone 4", place_id=place_id)
+    closed_case = MaintenanceCase(asset_id=fixed.id, opened_on=days.TODAY - timedelta(days=30), issue="Écran fissuré",
+                                  repair="Écran remplacé", cost_cents=8900, supplier="Répar'Tout",
+                                  closed_on=days.TODAY - timedelta(days=20), opened_by_id=users["coordinator"].id)
+    gone = asset(session, category=AssetCategory.HOTSPOT, model="Huawei E5576", place_id=place_id)
+    gone.created_at = days.NOW - timedelta(days=30)
+    closed_audit = Audit(place_id=place_id, started_at=days.NOW - timedelta(days=10, hours=1),
+                         closed_at=days.NOW - timedelta(days=10), missing_count=1,
+                         started_by_id=users["coordinator"].id)
+    session.add_all([closed_case, closed_audit])
+    session.flush()
+    return {"closed_maintenance": closed_case.id, "closed_audit": closed_audit.id, "missing_asset": gone.id}
 
 
 def _base_world(session, users, world: dict) -> dict:

@@ -94,7 +94,10 @@ def index():
     form, stmt = _filters()
     page = paginate(db.session, stmt, *page_args(50))
     held = capital.balances(db.session, [m.id for m in page.items])
-    return render_template("members/register.html", form=form, page=page, held=held,
+    # only the filter's own fields go back into the export links (``**request.args`` would hand url_for its own
+    # keywords, e.g. ?endpoint=… or ?_external=…)
+    filter_args = {name: request.args[name] for name in ("q", "college_id", "status") if request.args.get(name)}
+    return render_template("members/register.html", form=form, page=page, held=held, filter_args=filter_args,
                            problems=registry.college_problems(db.session))
 
 

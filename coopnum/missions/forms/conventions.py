@@ -85,6 +85,7 @@ class ConventionAdminForm(SafeForm):
     chorus_engagement_number = StringField(_l("Numéro d'engagement (bon de commande)"),
                                            validators=[Optional(), Length(max=50)])
     notes = TextAreaField(_l("Notes internes"), validators=[Optional()])
+    report_equipment = BooleanField(_l("Lister le matériel utilisé dans le rapport d'activité"))
 
 
 class ConventionForm(ConventionAdminForm):

@@ -105,7 +105,8 @@ def volume_summaries(session: Session, convention_ids: list[int], *, now: dateti
 CONVENTION_TERMS = ("organisation_id", "title", "reference", "start_date", "end_date", "services", "pricing_mode",
                     "unit_price_cents", "monthly_fee_cents", "volume_unit", "contracted_volume", "vat_regime",
                     "payment_terms_days")
-CONVENTION_ADMIN = ("chorus_buyer_siret", "chorus_service_code", "chorus_engagement_number", "notes")
+CONVENTION_ADMIN = ("chorus_buyer_siret", "chorus_service_code", "chorus_engagement_number", "notes",
+                    "report_equipment")
 CONVENTION_FIELDS = CONVENTION_TERMS + CONVENTION_ADMIN
 
 MAX_PAYMENT_DAYS = 60  # art. L441-10 du Code de commerce
@@ -195,6 +196,7 @@ def _clean_admin(values: dict, org: Organisation) -> dict:
         "chorus_service_code": _limited(values, "chorus_service_code", 100, "Le code service"),
         "chorus_engagement_number": _limited(values, "chorus_engagement_number", 50, "Le numéro d'engagement"),
         "notes": (values.get("notes") or "").strip(),
+        "report_equipment": values.get("report_equipment") is True,
     }
 
 
