@@ -2,10 +2,11 @@
 loan, and one overdue loan to a person without an account. Runs after the assets demo (``ctx.assets``, ``ctx.kits``);
 without assets it does nothing. Everything goes through the services (a refused step is skipped, never half-done)."""
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 from sqlalchemy import select
 
+from coopnum.core import clock
 from coopnum.core.errors import DomainError
 from coopnum.inventory.models import LENDABLE, AssetCategory, BorrowerKind, Condition
 from coopnum.inventory.services import bookings as svc
@@ -44,6 +45,7 @@ def seed(session, ctx, now) -> None:
             by_category.setdefault(a.category, []).append(a)
     tablets = by_category.get(AssetCategory.TABLET, [])
     ctx.reservations, ctx.loans = [], []
+    hour = clock.paris_datetime(clock.paris_today(now), time(9))  # loans go out and come back at 9:00, Paris
 
     # Reservations of tablets (and a kit) for the coming workshop sessions, by their mediators.
     for n, ms in enumerate(_workshop_sessions(session, now)[:6]):
@@ -79,8 +81,8 @@ def seed(session, ctx, now) -> None:
         mediator = mediators[(n + 5) % len(mediators)]
         asset = pool[n]
         loan = _try(session, lambda asset=asset, mediator=mediator, n=n: svc.checkout(
-            session, actor=coordinator, now=now - timedelta(days=3 + n), borrower=svc.Borrower(user_id=mediator.id),
-            due_at=now + timedelta(days=10 + n), asset_ids=[asset.id], condition_out=Condition.GOOD,
+            session, actor=coordinator, now=hour - timedelta(days=3 + n), borrower=svc.Borrower(user_id=mediator.id),
+            due_at=hour + timedelta(days=10 + n), asset_ids=[asset.id], condition_out=Condition.GOOD,
             notes="Permanences de la semaine"))
         if loan is not None:
             ctx.loans.append(loan)
@@ -90,10 +92,10 @@ def seed(session, ctx, now) -> None:
     if phones:
         mediator = mediators[1 % len(mediators)]
         loan = _try(session, lambda: svc.checkout(
-            session, actor=coordinator, now=now - timedelta(days=40), due_at=now - timedelta(days=10),
+            session, actor=coordinator, now=hour - timedelta(days=40), due_at=hour - timedelta(days=10),
             asset_ids=[phones[0].id], borrower=svc.Borrower(user_id=mediator.id)))
         if loan is not None:
-            _try(session, lambda: svc.checkin(session, loan, actor=coordinator, now=now - timedelta(days=11),
+            _try(session, lambda: svc.checkin(session, loan, actor=coordinator, now=hour - timedelta(days=11),
                                               condition_in=Condition.WORN, notes="Coque rayée"))
             ctx.loans.append(loan)
 
@@ -102,7 +104,7 @@ def seed(session, ctx, now) -> None:
     if lendable:
         mediator = mediators[0]
         loan = _try(session, lambda: svc.checkout(
-            session, actor=coordinator, now=now - timedelta(days=19), due_at=now - timedelta(days=5),
+            session, actor=coordinator, now=hour - timedelta(days=19), due_at=hour - timedelta(days=5),
             asset_ids=[lendable[0].id], borrower=svc.Borrower(
                 kind=BorrowerKind.PERSON, user_id=mediator.id, name="Yvette Lemoine", phone="06 48 21 37 90",
                 commune="Loudun"),

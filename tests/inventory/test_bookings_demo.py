@@ -1,7 +1,6 @@
 """The bookings demo: reservations for the coming workshop sessions, open loans, a returned loan and one overdue
 loan to a person without an account; without the assets demo it does nothing (and never fails)."""
 
-from datetime import timedelta
 from types import SimpleNamespace
 
 from sqlalchemy import func, select
@@ -42,6 +41,6 @@ def test_demo_bookings(session, users):
     assert all(r.starts_at > days.NOW for r in ctx.reservations)
     overdue = svc.overdue_loans(session, days.NOW)
     assert [loan.borrower_kind for loan in overdue] == [BorrowerKind.PERSON]
-    assert overdue[0].due_at == days.NOW - timedelta(days=5)
+    assert overdue[0].due_at == days.at(days.days(-5), 9)
     statuses = sorted(loan.status for loan in session.execute(select(Loan)).scalars())
     assert statuses.count(LoanStatus.OPEN) == 4 and statuses.count(LoanStatus.RETURNED) == 1

@@ -461,7 +461,10 @@ def calendar_ics(kind: str, object_id: int):
 @roles_required(*USERS)
 def loans():
     require(access.can_see_loans(current_user))
-    form = LoanFilterForm(request.args)
+    args = request.args.copy()
+    if "state" in args and "status" not in args:  # the dashboard's links say ``state``
+        args["status"] = args["state"]
+    form = LoanFilterForm(args)
     form.validate()
     status = (form.status.data if not form.status.errors else None) or "open"
     staff = is_staff(current_user)
