@@ -525,6 +525,8 @@ def loan_new():
         form.due_at.data = local(clock.now() + timedelta(days=7))
         if asset_id := parse_id(request.args.get("asset_id")):
             form.assets.data = [asset_id]
+        if kit_id := parse_id(request.args.get("kit_id")):
+            form.kit_id.data = kit_id
     if form.validate_on_submit():
         borrower = svc.Borrower(kind=form.borrower_kind.data, user_id=form.user_id.data,
                                 session_id=form.session_id.data, mission_id=form.mission_id.data,
