@@ -4,9 +4,9 @@ homed at the cooperative's places, and 5 kits. Deterministic (``ctx.rng``), thro
 Leaves on ``ctx`` for the demos that follow: ``ctx.assets`` (list[Asset], all available; a retired laptop is left
 out) and ``ctx.kits`` (list[Kit])."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
-from coopnum.core.clock import paris_today
+from coopnum.core.clock import paris_datetime, paris_today
 from coopnum.inventory.models import AssetCategory
 from coopnum.inventory.services import assets as services
 
@@ -62,7 +62,8 @@ def seed(session, ctx, now: datetime) -> None:
                 session, actor, tag=f"{prefix}-{n:04d}", category=category, model=model, serial=serial,
                 purchase_date=bought, purchase_price_cents=price - rng.choice((0, 0, 500, 1000)), funding=funding,
                 place_id=rng.choice(places).id if places else None,
-                notes="Reconditionné, garantie 1 an." if model.startswith("Reconditionné") else "", now=now))
+                notes="Reconditionné, garantie 1 an." if model.startswith("Reconditionné") else "",
+                now=min(now, paris_datetime(bought + timedelta(days=3), time(10)))))  # recorded on its arrival
     kits = []
     free = {category: [a for a in created if a.category == category] for category, *_rest in CATALOGUE}
     for i, (code, name, description, parts) in enumerate(KITS):
@@ -80,7 +81,8 @@ def seed(session, ctx, now: datetime) -> None:
     old = services.create_asset(session, actor, tag="PC-0099", category=AssetCategory.LAPTOP,
                                 model="Reconditionné — Lenovo ThinkPad T440", serial="RCT4400001",
                                 purchase_date=first, purchase_price_cents=19900, funding="Don Emmaüs Connect",
-                                place_id=places[0].id if places else None, now=now)
+                                place_id=places[0].id if places else None,
+                                now=paris_datetime(first + timedelta(days=3), time(10)))
     services.retire_asset(session, actor, old, on=today - timedelta(days=200),
                           reason="Carte mère hors service, donné à la recyclerie", now=now)
     session.flush()

@@ -66,7 +66,7 @@ def seed(session, ctx, now) -> None:
     # A few reservations for the coming days, outside any session.
     laptops = by_category.get(AssetCategory.LAPTOP, [])
     for n, laptop in enumerate(laptops[:3]):
-        start = (now + timedelta(days=n + 2)).replace(minute=0, second=0, microsecond=0)
+        start = hour + timedelta(days=n + 2, hours=n % 2 * 5)  # 9:00 or 14:00, Paris, whatever the demo's hour
         mediator = mediators[(n + 3) % len(mediators)]
         r = _try(session, lambda laptop=laptop, start=start, mediator=mediator: svc.reserve(
             session, actor=mediator, now=now, user_id=mediator.id, starts_at=start,

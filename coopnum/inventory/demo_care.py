@@ -4,10 +4,11 @@ the equipment used per session. Runs after the assets demo (``ctx.assets``) and 
 the services."""
 
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 
+from coopnum.core.clock import paris_datetime, paris_today
 from coopnum.inventory.models import Asset, AssetStatus, Reservation
 from coopnum.inventory.services import audits, maintenance
 
@@ -48,6 +49,7 @@ def _maintenance(session, ctx, actor, assets, now) -> None:
 
 
 def _audit(session, actor, assets, now) -> None:
+    now = paris_datetime(paris_today(now), time(12))  # the audit took the morning, six days ago
     """A closed audit of the place holding the most assets: all seen but one (neither lent nor in repair)."""
     homes = Counter(a.place_id for a in assets if a.place_id is not None)
     if not homes:

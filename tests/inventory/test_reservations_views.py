@@ -253,6 +253,28 @@ def test_availability_search_and_calendar(client, session, users):
     assert "BEGIN:VEVENT" not in client.get(f"/inventory/assets/{free.id}/calendar.ics").get_data(as_text=True)
 
 
+def test_reserve_a_selection_from_the_availability_search(client, session, users):
+    """Tick two of the free tablets, « Réserver la sélection »: the form opens with both and the searched period;
+    a tablet in maintenance today is listed (it may be repaired by then) with its status shown."""
+    a, b = fi.asset(session, tag="TAB-0061"), fi.asset(session, tag="TAB-0062")
+    fi.asset(session, tag="TAB-0063", status=AssetStatus.MAINTENANCE)
+    session.commit()
+    login(client, users["mediator"])
+    page = text_of(client.get(f"/inventory/availability?category=tablet&day={DAY}&start=09:00&end=12:00"))
+    assert 'data-reserve-selection' in page and 'data-now-status="maintenance"' in page
+    start, end = _local(days.at(DAY, 9)), _local(days.at(DAY, 12))
+    form = text_of(client.get(f"/inventory/reservations/new?start={start}&end={end}&asset_id={a.id}"
+                              f"&asset_id={b.id}"))
+    assert f'value="{start}"' in form and f'value="{end}"' in form
+    checked = [line for line in form.splitlines() if "checked" in line and 'name="assets"' in line]
+    assert any(f'value="{a.id}"' in line for line in checked) and any(f'value="{b.id}"' in line for line in checked)
+    response = client.post("/inventory/reservations/new", data={"starts_at": start, "ends_at": end,
+                                                                "assets": [a.id, b.id]})
+    assert response.status_code == 302
+    reservation = session.execute(select(Reservation)).scalar_one()
+    assert sorted(bk.asset_id for bk in reservation.bookings) == sorted([a.id, b.id])
+
+
 def test_lists_and_overdue(client, session, users):
     tab = fi.asset(session, tag="TAB-0061")
     fi.loan(session, assets=[tab], user=users["mediator"], checked_out_at=days.NOW - timedelta(days=9),

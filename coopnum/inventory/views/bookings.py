@@ -208,8 +208,8 @@ def reservation_new():
             end = _arg_datetime("end")
             if start and end:
                 form.starts_at.data, form.ends_at.data = local(start), local(end)
-        if asset_id := parse_id(request.args.get("asset_id")):
-            form.assets.data = [asset_id]
+        if asset_ids := [i for i in map(parse_id, request.args.getlist("asset_id")[:100]) if i]:
+            form.assets.data = asset_ids  # one asset, or the selection of the availability search
         if kit_id := parse_id(request.args.get("kit_id")):
             form.kit_id.data = kit_id
         if form.user_id:
