@@ -275,6 +275,21 @@ def test_reserve_a_selection_from_the_availability_search(client, session, users
     assert sorted(bk.asset_id for bk in reservation.bookings) == sorted([a.id, b.id])
 
 
+def test_the_form_marks_the_assets_busy_during_the_session(client, session, users, workshop):
+    """From the session page the form knows the period: an asset already reserved then is marked « occupé », with
+    who holds it; the free ones are not."""
+    busy, free = fi.asset(session, tag="TAB-0071"), fi.asset(session, tag="TAB-0072")
+    svc.reserve(session, actor=users["coordinator"], now=days.NOW, user_id=users["coordinator"].id,
+                starts_at=START - timedelta(hours=1), ends_at=START + timedelta(hours=1), asset_ids=[busy.id])
+    session.commit()
+    login(client, users["mediator"])
+    form = text_of(client.get(f"/inventory/reservations/new?session_id={workshop.id}"))
+    lines = {tag: next(line for line in form.splitlines() if f"{tag} — " in line) for tag in ("TAB-0071", "TAB-0072")}
+    assert "data-busy" in lines["TAB-0071"] and users["coordinator"].full_name in lines["TAB-0071"]
+    assert "data-busy" not in lines["TAB-0072"]
+    assert "1 libre(s) sur ce créneau" in form
+
+
 def test_lists_and_overdue(client, session, users):
     tab = fi.asset(session, tag="TAB-0061")
     fi.loan(session, assets=[tab], user=users["mediator"], checked_out_at=days.NOW - timedelta(days=9),

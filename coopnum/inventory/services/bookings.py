@@ -108,6 +108,16 @@ def _open_loan_bookings(session, asset_ids: Iterable[int], *, ignore_loan: int |
     return list(session.execute(stmt.order_by(AssetBooking.id)).unique().scalars())
 
 
+def busy_during(session, asset_ids: Iterable[int], start: datetime, end: datetime) -> dict[int, str]:
+    """For the reservation form: the assets among ``asset_ids`` already booked over [start, end), each with the
+    sentence naming its (first) booking."""
+    busy: dict[int, str] = {}
+    for booking in _overlapping(session, asset_ids, start, end):
+        if booking.asset_id not in busy:
+            busy[booking.asset_id] = describe(session, booking)[0]
+    return busy
+
+
 def describe(session, booking: AssetBooking) -> tuple[str, dict]:
     """The French sentence naming a booking that is in the way, and its details for the API."""
     asset = booking.asset or session.get(Asset, booking.asset_id)

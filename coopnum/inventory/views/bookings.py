@@ -234,7 +234,21 @@ def reservation_new():
                 return redirect(url_for("missions.session_detail", session_id=ms.id))
             return redirect(url_for("inventory.reservation", reservation_id=reservation.id))
     return render_template("inventory/bookings/reservation_form.html", form=form, groups=_grouped(assets),
-                           mission_session=ms), form_status()
+                           mission_session=ms, busy=_busy(form, assets, ms)), form_status()
+
+
+def _busy(form, assets, ms) -> dict[int, str]:
+    """The assets already booked over the form's period (or the session's), to mark them on the form."""
+    start, end = form.starts_at.data, form.ends_at.data
+    if start is None or end is None or form.starts_at.errors or form.ends_at.errors:
+        if ms is None:
+            return {}
+        start, end = ms.start, ms.end
+    else:
+        start, end = aware(start), aware(end)
+    if end <= start:
+        return {}
+    return svc.busy_during(db.session, [a.id for a in assets], start, end)
 
 
 def _show_on_reservation_form(form, exc) -> None:
