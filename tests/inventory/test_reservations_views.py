@@ -278,7 +278,8 @@ def test_reserve_a_selection_from_the_availability_search(client, session, users
 def test_the_form_marks_the_assets_busy_during_the_session(client, session, users, workshop):
     """From the session page the form knows the period: an asset already reserved then is marked « occupé », with
     who holds it; the free ones are not."""
-    busy, free = fi.asset(session, tag="TAB-0071"), fi.asset(session, tag="TAB-0072")
+    busy = fi.asset(session, tag="TAB-0071")
+    fi.asset(session, tag="TAB-0072")
     svc.reserve(session, actor=users["coordinator"], now=days.NOW, user_id=users["coordinator"].id,
                 starts_at=START - timedelta(hours=1), ends_at=START + timedelta(hours=1), asset_ids=[busy.id])
     session.commit()
