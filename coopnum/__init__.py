@@ -60,9 +60,8 @@ def create_app(config: dict | None = None) -> Flask:
     from coopnum.core.views import bp as core_bp
     from coopnum.missions.views import bp as missions_bp
     from coopnum.missions.views import public_bp
-    from coopnum.training.views import bp as training_bp
 
-    for bp in (core_bp, missions_bp, public_bp, billing_bp, training_bp):
+    for bp in (core_bp, missions_bp, public_bp, billing_bp):
         app.register_blueprint(bp)
     import coopnum.billing.api  # noqa: F401
     from coopnum import members
@@ -71,6 +70,9 @@ def create_app(config: dict | None = None) -> Flask:
     from coopnum import inventory
 
     inventory.init_app(app)
+    from coopnum import training
+
+    training.init_app(app)
     import coopnum.missions.api  # noqa: F401  (declares its endpoints on the API blueprint)
 
     app.register_blueprint(api_bp)

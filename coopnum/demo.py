@@ -206,6 +206,7 @@ def seed(now: datetime | None = None, rng_seed: int = 2026, years: list[int] | N
     from coopnum.missions.services.demo_places import enrich_demo_places
     from coopnum.missions.services.demo_planning import seed_missions
     from coopnum.missions.services.demo_requests import seed_requests
+    from coopnum.training.demo import seed as seed_training
 
     with writing():
         seed_core(ctx)
@@ -218,5 +219,6 @@ def seed(now: datetime | None = None, rng_seed: int = 2026, years: list[int] | N
         seed_members(db.session, ctx, ctx.now)
         seed_assemblies(db.session, ctx, ctx.now)
         seed_inventory(db.session, ctx, ctx.now)
+        seed_training(db.session, ctx, ctx.now)
         db.session.commit()
     return ctx

@@ -91,6 +91,9 @@ def _build(session) -> dict:
     from tests.inventory.factories_inventory import inventory_world
 
     world.update(inventory_world(session, users, world))  # inventory: assets, a kit, reservations, loans…
+    from tests.training.factories_training import training_world
+
+    world.update(training_world(session, users, world))  # training: people, levels, a training and its half-days
     failed_mail = outbox.queue(session, mail.Mail(to=["x@example.org"], subject="Essai", body="Texte"), kind="test",
                                now=clock.now())
     failed_mail.status = MailStatus.RETRY

@@ -175,3 +175,4 @@ def import_all_models() -> None:
     from coopnum.inventory import models as _inventory  # noqa: F401
     from coopnum.members import models as _members  # noqa: F401
     from coopnum.missions import models as _missions  # noqa: F401
+    from coopnum.training import models as _training  # noqa: F401

@@ -1,0 +1,1 @@
+"""API: training sessions and attendance."""

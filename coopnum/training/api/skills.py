@@ -1,0 +1,1 @@
+"""API: skills and people's levels."""

@@ -1,0 +1,5 @@
+"""Demo: planning."""
+
+
+def seed(session, ctx, now) -> None:
+    pass

@@ -1,0 +1,5 @@
+"""Demo: sessions."""
+
+
+def seed(session, ctx, now) -> None:
+    pass

@@ -1,0 +1,5 @@
+"""Demo: skills."""
+
+
+def seed(session, ctx, now) -> None:
+    pass

@@ -1,0 +1,1 @@
+"""Forms of the training domain (SafeForm)."""

@@ -1,0 +1,1 @@
+"""Operations of the training domain (services take plain values and `now`, raise DomainError, never commit)."""
