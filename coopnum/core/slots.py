@@ -3,7 +3,11 @@
     slots.register("missions.session", "inventory/_session_panel.html", context=lambda user, obj: {...}, order=10)
 
 and in the page's template: ``{% for panel, ctx in slot_panels("missions.session", s) %}{% include panel.template
-%}{% endfor %}`` (``ctx`` holds what the context function returned, or None to hide the panel for that user)."""
+%}{% endfor %}`` (``ctx`` holds what the context function returned, or None to hide the panel for that user).
+
+Notices work the same way for actions: a domain registers ``register_notice("missions.assigned", fn)`` and the
+acting domain, after it did the thing, shows ``notices("missions.assigned", session=s, user=mediator)`` (French
+warnings, never a refusal): e.g. training warns that a mediator lacks a competence the session's service requires."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,6 +40,24 @@ def panels_for(slot: str, obj) -> list[tuple[SlotPanel, dict]]:
         if ctx is not None:
             shown.append((panel, ctx))
     return shown
+
+
+_NOTICES: dict[str, list[Callable]] = {}
+
+
+def register_notice(name: str, fn: Callable) -> None:
+    """``fn(**kwargs) -> list[str]``: the warnings about what just happened (registered once per function)."""
+    fns = _NOTICES.setdefault(name, [])
+    if fn not in fns:
+        fns.append(fn)
+
+
+def notices(name: str, **kwargs) -> list[str]:
+    """The warnings every registered function has about the event ``name`` (empty if none)."""
+    found: list[str] = []
+    for fn in _NOTICES.get(name, ()):
+        found.extend(fn(**kwargs) or ())
+    return found
 
 
 def init_app(app) -> None:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from sqlmodel import SQLModel
 
-from coopnum.core import clock
+from coopnum.core import clock, slots
 from coopnum.core.api import (
     Day,
     Instant,
@@ -114,6 +114,18 @@ class SessionUpdate(SQLModel):
     cancel_reason: Text | None = PydField(default=None, max_length=300)
     mediator_ids: list[Int] | None = PydField(default=None, max_length=100,
                                               description="the full list of assigned mediators")
+
+
+class SessionAssigned(SessionPublic):
+    warnings: list[str] = PydField(default=[], description="what the new assignments lack (e.g. a competence the "
+                                   "service requires): never a refusal")
+
+
+def _with_warnings(s: MissionSession, user_ids) -> dict:
+    """The session, with the other domains' warnings about its newly assigned mediators."""
+    warnings = [message for uid in user_ids
+                for message in slots.notices("missions.assigned", session=s, user=db.session.get(User, uid))]
+    return {**session_public(s), "warnings": warnings}
 
 
 def session_public(s: MissionSession) -> dict:
@@ -262,7 +274,7 @@ def get_session(session_id: int):
 
 
 @endpoint("/sessions", "POST", summary="Ajouter une séance ponctuelle (409 si un médiateur est déjà pris)",
-          roles=(Role.COORDINATOR,), tag="sessions", body=SessionCreate, response=SessionPublic, status=201)
+          roles=(Role.COORDINATOR,), tag="sessions", body=SessionCreate, response=SessionAssigned, status=201)
 def create_session():
     body = parse_body(SessionCreate)
     mission = db.session.get(Mission, body.mission_id)
@@ -275,12 +287,12 @@ def create_session():
     s = planning.add_session(db.session, g.api_user, mission, local_start.date(), local_start.time(),
                              local_end.time(), now=clock.now(), mediator_ids=body.mediator_ids)
     db.session.commit()
-    return jsonify(session_public(s)), 201
+    return jsonify(_with_warnings(s, [a.user_id for a in s.assignments])), 201
 
 
 @endpoint("/sessions/<id:session_id>", "PATCH",
           summary="Déplacer, annuler, rétablir une séance ou changer ses médiateurs (409 sur conflit)",
-          roles=(Role.COORDINATOR,), tag="sessions", body=SessionUpdate, response=SessionPublic)
+          roles=(Role.COORDINATOR,), tag="sessions", body=SessionUpdate, response=SessionAssigned)
 def update_session(session_id: int):
     s = _session_or_none(session_id)
     if s is None:
@@ -293,6 +305,7 @@ def update_session(session_id: int):
         end = _aware(body.end or s.end, "end")
         ls, le = planning.local(start), planning.local(end)
         planning.move_session(db.session, actor, s, ls.date(), ls.time(), le.time(), now=now)
+    added: list[int] = []
     if body.mediator_ids is not None:
         wanted = set(body.mediator_ids)
         for a in list(s.assignments):
@@ -300,6 +313,7 @@ def update_session(session_id: int):
                 planning.unassign(db.session, actor, s, a.user_id, now=now)
         for uid in sorted(wanted - {a.user_id for a in s.assignments}):
             planning.assign(db.session, actor, s, db.session.get(User, uid), now=now, locked=True)
+            added.append(uid)
     if body.status == SessionStatus.CANCELLED:
         planning.cancel_session(db.session, actor, s, body.cancel_reason or "", now=now)
     elif body.status == SessionStatus.PLANNED and s.status == SessionStatus.CANCELLED:
@@ -307,6 +321,6 @@ def update_session(session_id: int):
     elif body.status not in (None, SessionStatus.PLANNED, SessionStatus.CANCELLED):
         raise DomainError("Seuls les états « planned » et « cancelled » se changent ici.", field="status")
     db.session.commit()
-    return jsonify(session_public(s))
+    return jsonify(_with_warnings(s, added))
 
 

@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from coopnum.core import clock, navigation
+from coopnum.core import clock, navigation, slots
 from coopnum.core.access import load_or_404, require, roles_required
 from coopnum.core.db import db
 from coopnum.core.errors import DomainError
@@ -366,11 +366,19 @@ def session_assign(session_id: int):
         flash(_("Choisissez un médiateur."), "error")
         return _back(s)
     mediator = db.session.get(User, form.user_id.data)
-    return _run(
-        s,
+    ok, _result = commit_or_flash(
         lambda: planning.assign(db.session, current_user, s, mediator, now=clock.now()),
         _("%(name)s est affecté·e à cette séance.", name=mediator.full_name),
     )
+    _flash_notices(ok, s, mediator)
+    return _back(s)
+
+
+def _flash_notices(ok: bool, s: MissionSession, mediator: User) -> None:
+    """After an assignment: the other domains' warnings (e.g. a competence the service requires), never a refusal."""
+    if ok:
+        for message in slots.notices("missions.assigned", session=s, user=mediator):
+            flash(message, "warning")
 
 
 @bp.route("/sessions/<int:session_id>/unassign/<int:user_id>", methods=["POST"])
@@ -389,11 +397,12 @@ def session_unassign(session_id: int, user_id: int):
 def session_take(session_id: int):
     s = _get_session(session_id)
     require(access.can_take_session(current_user, s))
-    return _run(
-        s,
+    ok, _result = commit_or_flash(
         lambda: planning.take_session(db.session, current_user._get_current_object(), s, now=clock.now()),
         _("Vous êtes affecté·e à cette séance."),
     )
+    _flash_notices(ok, s, current_user._get_current_object())
+    return _back(s)
 
 
 @bp.route("/sessions/<int:session_id>/cancel", methods=["POST"])
