@@ -167,3 +167,22 @@ def test_the_suggestions_page(client, session, users, world):
     page = text_of(client.get("/training/suggestions"))
     assert "1 médiateur sous le niveau 3" in page and "pour 1 séance des 30 prochains jours" in page
     assert "Claire Experte (niveau 6)" in page and "Paul Débutant (2/3)" in page
+
+
+@pytest.mark.parametrize("with_p", [True, False])
+def test_the_matrix_panel_shows_the_suggestions(app, session, users, world, with_p):
+    """The matrix page (another area's) renders the slot "training.matrix" with or without ``p = ctx``."""
+    from flask import render_template_string
+    from flask_login import login_user
+
+    factories.assignment(session, mission_session=world["ms"], user=world["paul"])
+    session.commit()
+    body = ('{% for panel, ctx in slot_panels("training.matrix", None) %}'
+            + ('{% with p = ctx %}{% include panel.template %}{% endwith %}' if with_p else
+               '{% include panel.template %}') + '{% endfor %}')
+    with app.test_request_context("/training/matrix"):
+        login_user(session.get(type(users["coordinator"]), users["coordinator"].id))
+        html = render_template_string(body)
+        assert "Formations entre pairs suggérées" in html and "Claire Experte (niveau 6)" in html
+        login_user(session.get(type(users["member"]), users["member"].id))
+        assert "Formations entre pairs suggérées" not in render_template_string(body)

@@ -35,7 +35,7 @@ READERS = (Role.COORDINATOR, Role.MEDIATOR)
 def _skill_choices() -> list[tuple[int, str]]:
     skills = db.session.execute(select(Skill).where(Skill.active.is_(True))
                                 .order_by(Skill.position, Skill.code)).scalars()
-    return [(s.id, f"{s.code} — {s.title} (1–{s.max_level})") for s in skills]
+    return [(s.id, f"{s.code} — {s.title}" + (f" (1–{s.max_level})" if s.max_level > 1 else "")) for s in skills]
 
 
 def _requirement_form(service: Service, choices=None) -> RequirementForm:
