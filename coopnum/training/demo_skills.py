@@ -46,7 +46,8 @@ def seed(session, ctx, now: datetime) -> None:
         people.update_person(session, actor, person, full_name=person.full_name, kind=PersonKind.CNFS,
                              email=person.email, organisation=person.organisation, target_profile_id=profile.id,
                              notes="Conseiller·e numérique France Services accueilli·e", now=now)
-    members = [people.person_for_user(session, u) for u in ctx.members[:4]]
+    # ctx.members also lists the mediators (members of the cooperative too): the members who are not employees
+    members = [people.person_for_user(session, u) for u in ctx.members if u not in ctx.mediators][:4]
     people.create_person(session, actor, full_name="Karim Benali", kind=PersonKind.EXTERNAL,
                          email="karim.benali@ccas.example.org", organisation="CCAS partenaire", now=now)
 

@@ -8,6 +8,7 @@ import re
 from datetime import datetime
 from pathlib import Path
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from coopnum.core import audit
@@ -31,15 +32,15 @@ TITLE_BLOCKS: tuple[tuple[str, str], ...] = (
 )
 
 # The eight levels of the CRCN (Pix): what a level means, shown on the framework page.
-PIX_LEVEL_LABELS: tuple[tuple[int, str, str], ...] = (
-    (1, "Novice", "Réalise des tâches simples avec de l'aide."),
-    (2, "Novice", "Réalise des tâches simples en autonomie, avec de l'aide au besoin."),
-    (3, "Indépendant", "Réalise seul des tâches bien définies et des problèmes simples."),
-    (4, "Indépendant", "Choisit sa démarche pour des tâches et des problèmes non routiniers."),
-    (5, "Avancé", "Guide les autres ; s'adapte à des situations variées."),
-    (6, "Avancé", "Traite des situations complexes ; conseille et forme."),
-    (7, "Expert", "Résout des problèmes complexes aux solutions multiples ; fait évoluer les pratiques."),
-    (8, "Expert", "Innove et propose de nouvelles pratiques dans le domaine."),
+PIX_LEVEL_LABELS: tuple[tuple[int, object, object], ...] = (
+    (1, _l("Novice"), _l("Réalise des tâches simples avec de l'aide.")),
+    (2, _l("Novice"), _l("Réalise des tâches simples en autonomie, avec de l'aide au besoin.")),
+    (3, _l("Indépendant"), _l("Réalise seul des tâches bien définies et des problèmes simples.")),
+    (4, _l("Indépendant"), _l("Choisit sa démarche pour des tâches et des problèmes non routiniers.")),
+    (5, _l("Avancé"), _l("Guide les autres ; s'adapte à des situations variées.")),
+    (6, _l("Avancé"), _l("Traite des situations complexes ; conseille et forme.")),
+    (7, _l("Expert"), _l("Résout des problèmes complexes aux solutions multiples ; fait évoluer les pratiques.")),
+    (8, _l("Expert"), _l("Innove et propose de nouvelles pratiques dans le domaine.")),
 )
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,19}$")
