@@ -257,3 +257,16 @@ def test_training_hours_per_person_and_year_from_signatures(session, ref):
     assert hours[trainee.id].trainee_minutes == 210 + 210 and hours[trainee.id].trainee_hours == 7.0
     assert hours[trainer.id].trainer_minutes == 210 and hours[trainer.id].trainee_minutes == 0
     assert matrix.hours(session, year - 1)[trainee.id].trainee_minutes == 210
+
+
+def test_the_dashboard_lists_what_expires_within_the_setting(session, coordinator, now):
+    from coopnum.core import settings
+
+    p = ft.person(session, email="p@example.org")
+    soon, later, expired = _cert(session, p, 20), _cert(session, p, 50), _cert(session, p, -3)
+    rows, within = certifications.dashboard_rows(session, days.TODAY)
+    assert within == 60 and [(c.id, st) for c, _p, st in rows] == [(expired.id, "expired"), (soon.id, "soon"),
+                                                                     (later.id, "soon")]
+    settings.set_value(session, coordinator, "training.certification_reminder_days", 30, now=now)
+    rows, within = certifications.dashboard_rows(session, days.TODAY)
+    assert within == 30 and [c.id for c, _p, _st in rows] == [expired.id, soon.id]

@@ -197,3 +197,28 @@ def send_reminders(session, *, now: datetime, base_url: str = "") -> tuple[int, 
         queued += 1
     session.flush()
     return queued, missing
+
+
+def dashboard_rows(session, today: date, *, user_id: int | None = None, limit: int = 200,
+                   expired_days: int = 30) -> tuple[list[tuple[Certification, Person, str]], int]:
+    """The dashboard's certifications expiring within ``training.certification_reminder_days`` (or expired less than
+    ``expired_days`` ago), of everyone or of one user's person, with their status, and that number of days — in one
+    query (the setting is read by a join; a window of a year bounds the rows)."""
+    from coopnum.core.models import Setting
+
+    key = "training.certification_reminder_days"
+    stmt = (select(Certification, Person, Setting.value)
+            .join(Person, Person.id == Certification.person_id)
+            .outerjoin(Setting, Setting.key == key)
+            .where(Certification.expires_on.is_not(None), Person.active,
+                   Certification.expires_on >= today - timedelta(days=expired_days),
+                   Certification.expires_on <= today + timedelta(days=366))
+            .order_by(Certification.expires_on, Certification.id).limit(limit))
+    if user_id is not None:
+        stmt = stmt.where(Person.user_id == user_id)
+    rows = session.execute(stmt).all()
+    within = settings.DEFAULTS[key]
+    if rows and rows[0][2] is not None:
+        within = max(1, int(rows[0][2]))
+    return [(c, p, status(c, today, within)) for c, p, _v in rows
+            if c.expires_on <= today + timedelta(days=within)], within

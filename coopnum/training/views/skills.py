@@ -437,21 +437,15 @@ def matrix_export():
 # --- panels ---------------------------------------------------------------------------------------------------------
 
 def _staff_panel(_user) -> dict:
-    within, _last = certifications.reminder_days(db.session)
-    today = clock.today()
-    rows = certifications.expiring(db.session, today, within, include_expired_days=30)
-    return {"rows": [(c, p, certifications.status(c, today, within)) for c, p in rows[:10]], "more": len(rows) > 10,
-            "days": within}
+    rows, within = certifications.dashboard_rows(db.session, clock.today())
+    return {"rows": rows[:10], "more": len(rows) > 10, "days": within}
 
 
 def _own_panel(user) -> dict:
-    person = people.person_for_user(db.session, user, create=False)
-    within, _last = certifications.reminder_days(db.session)
-    today = clock.today()
-    rows = certifications.expiring(db.session, today, within, person_ids=[person.id],
-                                   include_expired_days=365) if person else []
-    return {"rows": [(c, p, certifications.status(c, today, within)) for c, p in rows], "person": person,
-            "days": within}
+    if is_staff(user):  # the staff's panel lists everyone's
+        return {"hidden": True}
+    rows, within = certifications.dashboard_rows(db.session, clock.today(), user_id=user.id, expired_days=365)
+    return {"rows": rows, "days": within, "hidden": False}
 
 
 def register_panels() -> None:
