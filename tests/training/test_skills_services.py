@@ -270,3 +270,25 @@ def test_the_dashboard_lists_what_expires_within_the_setting(session, coordinato
     settings.set_value(session, coordinator, "training.certification_reminder_days", 30, now=now)
     rows, within = certifications.dashboard_rows(session, days.TODAY)
     assert within == 30 and [c.id for c, _p, _st in rows] == [expired.id, soon.id]
+
+
+def test_the_cooperative_adds_edits_and_deactivates_its_own_skills(session, ref, coordinator, now):
+    from coopnum.core.errors import Conflict
+    from coopnum.training.services import framework
+
+    skill = framework.create_skill(session, coordinator, code="AIDANTS-CONNECT", title="Aidants Connect",
+                                   max_level=1, now=now)
+    assert skill.framework == "custom"
+    with pytest.raises(Conflict):
+        framework.create_skill(session, coordinator, code="aidants-connect", title="Doublon", now=now)
+    with pytest.raises(DomainError, match="code"):
+        framework.create_skill(session, coordinator, code="a b", title="Espace", now=now)
+    framework.update_skill(session, coordinator, skill, code="AC", title="Aidants Connect (habilitation)",
+                           max_level=2, active=False, now=now)
+    assert (skill.code, skill.max_level, skill.active) == ("AC", 2, False)
+    assert skill not in framework.skills(session)
+    # a reference skill keeps its code and levels
+    framework.update_skill(session, coordinator, ref["1.1"], title="Recherche et veille", code="X", max_level=1,
+                           now=now)
+    assert (ref["1.1"].code, ref["1.1"].max_level, ref["1.1"].title) == ("1.1", 8, "Recherche et veille")
+    assert framework.ensure_framework(session) == 0

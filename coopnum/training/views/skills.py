@@ -390,6 +390,8 @@ def _matrix_args():
     form.skill_id.choices = [("", _("Choisir une compétence"))] + [(str(i), label) for i, label in _skill_choices()]
     form.validate()
     year = form.year.data if form.year.data and not form.year.errors else clock.today().year
+    if "framework" not in request.args:  # by default, the Pix competences (the columns the matrix is about)
+        form.framework.data = SkillFramework.PIX.value
     args = {"q": form.q.data or "" if not form.q.errors else "",
             "kind": (form.kind.data or None) if not form.kind.errors else None,
             "profile_id": parse_id(form.profile_id.data) if not form.profile_id.errors else None,
@@ -403,9 +405,6 @@ def _matrix_args():
 def matrix_page():
     _ensure_people()
     form, args = _matrix_args()
-    if not args["frameworks"] and not request.args.get("framework"):
-        args["frameworks"] = (SkillFramework.PIX.value,)
-        form.framework.data = SkillFramework.PIX.value
     grid = matrix.build(db.session, **args)
     skill_id = parse_id(form.skill_id.data) if not form.skill_id.errors else None
     skill = db.session.get(Skill, skill_id) if skill_id else None
