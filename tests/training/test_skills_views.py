@@ -178,3 +178,48 @@ def test_the_demo_has_one_certification_expiring_next_month(session, now):
     assert levels and all(0 < v <= 8 for v in levels.values())
     assert all(session.execute(select(Certification).where(Certification.person_id == people.person_for_user(
         session, u).id, Certification.kind == "pix")).first() for u in ctx.mediators)
+
+
+def test_the_staff_manage_skills_people_and_profiles_from_the_pages(client, session, users):
+    ref = ft.skills(session)
+    session.commit()
+    login(client, users["coordinator"])
+    bad = client.post("/training/skills/new", data={"code": "a b", "title": "", "max_level": 9})
+    text = html.unescape(bad.get_data(as_text=True))
+    assert bad.status_code == 400 and "Indiquez l'intitulé." in text and "Entre 1 et 8." in text
+    assert client.post("/training/skills/new", data={"code": "AIDANTS-CONNECT", "title": "Aidants Connect",
+                                                     "max_level": 1}).status_code == 302
+    assert "AIDANTS-CONNECT" in client.get("/training/skills").get_data(as_text=True)
+
+    assert client.post("/training/profiles", data={"new-name": "CNFS — socle"}).status_code == 302
+    profile = session.execute(select(profiles.TargetProfile)).scalar_one()
+    assert client.post(f"/training/profiles/{profile.id}/levels",
+                       data={"level-skill_id": ref["CCP1"].id, "level-level": 2}).status_code == 400
+    assert client.post(f"/training/profiles/{profile.id}/levels",
+                       data={"level-skill_id": ref["4.2"].id, "level-level": 3}).status_code == 302
+
+    created = client.post("/training/people/new", data={"full_name": "Karim Benali", "kind": "cnfs",
+                                                        "email": "karim@example.org",
+                                                        "target_profile_id": str(profile.id)})
+    assert created.status_code == 302
+    karim = session.execute(select(Person).where(Person.full_name == "Karim Benali")).scalar_one()
+    assert (karim.kind, karim.target_profile_id) == ("cnfs", profile.id)
+    page = client.get(f"/training/people/{karim.id}").get_data(as_text=True)
+    assert "CNFS — socle" in page and "il manque 3" in html.unescape(page)
+    listed = client.get("/training/people?kind=cnfs").get_data(as_text=True)
+    assert "Karim Benali" in listed
+    assert "Karim Benali" not in client.get("/training/people?kind=external").get_data(as_text=True)
+    assert client.post(f"/training/people/{karim.id}/edit", data={"full_name": "Karim B.", "kind": "external",
+                                                                  "target_profile_id": "", "active": "y"}
+                       ).status_code == 302
+    client.get(f"/training/people/{karim.id}")  # shows the flash
+    session.refresh(karim)
+    assert (karim.full_name, karim.kind, karim.target_profile_id) == ("Karim B.", "external", None)
+    # certifications: one expiring soon is listed
+    assert client.post(f"/training/people/{karim.id}/certifications",
+                       data={"cert-kind": "psc1", "cert-name": "PSC1", "cert-obtained_on": days.days(-700).isoformat(),
+                             "cert-expires_on": days.days(12).isoformat()}).status_code == 302
+    client.get(f"/training/people/{karim.id}")  # shows the flash
+    assert 'data-expiring' in client.get("/training/certifications").get_data(as_text=True)
+    assert "Karim B." in client.get("/training/certifications").get_data(as_text=True)
+    assert "Karim B." in client.get("/").get_data(as_text=True)
