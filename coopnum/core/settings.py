@@ -71,6 +71,10 @@ DEFAULTS: dict[str, Any] = {
     # data of a borrower without an account is erased this many days after the loan closed.
     "inventory.reminder_every_days": 7,
     "inventory.borrower_retention_days": 90,
+    # Training: certifications expiring within this many days are listed and reminded (a first reminder), then once
+    # more within the last N days.
+    "training.certification_reminder_days": 60,
+    "training.certification_last_reminder_days": 15,
 }
 
 

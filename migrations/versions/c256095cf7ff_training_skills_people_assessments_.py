@@ -250,6 +250,23 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_attendance_signatures_scan_id'), ['scan_id'], unique=False)
 
     # ### end Alembic commands ###
+    _insert_reference_skills()
+
+
+def _insert_reference_skills() -> None:
+    """Data: the reference skills (Pix's 16 competences, the blocks of the title « Médiateur numérique »), from the
+    same rows as ``coopnum.training.services.framework.ensure_framework``."""
+    from coopnum.core import clock
+    from coopnum.training.services.framework import reference_rows
+
+    now = clock.now()
+    table = sa.table(
+        "skills", sa.column("created_at", coopnum.core.db.UTCDateTime(timezone=True)),
+        sa.column("updated_at", coopnum.core.db.UTCDateTime(timezone=True)), sa.column("framework", sa.String),
+        sa.column("code", sa.String), sa.column("title", sa.String), sa.column("domain_code", sa.String),
+        sa.column("domain_title", sa.String), sa.column("max_level", sa.Integer), sa.column("description", sa.Text),
+        sa.column("external_id", sa.String), sa.column("position", sa.Integer), sa.column("active", sa.Boolean))
+    op.bulk_insert(table, [{**row, "created_at": now, "updated_at": now} for row in reference_rows()])
 
 
 def downgrade() -> None:

@@ -85,7 +85,12 @@ def training_world(session, users, world: dict) -> dict:
 
 
 def _skills_world(session, users, world, ids) -> dict:
-    return {}
+    """Skills area: a certification of the mediator (that the member may not edit)."""
+    cert = Certification(person_id=ids["mediator_person"], kind=CertificationKind.PSC1, name="PSC1",
+                         obtained_on=days.TODAY - timedelta(days=300), expires_on=days.TODAY + timedelta(days=400))
+    session.add(cert)
+    session.flush()
+    return {"mediator_certification": cert.id}
 
 
 def _sessions_world(session, users, world, ids) -> dict:
