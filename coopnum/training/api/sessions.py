@@ -7,7 +7,7 @@ signs a half-day (201), already signed (409), for someone else (403), invalid (4
 from datetime import date, datetime
 from typing import Literal
 
-from flask import g, jsonify, request
+from flask import g, jsonify
 from pydantic import ConfigDict
 from sqlalchemy import select
 from sqlmodel import Field, SQLModel
