@@ -1,7 +1,7 @@
 """Planning a training: half-days and their default times, availability warnings (mission sessions, absences),
 overlapping trainings refused, edit, cancel, held, the audit log and the iCalendar sequence, the levels reached."""
 
-from datetime import time, timedelta
+from datetime import time
 
 import pytest
 from sqlalchemy import select
