@@ -156,7 +156,7 @@ def _resolve(values) -> list[int]:
     ids = []
     for value in values or []:
         kind, number = str(value)[:1], str(value)[1:]
-        if not number.isdigit() or len(number) > 12:
+        if not number.isdigit() or len(number) > 9:
             raise DomainError(_("Personne inconnue."), field="trainee_ids")
         if kind == "p":
             ids.append(int(number))
@@ -321,11 +321,8 @@ def session_held(training_id: int):
 def _signer(half_day: TrainingHalfDay, raw) -> Person | None:
     """The person signing: ``raw`` (a person id, on a trainer's screen) or the current user's person."""
     if raw not in (None, ""):
-        try:
-            person = db.session.get(Person, int(raw))
-        except (TypeError, ValueError):
-            person = None
-        return person
+        raw = str(raw).strip()
+        return db.session.get(Person, int(raw)) if raw.isdigit() and len(raw) <= 9 else None
     return _me()
 
 
