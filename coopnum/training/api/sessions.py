@@ -156,7 +156,7 @@ def create_training_session():
     for skill_id in body.skill_ids:
         skill = db.session.get(Skill, skill_id)
         if skill is None:
-            raise NotFound("Compétence introuvable.", field="skill_ids")
+            raise DomainError("Compétence introuvable.", field="skill_ids")
         skills.append((skill_id, min(body.target_level, skill.max_level) if body.target_level else None))
     data = services.TrainingInput(
         title=body.title, description=body.description, skills=skills, place_id=body.place_id,
@@ -182,10 +182,10 @@ def sign_training_attendance(training_id: int):
     body = parse_body(AttendanceIn)
     half_day = db.session.get(TrainingHalfDay, body.half_day_id)
     if half_day is None or half_day.training_id != training.id:
-        raise NotFound("Demi-journée introuvable.", field="half_day_id")
+        raise DomainError("Demi-journée introuvable.", field="half_day_id")
     person = db.session.get(Person, body.person_id)
     if person is None:
-        raise NotFound("Personne introuvable.", field="person_id")
+        raise DomainError("Personne introuvable.", field="person_id")
     if training.status == TrainingStatus.CANCELLED:
         raise DomainError("Cette formation est annulée.")
     row = commit_or_raise(lambda: attendance.sign(db.session, half_day, person, actor=g.api_user, now=clock.now(),

@@ -118,7 +118,7 @@ def _people(session, ids: list[int], field_name: str) -> list[Person]:
     found = {p.id: p for p in session.execute(select(Person).where(Person.id.in_(ids))).scalars()} if ids else {}
     missing = [i for i in ids if i not in found]
     if missing:
-        raise NotFound("Personne introuvable.", field=field_name)
+        raise DomainError("Personne introuvable.", field=field_name)
     return [found[i] for i in ids]
 
 
@@ -127,7 +127,7 @@ def _skills(session, items: list[tuple[int, int | None]]) -> list[tuple[Skill, i
     for skill_id, level in items:
         skill = session.get(Skill, int(skill_id))
         if skill is None:
-            raise NotFound("Compétence introuvable.", field="skills")
+            raise DomainError("Compétence introuvable.", field="skills")
         if skill.id in seen:
             continue
         seen.add(skill.id)
@@ -143,7 +143,7 @@ def _check_place(session, place_id: int | None) -> None:
     from coopnum.missions.models import Place
 
     if session.get(Place, place_id) is None:
-        raise NotFound("Lieu introuvable.", field="place_id")
+        raise DomainError("Lieu introuvable.", field="place_id")
 
 
 # --- availability -----------------------------------------------------------------------------------------------------
