@@ -210,3 +210,28 @@ def test_scan_view_and_file(client, session, users, course):
     assert (row.person_id, row.scan_id, row.method) == (course["external"].id, scan.id, "paper")
     got = client.get(f"/training/scans/{scan.id}")
     assert got.status_code == 200 and got.data == b"%PDF-1.4 feuille" and got.mimetype == "application/pdf"
+
+
+def test_external_person_signs_on_the_trainers_screen(client, session, users, course):
+    from tests.conftest import login
+
+    session.commit()
+    url = f"/training/sessions/half-days/{course['am'].id}/sign?person={course['external'].id}"
+    login(client, users["member"])
+    assert client.get(url).status_code == 403  # not on a trainee's screen
+    client.post("/logout")
+    login(client, users["mediator"])
+    page = client.get(url)
+    assert page.status_code == 200 and "Karim Extérieur" in page.get_data(as_text=True)
+    done = client.post(f"/training/sessions/half-days/{course['am'].id}/sign",
+                       data={"person_id": str(course["external"].id), "signature": DATA_URL})
+    assert done.status_code == 302
+    row = session.execute(select(AttendanceSignature)).scalar_one()
+    assert (row.person_id, row.recorded_by_id, row.signature_png) == (course["external"].id, users["mediator"].id, PNG)
+    # the trainee's own signature cannot be posted from the trainer's session
+    forged = client.post(f"/training/sessions/half-days/{course['am'].id}/sign",
+                         data={"person_id": str(course["trainee"].id), "signature": DATA_URL})
+    assert forged.status_code == 403
+    again = client.post(f"/training/sessions/half-days/{course['am'].id}/sign",
+                        data={"person_id": str(course["external"].id), "signature": DATA_URL})
+    assert again.status_code == 400 and "a déjà émargé" in again.get_data(as_text=True)

@@ -1,6 +1,7 @@
 """Planning a training: half-days and their default times, availability warnings (mission sessions, absences),
 overlapping trainings refused, edit, cancel, held, the audit log and the iCalendar sequence, the levels reached."""
 
+import re
 from datetime import time
 
 import pytest
@@ -195,3 +196,34 @@ def test_views_plan_with_warning_then_confirm(client, session, users, people):
     assert second.status_code == 302, second.get_data(as_text=True)
     page = client.get(second.headers["Location"]).get_data(as_text=True)
     assert "Sécuriser son smartphone" in page and "Karim Extérieur" in page
+
+
+def test_view_edit_prefilled_then_saved(client, session, users, people, now):
+    from tests.conftest import login
+
+    ref = ft.skills(session)
+    training = services.create_training(session, _input([people["trainer"]], [people["trainee"]],
+                                                         skills=[(ref["4.2"].id, 3)]),
+                                        actor=users["coordinator"], now=now)
+    session.commit()
+    login(client, users["mediator"])  # the trainer may edit its training
+    page = client.get(f"/training/sessions/{training.id}/edit").get_data(as_text=True)
+    assert 'value="Protéger ses données"' in page and f'value="{DAY.isoformat()}"' in page
+    checked = re.findall(r'<input ([^>]*)>', page)
+    assert any(f'value="p{people["trainee"].id}"' in i and "checked" in i and 'name="trainee_ids"' in i
+               for i in checked)
+    assert not any(f'value="p{people["external"].id}"' in i and "checked" in i for i in checked)
+    response = client.post(f"/training/sessions/{training.id}/edit", data={
+        "title": "Protéger ses données personnelles", "day_1": DAY.isoformat(), "period_1": "pm",
+        "trainer_ids": [f"p{people['trainer'].id}"], "trainee_ids": [f"p{people['external'].id}"],
+        "skill_ids": [str(ref["4.2"].id)], "target_level": "4", "place_id": ""})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    session.expire_all()
+    assert training.title == "Protéger ses données personnelles" and training.sequence == 1
+    assert [hd.period for hd in training.half_days] == ["pm"]
+    assert {(p.role, p.person_id) for p in training.participants} == {("trainer", people["trainer"].id),
+                                                                     ("trainee", people["external"].id)}
+    assert [(s.code, level) for s, level in services.training_skills(session, training)] == [("4.2", 4)]
+    client.post("/logout")
+    login(client, users["member"])
+    assert client.get(f"/training/sessions/{training.id}/edit").status_code == 403
