@@ -227,3 +227,23 @@ def test_view_edit_prefilled_then_saved(client, session, users, people, now):
     client.post("/logout")
     login(client, users["member"])
     assert client.get(f"/training/sessions/{training.id}/edit").status_code == 403
+
+
+def test_view_levels_reached(client, session, users, people, now):
+    from tests.conftest import login
+
+    ref = ft.skills(session)
+    training = services.create_training(session, _input([people["trainer"]], [people["trainee"], people["external"]],
+                                                         skills=[(ref["4.2"].id, 3), (ref["4.1"].id, 2)]),
+                                        actor=users["coordinator"], now=now)
+    session.commit()
+    login(client, users["mediator"])
+    page = client.get(f"/training/sessions/{training.id}/levels").get_data(as_text=True)
+    assert f'name="level-{people["external"].id}-{ref["4.1"].id}"' in page
+    response = client.post(f"/training/sessions/{training.id}/levels", data={
+        f"level-{people['trainee'].id}-{ref['4.2'].id}": "3", f"level-{people['external'].id}-{ref['4.1'].id}": "2",
+        f"level-{people['external'].id}-{ref['4.2'].id}": ""})
+    assert response.status_code == 302
+    rows = session.execute(select(SkillAssessment.person_id, SkillAssessment.skill_id, SkillAssessment.level)
+                           .where(SkillAssessment.training_session_id == training.id)).all()
+    assert sorted(rows) == sorted([(people["trainee"].id, ref["4.2"].id, 3), (people["external"].id, ref["4.1"].id, 2)])
