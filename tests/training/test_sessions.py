@@ -247,3 +247,26 @@ def test_view_levels_reached(client, session, users, people, now):
     rows = session.execute(select(SkillAssessment.person_id, SkillAssessment.skill_id, SkillAssessment.level)
                            .where(SkillAssessment.training_session_id == training.id)).all()
     assert sorted(rows) == sorted([(people["trainee"].id, ref["4.2"].id, 3), (people["external"].id, ref["4.1"].id, 2)])
+
+
+def test_list_home_and_dashboard(client, session, users, people, now):
+    from tests.conftest import login
+
+    today = services.create_training(session, _input([people["trainer"]], [people["trainee"]], title="Atelier du jour",
+                                     half_days=[services.HalfDayInput(days.TODAY, "am")]),
+                                     actor=users["coordinator"], now=now)
+    services.create_training(session, _input([people["trainer"]], [people["external"]], title="Sans le sociétaire",
+                             half_days=[services.HalfDayInput(days.days(30), "am")]), actor=users["coordinator"],
+                             now=now)
+    session.commit()
+    login(client, users["member"])
+    listing = client.get("/training/sessions").get_data(as_text=True)
+    assert "Atelier du jour" in listing and "Sans le sociétaire" not in listing  # a member: its own trainings
+    home = client.get("/training/").get_data(as_text=True)
+    sign_url = f"/training/sessions/half-days/{today.half_days[0].id}/sign"
+    assert "À émarger maintenant" in home and sign_url in home
+    assert sign_url in client.get("/").get_data(as_text=True)  # the dashboard's panel
+    client.post("/logout")
+    login(client, users["mediator"])
+    listing = client.get("/training/sessions?status=upcoming&q=sociétaire").get_data(as_text=True)
+    assert "Sans le sociétaire" in listing and "Atelier du jour" not in listing
