@@ -87,6 +87,7 @@ PARAMS = {
     "document_id": "assembly_document", "member_id": "other_member", "college_id": "college",
     "asset_id": "asset", "kit_id": "kit",
     "audit_id": "audit", "case_id": "maintenance",  # inventory (care)
+    "training_id": "training", "half_day_id": "half_day",  # training (sessions)
 }
 CONSTANT_PARAMS = {"code": "en", "kind": "mediator", "list_name": "thematique", "value": "Email"}
 PARAMS_BY_ENDPOINT = {

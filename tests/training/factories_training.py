@@ -93,8 +93,42 @@ def _skills_world(session, users, world, ids) -> dict:
     return {"mediator_certification": cert.id}
 
 
+def signature_png(seed: int = 0) -> bytes:
+    """A small drawn signature (a PNG made with Pillow)."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (120, 40), "white")
+    draw = ImageDraw.Draw(image)
+    draw.line([(5, 30), (30 + seed % 20, 8), (60, 32), (110, 10 + seed % 15)], fill="black", width=3)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
 def _sessions_world(session, users, world, ids) -> dict:
-    return {}
+    """A held training of two weeks ago (the mediator trains the member and the external person): the morning signed
+    on screen by the mediator and the member, the external person's on paper from a scan."""
+    from coopnum.training.models import AttendanceScan, AttendanceSignature, SignatureMethod, TrainingStatus
+
+    mediator, member, external = (session.get(Person, ids[k]) for k in ("mediator_person", "member_person",
+                                                                         "external_person"))
+    held = training(session, title="Bien démarrer avec Pix", day=days.TODAY - timedelta(days=14), afternoon=False,
+                    trainers=[mediator], trainees=[member, external])
+    held.status = TrainingStatus.HELD
+    hd = held.half_days[0]
+    scan = AttendanceScan(half_day_id=hd.id, filename="feuille.pdf", content_type="application/pdf",
+                          data=b"%PDF-1.4 scan", sha256="0" * 64, uploaded_at=hd.ends_at)
+    session.add(scan)
+    session.flush()
+    for who, role in ((mediator, ParticipantRole.TRAINER), (member, ParticipantRole.TRAINEE)):
+        session.add(AttendanceSignature(half_day_id=hd.id, person_id=who.id, role=role, method=SignatureMethod.SCREEN,
+                                        signed_at=hd.starts_at, signature_png=signature_png(who.id)))
+    session.add(AttendanceSignature(half_day_id=hd.id, person_id=external.id, role=ParticipantRole.TRAINEE,
+                                    method=SignatureMethod.PAPER, signed_at=hd.ends_at, scan_id=scan.id))
+    session.flush()
+    return {"held_training": held.id, "held_half_day": hd.id, "scan": scan.id}
 
 
 def _planning_world(session, users, world, ids) -> dict:

@@ -23,8 +23,6 @@ Services take plain values and ``now``, raise ``DomainError``/``Conflict``/``Not
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -33,7 +31,7 @@ from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from coopnum.core import audit, clock
+from coopnum.core import audit, clock, signature
 from coopnum.core.errors import Conflict, DomainError, NotFound
 from coopnum.core.models import User
 from coopnum.inventory.models import (
@@ -56,8 +54,8 @@ MAX_RESERVATION_DAYS = 90
 MAX_LOAN_DAYS = 365
 PAST_TOLERANCE = timedelta(minutes=15)
 MAX_ASSETS = 200  # assets in one reservation or loan
-SIGNATURE_MAX_BYTES = 300_000
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+SIGNATURE_MAX_BYTES = signature.SIGNATURE_MAX_BYTES
+PNG_MAGIC = signature.PNG_MAGIC
 WEEKDAYS = ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim.")
 EXCLUSION_SQLSTATE = "23P01"
 UNIQUE_SQLSTATE = "23505"
@@ -371,26 +369,8 @@ class Borrower:
 
 
 def read_signature(data: str | bytes | None) -> bytes | None:
-    """The PNG of an on-screen signature, from its bytes or a ``data:image/png;base64,…`` URL; None when empty.
-    Anything else, or a picture larger than ``SIGNATURE_MAX_BYTES``, is refused."""
-    if data is None or data == "" or data == b"":
-        return None
-    if isinstance(data, str):
-        text = data.strip()
-        prefix = "data:image/png;base64,"
-        if not text.startswith(prefix):
-            raise DomainError("La signature doit être une image PNG.", field="signature")
-        if len(text) > SIGNATURE_MAX_BYTES * 4 // 3 + len(prefix) + 8:
-            raise DomainError("La signature est trop lourde.", field="signature")
-        try:
-            data = base64.b64decode(text[len(prefix):], validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise DomainError("La signature n'est pas une image PNG lisible.", field="signature") from exc
-    if len(data) > SIGNATURE_MAX_BYTES:
-        raise DomainError("La signature est trop lourde.", field="signature")
-    if not data.startswith(PNG_MAGIC) or len(data) < 67:
-        raise DomainError("La signature doit être une image PNG.", field="signature")
-    return bytes(data)
+    """The PNG of an on-screen signature (``coopnum.core.signature.read_signature``)."""
+    return signature.read_signature(data)
 
 
 def _borrower(session, borrower: Borrower, *, actor) -> Borrower:

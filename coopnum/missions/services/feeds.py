@@ -13,7 +13,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import contains_eager, joinedload, lazyload, selectinload
 from sqlmodel import Session
 
-from coopnum.core import audit
+from coopnum.core import audit, calendar_sources
 from coopnum.core.access import has_role, is_staff
 from coopnum.core.errors import DomainError, NotFound
 from coopnum.core.models import Role, User, UserRole
@@ -352,7 +352,15 @@ def session_event(s: MissionSession, *, base_url: str) -> ical.CalendarEvent:
 def feed_events(session: Session, feed: CalendarFeed, *, now: datetime, base_url: str | None = None
                 ) -> list[ical.CalendarEvent]:
     base = _base_url(base_url)
-    return [session_event(s, base_url=base) for s in feed_sessions(session, feed, now=now)]
+    events = [session_event(s, base_url=base) for s in feed_sessions(session, feed, now=now)]
+    if feed.kind == FeedKind.MEDIATOR:  # other domains' events (trainings…): coopnum.core.calendar_sources
+        host = urlsplit(base).hostname or "coopnum"
+        events += [ical.CalendarEvent(uid=i.uid.replace("@coopnum", f"@{host}"), start=i.start, end=i.end,
+                                      summary=i.title, location=i.location, description=i.description,
+                                      url=base + i.url if i.url.startswith("/") else i.url, sequence=i.sequence,
+                                      cancelled=i.cancelled)
+                   for i in calendar_sources.items(session, [feed.target_id], now - FEED_PAST, now + FEED_FUTURE)]
+    return events
 
 
 def feed_title(session: Session, feed: CalendarFeed, app_name: str = "coopnum") -> str:

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from coopnum.core import clock, dashboard, navigation
+from coopnum.core import calendar_sources, clock, dashboard, navigation
 from coopnum.core.access import is_staff, require, roles_required
 from coopnum.core.clock import PARIS
 from coopnum.core.db import db, writing
@@ -140,6 +140,7 @@ def calendar_week():
         organisation_id=filters.get("organisation"),
     )
     absences = feeds.absences_between(db.session, start, end, mediator_id=filters.get("mediator"))
+    extra = calendar_sources.items(db.session, [filters["mediator"]] if filters.get("mediator") else None, start, end)
     days = []
     for offset in range(7):
         current = monday + timedelta(days=offset)
@@ -147,6 +148,7 @@ def calendar_week():
             "date": current,
             "sessions": [s for s in sessions if _local_day(s.start) == current],
             "absences": [a for a in absences if _overlaps(a, current)],
+            "extra": [i for i in extra if _local_day(i.start) == current],
         })
     return render_template(
         "missions/calendars/week.html", days=days, monday=monday, sunday=monday + timedelta(days=6),
@@ -197,6 +199,7 @@ def my_week():
     start, end = _local_start(monday), _local_start(monday + timedelta(days=7))
     sessions = feeds.sessions_between(db.session, start, end, mediator_id=current_user.id)
     absences = feeds.absences_between(db.session, start, end, mediator_id=current_user.id)
+    extra = calendar_sources.items(db.session, [current_user.id], start, end)
     days = []
     for offset in range(7):
         current = monday + timedelta(days=offset)
@@ -204,6 +207,7 @@ def my_week():
             "date": current,
             "sessions": [s for s in sessions if _local_day(s.start) == current],
             "absences": [a for a in absences if _overlaps(a, current)],
+            "extra": [i for i in extra if _local_day(i.start) == current],
         })
     now = clock.now()
     open_sessions = feeds.open_sessions(db.session, now=now, limit=10, exclude_user_id=current_user.id)

@@ -1,17 +1,544 @@
 """The training home, training sessions, attendance (signing per half-day), the émargement sheet and certificates."""
 
-from flask import render_template
+import io
+from datetime import timedelta
 
-from coopnum.core.access import roles_required
-from coopnum.core.models import Role
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+
+from coopnum.core import calendar_sources, clock, dashboard
+from coopnum.core.access import client_ip, roles_required
+from coopnum.core.access import require as require_
+from coopnum.core.db import db
+from coopnum.core.errors import DomainError, NotFound
+from coopnum.core.models import Role, User
+from coopnum.core.pagination import page_args, paginate
+from coopnum.core.views import commit_or_flash, commit_or_show
+from coopnum.training import access
+from coopnum.training.forms import sessions as forms
+from coopnum.training.models import (
+    AttendanceScan,
+    Participant,
+    ParticipantRole,
+    Person,
+    Skill,
+    TrainingHalfDay,
+    TrainingSession,
+    TrainingSkill,
+    TrainingStatus,
+)
+from coopnum.training.services import attendance, documents
+from coopnum.training.services import sessions as services
+from coopnum.training.services.people import person_for_user
 from coopnum.training.views import bp
+
+ROLES = (Role.COORDINATOR, Role.MEDIATOR, Role.MEMBER)
+
+
+def _me(create: bool = False) -> Person | None:
+    return person_for_user(db.session, current_user, create=create)
+
+
+def _training(training_id: int) -> TrainingSession:
+    training = db.session.get(TrainingSession, training_id)
+    if training is None:
+        raise NotFound("Formation introuvable.")
+    require_(access.can_see_training_session(current_user, training))
+    return training
+
+
+def _half_day(half_day_id: int) -> TrainingHalfDay:
+    half_day = db.session.get(TrainingHalfDay, half_day_id)
+    if half_day is None:
+        raise NotFound("Demi-journée introuvable.")
+    require_(access.can_see_training_session(current_user, half_day.training))
+    return half_day
+
+
+def _context() -> dict:
+    return {"status_labels": forms.STATUS_LABELS, "status_badges": forms.STATUS_BADGES,
+            "role_labels": forms.ROLE_LABELS, "period_label": services.period_label, "is_open": attendance.is_open}
+
+
+def _first_start():
+    return (select(func.min(TrainingHalfDay.starts_at)).where(TrainingHalfDay.training_id == TrainingSession.id)
+            .correlate(TrainingSession).scalar_subquery())
+
+
+# --- home -------------------------------------------------------------------------------------------------------------
+
+def _links() -> list[tuple[str, str]]:
+    wanted = [("training.sessions", _("Toutes les formations")), ("training.matrix", _("Matrice des compétences")),
+              ("training.people", _("Personnes et niveaux")), ("training.skills", _("Référentiel des compétences"))]
+    return [(url_for(endpoint), label) for endpoint, label in wanted if endpoint in current_app.view_functions]
 
 
 @bp.route("/")
-@roles_required(Role.COORDINATOR, Role.MEDIATOR, Role.MEMBER)
+@roles_required(*ROLES)
 def index():
-    return render_template("training/index.html")
+    now = clock.now()
+    me = _me()
+    upcoming_q = (select(TrainingSession).where(TrainingSession.status == TrainingStatus.PLANNED,
+                                                TrainingSession.id.in_(select(TrainingHalfDay.training_id)
+                                                                       .where(TrainingHalfDay.ends_at >= now)))
+                  .order_by(_first_start()).limit(10))
+    upcoming = [t for t in db.session.execute(upcoming_q).scalars()
+                if access.can_see_training_session(current_user, t)]
+    mine, to_sign = [], []
+    if me is not None:
+        mine = db.session.execute(
+            select(TrainingSession).join(Participant, Participant.training_id == TrainingSession.id)
+            .where(Participant.person_id == me.id).order_by(TrainingSession.id.desc()).limit(10)).scalars().all()
+        to_sign = attendance.to_sign_now(db.session, me, now)
+    return render_template("training/index.html", upcoming=upcoming, mine=mine, to_sign=to_sign, me=me,
+                           links=_links(), can_plan=access.can_plan(current_user), **_context())
+
+
+# --- list -------------------------------------------------------------------------------------------------------------
+
+@bp.route("/sessions")
+@roles_required(*ROLES)
+def sessions():
+    form = forms.FilterForm(request.args)
+    q = select(TrainingSession)
+    if form.q.data:
+        q = q.where(TrainingSession.title.ilike(f"%{form.q.data.strip()}%"))
+    status = form.status.data
+    now = clock.now()
+    if status == "upcoming":
+        q = q.where(TrainingSession.status == TrainingStatus.PLANNED, TrainingSession.id.in_(
+            select(TrainingHalfDay.training_id).where(TrainingHalfDay.ends_at >= now)))
+    elif status in forms.STATUS_LABELS:
+        q = q.where(TrainingSession.status == status)
+    me = _me()
+    if form.mine.data or not access.can_see_matrix(current_user):  # a member sees only its own trainings
+        mine = select(Participant.training_id).where(Participant.person_id == (me.id if me else -1))
+        q = q.where(or_(TrainingSession.id.in_(mine), TrainingSession.created_by_id == current_user.id)
+                    if form.mine.data else TrainingSession.id.in_(mine))
+    page = paginate(db.session, q.order_by(_first_start().desc(), TrainingSession.id.desc()), *page_args())
+    return render_template("training/sessions/list.html", page=page, form=form, can_plan=access.can_plan(current_user),
+                           **_context())
+
+
+# --- create / edit ----------------------------------------------------------------------------------------------------
+
+def _people_choices() -> list[tuple[str, str]]:
+    """Persons (``p<id>``) and the users who have none yet (``u<id>``: created when chosen)."""
+    people = db.session.execute(select(Person).where(Person.active.is_(True)).order_by(Person.full_name)).scalars()
+    choices, with_person = [], set()
+    for p in people:
+        label = p.full_name + (f" ({p.organisation})" if p.organisation else "")
+        choices.append((f"p{p.id}", label))
+        if p.user_id:
+            with_person.add(p.user_id)
+    users = db.session.execute(select(User).where(User.active.is_(True)).order_by(User.full_name)).scalars()
+    for u in users:
+        if u.id not in with_person and u.has_role(Role.MEDIATOR, Role.COORDINATOR, Role.MEMBER):
+            choices.append((f"u{u.id}", u.full_name))
+    return sorted(choices, key=lambda c: c[1].lower())
+
+
+def _fill(form: forms.TrainingForm) -> None:
+    from coopnum.missions.models import Place
+
+    form.place_id.choices = [("", _("— Aucun (autre lieu) —"))] + [
+        (p.id, p.name) for p in db.session.execute(select(Place).order_by(Place.name)).scalars()]
+    form.skill_ids.choices = [(s.id, f"{s.code} — {s.title}") for s in db.session.execute(
+        select(Skill).where(Skill.active.is_(True)).order_by(Skill.framework, Skill.position, Skill.code)).scalars()]
+    people = _people_choices()
+    form.trainer_ids.choices = people
+    form.trainee_ids.choices = people
+
+
+def _resolve(values) -> list[int]:
+    ids = []
+    for value in values or []:
+        kind, number = str(value)[:1], str(value)[1:]
+        if not number.isdigit() or len(number) > 9:
+            raise DomainError(_("Personne inconnue."), field="trainee_ids")
+        if kind == "p":
+            ids.append(int(number))
+        elif kind == "u":
+            user = db.session.get(User, int(number))
+            if user is None:
+                raise NotFound(_("Personne inconnue."), field="trainee_ids")
+            ids.append(person_for_user(db.session, user).id)
+        else:
+            raise DomainError(_("Personne inconnue."), field="trainee_ids")
+    return ids
+
+
+def _input(form: forms.TrainingForm) -> services.TrainingInput:
+    half_days = [services.HalfDayInput(day=day.data, period=period.data or "am", start=start.data, end=end.data)
+                 for day, period, start, end in form.half_day_rows() if day.data]
+    level = form.target_level.data
+    skills = []
+    for skill_id in form.skill_ids.data or []:
+        skill = db.session.get(Skill, skill_id)
+        skills.append((skill_id, min(level, skill.max_level) if level and skill else None))
+    return services.TrainingInput(
+        title=form.title.data or "", description=form.description.data or "", skills=skills,
+        place_id=form.place_id.data, location=form.location.data or "", materials=form.materials.data or "",
+        half_days=half_days, trainer_ids=_resolve(form.trainer_ids.data), trainee_ids=_resolve(form.trainee_ids.data))
+
+
+def _show_error(form, exc: DomainError) -> None:
+    if isinstance(exc, services.Unavailable):
+        form.conflicts = exc.details.get("conflicts", [])
+        form.confirm.errors = [_("Ces personnes ne sont pas toutes disponibles : vérifiez, puis cochez « "
+                                 "Enregistrer malgré tout ».")]
+        return
+    target = {"half_days": "day_1", "skills": "skill_ids"}.get(exc.field or "", exc.field)
+    field = getattr(form, target, None) if target else None
+    if field is not None:
+        field.errors = [*field.errors, exc.message] if isinstance(field.errors, list) else [exc.message]
+    else:
+        flash(exc.message, "error")
+
+
+def _save(form, training=None):
+    now = clock.now()
+
+    def action():
+        data = _input(form)
+        if training is None:
+            return services.create_training(db.session, data, actor=current_user, now=now,
+                                            confirm=bool(form.confirm.data))
+        return services.update_training(db.session, training, data, actor=current_user, now=now,
+                                        confirm=bool(form.confirm.data))
+
+    return commit_or_show(form, action, show=_show_error)
+
+
+@bp.route("/sessions/new", methods=["GET", "POST"])
+@roles_required(Role.COORDINATOR, Role.MEDIATOR)
+def session_new():
+    require_(access.can_plan(current_user))
+    form = forms.TrainingForm()
+    _fill(form)
+    if request.method == "GET":
+        me = _me()
+        if me is not None and not access.can_manage(current_user):
+            form.trainer_ids.data = [f"p{me.id}"]
+        elif me is None and not access.can_manage(current_user):
+            form.trainer_ids.data = [f"u{current_user.id}"]
+    if form.validate_on_submit():
+        if not access.can_manage(current_user):  # a mediator plans a training it leads
+            me_values = {f"u{current_user.id}"} | ({f"p{m.id}"} if (m := _me()) else set())
+            if not me_values & set(form.trainer_ids.data or []):
+                form.trainer_ids.errors = [_("Vous proposez une formation que vous animez : cochez-vous parmi les "
+                                             "formateur·rices.")]
+                return render_template("training/sessions/form.html", form=form, training=None), 400
+        ok, training = _save(form)
+        if ok:
+            flash(_("Formation planifiée."), "success")
+            return redirect(url_for("training.session_detail", training_id=training.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("training/sessions/form.html", form=form, training=None), status
+
+
+@bp.route("/sessions/<int:training_id>/edit", methods=["GET", "POST"])
+@roles_required(Role.COORDINATOR, Role.MEDIATOR)
+def session_edit(training_id: int):
+    training = _training(training_id)
+    require_(access.can_edit_training(current_user, training))
+    form = forms.TrainingForm(obj=training) if request.method == "GET" else forms.TrainingForm()
+    _fill(form)
+    if request.method == "GET":
+        skills = db.session.execute(select(TrainingSkill).where(TrainingSkill.training_id == training.id)).scalars()
+        skills = list(skills)
+        form.skill_ids.data = [s.skill_id for s in skills]
+        form.target_level.data = next((s.target_level for s in skills if s.target_level), None)
+        form.trainer_ids.data = [f"p{p.person_id}" for p in training.participants if p.role == "trainer"]
+        form.trainee_ids.data = [f"p{p.person_id}" for p in training.participants if p.role == "trainee"]
+        for (day, period, start, end), hd in zip(form.half_day_rows(), training.half_days, strict=False):
+            day.data, period.data = hd.day, hd.period
+            start.data, end.data = clock.to_paris(hd.starts_at).time(), clock.to_paris(hd.ends_at).time()
+    if form.validate_on_submit():
+        ok, _t = _save(form, training)
+        if ok:
+            flash(_("Formation modifiée."), "success")
+            return redirect(url_for("training.session_detail", training_id=training.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("training/sessions/form.html", form=form, training=training), status
+
+
+# --- the training's page ---------------------------------------------------------------------------------------------
+
+@bp.route("/sessions/<int:training_id>")
+@roles_required(*ROLES)
+def session_detail(training_id: int):
+    training = _training(training_id)
+    signed = attendance.signatures_of(db.session, training)
+    people = documents._people(training)
+    me = _me()
+    can_edit = access.can_edit_training(current_user, training)
+    scans = {}
+    if can_edit:
+        ids = [hd.id for hd in training.half_days]
+        for scan in db.session.execute(select(AttendanceScan).where(AttendanceScan.half_day_id.in_(ids))
+                                       .order_by(AttendanceScan.id)).scalars():
+            scans.setdefault(scan.half_day_id, []).append(scan)
+    certified = {p.id for p in documents.certified_trainees(db.session, training)}
+    return render_template(
+        "training/sessions/detail.html", training=training, signed=signed, people=people, me=me, now=clock.now(),
+        skills=services.training_skills(db.session, training), place=documents.place_text(db.session, training),
+        can_edit=can_edit, can_sheet=access.can_see_sheet(current_user, training), scans=scans,
+        certified=certified, cancel_form=forms.CancelForm(), scan_form=forms.ScanForm(),
+        can_certificate=lambda person: access.can_see_certificate(current_user, person, training),
+        can_sign_for=lambda person: access.can_sign_for(current_user, person, training), **_context())
+
+
+@bp.route("/sessions/<int:training_id>/cancel", methods=["POST"])
+@roles_required(Role.COORDINATOR, Role.MEDIATOR)
+def session_cancel(training_id: int):
+    training = _training(training_id)
+    require_(access.can_edit_training(current_user, training))
+    form = forms.CancelForm()
+    if form.validate_on_submit():
+        commit_or_flash(lambda: services.cancel_training(db.session, training, form.reason.data, actor=current_user,
+                                                         now=clock.now()), _("Formation annulée."))
+    else:
+        flash(_("Indiquez le motif de l'annulation."), "error")
+    return redirect(url_for("training.session_detail", training_id=training.id))
+
+
+@bp.route("/sessions/<int:training_id>/held", methods=["POST"])
+@roles_required(Role.COORDINATOR, Role.MEDIATOR)
+def session_held(training_id: int):
+    training = _training(training_id)
+    require_(access.can_edit_training(current_user, training))
+    if forms.SafeForm().validate_on_submit():
+        commit_or_flash(lambda: services.mark_held(db.session, training, actor=current_user, now=clock.now()),
+                        _("Formation marquée comme réalisée."))
+    return redirect(url_for("training.session_detail", training_id=training.id))
+
+
+# --- signing ----------------------------------------------------------------------------------------------------------
+
+def _signer(half_day: TrainingHalfDay, raw) -> Person | None:
+    """The person signing: ``raw`` (a person id, on a trainer's screen) or the current user's person."""
+    if raw not in (None, ""):
+        raw = str(raw).strip()
+        return db.session.get(Person, int(raw)) if raw.isdigit() and len(raw) <= 9 else None
+    return _me()
+
+
+@bp.route("/sessions/half-days/<int:half_day_id>/sign", methods=["GET", "POST"])
+@roles_required(*ROLES)
+def session_sign(half_day_id: int):
+    half_day = _half_day(half_day_id)
+    training = half_day.training
+    form = forms.SignForm()
+    raw = form.person_id.data if request.method == "POST" else request.args.get("person", "")
+    person = _signer(half_day, raw)
+    if person is None or services.participant_of(training, person.id) is None:
+        flash(_("Vous ne participez pas à cette formation : rien à signer."), "error")
+        return redirect(url_for("training.session_detail", training_id=training.id))
+    require_(access.can_sign_for(current_user, person, training))
+    done = attendance.signature_of(db.session, half_day.id, person.id)
+    if request.method == "POST" and form.validate_on_submit() and done is None:
+        ok, _row = commit_or_show(form, lambda: attendance.sign(
+            db.session, half_day, person, actor=current_user, now=clock.now(), png=form.signature.data,
+            ip=client_ip()))
+        if ok:
+            flash(_("Merci %(name)s : votre présence est enregistrée.", name=person.full_name), "success")
+            return redirect(url_for("training.session_sign", half_day_id=half_day.id)
+                            if access.is_self(current_user, person)
+                            else url_for("training.session_detail", training_id=training.id))
+        done = attendance.signature_of(db.session, half_day.id, person.id)
+    elif request.method == "POST" and done is not None:
+        flash(_("%(name)s a déjà émargé cette demi-journée.", name=person.full_name), "error")
+    form.person_id.data = "" if access.is_self(current_user, person) else str(person.id)
+    status = 400 if request.method == "POST" else 200
+    return render_template("training/sessions/sign.html", half_day=half_day, training=training, person=person,
+                           form=form, done=done, open=attendance.is_open(half_day, clock.now()),
+                           window=attendance.signing_window(half_day), **_context()), status
+
+
+@bp.route("/sessions/half-days/<int:half_day_id>/qr.svg")
+@roles_required(*ROLES)
+def session_qr(half_day_id: int):
+    import segno
+
+    half_day = _half_day(half_day_id)
+    require_(access.can_record_attendance(current_user, half_day.training))
+    url = current_app.config["COOPNUM_BASE_URL"].rstrip("/") + url_for("training.session_sign",
+                                                                        half_day_id=half_day.id)
+    out = io.BytesIO()
+    segno.make_qr(url, error="m").save(out, kind="svg", scale=6, border=2, title=_("Signer la demi-journée"))
+    return Response(out.getvalue(), mimetype="image/svg+xml", headers={"Cache-Control": "private, max-age=300"})
+
+
+@bp.route("/sessions/half-days/<int:half_day_id>/scan", methods=["POST"])
+@roles_required(Role.COORDINATOR, Role.MEDIATOR)
+def session_scan(half_day_id: int):
+    half_day = _half_day(half_day_id)
+    training = half_day.training
+    require_(access.can_upload_scan(current_user, training))
+    form = forms.ScanForm()
+    form.person_ids.choices = [(p.person_id, p.person.full_name) for p in training.participants]
+    if form.validate_on_submit():
+        upload = form.scan.data
+        content = upload.read(attendance.SCAN_MAX_BYTES + 1) if upload and hasattr(upload, "read") else b""
+        filename = getattr(upload, "filename", "") or ""
+        now = clock.now()
+
+        def action():
+            scan = attendance.upload_scan(db.session, half_day, filename=filename, data=content,
+                                          actor=current_user, now=now)
+            if form.person_ids.data:
+                attendance.record_paper(db.session, half_day, scan, form.person_ids.data, actor=current_user,
+                                        now=now)
+            return scan
+
+        commit_or_flash(action, _("Scan enregistré."))
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+    return redirect(url_for("training.session_detail", training_id=training.id) + f"#half-day-{half_day.id}")
+
+
+@bp.route("/scans/<int:scan_id>")
+@roles_required(Role.COORDINATOR, Role.MEDIATOR)
+def scan_file(scan_id: int):
+    scan = db.session.get(AttendanceScan, scan_id)
+    if scan is None:
+        raise NotFound("Scan introuvable.")
+    half_day = _half_day(scan.half_day_id)
+    require_(access.can_see_sheet(current_user, half_day.training))
+    return Response(scan.data, mimetype=scan.content_type,
+                    headers={"Content-Disposition": f'inline; filename="scan-{scan.id}"'})
+
+
+# --- documents --------------------------------------------------------------------------------------------------------
+
+def _pdf(content: bytes, filename: str, mimetype: str = "application/pdf") -> Response:
+    return Response(content, mimetype=mimetype, headers={"Content-Disposition": f'inline; filename="{filename}"'})
+
+
+@bp.route("/sessions/<int:training_id>/emargement.pdf")
+@roles_required(Role.COORDINATOR, Role.MEDIATOR)
+def session_sheet(training_id: int):
+    training = _training(training_id)
+    require_(access.can_see_sheet(current_user, training))
+    blank = request.args.get("blank") == "1"
+    return _pdf(documents.sheet_pdf(db.session, training, blank=blank),
+                f"emargement-{training.id}{'-vierge' if blank else ''}.pdf")
+
+
+def _signer_name() -> str:
+    return current_user.full_name if access.can_manage(current_user) else _coordinator_name()
+
+
+def _coordinator_name() -> str:
+    from coopnum.core.models import UserRole
+
+    user = db.session.execute(select(User).join(UserRole, UserRole.user_id == User.id)
+                              .where(UserRole.role == Role.COORDINATOR, User.active.is_(True))
+                              .order_by(User.id).limit(1)).scalar_one_or_none()
+    return user.full_name if user else ""
+
+
+@bp.route("/sessions/<int:training_id>/certificates/<int:person_id>.pdf")
+@roles_required(*ROLES)
+def session_certificate(training_id: int, person_id: int):
+    training = _training(training_id)
+    person = db.session.get(Person, person_id)
+    if person is None:
+        raise NotFound("Personne introuvable.")
+    require_(access.can_see_certificate(current_user, person, training))
+    try:
+        content = documents.certificate_pdf(db.session, training, person, signer_name=_signer_name(),
+                                            now=clock.now())
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("training.session_detail", training_id=training.id))
+    return _pdf(content, f"certificat-{training.id}-{documents.slug(person.full_name)}.pdf")
+
+
+@bp.route("/sessions/<int:training_id>/certificates.zip")
+@roles_required(Role.COORDINATOR, Role.MEDIATOR)
+def session_certificates_zip(training_id: int):
+    training = _training(training_id)
+    require_(access.can_see_sheet(current_user, training))
+    try:
+        content = documents.certificates_zip(db.session, training, signer_name=_signer_name(), now=clock.now())
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("training.session_detail", training_id=training.id))
+    return Response(content, mimetype="application/zip",
+                    headers={"Content-Disposition": f'attachment; filename="certificats-{training.id}.zip"'})
+
+
+# --- levels reached ---------------------------------------------------------------------------------------------------
+
+@bp.route("/sessions/<int:training_id>/levels", methods=["GET", "POST"])
+@roles_required(Role.COORDINATOR, Role.MEDIATOR)
+def session_levels(training_id: int):
+    training = _training(training_id)
+    require_(access.can_edit_training(current_user, training))
+    form = forms.LevelsForm()
+    skills = services.training_skills(db.session, training)
+    trainees = [p.person for p in training.participants if p.role == ParticipantRole.TRAINEE and p.person]
+    if form.validate_on_submit():
+        levels = {}
+        for person in trainees:
+            for skill, _target in skills:
+                raw = (request.form.get(f"level-{person.id}-{skill.id}") or "").strip()
+                if raw.isdigit() and len(raw) <= 2:
+                    levels[(person.id, skill.id)] = int(raw)
+        ok, _rows = commit_or_flash(lambda: services.record_levels(db.session, training, levels, actor=current_user,
+                                                                   now=clock.now()), _("Niveaux enregistrés."))
+        if ok:
+            return redirect(url_for("training.session_detail", training_id=training.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("training/sessions/levels.html", training=training, skills=skills, trainees=trainees,
+                           form=form), status
+
+
+# --- panels: dashboard, calendars -------------------------------------------------------------------------------------
+
+def _calendar_items(session, user_ids, start, end) -> list:
+    q = (select(TrainingHalfDay, TrainingSession).join(TrainingSession,
+                                                       TrainingSession.id == TrainingHalfDay.training_id)
+         .where(TrainingHalfDay.starts_at < end, TrainingHalfDay.ends_at > start))
+    if user_ids is not None:
+        q = q.where(TrainingSession.id.in_(select(Participant.training_id).join(
+            Person, Person.id == Participant.person_id).where(Person.user_id.in_(list(user_ids)))))
+    items = []
+    for hd, training in session.execute(q).all():
+        users = frozenset(p.person.user_id for p in training.participants if p.person and p.person.user_id)
+        place = documents.place_text(session, training)
+        items.append(calendar_sources.CalendarItem(
+            uid=f"training-{training.id}-{hd.day.isoformat()}-{hd.period}@coopnum",
+            title=f"Formation : {training.title}", start=hd.starts_at, end=hd.ends_at, location=place,
+            url=f"/training/sessions/{training.id}", user_ids=users, sequence=training.sequence or 0,
+            cancelled=training.status == TrainingStatus.CANCELLED,
+            description="Formation entre pairs — " + ", ".join(
+                sorted(p.person.full_name for p in training.participants if p.person))))
+    return items
+
+
+def _dashboard_panel(user) -> dict:
+    person = person_for_user(db.session, user, create=False)
+    now = clock.now()
+    to_sign = attendance.to_sign_now(db.session, person, now) if person else []
+    upcoming = []
+    if person is not None:
+        upcoming = db.session.execute(
+            select(TrainingHalfDay).join(Participant, Participant.training_id == TrainingHalfDay.training_id)
+            .join(TrainingSession, TrainingSession.id == TrainingHalfDay.training_id)
+            .where(Participant.person_id == person.id, TrainingSession.status == TrainingStatus.PLANNED,
+                   TrainingHalfDay.starts_at >= now, TrainingHalfDay.starts_at < now + timedelta(days=30))
+            .order_by(TrainingHalfDay.starts_at).limit(5)).scalars().all()
+    return {"to_sign": to_sign, "upcoming": upcoming, "period_label": services.period_label}
 
 
 def register_panels() -> None:
     """Dashboard panel, calendar sources."""
+    calendar_sources.register(_calendar_items)
+    dashboard.register("training_sessions", "training/sessions/panel_dashboard.html", ROLES, _dashboard_panel, 60)

@@ -1,4 +1,4 @@
-/* On-screen signature of a loan's borrower: a <canvas> drawn with the mouse, a finger or a stylus (pointer events,
+/* On-screen signature (a loan's borrower, a training's attendance): a <canvas> drawn with the mouse, a finger or a stylus (pointer events,
    touch events as a fallback), copied as a PNG data URL into the hidden field of the form at each stroke's end.
    Without JavaScript the canvas is hidden and the form is sent without a signature. */
 (function () {
