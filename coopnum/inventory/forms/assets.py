@@ -7,25 +7,7 @@ from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaFi
 from wtforms.validators import InputRequired, Length, Optional
 
 from coopnum.core.forms import EuroField, MultiCheckboxField, SafeForm
-from coopnum.inventory.models import AssetCategory, AssetStatus
-
-CATEGORY_LABELS = {
-    AssetCategory.LAPTOP: _l("Ordinateur portable"),
-    AssetCategory.TABLET: _l("Tablette"),
-    AssetCategory.SMARTPHONE: _l("Smartphone"),
-    AssetCategory.HOTSPOT: _l("Routeur 4G"),
-    AssetCategory.PROJECTOR: _l("Vidéoprojecteur"),
-    AssetCategory.ACCESSORY: _l("Accessoire"),
-}
-STATUS_LABELS = {
-    AssetStatus.AVAILABLE: _l("Disponible"),
-    AssetStatus.DEPLOYED: _l("En prêt"),
-    AssetStatus.MAINTENANCE: _l("En maintenance"),
-    AssetStatus.LOST: _l("Perdu"),
-    AssetStatus.RETIRED: _l("Réformé"),
-}
-STATUS_BADGES = {AssetStatus.AVAILABLE: "badge-ok", AssetStatus.DEPLOYED: "badge-info",
-                 AssetStatus.MAINTENANCE: "badge-warn", AssetStatus.LOST: "badge-bad", AssetStatus.RETIRED: ""}
+from coopnum.inventory.forms import CATEGORY_LABELS, STATUS_BADGES, STATUS_LABELS  # noqa: F401  (re-exported)
 
 
 class AssetFilterForm(SafeForm):

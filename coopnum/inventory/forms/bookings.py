@@ -19,7 +19,8 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from coopnum.core.clock import PARIS
 from coopnum.core.forms import MultiCheckboxField, SafeForm
-from coopnum.inventory.models import AssetCategory, BorrowerKind, Condition, LoanStatus, ReservationStatus
+from coopnum.inventory.forms import CATEGORY_PLURAL as CATEGORY_LABELS  # noqa: F401  (re-exported)
+from coopnum.inventory.models import BorrowerKind, Condition, LoanStatus, ReservationStatus
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -39,14 +40,6 @@ BORROWER_LABELS = {
     BorrowerKind.SESSION: _l("Une séance"),
     BorrowerKind.MISSION: _l("Une mission"),
     BorrowerKind.PERSON: _l("Une personne sans compte"),
-}
-CATEGORY_LABELS = {
-    AssetCategory.LAPTOP: _l("Ordinateurs portables"),
-    AssetCategory.TABLET: _l("Tablettes"),
-    AssetCategory.SMARTPHONE: _l("Smartphones"),
-    AssetCategory.HOTSPOT: _l("Routeurs 4G/5G"),
-    AssetCategory.PROJECTOR: _l("Vidéoprojecteurs"),
-    AssetCategory.ACCESSORY: _l("Accessoires"),
 }
 
 

@@ -5,25 +5,9 @@ from wtforms import DateField, HiddenField, IntegerField, SelectField, StringFie
 from wtforms.validators import DataRequired, Length, Optional
 
 from coopnum.core.forms import EuroField, MultiCheckboxField, SafeForm
-from coopnum.inventory.models import AssetCategory, AssetStatus
+from coopnum.inventory.forms import CATEGORY_PLURAL as CATEGORY_LABELS
+from coopnum.inventory.forms import STATUS_BADGES, STATUS_LABELS  # noqa: F401  (re-exported)
 
-CATEGORY_LABELS = {
-    AssetCategory.LAPTOP: _l("Ordinateurs portables"),
-    AssetCategory.TABLET: _l("Tablettes"),
-    AssetCategory.SMARTPHONE: _l("Smartphones"),
-    AssetCategory.HOTSPOT: _l("Routeurs 4G"),
-    AssetCategory.PROJECTOR: _l("Vidéoprojecteurs"),
-    AssetCategory.ACCESSORY: _l("Accessoires"),
-}
-STATUS_LABELS = {
-    AssetStatus.AVAILABLE: _l("Disponible"),
-    AssetStatus.DEPLOYED: _l("En prêt"),
-    AssetStatus.MAINTENANCE: _l("En maintenance"),
-    AssetStatus.LOST: _l("Perdu"),
-    AssetStatus.RETIRED: _l("Réformé"),
-}
-STATUS_BADGES = {AssetStatus.AVAILABLE: "badge-ok", AssetStatus.DEPLOYED: "badge-info",
-                 AssetStatus.MAINTENANCE: "badge-warn", AssetStatus.LOST: "badge-bad", AssetStatus.RETIRED: ""}
 CATEGORY_CHOICES = [("", _l("Toutes"))] + [(k.value, v) for k, v in CATEGORY_LABELS.items()]
 
 
