@@ -52,6 +52,6 @@ def test_assign_a_mediator_who_lacks_a_required_competence(page, live_server, us
     page.get_by_role("link", name="Formations suggérées").click()
     expect(page.locator("[data-skill='4.2']")).to_contain_text("Claire Experte (niveau 6)")
     assert_accessible(page)
-    page.get_by_role("link", name="Compétences requises par service").click()
+    page.get_by_role("navigation", name="Pages de la formation").get_by_role("link", name="Compétences requises par service").click()
     expect(page.locator("h1")).to_have_text("Compétences requises par service")
     assert_accessible(page)

@@ -8,6 +8,7 @@ import re
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
+from coopnum.training.services import framework
 from tests import days, factories
 from tests.e2e.conftest import TEST_PASSWORD, assert_accessible, go_to, log_in
 from tests.pdftext import pdf_text
@@ -48,6 +49,7 @@ def _images(pdf: bytes) -> int:
 def test_plan_sign_on_screen_and_on_a_phone_then_documents(page, browser, live_server, session, users, travel):
     factories.user(session, roles=["mediator"], email="alice@coop.example.org", full_name="Alice Médiatrice")
     factories.user(session, roles=["member"], email="bruno@coop.example.org", full_name="Bruno Sociétaire")
+    framework.ensure_framework(session)  # the Pix competences (the migration inserts them in production)
     session.commit()
 
     # The coordinator plans the training: today, morning and afternoon, the mediator trains Alice and Bruno.
@@ -61,6 +63,8 @@ def test_plan_sign_on_screen_and_on_a_phone_then_documents(page, browser, live_s
     page.locator("#day_2").fill(TODAY.isoformat())
     page.locator("#period_2").select_option("pm")
     page.get_by_label("Autre lieu (adresse, visio…)").fill("Salle du conseil, mairie de Loudun")
+    page.locator("summary", has_text="Compétences travaillées").click()
+    page.get_by_label("2.1 — Interagir").check()
     page.get_by_role("group", name="Formateur·rices").get_by_label(users["mediator"].full_name).check()
     trainees = page.get_by_role("group", name="Stagiaires")
     trainees.get_by_label("Alice Médiatrice").check()
@@ -115,3 +119,11 @@ def test_plan_sign_on_screen_and_on_a_phone_then_documents(page, browser, live_s
         certificate = " ".join(pdf_text(pdf.body()).split())
         assert "Certificat de réalisation" in certificate and name in certificate
         assert "Durée réalisée 7 h" in certificate and "Les démarches en ligne" in certificate
+
+    # The trainer's assessment at the end: Alice reached level 3 in 2.1; the skills matrix shows it.
+    page.get_by_role("link", name="Enregistrer les niveaux atteints").click()
+    page.get_by_label("Niveau de Alice Médiatrice en 2.1").fill("3")
+    page.get_by_role("button", name="Enregistrer les niveaux").click()
+    page.goto(f"{live_server}/training/matrix")
+    alice = page.locator("tr", has=page.get_by_role("link", name="Alice Médiatrice"))
+    expect(alice.locator('td[data-skill="2.1"]')).to_have_attribute("data-level", "3")

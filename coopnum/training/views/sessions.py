@@ -69,12 +69,6 @@ def _first_start():
 
 # --- home -------------------------------------------------------------------------------------------------------------
 
-def _links() -> list[tuple[str, str]]:
-    wanted = [("training.sessions", _("Toutes les formations")), ("training.matrix", _("Matrice des compétences")),
-              ("training.people", _("Personnes et niveaux")), ("training.skills", _("Référentiel des compétences"))]
-    return [(url_for(endpoint), label) for endpoint, label in wanted if endpoint in current_app.view_functions]
-
-
 @bp.route("/")
 @roles_required(*ROLES)
 def index():
@@ -93,7 +87,7 @@ def index():
             .where(Participant.person_id == me.id).order_by(TrainingSession.id.desc()).limit(10)).scalars().all()
         to_sign = attendance.to_sign_now(db.session, me, now)
     return render_template("training/index.html", upcoming=upcoming, mine=mine, to_sign=to_sign, me=me,
-                           links=_links(), can_plan=access.can_plan(current_user), **_context())
+                           can_plan=access.can_plan(current_user), **_context())
 
 
 # --- list -------------------------------------------------------------------------------------------------------------
