@@ -100,3 +100,22 @@ def test_pdf_views(client, session, users, held):
     login(client, users["mediator"])
     sheet = client.get(f"/training/sessions/{held['training'].id}/emargement.pdf")
     assert sheet.status_code == 200 and _images(sheet.data) == 4
+
+
+def test_the_training_page_lists_only_the_documents_one_may_open(client, session, users, held):
+    """The trainee sees its own certificate and no sheet; a mediator who neither trains nor attends sees no
+    « Documents » section at all (it had an empty heading)."""
+    from tests import factories
+    from tests.conftest import text_of
+
+    onlooker = factories.user(session, roles=["mediator"], email="autre@coop.example.org", full_name="Autre Médiatrice")
+    session.commit()
+    url = f"/training/sessions/{held['training'].id}"
+    login(client, users["member"])
+    page = text_of(client.get(url))
+    assert f"Certificat de réalisation de {held['alice'].full_name}" in page
+    assert "Karim Extérieur (PDF)" not in page and "Feuille d'émargement (PDF)" not in page
+    client.post("/logout")
+    login(client, onlooker)
+    page = text_of(client.get(url))
+    assert 'id="tr-docs"' not in page and "Certificat de réalisation" not in page
