@@ -54,3 +54,5 @@ def test_my_week_and_coordinator_week_show_the_training(client, session, users, 
     client.post("/logout")
     login(client, users["coordinator"])
     assert "Formation : Atelier Pix" in client.get("/missions/calendar/week").get_data(as_text=True)
+    month = client.get(f"/missions/calendar/month?date={days.TODAY.isoformat()}").get_data(as_text=True)
+    assert "Formation : Atelier Pix" in month and f"/training/sessions/{training.id}" in month

@@ -175,11 +175,16 @@ def calendar_month():
     by_day: dict[date, list] = {}
     for s in sessions:
         by_day.setdefault(_local_day(s.start), []).append(s)
+    extra_by_day: dict[date, list] = {}  # other domains' events (trainings…): coopnum.core.calendar_sources
+    for item in calendar_sources.items(db.session, [filters["mediator"]] if filters.get("mediator") else None,
+                                       _local_start(grid_start), _local_start(grid_end)):
+        extra_by_day.setdefault(_local_day(item.start), []).append(item)
     weeks = []
     current = grid_start
     while current < grid_end:
         weeks.append([{"date": current + timedelta(days=i), "in_month": (current + timedelta(days=i)).month == first.month,
-                       "sessions": by_day.get(current + timedelta(days=i), [])} for i in range(7)])
+                       "sessions": by_day.get(current + timedelta(days=i), []),
+                       "extra": extra_by_day.get(current + timedelta(days=i), [])} for i in range(7)])
         current += timedelta(days=7)
     return render_template(
         "missions/calendars/month.html", weeks=weeks, first=first,
