@@ -64,7 +64,7 @@ def test_plan_sign_on_screen_and_on_a_phone_then_documents(page, browser, live_s
     page.locator("#period_2").select_option("pm")
     page.get_by_label("Autre lieu (adresse, visio…)").fill("Salle du conseil, mairie de Loudun")
     page.locator("summary", has_text="Compétences travaillées").click()
-    page.get_by_label("2.1 — Interagir").check()
+    page.get_by_role("checkbox", name="2.1 — Interagir").check()
     page.get_by_role("group", name="Formateur·rices").get_by_label(users["mediator"].full_name).check()
     trainees = page.get_by_role("group", name="Stagiaires")
     trainees.get_by_label("Alice Médiatrice").check()

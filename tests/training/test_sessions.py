@@ -15,6 +15,7 @@ from coopnum.training.models import (
     EvidenceKind,
     SignatureMethod,
     SkillAssessment,
+    TrainingSession,
     TrainingStatus,
 )
 from coopnum.training.services import sessions as services
@@ -270,3 +271,45 @@ def test_list_home_and_dashboard(client, session, users, people, now):
     login(client, users["mediator"])
     listing = client.get("/training/sessions?status=upcoming&q=sociétaire").get_data(as_text=True)
     assert "Sans le sociétaire" in listing and "Atelier du jour" not in listing
+
+
+def test_views_one_target_level_per_competence(client, session, users, people):
+    """Each competence ticked on the form gets its own target level (the default level fills the others); a level
+    beyond the competence's scale is refused next to the competences; the edit form shows the saved levels."""
+    from tests.conftest import login
+
+    ref = ft.skills(session)
+    session.commit()
+    login(client, users["coordinator"])
+    form = {"title": "Données personnelles et démarches", "day_1": DAY.isoformat(), "period_1": "am",
+            "trainer_ids": [f"p{people['trainer'].id}"], "trainee_ids": [f"p{people['trainee'].id}"],
+            "place_id": "", "skill_ids": [ref["4.2"].id, ref["1.1"].id, ref["CCP1"].id],
+            f"level-{ref['4.2'].id}": "4", f"level-{ref['CCP1'].id}": "3", "target_level": "2"}
+    refused = client.post("/training/sessions/new", data=form)
+    assert refused.status_code == 400
+    assert "Niveau visé en CCP1 : un nombre entre 1 et 1." in refused.get_data(as_text=True)
+    saved = client.post("/training/sessions/new", data={**form, f"level-{ref['CCP1'].id}": ""})
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    training = session.execute(select(TrainingSession).where(
+        TrainingSession.title == "Données personnelles et démarches")).scalar_one()
+    levels = {s.code: level for s, level in services.training_skills(session, training)}
+    assert levels == {"4.2": 4, "1.1": 2, "CCP1": 1}  # its own; the default; the default within the block's scale
+    edit = client.get(f"/training/sessions/{training.id}/edit").get_data(as_text=True)
+    assert f'name="level-{ref["4.2"].id}"' in edit and 'value="4"' in edit
+
+
+def test_views_plan_from_a_suggestion_prefills_the_competence_and_trainees(client, session, users, people):
+    from tests.conftest import login
+
+    ref = ft.skills(session)
+    session.commit()
+    login(client, users["coordinator"])
+    page = client.get(f"/training/sessions/new?skill_id={ref['4.2'].id}&level=3"
+                      f"&trainee={people['trainee'].id}&trainee={people['external'].id}&trainee=999999")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    checked = [line for line in text.splitlines() if "checked" in line]
+    assert any(f'value="{ref["4.2"].id}"' in line for line in checked)
+    assert any(f'value="p{people["trainee"].id}"' in line for line in checked)
+    assert any(f'value="p{people["external"].id}"' in line for line in checked)
+    assert f'id="level-{ref["4.2"].id}" name="level-{ref["4.2"].id}" min="1" max="8" value="3"' in text

@@ -26,7 +26,7 @@ class TrainingForm(SafeForm):
     title = StringField(_l("Sujet"), validators=[InputRequired(message=_l("Indiquez le sujet.")), Length(max=200)])
     description = TextAreaField(_l("Objectifs et programme"), validators=[Optional(), Length(max=20_000)])
     skill_ids = MultiCheckboxField(_l("Compétences travaillées"), coerce=int, validators=[Optional()])
-    target_level = IntegerField(_l("Niveau visé (facultatif)"), validators=[Optional(), NumberRange(min=1, max=8)])
+    target_level = IntegerField(_l("Niveau visé par défaut (facultatif)"), validators=[Optional(), NumberRange(min=1, max=8)])
     place_id = SelectField(_l("Lieu"), coerce=_optional_id, validators=[Optional()])
     location = StringField(_l("Autre lieu (adresse, visio…)"), validators=[Optional(), Length(max=300)])
     materials = TextAreaField(_l("Matériel"), validators=[Optional(), Length(max=1000)])

@@ -154,7 +154,7 @@ def assignment_notices(*, session, user, **_kwargs) -> list[str]:
 def _plan_url(sug) -> str | None:
     if "training.session_new" not in current_app.view_functions:
         return None
-    return url_for("training.session_new", skill_id=sug.skill.id, trainee=sug.trainee_person_ids)
+    return url_for("training.session_new", skill_id=sug.skill.id, level=sug.level, trainee=sug.trainee_person_ids)
 
 
 def _suggestions_context(user) -> dict:

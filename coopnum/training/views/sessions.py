@@ -15,6 +15,7 @@ from coopnum.core.db import db
 from coopnum.core.errors import DomainError, NotFound
 from coopnum.core.models import Role, User
 from coopnum.core.pagination import page_args, paginate
+from coopnum.core.validation import parse_id
 from coopnum.core.views import commit_or_flash, commit_or_show
 from coopnum.training import access
 from coopnum.training.forms import sessions as forms
@@ -139,8 +140,12 @@ def _fill(form: forms.TrainingForm) -> None:
 
     form.place_id.choices = [("", _("— Aucun (autre lieu) —"))] + [
         (p.id, p.name) for p in db.session.execute(select(Place).order_by(Place.name)).scalars()]
-    form.skill_ids.choices = [(s.id, f"{s.code} — {s.title}") for s in db.session.execute(
-        select(Skill).where(Skill.active.is_(True)).order_by(Skill.framework, Skill.position, Skill.code)).scalars()]
+    skills = db.session.execute(select(Skill).where(Skill.active.is_(True))
+                                .order_by(Skill.framework, Skill.position, Skill.code)).scalars().all()
+    form.skill_ids.choices = [(s.id, f"{s.code} — {s.title}") for s in skills]
+    form.skill_max = {s.id: s.max_level for s in skills}  # the bounds of each competence's own target level
+    form.skill_levels = {sid: request.form.get(f"level-{sid}", "") for sid in form.skill_max} \
+        if request.method == "POST" else {}
     people = _people_choices()
     form.trainer_ids.choices = people
     form.trainee_ids.choices = people
@@ -167,11 +172,18 @@ def _resolve(values) -> list[int]:
 def _input(form: forms.TrainingForm) -> services.TrainingInput:
     half_days = [services.HalfDayInput(day=day.data, period=period.data or "am", start=start.data, end=end.data)
                  for day, period, start, end in form.half_day_rows() if day.data]
-    level = form.target_level.data
+    level = form.target_level.data  # the default for the competences without their own level
     skills = []
     for skill_id in form.skill_ids.data or []:
         skill = db.session.get(Skill, skill_id)
-        skills.append((skill_id, min(level, skill.max_level) if level and skill else None))
+        own = (form.skill_levels.get(skill_id) or "").strip()
+        if own:
+            if not own.isdigit() or not skill or not 1 <= int(own) <= skill.max_level:
+                raise DomainError(_("Niveau visé en %(code)s : un nombre entre 1 et %(max)s.", code=skill.code if skill
+                                    else "?", max=skill.max_level if skill else 8), field="skill_ids")
+            skills.append((skill_id, int(own)))
+        else:
+            skills.append((skill_id, min(level, skill.max_level) if level and skill else None))
     return services.TrainingInput(
         title=form.title.data or "", description=form.description.data or "", skills=skills,
         place_id=form.place_id.data, location=form.location.data or "", materials=form.materials.data or "",
@@ -206,6 +218,20 @@ def _save(form, training=None):
     return commit_or_show(form, action, show=_show_error)
 
 
+def _prefill_from_suggestion(form: forms.TrainingForm) -> None:
+    """« Planifier cette formation » from the suggested trainings: ``?skill_id=…&level=…&trainee=<person id>…``."""
+    skill_id = parse_id(request.args.get("skill_id"))
+    if skill_id in form.skill_max:
+        form.skill_ids.data = [skill_id]
+        level = parse_id(request.args.get("level"))
+        if level and level <= form.skill_max[skill_id]:
+            form.skill_levels = {skill_id: level}
+    choices = {value for value, _label in form.trainee_ids.choices}
+    wanted = [f"p{pid}" for pid in map(parse_id, request.args.getlist("trainee")[:100]) if pid]
+    if wanted:
+        form.trainee_ids.data = [v for v in wanted if v in choices]
+
+
 @bp.route("/sessions/new", methods=["GET", "POST"])
 @roles_required(Role.COORDINATOR, Role.MEDIATOR)
 def session_new():
@@ -218,6 +244,7 @@ def session_new():
             form.trainer_ids.data = [f"p{me.id}"]
         elif me is None and not access.can_manage(current_user):
             form.trainer_ids.data = [f"u{current_user.id}"]
+        _prefill_from_suggestion(form)
     if form.validate_on_submit():
         if not access.can_manage(current_user):  # a mediator plans a training it leads
             me_values = {f"u{current_user.id}"} | ({f"p{m.id}"} if (m := _me()) else set())
@@ -244,7 +271,7 @@ def session_edit(training_id: int):
         skills = db.session.execute(select(TrainingSkill).where(TrainingSkill.training_id == training.id)).scalars()
         skills = list(skills)
         form.skill_ids.data = [s.skill_id for s in skills]
-        form.target_level.data = next((s.target_level for s in skills if s.target_level), None)
+        form.skill_levels = {s.skill_id: s.target_level or "" for s in skills}
         form.trainer_ids.data = [f"p{p.person_id}" for p in training.participants if p.role == "trainer"]
         form.trainee_ids.data = [f"p{p.person_id}" for p in training.participants if p.role == "trainee"]
         for (day, period, start, end), hd in zip(form.half_day_rows(), training.half_days, strict=False):
