@@ -264,6 +264,25 @@ class AuditSighting(IdMixin, table=True):
     scanned: bool = Field(default=False)  # by the QR code (else ticked in the list)
 
 
-__all__ = ["Asset", "AssetBooking", "AssetCategory", "AssetPhoto", "AssetStatus", "Audit", "AuditSighting",
+__all__ = ["Asset", "AssetBooking", "AssetCategory", "AssetPhoto", "AssetStatus", "Audit", "AuditOutcome", "AuditResult",
+           "AuditSighting",
            "BorrowerKind", "Condition", "Kit", "LENDABLE", "Loan", "LoanStatus", "MaintenanceCase", "RESERVABLE",
            "Reservation", "ReservationStatus"]
+
+
+class AuditOutcome(StrEnum):
+    SEEN = "seen"
+    LENT = "lent"  # out on a loan at the closing: not missing
+    MISSING = "missing"
+
+
+class AuditResult(IdMixin, table=True):
+    """What an audit found for each asset expected at its place, frozen at its closing (the record of the audit:
+    later moves, loans or losses do not change it)."""
+
+    __tablename__ = "audit_results"
+    __table_args__ = (Index("uq_audit_results_audit_asset", "audit_id", "asset_id", unique=True),)
+
+    audit_id: int = Field(sa_column=_fk("audits.id", "CASCADE", nullable=False, index=False))
+    asset_id: int = Field(sa_column=_fk("assets.id", "CASCADE", nullable=False))
+    outcome: str = Field(max_length=10)  # AuditOutcome

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from coopnum.core.errors import Conflict, DomainError, NotFound
-from coopnum.inventory.models import AssetStatus, Audit, AuditSighting
+from coopnum.inventory.models import AssetStatus, Audit, AuditResult, AuditSighting
 from coopnum.inventory.services import audits
 from tests import days, factories
 from tests.conftest import login, text_of
@@ -67,6 +67,25 @@ def test_expected_lines_tick_scan_and_close(session, users, shelf):
                              now=days.NOW + timedelta(hours=2))
     assert shelf["TAB-03"].status == AssetStatus.LOST and shelf["TAB-01"].status == AssetStatus.AVAILABLE
     assert [line.asset.tag for line in audits.lines(session, audit) if line.missing] == ["TAB-03"]
+
+
+def test_a_closed_audit_keeps_what_it_found(session, users, shelf):
+    """The result is frozen at the closing (one AuditResult per expected asset): an asset moved to another place, a
+    lent one returned, a new asset at the place, none of them change the closed audit's lists."""
+    actor = users["coordinator"]
+    audit = audits.start_audit(session, actor=actor, now=days.NOW, place_id=shelf["place"].id)
+    audits.tick(session, audit, actor=actor, now=days.NOW, asset_id=shelf["TAB-01"].id)
+    audits.close_audit(session, audit, actor=actor, now=days.NOW + timedelta(hours=1))
+    outcomes = dict(session.execute(select(AuditResult.asset_id, AuditResult.outcome)
+                                    .where(AuditResult.audit_id == audit.id)).all())
+    assert outcomes == {shelf["TAB-01"].id: "seen", shelf["TAB-02"].id: "missing", shelf["TAB-03"].id: "missing",
+                        shelf["TAB-04"].id: "lent"}
+    shelf["TAB-02"].place_id = shelf["other"].id  # moved since
+    inv.asset(session, tag="TAB-NEW", place_id=shelf["place"].id)  # arrived since
+    session.flush()
+    lines = audits.lines(session, audit)
+    assert [line.asset.tag for line in lines] == ["TAB-01", "TAB-02", "TAB-03", "TAB-04"]
+    assert [line.asset.tag for line in lines if line.missing] == ["TAB-02", "TAB-03"] and audit.missing_count == 2
 
 
 def test_one_open_audit_per_place_and_the_assets_without_home(session, users, shelf):

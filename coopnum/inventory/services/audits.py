@@ -4,19 +4,27 @@ the tag or the label's URL ``…/q/<tag>``); closing it freezes the number of mi
 
 - expected: the assets whose home place is the audited place, neither retired nor lost;
 - lent: those an open loan holds (at closing: held by a loan at that instant) are "en prêt", not missing;
-- missing: expected, not seen, not lent. After closing, the list is computed again from the sightings and the loans
-  at the closing instant (the count stays the frozen ``missing_count``; the assets marked lost from the audit stay
-  listed). An asset that moved to another home place since then leaves the list: the count tells."""
+- missing: expected, not seen, not lent.
+Closing freezes the result: one ``AuditResult`` per expected asset (seen, lent or missing) and ``missing_count``; a
+closed audit's page reads them, so later moves, loans or losses never change what the audit found."""
 
 import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, func, select
 
 from coopnum.core import audit as audit_log
 from coopnum.core.errors import Conflict, DomainError, NotFound
-from coopnum.inventory.models import Asset, AssetBooking, AssetStatus, Audit, AuditSighting
+from coopnum.inventory.models import (
+    Asset,
+    AssetBooking,
+    AssetStatus,
+    Audit,
+    AuditOutcome,
+    AuditResult,
+    AuditSighting,
+)
 
 TAG_URL = re.compile(r"/q/([^/?#\s]+)")
 NOTES_MAX = 1000
@@ -37,13 +45,9 @@ def _place_filter(audit: Audit):
     return Asset.place_id.is_(None) if audit.place_id is None else Asset.place_id == audit.place_id
 
 
-def _lent_at(moment: datetime | None):
-    """An open loan holds the asset (``moment`` None: now), or a loan held it at ``moment``."""
-    if moment is None:
-        return exists().where(AssetBooking.asset_id == Asset.id, AssetBooking.open_loan)
-    return exists().where(AssetBooking.asset_id == Asset.id, AssetBooking.loan_id.is_not(None),
-                          AssetBooking.starts_at <= moment,
-                          or_(AssetBooking.open_loan, AssetBooking.ends_at > moment))
+def _lent_now():
+    """An open loan holds the asset."""
+    return exists().where(AssetBooking.asset_id == Asset.id, AssetBooking.open_loan)
 
 
 def open_audit_of(session, place_id: int | None) -> Audit | None:
@@ -76,16 +80,19 @@ def start_audit(session, *, actor, now: datetime, place_id: int | None, notes: s
 
 
 def lines(session, audit: Audit) -> list[AuditLine]:
-    """The assets expected at the audited place, with their sighting and whether a loan holds them (one query)."""
-    lent = _lent_at(audit.closed_at).label("lent")
+    """The assets expected at the audited place, with their sighting and whether a loan holds them (one query): live
+    while the audit is open, as frozen at its closing once closed."""
+    sighting = and_(AuditSighting.asset_id == Asset.id, AuditSighting.audit_id == audit.id)
+    if audit.closed_at is not None:
+        stmt = (select(Asset, AuditSighting, AuditResult.outcome)
+                .join(AuditResult, and_(AuditResult.asset_id == Asset.id, AuditResult.audit_id == audit.id))
+                .outerjoin(AuditSighting, sighting).order_by(Asset.category, Asset.tag))
+        return [AuditLine(asset, seen, outcome == AuditOutcome.LENT) for asset, seen, outcome in session.execute(stmt)]
+    lent = _lent_now().label("lent")
     expected = Asset.status.not_in((AssetStatus.RETIRED, AssetStatus.LOST))
-    if audit.closed_at is not None:  # the assets marked lost since the closing stay in the list
-        expected = or_(expected, and_(Asset.status == AssetStatus.LOST, Asset.updated_at > audit.closed_at))
-        expected = and_(expected, Asset.created_at <= audit.closed_at)
-    stmt = (select(Asset, AuditSighting, lent)
-            .outerjoin(AuditSighting, and_(AuditSighting.asset_id == Asset.id, AuditSighting.audit_id == audit.id))
+    stmt = (select(Asset, AuditSighting, lent).outerjoin(AuditSighting, sighting)
             .where(_place_filter(audit), expected).order_by(Asset.category, Asset.tag))
-    return [AuditLine(asset, sighting, bool(is_lent)) for asset, sighting, is_lent in session.execute(stmt)]
+    return [AuditLine(asset, seen, bool(is_lent)) for asset, seen, is_lent in session.execute(stmt)]
 
 
 def extra_sightings(session, audit: Audit) -> list[AuditSighting]:
@@ -150,7 +157,12 @@ def close_audit(session, audit: Audit, *, actor, now: datetime) -> list[Asset]:
     """End the audit: the missing assets (expected, not seen, not lent) are counted and returned."""
     if audit.closed_at is not None:
         raise DomainError("Cet audit est déjà terminé.")
-    missing = [line.asset for line in lines(session, audit) if line.missing]  # the open audit's view, at ``now``
+    found = lines(session, audit)  # the open audit's view, at ``now``
+    missing = [line.asset for line in found if line.missing]
+    for line in found:
+        outcome = (AuditOutcome.SEEN if line.seen is not None else AuditOutcome.LENT if line.lent
+                   else AuditOutcome.MISSING)
+        session.add(AuditResult(audit_id=audit.id, asset_id=line.asset.id, outcome=outcome))
     audit.closed_at = now
     audit.missing_count = len(missing)
     session.flush()
