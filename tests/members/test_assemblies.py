@@ -145,6 +145,7 @@ def test_a_member_gives_a_proxy_and_votes_online_from_its_space(session, client,
     response = client.post(f"/members/me/assemblies/{assembly.id}/proxy", data={"proxy_holder_id": friend.id},
                            follow_redirects=True)
     assert f"{friend.name} votera pour vous" in text_of(response)
+    assert "vote(s) vous attend" not in text_of(client.get("/"))  # its holder votes for it now
     # having given a proxy, I no longer vote myself
     response = client.post(f"/members/me/resolutions/{resolution.id}/vote", data={"choice": "for"},
                            follow_redirects=True)
@@ -153,6 +154,7 @@ def test_a_member_gives_a_proxy_and_votes_online_from_its_space(session, client,
     login(client, friend_account)
     page = text_of(client.get("/members/me"))
     assert f"Vote pour {me.name} (pouvoir)" in page
+    assert "2 vote(s) vous attend(ent)." in text_of(client.get("/"))  # its own and the proxy's
     response = client.post(f"/members/me/resolutions/{resolution.id}/vote",
                            data={"member_id": me.id, "choice": "against"}, follow_redirects=True)
     assert f"Vote enregistré pour {me.name} : Contre." in text_of(response)
@@ -162,6 +164,7 @@ def test_a_member_gives_a_proxy_and_votes_online_from_its_space(session, client,
     response = client.post(f"/members/me/resolutions/{resolution.id}/vote", data={"choice": "for"},
                            follow_redirects=True)
     assert "a déjà voté" in text_of(response)
+    assert "vote(s) vous attend" not in text_of(client.get("/"))
     # not a proxy of mine
     response = client.post(f"/members/me/resolutions/{resolution.id}/vote",
                            data={"member_id": third.id, "choice": "for"}, follow_redirects=True)

@@ -594,3 +594,40 @@ def give_proxy(session: Session, actor: User | None, assembly: Assembly, member:
 def ballot_of(session: Session, resolution: Resolution, member_id: int) -> BallotCast | None:
     return session.execute(select(BallotCast).where(BallotCast.resolution_id == resolution.id,
                                                     BallotCast.member_id == member_id)).scalar_one_or_none()
+
+
+def pending_for(session: Session, member_id: int, now: datetime) -> tuple[int, list[Assembly]]:
+    """For the member's dashboard panel, in four queries whatever the number of assemblies, resolutions or proxies:
+    the convened assemblies, and the ballots still to cast now (for itself unless it gave its proxy, and for the
+    members whose proxy it holds) on the open resolutions whose vote window is open."""
+    assemblies = list(session.execute(select(Assembly).where(Assembly.status == AssemblyStatus.CONVENED)
+                                      .order_by(Assembly.starts_at)).scalars())
+    if not assemblies:
+        return 0, []
+    ids = [a.id for a in assemblies]
+    rows = session.execute(select(Attendance).where(
+        Attendance.assembly_id.in_(ids),
+        (Attendance.member_id == member_id) | ((Attendance.proxy_holder_id == member_id)
+                                               & (Attendance.mode == AttendanceMode.REPRESENTED)))).scalars()
+    gave_proxy, represented = set(), {}
+    for a in rows:
+        if a.member_id == member_id:
+            if a.proxy_holder_id:
+                gave_proxy.add(a.assembly_id)
+        else:
+            represented.setdefault(a.assembly_id, []).append(a.member_id)
+    resolutions = list(session.execute(select(Resolution).where(Resolution.assembly_id.in_(ids),
+                                                                Resolution.status == ResolutionStatus.OPEN)).scalars())
+    voters = {member_id} | {m for ms in represented.values() for m in ms}
+    cast = set(session.execute(select(BallotCast.resolution_id, BallotCast.member_id).where(
+        BallotCast.resolution_id.in_([r.id for r in resolutions] or [0]),
+        BallotCast.member_id.in_(voters))).tuples()) if resolutions else set()
+    pending = 0
+    for r in resolutions:
+        try:
+            check_window(r, now)
+        except DomainError:
+            continue
+        mine = ([] if r.assembly_id in gave_proxy else [member_id]) + represented.get(r.assembly_id, [])
+        pending += sum(1 for m in mine if (r.id, m) not in cast)
+    return pending, assemblies

@@ -162,11 +162,9 @@ def _pending_panel(user) -> dict:
     me = services.member_for_user(db.session, user)
     if me is None:
         return {"me": None, "votes": 0, "convocations": []}
-    now = clock.now()
-    upcoming = _upcoming(me, now)
-    return {"me": me, "votes": sum(1 for item in upcoming for _r, ballots, open_ in item.votes if open_
-                                   for _m, b in ballots if b is None),
-            "convocations": [item.assembly for item in upcoming]}
+    votes, assemblies = services.pending_for(db.session, me.id, clock.now())
+    return {"me": me, "votes": votes,
+            "convocations": [a for a in assemblies if access.can_see_assembly(current_user, a, me)]}
 
 
 panels.register("members.pending", "members/space_panel.html", (Role.MEMBER,), _pending_panel, 390)
