@@ -9,7 +9,7 @@
 - ``/training/suggestions`` and the matrix's panel (slot ``training.matrix``): the peer trainings that would close
   the gaps of the coming 30 days' sessions."""
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
@@ -151,9 +151,7 @@ def assignment_notices(*, session, user, **_kwargs) -> list[str]:
 
 # --- suggestions ----------------------------------------------------------------------------------------------------
 
-def _plan_url(sug) -> str | None:
-    if "training.session_new" not in current_app.view_functions:
-        return None
+def _plan_url(sug) -> str:
     return url_for("training.session_new", skill_id=sug.skill.id, level=sug.level, trainee=sug.trainee_person_ids)
 
 
