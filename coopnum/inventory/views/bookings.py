@@ -11,7 +11,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
-from werkzeug.routing import BuildError
 
 from coopnum.core import clock
 from coopnum.core.access import is_staff, require, roles_required
@@ -65,16 +64,7 @@ def _booking_labels():
     return {"reservation_status_labels": RESERVATION_STATUS_LABELS,
             "reservation_status_badges": RESERVATION_STATUS_BADGES, "loan_status_labels": LOAN_STATUS_LABELS,
             "loan_status_badges": LOAN_STATUS_BADGES, "condition_labels": CONDITION_LABELS,
-            "borrower_labels": BORROWER_LABELS, "category_labels": CATEGORY_LABELS,
-            "bookings_asset_url": asset_url}
-
-
-def asset_url(asset_id: int) -> str:
-    """The asset's page (the assets pages), or its calendar while they are not there."""
-    try:
-        return url_for("inventory.asset", asset_id=asset_id)
-    except BuildError:
-        return url_for("inventory.asset_calendar", asset_id=asset_id)
+            "borrower_labels": BORROWER_LABELS, "category_labels": CATEGORY_LABELS}
 
 
 def _actor() -> User:

@@ -9,13 +9,12 @@ import csv
 import io
 from datetime import date, timedelta
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
-from werkzeug.routing import BuildError
 
 from coopnum.core import clock, dashboard, slots
 from coopnum.core.access import load_or_404, require, roles_required
@@ -52,21 +51,6 @@ def _actor():
     return current_user._get_current_object()
 
 
-def maybe_url(endpoint: str, **values) -> str | None:
-    """The URL of an endpoint, or None when that page does not exist (yet): the pages of the other areas of the
-    inventory are linked without depending on them."""
-    if endpoint not in current_app.view_functions:
-        return None
-    try:
-        return url_for(endpoint, **values)
-    except BuildError:
-        return None
-
-
-def asset_url(asset_id: int) -> str | None:
-    return maybe_url("inventory.asset", asset_id=asset_id)
-
-
 def open_audit_for(asset) -> Audit | None:
     """For the asset's page: the open audit of the asset's home place, when the reader may tick it (the page then
     shows « vu ici aujourd'hui », a POST to ``inventory.audit_tick`` with ``asset_id`` and ``next``)."""
@@ -86,7 +70,7 @@ def asset_care(asset) -> dict:
 @bp.app_context_processor
 def _care_helpers():
     return {"care_category_labels": CATEGORY_LABELS, "care_status_labels": STATUS_LABELS,
-            "care_status_badges": STATUS_BADGES, "inventory_url": maybe_url, "inventory_asset_url": asset_url,
+            "care_status_badges": STATUS_BADGES,
             "inventory_open_audit": open_audit_for, "inventory_asset_care": asset_care}
 
 
@@ -115,9 +99,7 @@ def home_links(user) -> list[tuple[str, str]]:
     for endpoint, label in HOME_LINKS:
         if endpoint in STAFF_ONLY_LINKS and not access.can_see_reports(user):
             continue
-        url = maybe_url(endpoint)
-        if url:
-            links.append((url, str(label)))
+        links.append((url_for(endpoint), str(label)))
     return links
 
 
