@@ -13,9 +13,7 @@ from typing import Optional
 from sqlalchemy import (
     JSON,
     Column,
-    ForeignKey,
     Index,
-    Integer,
     LargeBinary,
     Numeric,
     UniqueConstraint,
@@ -24,13 +22,8 @@ from sqlalchemy import (
 from sqlmodel import Field, Relationship
 
 from coopnum.core import clock
-from coopnum.core.db import UTCDateTime
+from coopnum.core.db import UTCDateTime, fk
 from coopnum.core.models import IdMixin, OutboxMail, TimestampMixin
-
-
-def _fk(target: str, ondelete: str, *, nullable: bool = True, index: bool = True) -> Column:
-    return Column(Integer, ForeignKey(target, ondelete=ondelete), nullable=nullable, index=index)
-
 
 # --- numbering ----------------------------------------------------------------------------------------------------
 
@@ -97,10 +90,10 @@ class Quote(IdMixin, TimestampMixin, table=True):
 
     number: str | None = Field(default=None, max_length=30, unique=True)
     status: str = Field(default=QuoteStatus.DRAFT, max_length=20, index=True)
-    organisation_id: int = Field(sa_column=_fk("organisations.id", "RESTRICT", nullable=False))
-    convention_id: int | None = Field(default=None, sa_column=_fk("conventions.id", "SET NULL"))
-    request_id: int | None = Field(default=None, sa_column=_fk("service_requests.id", "SET NULL"))
-    invoice_id: int | None = Field(default=None, sa_column=_fk("invoices.id", "SET NULL"))
+    organisation_id: int = Field(sa_column=fk("organisations.id", "RESTRICT", nullable=False))
+    convention_id: int | None = Field(default=None, sa_column=fk("conventions.id", "SET NULL"))
+    request_id: int | None = Field(default=None, sa_column=fk("service_requests.id", "SET NULL"))
+    invoice_id: int | None = Field(default=None, sa_column=fk("invoices.id", "SET NULL"))
     title: str = Field(max_length=200)
     issue_date: date | None = Field(default=None)
     valid_until: date | None = Field(default=None)
@@ -111,7 +104,7 @@ class Quote(IdMixin, TimestampMixin, table=True):
     total_incl_cents: int = Field(default=0)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    created_by_id: int | None = Field(default=None, sa_column=_fk("users.id", "SET NULL", index=False))
+    created_by_id: int | None = Field(default=None, sa_column=fk("users.id", "SET NULL", index=False))
 
     organisation: Optional["Organisation"] = Relationship(sa_relationship_kwargs={"lazy": "joined"})  # noqa: F821
     lines: list["QuoteLine"] = Relationship(
@@ -124,7 +117,7 @@ class Quote(IdMixin, TimestampMixin, table=True):
 class QuoteLine(LineMixin, table=True):
     __tablename__ = "quote_lines"
 
-    quote_id: int = Field(sa_column=_fk("quotes.id", "CASCADE", nullable=False))
+    quote_id: int = Field(sa_column=fk("quotes.id", "CASCADE", nullable=False))
 
     quote: Optional["Quote"] = Relationship(back_populates="lines")
 
@@ -167,9 +160,9 @@ class Invoice(IdMixin, TimestampMixin, table=True):
     number: str | None = Field(default=None, max_length=30, unique=True)
     series: str | None = Field(default=None, max_length=20)
     sequence: int | None = Field(default=None)
-    organisation_id: int = Field(sa_column=_fk("organisations.id", "RESTRICT", nullable=False))
-    convention_id: int | None = Field(default=None, sa_column=_fk("conventions.id", "RESTRICT"))
-    credit_of_id: int | None = Field(default=None, sa_column=_fk("invoices.id", "RESTRICT"))  # credit notes
+    organisation_id: int = Field(sa_column=fk("organisations.id", "RESTRICT", nullable=False))
+    convention_id: int | None = Field(default=None, sa_column=fk("conventions.id", "RESTRICT"))
+    credit_of_id: int | None = Field(default=None, sa_column=fk("invoices.id", "RESTRICT"))  # credit notes
     title: str = Field(default="", max_length=200)  # object of the invoice
     period_start: date | None = Field(default=None)  # the period of the services (BT-73)
     period_end: date | None = Field(default=None)  # (BT-74)
@@ -202,9 +195,9 @@ class Invoice(IdMixin, TimestampMixin, table=True):
     credited_cents: int = Field(default=0)
     dunning_level: int = Field(default=0)  # the last reminder sent (0: none)
     issued_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    issued_by_id: int | None = Field(default=None, sa_column=_fk("users.id", "SET NULL", index=False))
+    issued_by_id: int | None = Field(default=None, sa_column=fk("users.id", "SET NULL", index=False))
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # last e-mail to the buyer
-    created_by_id: int | None = Field(default=None, sa_column=_fk("users.id", "SET NULL", index=False))
+    created_by_id: int | None = Field(default=None, sa_column=fk("users.id", "SET NULL", index=False))
 
     organisation: Optional["Organisation"] = Relationship(sa_relationship_kwargs={"lazy": "joined"})  # noqa: F821
     convention: Optional["Convention"] = Relationship(sa_relationship_kwargs={"lazy": "joined"})  # noqa: F821
@@ -248,10 +241,10 @@ class Invoice(IdMixin, TimestampMixin, table=True):
 class InvoiceLine(LineMixin, table=True):
     __tablename__ = "invoice_lines"
 
-    invoice_id: int = Field(sa_column=_fk("invoices.id", "CASCADE", nullable=False))
+    invoice_id: int = Field(sa_column=fk("invoices.id", "CASCADE", nullable=False))
     period_start: date | None = Field(default=None)
     period_end: date | None = Field(default=None)
-    credited_line_id: int | None = Field(default=None, sa_column=_fk("invoice_lines.id", "RESTRICT"))
+    credited_line_id: int | None = Field(default=None, sa_column=fk("invoice_lines.id", "RESTRICT"))
 
     invoice: Optional["Invoice"] = Relationship(back_populates="lines")
 
@@ -271,13 +264,13 @@ class BilledItem(IdMixin, table=True):
               postgresql_where=text("released_at IS NULL AND month IS NOT NULL")),
     )
 
-    line_id: int = Field(sa_column=_fk("invoice_lines.id", "CASCADE", nullable=False))
-    session_id: int | None = Field(default=None, sa_column=_fk("sessions.id", "RESTRICT"))
-    convention_id: int = Field(sa_column=_fk("conventions.id", "RESTRICT", nullable=False))
+    line_id: int = Field(sa_column=fk("invoice_lines.id", "CASCADE", nullable=False))
+    session_id: int | None = Field(default=None, sa_column=fk("sessions.id", "RESTRICT"))
+    convention_id: int = Field(sa_column=fk("conventions.id", "RESTRICT", nullable=False))
     month: date | None = Field(default=None)  # flat fees: the first day of the billed month
     minutes: int = Field(default=0)  # hours billed for the session (hourly pricing)
     released_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    released_by_id: int | None = Field(default=None, sa_column=_fk("invoices.id", "SET NULL", index=False))
+    released_by_id: int | None = Field(default=None, sa_column=fk("invoices.id", "SET NULL", index=False))
 
 
 class DocumentKind(StrEnum):
@@ -291,7 +284,7 @@ class InvoiceDocument(IdMixin, table=True):
     __tablename__ = "invoice_documents"
     __table_args__ = (UniqueConstraint("invoice_id", "kind"),)
 
-    invoice_id: int = Field(sa_column=_fk("invoices.id", "RESTRICT", nullable=False))
+    invoice_id: int = Field(sa_column=fk("invoices.id", "RESTRICT", nullable=False))
     kind: str = Field(max_length=20)
     filename: str = Field(max_length=120)
     content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
@@ -310,16 +303,16 @@ class InvoiceSending(IdMixin, table=True):
 
     __tablename__ = "invoice_sendings"
 
-    invoice_id: int = Field(sa_column=_fk("invoices.id", "CASCADE", nullable=False))
+    invoice_id: int = Field(sa_column=fk("invoices.id", "CASCADE", nullable=False))
     kind: str = Field(default=SendingKind.INVOICE, max_length=20)
     recipients: str = Field(max_length=1000)
     subject: str = Field(max_length=300)
     ok: bool = Field(default=True)
     error: str = Field(default="", max_length=1000)
     sent_at: datetime = Field(default_factory=clock.now, sa_type=UTCDateTime, nullable=False)
-    sent_by_id: int | None = Field(default=None, sa_column=_fk("users.id", "SET NULL", index=False))
+    sent_by_id: int | None = Field(default=None, sa_column=fk("users.id", "SET NULL", index=False))
     # the mail in the outbox (its status: en file, envoyé, échec…); None for a reminder with no address
-    outbox_id: int | None = Field(default=None, sa_column=_fk("outbox_mails.id", "SET NULL"))
+    outbox_id: int | None = Field(default=None, sa_column=fk("outbox_mails.id", "SET NULL"))
 
     mail: OutboxMail | None = Relationship(sa_relationship_kwargs={"lazy": "joined"})
 
@@ -339,15 +332,15 @@ class Payment(IdMixin, table=True):
 
     __tablename__ = "payments"
 
-    invoice_id: int = Field(sa_column=_fk("invoices.id", "RESTRICT", nullable=False))
+    invoice_id: int = Field(sa_column=fk("invoices.id", "RESTRICT", nullable=False))
     received_on: date = Field(index=True)
     amount_cents: int
     method: str = Field(default=PaymentMethod.TRANSFER, max_length=20)
     reference: str = Field(default="", max_length=100)  # bank reference, cheque number…
-    aptic_batch_id: int | None = Field(default=None, sa_column=_fk("aptic_batches.id", "SET NULL"))
+    aptic_batch_id: int | None = Field(default=None, sa_column=fk("aptic_batches.id", "SET NULL"))
     notes: str = Field(default="", max_length=500)
     created_at: datetime = Field(default_factory=clock.now, sa_type=UTCDateTime, nullable=False)
-    created_by_id: int | None = Field(default=None, sa_column=_fk("users.id", "SET NULL", index=False))
+    created_by_id: int | None = Field(default=None, sa_column=fk("users.id", "SET NULL", index=False))
 
     invoice: Optional["Invoice"] = Relationship(sa_relationship_kwargs={"lazy": "joined"})
 
@@ -358,7 +351,7 @@ class Reminder(IdMixin, table=True):
     __tablename__ = "reminders"
     __table_args__ = (UniqueConstraint("invoice_id", "level"),)
 
-    invoice_id: int = Field(sa_column=_fk("invoices.id", "CASCADE", nullable=False))
+    invoice_id: int = Field(sa_column=fk("invoices.id", "CASCADE", nullable=False))
     level: int  # 1, 2, … (the last one is the formal notice)
     sent_on: date
     days_late: int
@@ -387,8 +380,8 @@ class ApticBatch(IdMixin, TimestampMixin, table=True):
     status: str = Field(default=ApticBatchStatus.OPEN, max_length=20, index=True)
     sent_on: date | None = Field(default=None)
     reimbursed_on: date | None = Field(default=None)
-    invoice_id: int | None = Field(default=None, sa_column=_fk("invoices.id", "SET NULL"))
-    created_by_id: int | None = Field(default=None, sa_column=_fk("users.id", "SET NULL", index=False))
+    invoice_id: int | None = Field(default=None, sa_column=fk("invoices.id", "SET NULL"))
+    created_by_id: int | None = Field(default=None, sa_column=fk("users.id", "SET NULL", index=False))
 
 
 class ApticCheque(IdMixin, table=True):
@@ -397,8 +390,8 @@ class ApticCheque(IdMixin, table=True):
     number: str = Field(max_length=40, unique=True)
     received_on: date = Field(index=True)
     face_value_cents: int = Field(default=1000)
-    place_id: int | None = Field(default=None, sa_column=_fk("places.id", "SET NULL"))
-    mediator_id: int | None = Field(default=None, sa_column=_fk("users.id", "SET NULL"))
-    batch_id: int | None = Field(default=None, sa_column=_fk("aptic_batches.id", "SET NULL"))
+    place_id: int | None = Field(default=None, sa_column=fk("places.id", "SET NULL"))
+    mediator_id: int | None = Field(default=None, sa_column=fk("users.id", "SET NULL"))
+    batch_id: int | None = Field(default=None, sa_column=fk("aptic_batches.id", "SET NULL"))
     notes: str = Field(default="", max_length=300)
     created_at: datetime = Field(default_factory=clock.now, sa_type=UTCDateTime, nullable=False)

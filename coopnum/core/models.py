@@ -5,11 +5,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, ForeignKey, Integer, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, Relationship, SQLModel
 
 from coopnum.core import clock
-from coopnum.core.db import UTCDateTime
+from coopnum.core.db import UTCDateTime, fk
 
 
 class Role(StrEnum):
@@ -41,7 +41,7 @@ class User(IdMixin, TimestampMixin, table=True):
     locale: str | None = Field(default=None, max_length=5)
     phone: str | None = Field(default=None, max_length=30)
     organisation_id: int | None = Field(
-        default=None, sa_column=Column(Integer, ForeignKey("organisations.id", ondelete="SET NULL"), index=True)
+        default=None, sa_column=fk("organisations.id", "SET NULL")
     )
     # Bumped on password change or "log out everywhere": invalidates every existing session cookie.
     session_version: int = Field(default=1)
@@ -95,7 +95,7 @@ class UserRole(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("user_id", "role"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    user_id: int = Field(sa_column=Column(Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True))
+    user_id: int = Field(sa_column=fk("users.id", "CASCADE", nullable=False))
     role: str = Field(max_length=20, index=True)
 
     user: User | None = Relationship(back_populates="roles")
@@ -106,7 +106,7 @@ class ApiToken(IdMixin, table=True):
 
     __tablename__ = "api_tokens"
 
-    user_id: int = Field(sa_column=Column(Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True))
+    user_id: int = Field(sa_column=fk("users.id", "CASCADE", nullable=False))
     name: str = Field(max_length=100)
     token_hash: str = Field(max_length=64, unique=True)
     prefix: str = Field(max_length=12)
@@ -136,7 +136,7 @@ class AuditLog(IdMixin, table=True):
 
     at: datetime = Field(default_factory=clock.now, sa_type=UTCDateTime, nullable=False, index=True)
     actor_id: int | None = Field(
-        default=None, sa_column=Column(Integer, ForeignKey("users.id", ondelete="SET NULL"), index=True)
+        default=None, sa_column=fk("users.id", "SET NULL")
     )
     actor_label: str = Field(default="", max_length=254)
     action: str = Field(max_length=40, index=True)
@@ -159,7 +159,7 @@ class Setting(IdMixin, table=True):
     value: Any = Field(default=None, sa_type=JSON)
     updated_at: datetime = Field(default_factory=clock.now, sa_type=UTCDateTime, nullable=False)
     updated_by_id: int | None = Field(
-        default=None, sa_column=Column(Integer, ForeignKey("users.id", ondelete="SET NULL"))
+        default=None, sa_column=fk("users.id", "SET NULL", index=False)
     )
 
 
@@ -175,8 +175,7 @@ class ExportJob(IdMixin, table=True):
 
     __tablename__ = "export_jobs"
 
-    user_id: int = Field(sa_column=Column(Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False,
-                                          index=True))
+    user_id: int = Field(sa_column=fk("users.id", "CASCADE", nullable=False))
     kind: str = Field(max_length=40)  # e.g. "activities"
     format: str = Field(max_length=10)  # csv | xlsx
     params: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
@@ -223,7 +222,7 @@ class OutboxMail(IdMixin, table=True):
     created_at: datetime = Field(default_factory=clock.now, sa_type=UTCDateTime, nullable=False, index=True)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_by_id: int | None = Field(
-        default=None, sa_column=Column(Integer, ForeignKey("users.id", ondelete="SET NULL"))
+        default=None, sa_column=fk("users.id", "SET NULL", index=False)
     )
 
     attachments: list["OutboxAttachment"] = Relationship(
@@ -238,8 +237,7 @@ class OutboxMail(IdMixin, table=True):
 class OutboxAttachment(IdMixin, table=True):
     __tablename__ = "outbox_attachments"
 
-    mail_id: int = Field(sa_column=Column(Integer, ForeignKey("outbox_mails.id", ondelete="CASCADE"), nullable=False,
-                                          index=True))
+    mail_id: int = Field(sa_column=fk("outbox_mails.id", "CASCADE", nullable=False))
     filename: str = Field(max_length=255)
     mimetype: str = Field(default="application/pdf", max_length=100)
     content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))

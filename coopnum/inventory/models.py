@@ -12,17 +12,12 @@ per asset (``open_loan`` is true from checkout to checkin)."""
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import DDL, Column, ForeignKey, Index, Integer, LargeBinary, Text, event, text
+from sqlalchemy import DDL, Column, Index, LargeBinary, Text, event, text
 from sqlmodel import Field, Relationship
 
 from coopnum.core import clock
-from coopnum.core.db import UTCDateTime
+from coopnum.core.db import UTCDateTime, fk
 from coopnum.core.models import IdMixin, TimestampMixin
-
-
-def _fk(target: str, ondelete: str, *, nullable: bool = True, index: bool = True) -> Column:
-    return Column(Integer, ForeignKey(target, ondelete=ondelete), nullable=nullable, index=index)
-
 
 # --- assets and kits ------------------------------------------------------------------------------------------------
 
@@ -66,7 +61,7 @@ class Kit(IdMixin, TimestampMixin, table=True):
     code: str = Field(max_length=40, unique=True)  # printed on the case, e.g. "KIT-TAB-1"
     name: str = Field(max_length=200)
     description: str = Field(default="", sa_type=Text)
-    place_id: int | None = Field(default=None, sa_column=_fk("places.id", "SET NULL"))  # where the kit lives
+    place_id: int | None = Field(default=None, sa_column=fk("places.id", "SET NULL"))  # where the kit lives
     active: bool = Field(default=True)
 
     assets: list["Asset"] = Relationship(back_populates="kit", sa_relationship_kwargs={"order_by": "Asset.tag"})
@@ -85,11 +80,11 @@ class Asset(IdMixin, TimestampMixin, table=True):
     purchase_price_cents: int | None = None  # incl. VAT, in cents
     funding: str = Field(default="", max_length=200)  # e.g. "France Relance 2021", "Don Emmaüs Connect"
     status: str = Field(default=AssetStatus.AVAILABLE, max_length=20, index=True)  # AssetStatus
-    place_id: int | None = Field(default=None, sa_column=_fk("places.id", "SET NULL"))  # home location
-    kit_id: int | None = Field(default=None, sa_column=_fk("kits.id", "SET NULL"))
+    place_id: int | None = Field(default=None, sa_column=fk("places.id", "SET NULL"))  # home location
+    kit_id: int | None = Field(default=None, sa_column=fk("kits.id", "SET NULL"))
     notes: str = Field(default="", sa_type=Text)
     retired_on: date | None = None
-    created_by_id: int | None = Field(default=None, sa_column=_fk("users.id", "SET NULL", index=False))
+    created_by_id: int | None = Field(default=None, sa_column=fk("users.id", "SET NULL", index=False))
 
     kit: Kit | None = Relationship(back_populates="assets")
 
@@ -99,8 +94,7 @@ class AssetPhoto(IdMixin, table=True):
 
     __tablename__ = "asset_photos"
 
-    asset_id: int = Field(sa_column=Column(Integer, ForeignKey("assets.id", ondelete="CASCADE"), nullable=False,
-                                           unique=True))
+    asset_id: int = Field(sa_column=fk("assets.id", "CASCADE", nullable=False, index=False, unique=True))
     content_type: str = Field(max_length=50)
     data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     created_at: datetime = Field(default_factory=clock.now, sa_type=UTCDateTime, nullable=False)
@@ -119,17 +113,17 @@ class Reservation(IdMixin, TimestampMixin, table=True):
 
     __tablename__ = "reservations"
 
-    user_id: int = Field(sa_column=_fk("users.id", "RESTRICT", nullable=False))  # the mediator it is for
-    kit_id: int | None = Field(default=None, sa_column=_fk("kits.id", "SET NULL"))
-    session_id: int | None = Field(default=None, sa_column=_fk("sessions.id", "SET NULL"))
-    mission_id: int | None = Field(default=None, sa_column=_fk("missions.id", "SET NULL"))
+    user_id: int = Field(sa_column=fk("users.id", "RESTRICT", nullable=False))  # the mediator it is for
+    kit_id: int | None = Field(default=None, sa_column=fk("kits.id", "SET NULL"))
+    session_id: int | None = Field(default=None, sa_column=fk("sessions.id", "SET NULL"))
+    mission_id: int | None = Field(default=None, sa_column=fk("missions.id", "SET NULL"))
     starts_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
     ends_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
     status: str = Field(default=ReservationStatus.ACTIVE, max_length=20, index=True)
     notes: str = Field(default="", max_length=500)
-    loan_id: int | None = Field(default=None, sa_column=_fk("loans.id", "SET NULL", index=False))
+    loan_id: int | None = Field(default=None, sa_column=fk("loans.id", "SET NULL", index=False))
     cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    created_by_id: int | None = Field(default=None, sa_column=_fk("users.id", "SET NULL", index=False))
+    created_by_id: int | None = Field(default=None, sa_column=fk("users.id", "SET NULL", index=False))
 
     bookings: list["AssetBooking"] = Relationship(
         back_populates="reservation", sa_relationship_kwargs={"lazy": "selectin"})
@@ -156,13 +150,13 @@ class Loan(IdMixin, TimestampMixin, table=True):
 
     borrower_kind: str = Field(max_length=20)  # BorrowerKind
     # the responsible user: the mediator borrower, or the mediator in charge (session, mission, person)
-    user_id: int | None = Field(default=None, sa_column=_fk("users.id", "RESTRICT"))
-    session_id: int | None = Field(default=None, sa_column=_fk("sessions.id", "SET NULL"))
-    mission_id: int | None = Field(default=None, sa_column=_fk("missions.id", "SET NULL"))
+    user_id: int | None = Field(default=None, sa_column=fk("users.id", "RESTRICT"))
+    session_id: int | None = Field(default=None, sa_column=fk("sessions.id", "SET NULL"))
+    mission_id: int | None = Field(default=None, sa_column=fk("missions.id", "SET NULL"))
     borrower_name: str = Field(default="", max_length=200)
     borrower_phone: str = Field(default="", max_length=30)
     borrower_commune: str = Field(default="", max_length=120)
-    kit_id: int | None = Field(default=None, sa_column=_fk("kits.id", "SET NULL"))
+    kit_id: int | None = Field(default=None, sa_column=fk("kits.id", "SET NULL"))
     status: str = Field(default=LoanStatus.OPEN, max_length=20, index=True)
     checked_out_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
     due_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
@@ -177,8 +171,8 @@ class Loan(IdMixin, TimestampMixin, table=True):
     reminders_sent: int = Field(default=0)
     last_reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     anonymised_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    checked_out_by_id: int | None = Field(default=None, sa_column=_fk("users.id", "SET NULL", index=False))
-    checked_in_by_id: int | None = Field(default=None, sa_column=_fk("users.id", "SET NULL", index=False))
+    checked_out_by_id: int | None = Field(default=None, sa_column=fk("users.id", "SET NULL", index=False))
+    checked_in_by_id: int | None = Field(default=None, sa_column=fk("users.id", "SET NULL", index=False))
 
     bookings: list["AssetBooking"] = Relationship(back_populates="loan", sa_relationship_kwargs={"lazy": "selectin"})
 
@@ -194,9 +188,9 @@ class AssetBooking(IdMixin, table=True):
               sqlite_where=text("open_loan"), postgresql_where=text("open_loan")),
     )
 
-    asset_id: int = Field(sa_column=_fk("assets.id", "RESTRICT", nullable=False, index=False))
-    reservation_id: int | None = Field(default=None, sa_column=_fk("reservations.id", "CASCADE"))
-    loan_id: int | None = Field(default=None, sa_column=_fk("loans.id", "CASCADE"))
+    asset_id: int = Field(sa_column=fk("assets.id", "RESTRICT", nullable=False, index=False))
+    reservation_id: int | None = Field(default=None, sa_column=fk("reservations.id", "CASCADE"))
+    loan_id: int | None = Field(default=None, sa_column=fk("loans.id", "CASCADE"))
     starts_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     ends_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     active: bool = Field(default=True)
@@ -223,16 +217,16 @@ class MaintenanceCase(IdMixin, TimestampMixin, table=True):
 
     __tablename__ = "maintenance_cases"
 
-    asset_id: int = Field(sa_column=_fk("assets.id", "CASCADE", nullable=False))
+    asset_id: int = Field(sa_column=fk("assets.id", "CASCADE", nullable=False))
     opened_on: date
     issue: str = Field(max_length=1000)
     repair: str = Field(default="", max_length=1000)  # what was done
     cost_cents: int | None = None
     supplier: str = Field(default="", max_length=200)
     closed_on: date | None = None
-    loan_id: int | None = Field(default=None, sa_column=_fk("loans.id", "SET NULL", index=False))  # damaged at return
-    opened_by_id: int | None = Field(default=None, sa_column=_fk("users.id", "SET NULL", index=False))
-    closed_by_id: int | None = Field(default=None, sa_column=_fk("users.id", "SET NULL", index=False))
+    loan_id: int | None = Field(default=None, sa_column=fk("loans.id", "SET NULL", index=False))  # damaged at return
+    opened_by_id: int | None = Field(default=None, sa_column=fk("users.id", "SET NULL", index=False))
+    closed_by_id: int | None = Field(default=None, sa_column=fk("users.id", "SET NULL", index=False))
 
     asset: Asset | None = Relationship(sa_relationship_kwargs={"lazy": "joined"})
 
@@ -243,12 +237,12 @@ class Audit(IdMixin, table=True):
 
     __tablename__ = "audits"
 
-    place_id: int | None = Field(default=None, sa_column=_fk("places.id", "SET NULL"))  # None: assets without home
+    place_id: int | None = Field(default=None, sa_column=fk("places.id", "SET NULL"))  # None: assets without home
     started_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     notes: str = Field(default="", max_length=1000)
     missing_count: int | None = None  # frozen at closing
-    started_by_id: int | None = Field(default=None, sa_column=_fk("users.id", "SET NULL", index=False))
+    started_by_id: int | None = Field(default=None, sa_column=fk("users.id", "SET NULL", index=False))
 
 
 class AuditSighting(IdMixin, table=True):
@@ -257,10 +251,10 @@ class AuditSighting(IdMixin, table=True):
     __tablename__ = "audit_sightings"
     __table_args__ = (Index("uq_audit_sightings_audit_asset", "audit_id", "asset_id", unique=True),)
 
-    audit_id: int = Field(sa_column=_fk("audits.id", "CASCADE", nullable=False, index=False))
-    asset_id: int = Field(sa_column=_fk("assets.id", "CASCADE", nullable=False))
+    audit_id: int = Field(sa_column=fk("audits.id", "CASCADE", nullable=False, index=False))
+    asset_id: int = Field(sa_column=fk("assets.id", "CASCADE", nullable=False))
     seen_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
-    seen_by_id: int | None = Field(default=None, sa_column=_fk("users.id", "SET NULL", index=False))
+    seen_by_id: int | None = Field(default=None, sa_column=fk("users.id", "SET NULL", index=False))
     scanned: bool = Field(default=False)  # by the QR code (else ticked in the list)
 
 
@@ -283,6 +277,6 @@ class AuditResult(IdMixin, table=True):
     __tablename__ = "audit_results"
     __table_args__ = (Index("uq_audit_results_audit_asset", "audit_id", "asset_id", unique=True),)
 
-    audit_id: int = Field(sa_column=_fk("audits.id", "CASCADE", nullable=False, index=False))
-    asset_id: int = Field(sa_column=_fk("assets.id", "CASCADE", nullable=False))
+    audit_id: int = Field(sa_column=fk("audits.id", "CASCADE", nullable=False, index=False))
+    asset_id: int = Field(sa_column=fk("assets.id", "CASCADE", nullable=False))
     outcome: str = Field(max_length=10)  # AuditOutcome

@@ -13,17 +13,12 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, LargeBinary, Numeric, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, Numeric, Text, UniqueConstraint
 from sqlmodel import Field, Relationship
 
 from coopnum.core import clock
-from coopnum.core.db import UTCDateTime
+from coopnum.core.db import UTCDateTime, fk
 from coopnum.core.models import IdMixin, TimestampMixin
-
-
-def _fk(target: str, ondelete: str, *, nullable: bool = True, index: bool = True, unique: bool = False) -> Column:
-    return Column(Integer, ForeignKey(target, ondelete=ondelete), nullable=nullable, index=index, unique=unique)
-
 
 # --- members and colleges -------------------------------------------------------------------------------------------
 
@@ -75,19 +70,19 @@ class Member(IdMixin, TimestampMixin, table=True):
     postal_code: str = Field(default="", max_length=10)
     city: str = Field(default="", max_length=120)
     # the user account of the member, when it has one (one account, one member)
-    user_id: int | None = Field(default=None, sa_column=_fk("users.id", "SET NULL", unique=True))
+    user_id: int | None = Field(default=None, sa_column=fk("users.id", "SET NULL", unique=True))
     # a member that is also an organisation of the cooperative (a commune that is a client and a member)
-    organisation_id: int | None = Field(default=None, sa_column=_fk("organisations.id", "SET NULL"))
+    organisation_id: int | None = Field(default=None, sa_column=fk("organisations.id", "SET NULL"))
     # a public body (local authority, public establishment): together they hold at most 50 % of a SCIC's capital
     public_body: bool = Field(default=False)
     # the current college (the dated history is in CollegeMove)
-    college_id: int | None = Field(default=None, sa_column=_fk("colleges.id", "RESTRICT"))
+    college_id: int | None = Field(default=None, sa_column=fk("colleges.id", "RESTRICT"))
     status: str = Field(default=MemberStatus.CANDIDATE, max_length=20, index=True)
     applied_on: date | None = None
     admitted_on: date | None = None
     left_on: date | None = None
     notes: str = Field(default="", sa_type=Text)
-    created_by_id: int | None = Field(default=None, sa_column=_fk("users.id", "SET NULL", index=False))
+    created_by_id: int | None = Field(default=None, sa_column=fk("users.id", "SET NULL", index=False))
 
     college: College | None = Relationship(sa_relationship_kwargs={"lazy": "joined"})
 
@@ -97,14 +92,14 @@ class MemberStatusChange(IdMixin, table=True):
 
     __tablename__ = "member_status_changes"
 
-    member_id: int = Field(sa_column=_fk("members.id", "CASCADE", nullable=False))
+    member_id: int = Field(sa_column=fk("members.id", "CASCADE", nullable=False))
     status: str = Field(max_length=20)
     on: date
     body: str = Field(default=DecidingBody.BOARD, max_length=20)
     reference: str = Field(default="", max_length=200)  # e.g. "CA du 12/03/2026, délibération 4"
     reason: str = Field(default="", max_length=500)
     created_at: datetime = Field(default_factory=clock.now, sa_type=UTCDateTime, nullable=False)
-    created_by_id: int | None = Field(default=None, sa_column=_fk("users.id", "SET NULL", index=False))
+    created_by_id: int | None = Field(default=None, sa_column=fk("users.id", "SET NULL", index=False))
 
 
 class CollegeMove(IdMixin, table=True):
@@ -112,13 +107,13 @@ class CollegeMove(IdMixin, table=True):
 
     __tablename__ = "college_moves"
 
-    member_id: int = Field(sa_column=_fk("members.id", "CASCADE", nullable=False))
-    from_college_id: int | None = Field(default=None, sa_column=_fk("colleges.id", "RESTRICT", index=False))
-    to_college_id: int = Field(sa_column=_fk("colleges.id", "RESTRICT", nullable=False, index=False))
+    member_id: int = Field(sa_column=fk("members.id", "CASCADE", nullable=False))
+    from_college_id: int | None = Field(default=None, sa_column=fk("colleges.id", "RESTRICT", index=False))
+    to_college_id: int = Field(sa_column=fk("colleges.id", "RESTRICT", nullable=False, index=False))
     on: date
     reason: str = Field(default="", max_length=500)
     created_at: datetime = Field(default_factory=clock.now, sa_type=UTCDateTime, nullable=False)
-    created_by_id: int | None = Field(default=None, sa_column=_fk("users.id", "SET NULL", index=False))
+    created_by_id: int | None = Field(default=None, sa_column=fk("users.id", "SET NULL", index=False))
 
 
 # --- share capital --------------------------------------------------------------------------------------------------
@@ -138,19 +133,19 @@ class CapitalOperation(IdMixin, table=True):
     __tablename__ = "capital_operations"
 
     number: int = Field(unique=True)  # the ledger's line number
-    member_id: int = Field(sa_column=_fk("members.id", "RESTRICT", nullable=False))
+    member_id: int = Field(sa_column=fk("members.id", "RESTRICT", nullable=False))
     kind: str = Field(max_length=20, index=True)
     on: date = Field(index=True)
     shares: int = Field(default=0)  # signed
     amount_cents: int = Field(default=0)  # signed
     nominal_cents: int  # the nominal value of a share on that day
-    counterpart_member_id: int | None = Field(default=None, sa_column=_fk("members.id", "RESTRICT"))
-    related_id: int | None = Field(default=None, sa_column=_fk("capital_operations.id", "RESTRICT"))
+    counterpart_member_id: int | None = Field(default=None, sa_column=fk("members.id", "RESTRICT"))
+    related_id: int | None = Field(default=None, sa_column=fk("capital_operations.id", "RESTRICT"))
     due_on: date | None = None  # subscription: the date by which it must be fully paid (5 years at most)
     reference: str = Field(default="", max_length=200)
     notes: str = Field(default="", max_length=500)
     created_at: datetime = Field(default_factory=clock.now, sa_type=UTCDateTime, nullable=False)
-    created_by_id: int | None = Field(default=None, sa_column=_fk("users.id", "SET NULL", index=False))
+    created_by_id: int | None = Field(default=None, sa_column=fk("users.id", "SET NULL", index=False))
 
     member: Member | None = Relationship(
         sa_relationship_kwargs={"lazy": "joined", "foreign_keys": "[CapitalOperation.member_id]"})
@@ -181,7 +176,7 @@ class Assembly(IdMixin, TimestampMixin, table=True):
 
     kind: str = Field(default=AssemblyKind.AGO, max_length=3)
     convocation: int = Field(default=1)  # 1st or 2nd convocation
-    first_assembly_id: int | None = Field(default=None, sa_column=_fk("assemblies.id", "SET NULL"))
+    first_assembly_id: int | None = Field(default=None, sa_column=fk("assemblies.id", "SET NULL"))
     title: str = Field(default="", max_length=200)
     starts_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
     place: str = Field(default="", max_length=300)
@@ -197,13 +192,13 @@ class Assembly(IdMixin, TimestampMixin, table=True):
     debates: str = Field(default="", sa_type=Text)
     minutes_signed_on: date | None = None
     minutes_signed_by: str = Field(default="", max_length=300)
-    created_by_id: int | None = Field(default=None, sa_column=_fk("users.id", "SET NULL", index=False))
+    created_by_id: int | None = Field(default=None, sa_column=fk("users.id", "SET NULL", index=False))
 
 
 class AssemblyDocument(IdMixin, table=True):
     __tablename__ = "assembly_documents"
 
-    assembly_id: int = Field(sa_column=_fk("assemblies.id", "CASCADE", nullable=False))
+    assembly_id: int = Field(sa_column=fk("assemblies.id", "CASCADE", nullable=False))
     title: str = Field(max_length=200)
     filename: str = Field(max_length=200)
     mimetype: str = Field(default="application/pdf", max_length=100)
@@ -223,12 +218,12 @@ class Convocation(IdMixin, table=True):
 
     __tablename__ = "convocations"
 
-    assembly_id: int = Field(sa_column=_fk("assemblies.id", "CASCADE", nullable=False))
-    member_id: int = Field(sa_column=_fk("members.id", "CASCADE", nullable=False))
+    assembly_id: int = Field(sa_column=fk("assemblies.id", "CASCADE", nullable=False))
+    member_id: int = Field(sa_column=fk("members.id", "CASCADE", nullable=False))
     channel: str = Field(default=ConvocationChannel.EMAIL, max_length=10)
     address: str = Field(default="", max_length=300)
     sent_on: date
-    outbox_id: int | None = Field(default=None, sa_column=_fk("outbox_mails.id", "SET NULL"))
+    outbox_id: int | None = Field(default=None, sa_column=fk("outbox_mails.id", "SET NULL"))
     created_at: datetime = Field(default_factory=clock.now, sa_type=UTCDateTime, nullable=False)
 
 
@@ -244,12 +239,12 @@ class Attendance(IdMixin, table=True):
     __tablename__ = "attendances"
     __table_args__ = (UniqueConstraint("assembly_id", "member_id"),)
 
-    assembly_id: int = Field(sa_column=_fk("assemblies.id", "CASCADE", nullable=False))
-    member_id: int = Field(sa_column=_fk("members.id", "RESTRICT", nullable=False))
+    assembly_id: int = Field(sa_column=fk("assemblies.id", "CASCADE", nullable=False))
+    member_id: int = Field(sa_column=fk("members.id", "RESTRICT", nullable=False))
     mode: str = Field(max_length=12)
-    proxy_holder_id: int | None = Field(default=None, sa_column=_fk("members.id", "RESTRICT"))
+    proxy_holder_id: int | None = Field(default=None, sa_column=fk("members.id", "RESTRICT"))
     recorded_at: datetime = Field(default_factory=clock.now, sa_type=UTCDateTime, nullable=False)
-    recorded_by_id: int | None = Field(default=None, sa_column=_fk("users.id", "SET NULL", index=False))
+    recorded_by_id: int | None = Field(default=None, sa_column=fk("users.id", "SET NULL", index=False))
 
 
 class BallotKind(StrEnum):
@@ -273,7 +268,7 @@ class Choice(StrEnum):
 class Resolution(IdMixin, table=True):
     __tablename__ = "resolutions"
 
-    assembly_id: int = Field(sa_column=_fk("assemblies.id", "CASCADE", nullable=False))
+    assembly_id: int = Field(sa_column=fk("assemblies.id", "CASCADE", nullable=False))
     position: int = Field(default=1)
     title: str = Field(max_length=300)
     text: str = Field(default="", sa_type=Text)
@@ -292,13 +287,13 @@ class BallotCast(IdMixin, table=True):
     __tablename__ = "ballot_casts"
     __table_args__ = (UniqueConstraint("resolution_id", "member_id"),)
 
-    resolution_id: int = Field(sa_column=_fk("resolutions.id", "CASCADE", nullable=False))
-    member_id: int = Field(sa_column=_fk("members.id", "RESTRICT", nullable=False))
-    cast_by_member_id: int | None = Field(default=None, sa_column=_fk("members.id", "RESTRICT", index=False))
-    college_id: int | None = Field(default=None, sa_column=_fk("colleges.id", "RESTRICT", index=False))
+    resolution_id: int = Field(sa_column=fk("resolutions.id", "CASCADE", nullable=False))
+    member_id: int = Field(sa_column=fk("members.id", "RESTRICT", nullable=False))
+    cast_by_member_id: int | None = Field(default=None, sa_column=fk("members.id", "RESTRICT", index=False))
+    college_id: int | None = Field(default=None, sa_column=fk("colleges.id", "RESTRICT", index=False))
     choice: str | None = Field(default=None, max_length=10)  # None for a secret ballot
     online: bool = Field(default=False)  # cast by the member on its page (else recorded by the secretary)
-    recorded_by_id: int | None = Field(default=None, sa_column=_fk("users.id", "SET NULL", index=False))
+    recorded_by_id: int | None = Field(default=None, sa_column=fk("users.id", "SET NULL", index=False))
     cast_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # None for a secret ballot
 
 
@@ -309,8 +304,7 @@ class BallotCount(IdMixin, table=True):
     __table_args__ = (UniqueConstraint("resolution_id", "college_id", "choice"),
                       Index("ix_ballot_counts_resolution", "resolution_id"))
 
-    resolution_id: int = Field(sa_column=Column(Integer, ForeignKey("resolutions.id", ondelete="CASCADE"),
-                                                nullable=False))
-    college_id: int | None = Field(default=None, sa_column=_fk("colleges.id", "RESTRICT", index=False))
+    resolution_id: int = Field(sa_column=fk("resolutions.id", "CASCADE", nullable=False, index=False))
+    college_id: int | None = Field(default=None, sa_column=fk("colleges.id", "RESTRICT", index=False))
     choice: str = Field(max_length=10)
     count: int = Field(default=0)

@@ -9,17 +9,12 @@ in a skill is its latest assessment), a signature is never changed nor deleted (
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, Relationship
 
 from coopnum.core import clock
-from coopnum.core.db import UTCDateTime
+from coopnum.core.db import UTCDateTime, fk
 from coopnum.core.models import IdMixin, TimestampMixin
-
-
-def _fk(target: str, ondelete: str, *, nullable: bool = True, index: bool = True, unique: bool = False) -> Column:
-    return Column(Integer, ForeignKey(target, ondelete=ondelete), nullable=nullable, index=index, unique=unique)
-
 
 # --- the skills framework -------------------------------------------------------------------------------------------
 
@@ -70,8 +65,8 @@ class TargetProfileSkill(IdMixin, table=True):
     __tablename__ = "target_profile_skills"
     __table_args__ = (UniqueConstraint("profile_id", "skill_id"),)
 
-    profile_id: int = Field(sa_column=_fk("target_profiles.id", "CASCADE", nullable=False))
-    skill_id: int = Field(sa_column=_fk("skills.id", "RESTRICT", nullable=False))
+    profile_id: int = Field(sa_column=fk("target_profiles.id", "CASCADE", nullable=False))
+    skill_id: int = Field(sa_column=fk("skills.id", "RESTRICT", nullable=False))
     level: int
 
 
@@ -81,13 +76,13 @@ class Person(IdMixin, TimestampMixin, table=True):
 
     __tablename__ = "training_people"
 
-    user_id: int | None = Field(default=None, sa_column=_fk("users.id", "SET NULL", unique=True))
-    member_id: int | None = Field(default=None, sa_column=_fk("members.id", "SET NULL"))
+    user_id: int | None = Field(default=None, sa_column=fk("users.id", "SET NULL", unique=True))
+    member_id: int | None = Field(default=None, sa_column=fk("members.id", "SET NULL"))
     kind: str = Field(default=PersonKind.STAFF, max_length=20, index=True)  # PersonKind
     full_name: str = Field(max_length=200, index=True)
     email: str | None = Field(default=None, max_length=254)
     organisation: str = Field(default="", max_length=200)  # for external people
-    target_profile_id: int | None = Field(default=None, sa_column=_fk("target_profiles.id", "SET NULL"))
+    target_profile_id: int | None = Field(default=None, sa_column=fk("target_profiles.id", "SET NULL"))
     active: bool = Field(default=True)
     notes: str = Field(default="", max_length=1000)
 
@@ -108,14 +103,14 @@ class SkillAssessment(IdMixin, table=True):
     __tablename__ = "skill_assessments"
     __table_args__ = (Index("ix_skill_assessments_person_skill_on", "person_id", "skill_id", "assessed_on"),)
 
-    person_id: int = Field(sa_column=_fk("training_people.id", "CASCADE", nullable=False, index=False))
-    skill_id: int = Field(sa_column=_fk("skills.id", "RESTRICT", nullable=False))
+    person_id: int = Field(sa_column=fk("training_people.id", "CASCADE", nullable=False, index=False))
+    skill_id: int = Field(sa_column=fk("skills.id", "RESTRICT", nullable=False))
     level: int
     assessed_on: date
     evidence_kind: str = Field(max_length=30)  # EvidenceKind
     evidence: str = Field(default="", max_length=500)  # "Pix, campagne du 12/03 : 3", "Évaluation de C. Martin"
-    training_session_id: int | None = Field(default=None, sa_column=_fk("training_sessions.id", "SET NULL"))
-    assessed_by_id: int | None = Field(default=None, sa_column=_fk("users.id", "SET NULL", index=False))
+    training_session_id: int | None = Field(default=None, sa_column=fk("training_sessions.id", "SET NULL"))
+    assessed_by_id: int | None = Field(default=None, sa_column=fk("users.id", "SET NULL", index=False))
     created_at: datetime = Field(default_factory=clock.now, sa_type=UTCDateTime, nullable=False)
 
 
@@ -134,7 +129,7 @@ class Certification(IdMixin, TimestampMixin, table=True):
 
     __tablename__ = "certifications"
 
-    person_id: int = Field(sa_column=_fk("training_people.id", "CASCADE", nullable=False))
+    person_id: int = Field(sa_column=fk("training_people.id", "CASCADE", nullable=False))
     kind: str = Field(max_length=20)  # CertificationKind
     name: str = Field(max_length=200)  # "Certification Pix (score 512)"
     obtained_on: date
@@ -144,7 +139,7 @@ class Certification(IdMixin, TimestampMixin, table=True):
     notes: str = Field(default="", max_length=1000)
     reminders_sent: int = Field(default=0)
     last_reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    created_by_id: int | None = Field(default=None, sa_column=_fk("users.id", "SET NULL", index=False))
+    created_by_id: int | None = Field(default=None, sa_column=fk("users.id", "SET NULL", index=False))
 
 
 class ServiceSkillRequirement(IdMixin, table=True):
@@ -154,8 +149,8 @@ class ServiceSkillRequirement(IdMixin, table=True):
     __tablename__ = "service_skill_requirements"
     __table_args__ = (UniqueConstraint("service_id", "skill_id"),)
 
-    service_id: int = Field(sa_column=_fk("services.id", "CASCADE", nullable=False))
-    skill_id: int = Field(sa_column=_fk("skills.id", "RESTRICT", nullable=False))
+    service_id: int = Field(sa_column=fk("services.id", "CASCADE", nullable=False))
+    skill_id: int = Field(sa_column=fk("skills.id", "RESTRICT", nullable=False))
     level: int
 
 
@@ -174,13 +169,13 @@ class TrainingSession(IdMixin, TimestampMixin, table=True):
 
     title: str = Field(max_length=200)  # the topic
     description: str = Field(default="", sa_type=Text)  # objectives, programme
-    place_id: int | None = Field(default=None, sa_column=_fk("places.id", "SET NULL"))
+    place_id: int | None = Field(default=None, sa_column=fk("places.id", "SET NULL"))
     location: str = Field(default="", max_length=300)  # when not a place of the application (or "visio")
     materials: str = Field(default="", max_length=1000)  # what to bring, what is lent
     status: str = Field(default=TrainingStatus.PLANNED, max_length=20, index=True)
     cancel_reason: str = Field(default="", max_length=300)
     sequence: int = Field(default=0)  # iCalendar SEQUENCE, increased at every change
-    created_by_id: int | None = Field(default=None, sa_column=_fk("users.id", "SET NULL", index=False))
+    created_by_id: int | None = Field(default=None, sa_column=fk("users.id", "SET NULL", index=False))
 
     half_days: list["TrainingHalfDay"] = Relationship(
         back_populates="training", sa_relationship_kwargs={"order_by": "TrainingHalfDay.starts_at",
@@ -195,8 +190,8 @@ class TrainingSkill(IdMixin, table=True):
     __tablename__ = "training_skills"
     __table_args__ = (UniqueConstraint("training_id", "skill_id"),)
 
-    training_id: int = Field(sa_column=_fk("training_sessions.id", "CASCADE", nullable=False))
-    skill_id: int = Field(sa_column=_fk("skills.id", "RESTRICT", nullable=False))
+    training_id: int = Field(sa_column=fk("training_sessions.id", "CASCADE", nullable=False))
+    skill_id: int = Field(sa_column=fk("skills.id", "RESTRICT", nullable=False))
     target_level: int | None = None
 
 
@@ -211,7 +206,7 @@ class TrainingHalfDay(IdMixin, table=True):
     __tablename__ = "training_half_days"
     __table_args__ = (UniqueConstraint("training_id", "day", "period"),)
 
-    training_id: int = Field(sa_column=_fk("training_sessions.id", "CASCADE", nullable=False))
+    training_id: int = Field(sa_column=fk("training_sessions.id", "CASCADE", nullable=False))
     day: date
     period: str = Field(max_length=2)  # HalfDay
     starts_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
@@ -235,8 +230,8 @@ class Participant(IdMixin, table=True):
     __tablename__ = "training_participants"
     __table_args__ = (UniqueConstraint("training_id", "person_id"),)
 
-    training_id: int = Field(sa_column=_fk("training_sessions.id", "CASCADE", nullable=False))
-    person_id: int = Field(sa_column=_fk("training_people.id", "RESTRICT", nullable=False))
+    training_id: int = Field(sa_column=fk("training_sessions.id", "CASCADE", nullable=False))
+    person_id: int = Field(sa_column=fk("training_people.id", "RESTRICT", nullable=False))
     role: str = Field(max_length=20)  # ParticipantRole
     created_at: datetime = Field(default_factory=clock.now, sa_type=UTCDateTime, nullable=False)
 
@@ -254,13 +249,13 @@ class AttendanceScan(IdMixin, table=True):
 
     __tablename__ = "attendance_scans"
 
-    half_day_id: int = Field(sa_column=_fk("training_half_days.id", "RESTRICT", nullable=False))
+    half_day_id: int = Field(sa_column=fk("training_half_days.id", "RESTRICT", nullable=False))
     filename: str = Field(max_length=255)
     content_type: str = Field(max_length=100)
     data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     sha256: str = Field(max_length=64)
     uploaded_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
-    uploaded_by_id: int | None = Field(default=None, sa_column=_fk("users.id", "SET NULL", index=False))
+    uploaded_by_id: int | None = Field(default=None, sa_column=fk("users.id", "SET NULL", index=False))
 
 
 class AttendanceSignature(IdMixin, table=True):
@@ -269,12 +264,12 @@ class AttendanceSignature(IdMixin, table=True):
     __tablename__ = "attendance_signatures"
     __table_args__ = (UniqueConstraint("half_day_id", "person_id"),)
 
-    half_day_id: int = Field(sa_column=_fk("training_half_days.id", "RESTRICT", nullable=False, index=False))
-    person_id: int = Field(sa_column=_fk("training_people.id", "RESTRICT", nullable=False))
+    half_day_id: int = Field(sa_column=fk("training_half_days.id", "RESTRICT", nullable=False, index=False))
+    person_id: int = Field(sa_column=fk("training_people.id", "RESTRICT", nullable=False))
     role: str = Field(max_length=20)  # ParticipantRole
     method: str = Field(max_length=20)  # SignatureMethod
     signed_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     signature_png: bytes | None = Field(default=None, sa_column=Column(LargeBinary))  # drawn on screen
-    scan_id: int | None = Field(default=None, sa_column=_fk("attendance_scans.id", "RESTRICT"))  # signed on paper
-    recorded_by_id: int | None = Field(default=None, sa_column=_fk("users.id", "SET NULL", index=False))
+    scan_id: int | None = Field(default=None, sa_column=fk("attendance_scans.id", "RESTRICT"))  # signed on paper
+    recorded_by_id: int | None = Field(default=None, sa_column=fk("users.id", "SET NULL", index=False))
     ip: str | None = Field(default=None, max_length=45)

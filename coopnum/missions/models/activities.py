@@ -9,11 +9,11 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Optional
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, UniqueConstraint
+from sqlalchemy import JSON, Index, UniqueConstraint
 from sqlmodel import Field, Relationship
 
 from coopnum.core import clock
-from coopnum.core.db import UTCDateTime
+from coopnum.core.db import UTCDateTime, fk
 from coopnum.core.models import IdMixin, TimestampMixin, User
 
 # --- hours -----------------------------------------------------------------------------------------------------
@@ -43,19 +43,19 @@ class TimeEntry(IdMixin, TimestampMixin, table=True):
         Index("ix_time_entries_user_id_day", "user_id", "day"),
     )
 
-    user_id: int = Field(sa_column=Column(Integer, ForeignKey("users.id", ondelete="RESTRICT"), nullable=False))
+    user_id: int = Field(sa_column=fk("users.id", "RESTRICT", nullable=False, index=False))
     day: date = Field(index=True)
     minutes: int
     category: str = Field(default=TimeCategory.SESSION, max_length=20)
     session_id: int | None = Field(
-        default=None, sa_column=Column(Integer, ForeignKey("sessions.id", ondelete="RESTRICT"), index=True)
+        default=None, sa_column=fk("sessions.id", "RESTRICT")
     )
     convention_id: int | None = Field(
-        default=None, sa_column=Column(Integer, ForeignKey("conventions.id", ondelete="SET NULL"), index=True)
+        default=None, sa_column=fk("conventions.id", "SET NULL")
     )
     note: str = Field(default="", max_length=300)
     created_by_id: int | None = Field(
-        default=None, sa_column=Column(Integer, ForeignKey("users.id", ondelete="SET NULL"))
+        default=None, sa_column=fk("users.id", "SET NULL", index=False)
     )
 
     user: Optional["User"] = Relationship(
@@ -76,15 +76,14 @@ class Timesheet(IdMixin, TimestampMixin, table=True):
     __tablename__ = "timesheets"
     __table_args__ = (UniqueConstraint("user_id", "month"),)
 
-    user_id: int = Field(sa_column=Column(Integer, ForeignKey("users.id", ondelete="RESTRICT"), nullable=False,
-                                          index=True))
+    user_id: int = Field(sa_column=fk("users.id", "RESTRICT", nullable=False))
     month: date = Field(index=True)  # the first day of the month
     status: str = Field(default=TimesheetStatus.OPEN, max_length=20, index=True)
     comment: str = Field(default="")  # the coordinator's comment when sending back (or the reason of a reopening)
     submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     validated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     validated_by_id: int | None = Field(
-        default=None, sa_column=Column(Integer, ForeignKey("users.id", ondelete="SET NULL"))
+        default=None, sa_column=fk("users.id", "SET NULL", index=False)
     )
 
     user: Optional["User"] = Relationship(
@@ -112,15 +111,15 @@ class Activity(IdMixin, TimestampMixin, table=True):
         Index("ix_activities_convention_id_date", "convention_id", "date"),
     )
 
-    mediator_id: int = Field(sa_column=Column(Integer, ForeignKey("users.id", ondelete="RESTRICT"), nullable=False))
+    mediator_id: int = Field(sa_column=fk("users.id", "RESTRICT", nullable=False, index=False))
     session_id: int | None = Field(
-        default=None, sa_column=Column(Integer, ForeignKey("sessions.id", ondelete="SET NULL"), index=True)
+        default=None, sa_column=fk("sessions.id", "SET NULL")
     )
     convention_id: int | None = Field(
-        default=None, sa_column=Column(Integer, ForeignKey("conventions.id", ondelete="SET NULL"))
+        default=None, sa_column=fk("conventions.id", "SET NULL", index=False)
     )
     place_id: int | None = Field(
-        default=None, sa_column=Column(Integer, ForeignKey("places.id", ondelete="SET NULL"), index=True)
+        default=None, sa_column=fk("places.id", "SET NULL")
     )
     date: _dt.date = Field(index=True)
     kind: str = Field(max_length=20, index=True)  # type_activite: Individuel | Collectif
@@ -147,7 +146,7 @@ class Activity(IdMixin, TimestampMixin, table=True):
     beneficiary_postal_code: str | None = Field(default=None, max_length=5)
     notes: str = Field(default="")  # "Notes supplémentaires": no sensitive data (GDPR)
     created_by_id: int | None = Field(
-        default=None, sa_column=Column(Integer, ForeignKey("users.id", ondelete="SET NULL"))
+        default=None, sa_column=fk("users.id", "SET NULL", index=False)
     )
 
     mediator: Optional["User"] = Relationship(
@@ -169,7 +168,7 @@ class Beneficiary(IdMixin, TimestampMixin, table=True):
     __tablename__ = "beneficiaries"
 
     mediator_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("users.id", ondelete="RESTRICT"), nullable=False, index=True)
+        sa_column=fk("users.id", "RESTRICT", nullable=False)
     )
     first_name: str = Field(default="", max_length=100)
     last_name: str = Field(default="", max_length=100)
@@ -196,10 +195,10 @@ class ActivityBeneficiary(IdMixin, table=True):
     __table_args__ = (UniqueConstraint("activity_id", "beneficiary_id"),)
 
     activity_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("activities.id", ondelete="CASCADE"), nullable=False, index=True)
+        sa_column=fk("activities.id", "CASCADE", nullable=False)
     )
     beneficiary_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("beneficiaries.id", ondelete="CASCADE"), nullable=False, index=True)
+        sa_column=fk("beneficiaries.id", "CASCADE", nullable=False)
     )
 
     activity: Optional["Activity"] = Relationship(back_populates="beneficiary_links")
@@ -230,7 +229,7 @@ class ReportShare(IdMixin, table=True):
     __tablename__ = "report_shares"
 
     convention_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("conventions.id", ondelete="CASCADE"), nullable=False, index=True)
+        sa_column=fk("conventions.id", "CASCADE", nullable=False)
     )
     period_start: date
     period_end: date  # inclusive
@@ -238,7 +237,7 @@ class ReportShare(IdMixin, table=True):
     expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     created_at: datetime = Field(default_factory=clock.now, sa_type=UTCDateTime, nullable=False)
     created_by_id: int | None = Field(
-        default=None, sa_column=Column(Integer, ForeignKey("users.id", ondelete="SET NULL"))
+        default=None, sa_column=fk("users.id", "SET NULL", index=False)
     )
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_accessed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

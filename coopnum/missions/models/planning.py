@@ -6,11 +6,11 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Optional
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, Numeric, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Numeric, UniqueConstraint
 from sqlmodel import Field, Relationship
 
 from coopnum.core import clock
-from coopnum.core.db import UTCDateTime
+from coopnum.core.db import UTCDateTime, fk
 from coopnum.core.models import IdMixin, TimestampMixin, User
 
 
@@ -80,7 +80,7 @@ class Contact(IdMixin, TimestampMixin, table=True):
     __tablename__ = "contacts"
 
     organisation_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False, index=True)
+        sa_column=fk("organisations.id", "CASCADE", nullable=False)
     )
     first_name: str = Field(max_length=100)
     last_name: str = Field(max_length=100)
@@ -90,7 +90,7 @@ class Contact(IdMixin, TimestampMixin, table=True):
     receives_invoices: bool = Field(default=False)
     receives_reports: bool = Field(default=False)
     user_id: int | None = Field(
-        default=None, sa_column=Column(Integer, ForeignKey("users.id", ondelete="SET NULL"), index=True)
+        default=None, sa_column=fk("users.id", "SET NULL")
     )
 
     organisation: Optional["Organisation"] = Relationship(back_populates="contacts")
@@ -106,7 +106,7 @@ class Place(IdMixin, TimestampMixin, table=True):
     __tablename__ = "places"
 
     organisation_id: int | None = Field(
-        default=None, sa_column=Column(Integer, ForeignKey("organisations.id", ondelete="SET NULL"), index=True)
+        default=None, sa_column=fk("organisations.id", "SET NULL")
     )
     name: str = Field(max_length=200, index=True)  # nom
     pivot: str | None = Field(default=None, max_length=14)  # SIRET/RNA of the structure; defaults to the organisation's
@@ -221,7 +221,7 @@ class Convention(IdMixin, TimestampMixin, table=True):
     __tablename__ = "conventions"
 
     organisation_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("organisations.id", ondelete="RESTRICT"), nullable=False, index=True)
+        sa_column=fk("organisations.id", "RESTRICT", nullable=False)
     )
     reference: str = Field(max_length=40, unique=True)
     title: str = Field(max_length=200)
@@ -259,10 +259,10 @@ class ConventionService(IdMixin, table=True):
     __table_args__ = (UniqueConstraint("convention_id", "service_id"),)
 
     convention_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("conventions.id", ondelete="CASCADE"), nullable=False, index=True)
+        sa_column=fk("conventions.id", "CASCADE", nullable=False)
     )
     service_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("services.id", ondelete="RESTRICT"), nullable=False, index=True)
+        sa_column=fk("services.id", "RESTRICT", nullable=False)
     )
     unit_price_cents: int | None = Field(default=None)
 
@@ -290,13 +290,13 @@ class Mission(IdMixin, TimestampMixin, table=True):
     __tablename__ = "missions"
 
     convention_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("conventions.id", ondelete="RESTRICT"), nullable=False, index=True)
+        sa_column=fk("conventions.id", "RESTRICT", nullable=False)
     )
     place_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("places.id", ondelete="RESTRICT"), nullable=False, index=True)
+        sa_column=fk("places.id", "RESTRICT", nullable=False)
     )
     service_id: int | None = Field(
-        default=None, sa_column=Column(Integer, ForeignKey("services.id", ondelete="SET NULL"), index=True)
+        default=None, sa_column=fk("services.id", "SET NULL")
     )
     kind: str = Field(default=MissionKind.PERMANENCE, max_length=20)
     title: str = Field(max_length=200)
@@ -327,10 +327,10 @@ class MissionMediator(IdMixin, table=True):
     __table_args__ = (UniqueConstraint("mission_id", "user_id"),)
 
     mission_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("missions.id", ondelete="CASCADE"), nullable=False, index=True)
+        sa_column=fk("missions.id", "CASCADE", nullable=False)
     )
     user_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
+        sa_column=fk("users.id", "CASCADE", nullable=False)
     )
 
     mission: Optional["Mission"] = Relationship(back_populates="default_mediators")
@@ -358,7 +358,7 @@ class MissionSession(IdMixin, TimestampMixin, table=True):
     __table_args__ = (Index("ix_sessions_mission_id_start", "mission_id", "start"),)
 
     mission_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("missions.id", ondelete="RESTRICT"), nullable=False)
+        sa_column=fk("missions.id", "RESTRICT", nullable=False, index=False)
     )
     start: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
     end: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
@@ -369,7 +369,7 @@ class MissionSession(IdMixin, TimestampMixin, table=True):
     held_minutes: int | None = Field(default=None)  # actual duration delivered, confirmed by a mediator
     confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     confirmed_by_id: int | None = Field(
-        default=None, sa_column=Column(Integer, ForeignKey("users.id", ondelete="SET NULL"))
+        default=None, sa_column=fk("users.id", "SET NULL", index=False)
     )
     manual: bool = Field(default=False)  # added, moved or edited by hand: kept as is when the rule changes
     sequence: int = Field(default=0)  # iCalendar SEQUENCE, increased at every change
@@ -403,14 +403,14 @@ class Assignment(IdMixin, table=True):
     __table_args__ = (UniqueConstraint("session_id", "user_id"),)
 
     session_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False, index=True)
+        sa_column=fk("sessions.id", "CASCADE", nullable=False)
     )
     user_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("users.id", ondelete="RESTRICT"), nullable=False, index=True)
+        sa_column=fk("users.id", "RESTRICT", nullable=False)
     )
     created_at: datetime = Field(default_factory=clock.now, sa_type=UTCDateTime, nullable=False)
     created_by_id: int | None = Field(
-        default=None, sa_column=Column(Integer, ForeignKey("users.id", ondelete="SET NULL"))
+        default=None, sa_column=fk("users.id", "SET NULL", index=False)
     )
 
     session: Optional["MissionSession"] = Relationship(back_populates="assignments")
@@ -432,14 +432,14 @@ class Absence(IdMixin, TimestampMixin, table=True):
     __tablename__ = "absences"
 
     user_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
+        sa_column=fk("users.id", "CASCADE", nullable=False)
     )
     kind: str = Field(default=AbsenceKind.LEAVE, max_length=20)
     start: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
     end: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
     note: str = Field(default="", max_length=300)
     created_by_id: int | None = Field(
-        default=None, sa_column=Column(Integer, ForeignKey("users.id", ondelete="SET NULL"))
+        default=None, sa_column=fk("users.id", "SET NULL", index=False)
     )
 
     user: Optional["User"] = Relationship(
@@ -465,7 +465,7 @@ class CalendarFeed(IdMixin, table=True):
     token: str = Field(max_length=64, unique=True)
     created_at: datetime = Field(default_factory=clock.now, sa_type=UTCDateTime, nullable=False)
     created_by_id: int | None = Field(
-        default=None, sa_column=Column(Integer, ForeignKey("users.id", ondelete="SET NULL"))
+        default=None, sa_column=fk("users.id", "SET NULL", index=False)
     )
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_accessed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -485,16 +485,16 @@ class ServiceRequest(IdMixin, TimestampMixin, table=True):
     __tablename__ = "service_requests"
 
     organisation_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False, index=True)
+        sa_column=fk("organisations.id", "CASCADE", nullable=False)
     )
     requested_by_id: int | None = Field(
-        default=None, sa_column=Column(Integer, ForeignKey("users.id", ondelete="SET NULL"))
+        default=None, sa_column=fk("users.id", "SET NULL", index=False)
     )
     service_id: int | None = Field(
-        default=None, sa_column=Column(Integer, ForeignKey("services.id", ondelete="SET NULL"))
+        default=None, sa_column=fk("services.id", "SET NULL", index=False)
     )
     place_id: int | None = Field(
-        default=None, sa_column=Column(Integer, ForeignKey("places.id", ondelete="SET NULL"))
+        default=None, sa_column=fk("places.id", "SET NULL", index=False)
     )
     place_text: str = Field(default="", max_length=300)  # where, when no known place fits
     wished_start: date | None = Field(default=None)
@@ -506,11 +506,11 @@ class ServiceRequest(IdMixin, TimestampMixin, table=True):
     status: str = Field(default=RequestStatus.NEW, max_length=20, index=True)
     answer: str = Field(default="")
     answered_by_id: int | None = Field(
-        default=None, sa_column=Column(Integer, ForeignKey("users.id", ondelete="SET NULL"))
+        default=None, sa_column=fk("users.id", "SET NULL", index=False)
     )
     answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     mission_id: int | None = Field(
-        default=None, sa_column=Column(Integer, ForeignKey("missions.id", ondelete="SET NULL"))
+        default=None, sa_column=fk("missions.id", "SET NULL", index=False)
     )
     quote_reference: str | None = Field(default=None, max_length=40)  # the quote answering it (billing)
 
