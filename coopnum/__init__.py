@@ -6,12 +6,29 @@ from flask import Flask
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# The domains, from the bottom up: a domain imports only from core and from the domains before it (the order is
+# checked by tests/core/test_architecture.py). Each one is a package with ``init_app(app)``; ``models`` holds its
+# tables (portal has none).
+DOMAINS = ("organisations", "missions", "activities", "timesheets", "reports", "billing", "members", "inventory",
+           "training", "portal")
+
+
+def import_models() -> None:
+    """Import the tables of core and of every domain, so that the metadata is complete (Alembic, create_all)."""
+    from importlib import import_module
+    from importlib.util import find_spec
+
+    import_module("coopnum.core.models")
+    for name in DOMAINS:
+        if find_spec(f"coopnum.{name}.models") is not None:
+            import_module(f"coopnum.{name}.models")
+
 
 def create_app(config: dict | None = None) -> Flask:
     """The application factory. Nothing touches the database or the network at import time."""
     from coopnum import config as settings
     from coopnum.core import filters, handlers
-    from coopnum.core.db import Database, import_all_models
+    from coopnum.core.db import Database
     from coopnum.core.extensions import babel, csrf, login_manager, select_locale
 
     app = Flask(
@@ -27,10 +44,7 @@ def create_app(config: dict | None = None) -> Flask:
 
         # the client's address (login rate limiting) and the scheme, as the N proxies in front saw them
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
-    import_all_models()
-    from coopnum.billing import immutability
-
-    immutability.install()  # issued invoices are never edited, whatever the code path
+    import_models()
     from coopnum.core import validation
 
     validation.install_text_guard()  # no text with control characters reaches a row (Factur-X, PDF, iCal need it)
@@ -48,33 +62,18 @@ def create_app(config: dict | None = None) -> Flask:
 
     slots.init_app(app)
     handlers.init_app(app)
-    from coopnum.billing.services import dunning, sending
     from coopnum.core import outbox
 
     outbox.init_app(app)
-    sending.init_app(app)
-    dunning.init_app(app)
 
-    from coopnum.billing.views import bp as billing_bp
+    from importlib import import_module
+
     from coopnum.core.api import bp as api_bp
     from coopnum.core.views import bp as core_bp
-    from coopnum.missions.views import bp as missions_bp
-    from coopnum.missions.views import public_bp
 
-    for bp in (core_bp, missions_bp, public_bp, billing_bp):
-        app.register_blueprint(bp)
-    import coopnum.billing.api  # noqa: F401
-    from coopnum import members
-
-    members.init_app(app)
-    from coopnum import inventory
-
-    inventory.init_app(app)
-    from coopnum import training
-
-    training.init_app(app)
-    import coopnum.missions.api  # noqa: F401  (declares its endpoints on the API blueprint)
-
+    app.register_blueprint(core_bp)
+    for name in DOMAINS:
+        import_module(f"coopnum.{name}").init_app(app)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)
 

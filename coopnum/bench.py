@@ -48,12 +48,15 @@ class QueryCounter:
 
 def build(app: Flask, years: int, now: datetime) -> dict:
     """Create the schema and the demo cooperative with ``years`` years of conventions, sessions and activities."""
-    from coopnum.core.db import db, import_all_models, metadata
+    from coopnum import import_models
+    from coopnum.activities.models import Activity
+    from coopnum.core.db import db, metadata
     from coopnum.demo import seed
-    from coopnum.missions.models import Activity, MissionSession, TimeEntry
+    from coopnum.missions.models import MissionSession
+    from coopnum.timesheets.models import TimeEntry
 
     with app.app_context():
-        import_all_models()
+        import_models()
         metadata.create_all(db.engine)
         started = time.perf_counter()
         year = clock.paris_today(now).year
@@ -100,19 +103,9 @@ def billing_figures(app: Flask, runs: int, conventions: int = 40) -> list[str]:
     from coopnum.billing.services import invoices
     from coopnum.core.db import db
     from coopnum.core.models import User
-    from coopnum.missions.models import (
-        Assignment,
-        Convention,
-        ConventionStatus,
-        Mission,
-        MissionSession,
-        Organisation,
-        Place,
-        SessionStatus,
-        TimeEntry,
-        Timesheet,
-        TimesheetStatus,
-    )
+    from coopnum.missions.models import Assignment, Mission, MissionSession, SessionStatus
+    from coopnum.organisations.models import Convention, ConventionStatus, Organisation, Place
+    from coopnum.timesheets.models import TimeEntry, Timesheet, TimesheetStatus
 
     out = []
     with app.app_context():
@@ -212,9 +205,9 @@ def _time(client, url: str, runs: int, counter: QueryCounter) -> tuple[int, list
 
 
 def _bare(app: Flask, runs: int, counter: QueryCounter) -> Figure:
+    from coopnum.activities.models import Activity
     from coopnum.core.db import db
     from coopnum.core.models import User
-    from coopnum.missions.models import Activity
 
     def page():
         rows = db.session.execute(select(Activity, User).join(User, User.id == Activity.mediator_id)
@@ -242,7 +235,7 @@ def targets(app: Flask) -> list[tuple[str, str, str]]:
     """(label, login e-mail, URL) of the pages measured (each must answer 200: the measure checks it)."""
     from coopnum.core.db import db
     from coopnum.demo import DOMAIN
-    from coopnum.missions.models import Convention
+    from coopnum.organisations.models import Convention
 
     with app.app_context():
         convention = db.session.execute(select(Convention).order_by(Convention.id.desc())).scalars().first()
@@ -254,21 +247,21 @@ def targets(app: Flask) -> list[tuple[str, str, str]]:
     coordinator = f"coordination@{DOMAIN}"
     mediator = f"camille.martin@{DOMAIN}"
     pages = [
-        ("missions.activities", "Activités (coordination, page 1)", coordinator, "/missions/activities"),
-        ("missions.activities", "Activités (coordination, page 40)", coordinator, "/missions/activities?page=40"),
-        ("missions.activities", "Activités filtrées (année, thème)", coordinator,
+        ("activities.activities", "Activités (coordination, page 1)", coordinator, "/missions/activities"),
+        ("activities.activities", "Activités (coordination, page 40)", coordinator, "/missions/activities?page=40"),
+        ("activities.activities", "Activités filtrées (année, thème)", coordinator,
          f"/missions/activities?from={year}-01-01&to={year}-12-31&theme=Email"),
-        ("missions.activities", "Mes activités (médiatrice)", mediator, "/missions/activities"),
-        ("missions.convention_report", "Rapport de convention (année)", coordinator,
+        ("activities.activities", "Mes activités (médiatrice)", mediator, "/missions/activities"),
+        ("reports.convention_report", "Rapport de convention (année)", coordinator,
          f"/missions/conventions/{cid}/report?from={year}-01-01&to={year}-12-31"),
-        ("missions.convention_report", "Rapport de convention (5 ans)", coordinator,
+        ("reports.convention_report", "Rapport de convention (5 ans)", coordinator,
          f"/missions/conventions/{cid}/report?from={year - 4}-01-01&to={year}-12-31"),
-        ("missions.timesheets", "Relevés d'heures du mois", coordinator, "/missions/timesheets"),
-        ("missions.hours_overview", "Tableau de bord des heures", coordinator, "/missions/hours/overview"),
-        ("missions.my_hours", "Mes heures (médiatrice)", mediator, "/missions/hours"),
+        ("timesheets.timesheets", "Relevés d'heures du mois", coordinator, "/missions/timesheets"),
+        ("timesheets.hours_overview", "Tableau de bord des heures", coordinator, "/missions/hours/overview"),
+        ("timesheets.my_hours", "Mes heures (médiatrice)", mediator, "/missions/hours"),
         ("missions.my_week", "Ma semaine (médiatrice)", mediator, "/missions/my-week"),
         ("missions.calendar_month", "Calendrier du mois", coordinator, "/missions/calendar/month"),
-        ("missions.conventions", "Conventions", coordinator, "/missions/conventions"),
+        ("organisations.conventions", "Conventions", coordinator, "/missions/conventions"),
         ("core.dashboard", "Tableau de bord (coordination)", coordinator, "/"),
         ("billing.invoices", "Factures (page 1)", coordinator, "/billing/invoices"),
         ("billing.invoices", "Factures en retard", coordinator, "/billing/invoices?state=overdue"),

@@ -177,8 +177,8 @@ def register_commands(app) -> None:
     def export_places(fmt: str, out: str | None) -> None:
         """Lieux publiés au standard national des lieux de médiation numérique (LaMednum)."""
         from coopnum.core.db import db
-        from coopnum.missions import lamednum
-        from coopnum.missions.services.places import export_report
+        from coopnum.organisations import lamednum
+        from coopnum.organisations.services.places import export_report
 
         rows, left_out = export_report(db.session, source=current_app.config["COOPNUM_NAME"])
         for problem in left_out:
@@ -198,7 +198,7 @@ def register_commands(app) -> None:
     @app.cli.command("purge-beneficiaries")
     def purge_beneficiaries_command() -> None:
         """Efface (RGPD) les bénéficiaires sans activité depuis la durée de conservation."""
-        from coopnum.missions.jobs import purge_beneficiaries
+        from coopnum.activities.jobs import purge_beneficiaries
 
         click.echo(purge_beneficiaries(app))
 

@@ -13,7 +13,7 @@ from coopnum.core import clock
 from coopnum.core.db import db, writing
 from coopnum.core.models import Role, User
 from coopnum.core.security import hash_password
-from coopnum.missions.models import Contact, Organisation, OrganisationKind, Place
+from coopnum.organisations.models import Contact, Organisation, OrganisationKind, Place
 
 DEMO_PASSWORD = "demo-coopnum-2026"
 DOMAIN = "demo.coopnum.fr"
@@ -201,11 +201,11 @@ def seed(now: datetime | None = None, rng_seed: int = 2026, years: list[int] | N
     from coopnum.inventory.demo import seed as seed_inventory
     from coopnum.members.demo import seed as seed_members
     from coopnum.members.demo_assemblies import seed as seed_assemblies
-    from coopnum.missions.services.demo_activities import seed_activities
-    from coopnum.missions.services.demo_orgs import seed_catalogue_and_conventions
-    from coopnum.missions.services.demo_places import enrich_demo_places
     from coopnum.missions.services.demo_planning import seed_missions
     from coopnum.missions.services.demo_requests import seed_requests
+    from coopnum.organisations.services.demo_orgs import seed_catalogue_and_conventions
+    from coopnum.organisations.services.demo_places import enrich_demo_places
+    from coopnum.timesheets.demo import seed_activities
     from coopnum.training.demo import seed as seed_training
 
     with writing():

@@ -3,9 +3,10 @@
 from alembic import context
 from sqlalchemy import pool
 
-from coopnum.core.db import import_all_models, make_engine, metadata
+from coopnum import import_models
+from coopnum.core.db import make_engine, metadata
 
-import_all_models()
+import_models()
 config = context.config
 
 

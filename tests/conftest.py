@@ -21,8 +21,8 @@ from flask.globals import _cv_app
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
-from coopnum import create_app
-from coopnum.core.db import db, import_all_models, make_engine, metadata
+from coopnum import create_app, import_models
+from coopnum.core.db import db, make_engine, metadata
 from coopnum.core.security import use_fast_hashing_for_tests
 
 PG_URL = os.environ.get("COOPNUM_TEST_DATABASE_URL", "").strip()
@@ -71,7 +71,7 @@ def reset_postgres_schema(url: str) -> None:
 
 @pytest.fixture(scope="session")
 def db_template(tmp_path_factory):
-    import_all_models()
+    import_models()
     if PG_URL:
         reset_postgres_schema(PG_URL)
         engine = make_engine(PG_URL)

@@ -7,7 +7,7 @@ from stdnum import luhn
 
 from coopnum.core.clock import paris_today
 from coopnum.core.models import Role, User
-from coopnum.missions.models import Organisation, OrganisationKind, Place
+from coopnum.organisations.models import Organisation, OrganisationKind, Place
 from tests import days
 
 _seq = itertools.count(1)
@@ -69,7 +69,7 @@ def place(session, *, organisation: Organisation | None = None, name: str | None
 # --- missions ---------------------------------------------------------------------------------------------------
 
 def service(session, **kw):
-    from coopnum.missions.models import Service
+    from coopnum.organisations.models import Service
 
     n = next(_seq)
     s = Service(code=kw.pop("code", f"SRV-{n}"), name=kw.pop("name", f"Permanence numérique {n}"),
@@ -82,7 +82,7 @@ def service(session, **kw):
 def convention(session, *, organisation, **kw):
     from decimal import Decimal
 
-    from coopnum.missions.models import Convention, ConventionStatus
+    from coopnum.organisations.models import Convention, ConventionStatus
 
     n = next(_seq)
     c = Convention(organisation_id=organisation.id, reference=kw.pop("reference", f"CONV-TEST-{n}"),
@@ -133,7 +133,7 @@ def assignment(session, *, mission_session, user):
 def activity(session, *, mediator, day=None, convention=None, mission_session=None, place=None, **kw):
     """An activity report (CRA); an individual accompaniment at a place of activity by default (on the 10th of
     last month)."""
-    from coopnum.missions.models import Activity
+    from coopnum.activities.models import Activity
 
     if mission_session is not None:
         day = day or paris_today(mission_session.start)
@@ -154,8 +154,8 @@ def activity(session, *, mediator, day=None, convention=None, mission_session=No
 
 
 def beneficiary(session, *, mediator, first_name="Jeanne", last_name="Durand", **kw):
-    from coopnum.missions.models import Beneficiary
-    from coopnum.missions.services.beneficiaries import name_key
+    from coopnum.activities.models import Beneficiary
+    from coopnum.activities.services.beneficiaries import name_key
 
     b = Beneficiary(mediator_id=mediator.id, first_name=first_name, last_name=last_name,
                     name_key=kw.pop("name_key", name_key(first_name, last_name)), **kw)
@@ -165,7 +165,7 @@ def beneficiary(session, *, mediator, first_name="Jeanne", last_name="Durand", *
 
 
 def time_entry(session, *, user, day=None, minutes=60, category="preparation", mission_session=None, **kw):
-    from coopnum.missions.models import TimeEntry
+    from coopnum.timesheets.models import TimeEntry
 
     if mission_session is not None:
         category = "session"
@@ -189,7 +189,8 @@ def world(session, users, *, billing: bool = True) -> dict:
     organisation ("other") has its own convention, place, mission and session, which the authority must not see."""
     from datetime import timedelta
 
-    from coopnum.missions.models import Absence, CalendarFeed, Contact, FeedKind, ServiceRequest
+    from coopnum.missions.models import Absence, CalendarFeed, FeedKind, ServiceRequest
+    from coopnum.organisations.models import Contact
 
     own_org = session.get(Organisation, users["authority"].organisation_id)
     other_org = organisation(session, name="Commune Voisine")
@@ -223,7 +224,8 @@ def world(session, users, *, billing: bool = True) -> dict:
     # Hours and activity reports: a past session of the mediator, not yet confirmed; an activity and a followed
     # beneficiary of the mediator; an extra-hours entry; the mediator's open timesheet of last month (the world's
     # work happens last month, wholly past whatever the day); a share link.
-    from coopnum.missions.models import ReportShare, Timesheet
+    from coopnum.reports.models import ReportShare
+    from coopnum.timesheets.models import Timesheet
 
     past = mission_session(session, mission=own_mission, start=days.at(LAST_MONTH_10TH + timedelta(days=7), 9),
                            end=days.at(LAST_MONTH_10TH + timedelta(days=7), 12))

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from coopnum.core.money import round_cents
-from coopnum.missions.models import VatRegime
+from coopnum.organisations.models import VatRegime
 
 HUNDRED = Decimal(100)
 

@@ -20,7 +20,7 @@ from lxml import etree
 from coopnum.billing import amounts
 from coopnum.billing.models import InvoiceKind, LineUnit
 from coopnum.core.money import round_cents
-from coopnum.missions.models import VatRegime
+from coopnum.organisations.models import VatRegime
 
 NS = {
     "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",

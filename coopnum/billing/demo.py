@@ -15,8 +15,8 @@ from coopnum.billing.models import Invoice, InvoiceKind, InvoiceStatus, PaymentM
 from coopnum.billing.services import dunning, invoices, payments
 from coopnum.core import settings
 from coopnum.core.clock import PARIS
-from coopnum.missions.models import Timesheet, TimesheetStatus
-from coopnum.missions.services.reports import add_months
+from coopnum.reports.services.reports import add_months
+from coopnum.timesheets.models import Timesheet, TimesheetStatus
 
 
 def _siret() -> str:

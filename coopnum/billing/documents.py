@@ -25,7 +25,7 @@ from flask_babel import force_locale
 
 from coopnum.billing import amounts, cii
 from coopnum.billing.models import DocumentKind, Invoice, InvoiceKind, LineUnit
-from coopnum.missions.models import VatRegime
+from coopnum.organisations.models import VatRegime
 
 TEMPLATE_INVOICE = "billing/pdf/invoice.html"
 TEMPLATE_QUOTE = "billing/pdf/quote.html"

@@ -44,6 +44,18 @@ def paris_day_bounds(day: date) -> tuple[datetime, datetime]:
     return paris_midnight(day), paris_midnight(day + timedelta(days=1))
 
 
+def month_start(day: date) -> date:
+    """The first day of the month of ``day``."""
+    return day.replace(day=1)
+
+
+def month_label(month: date) -> str:
+    """« novembre 2026 »: a month in French, for messages and titles."""
+    from babel.dates import format_date
+
+    return format_date(month, "MMMM y", locale="fr")
+
+
 def paris_datetime(day: date, at: time) -> datetime:
     """A wall-clock time on a Paris calendar day, as a UTC instant."""
     return datetime.combine(day, at, PARIS).astimezone(UTC)

@@ -172,13 +172,3 @@ def fk(target: str, ondelete: str, *, nullable: bool = True, index: bool = True,
     """An integer foreign-key column to ``target`` ("table.id") with its ON DELETE rule: every domain declares its
     links with this one helper (``Field(sa_column=fk("users.id", "SET NULL"))``)."""
     return Column(Integer, ForeignKey(target, ondelete=ondelete), nullable=nullable, index=index, unique=unique)
-
-
-def import_all_models() -> None:
-    """Import every domain's models so the metadata is complete (Alembic, create_all)."""
-    from coopnum.billing import models as _billing  # noqa: F401
-    from coopnum.core import models as _core  # noqa: F401
-    from coopnum.inventory import models as _inventory  # noqa: F401
-    from coopnum.members import models as _members  # noqa: F401
-    from coopnum.missions import models as _missions  # noqa: F401
-    from coopnum.training import models as _training  # noqa: F401

@@ -5,7 +5,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Integer, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, Relationship, SQLModel
 
 from coopnum.core import clock
@@ -40,9 +40,9 @@ class User(IdMixin, TimestampMixin, table=True):
     active: bool = Field(default=True)
     locale: str | None = Field(default=None, max_length=5)
     phone: str | None = Field(default=None, max_length=30)
-    organisation_id: int | None = Field(
-        default=None, sa_column=fk("organisations.id", "SET NULL")
-    )
+    # An authority contact's organisation. The link belongs to the organisations domain, which declares its foreign
+    # key (ON DELETE SET NULL) in coopnum/organisations/models.py: core knows no domain table.
+    organisation_id: int | None = Field(default=None, sa_column=Column(Integer, index=True))
     # Bumped on password change or "log out everywhere": invalidates every existing session cookie.
     session_version: int = Field(default=1)
     last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

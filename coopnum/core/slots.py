@@ -7,12 +7,14 @@ and in the page's template: ``{% for panel, ctx in slot_panels("missions.session
 
 Notices work the same way for actions: a domain registers ``register_notice("missions.assigned", fn)`` and the
 acting domain, after it did the thing, shows ``notices("missions.assigned", session=s, user=mediator)`` (French
-warnings, never a refusal): e.g. training warns that a mediator lacks a competence the session's service requires."""
+warnings, never a refusal): e.g. training warns that a mediator lacks a competence the session's service requires.
+
+Providers give a lower domain a value that a higher one computes: ``register_provider("conventions.volumes", fn)``
+by missions, and ``provided("conventions.volumes", session, ids, now=now)`` by the convention pages of organisations
+(the list of every provider's answer, in registration order; empty when no domain provides it)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
-
-from flask_login import current_user
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,8 @@ def register(slot: str, template: str, context: Callable, order: int = 100) -> N
 
 
 def panels_for(slot: str, obj) -> list[tuple[SlotPanel, dict]]:
+    from flask_login import current_user
+
     shown = []
     for panel in _SLOTS.get(slot, ()):
         ctx = panel.context(current_user, obj)
@@ -58,6 +62,27 @@ def notices(name: str, **kwargs) -> list[str]:
     for fn in _NOTICES.get(name, ()):
         found.extend(fn(**kwargs) or ())
     return found
+
+
+_PROVIDERS: dict[str, list[Callable]] = {}
+
+
+def register_provider(name: str, fn: Callable) -> None:
+    """``fn(*args, **kwargs)``: one domain's answer to the question ``name`` (registered once per function)."""
+    fns = _PROVIDERS.setdefault(name, [])
+    if fn not in fns:
+        fns.append(fn)
+
+
+def provided(name: str, *args, **kwargs) -> list:
+    """Every registered provider's answer to ``name``."""
+    return [fn(*args, **kwargs) for fn in _PROVIDERS.get(name, ())]
+
+
+def provided_one(name: str, *args, default=None, **kwargs):
+    """The answer of the one domain that provides ``name``, or ``default`` when none does."""
+    answers = provided(name, *args, **kwargs)
+    return answers[0] if answers else default
 
 
 def init_app(app) -> None:

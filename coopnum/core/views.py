@@ -12,7 +12,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import defer
 
-from coopnum.core import clock, mail, navigation, outbox, services, validation
+from coopnum.core import clock, mail, navigation, outbox, services, slots, validation
 from coopnum.core import dashboard as panels
 from coopnum.core.access import client_ip, login_required, roles_required
 from coopnum.core.clock import PARIS
@@ -71,6 +71,17 @@ def _run_and_commit(action) -> tuple[DomainError | None, object]:
             raise
         return conflict, None
     return None, result
+
+
+def link_to(endpoint: str, obj_id: int | None = None, **values) -> str:
+    """The URL of a page; ``obj_id`` fills the rule's only path argument, whatever its name (``convention_id``,
+    ``id``…)."""
+    if obj_id is not None:
+        for rule in current_app.url_map.iter_rules(endpoint):
+            if len(rule.arguments) == 1:
+                values[next(iter(rule.arguments))] = obj_id
+                break
+    return url_for(endpoint, **values)
 
 
 def commit_or_show(form, action, show=None) -> tuple[bool, object]:
@@ -339,12 +350,8 @@ def revoke_token(token_id: int):
 # --- user administration (coordination manages accounts; only an admin grants admin) ----------------------------
 
 def _organisation_choices():
-    from coopnum.missions.models import Organisation
-
-    rows = db.session.execute(
-        select(Organisation.id, Organisation.name).where(Organisation.archived.is_(False)).order_by(Organisation.name)
-    ).all()
-    return [(0, "—")] + [(r.id, r.name) for r in rows]
+    """The organisations an authority contact's account may be attached to (the organisations domain lists them)."""
+    return [(0, "—")] + slots.provided_one("users.organisation_choices", db.session, default=[])
 
 
 def _check_role_grant(roles: list[str]) -> None:
@@ -526,18 +533,5 @@ def _accounts_panel(user) -> dict:
     return {"counts": dict(rows), "recent": recent}
 
 
-def _organisation_panel(user) -> dict:
-    from coopnum.missions.models import Organisation, Place
-
-    org = db.session.get(Organisation, user.organisation_id) if user.organisation_id else None
-    places = []
-    if org is not None:
-        places = db.session.execute(
-            select(Place).where(Place.organisation_id == org.id, Place.archived.is_(False)).order_by(Place.name)
-        ).scalars().all()
-    return {"organisation": org, "places": places}
-
-
 panels.register("accounts", "core/panels/accounts.html", (Role.COORDINATOR,), _accounts_panel, 800)
-panels.register("organisation", "core/panels/organisation.html", (Role.AUTHORITY,), _organisation_panel, 10)
 panels.register("member", "core/panels/member.html", (Role.MEMBER,), lambda user: {}, 400)

@@ -70,7 +70,8 @@ def _audit(session, actor, assets, now) -> None:
 
 def _convention(session, ctx) -> None:
     """The convention of the first session equipment was reserved for (else the first convention)."""
-    from coopnum.missions.models import Convention, Mission, MissionSession
+    from coopnum.missions.models import Mission, MissionSession
+    from coopnum.organisations.models import Convention
 
     convention_id = session.execute(
         select(Mission.convention_id).join(MissionSession, MissionSession.mission_id == Mission.id)

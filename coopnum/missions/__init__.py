@@ -1,0 +1,33 @@
+"""The missions domain: missions and their recurring sessions, assignment of mediators without double booking,
+absences, calendars and iCal feeds, requests for services from authorities (they end in a mission), the volume done
+under each convention. ``init_app`` registers its pages, API, menu entries and the values it provides."""
+
+
+def init_app(app) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from coopnum.core import navigation, slots
+    from coopnum.core.models import Role
+    from coopnum.missions import api  # noqa: F401  (declares its endpoints on the API blueprint)
+    from coopnum.missions.views import bp, calendars, planning, public_bp, requests
+
+    app.register_blueprint(bp)
+    app.register_blueprint(public_bp)
+    navigation.register("missions.index", _l("Missions"), (Role.COORDINATOR, Role.MEDIATOR), 100)
+    planning.register()
+    calendars.register()
+    requests.register()
+    slots.register_provider("conventions.volumes", _volumes)
+    slots.register_provider("convention.missions", _convention_missions)
+
+
+def _volumes(session, convention_ids, *, now):
+    from coopnum.missions.services import volumes
+
+    return volumes.volume_summaries(session, convention_ids, now=now)
+
+
+def _convention_missions(session, convention_id):
+    from coopnum.missions.services import volumes
+
+    return volumes.convention_missions(session, convention_id)

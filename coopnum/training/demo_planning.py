@@ -15,7 +15,8 @@ from datetime import time, timedelta
 from sqlalchemy import select
 
 from coopnum.core import clock
-from coopnum.missions.models import Mission, MissionKind, MissionSession, Service, SessionStatus
+from coopnum.missions.models import Mission, MissionKind, MissionSession, SessionStatus
+from coopnum.organisations.models import Service
 from coopnum.training.models import EvidenceKind, ServiceSkillRequirement, Skill, SkillAssessment
 from coopnum.training.services import framework, requirements, suggestions
 from coopnum.training.services.people import current_levels, person_for_user

@@ -97,7 +97,7 @@ def validate_month(session, mediator, month):
     """Mark the mediator's month timesheet validated (as the coordinator's validation does)."""
     from sqlalchemy import select
 
-    from coopnum.missions.models import Timesheet, TimesheetStatus
+    from coopnum.timesheets.models import Timesheet, TimesheetStatus
 
     ts = session.execute(select(Timesheet).where(Timesheet.user_id == mediator.id,
                                                  Timesheet.month == month)).scalar_one_or_none()

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from coopnum.billing import documents
 from coopnum.billing.models import InvoiceDocument, Payment
 from coopnum.core import clock, services
-from coopnum.missions.models import Organisation
+from coopnum.organisations.models import Organisation
 from tests import days, factories
 from tests.billing import factories as bf
 

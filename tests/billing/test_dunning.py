@@ -11,7 +11,7 @@ from sqlalchemy import select
 from coopnum.billing.models import Invoice, InvoiceSending, Reminder
 from coopnum.billing.services import dunning, payments
 from coopnum.core import jobs, settings
-from coopnum.missions.models import Contact
+from coopnum.organisations.models import Contact
 from tests import days, factories
 from tests.billing import factories as bf
 from tests.conftest import run_mail_job

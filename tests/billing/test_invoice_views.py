@@ -16,7 +16,7 @@ from coopnum.billing.models import BilledItem, Invoice, InvoiceLine, InvoiceStat
 from coopnum.core import settings
 from coopnum.core.db import db
 from coopnum.missions.models import MissionSession
-from coopnum.missions.services import hours, timesheets
+from coopnum.timesheets.services import hours, timesheets
 from tests import days, factories
 from tests.billing import factories as bf
 from tests.conftest import login, text_of

@@ -12,8 +12,9 @@ from coopnum.billing import amounts, numbering
 from coopnum.billing.models import BilledItem, Invoice, InvoiceDocument, InvoiceStatus
 from coopnum.billing.services import invoices
 from coopnum.core.errors import DomainError
-from coopnum.missions.models import PricingMode, SessionStatus, VatRegime
-from coopnum.missions.services import hours
+from coopnum.missions.models import SessionStatus
+from coopnum.organisations.models import PricingMode, VatRegime
+from coopnum.timesheets.services import hours
 from tests import days, factories
 from tests.billing import factories as bf
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from coopnum.billing.models import DocumentKind, InvoiceDocument
 from coopnum.billing.services import invoices
-from coopnum.missions.models import Organisation
+from coopnum.organisations.models import Organisation
 from tests import days, factories
 from tests.billing import factories as bf
 from tests.conftest import login, text_of

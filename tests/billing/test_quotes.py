@@ -12,15 +12,8 @@ from coopnum.billing.models import Invoice, Quote, QuoteStatus
 from coopnum.billing.services import quotes as svc
 from coopnum.core.errors import DomainError
 from coopnum.core.models import AuditLog
-from coopnum.missions.models import (
-    Contact,
-    Convention,
-    ConventionStatus,
-    PricingMode,
-    RequestStatus,
-    ServiceRequest,
-    VatRegime,
-)
+from coopnum.missions.models import RequestStatus, ServiceRequest
+from coopnum.organisations.models import Contact, Convention, ConventionStatus, PricingMode, VatRegime
 from tests import days, factories
 from tests.conftest import login, text_of
 

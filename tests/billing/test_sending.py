@@ -10,7 +10,7 @@ from coopnum.billing.models import DocumentKind, Invoice, InvoiceDocument, Invoi
 from coopnum.billing.services import invoices, sending
 from coopnum.core.errors import DomainError
 from coopnum.core.models import AuditLog, Role
-from coopnum.missions.models import Contact, Organisation
+from coopnum.organisations.models import Contact, Organisation
 from tests import days, factories
 from tests.billing import factories as bf
 from tests.conftest import free_port, login, run_mail_job, text_of

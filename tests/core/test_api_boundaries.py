@@ -16,7 +16,8 @@ from coopnum.billing.models import Invoice, InvoiceKind
 from coopnum.core import clock, services
 from coopnum.core.api import TIME_PATTERN
 from coopnum.core.validation import CONTROL_CHARS_MESSAGE, DATE_RANGE_MESSAGE, INT_MAX
-from coopnum.missions.models import Mission, Organisation
+from coopnum.missions.models import Mission
+from coopnum.organisations.models import Organisation
 from tests import days
 from tests.billing import factories as bf
 

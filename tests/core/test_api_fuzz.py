@@ -23,7 +23,7 @@ from schemathesis.specs.openapi.checks import (
 from coopnum.billing import documents
 from coopnum.core import clock, services
 from coopnum.core.api import openapi_document
-from coopnum.missions.models import Organisation
+from coopnum.organisations.models import Organisation
 from tests import days, factories
 from tests.billing import factories as bf
 

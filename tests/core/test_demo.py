@@ -2,7 +2,7 @@ from sqlalchemy import func, select
 
 from coopnum.core.models import Role, User, UserRole
 from coopnum.demo import DEMO_PASSWORD, demo_logins
-from coopnum.missions.models import Organisation, Place
+from coopnum.organisations.models import Organisation, Place
 from tests import days
 
 
@@ -65,16 +65,10 @@ def _check_bench(app):
 def _check_demo_work(session):
     """The demo's year of work: past sessions confirmed with hours, activity reports valid under the national
     rules, extra hours, validated months, followed beneficiaries with a duplicate to merge."""
-    from coopnum.missions import cra_reference as ref
-    from coopnum.missions.models import (
-        Activity,
-        Beneficiary,
-        MissionSession,
-        SessionStatus,
-        TimeEntry,
-        Timesheet,
-        TimesheetStatus,
-    )
+    from coopnum.activities import cra_reference as ref
+    from coopnum.activities.models import Activity, Beneficiary
+    from coopnum.missions.models import MissionSession, SessionStatus
+    from coopnum.timesheets.models import TimeEntry, Timesheet, TimesheetStatus
 
     held = session.execute(select(MissionSession).where(MissionSession.status == SessionStatus.HELD)).scalars().all()
     assert len(held) > 300

@@ -7,8 +7,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, text
 
+from coopnum import import_models
 from coopnum.cli import upgrade_database
-from coopnum.core.db import import_all_models, make_engine, metadata
+from coopnum.core.db import make_engine, metadata
 from tests.conftest import PG_URL
 
 
@@ -29,7 +30,7 @@ def empty_database_url(tmp_path):
 
 
 def test_migrations_match_models(empty_database_url):
-    import_all_models()
+    import_models()
     upgrade_database(empty_database_url)
     engine = make_engine(empty_database_url)
     with engine.connect() as conn:

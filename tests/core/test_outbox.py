@@ -13,7 +13,7 @@ from coopnum.billing.models import Invoice, InvoiceSending, Reminder
 from coopnum.billing.services import sending
 from coopnum.core import clock, jobs, mail, outbox
 from coopnum.core.models import MailStatus, OutboxMail
-from coopnum.missions.models import Contact
+from coopnum.organisations.models import Contact
 from tests import days, factories
 from tests.billing import factories as bf
 from tests.concurrency import run_together

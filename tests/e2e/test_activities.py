@@ -7,7 +7,8 @@ import time
 import pytest
 from sqlalchemy import select
 
-from coopnum.missions.models import Activity, MissionSession
+from coopnum.activities.models import Activity
+from coopnum.missions.models import MissionSession
 from tests import days, factories
 from tests.e2e.conftest import assert_accessible, log_in
 

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from coopnum.billing.models import BilledItem, Invoice, InvoiceLine
-from coopnum.missions.models import Contact, Organisation
+from coopnum.organisations.models import Contact, Organisation
 from tests import days, factories
 from tests.billing import factories as bf
 from tests.e2e.conftest import go_to, log_in

@@ -7,7 +7,7 @@ from babel.dates import format_date
 from icalendar import Calendar
 from playwright.sync_api import expect
 
-from coopnum.missions.models import Organisation
+from coopnum.organisations.models import Organisation
 from tests import days, factories
 from tests.e2e.conftest import assert_accessible, go_to, log_in
 

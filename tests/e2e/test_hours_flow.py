@@ -11,7 +11,10 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from coopnum.missions.models import Activity, MissionSession, Organisation, SessionStatus, Timesheet
+from coopnum.activities.models import Activity
+from coopnum.missions.models import MissionSession, SessionStatus
+from coopnum.organisations.models import Organisation
+from coopnum.timesheets.models import Timesheet
 from tests import days, factories
 from tests.e2e.conftest import go_to, log_in
 from tests.pdftext import pdf_text

@@ -6,7 +6,8 @@ from datetime import date
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from coopnum.missions.models import Convention, MissionSession, Organisation, SessionStatus
+from coopnum.missions.models import MissionSession, SessionStatus
+from coopnum.organisations.models import Convention, Organisation
 from tests import days, factories
 from tests.e2e.conftest import assert_accessible, go_to, log_in
 

@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import expect
 
-from coopnum.missions.models import Contact
+from coopnum.organisations.models import Contact
 from tests import factories
 from tests.billing import factories as bf
 from tests.conftest import run_mail_job

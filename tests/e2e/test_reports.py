@@ -9,7 +9,8 @@ from decimal import Decimal
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from coopnum.missions.models import Organisation, SessionStatus
+from coopnum.missions.models import SessionStatus
+from coopnum.organisations.models import Organisation
 from tests import days, factories
 from tests.e2e.conftest import assert_accessible, go_to, log_in
 from tests.pdftext import pdf_text

@@ -18,5 +18,5 @@ ACCESS = {
     "missions.calendar_feed_revoke": ("POST", "/missions/calendar/feeds/organisation/{own_org}/revoke",
                                       only(STAFF | {"authority"}, ok=302)),
     # the secret URL needs no login; the token is the key
-    "public.ical_feed": ("GET", "/ical/{mediator_feed}.ics", same(200)),
+    "missions_public.ical_feed": ("GET", "/ical/{mediator_feed}.ics", same(200)),
 }

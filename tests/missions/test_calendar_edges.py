@@ -15,9 +15,10 @@ from sqlalchemy import select
 
 from coopnum.core.clock import PARIS, paris_datetime
 from coopnum.core.errors import DomainError
-from coopnum.missions.models import CalendarFeed, FeedKind, MissionSession, Organisation
+from coopnum.missions.models import CalendarFeed, FeedKind, MissionSession
 from coopnum.missions.services import planning
 from coopnum.missions.services.planning import MissionData
+from coopnum.organisations.models import Organisation
 from tests import factories
 from tests.conftest import login, text_of
 

@@ -14,7 +14,8 @@ import pytest
 from babel.dates import format_date
 
 from coopnum.core.db import db
-from coopnum.missions.models import Absence, AbsenceKind, Organisation, SessionStatus
+from coopnum.missions.models import Absence, AbsenceKind, SessionStatus
+from coopnum.organisations.models import Organisation
 from tests import days, factories
 from tests.conftest import login, text_of
 from tests.queries import counting

@@ -11,8 +11,9 @@ from sqlalchemy import select
 from coopnum.core.clock import paris_midnight
 from coopnum.core.errors import DomainError, NotFound
 from coopnum.core.models import AuditLog
-from coopnum.missions.models import CalendarFeed, FeedKind, Organisation, SessionStatus
+from coopnum.missions.models import CalendarFeed, FeedKind, SessionStatus
 from coopnum.missions.services import feeds
+from coopnum.organisations.models import Organisation
 from tests import days, factories
 from tests.conftest import login
 

@@ -9,7 +9,8 @@ from babel.dates import format_date
 from sqlalchemy import func, select
 
 from coopnum.core import clock, services
-from coopnum.missions.models import MissionSession, Organisation
+from coopnum.missions.models import MissionSession
+from coopnum.organisations.models import Organisation
 from tests import days, factories
 
 FIRST_THURSDAY = days.weekday_on_or_after(days.month_start(1), days.THURSDAY)  # a future Thursday

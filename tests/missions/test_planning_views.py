@@ -7,8 +7,9 @@ import holidays
 from babel.dates import format_date
 from sqlalchemy import func, select
 
-from coopnum.missions.models import Mission, MissionSession, Organisation
+from coopnum.missions.models import Mission, MissionSession
 from coopnum.missions.services import planning
+from coopnum.organisations.models import Organisation
 from tests import days, factories
 from tests.conftest import login, text_of
 

@@ -1,7 +1,8 @@
 from decimal import Decimal
 
-from coopnum.missions.models import SessionStatus, VolumeUnit
-from coopnum.missions.services.conventions import volume_summaries
+from coopnum.missions.models import SessionStatus
+from coopnum.missions.services.volumes import volume_summaries
+from coopnum.organisations.models import VolumeUnit
 from tests import days, factories
 
 PAST = days.month_start(-1)  # last month: wholly past

@@ -30,7 +30,7 @@ from coopnum.core.handlers import json_error
 from coopnum.core.models import Role
 from coopnum.core.pagination import page_args, paginate
 from coopnum.core.validation import MAX_YEAR, MIN_YEAR
-from coopnum.missions.models import Convention
+from coopnum.organisations.models import Convention
 
 TAG = "billing"
 READERS = (Role.COORDINATOR, Role.AUTHORITY)

@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from coopnum.billing.forms.payments import METHOD_LABELS
 from coopnum.billing.models import InvoiceKind, InvoiceStatus, LineUnit, PaymentState
 from coopnum.core.forms import EuroField, SafeForm
-from coopnum.missions.forms.catalogue import VAT_LABELS
+from coopnum.organisations.forms.catalogue import VAT_LABELS
 
 STATE_LABELS = {
     PaymentState.DRAFT: _l("Brouillon"),

@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from coopnum.billing.forms.invoices import UNIT_LABELS
 from coopnum.billing.models import QuoteStatus
 from coopnum.core.forms import DecimalTextField, EuroField, MultiCheckboxField, SafeForm, SafeSubForm
-from coopnum.missions.forms.catalogue import VAT_LABELS
+from coopnum.organisations.forms.catalogue import VAT_LABELS
 
 QUOTE_STATUS_LABELS = {
     QuoteStatus.DRAFT: _l("Brouillon"),

@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from coopnum.core.errors import DomainError
 from coopnum.core.forms import EuroField, SafeForm
-from coopnum.missions.services import organisations as rules
+from coopnum.organisations.services import organisations as rules
 
 PREFIX_RE = re.compile(r"^[A-Z]{1,4}$")
 ECB_RE = re.compile(r"^-?\d{1,2}([.,]\d{1,2})?$")

@@ -51,8 +51,8 @@ from coopnum.billing.models import (
 )
 from coopnum.core import spreadsheet
 from coopnum.core.errors import DomainError
-from coopnum.missions.models import Organisation, VatRegime
 from coopnum.missions.services.planning import PARIS
+from coopnum.organisations.models import Organisation, VatRegime
 
 COLUMNS = ("JournalCode", "JournalLib", "EcritureNum", "EcritureDate", "CompteNum", "CompteLib", "CompAuxNum",
            "CompAuxLib", "PieceRef", "PieceDate", "EcritureLib", "Debit", "Credit", "EcritureLet", "DateLet",

@@ -37,7 +37,7 @@ from coopnum.core.clock import paris_today
 from coopnum.core.errors import DomainError
 from coopnum.core.models import Role, User
 from coopnum.core.validation import domain_text
-from coopnum.missions.models import Organisation, Place
+from coopnum.organisations.models import Organisation, Place
 
 REFERENCE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
 MAX_FACE_VALUE_CENTS = 100_00

@@ -42,7 +42,7 @@ from coopnum.billing.services.payments import euros
 from coopnum.core import audit, mail, outbox, settings
 from coopnum.core.clock import paris_today
 from coopnum.core.money import round_cents
-from coopnum.missions.models import Organisation
+from coopnum.organisations.models import Organisation
 
 INDEMNITY_CENTS = 4000  # art. D441-5 C. com. (R2192-32 CCP for public buyers)
 PENALTY_POINTS_BP = 800  # ECB rate + 8 points

@@ -44,21 +44,10 @@ from coopnum.core.clock import paris_midnight, paris_today
 from coopnum.core.errors import Conflict, DomainError
 from coopnum.core.models import User
 from coopnum.core.validation import domain_text
-from coopnum.missions.models import (
-    Convention,
-    ConventionStatus,
-    Mission,
-    MissionKind,
-    MissionSession,
-    Organisation,
-    PricingMode,
-    SessionStatus,
-    TimeEntry,
-    Timesheet,
-    TimesheetStatus,
-    VatRegime,
-)
-from coopnum.missions.services.reports import add_months
+from coopnum.missions.models import Mission, MissionKind, MissionSession, SessionStatus
+from coopnum.organisations.models import Convention, ConventionStatus, Organisation, PricingMode, VatRegime
+from coopnum.reports.services.reports import add_months
+from coopnum.timesheets.models import TimeEntry, Timesheet, TimesheetStatus
 
 PARIS_FMT = "dd/MM"
 MAX_LINES = 200

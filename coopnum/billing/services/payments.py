@@ -34,7 +34,7 @@ from coopnum.core.clock import paris_today
 from coopnum.core.errors import DomainError
 from coopnum.core.models import User
 from coopnum.core.validation import domain_text
-from coopnum.missions.models import Organisation
+from coopnum.organisations.models import Organisation
 
 MAX_AMOUNT_CENTS = 100_000_000_00
 

@@ -28,15 +28,8 @@ from coopnum.core.clock import paris_today
 from coopnum.core.errors import DomainError, Forbidden
 from coopnum.core.models import User
 from coopnum.core.validation import domain_text
-from coopnum.missions.models import (
-    Convention,
-    Organisation,
-    PricingMode,
-    RequestStatus,
-    Service,
-    ServiceRequest,
-    VatRegime,
-)
+from coopnum.missions.models import RequestStatus, ServiceRequest
+from coopnum.organisations.models import Convention, Organisation, PricingMode, Service, VatRegime
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 300
@@ -446,7 +439,7 @@ def accept(session: Session, actor: User | None, quote: Quote, *, target: str, s
     _check_staff(actor)
     _check_decidable(quote, paris_today(now))
     if target == Target.CONVENTION:
-        from coopnum.missions.services import conventions
+        from coopnum.organisations.services import conventions
 
         if start_date is None or end_date is None:
             raise DomainError("Indiquez les dates de début et de fin de la convention.",

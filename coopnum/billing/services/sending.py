@@ -32,7 +32,7 @@ from coopnum.billing.models import (
 from coopnum.core import audit, mail, outbox
 from coopnum.core.errors import DomainError
 from coopnum.core.models import User
-from coopnum.missions.models import Contact, Organisation
+from coopnum.organisations.models import Contact, Organisation
 
 EMAIL_RE = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 MAX_RECIPIENTS = 10
@@ -122,9 +122,9 @@ def report_url(invoice: Invoice) -> str | None:
     """The activity report of the invoice's convention for the invoiced period (on the authority's portal)."""
     if not (invoice.convention_id and invoice.period_start and invoice.period_end):
         return None
-    from coopnum.missions.services.reports import Period
+    from coopnum.reports.services.reports import Period
 
-    return absolute_url("missions.convention_report", convention_id=invoice.convention_id,
+    return absolute_url("reports.convention_report", convention_id=invoice.convention_id,
                         **Period("custom", invoice.period_start, invoice.period_end).args())
 
 

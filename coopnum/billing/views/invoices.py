@@ -57,16 +57,10 @@ from coopnum.core.filters import money
 from coopnum.core.models import Role
 from coopnum.core.pagination import page_args, paginate
 from coopnum.core.views import commit_or_flash, commit_or_show, form_error, form_status, safe_next
-from coopnum.missions.forms.catalogue import VAT_LABELS
-from coopnum.missions.models import (
-    Convention,
-    ConventionStatus,
-    MissionSession,
-    Organisation,
-    Service,
-    VatRegime,
-)
-from coopnum.missions.services.reports import Period, add_months, month_starts
+from coopnum.missions.models import MissionSession
+from coopnum.organisations.forms.catalogue import VAT_LABELS
+from coopnum.organisations.models import Convention, ConventionStatus, Organisation, Service, VatRegime
+from coopnum.reports.services.reports import Period, add_months, month_starts
 
 # --- helpers --------------------------------------------------------------------------------------------------------
 
@@ -385,7 +379,7 @@ def _report_url(invoice: Invoice) -> str | None:
     if not (invoice.convention_id and invoice.period_start and invoice.period_end):
         return None
     period = Period("custom", invoice.period_start, invoice.period_end)
-    return url_for("missions.convention_report", convention_id=invoice.convention_id, **period.args())
+    return url_for("reports.convention_report", convention_id=invoice.convention_id, **period.args())
 
 
 def _rows(model, invoice: Invoice, order):

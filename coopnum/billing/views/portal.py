@@ -21,14 +21,14 @@ from coopnum.billing.models import (
     InvoiceStatus,
 )
 from coopnum.billing.views import bp
-from coopnum.core import clock, dashboard
+from coopnum.core import clock, dashboard, slots
 from coopnum.core.access import has_role, roles_required
 from coopnum.core.clock import paris_today
 from coopnum.core.db import db
 from coopnum.core.models import Role
 from coopnum.core.pagination import page_args, paginate
-from coopnum.missions.services.reports import Period
 from coopnum.missions.views.requests import link_to
+from coopnum.reports.services.reports import Period
 
 PER_PAGE = 20
 DOCUMENT_LABELS = {DocumentKind.FACTURX: _l("Factur-X"), DocumentKind.PDF: _l("PDF")}
@@ -57,14 +57,14 @@ def report_link(invoice: Invoice) -> str | None:
     """The activity report of the invoiced period, for an invoice of a convention over a period."""
     if not (invoice.convention_id and invoice.period_start and invoice.period_end):
         return None
-    return link_to("missions.convention_report", invoice.convention_id,
+    return link_to("reports.convention_report", invoice.convention_id,
                    **Period("custom", invoice.period_start, invoice.period_end).args())
 
 
 def report_pdf_link(invoice: Invoice) -> str | None:
     if not (invoice.convention_id and invoice.period_start and invoice.period_end):
         return None
-    return link_to("missions.convention_report_pdf", invoice.convention_id,
+    return link_to("reports.convention_report_pdf", invoice.convention_id,
                    **Period("custom", invoice.period_start, invoice.period_end).args())
 
 
@@ -73,7 +73,7 @@ def report_pdf_link(invoice: Invoice) -> str | None:
 def portal_invoices():
     organisation_id = current_user.organisation_id
     if not organisation_id:
-        return render_template("missions/portal/no_organisation.html", link_to=link_to)
+        return render_template("portal/no_organisation.html", link_to=link_to)
     page = paginate(db.session, issued_of(organisation_id), page_args(PER_PAGE)[0], PER_PAGE)
     today = paris_today(clock.now())
     return render_template(
@@ -123,6 +123,10 @@ def summary(organisation_id: int, today: date) -> Summary:
     return Summary(int(due), int(count), int(late), int(late_count))
 
 
+def _portal_home_panel(user, organisation) -> dict:
+    return _panel(user)
+
+
 def _panel(user) -> dict:
     if not user.organisation_id or not has_role(user, Role.AUTHORITY):
         return {"summary": None}
@@ -132,5 +136,5 @@ def _panel(user) -> dict:
             "state_labels": STATE_LABELS, "state_badges": STATE_BADGES, "kind_labels": KIND_LABELS}
 
 
-panel_context = _panel  # for the portal home (missions): the same context as the dashboard panel
 dashboard.register("portal_invoices", "billing/portal/panel.html", (Role.AUTHORITY,), _panel, 25)
+slots.register("portal.home", "billing/portal/panel.html", _portal_home_panel, 25)  # the same, on the portal's home

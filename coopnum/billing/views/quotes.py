@@ -35,9 +35,10 @@ from coopnum.core.models import Role
 from coopnum.core.pagination import page_args, paginate
 from coopnum.core.validation import bounded_int
 from coopnum.core.views import commit_or_flash, commit_or_show, form_error, form_status
-from coopnum.missions.forms.catalogue import VAT_LABELS
-from coopnum.missions.models import Organisation, ServiceRequest
+from coopnum.missions.models import ServiceRequest
 from coopnum.missions.views.requests import link_to
+from coopnum.organisations.forms.catalogue import VAT_LABELS
+from coopnum.organisations.models import Organisation
 
 LABELS = {"quote_status_labels": QUOTE_STATUS_LABELS, "quote_status_badges": QUOTE_STATUS_BADGES,
           "line_unit_labels": LINE_UNIT_LABELS, "vat_labels": VAT_LABELS}
@@ -302,7 +303,7 @@ def quote_accept(quote_id: int):
             if quote.convention_id:
                 flash(_("Devis accepté : la convention est créée en brouillon. Complétez-la puis faites-la "
                         "signer."), "success")
-                target = link_to("missions.convention_detail", quote.convention_id)
+                target = link_to("organisations.convention_detail", quote.convention_id)
             else:
                 flash(_("Devis accepté : la facture est créée en brouillon. Relisez-la puis émettez-la."),
                       "success")

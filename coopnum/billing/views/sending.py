@@ -17,8 +17,8 @@ from coopnum.core.access import load_or_404, roles_required
 from coopnum.core.db import db
 from coopnum.core.errors import DomainError
 from coopnum.core.models import Role
-from coopnum.missions.models import Contact
 from coopnum.missions.views.requests import link_to
+from coopnum.organisations.models import Contact
 
 
 def send_form(invoice: Invoice, form: SendDocumentForm | None = None) -> SendDocumentForm:

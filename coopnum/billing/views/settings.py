@@ -25,7 +25,7 @@ def _current() -> dict:
 
 
 def _organisation_choices(selected: int | None) -> list[tuple[int, str]]:
-    from coopnum.missions.models import Organisation
+    from coopnum.organisations.models import Organisation
 
     rows = db.session.execute(
         select(Organisation.id, Organisation.name)

@@ -74,7 +74,7 @@ def _category(category: str) -> str:
 def _place(session: Session, place_id: int | None) -> int | None:
     if not place_id:
         return None
-    from coopnum.missions.models import Place
+    from coopnum.organisations.models import Place
 
     if session.get(Place, place_id) is None:
         raise DomainError("Lieu introuvable.", field="place_id")

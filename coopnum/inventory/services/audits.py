@@ -61,7 +61,7 @@ def open_audits(session) -> list[Audit]:
 
 
 def start_audit(session, *, actor, now: datetime, place_id: int | None, notes: str = "") -> Audit:
-    from coopnum.missions.models import Place
+    from coopnum.organisations.models import Place
 
     if place_id is not None and session.get(Place, place_id) is None:
         raise NotFound("Lieu inconnu.", field="place_id")

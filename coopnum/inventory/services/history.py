@@ -154,7 +154,7 @@ def asset_history(session: Session, asset: Asset, viewer=None) -> list[Event]:
             events.append(Event(at=_day(case.closed_on), kind="maintenance_close", day_only=True,
                                 title="Maintenance close", detail=detail, by=_name(who_closed)))
 
-    from coopnum.missions.models import Place
+    from coopnum.organisations.models import Place
 
     seer = aliased(User)
     for sighting, place_name, who in session.execute(

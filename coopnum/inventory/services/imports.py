@@ -163,7 +163,7 @@ def preview(session: Session, text: str, *, now: datetime) -> Preview:
 
 
 def _check(session: Session, rows: list[Row], now: datetime) -> None:
-    from coopnum.missions.models import Place
+    from coopnum.organisations.models import Place
 
     places: dict[str, list[int]] = {}
     for pid, name in session.execute(select(Place.id, Place.name)).all():

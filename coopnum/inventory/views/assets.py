@@ -74,7 +74,7 @@ def _managed(asset_id: int) -> Asset:
 
 
 def _place_choices() -> list[tuple[int, str]]:
-    from coopnum.missions.models import Place
+    from coopnum.organisations.models import Place
 
     return [(r.id, r.name) for r in db.session.execute(select(Place.id, Place.name).order_by(Place.name))]
 
@@ -194,7 +194,7 @@ def _render_asset(asset: Asset, retire_form=None, photo_form=None, status: int =
     retire_form = retire_form or RetireForm(prefix="retire")
     if request.method == "GET":
         retire_form.on.data = clock.today()
-    from coopnum.missions.models import Place
+    from coopnum.organisations.models import Place
 
     place = db.session.get(Place, asset.place_id) if asset.place_id else None
     kit = db.session.get(Kit, asset.kit_id) if asset.kit_id else None

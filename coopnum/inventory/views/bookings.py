@@ -338,7 +338,7 @@ def reservation_checkout(reservation_id: int):
 @roles_required(*USERS)
 def availability():
     require(access.can_see_inventory(current_user))
-    from coopnum.missions.models import Place
+    from coopnum.organisations.models import Place
 
     searched = "day" in request.args
     form = AvailabilityForm(request.args if searched else None)

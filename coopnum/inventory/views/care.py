@@ -75,7 +75,7 @@ def _care_helpers():
 
 
 def _place_names(place_ids) -> dict[int, str]:
-    from coopnum.missions.models import Place
+    from coopnum.organisations.models import Place
 
     ids = {i for i in place_ids if i}
     if not ids:
@@ -266,7 +266,7 @@ NO_PLACE = "none"
 
 
 def _place_choices() -> list[tuple[str, str]]:
-    from coopnum.missions.models import Place
+    from coopnum.organisations.models import Place
 
     rows = db.session.execute(select(Place.id, Place.name).order_by(Place.name)).all()
     return [(str(i), n) for i, n in rows] + [(NO_PLACE, _("Matériel sans lieu de rattachement"))]

@@ -31,6 +31,9 @@ from decimal import Decimal
 from sqlalchemy import and_, case, func, select, true
 from sqlmodel import Session
 
+from coopnum.activities import cra_reference as ref
+from coopnum.activities.models import Activity
+from coopnum.activities.services import reference_lists
 from coopnum.billing.models import Invoice, InvoiceKind, InvoiceStatus, Payment
 from coopnum.core import clock
 from coopnum.core.clock import paris_midnight, paris_today
@@ -50,10 +53,9 @@ from coopnum.members.models import (
 )
 from coopnum.members.services import assemblies
 from coopnum.members.services import capital as capital_services
-from coopnum.missions import cra_reference as ref
-from coopnum.missions.models import Activity, Convention, Mission, MissionSession, Organisation, SessionStatus
-from coopnum.missions.services import reference_lists
-from coopnum.missions.services.reports import hours, planned_minutes_expr
+from coopnum.missions.models import Mission, MissionSession, SessionStatus
+from coopnum.organisations.models import Convention, Organisation
+from coopnum.reports.services.reports import hours, planned_minutes_expr
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 LEFT = (MemberStatus.RESIGNED, MemberStatus.EXCLUDED, MemberStatus.DECEASED)

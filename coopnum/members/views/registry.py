@@ -379,7 +379,7 @@ def college_edit(college_id: int):
 
 def capital_chart(points) -> Markup:
     """The capital (subscribed and paid) at the end of each year of the ledger, as an inline SVG."""
-    from coopnum.missions import charts
+    from coopnum.reports import charts
 
     by_year: dict[int, capital.HistoryPoint] = {}
     for p in points:

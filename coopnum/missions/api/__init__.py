@@ -1,3 +1,3 @@
-"""JSON API of the missions domain. Importing this package declares its endpoints on the API blueprint."""
+"""JSON API of the missions domain (declared on the API blueprint when imported by ``init_app``)."""
 
-from coopnum.missions.api import activities, conventions, hours, organisations, places, planning, reports  # noqa: F401
+from coopnum.missions.api import planning  # noqa: F401

@@ -30,15 +30,9 @@ from coopnum.core.handlers import json_error
 from coopnum.core.models import Role, User
 from coopnum.core.pagination import page_args, paginate
 from coopnum.missions import access
-from coopnum.missions.models import (
-    Assignment,
-    Convention,
-    Mission,
-    MissionKind,
-    MissionSession,
-    SessionStatus,
-)
+from coopnum.missions.models import Assignment, Mission, MissionKind, MissionSession, SessionStatus
 from coopnum.missions.services import planning
+from coopnum.organisations.models import Convention
 
 PLANNERS = (Role.COORDINATOR, Role.MEDIATOR, Role.AUTHORITY)
 

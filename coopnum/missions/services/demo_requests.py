@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from coopnum.core.clock import paris_today
 from coopnum.core.models import Role, User, UserRole
-from coopnum.missions.models import Service, ServiceCategory
 from coopnum.missions.services import requests
+from coopnum.organisations.models import Service, ServiceCategory
 
 
 def _pick(services: list[Service], category: str, code: str | None = None) -> Service | None:

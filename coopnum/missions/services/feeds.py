@@ -18,19 +18,17 @@ from coopnum.core.access import has_role, is_staff
 from coopnum.core.errors import DomainError, NotFound
 from coopnum.core.models import Role, User, UserRole
 from coopnum.missions import ical
-from coopnum.missions.access import is_authority_of
 from coopnum.missions.models import (
     Absence,
     Assignment,
     CalendarFeed,
-    Convention,
     FeedKind,
     Mission,
     MissionSession,
-    Organisation,
-    Place,
     SessionStatus,
 )
+from coopnum.organisations.access import is_authority_of
+from coopnum.organisations.models import Convention, Organisation, Place
 
 FEED_PAST = timedelta(days=90)
 FEED_FUTURE = timedelta(days=400)

@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session
 
-from coopnum.core import audit
+from coopnum.core import audit, slots
 from coopnum.core.clock import PARIS, paris_today
 from coopnum.core.errors import Conflict, DomainError
 from coopnum.core.models import Role, User, UserRole
@@ -25,19 +25,15 @@ from coopnum.missions import recurrence
 from coopnum.missions.models import (
     Absence,
     AbsenceKind,
-    Activity,
     Assignment,
-    Convention,
     Mission,
     MissionKind,
     MissionMediator,
     MissionSession,
     MissionStatus,
-    Place,
-    Service,
     SessionStatus,
-    TimeEntry,
 )
+from coopnum.organisations.models import Convention, Place, Service
 
 HORIZON_DAYS = 400  # sessions are generated this far ahead at most (and never past the mission's end)
 ABSENCE_LABELS = {
@@ -258,9 +254,10 @@ def locked_session_ids(session: Session, session_ids: list[int]) -> set[int]:
         return set()
     confirmed = select(MissionSession.id).where(
         MissionSession.id.in_(session_ids), MissionSession.status.in_([SessionStatus.HELD, SessionStatus.NOT_HELD]))
-    with_hours = select(TimeEntry.session_id).where(TimeEntry.session_id.in_(session_ids))
-    with_reports = select(Activity.session_id).where(Activity.session_id.in_(session_ids))
-    return set(session.execute(confirmed.union(with_hours, with_reports)).scalars())
+    locked = set(session.execute(confirmed).scalars())
+    for with_work in slots.provided("missions.sessions_with_work", session, session_ids):
+        locked |= with_work  # hours (timesheets), activity reports (activities)
+    return locked
 
 
 def update_mission(session: Session, actor: User, mission: Mission, data: MissionData, *,

@@ -10,30 +10,20 @@ the coordination takes it in charge, then answers by a quote (its reference), by
 Services take plain values, the acting user and ``now``; they never commit, write the audit log for every change and
 raise DomainError with a French message."""
 
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import Select
 from sqlmodel import Session
 
 from coopnum.core import audit
 from coopnum.core.access import is_staff
-from coopnum.core.clock import PARIS, paris_today
+from coopnum.core.clock import paris_today
 from coopnum.core.errors import DomainError, Forbidden
 from coopnum.core.models import Role, User, UserRole
 from coopnum.missions import access
-from coopnum.missions.models import (
-    Convention,
-    Mission,
-    MissionSession,
-    MissionStatus,
-    Place,
-    RequestStatus,
-    Service,
-    ServiceRequest,
-)
+from coopnum.missions.models import Mission, MissionStatus, RequestStatus, ServiceRequest
+from coopnum.organisations.models import Convention, Place, Service
 
 DESCRIPTION_MAX = 2000
 ANSWER_MAX = 2000
@@ -60,11 +50,6 @@ _FINAL_MESSAGES = {
     RequestStatus.DECLINED: "Cette demande a déjà été refusée : elle ne peut plus changer.",
     RequestStatus.PLANNED: "Cette demande est déjà planifiée : elle ne peut plus changer.",
 }
-
-
-def paris_bounds(day: date) -> datetime:
-    """The instant a Paris calendar day starts (aware)."""
-    return datetime.combine(day, time.min, PARIS)
 
 
 # --- the contact's side -------------------------------------------------------------------------------------------
@@ -277,48 +262,3 @@ def organisation_requests_stmt(organisation_id: int) -> Select:
     """An organisation's requests, open ones first, most recent first."""
     return (select(ServiceRequest).where(ServiceRequest.organisation_id == organisation_id)
             .order_by(STATUS_ORDER, ServiceRequest.created_at.desc(), ServiceRequest.id.desc()))
-
-
-# --- the portal: an organisation's conventions and sessions -----------------------------------------------------------
-
-@dataclass(frozen=True)
-class SessionFilter:
-    upcoming: bool = True
-    convention_id: int | None = None
-    date_from: date | None = None  # Paris calendar days, inclusive
-    date_to: date | None = None
-
-
-def portal_conventions(session: Session, organisation_id: int) -> list[Convention]:
-    """The organisation's conventions, the most recent first."""
-    return list(session.execute(
-        select(Convention).where(Convention.organisation_id == organisation_id)
-        .order_by(Convention.start_date.desc(), Convention.reference)
-    ).scalars().unique())
-
-
-def organisation_sessions_stmt(organisation_id: int, filters: SessionFilter, *, now: datetime) -> Select:
-    """Sessions of the missions under the organisation's conventions — never another organisation's."""
-    stmt = (
-        select(MissionSession)
-        .join(Mission, MissionSession.mission_id == Mission.id)
-        .join(Convention, Mission.convention_id == Convention.id)
-        .where(Convention.organisation_id == organisation_id)
-        .options(selectinload(MissionSession.assignments))
-    )
-    if filters.upcoming:
-        stmt = stmt.where(MissionSession.end > now).order_by(MissionSession.start, MissionSession.id)
-    else:
-        stmt = stmt.where(MissionSession.end <= now).order_by(MissionSession.start.desc(), MissionSession.id.desc())
-    if filters.convention_id:
-        stmt = stmt.where(Mission.convention_id == filters.convention_id)
-    if filters.date_from:
-        stmt = stmt.where(MissionSession.start >= paris_bounds(filters.date_from))
-    if filters.date_to:
-        stmt = stmt.where(MissionSession.start < paris_bounds(filters.date_to + timedelta(days=1)))
-    return stmt
-
-
-def next_sessions(session: Session, organisation_id: int, *, now: datetime, limit: int = 5) -> list[MissionSession]:
-    stmt = organisation_sessions_stmt(organisation_id, SessionFilter(upcoming=True), now=now).limit(limit)
-    return list(session.execute(stmt).scalars().unique())

@@ -20,16 +20,10 @@ from coopnum.core.models import Role
 from coopnum.core.pagination import page_args, paginate
 from coopnum.core.views import commit_or_flash, form_error
 from coopnum.missions.forms.calendars import CalendarFilterForm, FeedTargetForm
-from coopnum.missions.models import (
-    AbsenceKind,
-    CalendarFeed,
-    FeedKind,
-    Organisation,
-    Place,
-    SessionStatus,
-)
+from coopnum.missions.models import AbsenceKind, CalendarFeed, FeedKind, SessionStatus
 from coopnum.missions.services import feeds
 from coopnum.missions.views import bp, public_bp
+from coopnum.organisations.models import Organisation, Place
 
 CALENDAR_ROLES = (Role.COORDINATOR, Role.MEDIATOR)
 FEED_ROLES = (Role.COORDINATOR, Role.MEDIATOR, Role.AUTHORITY)
@@ -57,9 +51,6 @@ FEED_KIND_LABELS = {
     FeedKind.PLACE: _l("Lieu"),
     FeedKind.ORGANISATION: _l("Structure"),
 }
-
-navigation.register("missions.my_week", _l("Ma semaine"), (Role.MEDIATOR,), 101)
-navigation.register("missions.calendar_week", _l("Calendrier"), CALENDAR_ROLES, 102)
 
 
 # --- helpers ------------------------------------------------------------------------------------------------------
@@ -230,14 +221,11 @@ def _my_week_panel(user) -> dict:
             "session_url": _session_url, "status_labels": STATUS_LABELS}
 
 
-dashboard.register("my_week", "missions/calendars/panel_my_week.html", (Role.MEDIATOR,), _my_week_panel, 20)
-
-
 # --- iCal feeds: management page ----------------------------------------------------------------------------------
 
 def feed_url(feed: CalendarFeed) -> str:
     """The absolute URL of a feed, built from COOPNUM_BASE_URL (the address people reach the site at)."""
-    return current_app.config["COOPNUM_BASE_URL"].rstrip("/") + url_for("public.ical_feed", token=feed.token)
+    return current_app.config["COOPNUM_BASE_URL"].rstrip("/") + url_for("missions_public.ical_feed", token=feed.token)
 
 
 def webcal_url(feed: CalendarFeed) -> str:
@@ -389,3 +377,10 @@ def ical_feed(token: str):
     response.headers["Cache-Control"] = "private, max-age=300"
     response.headers["X-Robots-Tag"] = "noindex"
     return response
+
+
+def register() -> None:
+    """Menu entries, dashboard panels, jobs and slots of this module (called by the domain's ``init_app``)."""
+    navigation.register("missions.my_week", _l("Ma semaine"), (Role.MEDIATOR,), 101)
+    navigation.register("missions.calendar_week", _l("Calendrier"), CALENDAR_ROLES, 102)
+    dashboard.register("my_week", "missions/calendars/panel_my_week.html", (Role.MEDIATOR,), _my_week_panel, 20)

@@ -28,25 +28,16 @@ from coopnum.missions.forms.planning import (
 )
 from coopnum.missions.models import (
     Absence,
-    Convention,
-    ConventionStatus,
     Mission,
     MissionSession,
     MissionStatus,
-    Place,
-    Service,
     ServiceRequest,
     SessionStatus,
 )
 from coopnum.missions.recurrence import describe_rrule
-from coopnum.missions.services import hours, planning
+from coopnum.missions.services import planning
 from coopnum.missions.views import bp
-from coopnum.missions.views.hours import confirm_form_for
-
-navigation.register(
-    "missions.sessions_open", _l("Séances à pourvoir"), (Role.COORDINATOR, Role.MEDIATOR), 120
-)
-navigation.register("missions.absences", _l("Absences"), (Role.COORDINATOR, Role.MEDIATOR), 130)
+from coopnum.organisations.models import Convention, ConventionStatus, Place, Service
 
 SESSION_STATUS_LABELS = {
     SessionStatus.PLANNED: _l("prévue"),
@@ -337,8 +328,6 @@ def session_detail(session_id: int):
         assign_form=assign_form,
         move_form=move_form,
         cancel_form=CancelForm(prefix="cancel"),
-        confirm_form=confirm_form_for(s),
-        can_confirm=hours.can_confirm(current_user, s),
         now=clock.now(),
         can_take=access.can_take_session(current_user, s)
         and planning.is_open(s)
@@ -521,3 +510,11 @@ def absence_delete(absence_id: int):
     db.session.commit()
     flash(_("Absence supprimée."), "success")
     return redirect(url_for("missions.absences"))
+
+
+def register() -> None:
+    """Menu entries, dashboard panels, jobs and slots of this module (called by the domain's ``init_app``)."""
+    navigation.register(
+        "missions.sessions_open", _l("Séances à pourvoir"), (Role.COORDINATOR, Role.MEDIATOR), 120
+    )
+    navigation.register("missions.absences", _l("Absences"), (Role.COORDINATOR, Role.MEDIATOR), 130)

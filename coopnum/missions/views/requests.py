@@ -1,5 +1,5 @@
-"""Pages of the missions domain: the authority portal (its conventions, sessions and requests) and the requests for
-services, on the contact's side (/missions/portal/…) and on the coordination's side (/missions/requests/…)."""
+"""Pages of the organisations domain: the requests for services, on the contact's side (/missions/portal/requests…)
+and on the coordination's side (/missions/requests/…)."""
 
 from collections import defaultdict
 
@@ -11,13 +11,13 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from coopnum.core import clock, dashboard, mail, navigation, outbox
-from coopnum.core.access import has_role, is_staff, roles_required
+from coopnum.core.access import is_staff, roles_required
 from coopnum.core.db import db
 from coopnum.core.errors import DomainError
 from coopnum.core.models import Role, User
 from coopnum.core.pagination import page_args, paginate
 from coopnum.core.validation import bounded_int
-from coopnum.core.views import commit_or_flash, commit_or_show, form_error, form_status
+from coopnum.core.views import commit_or_flash, commit_or_show, form_error, form_status, link_to
 from coopnum.missions import access
 from coopnum.missions.forms.requests import (
     CONVENTION_STATUS_LABELS,
@@ -28,32 +28,16 @@ from coopnum.missions.forms.requests import (
     SESSION_STATUS_LABELS,
     DeclineForm,
     PlanForm,
-    PortalSessionsForm,
     QuoteForm,
     RequestFilterForm,
     ServiceRequestForm,
 )
-from coopnum.missions.models import Mission, Organisation, RequestStatus, ServiceRequest
+from coopnum.missions.models import Mission, RequestStatus, ServiceRequest
 from coopnum.missions.services import requests as svc
-from coopnum.missions.services.conventions import volume_summaries
 from coopnum.missions.views import bp
-
-navigation.register("missions.portal", _l("Mon espace"), (Role.AUTHORITY,), 50)
-navigation.register("missions.portal_requests", _l("Mes demandes"), (Role.AUTHORITY,), 55)
-navigation.register("missions.requests", _l("Demandes"), (Role.COORDINATOR,), 130)
+from coopnum.organisations.models import Organisation
 
 PORTAL_PER_PAGE = 20
-
-
-def link_to(endpoint: str, obj_id: int | None = None, **values) -> str:
-    """The URL of a page; ``obj_id`` fills the rule's only path argument, whatever its name (``convention_id``,
-    ``id``…)."""
-    if obj_id is not None:
-        for rule in current_app.url_map.iter_rules(endpoint):
-            if len(rule.arguments) == 1:
-                values[next(iter(rule.arguments))] = obj_id
-                break
-    return url_for(endpoint, **values)
 
 
 LABELS = {
@@ -166,60 +150,17 @@ def _notify_requester(req: ServiceRequest) -> None:
     _queue_all(req, [mail.Mail(to=[user.email], subject=subject, body="\n".join(lines))])
 
 
-# --- the portal -----------------------------------------------------------------------------------------------------
-
-@bp.route("/portal")
-@roles_required(Role.AUTHORITY)
-def portal():
-    org = _portal_organisation()
-    if org is None:
-        return _render("missions/portal/no_organisation.html")
-    now = clock.now()
-    conventions = svc.portal_conventions(db.session, org.id)
-    volumes = volume_summaries(db.session, [c.id for c in conventions], now=now)
-    sessions = svc.next_sessions(db.session, org.id, now=now, limit=5)
-    requests_ = db.session.execute(svc.organisation_requests_stmt(org.id).limit(5)).scalars().all()
-    from coopnum.billing.views.portal import panel_context
-
-    return _render("missions/portal/home.html", organisation=org, conventions=conventions, volumes=volumes,
-                   billing=panel_context(current_user),
-                   sessions=sessions, requests=requests_, counts=svc.count_by_status(db.session, org.id),
-                   can_request=access.can_create_request(current_user))
-
-
-@bp.route("/portal/sessions")
-@roles_required(Role.AUTHORITY)
-def portal_sessions():
-    org = _portal_organisation()
-    if org is None:
-        return _render("missions/portal/no_organisation.html")
-    conventions = svc.portal_conventions(db.session, org.id)
-    form = PortalSessionsForm(request.args)
-    form.convention_id.choices = [(0, _("Toutes"))] + [(c.id, f"{c.reference} — {c.title}") for c in conventions]
-    form.validate()
-    past = request.args.get("when") == "past"
-    filters = svc.SessionFilter(
-        upcoming=not past,
-        convention_id=form.convention_id.data if isinstance(form.convention_id.data, int) else None,
-        date_from=form.date_from.data if not form.date_from.errors else None,
-        date_to=form.date_to.data if not form.date_to.errors else None,
-    )
-    stmt = svc.organisation_sessions_stmt(org.id, filters, now=clock.now())
-    page = paginate(db.session, stmt, page_args(PORTAL_PER_PAGE)[0], PORTAL_PER_PAGE)
-    tab_args = {k: v for k, v in request.args.items() if k in ("convention_id", "date_from", "date_to") and v}
-    return _render("missions/portal/sessions.html", organisation=org, form=form, page=page, past=past,
-                   tab_args=tab_args)
-
+# --- the authority's requests ------------------------------------------------------------------------------------
 
 @bp.route("/portal/requests")
 @roles_required(Role.AUTHORITY)
 def portal_requests():
     org = _portal_organisation()
     if org is None:
-        return _render("missions/portal/no_organisation.html")
+        return _render("portal/no_organisation.html")
     page = paginate(db.session, svc.organisation_requests_stmt(org.id), page_args(PORTAL_PER_PAGE)[0],
                     PORTAL_PER_PAGE)
-    return _render("missions/portal/requests.html", organisation=org, page=page,
+    return _render("portal/requests.html", organisation=org, page=page,
                    can_request=access.can_create_request(current_user))
 
 
@@ -386,19 +327,6 @@ def request_plan(request_id: int):
 
 # --- dashboard panels -------------------------------------------------------------------------------------------------
 
-def _portal_panel(user) -> dict:
-    if not user.organisation_id or not has_role(user, Role.AUTHORITY):
-        return {"organisation": None}
-    now = clock.now()
-    return {
-        "organisation": db.session.get(Organisation, user.organisation_id),
-        "sessions": svc.next_sessions(db.session, user.organisation_id, now=now, limit=5),
-        "requests": db.session.execute(
-            svc.organisation_requests_stmt(user.organisation_id).limit(5)).scalars().all(),
-        "link_to": link_to, "labels": LABELS, "qty": qty,
-    }
-
-
 def _requests_panel(user) -> dict:
     counts = svc.count_by_status(db.session)
     oldest_new = db.session.execute(
@@ -409,5 +337,8 @@ def _requests_panel(user) -> dict:
             "oldest_new": oldest_new}
 
 
-dashboard.register("portal", "missions/portal/panel.html", (Role.AUTHORITY,), _portal_panel, 20)
-dashboard.register("requests", "missions/requests/panel.html", (Role.COORDINATOR,), _requests_panel, 150)
+def register() -> None:
+    """Menu entries, dashboard panels, jobs and slots of this module (called by the domain's ``init_app``)."""
+    navigation.register("missions.portal_requests", _l("Mes demandes"), (Role.AUTHORITY,), 55)
+    navigation.register("missions.requests", _l("Demandes"), (Role.COORDINATOR,), 130)
+    dashboard.register("requests", "missions/requests/panel.html", (Role.COORDINATOR,), _requests_panel, 150)

@@ -32,7 +32,7 @@ def company(session) -> dict:
 
 def place_text(session, training: TrainingSession) -> str:
     if training.place_id is not None:
-        from coopnum.missions.models import Place
+        from coopnum.organisations.models import Place
 
         place = session.get(Place, training.place_id)
         if place is not None:

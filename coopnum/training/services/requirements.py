@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from coopnum.core import audit
 from coopnum.core.errors import Conflict, DomainError, NotFound
-from coopnum.missions.models import Service
+from coopnum.organisations.models import Service
 from coopnum.training.models import Person, ServiceSkillRequirement, Skill
 from coopnum.training.services.people import current_levels
 

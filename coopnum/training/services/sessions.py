@@ -140,7 +140,7 @@ def _skills(session, items: list[tuple[int, int | None]]) -> list[tuple[Skill, i
 def _check_place(session, place_id: int | None) -> None:
     if place_id is None:
         return
-    from coopnum.missions.models import Place
+    from coopnum.organisations.models import Place
 
     if session.get(Place, place_id) is None:
         raise DomainError("Lieu introuvable.", field="place_id")

@@ -19,8 +19,8 @@ from coopnum.core.access import load_or_404, require, roles_required
 from coopnum.core.db import db
 from coopnum.core.models import Role
 from coopnum.core.views import commit_or_flash, safe_next
-from coopnum.missions.models import Service
 from coopnum.missions.services import planning as missions_planning
+from coopnum.organisations.models import Service
 from coopnum.training import access
 from coopnum.training.forms.planning import LevelForm, RequirementForm
 from coopnum.training.models import ServiceSkillRequirement, Skill

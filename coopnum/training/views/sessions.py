@@ -136,7 +136,7 @@ def _people_choices() -> list[tuple[str, str]]:
 
 
 def _fill(form: forms.TrainingForm) -> None:
-    from coopnum.missions.models import Place
+    from coopnum.organisations.models import Place
 
     form.place_id.choices = [("", _("— Aucun (autre lieu) —"))] + [
         (p.id, p.name) for p in db.session.execute(select(Place).order_by(Place.name)).scalars()]

@@ -1,0 +1,125 @@
+"""Services of the missions domain: catalogue (the cooperative's "bouquet de services").
+
+Plain values in, objects out; never commit; every change audited; French DomainError messages."""
+
+import re
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.sql import Select
+from sqlmodel import Session
+
+from coopnum.core import audit
+from coopnum.core.errors import Conflict, DomainError
+from coopnum.core.models import User
+from coopnum.organisations.models import Service, ServiceCategory, ServiceUnit, VatRegime
+
+CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_.-]{0,29}$")
+SERVICE_FIELDS = ("code", "name", "category", "description", "audience", "unit", "unit_price_cents", "vat_regime")
+
+
+def normalise_code(code: str | None) -> str:
+    code = (code or "").strip().upper().replace(" ", "-")
+    if not code:
+        raise DomainError("Le code est obligatoire.", field="code")
+    if not CODE_RE.match(code):
+        raise DomainError("Code invalide : lettres, chiffres, tirets, 30 caractères au plus (par exemple PERM-H).",
+                          field="code")
+    return code
+
+
+def _enum(value, enum, field: str, message: str) -> str:
+    try:
+        return enum(value).value
+    except ValueError as exc:
+        raise DomainError(message, field=field) from exc
+
+
+def _clean(values: dict) -> dict:
+    name = (values.get("name") or "").strip()
+    if not name:
+        raise DomainError("Le nom est obligatoire.", field="name")
+    if len(name) > 200:
+        raise DomainError("Le nom ne doit pas dépasser 200 caractères.", field="name")
+    audience = (values.get("audience") or "").strip()
+    if len(audience) > 300:
+        raise DomainError("Le public ne doit pas dépasser 300 caractères.", field="audience")
+    price = values.get("unit_price_cents")
+    if price is None:
+        raise DomainError("Le prix unitaire est obligatoire.", field="unit_price_cents")
+    if int(price) < 0:
+        raise DomainError("Le prix unitaire ne peut pas être négatif.", field="unit_price_cents")
+    return {
+        "code": normalise_code(values.get("code")),
+        "name": name,
+        "category": _enum(values.get("category") or ServiceCategory.OTHER, ServiceCategory, "category",
+                          "Catégorie inconnue."),
+        "description": (values.get("description") or "").strip(),
+        "audience": audience,
+        "unit": _enum(values.get("unit") or ServiceUnit.HOUR, ServiceUnit, "unit", "Unité inconnue."),
+        "unit_price_cents": int(price),
+        "vat_regime": _enum(values.get("vat_regime") or VatRegime.STANDARD, VatRegime, "vat_regime",
+                            "Régime de TVA inconnu."),
+    }
+
+
+def _check_code_free(session: Session, code: str, service_id: int | None) -> None:
+    stmt = select(Service.id).where(func.upper(Service.code) == code)
+    if service_id is not None:
+        stmt = stmt.where(Service.id != service_id)
+    if session.execute(stmt).first() is not None:
+        raise Conflict(f"Le code « {code} » est déjà utilisé par un autre service du catalogue.", field="code")
+
+
+def create_service(session: Session, actor: User | None, *, now: datetime, **values) -> Service:
+    data = _clean(values)
+    _check_code_free(session, data["code"], None)
+    service = Service(**data, active=True, created_at=now, updated_at=now)
+    session.add(service)
+    audit.record(session, actor, "create", service, summary=f"Service {service.code} créé : {service.name}",
+                 after=audit.snapshot(service), now=now)
+    return service
+
+
+def update_service(session: Session, actor: User | None, service: Service, *, now: datetime, **values) -> Service:
+    merged = {f: getattr(service, f) for f in SERVICE_FIELDS} | values
+    data = _clean(merged)
+    _check_code_free(session, data["code"], service.id)
+    before = audit.snapshot(service)
+    for key, value in data.items():
+        setattr(service, key, value)
+    changes = audit.diff(before, audit.snapshot(service))
+    if changes:
+        service.updated_at = now
+        audit.record(session, actor, "update", service, summary=f"Service {service.code} modifié",
+                     before={k: v[0] for k, v in changes.items()}, after={k: v[1] for k, v in changes.items()},
+                     now=now)
+    return service
+
+
+def set_service_active(session: Session, actor: User | None, service: Service, active: bool, *,
+                       now: datetime) -> Service:
+    if service.active == active:
+        return service
+    service.active = active
+    service.updated_at = now
+    audit.record(session, actor, "activate" if active else "deactivate", service,
+                 summary=f"Service {service.code} {'réactivé' if active else 'désactivé'}",
+                 before={"active": not active}, after={"active": active}, now=now)
+    return service
+
+
+def services_query(*, active: bool | None = None, category: str | None = None, q: str | None = None) -> Select:
+    stmt = select(Service).order_by(Service.category, Service.name)
+    if active is not None:
+        stmt = stmt.where(Service.active.is_(active))
+    if category:
+        stmt = stmt.where(Service.category == category)
+    if q:
+        like = f"%{q.strip().lower()}%"
+        stmt = stmt.where(func.lower(Service.name).like(like) | func.lower(Service.code).like(like))
+    return stmt
+
+
+def active_services(session: Session) -> list[Service]:
+    return list(session.execute(services_query(active=True)).scalars())
