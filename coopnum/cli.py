@@ -36,6 +36,15 @@ def upgrade_database(url: str, revision: str = "head") -> None:
 
 
 def register_commands(app) -> None:
+    """The commands of ``coopnum``, by group."""
+    _db_commands(app)
+    _demo_commands(app)
+    _job_commands(app)
+    _account_commands(app)
+    _export_commands(app)
+
+
+def _db_commands(app) -> None:
     @app.cli.group("db")
     def db_group() -> None:
         """Migrations de la base de données (Alembic)."""
@@ -78,6 +87,8 @@ def register_commands(app) -> None:
 
         command.current(alembic_config(current_app.config["DATABASE_URL"]))
 
+
+def _demo_commands(app) -> None:
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Ne fait rien si la base contient déjà des comptes.")
     @with_appcontext
@@ -107,6 +118,8 @@ def register_commands(app) -> None:
 
         click.echo(run(database_url, years, runs))
 
+
+def _job_commands(app) -> None:
     @app.cli.command("scheduler")
     def scheduler() -> None:
         """Lance les tâches récurrentes (purge RGPD, nettoyage des exports…) jusqu'à l'arrêt (Ctrl-C)."""
@@ -128,6 +141,15 @@ def register_commands(app) -> None:
             click.echo(f"Tâche inconnue : {name}. Tâches : " + ", ".join(j.name for j in all_jobs()), err=True)
             sys.exit(2)
 
+    @app.cli.command("purge-beneficiaries")
+    def purge_beneficiaries_command() -> None:
+        """Efface (RGPD) les bénéficiaires sans activité depuis la durée de conservation."""
+        from coopnum.activities.jobs import purge_beneficiaries
+
+        click.echo(purge_beneficiaries(app))
+
+
+def _account_commands(app) -> None:
     @app.cli.command("create-user")
     @click.argument("email")
     @click.option("--name", "full_name", required=True)
@@ -165,6 +187,8 @@ def register_commands(app) -> None:
         db.session.commit()
         click.echo(clear)
 
+
+def _export_commands(app) -> None:
     @app.cli.group("export")
     def export_group() -> None:
         """Exports de données (lieux en open data, FEC comptable, …)."""
@@ -194,13 +218,6 @@ def register_commands(app) -> None:
     from coopnum.billing.cli import register as register_billing_exports
 
     register_billing_exports(export_group)  # coopnum export fec --year 2026 [--out DIR]
-
-    @app.cli.command("purge-beneficiaries")
-    def purge_beneficiaries_command() -> None:
-        """Efface (RGPD) les bénéficiaires sans activité depuis la durée de conservation."""
-        from coopnum.activities.jobs import purge_beneficiaries
-
-        click.echo(purge_beneficiaries(app))
 
 
 def _print_logins(logins: list[tuple[str, str]], password: str) -> None:
