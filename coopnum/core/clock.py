@@ -59,3 +59,18 @@ def month_label(month: date) -> str:
 def paris_datetime(day: date, at: time) -> datetime:
     """A wall-clock time on a Paris calendar day, as a UTC instant."""
     return datetime.combine(day, at, PARIS).astimezone(UTC)
+
+
+def french_date(d: date) -> str:
+    """« mardi 24 novembre 2026 »."""
+    from babel.dates import format_date
+
+    return format_date(d, "EEEE d MMMM y", locale="fr")
+
+
+def describe_slot(start: datetime, end: datetime) -> str:
+    """« le mardi 24 novembre 2026 de 09:00 à 12:00 » (Paris time), for messages and the audit log."""
+    s, e = to_paris(start), to_paris(end)
+    if s.date() == e.date():
+        return f"le {french_date(s.date())} de {s:%H:%M} à {e:%H:%M}"
+    return f"du {french_date(s.date())} {s:%H:%M} au {french_date(e.date())} {e:%H:%M}"

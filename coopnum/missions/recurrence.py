@@ -345,14 +345,41 @@ def plan_sync(
     slots: dict[date, Occurrence] = {}
     for occ in occurrences:
         slots.setdefault(_local_date(occ.start, zone), occ)
+    match_of = _match_dates(existing, slots, originals, zone)
+    plan = SyncPlan()
+    for i, session in enumerate(existing):
+        day = match_of.get(i)
+        if day is not None and not (_is_locked(session) or session.manual):
+            occ = slots[day]
+            if (_utc(session.start), _utc(session.end)) != (occ.start, occ.end):
+                plan.update.append((session.key, occ))
+                continue
+        elif day is None and not (
+            _is_locked(session)
+            or (session.manual and session.status == "cancelled")
+            or (session.manual and session.key not in originals)
+        ):
+            plan.delete.append(session.key)
+            continue
+        plan.keep.append(session.key)
+    matched = set(match_of.values())
+    plan.create = [occ for day, occ in slots.items() if day not in matched]
+    return plan
 
-    def utc(value: datetime) -> datetime:
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
 
-    def is_locked(session: ExistingSession) -> bool:
-        return session.locked or session.status == "held"
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
-    order = sorted(range(len(existing)), key=lambda i: not (is_locked(existing[i]) or existing[i].manual))
+
+def _is_locked(session: ExistingSession) -> bool:
+    return session.locked or session.status == "held"
+
+
+def _match_dates(existing: list[ExistingSession], slots: dict[date, Occurrence], originals: dict[Any, datetime],
+                 zone) -> dict[int, date]:
+    """Index of an existing session → the date of the occurrence it answers: by the date of its original start,
+    then by its current date; locked or manual sessions claim a date first; one session per date."""
+    order = sorted(range(len(existing)), key=lambda i: not (_is_locked(existing[i]) or existing[i].manual))
     matched: dict[date, int] = {}
     match_of: dict[int, date] = {}
     for pick in (lambda s: originals.get(s.key, s.start), lambda s: s.start):
@@ -360,22 +387,4 @@ def plan_sync(
             day = _local_date(pick(existing[i]), zone)
             if i not in match_of and day in slots and day not in matched:
                 matched[day], match_of[i] = i, day
-
-    plan = SyncPlan()
-    for i, session in enumerate(existing):
-        day = match_of.get(i)
-        if day is not None and not (is_locked(session) or session.manual):
-            occ = slots[day]
-            if (utc(session.start), utc(session.end)) != (occ.start, occ.end):
-                plan.update.append((session.key, occ))
-                continue
-        elif day is None and not (
-            is_locked(session)
-            or (session.manual and session.status == "cancelled")
-            or (session.manual and session.key not in originals)
-        ):
-            plan.delete.append(session.key)
-            continue
-        plan.keep.append(session.key)
-    plan.create = [occ for day, occ in slots.items() if day not in matched]
-    return plan
+    return match_of

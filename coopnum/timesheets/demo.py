@@ -15,9 +15,8 @@ from sqlalchemy.orm import selectinload
 from coopnum.activities import cra_reference as ref
 from coopnum.activities.models import Activity, ActivityBeneficiary, Beneficiary
 from coopnum.activities.services.beneficiaries import name_key, tranche_age_for
-from coopnum.core.clock import month_start
+from coopnum.core.clock import PARIS, month_start
 from coopnum.missions.models import MissionKind, MissionSession, NotHeldReason, SessionStatus
-from coopnum.missions.services.planning import PARIS
 from coopnum.timesheets.models import TimeCategory, TimeEntry, Timesheet, TimesheetStatus
 
 # Weights of the themes met at a permanence (most frequent first), from the field's usual distribution.

@@ -14,7 +14,7 @@ from coopnum.core.db import db
 from coopnum.core.errors import Conflict
 from coopnum.core.models import User
 from coopnum.missions.models import Assignment, MissionSession
-from coopnum.missions.services import planning
+from coopnum.missions.services import assignment
 from tests import days, factories
 
 
@@ -40,7 +40,7 @@ def test_simultaneous_conflicting_assignments(app, session, users):
             s = db.session
             try:
                 target = s.get(MissionSession, ids[session_key])
-                planning.assign(s, s.get(User, ids["coord"]), target, s.get(User, ids["mediator"]),
+                assignment.assign(s, s.get(User, ids["coord"]), target, s.get(User, ids["mediator"]),
                                 now=days.NOW)
                 if name == "A":
                     a_assigned.set()

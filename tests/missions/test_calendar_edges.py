@@ -13,6 +13,7 @@ import recurring_ical_events
 from icalendar import Calendar
 from sqlalchemy import select
 
+from coopnum.core import clock
 from coopnum.core.clock import PARIS, paris_datetime
 from coopnum.core.errors import DomainError
 from coopnum.missions.models import CalendarFeed, FeedKind, MissionSession
@@ -57,7 +58,7 @@ def sessions_of(session, mission) -> list[MissionSession]:
 
 
 def by_day(sessions) -> dict[date, MissionSession]:
-    return {planning.local(s.start).date(): s for s in sessions}
+    return {clock.to_paris(s.start).date(): s for s in sessions}
 
 
 def feed_calendar(client, session, travel, kind, target_id, *, at: datetime) -> Calendar:
@@ -87,7 +88,7 @@ def test_weekly_sessions_keep_nine_o_clock_in_paris_across_both_clock_changes(se
     for day, start in expected.items():
         assert found[day].start == start, day
         assert found[day].end - found[day].start == timedelta(hours=3), day
-    assert {(planning.local(s.start).time(), planning.local(s.end).time()) for s in found.values()} == {
+    assert {(clock.to_paris(s.start).time(), clock.to_paris(s.end).time()) for s in found.values()} == {
         (time(9), time(12))}
 
 
@@ -186,18 +187,18 @@ def test_a_session_by_hand_is_limited_to_fourteen_real_hours(session, org_place)
 def test_every_wednesday_of_a_month_with_five(session, org_place):
     mission = create(session, org_place, now=utc(2027, 8, 1, 9), first_date=SEPTEMBER,
                      until_date=date(2027, 9, 30), rrule="FREQ=WEEKLY;BYDAY=WE")
-    assert [planning.local(s.start).date() for s in sessions_of(session, mission)] == FIVE_WEDNESDAYS
+    assert [clock.to_paris(s.start).date() for s in sessions_of(session, mission)] == FIVE_WEDNESDAYS
 
 
 def test_last_wednesday_of_the_month_is_the_fifth_when_there_are_five(session, org_place):
     mission = create(session, org_place, now=utc(2027, 6, 1, 9), first_date=date(2027, 7, 1),
                      until_date=date(2027, 12, 31), rrule="FREQ=MONTHLY;BYDAY=WE;BYSETPOS=-1")
-    assert [planning.local(s.start).date() for s in sessions_of(session, mission)] == [
+    assert [clock.to_paris(s.start).date() for s in sessions_of(session, mission)] == [
         date(2027, 7, 28), date(2027, 8, 25), date(2027, 9, 29), date(2027, 10, 27), date(2027, 11, 24),
         date(2027, 12, 29)]  # September and December have five Wednesdays: the last is the fifth
     fifth = create(session, org_place, now=utc(2027, 6, 1, 9), first_date=date(2027, 7, 1),
                    until_date=date(2027, 12, 31), rrule="FREQ=MONTHLY;BYDAY=5WE", title="Cinquième mercredi")
-    assert [planning.local(s.start).date() for s in sessions_of(session, fifth)] == [
+    assert [clock.to_paris(s.start).date() for s in sessions_of(session, fifth)] == [
         date(2027, 9, 29), date(2027, 12, 29)]  # only the months that have one
 
 
@@ -237,4 +238,4 @@ def test_sessions_are_generated_400_days_from_the_paris_day(session, org_place):
     last = date(2027, 1, 1) + timedelta(days=planning.HORIZON_DAYS)  # Saturday 5 February 2028
     mission = create(session, org_place, now=now, convention_id=conv.id, first_date=date(2027, 1, 2),
                      rrule=f"FREQ=WEEKLY;BYDAY={'MO TU WE TH FR SA SU'.split()[last.weekday()]}")
-    assert planning.local(sessions_of(session, mission)[-1].start).date() == last
+    assert clock.to_paris(sessions_of(session, mission)[-1].start).date() == last

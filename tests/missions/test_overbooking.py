@@ -134,14 +134,14 @@ def _duplicate_assignment(session_id: int, user_id: int):
 
 
 def test_a_unique_violation_on_a_page_is_a_french_message_not_a_500(app, session, users, monkeypatch):
-    from coopnum.missions.services import planning
+    from coopnum.missions.services import assignment
 
     s = _one_seat_session(session)
     factories.assignment(session, mission_session=s, user=users["mediator"])
     other = factories.user(session, roles=["mediator"])
     session.commit()
     session_id, mediator_id, other_id = s.id, users["mediator"].id, other.id
-    monkeypatch.setattr(planning, "assign", lambda *a, **kw: _duplicate_assignment(session_id, mediator_id))
+    monkeypatch.setattr(assignment, "assign", lambda *a, **kw: _duplicate_assignment(session_id, mediator_id))
     client = app.test_client()
     login(client, users["coordinator"])
     response = client.post(f"/missions/sessions/{session_id}/assign", data={"assign-user_id": other_id})
@@ -152,7 +152,7 @@ def test_a_unique_violation_on_a_page_is_a_french_message_not_a_500(app, session
 
 
 def test_a_unique_violation_in_the_api_is_a_409_in_french(app, session, users, monkeypatch):
-    from coopnum.missions.services import planning
+    from coopnum.missions.services import assignment
 
     s = _one_seat_session(session)
     factories.assignment(session, mission_session=s, user=users["mediator"])
@@ -160,7 +160,7 @@ def test_a_unique_violation_in_the_api_is_a_409_in_french(app, session, users, m
     _token, clear = services.create_token(session, users["coordinator"], users["coordinator"], "api", now=clock.now())
     session.commit()
     session_id, mediator_id, other_id = s.id, users["mediator"].id, other.id
-    monkeypatch.setattr(planning, "assign", lambda *a, **kw: _duplicate_assignment(session_id, mediator_id))
+    monkeypatch.setattr(assignment, "assign", lambda *a, **kw: _duplicate_assignment(session_id, mediator_id))
     response = app.test_client().patch(f"/api/v1/sessions/{session_id}", json={"mediator_ids": [mediator_id, other_id]},
                                        headers={"Authorization": f"Bearer {clear}"})
     assert response.status_code == 409

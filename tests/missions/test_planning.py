@@ -10,11 +10,12 @@ import pytest
 from babel.dates import format_date
 from sqlalchemy import func, select
 
+from coopnum.core import clock
 from coopnum.core.clock import paris_midnight
 from coopnum.core.errors import Conflict, DomainError
 from coopnum.core.models import AuditLog, Role
 from coopnum.missions.models import Assignment, MissionSession, SessionStatus
-from coopnum.missions.services import planning
+from coopnum.missions.services import assignment, planning
 from coopnum.missions.services.planning import MissionData
 from tests import days, factories
 
@@ -67,7 +68,7 @@ def sessions_of(session, mission):
 
 
 def local_days(sessions) -> list[date]:
-    return [planning.local(s.start).date() for s in sessions]
+    return [clock.to_paris(s.start).date() for s in sessions]
 
 
 def test_weekly_mission_generates_sessions_within_the_convention(session, setup):
@@ -78,7 +79,7 @@ def test_weekly_mission_generates_sessions_within_the_convention(session, setup)
     assert local_days(found) == TUESDAYS
     assert len(found) == report.created == len(TUESDAYS)
     assert found[0].start == days.at(TUESDAYS[0], 9)  # 09:00 in Paris, summer or winter
-    assert {(planning.local(s.start).time(), planning.local(s.end).time()) for s in found} == {
+    assert {(clock.to_paris(s.start).time(), clock.to_paris(s.end).time()) for s in found} == {
         (time(9), time(12))}
     assert session.execute(select(AuditLog).where(AuditLog.object_type == "Mission")).scalar_one()
 
@@ -135,16 +136,16 @@ def test_double_booking_is_refused_naming_the_conflict(session, setup):
     m2, _ = planning.create_mission(session, setup["coord"], data(setup, title="Atelier", start_time=time(11),
                                                                   end_time=time(13)), now=NOW)
     s1, s2 = sessions_of(session, m1)[0], sessions_of(session, m2)[0]
-    planning.assign(session, setup["coord"], s1, setup["med"], now=NOW)
+    assignment.assign(session, setup["coord"], s1, setup["med"], now=NOW)
     with pytest.raises(Conflict) as exc:
-        planning.assign(session, setup["coord"], s2, setup["med"], now=NOW)
+        assignment.assign(session, setup["coord"], s2, setup["med"], now=NOW)
     assert (f"déjà affecté·e à « Permanence numérique » (Mairie de Testville) le {long_date(TUESDAYS[0])} "
             f"de 09:00 à 12:00") in exc.value.message
     assert [a.user_id for a in s2.assignments] == []
     # another mediator is fine; the same mediator on a non-overlapping session too
-    planning.assign(session, setup["coord"], s2, setup["med2"], now=NOW)
+    assignment.assign(session, setup["coord"], s2, setup["med2"], now=NOW)
     next_week = sessions_of(session, m2)[1]
-    planning.assign(session, setup["coord"], next_week, setup["med"], now=NOW)
+    assignment.assign(session, setup["coord"], next_week, setup["med"], now=NOW)
     assert [a.user_id for a in s2.assignments] == [setup["med2"].id]
     assert [a.user_id for a in next_week.assignments] == [setup["med"].id]
 
@@ -155,8 +156,8 @@ def test_adjacent_sessions_do_not_conflict(session, setup):
                                                                   end_time=time(14)), now=NOW)
     morning, afternoon = sessions_of(session, m1)[0], sessions_of(session, m2)[0]
     assert morning.end == afternoon.start  # 12:00: one ends when the other starts
-    planning.assign(session, setup["coord"], morning, setup["med"], now=NOW)
-    planning.assign(session, setup["coord"], afternoon, setup["med"], now=NOW)  # no Conflict raised
+    assignment.assign(session, setup["coord"], morning, setup["med"], now=NOW)
+    assignment.assign(session, setup["coord"], afternoon, setup["med"], now=NOW)  # no Conflict raised
     session.flush()
     mine = session.execute(select(Assignment.session_id).where(Assignment.user_id == setup["med"].id)
                            .order_by(Assignment.session_id)).scalars().all()
@@ -167,9 +168,9 @@ def test_cancelled_sessions_do_not_block(session, setup):
     m1, _ = planning.create_mission(session, setup["coord"], data(setup), now=NOW)
     m2, _ = planning.create_mission(session, setup["coord"], data(setup, title="Atelier"), now=NOW)
     s1, s2 = sessions_of(session, m1)[0], sessions_of(session, m2)[0]
-    planning.assign(session, setup["coord"], s1, setup["med"], now=NOW)
+    assignment.assign(session, setup["coord"], s1, setup["med"], now=NOW)
     planning.cancel_session(session, setup["coord"], s1, "Mairie fermée", now=NOW)
-    planning.assign(session, setup["coord"], s2, setup["med"], now=NOW)
+    assignment.assign(session, setup["coord"], s2, setup["med"], now=NOW)
     with pytest.raises(Conflict):  # restoring the first would now double-book
         planning.restore_session(session, setup["coord"], s1, now=NOW)
 
@@ -178,29 +179,29 @@ def test_absence_blocks_assignment_and_releases_sessions(session, setup):
     m1, _ = planning.create_mission(session, setup["coord"], data(setup, default_mediator_ids=[setup["med"].id]),
                                     now=NOW)
     # From the Monday before the second Tuesday to the Saturday after the third one
-    absence, released = planning.create_absence(
+    absence, released = assignment.create_absence(
         session, setup["coord"], setup["med"], "sickness", paris_midnight(TUESDAYS[1] - timedelta(days=1)),
         paris_midnight(TUESDAYS[2] + timedelta(days=4)), now=NOW)
     assert local_days(released) == [TUESDAYS[1], TUESDAYS[2]]
     session.expire_all()
     s = sessions_of(session, m1)[1]
-    assert s.assignments == [] and planning.is_open(s)
+    assert s.assignments == [] and assignment.is_open(s)
     with pytest.raises(Conflict) as exc:
-        planning.assign(session, setup["coord"], s, setup["med"], now=NOW)
+        assignment.assign(session, setup["coord"], s, setup["med"], now=NOW)
     assert "absent·e (arrêt maladie)" in exc.value.message
 
 
 def test_only_mediators_can_be_assigned(session, setup, users):
     m1, _ = planning.create_mission(session, setup["coord"], data(setup), now=NOW)
     with pytest.raises(DomainError):
-        planning.assign(session, setup["coord"], sessions_of(session, m1)[0], users["member"], now=NOW)
+        assignment.assign(session, setup["coord"], sessions_of(session, m1)[0], users["member"], now=NOW)
 
 
 def test_rule_change_keeps_logged_and_manual_sessions(session, setup):
     mission, _ = planning.create_mission(session, setup["coord"], data(setup), now=NOW)
     tuesdays = sessions_of(session, mission)
     tuesdays[1].status = SessionStatus.HELD  # logged work on the second Tuesday
-    planning.assign(session, setup["coord"], tuesdays[2], setup["med"], now=NOW)  # in people's calendars
+    assignment.assign(session, setup["coord"], tuesdays[2], setup["med"], now=NOW)  # in people's calendars
     moved_to = TUESDAYS[3] + timedelta(days=1)  # the fourth Tuesday's moved by hand to the Wednesday
     planning.move_session(session, setup["coord"], tuesdays[3], moved_to, time(14), time(17), now=NOW)
     extra_day = TUESDAYS[4] + timedelta(days=1)  # a Wednesday added by hand
@@ -209,7 +210,7 @@ def test_rule_change_keeps_logged_and_manual_sessions(session, setup):
     report = planning.update_mission(session, setup["coord"], mission, data(setup, rrule="FREQ=WEEKLY;BYDAY=TH"),
                                      now=NOW)
     all_sessions = sessions_of(session, mission)
-    by_day = {planning.local(s.start).date(): s for s in all_sessions}
+    by_day = {clock.to_paris(s.start).date(): s for s in all_sessions}
     assert by_day[TUESDAYS[1]].status == SessionStatus.HELD  # logged work never lost
     assert by_day[TUESDAYS[2]].status == SessionStatus.CANCELLED  # assigned: kept, cancelled
     assert moved_to not in by_day  # moved by hand from a Tuesday the rule no longer has, unassigned
@@ -235,7 +236,7 @@ def test_rule_change_never_moves_a_session_with_hours_or_an_activity_report(sess
     by_id = {s.id: s for s in sessions_of(session, mission)}
     for kept_id, (start, end) in slots.items():
         assert (by_id[kept_id].start, by_id[kept_id].end) == (start, end)  # still the Tuesday, 09:00–12:00
-        assert planning.local(by_id[kept_id].start).hour == 9
+        assert clock.to_paris(by_id[kept_id].start).hour == 9
     assert unlogged not in by_id
 
 
@@ -246,18 +247,18 @@ def test_time_change_moves_sessions_and_bumps_sequence(session, setup):
     planning.update_mission(session, setup["coord"], mission, data(setup, start_time=time(14), end_time=time(17)),
                             now=NOW)
     session.refresh(first)
-    assert planning.local(first.start).hour == 14 and first.sequence == seq + 1
-    assert planning.local(first.start).date() == TUESDAYS[0]
+    assert clock.to_paris(first.start).hour == 14 and first.sequence == seq + 1
+    assert clock.to_paris(first.start).date() == TUESDAYS[0]
 
 
 def test_take_an_open_session(session, setup):
     mission, _ = planning.create_mission(session, setup["coord"], data(setup), now=NOW)
     s = sessions_of(session, mission)[0]
-    planning.take_session(session, setup["med2"], s, now=NOW)
+    assignment.take_session(session, setup["med2"], s, now=NOW)
     assert [a.user_id for a in s.assignments] == [setup["med2"].id]
     with pytest.raises(DomainError):
-        planning.take_session(session, setup["med"], s, now=NOW)  # no longer open
-    still_open = session.execute(planning.open_sessions_stmt(NOW)).scalars().all()
+        assignment.take_session(session, setup["med"], s, now=NOW)  # no longer open
+    still_open = session.execute(assignment.open_sessions_stmt(NOW)).scalars().all()
     assert s not in still_open and len(still_open) == len(TUESDAYS) - 1
 
 
@@ -267,7 +268,7 @@ def test_move_refuses_a_conflict_and_changes_nothing(session, setup):
     s1, s2 = sessions_of(session, m1)[:2]
     with pytest.raises(Conflict):
         planning.move_session(session, setup["coord"], s2, TUESDAYS[0], time(10), time(11), now=NOW)
-    assert planning.local(s2.start).date() == TUESDAYS[1]
+    assert clock.to_paris(s2.start).date() == TUESDAYS[1]
 
 
 def test_archive_cancels_future_sessions(session, setup):
@@ -276,7 +277,7 @@ def test_archive_cancels_future_sessions(session, setup):
     count = planning.archive_mission(session, setup["coord"], mission, now=paris_midnight(second_month))
     later = [d for d in TUESDAYS if d >= second_month]
     assert count == len(later) > 0  # the Tuesdays of the second month
-    by_day = {planning.local(s.start).date(): s.status for s in sessions_of(session, mission)}
+    by_day = {clock.to_paris(s.start).date(): s.status for s in sessions_of(session, mission)}
     assert {by_day[d] for d in later} == {SessionStatus.CANCELLED}
     assert {by_day[d] for d in TUESDAYS if d < second_month} == {SessionStatus.PLANNED}
     assert session.execute(select(func.count()).select_from(Assignment)).scalar_one() == 0

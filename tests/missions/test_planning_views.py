@@ -7,8 +7,8 @@ import holidays
 from babel.dates import format_date
 from sqlalchemy import func, select
 
+from coopnum.core import clock
 from coopnum.missions.models import Mission, MissionSession
-from coopnum.missions.services import planning
 from coopnum.organisations.models import Organisation
 from tests import days, factories
 from tests.conftest import login, text_of
@@ -64,7 +64,7 @@ def test_coordinator_creates_a_weekly_mission(client, users, session):
     assert created == len(thursdays) >= 6  # each Thursday to the end of the convention but public holidays
     sessions = session.execute(select(MissionSession).where(MissionSession.mission_id == mission.id)
                                .order_by(MissionSession.start)).scalars().all()
-    assert [planning.local(s.start).date() for s in sessions] == thursdays
+    assert [clock.to_paris(s.start).date() for s in sessions] == thursdays
     page = text_of(client.get(response.headers["Location"]))
     assert "Chaque semaine le jeudi" in page and f"Mission enregistrée : {created} séance(s) créée(s)" in page
 
@@ -147,7 +147,7 @@ def test_cancel_needs_a_reason_and_move_keeps_history(client, users, session):
                       "move-end_time": "16:00"})
     session.expire_all()
     moved = session.get(MissionSession, ids["open_session"])
-    assert planning.local(moved.start).date() == days.days(9) and moved.manual
+    assert clock.to_paris(moved.start).date() == days.days(9) and moved.manual
     assert (moved.start, moved.end) == (days.at(days.days(9), 14), days.at(days.days(9), 16))
     assert moved.original_start == days.at(days.days(8), 9)
     client.post(f"/missions/sessions/{ids['open_session']}/cancel", data={"cancel-reason": "Salle indisponible"})

@@ -416,40 +416,13 @@ def _save(session: Session, actor: User, data: ActivityData, *, now: datetime,
             confirm_duplicate=data.confirm_new_beneficiary, prefix="new_beneficiary_")
         linked = [*linked, person]
 
-    individual = data.kind == ref.TYPE_INDIVIDUEL
     activity = previous or Activity(mediator_id=ctx.mediator_id, date=ctx.day, kind=data.kind,
                                     duration_minutes=data.duration_minutes, place_type=ctx.place_type,
                                     created_at=now, created_by_id=actor.id)
     before = _snapshot(previous) if previous is not None else None
     old_ids = {link.beneficiary_id for link in previous.beneficiary_links} if previous is not None else set()
-    activity.mediator_id = ctx.mediator_id
-    activity.session_id = data.session_id or None
-    activity.convention_id = ctx.convention_id
-    activity.place_id = ctx.place_id
-    activity.date = ctx.day
-    activity.kind = data.kind
-    activity.duration_minutes = data.duration_minutes
-    activity.place_type = ctx.place_type
-    activity.commune, activity.commune_insee = ctx.commune, ctx.commune_insee
-    activity.commune_postal_code = ctx.commune_postal_code
-    activity.materiel = _dedupe(data.materiel)
-    activity.thematiques = _dedupe(data.thematiques)
-    activity.thematiques_demarche = _dedupe(data.thematiques_demarche)
-    activity.precisions_demarche = precisions
-    activity.autonomie = (data.autonomie or None) if individual else None
-    activity.structure_redirection = data.structure_redirection or None
-    activity.oriented = bool(data.oriented or activity.structure_redirection)
-    activity.workshop_title = "" if individual else title
-    activity.workshop_level = None if individual else (data.workshop_level or None)
-    activity.participants = 1 if individual else data.participants
-    anonymous = individual and not linked
-    activity.beneficiary_genre = (data.beneficiary_genre or None) if anonymous else None
-    activity.beneficiary_tranche_age = (data.beneficiary_tranche_age or None) if anonymous else None
-    activity.beneficiary_statut_social = (data.beneficiary_statut_social or None) if anonymous else None
-    activity.beneficiary_commune = bcommune if anonymous else ""
-    activity.beneficiary_commune_insee = ((data.beneficiary_commune_insee or "").strip() or None) if anonymous else None
-    activity.beneficiary_postal_code = ((data.beneficiary_postal_code or "").strip() or None) if anonymous else None
-    activity.notes = notes
+    _fill(activity, data, ctx, anonymous=data.kind == ref.TYPE_INDIVIDUEL and not linked,
+          texts={"precisions": precisions, "title": title, "bcommune": bcommune, "notes": notes})
     activity.updated_at = now
     wanted = {b.id for b in linked}
     activity.beneficiary_links[:] = [link for link in activity.beneficiary_links if link.beneficiary_id in wanted]
@@ -469,6 +442,39 @@ def _save(session: Session, actor: User, data: ActivityData, *, now: datetime,
         audit.record(session, actor, "update", activity, summary=summary + " (modifiée)", before=before,
                      after=_snapshot(activity), now=now)
     return activity
+
+
+def _fill(activity: Activity, data: ActivityData, ctx, *, anonymous: bool, texts: dict[str, str]) -> None:
+    """Write the checked values on the activity: a workshop has a title and participants, an individual
+    accompaniment one participant; the anonymous profile is kept only when no followed beneficiary is linked."""
+    individual = data.kind == ref.TYPE_INDIVIDUEL
+    activity.mediator_id = ctx.mediator_id
+    activity.session_id = data.session_id or None
+    activity.convention_id = ctx.convention_id
+    activity.place_id = ctx.place_id
+    activity.date = ctx.day
+    activity.kind = data.kind
+    activity.duration_minutes = data.duration_minutes
+    activity.place_type = ctx.place_type
+    activity.commune, activity.commune_insee = ctx.commune, ctx.commune_insee
+    activity.commune_postal_code = ctx.commune_postal_code
+    activity.materiel = _dedupe(data.materiel)
+    activity.thematiques = _dedupe(data.thematiques)
+    activity.thematiques_demarche = _dedupe(data.thematiques_demarche)
+    activity.precisions_demarche = texts["precisions"]
+    activity.autonomie = (data.autonomie or None) if individual else None
+    activity.structure_redirection = data.structure_redirection or None
+    activity.oriented = bool(data.oriented or activity.structure_redirection)
+    activity.workshop_title = "" if individual else texts["title"]
+    activity.workshop_level = None if individual else (data.workshop_level or None)
+    activity.participants = 1 if individual else data.participants
+    activity.beneficiary_genre = (data.beneficiary_genre or None) if anonymous else None
+    activity.beneficiary_tranche_age = (data.beneficiary_tranche_age or None) if anonymous else None
+    activity.beneficiary_statut_social = (data.beneficiary_statut_social or None) if anonymous else None
+    activity.beneficiary_commune = texts["bcommune"] if anonymous else ""
+    activity.beneficiary_commune_insee = ((data.beneficiary_commune_insee or "").strip() or None) if anonymous else None
+    activity.beneficiary_postal_code = ((data.beneficiary_postal_code or "").strip() or None) if anonymous else None
+    activity.notes = texts["notes"]
 
 
 def _dedupe(values) -> list[str]:

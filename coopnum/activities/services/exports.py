@@ -62,10 +62,10 @@ from coopnum.activities.services import reference_lists
 from coopnum.activities.services.activity_queries import ActivityFilters, visible_activities
 from coopnum.core import clock, jobs, spreadsheet
 from coopnum.core.access import is_staff
+from coopnum.core.clock import PARIS
 from coopnum.core.db import reading, writing
 from coopnum.core.errors import DomainError
 from coopnum.core.models import ExportJob, ExportStatus, Role, User
-from coopnum.missions.services.planning import PARIS
 from coopnum.organisations.models import Convention, Organisation, Place
 
 log = logging.getLogger(__name__)

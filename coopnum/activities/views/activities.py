@@ -34,7 +34,7 @@ from coopnum.core.pagination import page_args, paginate
 from coopnum.core.validation import parse_id
 from coopnum.core.views import commit_or_flash, form_status
 from coopnum.missions.models import MissionSession
-from coopnum.missions.services import planning
+from coopnum.missions.services import assignment
 from coopnum.organisations.models import Convention, ConventionStatus, Place
 
 REPORTERS = (Role.COORDINATOR, Role.MEDIATOR)
@@ -165,7 +165,7 @@ def _fill_choices(form: ActivityForm, *, mediator_id: int | None, s: MissionSess
         form.mediator_id.choices = [(u.id, u.full_name) for u in assigned]
     elif is_staff(current_user):
         form.mediator_id.choices = [(0, _("— choisir —"))] + [(u.id, u.full_name)
-                                                             for u in planning.mediators(db.session)]
+                                                             for u in assignment.mediators(db.session)]
     else:
         form.mediator_id.choices = [(current_user.id, current_user.full_name)]
     if activity is not None and activity.mediator_id not in {c[0] for c in form.mediator_id.choices}:

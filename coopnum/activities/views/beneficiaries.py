@@ -21,7 +21,7 @@ from coopnum.core.models import Role, User
 from coopnum.core.pagination import page_args, paginate
 from coopnum.core.validation import bounded_int
 from coopnum.core.views import commit_or_flash, form_error, form_status
-from coopnum.missions.services import planning
+from coopnum.missions.services import assignment
 
 FOLLOWERS = (Role.COORDINATOR, Role.MEDIATOR)
 
@@ -39,7 +39,7 @@ def _fill(form: BeneficiaryForm, b: Beneficiary | None = None) -> None:
                                          if e.active or (b is not None and e.value == b.statut_social)]
     if is_staff(current_user):
         form.mediator_id.choices = [(0, _("— choisir —"))] + [(u.id, u.full_name)
-                                                             for u in planning.mediators(db.session)]
+                                                             for u in assignment.mediators(db.session)]
     else:
         form.mediator_id.choices = [(current_user.id, current_user.full_name)]
 
@@ -63,7 +63,7 @@ def _render_list(retention_form: RetentionForm | None = None, status: int = 200)
     q = request.args.get("q", "").strip()[:100]
     mediator = request.args.get("mediator", type=bounded_int) if staff else None
     page = paginate(db.session, service.search(current_user, q, mediator), *page_args(50))
-    owners = {u.id: u.full_name for u in planning.mediators(db.session)} if staff else {}
+    owners = {u.id: u.full_name for u in assignment.mediators(db.session)} if staff else {}
     if staff and retention_form is None:
         retention_form = RetentionForm(months=service.retention_months(db.session))
     has_duplicates = db.session.execute(
@@ -170,7 +170,7 @@ def beneficiary_erase(beneficiary_id: int):
 def beneficiary_duplicates():
     page = paginate(db.session, service.duplicate_keys(current_user), *page_args(20), scalars=False)
     groups = service.duplicate_groups(db.session, current_user, page.items)
-    owners = {u.id: u.full_name for u in planning.mediators(db.session)} if is_staff(current_user) else {}
+    owners = {u.id: u.full_name for u in assignment.mediators(db.session)} if is_staff(current_user) else {}
     return render_template("activities/beneficiaries/duplicates.html", page=page, groups=groups, owners=owners,
                            labels=_labels(), merge_form=MergeForm())
 

@@ -50,8 +50,8 @@ from coopnum.billing.models import (
     PaymentState,
 )
 from coopnum.core import spreadsheet
+from coopnum.core.clock import PARIS
 from coopnum.core.errors import DomainError
-from coopnum.missions.services.planning import PARIS
 from coopnum.organisations.models import Organisation, VatRegime
 
 COLUMNS = ("JournalCode", "JournalLib", "EcritureNum", "EcritureDate", "CompteNum", "CompteLib", "CompAuxNum",

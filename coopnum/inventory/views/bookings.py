@@ -79,7 +79,7 @@ def _load(model, object_id: int):
 
 
 def _mediator_choices() -> list[tuple[int, str]]:
-    from coopnum.missions.services.planning import mediators
+    from coopnum.missions.services.assignment import mediators
 
     return [(u.id, u.full_name) for u in mediators(db.session)]
 

@@ -31,7 +31,7 @@ from coopnum.core.models import Role, User
 from coopnum.core.pagination import page_args, paginate
 from coopnum.missions import access
 from coopnum.missions.models import Assignment, Mission, MissionKind, MissionSession, SessionStatus
-from coopnum.missions.services import planning
+from coopnum.missions.services import assignment, planning
 from coopnum.organisations.models import Convention
 
 PLANNERS = (Role.COORDINATOR, Role.MEDIATOR, Role.AUTHORITY)
@@ -231,9 +231,9 @@ def list_sessions():
             Convention.organisation_id == user.organisation_id)
     start, end = _parse_day("from"), _parse_day("to")
     if start:
-        stmt = stmt.where(MissionSession.start >= datetime.combine(start, time.min, planning.PARIS))
+        stmt = stmt.where(MissionSession.start >= datetime.combine(start, time.min, clock.PARIS))
     if end:
-        stmt = stmt.where(MissionSession.start < datetime.combine(end + timedelta(days=1), time.min, planning.PARIS))
+        stmt = stmt.where(MissionSession.start < datetime.combine(end + timedelta(days=1), time.min, clock.PARIS))
     # The names of /api/v1/activities (convention, mediator, place) and the older ones (…_id): both filter.
     for name in ("mediator", "mediator_id"):
         if (mediator_id := request.args.get(name, type=int)) is not None:
@@ -275,7 +275,7 @@ def create_session():
     if mission is None:  # an id in the body that names nothing: invalid data, as for the other POSTs
         return json_error(422, "Mission introuvable.", "invalid", field="mission_id")
     start, end = _aware(body.start, "start"), _aware(body.end, "end")
-    local_start, local_end = planning.local(start), planning.local(end)
+    local_start, local_end = clock.to_paris(start), clock.to_paris(end)
     if local_end.date() != local_start.date():
         raise DomainError("Une séance commence et finit le même jour.", field="end")
     s = planning.add_session(db.session, g.api_user, mission, local_start.date(), local_start.time(),
@@ -293,20 +293,20 @@ def update_session(session_id: int):
         return json_error(404, "Séance introuvable.")
     body = parse_body(SessionUpdate)
     actor, now = g.api_user, clock.now()
-    planning.lock_session(db.session, s)  # first: concurrent changes of this session run one after the other
+    assignment.lock_session(db.session, s)  # first: concurrent changes of this session run one after the other
     if body.start is not None or body.end is not None:
         start = _aware(body.start or s.start, "start")
         end = _aware(body.end or s.end, "end")
-        ls, le = planning.local(start), planning.local(end)
+        ls, le = clock.to_paris(start), clock.to_paris(end)
         planning.move_session(db.session, actor, s, ls.date(), ls.time(), le.time(), now=now)
     added: list[int] = []
     if body.mediator_ids is not None:
         wanted = set(body.mediator_ids)
         for a in list(s.assignments):
             if a.user_id not in wanted:
-                planning.unassign(db.session, actor, s, a.user_id, now=now)
+                assignment.unassign(db.session, actor, s, a.user_id, now=now)
         for uid in sorted(wanted - {a.user_id for a in s.assignments}):
-            planning.assign(db.session, actor, s, db.session.get(User, uid), now=now, locked=True)
+            assignment.assign(db.session, actor, s, db.session.get(User, uid), now=now, locked=True)
             added.append(uid)
     if body.status == SessionStatus.CANCELLED:
         planning.cancel_session(db.session, actor, s, body.cancel_reason or "", now=now)

@@ -2,8 +2,9 @@
 
 from datetime import date, datetime, time, timedelta
 
+from coopnum.core import clock
 from coopnum.missions.models import MissionKind
-from coopnum.missions.services import planning
+from coopnum.missions.services import assignment, planning
 
 WEEKDAYS = ["MO", "TU", "WE", "TH", "FR"]
 SLOTS = [(time(9), time(12)), (time(14), time(17))]
@@ -72,9 +73,9 @@ def _exceptions(ctx, session) -> None:
         planning.cancel_session(session, ctx.coordinator, upcoming[3 % len(upcoming)], "Salle indisponible (élections)",
                                 now=ctx.now)
     # a mediator is on leave next week: their sessions become open
-    local_today = ctx.now.astimezone(planning.PARIS).date()
+    local_today = ctx.now.astimezone(clock.PARIS).date()
     monday = local_today + timedelta(days=7 - local_today.weekday())
-    planning.create_absence(session, ctx.coordinator, ctx.mediators[2], "leave",
-                            datetime.combine(monday, time.min, planning.PARIS),
-                            datetime.combine(monday + timedelta(days=5), time.min, planning.PARIS),
+    assignment.create_absence(session, ctx.coordinator, ctx.mediators[2], "leave",
+                            datetime.combine(monday, time.min, clock.PARIS),
+                            datetime.combine(monday + timedelta(days=5), time.min, clock.PARIS),
                             "Congés", now=ctx.now)

@@ -1,4 +1,5 @@
-"""Services of the missions domain: planning — missions, their sessions, assignments and absences.
+"""Services of the missions domain: planning — missions and their sessions (assignment and absences:
+``assignment.py``).
 
 Sessions are generated from the mission's recurrence rule up to a horizon and kept in sync when the rule changes:
 sessions with logged work (held / not held) and hand-made exceptions are never lost. Assigning a mediator checks,
@@ -11,21 +12,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from flask_babel import format_date
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import select
 from sqlmodel import Session
 
-from coopnum.core import audit, slots
+from coopnum.core import audit, clock, slots
 from coopnum.core.clock import PARIS, paris_today
 from coopnum.core.errors import Conflict, DomainError
 from coopnum.core.models import Role, User, UserRole
 from coopnum.core.validation import domain_text
 from coopnum.missions import recurrence
 from coopnum.missions.models import (
-    Absence,
-    AbsenceKind,
-    Assignment,
     Mission,
     MissionKind,
     MissionMediator,
@@ -33,39 +29,16 @@ from coopnum.missions.models import (
     MissionStatus,
     SessionStatus,
 )
+from coopnum.missions.services.assignment import (
+    assign,
+    conflict_for,
+    lock_mediator,
+    lock_session,
+    refuse_if_done,
+)
 from coopnum.organisations.models import Convention, Place, Service
 
 HORIZON_DAYS = 400  # sessions are generated this far ahead at most (and never past the mission's end)
-ABSENCE_LABELS = {
-    AbsenceKind.LEAVE: "congé",
-    AbsenceKind.TRAINING: "formation",
-    AbsenceKind.SICKNESS: "arrêt maladie",
-    AbsenceKind.OTHER: "absence",
-}
-
-
-# --- formatting for messages ----------------------------------------------------------------------------------------
-
-def local(dt: datetime) -> datetime:
-    return dt.astimezone(PARIS)
-
-
-def describe_slot(start: datetime, end: datetime) -> str:
-    """'le mardi 24 novembre 2026 de 09:00 à 12:00' (Europe/Paris)."""
-    s, e = local(start), local(end)
-    day = _french_date(s.date())
-    if s.date() == e.date():
-        return f"le {day} de {s:%H:%M} à {e:%H:%M}"
-    return f"du {day} {s:%H:%M} au {_french_date(e.date())} {e:%H:%M}"
-
-
-def _french_date(d: date) -> str:
-    try:
-        return format_date(d, "EEEE d MMMM y", locale="fr")
-    except (RuntimeError, TypeError):  # outside a Flask app (scripts): Babel directly
-        from babel.dates import format_date as babel_format_date
-
-        return babel_format_date(d, "EEEE d MMMM y", locale="fr")
 
 
 # --- missions -------------------------------------------------------------------------------------------------------
@@ -307,7 +280,7 @@ def sync_sessions(session: Session, actor: User, mission: Mission, *, now: datet
         s.updated_at = now
         report.updated += 1
         for a in list(s.assignments):
-            problem = _conflict_for(session, a.user, s)
+            problem = conflict_for(session, a.user, s)
             if problem:
                 s.assignments.remove(a)
                 report.conflicts.append(problem)
@@ -365,7 +338,7 @@ def _check_times(start: datetime, end: datetime) -> None:
 
 def _check_in_convention(session: Session, mission: Mission, start: datetime) -> None:
     convention = session.get(Convention, mission.convention_id)
-    day = local(start).date()
+    day = clock.to_paris(start).date()
     if not convention.start_date <= day <= convention.end_date:
         raise DomainError(
             f"La séance doit être dans la période de la convention (du {convention.start_date:%d/%m/%Y} "
@@ -385,30 +358,25 @@ def add_session(session: Session, actor: User, mission: Mission, day: date, star
     session.flush()
     for uid in mediator_ids:
         assign(session, actor, s, session.get(User, uid), now=now, audit_it=False, locked=True)  # a new session
-    audit.record(session, actor, "create", s, summary=f"Séance ajoutée à « {mission.title} » {describe_slot(start, end)}",
+    audit.record(session, actor, "create", s, summary=f"Séance ajoutée à « {mission.title} » {clock.describe_slot(start, end)}",
                  now=now)
     return s
-
-
-def _refuse_if_done(s: MissionSession) -> None:
-    if s.status in (SessionStatus.HELD, SessionStatus.NOT_HELD):
-        raise DomainError("Cette séance a déjà été confirmée : elle ne peut plus être modifiée.")
 
 
 def move_session(session: Session, actor: User, s: MissionSession, day: date, start_time: time, end_time: time, *,
                  now: datetime) -> MissionSession:
     lock_session(session, s)
-    _refuse_if_done(s)
+    refuse_if_done(s)
     start, end = _paris_slot(day, start_time, end_time)
     _check_times(start, end)
     _check_in_convention(session, s.mission, start)
     before = {"start": s.start.isoformat(), "end": s.end.isoformat()}
     old_start, old_end = s.start, s.end
     for user_id in sorted(a.user_id for a in s.assignments):  # the session, then its mediators (by id)
-        _lock_mediator(session, user_id)
+        lock_mediator(session, user_id)
     s.start, s.end = start, end
     for a in s.assignments:
-        problem = _conflict_for(session, a.user, s)
+        problem = conflict_for(session, a.user, s)
         if problem:
             s.start, s.end = old_start, old_end
             raise Conflict(problem, details={"user_id": a.user_id})
@@ -417,14 +385,14 @@ def move_session(session: Session, actor: User, s: MissionSession, day: date, st
     s.manual = True
     s.sequence += 1
     s.updated_at = now
-    audit.record(session, actor, "move", s, summary=f"Séance déplacée {describe_slot(start, end)}",
+    audit.record(session, actor, "move", s, summary=f"Séance déplacée {clock.describe_slot(start, end)}",
                  before=before, after={"start": start.isoformat(), "end": end.isoformat()}, now=now)
     return s
 
 
 def cancel_session(session: Session, actor: User, s: MissionSession, reason: str, *, now: datetime) -> None:
     lock_session(session, s)
-    _refuse_if_done(s)
+    refuse_if_done(s)
     if s.status == SessionStatus.CANCELLED:
         raise DomainError("Cette séance est déjà annulée.")
     reason = domain_text(reason, field="reason", label="Le motif de l'annulation")
@@ -436,7 +404,7 @@ def cancel_session(session: Session, actor: User, s: MissionSession, reason: str
     s.sequence += 1
     s.updated_at = now
     audit.record(session, actor, "cancel", s, summary=f"Séance annulée ({reason.strip()}) : "
-                 f"{s.mission.title} {describe_slot(s.start, s.end)}", now=now)
+                 f"{s.mission.title} {clock.describe_slot(s.start, s.end)}", now=now)
 
 
 def restore_session(session: Session, actor: User, s: MissionSession, *, now: datetime) -> None:
@@ -444,9 +412,9 @@ def restore_session(session: Session, actor: User, s: MissionSession, *, now: da
     if s.status != SessionStatus.CANCELLED:
         raise DomainError("Seule une séance annulée peut être rétablie.")
     for user_id in sorted(a.user_id for a in s.assignments):  # the session, then its mediators (by id)
-        _lock_mediator(session, user_id)
+        lock_mediator(session, user_id)
     for a in s.assignments:
-        problem = _conflict_for(session, a.user, s)
+        problem = conflict_for(session, a.user, s)
         if problem:
             raise Conflict(problem, details={"user_id": a.user_id})
     s.status = SessionStatus.PLANNED
@@ -454,192 +422,4 @@ def restore_session(session: Session, actor: User, s: MissionSession, *, now: da
     s.sequence += 1
     s.updated_at = now
     audit.record(session, actor, "restore", s, summary=f"Séance rétablie : {s.mission.title} "
-                 f"{describe_slot(s.start, s.end)}", now=now)
-
-
-# --- assignment -------------------------------------------------------------------------------------------------
-
-def lock_session(session: Session, s: MissionSession) -> None:
-    """Lock the session's row until the end of the transaction and reload it with its assignments, as the
-    transactions that held the lock before committed them: the checks made after this (open seats, status, who is
-    already in) stay true until commit. PostgreSQL: SELECT … FOR UPDATE; SQLite: writing transactions are
-    BEGIN IMMEDIATE, so they already run one at a time (the reload still drops what an earlier transaction of the
-    same request left in memory). Lock order, everywhere: the session, then its mediators (no deadlock)."""
-    if s.id is None:
-        return
-    session.flush()
-    if session.get_bind().dialect.name != "sqlite":
-        session.execute(select(MissionSession.id).where(MissionSession.id == s.id).with_for_update())
-    session.refresh(s)  # after the lock: what the transactions before us committed
-
-
-def _lock_mediator(session: Session, user_id: int) -> None:
-    """Serialise the assignments of one mediator (PostgreSQL row lock; SQLite: BEGIN IMMEDIATE already did)."""
-    if session.get_bind().dialect.name != "sqlite":
-        session.execute(select(User.id).where(User.id == user_id).with_for_update())
-
-
-def _conflict_for(session: Session, user: User, s: MissionSession) -> str | None:
-    """A French sentence naming what prevents `user` from being in session `s`, or None."""
-    other = session.execute(
-        select(MissionSession)
-        .join(Assignment, Assignment.session_id == MissionSession.id)
-        .where(
-            Assignment.user_id == user.id,
-            MissionSession.id != s.id,
-            MissionSession.status != SessionStatus.CANCELLED,
-            MissionSession.start < s.end,
-            MissionSession.end > s.start,
-        )
-        .order_by(MissionSession.start)
-        .limit(1)
-    ).scalar_one_or_none()
-    if other is not None:
-        return (f"{user.full_name} est déjà affecté·e à « {other.mission.title} » ({other.mission.place.name}) "
-                f"{describe_slot(other.start, other.end)}.")
-    absence = session.execute(
-        select(Absence).where(Absence.user_id == user.id, Absence.start < s.end, Absence.end > s.start).limit(1)
-    ).scalar_one_or_none()
-    if absence is not None:
-        label = ABSENCE_LABELS.get(AbsenceKind(absence.kind), "absence")
-        return f"{user.full_name} est absent·e ({label}) {describe_slot(absence.start, absence.end)}."
-    return None
-
-
-def assign(session: Session, actor: User, s: MissionSession, mediator: User | None, *, now: datetime,
-           audit_it: bool = True, locked: bool = False) -> Assignment:
-    """Assign a mediator; the session's row is locked first (unless the caller did: ``locked``), then the
-    mediator's, so that the checks see every assignment committed before."""
-    if mediator is None or not mediator.active or not mediator.has_role(Role.MEDIATOR):
-        raise DomainError("Seul un médiateur actif peut être affecté à une séance.", field="user_id")
-    if not locked:
-        lock_session(session, s)
-    if s.status == SessionStatus.CANCELLED:
-        raise DomainError("Cette séance est annulée.")
-    if any(a.user_id == mediator.id for a in s.assignments):
-        raise Conflict(f"{mediator.full_name} est déjà affecté·e à cette séance.", field="user_id")
-    _lock_mediator(session, mediator.id)
-    problem = _conflict_for(session, mediator, s)
-    if problem:
-        raise Conflict(problem, details={"user_id": mediator.id})
-    assignment = Assignment(session_id=s.id, user_id=mediator.id, created_at=now,
-                            created_by_id=actor.id if actor else None)
-    s.assignments.append(assignment)
-    s.sequence += 1
-    s.updated_at = now
-    session.flush()
-    if audit_it:
-        audit.record(session, actor, "assign", s, summary=f"{mediator.full_name} affecté·e à « {s.mission.title} » "
-                     f"{describe_slot(s.start, s.end)}", now=now)
-    return assignment
-
-
-def unassign(session: Session, actor: User, s: MissionSession, mediator_id: int, *, now: datetime) -> None:
-    lock_session(session, s)
-    _refuse_if_done(s)
-    assignment = next((a for a in s.assignments if a.user_id == mediator_id), None)
-    if assignment is None:
-        raise DomainError("Ce médiateur n'est pas affecté à cette séance.")
-    name = assignment.user.full_name
-    s.assignments.remove(assignment)
-    s.sequence += 1
-    s.updated_at = now
-    audit.record(session, actor, "unassign", s, summary=f"{name} retiré·e de « {s.mission.title} » "
-                 f"{describe_slot(s.start, s.end)}", now=now)
-
-
-def is_open(s: MissionSession) -> bool:
-    return s.status == SessionStatus.PLANNED and len(s.assignments) < s.mission.mediators_needed
-
-
-def take_session(session: Session, mediator: User, s: MissionSession, *, now: datetime) -> Assignment:
-    """A mediator takes an open session: its row is locked before its seats are counted, so that mediators pressing
-    the button at the same moment never take more seats than the mission needs."""
-    lock_session(session, s)
-    if s.end <= now:
-        raise DomainError("Cette séance est passée.")
-    if s.status != SessionStatus.PLANNED:
-        raise DomainError("Cette séance n'est plus à pourvoir.")
-    if any(a.user_id == mediator.id for a in s.assignments):
-        raise Conflict("Vous êtes déjà affecté·e à cette séance.")
-    if not is_open(s):
-        raise Conflict("Cette séance est déjà pourvue.")
-    return assign(session, mediator, s, mediator, now=now, locked=True)
-
-
-def open_sessions_stmt(now: datetime):
-    """Planned future sessions with fewer mediators than the mission needs."""
-    count = (
-        select(func.count(Assignment.id)).where(Assignment.session_id == MissionSession.id).scalar_subquery()
-    )
-    return (
-        select(MissionSession)
-        .join(Mission, Mission.id == MissionSession.mission_id)
-        .where(MissionSession.status == SessionStatus.PLANNED, MissionSession.start > now,
-               count < Mission.mediators_needed)
-        .options(selectinload(MissionSession.assignments))
-        .order_by(MissionSession.start)
-    )
-
-
-# --- absences ---------------------------------------------------------------------------------------------------
-
-def create_absence(session: Session, actor: User, user: User, kind: str, start: datetime, end: datetime,
-                   note: str = "", *, now: datetime) -> tuple[Absence, list[MissionSession]]:
-    """Record an absence; the mediator's sessions in that period are released (they become open)."""
-    if user is None or not user.has_role(Role.MEDIATOR):
-        raise DomainError("Les absences concernent les médiateurs.", field="user_id")
-    if end <= start:
-        raise DomainError("La fin de l'absence doit être après son début.", field="end")
-    if end - start > timedelta(days=366):
-        raise DomainError("Une absence ne peut pas dépasser un an.", field="end")
-    try:
-        AbsenceKind(kind)
-    except ValueError as exc:
-        raise DomainError("Type d'absence inconnu.", field="kind") from exc
-    if session.get_bind().dialect.name != "sqlite":
-        # the sessions it releases first, then the mediator: the order assign() takes them in (no deadlock)
-        session.execute(
-            select(MissionSession.id)
-            .where(MissionSession.id.in_(
-                select(Assignment.session_id).join(MissionSession, MissionSession.id == Assignment.session_id)
-                .where(Assignment.user_id == user.id, MissionSession.status == SessionStatus.PLANNED,
-                       MissionSession.start < end, MissionSession.end > start)))
-            .order_by(MissionSession.id).with_for_update())
-    _lock_mediator(session, user.id)
-    absence = Absence(user_id=user.id, kind=kind, start=start, end=end, note=note.strip()[:300],
-                      created_by_id=actor.id, created_at=now, updated_at=now)
-    session.add(absence)
-    released = session.execute(
-        select(MissionSession)
-        .join(Assignment, Assignment.session_id == MissionSession.id)
-        .where(Assignment.user_id == user.id, MissionSession.status == SessionStatus.PLANNED,
-               MissionSession.start < end, MissionSession.end > start)
-        .order_by(MissionSession.start)
-    ).scalars().all()
-    if released:
-        session.execute(delete(Assignment).where(Assignment.user_id == user.id,
-                                                 Assignment.session_id.in_([s.id for s in released])))
-        for s in released:
-            s.sequence += 1
-            s.updated_at = now
-            session.expire(s, ["assignments"])
-    audit.record(session, actor, "create", absence,
-                 summary=f"Absence de {user.full_name} {describe_slot(start, end)} ; "
-                         f"{len(released)} séance(s) libérée(s)", now=now)
-    return absence, list(released)
-
-
-def delete_absence(session: Session, actor: User, absence: Absence, *, now: datetime) -> None:
-    audit.record(session, actor, "delete", absence, summary=f"Absence supprimée : {absence.user.full_name} "
-                 f"{describe_slot(absence.start, absence.end)}", now=now)
-    session.delete(absence)
-
-
-def mediators(session: Session) -> list[User]:
-    return list(
-        session.execute(
-            select(User).join(UserRole).where(UserRole.role == Role.MEDIATOR, User.active.is_(True))
-            .order_by(User.full_name)
-        ).scalars().unique()
-    )
+                 f"{clock.describe_slot(s.start, s.end)}", now=now)

@@ -68,6 +68,30 @@ def _clean(text: str | None) -> str:
     return (text or "").strip()
 
 
+def _requested_place(session: Session, organisation_id: int, place_id: int | None, place_text: str) -> str:
+    """A place of the organisation (then no text), or the description of another place."""
+    place_text = _clean(place_text)
+    if place_id:
+        place = session.get(Place, place_id)
+        if place is None or place.organisation_id != organisation_id or place.archived:
+            raise DomainError("Choisissez un lieu de votre structure, ou « Autre lieu ».", field="place_id")
+        return ""
+    if not place_text:
+        raise DomainError("Indiquez le lieu : choisissez-en un ou décrivez l'autre lieu.", field="place_text")
+    if len(place_text) > TEXT_MAX:
+        raise DomainError(f"Le lieu ne doit pas dépasser {TEXT_MAX} caractères.", field="place_text")
+    return place_text
+
+
+def _check_wished_dates(wished_start: date | None, wished_end: date | None, now: datetime) -> None:
+    if wished_start is not None and wished_start < paris_today(now):
+        raise DomainError("La date de début souhaitée ne peut pas être dans le passé.", field="wished_start")
+    if wished_end is not None and wished_start is not None and wished_end < wished_start:
+        raise DomainError("La date de fin souhaitée doit suivre la date de début.", field="wished_end")
+    if wished_end is not None and wished_end < paris_today(now):
+        raise DomainError("La date de fin souhaitée ne peut pas être dans le passé.", field="wished_end")
+
+
 def create_request(
     session: Session,
     actor: User,
@@ -90,22 +114,8 @@ def create_request(
     service = session.get(Service, service_id) if service_id else None
     if service is None or not service.active:
         raise DomainError("Choisissez une prestation du catalogue.", field="service_id")
-    place_text = _clean(place_text)
-    if place_id:
-        place = session.get(Place, place_id)
-        if place is None or place.organisation_id != organisation_id or place.archived:
-            raise DomainError("Choisissez un lieu de votre structure, ou « Autre lieu ».", field="place_id")
-        place_text = ""
-    elif not place_text:
-        raise DomainError("Indiquez le lieu : choisissez-en un ou décrivez l'autre lieu.", field="place_text")
-    if len(place_text) > TEXT_MAX:
-        raise DomainError(f"Le lieu ne doit pas dépasser {TEXT_MAX} caractères.", field="place_text")
-    if wished_start is not None and wished_start < paris_today(now):
-        raise DomainError("La date de début souhaitée ne peut pas être dans le passé.", field="wished_start")
-    if wished_end is not None and wished_start is not None and wished_end < wished_start:
-        raise DomainError("La date de fin souhaitée doit suivre la date de début.", field="wished_end")
-    if wished_end is not None and wished_end < paris_today(now):
-        raise DomainError("La date de fin souhaitée ne peut pas être dans le passé.", field="wished_end")
+    place_text = _requested_place(session, organisation_id, place_id, place_text)
+    _check_wished_dates(wished_start, wished_end, now)
     schedule_note, audience = _clean(schedule_note), _clean(audience)
     if len(schedule_note) > TEXT_MAX:
         raise DomainError(f"Les horaires souhaités ne doivent pas dépasser {TEXT_MAX} caractères.",

@@ -35,7 +35,7 @@ from coopnum.missions.models import (
     SessionStatus,
 )
 from coopnum.missions.recurrence import describe_rrule
-from coopnum.missions.services import planning
+from coopnum.missions.services import assignment, planning
 from coopnum.missions.views import bp
 from coopnum.organisations.models import Convention, ConventionStatus, Place, Service
 
@@ -127,7 +127,7 @@ def _fill_choices(form: MissionForm) -> None:
         select(Service.id, Service.name).where(Service.active.is_(True)).order_by(Service.name)
     ).all()
     form.service_id.choices = [(0, "—")] + [(s.id, s.name) for s in services]
-    form.default_mediators.choices = [(u.id, u.full_name) for u in planning.mediators(db.session)]
+    form.default_mediators.choices = [(u.id, u.full_name) for u in assignment.mediators(db.session)]
 
 
 def _mission_data(form: MissionForm) -> planning.MissionData:
@@ -311,14 +311,14 @@ def session_detail(session_id: int):
     if can_manage:
         taken = {a.user_id for a in s.assignments}
         assign_form.user_id.choices = [
-            (u.id, u.full_name) for u in planning.mediators(db.session) if u.id not in taken
+            (u.id, u.full_name) for u in assignment.mediators(db.session) if u.id not in taken
         ]
     move_form = SessionTimesForm(
         prefix="move",
         data={
-            "day": planning.local(s.start).date(),
-            "start_time": planning.local(s.start).time(),
-            "end_time": planning.local(s.end).time(),
+            "day": clock.to_paris(s.start).date(),
+            "start_time": clock.to_paris(s.start).time(),
+            "end_time": clock.to_paris(s.end).time(),
         },
     )
     return render_template(
@@ -330,7 +330,7 @@ def session_detail(session_id: int):
         cancel_form=CancelForm(prefix="cancel"),
         now=clock.now(),
         can_take=access.can_take_session(current_user, s)
-        and planning.is_open(s)
+        and assignment.is_open(s)
         and s.end > clock.now()
         and all(a.user_id != current_user.id for a in s.assignments),
     )
@@ -350,13 +350,13 @@ def _run(s: MissionSession, action, success: str):
 def session_assign(session_id: int):
     s = _get_session(session_id)
     form = AssignForm(prefix="assign")
-    form.user_id.choices = [(u.id, u.full_name) for u in planning.mediators(db.session)]
+    form.user_id.choices = [(u.id, u.full_name) for u in assignment.mediators(db.session)]
     if not form.validate_on_submit():
         flash(_("Choisissez un médiateur."), "error")
         return _back(s)
     mediator = db.session.get(User, form.user_id.data)
     ok, _result = commit_or_flash(
-        lambda: planning.assign(db.session, current_user, s, mediator, now=clock.now()),
+        lambda: assignment.assign(db.session, current_user, s, mediator, now=clock.now()),
         _("%(name)s est affecté·e à cette séance.", name=mediator.full_name),
     )
     _flash_notices(ok, s, mediator)
@@ -376,7 +376,7 @@ def session_unassign(session_id: int, user_id: int):
     s = _get_session(session_id)
     return _run(
         s,
-        lambda: planning.unassign(db.session, current_user, s, user_id, now=clock.now()),
+        lambda: assignment.unassign(db.session, current_user, s, user_id, now=clock.now()),
         _("Affectation retirée : la séance est à pourvoir."),
     )
 
@@ -387,7 +387,7 @@ def session_take(session_id: int):
     s = _get_session(session_id)
     require(access.can_take_session(current_user, s))
     ok, _result = commit_or_flash(
-        lambda: planning.take_session(db.session, current_user._get_current_object(), s, now=clock.now()),
+        lambda: assignment.take_session(db.session, current_user._get_current_object(), s, now=clock.now()),
         _("Vous êtes affecté·e à cette séance."),
     )
     _flash_notices(ok, s, current_user._get_current_object())
@@ -436,7 +436,7 @@ def session_move(session_id: int):
 @bp.route("/sessions/open")
 @roles_required(Role.COORDINATOR, Role.MEDIATOR)
 def sessions_open():
-    stmt = planning.open_sessions_stmt(clock.now()).options(
+    stmt = assignment.open_sessions_stmt(clock.now()).options(
         joinedload(MissionSession.mission).joinedload(Mission.place)
     )
     page = paginate(db.session, stmt, *page_args())
@@ -452,7 +452,7 @@ def absences():
     staff = access.can_manage(current_user)
     form = AbsenceForm()
     if staff:
-        form.user_id.choices = [(u.id, u.full_name) for u in planning.mediators(db.session)]
+        form.user_id.choices = [(u.id, u.full_name) for u in assignment.mediators(db.session)]
     else:
         form.user_id.choices = [(current_user.id, current_user.full_name)]
         form.user_id.data = current_user.id
@@ -460,9 +460,9 @@ def absences():
         user = db.session.get(User, form.user_id.data or current_user.id)
         if user is None or not access.can_edit_absence(current_user, user.id):
             abort(403)
-        tz = planning.PARIS
+        tz = clock.PARIS
         try:
-            _absence, released = planning.create_absence(
+            _absence, released = assignment.create_absence(
                 db.session,
                 current_user,
                 user,
@@ -506,7 +506,7 @@ def absences():
 @roles_required(Role.COORDINATOR, Role.MEDIATOR)
 def absence_delete(absence_id: int):
     absence = load_or_404(Absence, absence_id, lambda user, a: access.can_edit_absence(user, a.user_id))
-    planning.delete_absence(db.session, current_user, absence, now=clock.now())
+    assignment.delete_absence(db.session, current_user, absence, now=clock.now())
     db.session.commit()
     flash(_("Absence supprimée."), "success")
     return redirect(url_for("missions.absences"))

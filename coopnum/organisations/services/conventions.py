@@ -156,7 +156,7 @@ def _clean_admin(values: dict, org: Organisation) -> dict:
     }
 
 
-def _clean_terms(session: Session, values: dict, convention: Convention | None) -> tuple[dict, Organisation]:
+def _signatory(session: Session, values: dict, convention: Convention | None) -> Organisation:
     org = None
     if values.get("organisation_id"):
         try:
@@ -167,6 +167,10 @@ def _clean_terms(session: Session, values: dict, convention: Convention | None) 
         raise DomainError("Choisissez la structure signataire.", field="organisation_id")
     if org.archived and (convention is None or convention.organisation_id != org.id):
         raise DomainError("Cette structure est archivée : on ne lui fait plus de convention.", field="organisation_id")
+    return org
+
+
+def _title_and_reference(values: dict) -> tuple[str, str | None]:
     title = (values.get("title") or "").strip()
     if not title:
         raise DomainError("L'intitulé est obligatoire.", field="title")
@@ -176,10 +180,19 @@ def _clean_terms(session: Session, values: dict, convention: Convention | None) 
     if reference is not None and not REFERENCE_RE.match(reference):
         raise DomainError("Référence invalide : lettres, chiffres et tirets, 40 caractères au plus.",
                           field="reference")
+    return title, reference
+
+
+def _period(values: dict) -> tuple[date, date]:
     start = _date(values.get("start_date"), "start_date", "La date de début")
     end = _date(values.get("end_date"), "end_date", "La date de fin")
     if end < start:
         raise DomainError("La date de fin doit être postérieure à la date de début.", field="end_date")
+    return start, end
+
+
+def _pricing(values: dict) -> tuple[PricingMode, VolumeUnit, int | None, int | None]:
+    """(mode, unit of volume, unit price, monthly fee): a priced mode has a unit price, a flat one a monthly fee."""
     mode = PricingMode(_choice(values.get("pricing_mode") or PricingMode.HOURLY, PricingMode, "pricing_mode",
                                "Mode de tarification inconnu."))
     unit = VolumeUnit(_choice(values.get("volume_unit") or MODE_UNITS.get(mode, VolumeUnit.HOURS), VolumeUnit,
@@ -201,12 +214,19 @@ def _clean_terms(session: Session, values: dict, convention: Convention | None) 
             raise DomainError("Indiquez la redevance mensuelle HT : elle est obligatoire pour un forfait mensuel.",
                               field="monthly_fee_cents")
         unit_price = None
+    return mode, unit, None if unit_price is None else int(unit_price), None if monthly_fee is None else int(monthly_fee)
+
+
+def _contracted_volume(values: dict, mode: PricingMode, unit: VolumeUnit) -> Decimal:
     volume = _volume(values.get("contracted_volume"))
     if mode != PricingMode.MONTHLY_FLAT and volume <= 0:
         raise DomainError("Le volume contracté doit être supérieur à zéro.", field="contracted_volume")
     if unit == VolumeUnit.SESSIONS and volume != volume.to_integral_value():
         raise DomainError("Un volume en séances est un nombre entier.", field="contracted_volume")
-    vat = _choice(values.get("vat_regime") or VatRegime.STANDARD, VatRegime, "vat_regime", "Régime de TVA inconnu.")
+    return volume
+
+
+def _payment_terms(values: dict, org: Organisation) -> int:
     try:
         days = int(values.get("payment_terms_days") if values.get("payment_terms_days") is not None else 30)
     except (TypeError, ValueError) as exc:
@@ -218,6 +238,11 @@ def _clean_terms(session: Session, values: dict, convention: Convention | None) 
                           field="payment_terms_days")
     if org.is_public and days > MAX_PUBLIC_PAYMENT_DAYS:
         raise DomainError(PAYMENT_PUBLIC_MESSAGE, field="payment_terms_days")
+    return days
+
+
+def _catalogue_lines(session: Session, values: dict, convention: Convention | None) -> list:
+    """The services of the catalogue the convention covers; a service no longer offered stays only if it was."""
     lines = _service_lines(values.get("services"))
     if lines:
         known = {s.id: s for s in session.execute(select(Service).where(
@@ -229,11 +254,24 @@ def _clean_terms(session: Session, values: dict, convention: Convention | None) 
             if not known[sid].active and sid not in already:
                 raise DomainError(f"Le service « {known[sid].name} » n'est plus proposé au catalogue.",
                                   field="services")
+    return lines
+
+
+def _clean_terms(session: Session, values: dict, convention: Convention | None) -> tuple[dict, Organisation]:
+    """The convention's terms checked in the form's order (the first error is the one shown)."""
+    org = _signatory(session, values, convention)
+    title, reference = _title_and_reference(values)
+    start, end = _period(values)
+    mode, unit, unit_price, monthly_fee = _pricing(values)
+    volume = _contracted_volume(values, mode, unit)
+    vat = _choice(values.get("vat_regime") or VatRegime.STANDARD, VatRegime, "vat_regime", "Régime de TVA inconnu.")
+    days = _payment_terms(values, org)
+    lines = _catalogue_lines(session, values, convention)
     return {
         "organisation_id": org.id, "title": title, "reference": reference, "start_date": start, "end_date": end,
-        "pricing_mode": mode.value, "unit_price_cents": None if unit_price is None else int(unit_price),
-        "monthly_fee_cents": None if monthly_fee is None else int(monthly_fee), "volume_unit": unit.value,
-        "contracted_volume": volume, "vat_regime": vat, "payment_terms_days": days, "services": lines,
+        "pricing_mode": mode.value, "unit_price_cents": unit_price, "monthly_fee_cents": monthly_fee,
+        "volume_unit": unit.value, "contracted_volume": volume, "vat_regime": vat, "payment_terms_days": days,
+        "services": lines,
     }, org
 
 

@@ -35,12 +35,11 @@ from coopnum.activities import cra_reference as ref
 from coopnum.activities.models import Activity
 from coopnum.activities.services import reference_lists
 from coopnum.core import audit
-from coopnum.core.clock import paris_midnight, paris_today
+from coopnum.core.clock import PARIS, paris_midnight, paris_today
 from coopnum.core.errors import DomainError
 from coopnum.core.models import User
 from coopnum.core.validation import DATE_RANGE_MESSAGE, date_in_range
 from coopnum.missions.models import Mission, MissionSession, SessionStatus
-from coopnum.missions.services.planning import PARIS
 from coopnum.missions.services.volumes import volume_summaries
 from coopnum.organisations.models import Convention, Place, VolumeUnit
 from coopnum.reports.models import ReportShare

@@ -21,10 +21,10 @@ from sqlmodel import Session
 from coopnum.activities.models import Activity
 from coopnum.core import audit, slots
 from coopnum.core.access import has_role, is_staff
+from coopnum.core.clock import PARIS, describe_slot
 from coopnum.core.errors import DomainError, Forbidden
 from coopnum.core.models import Role, User
 from coopnum.missions.models import Assignment, Mission, MissionSession, NotHeldReason, SessionStatus
-from coopnum.missions.services.planning import PARIS, describe_slot
 from coopnum.organisations.models import Convention
 from coopnum.timesheets.models import EXTRA_CATEGORIES, MAX_ENTRY_MINUTES, TimeCategory, TimeEntry
 from coopnum.timesheets.services import locks
@@ -219,6 +219,47 @@ def _ensure_not_billed(session: Session, s: MissionSession) -> None:
                           "Retirez-la du brouillon, ou établissez un avoir, d'abord.")
 
 
+def _not_held_minutes(session: Session, s: MissionSession, reason: str | None, text: str,
+                      minutes: int | None) -> tuple[NotHeldReason, int]:
+    """The reason a session did not take place, and the minutes still counted (by default: the planned duration
+    when nobody came — the mediator waited —, none otherwise)."""
+    reason = _reason(reason)
+    if len(text) > NOT_HELD_TEXT_MAX:
+        raise DomainError(f"Les précisions ne doivent pas dépasser {NOT_HELD_TEXT_MAX} caractères.",
+                          field="reason_text")
+    if reason == NotHeldReason.OTHER and not text:
+        raise DomainError("Précisez pourquoi la séance n'a pas eu lieu.", field="reason_text")
+    if s.status == SessionStatus.HELD and _has_activities(session, s.id):
+        raise DomainError("Des activités sont rattachées à cette séance : elle a donc eu lieu. Supprimez-les "
+                          "d'abord si elle n'a vraiment pas eu lieu.", field="reason")
+    planned = s.duration_minutes
+    if minutes is None:
+        minutes = planned if reason == NotHeldReason.NO_PUBLIC else 0
+    elif isinstance(minutes, bool) or not isinstance(minutes, int) or minutes < 0:
+        raise DomainError("La durée ne peut pas être négative.", field="minutes")
+    if minutes:
+        minutes = _check_session_minutes(minutes, planned)
+    return reason, minutes
+
+
+def _set_session_entry(session: Session, actor: User, s: MissionSession, entry: TimeEntry | None, mediator_id: int,
+                       day: date, minutes: int, now: datetime) -> TimeEntry | None:
+    """The confirming mediator's time entry for the session: created or updated with ``minutes``, removed when
+    no time is counted."""
+    if minutes:
+        if entry is None:
+            entry = TimeEntry(user_id=mediator_id, session_id=s.id, category=TimeCategory.SESSION, day=day,
+                              minutes=minutes, created_by_id=actor.id, created_at=now)
+            session.add(entry)
+        entry.day, entry.minutes, entry.category = day, minutes, TimeCategory.SESSION
+        entry.convention_id = s.mission.convention_id
+        entry.updated_at = now
+    elif entry is not None:
+        session.delete(entry)
+        entry = None
+    return entry
+
+
 def confirm_session(session: Session, actor: User, s: MissionSession, *, held: bool, minutes: int | None = None,
                     reason: str | None = None, reason_text: str = "", now: datetime,
                     for_user_id: int | None = None) -> TimeEntry | None:
@@ -231,27 +272,12 @@ def confirm_session(session: Session, actor: User, s: MissionSession, *, held: b
     if s.start > now:
         raise DomainError("Cette séance n'a pas encore commencé : vous pourrez la confirmer dès son début.")
     day = paris_day(s.start)
-    planned = s.duration_minutes
     entry = session_entry(session, s.id, mediator_id)
     text = (reason_text or "").strip()
     if held:
-        minutes = _check_session_minutes(planned if minutes is None else minutes, planned)
+        minutes = _check_session_minutes(s.duration_minutes if minutes is None else minutes, s.duration_minutes)
     else:
-        reason = _reason(reason)
-        if len(text) > NOT_HELD_TEXT_MAX:
-            raise DomainError(f"Les précisions ne doivent pas dépasser {NOT_HELD_TEXT_MAX} caractères.",
-                              field="reason_text")
-        if reason == NotHeldReason.OTHER and not text:
-            raise DomainError("Précisez pourquoi la séance n'a pas eu lieu.", field="reason_text")
-        if s.status == SessionStatus.HELD and _has_activities(session, s.id):
-            raise DomainError("Des activités sont rattachées à cette séance : elle a donc eu lieu. Supprimez-les "
-                              "d'abord si elle n'a vraiment pas eu lieu.", field="reason")
-        if minutes is None:
-            minutes = planned if reason == NotHeldReason.NO_PUBLIC else 0  # nobody came: they waited
-        elif isinstance(minutes, bool) or not isinstance(minutes, int) or minutes < 0:
-            raise DomainError("La durée ne peut pas être négative.", field="minutes")
-        if minutes:
-            minutes = _check_session_minutes(minutes, planned)
+        reason, minutes = _not_held_minutes(session, s, reason, text, minutes)
     locks.ensure_open(session, mediator_id, day, field=None)
     if s.status in CONFIRMED:
         _ensure_not_billed(session, s)
@@ -267,18 +293,7 @@ def confirm_session(session: Session, actor: User, s: MissionSession, *, held: b
     if s.status != before["status"]:
         s.sequence += 1  # calendar subscribers see the change
     s.updated_at = now
-
-    if minutes:
-        if entry is None:
-            entry = TimeEntry(user_id=mediator_id, session_id=s.id, category=TimeCategory.SESSION, day=day,
-                              minutes=minutes, created_by_id=actor.id, created_at=now)
-            session.add(entry)
-        entry.day, entry.minutes, entry.category = day, minutes, TimeCategory.SESSION
-        entry.convention_id = s.mission.convention_id
-        entry.updated_at = now
-    elif entry is not None:
-        session.delete(entry)
-        entry = None
+    entry = _set_session_entry(session, actor, s, entry, mediator_id, day, minutes, now)
     session.flush()
     what = (f"réalisée ({fmt_minutes(minutes)})" if held
             else f"non tenue ({NOT_HELD_WORDS[reason]}{', ' + fmt_minutes(minutes) + ' comptées' if minutes else ''})")

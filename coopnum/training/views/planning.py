@@ -19,7 +19,7 @@ from coopnum.core.access import load_or_404, require, roles_required
 from coopnum.core.db import db
 from coopnum.core.models import Role
 from coopnum.core.views import commit_or_flash, safe_next
-from coopnum.missions.services import planning as missions_planning
+from coopnum.missions.services import assignment
 from coopnum.organisations.models import Service
 from coopnum.training import access
 from coopnum.training.forms.planning import LevelForm, RequirementForm
@@ -123,7 +123,7 @@ def _session_panel(user, s) -> dict | None:
     requirements = svc.requirements_of(db.session, s.mission.service_id)
     if not requirements:
         return None
-    mediators = missions_planning.mediators(db.session)
+    mediators = assignment.mediators(db.session)
     assigned = {a.user_id for a in s.assignments}
     for a in s.assignments:  # an assigned user who is no longer an active mediator is still shown
         if all(m.id != a.user_id for m in mediators):
