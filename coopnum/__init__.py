@@ -68,10 +68,11 @@ def create_app(config: dict | None = None) -> Flask:
 
     from importlib import import_module
 
+    from coopnum.core import views as core_views
     from coopnum.core.api import bp as api_bp
-    from coopnum.core.views import bp as core_bp
 
-    app.register_blueprint(core_bp)
+    app.register_blueprint(core_views.bp)
+    core_views.register()
     for name in DOMAINS:
         import_module(f"coopnum.{name}").init_app(app)
     app.register_blueprint(api_bp)

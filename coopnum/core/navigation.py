@@ -89,6 +89,3 @@ def menu_for(user) -> list[NavItem | NavGroup]:
          else NavGroup(GROUP_LABELS[entry], tuple(groups[entry])))
         for entry in bar
     ]
-
-
-register("core.dashboard", _l("Tableau de bord"), (), 0)

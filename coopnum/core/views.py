@@ -34,11 +34,6 @@ from coopnum.core.security import make_reset_token, read_reset_token
 
 bp = Blueprint("core", __name__)
 
-navigation.register("core.users", _l("Comptes"), (Role.COORDINATOR,), 900)
-navigation.register("core.audit", _l("Journal d'audit"), (Role.ADMIN,), 910)
-navigation.register("core.outbox_page", _l("Courriels"), (Role.ADMIN, Role.COORDINATOR), 905)
-
-
 
 def safe_next(target: str | None) -> str | None:
     if not target:
@@ -533,5 +528,11 @@ def _accounts_panel(user) -> dict:
     return {"counts": dict(rows), "recent": recent}
 
 
-panels.register("accounts", "core/panels/accounts.html", (Role.COORDINATOR,), _accounts_panel, 800)
-panels.register("member", "core/panels/member.html", (Role.MEMBER,), lambda user: {}, 400)
+def register() -> None:
+    """Core's menu entries and dashboard panels (called by the factory)."""
+    navigation.register("core.dashboard", _l("Tableau de bord"), (), 0)
+    navigation.register("core.users", _l("Comptes"), (Role.COORDINATOR,), 900)
+    navigation.register("core.audit", _l("Journal d'audit"), (Role.ADMIN,), 910)
+    navigation.register("core.outbox_page", _l("Courriels"), (Role.ADMIN, Role.COORDINATOR), 905)
+    panels.register("accounts", "core/panels/accounts.html", (Role.COORDINATOR,), _accounts_panel, 800)
+    panels.register("member", "core/panels/member.html", (Role.MEMBER,), lambda user: {}, 400)
