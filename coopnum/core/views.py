@@ -239,12 +239,8 @@ def reset_password(token: str):
         return redirect(url_for("core.forgot_password"))
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        try:
-            services.set_password(db.session, None, user, form.password.data, now=clock.now())
-        except DomainError as exc:
-            form_error(form, exc)
-        else:
-            db.session.commit()
+        if commit_or_show(form, lambda: services.set_password(db.session, None, user, form.password.data,
+                                                              now=clock.now()))[0]:
             flash(_("Votre mot de passe est enregistré. Vous pouvez vous connecter."), "success")
             return redirect(url_for("core.login"))
     return render_template("core/reset_password.html", form=form, user=user), form_status()
@@ -301,13 +297,8 @@ def account():
 def change_password():
     form = ChangePasswordForm(prefix="pw")
     if form.validate_on_submit():
-        try:
-            services.change_password(db.session, current_user, form.current_password.data, form.password.data,
-                                     now=clock.now())
-        except DomainError as exc:
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
+        if commit_or_flash(lambda: services.change_password(db.session, current_user, form.current_password.data,
+                                                            form.password.data, now=clock.now()))[0]:
             login_user(current_user._get_current_object())  # the session version changed: keep this session, others are logged out
             flash(_("Mot de passe changé. Vos autres sessions ont été déconnectées."), "success")
     else:
@@ -375,7 +366,7 @@ def user_new():
     form = UserForm()
     form.organisation_id.choices = _organisation_choices()
     if form.validate_on_submit():
-        try:
+        def create():
             _check_role_grant(form.roles.data)
             user = services.create_user(
                 db.session, current_user, email=form.email.data, full_name=form.full_name.data,
@@ -386,11 +377,10 @@ def user_new():
             if form.send_invitation.data and user.active:
                 db.session.flush()
                 queue_password_link(user, invitation=True)
-        except DomainError as exc:
-            db.session.rollback()
-            form_error(form, exc)
-        else:
-            db.session.commit()
+            return user
+
+        done, user = commit_or_show(form, create)
+        if done:
             flash(_("Compte créé pour %(email)s.", email=user.email), "success")
             return redirect(url_for("core.users"))
     return render_template("core/user_form.html", form=form, user=None), form_status()
@@ -409,18 +399,15 @@ def user_edit(user_id: int):
     form.organisation_id.choices = _organisation_choices()
     del form.send_invitation
     if form.validate_on_submit():
-        try:
+        def update():
             _check_role_grant(form.roles.data)
             services.update_user(
                 db.session, current_user, user, full_name=form.full_name.data, roles=form.roles.data,
                 active=form.active.data, organisation_id=form.organisation_id.data or None, phone=form.phone.data,
                 now=clock.now(),
             )
-        except DomainError as exc:
-            db.session.rollback()
-            form_error(form, exc)
-        else:
-            db.session.commit()
+
+        if commit_or_show(form, update)[0]:
             flash(_("Compte enregistré."), "success")
             return redirect(url_for("core.users"))
     mails = outbox.mails_about(db.session, "user", [user.id]).get(user.id, [])[:20]
