@@ -292,55 +292,71 @@ def validate_activity(values: Mapping[str, Any]) -> list[str]:
     ``participants`` (collectif only; title and ≥ 1 participant required), ``genre``, ``tranche_age``,
     ``statut_social``.
     """
-    errors: list[str] = []
-
-    def known(list_name: str, value: str) -> bool:
-        if value in _labels(list_name):
-            return True
-        errors.append(_UNKNOWN[list_name].format(value))
-        return False
-
-    # Type.
     kind = values.get("type")
+    errors = _type_errors(kind)
+    if errors:
+        kind = None  # missing or unknown: the rules of individuel / collectif do not apply
+    errors += _duration_errors(values.get("duree"))
+    chosen = {key: _many(values.get(key)) for key in _MULTI_FIELDS}
+    errors += _unknown_value_errors(values, chosen)
+    errors += _place_errors(values)
+    errors += _theme_errors(values, chosen)
+    errors += _kind_errors(values, kind)
+    return errors
+
+
+def _unknown(list_name: str, value: str) -> str | None:
+    """The message for a value outside the list, or None if the list knows it."""
+    if value in _labels(list_name):
+        return None
+    return _UNKNOWN[list_name].format(value)
+
+
+def _type_errors(kind: Any) -> list[str]:
+    """The type of activity: required, and one of the list."""
     if _blank(kind):
-        kind = None
-        errors.append("Le type d’activité est obligatoire.")
-    elif not known(TYPE_ACTIVITE, str(kind)):
-        kind = None
+        return ["Le type d’activité est obligatoire."]
+    message = _unknown(TYPE_ACTIVITE, str(kind))
+    return [message] if message else []
 
-    # Duration.
-    raw_duree = values.get("duree")
+
+def _duration_errors(raw_duree: Any) -> list[str]:
+    """The duration: required, a whole number of minutes, more than 0 and less than a day."""
     if _blank(raw_duree):
-        errors.append("La durée est obligatoire.")
-    else:
-        duree = _integer(raw_duree)
-        if duree is None:
-            errors.append("La durée doit être un nombre entier de minutes.")
-        elif duree <= 0:
-            errors.append("La durée doit être supérieure à 0 minute.")
-        elif duree > MAX_DURATION_MINUTES:
-            errors.append("La durée ne peut pas dépasser 23 h 59.")
+        return ["La durée est obligatoire."]
+    duree = _integer(raw_duree)
+    if duree is None:
+        return ["La durée doit être un nombre entier de minutes."]
+    if duree <= 0:
+        return ["La durée doit être supérieure à 0 minute."]
+    if duree > MAX_DURATION_MINUTES:
+        return ["La durée ne peut pas dépasser 23 h 59."]
+    return []
 
-    # Unknown values of the lists.
-    for key, list_name in _SINGLE_FIELDS.items():
-        if not _blank(values.get(key)):
-            known(list_name, str(values[key]))
-    chosen: dict[str, list[str]] = {}
-    for key, list_name in _MULTI_FIELDS.items():
-        chosen[key] = _many(values.get(key))
-        for value in chosen[key]:
-            known(list_name, value)
 
-    # Place.
+def _unknown_value_errors(values: Mapping[str, Any], chosen: Mapping[str, list[str]]) -> list[str]:
+    """The values outside their reference list: single-valued fields, then the lists ``chosen``."""
+    found = [_unknown(list_name, str(values[key]))
+             for key, list_name in _SINGLE_FIELDS.items() if not _blank(values.get(key))]
+    found += [_unknown(list_name, value) for key, list_name in _MULTI_FIELDS.items() for value in chosen[key]]
+    return [message for message in found if message]
+
+
+def _place_errors(values: Mapping[str, Any]) -> list[str]:
+    """The type of place (required), with the place or the commune it requires."""
     type_lieu = values.get("type_lieu")
     if _blank(type_lieu):
-        errors.append("Le type de lieu est obligatoire.")
-    elif type_lieu == LIEU_ACTIVITE and _blank(values.get("lieu")):
-        errors.append("Le lieu d’activité est obligatoire pour une activité sur un lieu d’activité.")
-    elif type_lieu in LIEUX_AVEC_COMMUNE and _blank(values.get("lieu_commune")):
-        errors.append(f"La commune est obligatoire pour le type de lieu « {label(TYPE_LIEU, type_lieu)} ».")
+        return ["Le type de lieu est obligatoire."]
+    if type_lieu == LIEU_ACTIVITE and _blank(values.get("lieu")):
+        return ["Le lieu d’activité est obligatoire pour une activité sur un lieu d’activité."]
+    if type_lieu in LIEUX_AVEC_COMMUNE and _blank(values.get("lieu_commune")):
+        return [f"La commune est obligatoire pour le type de lieu « {label(TYPE_LIEU, type_lieu)} »."]
+    return []
 
-    # Themes.
+
+def _theme_errors(values: Mapping[str, Any], chosen: Mapping[str, list[str]]) -> list[str]:
+    """At least one theme; the administrative procedure (themes, name) only with the theme of that help."""
+    errors: list[str] = []
     if not chosen["thematiques"]:
         errors.append("Au moins une thématique de médiation numérique est obligatoire.")
     aide = label(THEMATIQUE, THEMATIQUE_AIDE_DEMARCHES)
@@ -349,25 +365,43 @@ def validate_activity(values: Mapping[str, Any]) -> list[str]:
         errors.append(f"Les thématiques de démarche administrative supposent la thématique « {aide} ».")
     if not _blank(values.get("precisions_demarche")) and not with_aide:
         errors.append(f"Le nom de la démarche administrative suppose la thématique « {aide} ».")
+    return errors
 
-    # Individuel / collectif.
+
+def _kind_errors(values: Mapping[str, Any], kind: str | None) -> list[str]:
+    """The fields that only one type of activity has (``kind``: None when missing or unknown)."""
+    errors: list[str] = []
     if kind is not None and kind != TYPE_INDIVIDUEL and not _blank(values.get("autonomie")):
         errors.append("Le niveau d’autonomie ne concerne que les accompagnements individuels.")
-    participants_raw = values.get("participants")
     if kind == TYPE_COLLECTIF:
-        if _blank(values.get("titre_atelier")):
-            errors.append("Le titre de l’atelier est obligatoire pour un atelier collectif.")
-        participants = None if _blank(participants_raw) else _integer(participants_raw)
-        if not _blank(participants_raw) and participants is None:
-            errors.append("Le nombre de participants doit être un nombre entier.")
-        elif participants is None or participants < 1:
-            errors.append("Un atelier collectif compte au moins un participant.")
+        errors += _workshop_errors(values)
     elif kind == TYPE_INDIVIDUEL:
-        if not _blank(values.get("titre_atelier")):
-            errors.append("Le titre de l’atelier ne concerne que les ateliers collectifs.")
-        if not _blank(values.get("niveau_atelier")):
-            errors.append("Le niveau de l’atelier ne concerne que les ateliers collectifs.")
-        if not _blank(participants_raw) and _integer(participants_raw) != 1:
-            errors.append("Un accompagnement individuel concerne un seul bénéficiaire.")
+        errors += _individual_errors(values)
+    return errors
 
+
+def _workshop_errors(values: Mapping[str, Any]) -> list[str]:
+    """A collective workshop: a title and at least one participant."""
+    errors: list[str] = []
+    if _blank(values.get("titre_atelier")):
+        errors.append("Le titre de l’atelier est obligatoire pour un atelier collectif.")
+    participants_raw = values.get("participants")
+    participants = None if _blank(participants_raw) else _integer(participants_raw)
+    if not _blank(participants_raw) and participants is None:
+        errors.append("Le nombre de participants doit être un nombre entier.")
+    elif participants is None or participants < 1:
+        errors.append("Un atelier collectif compte au moins un participant.")
+    return errors
+
+
+def _individual_errors(values: Mapping[str, Any]) -> list[str]:
+    """An individual accompaniment: no workshop title or level, a single beneficiary."""
+    errors: list[str] = []
+    if not _blank(values.get("titre_atelier")):
+        errors.append("Le titre de l’atelier ne concerne que les ateliers collectifs.")
+    if not _blank(values.get("niveau_atelier")):
+        errors.append("Le niveau de l’atelier ne concerne que les ateliers collectifs.")
+    participants_raw = values.get("participants")
+    if not _blank(participants_raw) and _integer(participants_raw) != 1:
+        errors.append("Un accompagnement individuel concerne un seul bénéficiaire.")
     return errors

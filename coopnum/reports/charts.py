@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from html import escape
 
@@ -162,62 +163,100 @@ def columns(categories: Sequence[str], series: Sequence[tuple[str, Sequence[Numb
     peak = max(totals) if stacked else max(float(v) for _, values in series for v in values)
     integers = all(float(v) == int(v) for _, values in series for v in values)
     step, steps = axis(peak, integers=integers)
-    scale_max = step * steps
     slot = plot_w / len(categories)
-    col_w = min(48.0, slot * 0.7)
+    plot = _ColumnsPlot(left, top, plot_w, plot_h, slot, min(48.0, slot * 0.7), step * steps)
     ident = _ident("columns", title, (categories, series))
+    parts = _open(ident, width, height, title, _columns_desc(categories, series, number_format))
+    parts += _gridlines(plot, step, steps, number_format)
+    every = max(1, math.ceil(len(categories) / max(1, int(plot_w // 34))))
+    for i, cat in enumerate(categories):
+        parts += _column(plot, i, cat, series, stacked=stacked, labelled=i % every == 0, number_format=number_format)
+    parts.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{width - right}" y2="{top + plot_h}" '
+                 f'stroke="{MUTED}"/>')
+    if len(series) > 1:
+        parts += _legend([name for name, _values in series], x=left, y=height - 10)
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+@dataclass(frozen=True)
+class _ColumnsPlot:
+    """Where a column chart draws: the plotting area, one slot per category, the value at the top of the axis."""
+
+    left: int
+    top: int
+    width: int
+    height: int
+    slot: float
+    col_w: float
+    scale_max: float
+
+
+def _columns_desc(categories: Sequence[str], series: Sequence[tuple[str, Sequence[Number]]],
+                  number_format: Callable[[Number], str]) -> str:
+    """The chart's figures as text, category by category (the ``<desc>`` read by screen readers)."""
     desc_parts = []
     for i, cat in enumerate(categories):
         values = ", ".join(f"{name} {number_format(vals[i])}" for name, vals in series)
         desc_parts.append(f"{cat} : {values}")
-    parts = _open(ident, width, height, title, " ; ".join(desc_parts))
-    # Axis: a gridline per step.
+    return " ; ".join(desc_parts)
+
+
+def _gridlines(plot: _ColumnsPlot, step: float, steps: int, number_format: Callable[[Number], str]) -> list[str]:
+    """The value axis: a gridline per step, with its value."""
+    parts = []
     for k in range(steps + 1):
         value = step * k
-        y = top + plot_h - plot_h * k / steps
-        parts.append(f'<line x1="{left}" y1="{_num(y)}" x2="{width - right}" y2="{_num(y)}" stroke="{GRID}"/>')
-        parts.append(f'<text x="{left - 6}" y="{_num(y + 4)}" text-anchor="end" fill="{MUTED}" font-size="10">'
+        y = plot.top + plot.height - plot.height * k / steps
+        parts.append(f'<line x1="{plot.left}" y1="{_num(y)}" x2="{plot.left + plot.width}" y2="{_num(y)}" '
+                     f'stroke="{GRID}"/>')
+        parts.append(f'<text x="{plot.left - 6}" y="{_num(y + 4)}" text-anchor="end" fill="{MUTED}" font-size="10">'
                      f"{escape(number_format(value if value != int(value) else int(value)))}</text>")
-    every = max(1, math.ceil(len(categories) / max(1, int(plot_w // 34))))
-    for i, cat in enumerate(categories):
-        x0 = left + slot * i + (slot - col_w) / 2
-        parts.append(f'<g data-category="{_a(cat)}">')
-        base = top + plot_h
-        bar_w = col_w if stacked else col_w / len(series)
-        for s, (name, values) in enumerate(series):
-            value = float(values[i])
-            h = plot_h * value / scale_max
-            x = x0 if stacked else x0 + s * bar_w
-            y = base - h if stacked else top + plot_h - h
-            if value:
-                parts.append(f'<rect x="{_num(x)}" y="{_num(y)}" width="{_num(bar_w)}" height="{_num(h)}" '
-                             f'fill="{PALETTE[s % len(PALETTE)]}" data-value="{_a(values[i])}">'
-                             f"<title>{escape(cat)} — {escape(name)} : {escape(number_format(values[i]))}</title>"
-                             "</rect>")
-                if not stacked:
-                    parts.append(f'<text x="{_num(x + bar_w / 2)}" y="{_num(y - 3)}" text-anchor="middle" '
-                                 f'fill="{TEXT}" font-size="9">{escape(number_format(values[i]))}</text>')
-            if stacked:
-                base -= h
-        if stacked and totals[i]:
-            total = sum(values[i] for _, values in series)
-            parts.append(f'<text x="{_num(x0 + col_w / 2)}" y="{_num(base - 4)}" text-anchor="middle" '
-                         f'fill="{TEXT}" font-size="10">{escape(number_format(total))}</text>')
-        if i % every == 0:
-            parts.append(f'<text x="{_num(left + slot * i + slot / 2)}" y="{top + plot_h + 14}" '
-                         f'text-anchor="middle" fill="{MUTED}" font-size="10">{escape(cat)}</text>')
-        parts.append("</g>")
-    parts.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{width - right}" y2="{top + plot_h}" '
-                 f'stroke="{MUTED}"/>')
-    if len(series) > 1:
-        x = left
-        y = height - 10
-        for s, (name, _values) in enumerate(series):
-            parts.append(f'<rect x="{x}" y="{y - 9}" width="10" height="10" fill="{PALETTE[s % len(PALETTE)]}"/>')
-            parts.append(f'<text x="{x + 14}" y="{y}" fill="{TEXT}" font-size="11">{escape(name)}</text>')
-            x += 24 + 7 * len(name)
-    parts.append("</svg>")
-    return "\n".join(parts)
+    return parts
+
+
+def _column(plot: _ColumnsPlot, i: int, cat: str, series: Sequence[tuple[str, Sequence[Number]]], *,
+            stacked: bool, labelled: bool, number_format: Callable[[Number], str]) -> list[str]:
+    """The group of category ``i``: its bars (stacked or side by side), their values, and its label when
+    ``labelled``."""
+    x0 = plot.left + plot.slot * i + (plot.slot - plot.col_w) / 2
+    parts = [f'<g data-category="{_a(cat)}">']
+    base = plot.top + plot.height
+    bar_w = plot.col_w if stacked else plot.col_w / len(series)
+    for s, (name, values) in enumerate(series):
+        value = float(values[i])
+        h = plot.height * value / plot.scale_max
+        x = x0 if stacked else x0 + s * bar_w
+        y = base - h if stacked else plot.top + plot.height - h
+        if value:
+            parts.append(f'<rect x="{_num(x)}" y="{_num(y)}" width="{_num(bar_w)}" height="{_num(h)}" '
+                         f'fill="{PALETTE[s % len(PALETTE)]}" data-value="{_a(values[i])}">'
+                         f"<title>{escape(cat)} — {escape(name)} : {escape(number_format(values[i]))}</title>"
+                         "</rect>")
+            if not stacked:
+                parts.append(f'<text x="{_num(x + bar_w / 2)}" y="{_num(y - 3)}" text-anchor="middle" '
+                             f'fill="{TEXT}" font-size="9">{escape(number_format(values[i]))}</text>')
+        if stacked:
+            base -= h
+    if stacked and sum(float(values[i]) for _, values in series):
+        total = sum(values[i] for _, values in series)
+        parts.append(f'<text x="{_num(x0 + plot.col_w / 2)}" y="{_num(base - 4)}" text-anchor="middle" '
+                     f'fill="{TEXT}" font-size="10">{escape(number_format(total))}</text>')
+    if labelled:
+        parts.append(f'<text x="{_num(plot.left + plot.slot * i + plot.slot / 2)}" y="{plot.top + plot.height + 14}" '
+                     f'text-anchor="middle" fill="{MUTED}" font-size="10">{escape(cat)}</text>')
+    parts.append("</g>")
+    return parts
+
+
+def _legend(names: Sequence[str], *, x: int, y: int) -> list[str]:
+    """A colour swatch and the name of each series, in a row from (``x``, ``y``)."""
+    parts = []
+    for s, name in enumerate(names):
+        parts.append(f'<rect x="{x}" y="{y - 9}" width="10" height="10" fill="{PALETTE[s % len(PALETTE)]}"/>')
+        parts.append(f'<text x="{x + 14}" y="{y}" fill="{TEXT}" font-size="11">{escape(name)}</text>')
+        x += 24 + 7 * len(name)
+    return parts
 
 
 def stacked_bar(items: Sequence[tuple[str, Number]], *, title: str, width: int = 640,

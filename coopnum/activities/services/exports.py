@@ -57,7 +57,7 @@ from sqlalchemy import and_, case, delete, func, select, update
 from sqlmodel import Session
 
 from coopnum.activities import cra_reference as ref
-from coopnum.activities.models import Activity
+from coopnum.activities.models import Activity, Beneficiary
 from coopnum.activities.services import reference_lists
 from coopnum.activities.services.activity_queries import ActivityFilters, visible_activities
 from coopnum.core import clock, jobs, spreadsheet
@@ -141,15 +141,30 @@ class RowBuilder:
         return [self._label(list_name, v) for v in values or []]
 
     def rows(self, activity: Activity) -> list[list[Any]]:
-        a = activity
+        """The rows of one activity: one for an individual accompaniment, one per participant of a workshop
+        (the followed beneficiaries first, then the anonymous ones)."""
+        collective = activity.kind == ref.TYPE_COLLECTIF
+        common = self._activity_values(activity)
+        known = [link.beneficiary for link in activity.beneficiary_links if link.beneficiary is not None]
+        total = max(activity.participants or 1, len(known), 1) if collective else 1
+        result = []
+        for index in range(total):
+            person = known[index] if index < len(known) else None
+            values = dict(common)
+            values["Participants"] = f"{index + 1}/{total}" if collective else 1
+            values.update(self._beneficiary_values(activity, person))
+            result.append([values.get(column, "") for column in self.columns])
+        return result
+
+    def _activity_values(self, a: Activity) -> dict[str, Any]:
+        """The columns shared by every row of the activity, by column name: when, who, where, what."""
         collective = a.kind == ref.TYPE_COLLECTIF
-        place = self.places.get(a.place_id) if a.place_id is not None else None
         mediator = a.mediator
         first, _, last = (mediator.full_name.partition(" ") if mediator else ("", "", ""))
         modified = a.updated_at and a.created_at and (a.updated_at - a.created_at) > timedelta(seconds=1)
         themes = self._many(ref.THEMATIQUE, a.thematiques) + self._many(ref.THEMATIQUE_DEMARCHE,
                                                                         a.thematiques_demarche)
-        common = {
+        return {
             "Date": fr_date(a.date),
             "Enregistré le": fr_datetime(a.created_at),
             "Dernière modification le": fr_datetime(a.updated_at) if modified else "",
@@ -159,11 +174,7 @@ class RowBuilder:
             "ID - Conum": "",
             "Type": self._label(ref.TYPE_ACTIVITE, a.kind),
             "Canaux d’accompagnement": self._label(ref.TYPE_LIEU, a.place_type),
-            "Nom du lieu": place.name if place else "",
-            "Adresse": place.address if place else "",
-            "Commune": place.city if place else a.commune,
-            "Code postal": place.postal_code if place else (a.commune_postal_code or ""),
-            "Code Insee": (place.insee_code or "") if place else (a.commune_insee or ""),
+            **self._place_values(a),
             "Durée (min)": a.duration_minutes,
             "Nom de l’atelier": a.workshop_title if collective else "",
             "Matériel numérique utilisé": "\n".join(self._many(ref.MATERIEL, a.materiel)),
@@ -178,47 +189,52 @@ class RowBuilder:
             "Source de la donnée": "La Coop de la médiation numérique (V2)",
             "ID CRA": a.id,
         }
-        known = [link.beneficiary for link in a.beneficiary_links if link.beneficiary is not None]
-        total = max(a.participants or 1, len(known), 1) if collective else 1
-        result = []
-        for index in range(total):
-            person = known[index] if index < len(known) else None
-            values = dict(common)
-            values["Participants"] = f"{index + 1}/{total}" if collective else 1
-            if person is not None:
-                values.update({
-                    "Bénéficiaire": person.display_name,
-                    "Commune du bénéficiaire": person.commune,
-                    "Code postal du bénéficiaire": person.postal_code or "",
-                    "Code Insee du bénéficiaire": person.commune_insee or "",
-                    "Genre du bénéficiaire": self._label(ref.GENRE, person.genre) or self.unknown[ref.GENRE],
-                    "Tranche d’âge du bénéficiaire": (self._label(ref.TRANCHE_AGE, person.tranche_age)
-                                                      or self.unknown[ref.TRANCHE_AGE]),
-                    "Statut du bénéficiaire": (self._label(ref.STATUT_SOCIAL, person.statut_social)
-                                               or self.unknown[ref.STATUT_SOCIAL]),
-                })
-            elif not collective:  # an anonymous individual: the minimal data kept on the activity
-                values.update({
-                    "Bénéficiaire": ANONYMOUS,
-                    "Commune du bénéficiaire": a.beneficiary_commune,
-                    "Code postal du bénéficiaire": a.beneficiary_postal_code or "",
-                    "Code Insee du bénéficiaire": a.beneficiary_commune_insee or "",
-                    "Genre du bénéficiaire": (self._label(ref.GENRE, a.beneficiary_genre)
-                                              or self.unknown[ref.GENRE]),
-                    "Tranche d’âge du bénéficiaire": (self._label(ref.TRANCHE_AGE, a.beneficiary_tranche_age)
-                                                      or self.unknown[ref.TRANCHE_AGE]),
-                    "Statut du bénéficiaire": (self._label(ref.STATUT_SOCIAL, a.beneficiary_statut_social)
-                                               or self.unknown[ref.STATUT_SOCIAL]),
-                })
-            else:  # an anonymous participant of a workshop: nothing known
-                values.update({
-                    "Bénéficiaire": ANONYMOUS, "Commune du bénéficiaire": "", "Code postal du bénéficiaire": "",
-                    "Code Insee du bénéficiaire": "", "Genre du bénéficiaire": self.unknown[ref.GENRE],
-                    "Tranche d’âge du bénéficiaire": self.unknown[ref.TRANCHE_AGE],
-                    "Statut du bénéficiaire": self.unknown[ref.STATUT_SOCIAL],
-                })
-            result.append([values.get(column, "") for column in self.columns])
-        return result
+
+    def _place_values(self, a: Activity) -> dict[str, Any]:
+        """The place of the activity, else the commune where it happened (at home, elsewhere)."""
+        place = self.places.get(a.place_id) if a.place_id is not None else None
+        return {
+            "Nom du lieu": place.name if place else "",
+            "Adresse": place.address if place else "",
+            "Commune": place.city if place else a.commune,
+            "Code postal": place.postal_code if place else (a.commune_postal_code or ""),
+            "Code Insee": (place.insee_code or "") if place else (a.commune_insee or ""),
+        }
+
+    def _beneficiary_values(self, a: Activity, person: Beneficiary | None) -> dict[str, Any]:
+        """The beneficiary columns of a row: a followed beneficiary (``person``), else what the activity keeps
+        of an anonymous individual, else nothing (an anonymous participant of a workshop)."""
+        if person is not None:
+            return {
+                "Bénéficiaire": person.display_name,
+                "Commune du bénéficiaire": person.commune,
+                "Code postal du bénéficiaire": person.postal_code or "",
+                "Code Insee du bénéficiaire": person.commune_insee or "",
+                "Genre du bénéficiaire": self._label(ref.GENRE, person.genre) or self.unknown[ref.GENRE],
+                "Tranche d’âge du bénéficiaire": (self._label(ref.TRANCHE_AGE, person.tranche_age)
+                                                  or self.unknown[ref.TRANCHE_AGE]),
+                "Statut du bénéficiaire": (self._label(ref.STATUT_SOCIAL, person.statut_social)
+                                           or self.unknown[ref.STATUT_SOCIAL]),
+            }
+        if a.kind != ref.TYPE_COLLECTIF:  # an anonymous individual: the minimal data kept on the activity
+            return {
+                "Bénéficiaire": ANONYMOUS,
+                "Commune du bénéficiaire": a.beneficiary_commune,
+                "Code postal du bénéficiaire": a.beneficiary_postal_code or "",
+                "Code Insee du bénéficiaire": a.beneficiary_commune_insee or "",
+                "Genre du bénéficiaire": (self._label(ref.GENRE, a.beneficiary_genre)
+                                          or self.unknown[ref.GENRE]),
+                "Tranche d’âge du bénéficiaire": (self._label(ref.TRANCHE_AGE, a.beneficiary_tranche_age)
+                                                  or self.unknown[ref.TRANCHE_AGE]),
+                "Statut du bénéficiaire": (self._label(ref.STATUT_SOCIAL, a.beneficiary_statut_social)
+                                           or self.unknown[ref.STATUT_SOCIAL]),
+            }
+        return {  # an anonymous participant of a workshop: nothing known
+            "Bénéficiaire": ANONYMOUS, "Commune du bénéficiaire": "", "Code postal du bénéficiaire": "",
+            "Code Insee du bénéficiaire": "", "Genre du bénéficiaire": self.unknown[ref.GENRE],
+            "Tranche d’âge du bénéficiaire": self.unknown[ref.TRANCHE_AGE],
+            "Statut du bénéficiaire": self.unknown[ref.STATUT_SOCIAL],
+        }
 
 
 def row_count(session: Session, viewer: User, filters: ActivityFilters) -> int:

@@ -339,24 +339,43 @@ def convention_report(session: Session, convention: Convention, date_from: date,
     """The figures of ``convention`` from ``date_from`` to ``date_to`` (inclusive); see the module's doc."""
     check_span(date_from, date_to)
     months = month_starts(date_from, date_to)
-    month_rows = {m: MonthFigures(m) for m in months}
-    month_list = list(month_rows.values())
+    figures = _report_header(session, convention, date_from, date_to, months, now=now)
+    places: dict[int | None, PlaceFigures] = {}
+    _add_sessions(session, figures, places, convention, date_from, date_to, now=now)
+    in_period = (Activity.convention_id == convention.id, Activity.date >= date_from, Activity.date <= date_to)
+    _add_activities(session, figures, places, in_period)
+    labels = reference_lists.all_labels(session)
+    _add_autonomy_and_redirections(session, figures, in_period, labels)
+    _add_themes(session, figures, in_period, labels)
+    figures.places = _named_places(session, places)
+    return figures
+
+
+def _report_header(session: Session, convention: Convention, date_from: date, date_to: date, months: list[date],
+                   *, now: datetime) -> ReportFigures:
+    """Empty figures for the period: the convention, its contracted volume and the volume used to date, one
+    empty row per month."""
     summary = volume_summaries(session, [convention.id], now=now).get(convention.id)
-    figures = ReportFigures(
+    return ReportFigures(
         convention_id=convention.id, convention_reference=convention.reference, convention_title=convention.title,
         organisation_name=convention.organisation.name if convention.organisation else "",
         date_from=date_from, date_to=date_to, generated_at=now, volume_unit=convention.volume_unit,
         contracted_volume=Decimal(convention.contracted_volume or 0),
-        volume_used_to_date=summary.used if summary else Decimal(0), months=month_list,
+        volume_used_to_date=summary.used if summary else Decimal(0), months=[MonthFigures(m) for m in months],
     )
-    places: dict[int | None, PlaceFigures] = {}
 
-    def place_row(place_id: int | None) -> PlaceFigures:
-        if place_id not in places:
-            places[place_id] = PlaceFigures(place_id, "")
-        return places[place_id]
 
-    # 1. Sessions, by month, place and status.
+def _place_figures(places: dict[int | None, PlaceFigures], place_id: int | None) -> PlaceFigures:
+    """The row of ``place_id`` (``None``: outside a place), created empty on first use."""
+    if place_id not in places:
+        places[place_id] = PlaceFigures(place_id, "")
+    return places[place_id]
+
+
+def _add_sessions(session: Session, figures: ReportFigures, places: dict[int | None, PlaceFigures],
+                  convention: Convention, date_from: date, date_to: date, *, now: datetime) -> None:
+    """Sessions, by month, place and status."""
+    months = [month.month for month in figures.months]
     start, end = paris_midnight(date_from), paris_midnight(date_to + timedelta(days=1))
     duration = planned_minutes_expr(session)
     held = MissionSession.status == SessionStatus.HELD
@@ -381,13 +400,13 @@ def convention_report(session: Session, convention: Convention, date_from: date,
     ).all()
     for index, place_id, status, count, held_min, planned_min, to_confirm in rows:
         count, held_min, planned_min = int(count), int(round(float(held_min))), int(round(float(planned_min)))
-        month = month_list[int(index)]
+        month = figures.months[int(index)]
         if status == SessionStatus.HELD:
             figures.sessions_held += count
             figures.minutes_delivered += held_min
             month.sessions_held += count
             month.minutes_delivered += held_min
-            row = place_row(place_id)
+            row = _place_figures(places, place_id)
             row.sessions_held += count
             row.minutes_delivered += held_min
         elif status == SessionStatus.CANCELLED:
@@ -400,8 +419,11 @@ def convention_report(session: Session, convention: Convention, date_from: date,
             figures.minutes_planned += planned_min
             figures.sessions_to_confirm += int(to_confirm)
 
-    # 2. Activities, by month, place and type.
-    in_period = (Activity.convention_id == convention.id, Activity.date >= date_from, Activity.date <= date_to)
+
+def _add_activities(session: Session, figures: ReportFigures, places: dict[int | None, PlaceFigures],
+                    in_period) -> None:
+    """Activities, by month, place and type."""
+    months = [month.month for month in figures.months]
     inner = (
         select(_month_index(Activity.date, months[1:]).label("month"), Activity.place_id, Activity.kind,
                Activity.participants, Activity.duration_minutes)
@@ -414,7 +436,7 @@ def convention_report(session: Session, convention: Convention, date_from: date,
     ).all()
     for index, place_id, kind, count, participants, minutes in rows:
         count, participants = int(count), int(participants)
-        month, row = month_list[int(index)], place_row(place_id)
+        month, row = figures.months[int(index)], _place_figures(places, place_id)
         figures.activity_minutes += int(minutes)
         if kind == ref.TYPE_COLLECTIF:
             figures.workshops += count
@@ -428,8 +450,10 @@ def convention_report(session: Session, convention: Convention, date_from: date,
             month.individual += count
             row.individual += count
 
-    # 3. Autonomy (individual accompaniments) and redirections.
-    labels = reference_lists.all_labels(session)
+
+def _add_autonomy_and_redirections(session: Session, figures: ReportFigures, in_period,
+                                   labels: dict[str, dict[str, str]]) -> None:
+    """Autonomy (individual accompaniments) and redirections."""
     autonomy: dict[str, int] = {}
     redirections: dict[str, int] = {}
     rows = session.execute(
@@ -452,20 +476,22 @@ def convention_report(session: Session, convention: Convention, date_from: date,
                         for value, label in labels[ref.AUTONOMIE].items()]
     figures.redirections = _ordered_counts(redirections, {**labels[ref.STRUCTURE_REDIRECTION], "": "Non précisée"})
 
-    # 4. Themes.
+
+def _add_themes(session: Session, figures: ReportFigures, in_period, labels: dict[str, dict[str, str]]) -> None:
+    """Themes and administrative-procedure themes, most frequent first."""
     figures.themes = _ordered_counts(_theme_counts(session, Activity.thematiques, in_period),
                                      labels[ref.THEMATIQUE])
     figures.demarche_themes = _ordered_counts(_theme_counts(session, Activity.thematiques_demarche, in_period),
                                               labels[ref.THEMATIQUE_DEMARCHE])
 
-    # 5. Places, named, busiest first; activities outside a place last.
+
+def _named_places(session: Session, places: dict[int | None, PlaceFigures]) -> list[PlaceFigures]:
+    """Places, named, busiest first; activities outside a place last."""
     known = [pid for pid in places if pid is not None]
     names = dict(session.execute(select(Place.id, Place.name).where(Place.id.in_(known))).all()) if known else {}
     for pid, row in places.items():
         row.name = names.get(pid, "") if pid is not None else ""
-    figures.places = sorted(places.values(),
-                            key=lambda p: (p.place_id is None, -p.sessions_held, -p.people, p.name))
-    return figures
+    return sorted(places.values(), key=lambda p: (p.place_id is None, -p.sessions_held, -p.people, p.name))
 
 
 # --- share links --------------------------------------------------------------------------------------------------

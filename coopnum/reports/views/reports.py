@@ -153,19 +153,37 @@ def render_pdf(context: dict) -> bytes:
 def render_xlsx(context: dict) -> bytes:
     """The report as a workbook: a summary sheet, then by month, by place and themes; numbers stay numbers."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font
 
     figures: reports.ReportFigures = context["figures"]
-    bold = Font(bold=True)
     wb = Workbook()
-    ws = wb.active
+    _summary_sheet(wb.active, context, figures)
+    _months_sheet(wb.create_sheet(_("Par mois")[:31]), figures)
+    _places_sheet(wb.create_sheet(_("Par lieu")[:31]), figures)
+    _themes_sheet(wb.create_sheet(_("Thématiques")[:31]), figures)
+    out = io.BytesIO()
+    spreadsheet.defuse_workbook(wb)  # names typed by users never become formulas
+    wb.save(out)
+    return out.getvalue()
+
+
+def _bold_last_row(sheet) -> None:
+    from openpyxl.styles import Font
+
+    for cell in sheet[sheet.max_row]:
+        cell.font = Font(bold=True)
+
+
+def _header(sheet, values: list) -> None:
+    """A row of column titles, in bold."""
+    sheet.append(values)
+    _bold_last_row(sheet)
+
+
+def _summary_sheet(ws, context: dict, figures: reports.ReportFigures) -> None:
+    """The first sheet: what the report is about, the indicators, then autonomy and redirections."""
+    from openpyxl.styles import Font
+
     ws.title = _("Synthèse")[:31]
-
-    def header(sheet, values):
-        sheet.append(values)
-        for cell in sheet[sheet.max_row]:
-            cell.font = bold
-
     ws.append([context["coop_name"]])
     ws["A1"].font = Font(bold=True, size=14)
     ws.append([_("Rapport d’activité"), context["period_label"]])
@@ -175,9 +193,25 @@ def render_xlsx(context: dict) -> bytes:
                                  end=format_date(figures.date_to))])
     ws.append([_("Édité le"), format_datetime(figures.generated_at, "short")])
     ws.append([])
-    header(ws, [_("Indicateur"), _("Valeur")])
-    unit = context["unit_label"]
-    rows = [
+    _header(ws, [_("Indicateur"), _("Valeur")])
+    for row in _indicators(figures, context["unit_label"]):
+        ws.append(list(row))
+    ws.append([])
+    _header(ws, [_("Niveau d’autonomie"), _("Accompagnements")])
+    for a in figures.autonomy:
+        ws.append([a.label, a.count])
+    ws.append([_("Non renseigné"), figures.autonomy_unknown])
+    ws.append([])
+    _header(ws, [_("Structure de redirection"), _("Bénéficiaires réorientés")])
+    for r in figures.redirections:
+        ws.append([r.label, r.count])
+    ws.column_dimensions["A"].width = 60
+    ws.column_dimensions["B"].width = 40
+
+
+def _indicators(figures: reports.ReportFigures, unit: str) -> list[tuple]:
+    """(label, value) of the summary's indicators; volumes in ``unit`` (hours or sessions)."""
+    return [
         (_("Séances réalisées"), figures.sessions_held),
         (_("Séances annulées"), figures.sessions_cancelled),
         (_("Séances non tenues"), figures.sessions_not_held),
@@ -196,55 +230,42 @@ def render_xlsx(context: dict) -> bytes:
         (_("Personnes accompagnées"), figures.people_helped),
         (_("Bénéficiaires réorientés"), figures.oriented),
     ]
-    for row in rows:
-        ws.append(list(row))
-    ws.append([])
-    header(ws, [_("Niveau d’autonomie"), _("Accompagnements")])
-    for a in figures.autonomy:
-        ws.append([a.label, a.count])
-    ws.append([_("Non renseigné"), figures.autonomy_unknown])
-    ws.append([])
-    header(ws, [_("Structure de redirection"), _("Bénéficiaires réorientés")])
-    for r in figures.redirections:
-        ws.append([r.label, r.count])
-    ws.column_dimensions["A"].width = 60
-    ws.column_dimensions["B"].width = 40
 
-    by_month = wb.create_sheet(_("Par mois")[:31])
-    header(by_month, [_("Mois"), _("Séances réalisées"), _("Séances annulées"), _("Heures réalisées"),
-                      _("Accompagnements individuels"), _("Ateliers collectifs"), _("Participants aux ateliers"),
-                      _("Personnes accompagnées")])
+
+def _months_sheet(by_month, figures: reports.ReportFigures) -> None:
+    """One row per month, then the total in bold."""
+    _header(by_month, [_("Mois"), _("Séances réalisées"), _("Séances annulées"), _("Heures réalisées"),
+                       _("Accompagnements individuels"), _("Ateliers collectifs"), _("Participants aux ateliers"),
+                       _("Personnes accompagnées")])
     for m in figures.months:
         by_month.append([format_date(m.month, "MMMM y"), m.sessions_held, m.sessions_cancelled,
                          float(m.hours_delivered), m.individual, m.workshops, m.participants, m.people])
     by_month.append([_("Total"), figures.sessions_held, figures.sessions_cancelled, float(figures.hours_delivered),
                      figures.individual, figures.workshops, figures.collective_participants, figures.people_helped])
-    for cell in by_month[by_month.max_row]:
-        cell.font = bold
+    _bold_last_row(by_month)
     by_month.column_dimensions["A"].width = 18
 
-    by_place = wb.create_sheet(_("Par lieu")[:31])
-    header(by_place, [_("Lieu"), _("Séances réalisées"), _("Heures réalisées"), _("Accompagnements individuels"),
-                      _("Ateliers collectifs"), _("Participants aux ateliers"), _("Personnes accompagnées")])
+
+def _places_sheet(by_place, figures: reports.ReportFigures) -> None:
+    """One row per place, activities outside a place last."""
+    _header(by_place, [_("Lieu"), _("Séances réalisées"), _("Heures réalisées"), _("Accompagnements individuels"),
+                       _("Ateliers collectifs"), _("Participants aux ateliers"), _("Personnes accompagnées")])
     for p in figures.places:
         by_place.append([p.name or _("Hors lieu (domicile, à distance…)"), p.sessions_held,
                          float(p.hours_delivered), p.individual, p.workshops, p.participants, p.people])
     by_place.column_dimensions["A"].width = 40
 
-    themes = wb.create_sheet(_("Thématiques")[:31])
-    header(themes, [_("Thématique d’accompagnement"), _("Activités")])
+
+def _themes_sheet(themes, figures: reports.ReportFigures) -> None:
+    """The accompaniment themes, then the administrative-procedure themes."""
+    _header(themes, [_("Thématique d’accompagnement"), _("Activités")])
     for t in figures.themes:
         themes.append([t.label, t.count])
     themes.append([])
-    header(themes, [_("Démarche administrative"), _("Activités")])
+    _header(themes, [_("Démarche administrative"), _("Activités")])
     for t in figures.demarche_themes:
         themes.append([t.label, t.count])
     themes.column_dimensions["A"].width = 60
-
-    out = io.BytesIO()
-    spreadsheet.defuse_workbook(wb)  # names typed by users never become formulas
-    wb.save(out)
-    return out.getvalue()
 
 
 # --- the report of a convention -------------------------------------------------------------------------------------
