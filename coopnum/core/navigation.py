@@ -1,7 +1,7 @@
 """The menu, by role. Each domain registers its entries; the base template shows those the user may open.
 
-Entries are grouped into a few menus (the groups are defined here, in one place) so that the bar stays short
-on a laptop and collapses into one "Menu" button on a phone."""
+Entries are grouped into a few menus (the groups are defined here, in one place; each entry names its group) so that
+the bar stays short on a laptop and collapses into one "Menu" button on a phone."""
 
 from dataclasses import dataclass
 
@@ -16,6 +16,7 @@ class NavItem:
     label: object
     roles: tuple[str, ...]  # empty: every logged-in user
     order: int = 100
+    group: str | None = None  # a key of GROUP_LABELS; None: the entry stands alone in the bar
 
 
 @dataclass(frozen=True)
@@ -24,34 +25,6 @@ class NavGroup:
     items: tuple[NavItem, ...]
 
 
-# endpoint → group key; entries not listed stand alone in the bar.
-GROUP_OF = {
-    "missions.index": "planning",
-    "missions.calendar_week": "planning",
-    "missions.sessions_open": "planning",
-    "missions.absences": "planning",
-    "organisations.organisations": "clients",
-    "organisations.conventions": "clients",
-    "organisations.places": "clients",
-    "organisations.catalogue": "clients",
-    "missions.requests": "clients",
-    "timesheets.my_hours": "activities",
-    "timesheets.timesheets": "activities",
-    "timesheets.hours_overview": "activities",
-    "activities.activities": "activities",
-    "activities.beneficiaries": "activities",
-    "billing.invoices": "billing",
-    "billing.quotes": "billing",
-    "billing.payments": "billing",
-    "billing.aptic": "billing",
-    "billing.receivables": "billing",
-    "billing.accounting": "billing",
-    "activities.reference_lists": "admin",
-    "billing.settings": "admin",
-    "core.users": "admin",
-    "core.audit": "admin",
-    "core.outbox_page": "admin",
-}
 GROUP_LABELS = {"planning": _l("Planning"), "clients": _l("Collectivités"), "activities": _l("Suivi d'activité"),
                 "billing": _l("Facturation"),
                 "admin": _l("Administration")}
@@ -59,9 +32,12 @@ GROUP_LABELS = {"planning": _l("Planning"), "clients": _l("Collectivités"), "ac
 _ITEMS: list[NavItem] = []
 
 
-def register(endpoint: str, label, roles=(), order: int = 100) -> None:
+def register(endpoint: str, label, roles=(), order: int = 100, group: str | None = None) -> None:
+    """A menu entry; ``group`` puts it in one of the menus of GROUP_LABELS."""
+    if group is not None and group not in GROUP_LABELS:
+        raise ValueError(f"unknown menu group: {group}")
     if not any(i.endpoint == endpoint for i in _ITEMS):
-        _ITEMS.append(NavItem(endpoint, label, tuple(str(r) for r in roles), order))
+        _ITEMS.append(NavItem(endpoint, label, tuple(str(r) for r in roles), order, group))
         _ITEMS.sort(key=lambda i: i.order)
 
 
@@ -75,7 +51,7 @@ def menu_for(user) -> list[NavItem | NavGroup]:
     bar: list[NavItem | NavGroup] = []
     groups: dict[str, list[NavItem]] = {}
     for item in items_for(user):
-        key = GROUP_OF.get(item.endpoint)
+        key = item.group
         if key is None:
             bar.append(item)
         elif key not in groups:

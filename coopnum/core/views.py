@@ -518,8 +518,8 @@ def _accounts_panel(user) -> dict:
 def register() -> None:
     """Core's menu entries and dashboard panels (called by the factory)."""
     navigation.register("core.dashboard", _l("Tableau de bord"), (), 0)
-    navigation.register("core.users", _l("Comptes"), (Role.COORDINATOR,), 900)
-    navigation.register("core.audit", _l("Journal d'audit"), (Role.ADMIN,), 910)
-    navigation.register("core.outbox_page", _l("Courriels"), (Role.ADMIN, Role.COORDINATOR), 905)
+    navigation.register("core.users", _l("Comptes"), (Role.COORDINATOR,), 900, group="admin")
+    navigation.register("core.audit", _l("Journal d'audit"), (Role.ADMIN,), 910, group="admin")
+    navigation.register("core.outbox_page", _l("Courriels"), (Role.ADMIN, Role.COORDINATOR), 905, group="admin")
     panels.register("accounts", "core/panels/accounts.html", (Role.COORDINATOR,), _accounts_panel, 800)
     panels.register("member", "core/panels/member.html", (Role.MEMBER,), lambda user: {}, 400)

@@ -13,7 +13,7 @@ def init_app(app) -> None:
 
     app.register_blueprint(bp)
     app.register_blueprint(public_bp)
-    navigation.register("missions.index", _l("Missions"), (Role.COORDINATOR, Role.MEDIATOR), 100)
+    navigation.register("missions.index", _l("Missions"), (Role.COORDINATOR, Role.MEDIATOR), 100, group="planning")
     planning.register()
     calendars.register()
     requests.register()

@@ -536,5 +536,5 @@ def reference_entry_add(list_name: str):
 
 def register() -> None:
     """Menu entries, dashboard panels, jobs and slots of this module (called by the domain's ``init_app``)."""
-    navigation.register("activities.activities", _l("Activités"), REPORTERS, 140)
-    navigation.register("activities.reference_lists", _l("Listes de référence"), (Role.COORDINATOR,), 905)
+    navigation.register("activities.activities", _l("Activités"), REPORTERS, 140, group="activities")
+    navigation.register("activities.reference_lists", _l("Listes de référence"), (Role.COORDINATOR,), 905, group="admin")

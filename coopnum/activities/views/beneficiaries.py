@@ -210,4 +210,4 @@ def beneficiaries_retention():
 
 def register() -> None:
     """Menu entries, dashboard panels, jobs and slots of this module (called by the domain's ``init_app``)."""
-    navigation.register("activities.beneficiaries", _l("Bénéficiaires"), FOLLOWERS, 141)
+    navigation.register("activities.beneficiaries", _l("Bénéficiaires"), FOLLOWERS, 141, group="activities")

@@ -382,5 +382,5 @@ def ical_feed(token: str):
 def register() -> None:
     """Menu entries, dashboard panels, jobs and slots of this module (called by the domain's ``init_app``)."""
     navigation.register("missions.my_week", _l("Ma semaine"), (Role.MEDIATOR,), 101)
-    navigation.register("missions.calendar_week", _l("Calendrier"), CALENDAR_ROLES, 102)
+    navigation.register("missions.calendar_week", _l("Calendrier"), CALENDAR_ROLES, 102, group="planning")
     dashboard.register("my_week", "missions/calendars/panel_my_week.html", (Role.MEDIATOR,), _my_week_panel, 20)

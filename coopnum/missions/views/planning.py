@@ -515,6 +515,5 @@ def absence_delete(absence_id: int):
 def register() -> None:
     """Menu entries, dashboard panels, jobs and slots of this module (called by the domain's ``init_app``)."""
     navigation.register(
-        "missions.sessions_open", _l("Séances à pourvoir"), (Role.COORDINATOR, Role.MEDIATOR), 120
-    )
-    navigation.register("missions.absences", _l("Absences"), (Role.COORDINATOR, Role.MEDIATOR), 130)
+        "missions.sessions_open", _l("Séances à pourvoir"), (Role.COORDINATOR, Role.MEDIATOR), 120, group="planning")
+    navigation.register("missions.absences", _l("Absences"), (Role.COORDINATOR, Role.MEDIATOR), 130, group="planning")

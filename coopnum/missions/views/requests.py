@@ -340,5 +340,5 @@ def _requests_panel(user) -> dict:
 def register() -> None:
     """Menu entries, dashboard panels, jobs and slots of this module (called by the domain's ``init_app``)."""
     navigation.register("missions.portal_requests", _l("Mes demandes"), (Role.AUTHORITY,), 55)
-    navigation.register("missions.requests", _l("Demandes"), (Role.COORDINATOR,), 130)
+    navigation.register("missions.requests", _l("Demandes"), (Role.COORDINATOR,), 130, group="clients")
     dashboard.register("requests", "missions/requests/panel.html", (Role.COORDINATOR,), _requests_panel, 150)

@@ -112,4 +112,4 @@ def _values(form: ServiceForm) -> dict:
 
 def register() -> None:
     """Menu entries, dashboard panels, jobs and slots of this module (called by the domain's ``init_app``)."""
-    navigation.register("organisations.catalogue", _l("Catalogue"), (Role.COORDINATOR,), 110)
+    navigation.register("organisations.catalogue", _l("Catalogue"), (Role.COORDINATOR,), 110, group="clients")

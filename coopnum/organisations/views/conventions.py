@@ -322,4 +322,4 @@ def convention_file(convention_id: int):
 
 def register() -> None:
     """Menu entries, dashboard panels, jobs and slots of this module (called by the domain's ``init_app``)."""
-    navigation.register("organisations.conventions", _l("Conventions"), (Role.COORDINATOR,), 130)
+    navigation.register("organisations.conventions", _l("Conventions"), (Role.COORDINATOR,), 130, group="clients")

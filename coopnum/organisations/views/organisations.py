@@ -272,4 +272,4 @@ def register() -> None:
     dashboard.register("organisation", "organisations/organisations/_dashboard_panel.html", (Role.AUTHORITY,),
                        _dashboard_panel, 10)
     slots.register_provider("users.organisation_choices", queries.organisation_choices)
-    navigation.register("organisations.organisations", _l("Structures"), (Role.COORDINATOR,), 120)
+    navigation.register("organisations.organisations", _l("Structures"), (Role.COORDINATOR,), 120, group="clients")

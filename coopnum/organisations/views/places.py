@@ -246,4 +246,4 @@ def places_json():
 
 def register() -> None:
     """Menu entries, dashboard panels, jobs and slots of this module (called by the domain's ``init_app``)."""
-    navigation.register("organisations.places", _l("Lieux"), (Role.COORDINATOR, Role.MEDIATOR), 120)
+    navigation.register("organisations.places", _l("Lieux"), (Role.COORDINATOR, Role.MEDIATOR), 120, group="clients")

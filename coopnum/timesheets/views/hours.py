@@ -429,8 +429,8 @@ def _session_panel(user, s: MissionSession) -> dict | None:
 def register() -> None:
     """Menu entries, dashboard panels, jobs and slots of this module (called by the domain's ``init_app``)."""
     slots.register("missions.session", "timesheets/hours/_session_panel.html", context=_session_panel, order=0)
-    navigation.register("timesheets.my_hours", _l("Mes heures"), (Role.MEDIATOR,), 103)
-    navigation.register("timesheets.timesheets", _l("Relevés d'heures"), (Role.COORDINATOR,), 140)
-    navigation.register("timesheets.hours_overview", _l("Tableau des heures"), (Role.COORDINATOR,), 141)
+    navigation.register("timesheets.my_hours", _l("Mes heures"), (Role.MEDIATOR,), 103, group="activities")
+    navigation.register("timesheets.timesheets", _l("Relevés d'heures"), (Role.COORDINATOR,), 140, group="activities")
+    navigation.register("timesheets.hours_overview", _l("Tableau des heures"), (Role.COORDINATOR,), 141, group="activities")
     dashboard.register("hours", "timesheets/hours/panel_coordination.html", (Role.COORDINATOR,), _coordination_panel, 30)
     dashboard.register("my_hours", "timesheets/hours/panel_mediator.html", (Role.MEDIATOR,), _mediator_panel, 21)
