@@ -20,7 +20,7 @@ from sqlalchemy import select
 from wtforms import DateField
 from wtforms.validators import Optional
 
-from coopnum.core import clock, spreadsheet
+from coopnum.core import clock, slots, spreadsheet
 from coopnum.core.access import load_or_404, roles_required
 from coopnum.core.db import db, writing
 from coopnum.core.errors import DomainError
@@ -123,8 +123,12 @@ def _unit_label(figures: reports.ReportFigures) -> str:
 
 
 def _context(convention: Convention, period: reports.Period, figures: reports.ReportFigures, **extra) -> dict:
+    """Everything the report's page, PDF and workbook show, gathered before rendering (the templates run no query):
+    the figures, the charts, and the sections other domains add (slot "missions.report", e.g. the equipment)."""
+    sections = slots.panels_for("missions.report", {"convention": convention, "date_from": figures.date_from,
+                                                    "date_to": figures.date_to})
     return {"convention": convention, "period": period, "period_label": period_label(period), "figures": figures,
-            "charts": report_charts(figures), "unit_label": _unit_label(figures),
+            "charts": report_charts(figures), "unit_label": _unit_label(figures), "sections": sections,
             "coop_name": current_app.config["COOPNUM_NAME"], **extra}
 
 
