@@ -9,9 +9,10 @@
 
 from coopnum.core.access import has_role, is_staff
 from coopnum.core.models import Role
+from coopnum.missions.models import FeedKind
 from coopnum.organisations.access import can_create_request, is_authority_of
 
-__all__ = ["can_create_request", "can_edit_absence", "can_manage", "can_take_session", "can_view_mission",
+__all__ = ["can_create_request", "can_edit_absence", "can_manage", "can_manage_feed", "can_take_session", "can_view_mission",
            "can_view_planning", "can_view_request", "can_view_session", "is_authority_of"]
 
 
@@ -42,3 +43,14 @@ def can_edit_absence(user, absence_user_id: int) -> bool:
 
 def can_view_request(user, request) -> bool:
     return is_staff(user) or is_authority_of(user, request.organisation_id)
+
+
+def can_manage_feed(user, kind: str | FeedKind, target_id: int) -> bool:
+    """Staff manage every feed; a mediator their own; an authority contact their organisation's."""
+    if is_staff(user):
+        return True
+    if kind == FeedKind.MEDIATOR:
+        return has_role(user, Role.MEDIATOR) and getattr(user, "id", None) == target_id
+    if kind == FeedKind.ORGANISATION:
+        return is_authority_of(user, target_id)
+    return False

@@ -8,6 +8,7 @@ from babel.dates import format_date
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
 
+from coopnum.activities import access
 from coopnum.activities.models import Activity, Beneficiary
 from coopnum.activities.services import activities, reference_lists
 from coopnum.activities.services.activities import ActivityData, ActivityInvalid
@@ -322,8 +323,8 @@ def test_a_mediator_touches_only_their_own_activities(session, users, world, now
     data.duration_minutes = 60
     activities.update_activity(session, users["coordinator"], other, data, now=now)
     assert other.duration_minutes == 60 and other.mediator_id == world["other_mediator"]
-    assert activities.can_view(users["coordinator"], other) and not activities.can_view(users["mediator"], other)
-    assert not activities.can_view(users["authority"], other)
+    assert access.can_view_activity(users["coordinator"], other) and not access.can_view_activity(users["mediator"], other)
+    assert not access.can_view_activity(users["authority"], other)
 
 
 # --- beneficiaries of an activity -----------------------------------------------------------------------------------

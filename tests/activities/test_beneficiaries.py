@@ -7,6 +7,7 @@ import pytest
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, select
 
+from coopnum.activities import access
 from coopnum.activities.models import Activity, ActivityBeneficiary, Beneficiary
 from coopnum.activities.services import beneficiaries as service
 from coopnum.activities.services.beneficiaries import BeneficiaryData, DuplicateBeneficiary
@@ -90,7 +91,7 @@ def test_owner_and_visibility(session, users, world, now):
     with pytest.raises(Forbidden):
         service.create_beneficiary(session, users["mediator"], BeneficiaryData(last_name="Roux"), now=now,
                                    mediator_id=world["other_mediator"])
-    assert not service.can_view(users["mediator"], b) and service.can_view(users["coordinator"], b)
+    assert not access.can_view_beneficiary(users["mediator"], b) and access.can_view_beneficiary(users["coordinator"], b)
     mine = session.execute(service.visible_beneficiaries(users["mediator"])).scalars().all()
     assert [x.id for x in mine] == [world["own_beneficiary"]]
     assert session.execute(service.visible_beneficiaries(users["authority"])).first() is None

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from coopnum.core.clock import paris_midnight
 from coopnum.core.errors import DomainError, NotFound
 from coopnum.core.models import AuditLog
+from coopnum.missions import access
 from coopnum.missions.models import CalendarFeed, FeedKind, SessionStatus
 from coopnum.missions.services import feeds
 from coopnum.organisations.models import Organisation
@@ -153,14 +154,14 @@ def test_bad_targets_are_refused(session, users, data):
 
 def test_can_manage_feed(users, data):
     mediator, authority = users["mediator"], users["authority"]
-    assert feeds.can_manage_feed(users["coordinator"], FeedKind.PLACE, data["place_b"].id)
-    assert feeds.can_manage_feed(mediator, FeedKind.MEDIATOR, mediator.id)
-    assert not feeds.can_manage_feed(mediator, FeedKind.MEDIATOR, data["other_mediator"].id)
-    assert not feeds.can_manage_feed(mediator, FeedKind.ORGANISATION, data["org_a"].id)
-    assert feeds.can_manage_feed(authority, FeedKind.ORGANISATION, data["org_a"].id)
-    assert not feeds.can_manage_feed(authority, FeedKind.ORGANISATION, data["org_b"].id)
-    assert not feeds.can_manage_feed(authority, FeedKind.PLACE, data["place_a"].id)
-    assert not feeds.can_manage_feed(users["member"], FeedKind.MEDIATOR, users["member"].id)
+    assert access.can_manage_feed(users["coordinator"], FeedKind.PLACE, data["place_b"].id)
+    assert access.can_manage_feed(mediator, FeedKind.MEDIATOR, mediator.id)
+    assert not access.can_manage_feed(mediator, FeedKind.MEDIATOR, data["other_mediator"].id)
+    assert not access.can_manage_feed(mediator, FeedKind.ORGANISATION, data["org_a"].id)
+    assert access.can_manage_feed(authority, FeedKind.ORGANISATION, data["org_a"].id)
+    assert not access.can_manage_feed(authority, FeedKind.ORGANISATION, data["org_b"].id)
+    assert not access.can_manage_feed(authority, FeedKind.PLACE, data["place_a"].id)
+    assert not access.can_manage_feed(users["member"], FeedKind.MEDIATOR, users["member"].id)
 
 
 # --- the public URL -------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from coopnum.core.errors import DomainError, Forbidden
 from coopnum.core.models import AuditLog
 from coopnum.missions.models import Mission, MissionSession, NotHeldReason, SessionStatus
+from coopnum.timesheets import access
 from coopnum.timesheets.models import TimeEntry, Timesheet, TimesheetStatus
 from coopnum.timesheets.services import hours, timesheets
 from coopnum.timesheets.services.hours import EntryData
@@ -170,7 +171,7 @@ def test_who_may_confirm(session, users, ids, past, now):
         hours.confirm_session(session, other, past, held=True, now=now)
     with pytest.raises(Forbidden):
         hours.confirm_session(session, users["mediator"], past, held=True, now=now, for_user_id=other.id)
-    assert not hours.can_confirm(other, past) and not hours.can_confirm(users["authority"], past)
+    assert not access.can_confirm(other, past) and not access.can_confirm(users["authority"], past)
     # staff, on behalf of the assigned mediator (the only one: no need to say who)
     entry = hours.confirm_session(session, users["coordinator"], past, held=True, now=now)
     assert entry.user_id == users["mediator"].id and past.confirmed_by_id == users["coordinator"].id

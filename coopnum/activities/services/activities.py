@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from coopnum.activities import cra_reference as ref
+from coopnum.activities.access import can_edit_activity, can_report
 from coopnum.activities.models import Activity, ActivityBeneficiary, Beneficiary
 from coopnum.activities.services import beneficiaries, reference_lists
 from coopnum.core import audit, slots
@@ -124,22 +125,10 @@ class ActivityData:
 
 # --- access ---------------------------------------------------------------------------------------------------------
 
-def can_report(user: User) -> bool:
-    return is_staff(user) or user.has_role(Role.MEDIATOR)
-
-
 def _ensure_open(session: Session, user_id: int, day: date) -> None:
     """Refuse a change dated in a month the coordination validated for this mediator (the timesheets domain's
     month lock: DomainError in French)."""
     slots.provided("months.ensure_open", session, user_id, day)
-
-
-def can_view(user: User, activity: Activity) -> bool:
-    """Staff: every activity; a mediator: their own."""
-    return is_staff(user) or (user.has_role(Role.MEDIATOR) and activity.mediator_id == user.id)
-
-
-can_edit = can_view
 
 
 local_day = paris_today  # the Paris calendar day of an instant (the one clock's helper)
@@ -508,13 +497,13 @@ def create_activity(session: Session, actor: User, data: ActivityData, *, now: d
 
 def update_activity(session: Session, actor: User, activity: Activity, data: ActivityData, *,
                     now: datetime) -> Activity:
-    if not can_edit(actor, activity):
+    if not can_edit_activity(actor, activity):
         raise Forbidden("Vous ne pouvez modifier que vos propres activités.")
     return _save(session, actor, data, now=now, previous=activity)
 
 
 def delete_activity(session: Session, actor: User, activity: Activity, *, now: datetime) -> None:
-    if not can_edit(actor, activity):
+    if not can_edit_activity(actor, activity):
         raise Forbidden("Vous ne pouvez supprimer que vos propres activités.")
     _ensure_open(session, activity.mediator_id, activity.date)
     ids = {link.beneficiary_id for link in activity.beneficiary_links}

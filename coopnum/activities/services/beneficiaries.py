@@ -21,6 +21,7 @@ from sqlalchemy import Select, and_, delete, func, or_, select, update
 from sqlmodel import Session
 
 from coopnum.activities import cra_reference as ref
+from coopnum.activities.access import can_edit_beneficiary
 from coopnum.activities.models import Activity, ActivityBeneficiary, Beneficiary
 from coopnum.activities.services import reference_lists
 from coopnum.core import audit, settings
@@ -69,13 +70,6 @@ def tranche_age_for(birth_year: int, today: date) -> str:
 
 
 # --- who sees what --------------------------------------------------------------------------------------------------
-
-def can_view(user: User, beneficiary: Beneficiary) -> bool:
-    return is_staff(user) or (user.has_role(Role.MEDIATOR) and beneficiary.mediator_id == user.id)
-
-
-can_edit = can_view  # the owner and staff
-
 
 def visible_beneficiaries(viewer: User) -> Select:
     """``select(Beneficiary)`` of what ``viewer`` may see: staff all, a mediator their own, others nothing."""
@@ -221,7 +215,7 @@ def _as_dict(data: BeneficiaryData) -> dict:
 
 def update_beneficiary(session: Session, actor: User, b: Beneficiary, data: BeneficiaryData, *,
                        now: datetime) -> Beneficiary:
-    if not can_edit(actor, b):
+    if not can_edit_beneficiary(actor, b):
         raise Forbidden("Vous ne pouvez pas modifier cette fiche.")
     clean = _clean(session, data, today=now.astimezone(PARIS).date(), previous=b)
     changed = [name for name, value in _as_dict(clean).items() if getattr(b, name) != value]
@@ -299,7 +293,7 @@ def merge(session: Session, actor: User, keep: Beneficiary, remove: Beneficiary,
     fields of ``keep`` take its values, then it is deleted. Audited without names."""
     if keep.id == remove.id:
         raise DomainError("Choisissez deux fiches différentes.", field="remove_id")
-    if not (can_edit(actor, keep) and can_edit(actor, remove)):
+    if not (can_edit_beneficiary(actor, keep) and can_edit_beneficiary(actor, remove)):
         raise Forbidden("Vous ne pouvez pas fusionner ces fiches.")
     if keep.mediator_id != remove.mediator_id:
         raise DomainError("Ces deux fiches sont suivies par des médiateurs différents : elles ne peuvent pas "
@@ -361,7 +355,7 @@ def _anonymise_activities(session: Session, b: Beneficiary) -> int:
 def erase(session: Session, actor: User | None, b: Beneficiary, *, now: datetime, reason: str = "demande") -> int:
     """Erase a followed person (GDPR): the record is deleted, their activities stay, anonymous. Returns the number
     of activities made anonymous. ``actor`` None: the retention job."""
-    if actor is not None and not can_edit(actor, b):
+    if actor is not None and not can_edit_beneficiary(actor, b):
         raise Forbidden("Vous ne pouvez pas effacer cette fiche.")
     session.flush()
     count = _anonymise_activities(session, b)

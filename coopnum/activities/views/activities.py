@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import defaultload
 
+from coopnum.activities import access
 from coopnum.activities import cra_reference as ref
 from coopnum.activities.forms.activities import (
     MODE_FOLLOWED,
@@ -393,7 +394,7 @@ def activity_new():
 
 
 def _get_activity(activity_id: int) -> Activity:
-    return load_or_404(Activity, activity_id, service.can_view)
+    return load_or_404(Activity, activity_id, access.can_view_activity)
 
 
 @bp.get("/activities/<int:activity_id>")

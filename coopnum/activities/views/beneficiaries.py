@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
+from coopnum.activities import access
 from coopnum.activities import cra_reference as ref
 from coopnum.activities.forms.activities import BeneficiaryForm, EraseForm, MergeForm, RetentionForm
 from coopnum.activities.models import Activity, ActivityBeneficiary, Beneficiary
@@ -27,7 +28,7 @@ FOLLOWERS = (Role.COORDINATOR, Role.MEDIATOR)
 
 
 def _get(beneficiary_id: int) -> Beneficiary:
-    return load_or_404(Beneficiary, beneficiary_id, service.can_view)
+    return load_or_404(Beneficiary, beneficiary_id, access.can_view_beneficiary)
 
 
 def _fill(form: BeneficiaryForm, b: Beneficiary | None = None) -> None:

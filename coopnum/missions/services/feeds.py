@@ -14,7 +14,6 @@ from sqlalchemy.orm import contains_eager, joinedload, lazyload, selectinload
 from sqlmodel import Session
 
 from coopnum.core import audit, calendar_sources
-from coopnum.core.access import has_role, is_staff
 from coopnum.core.errors import DomainError, NotFound
 from coopnum.core.models import Role, User, UserRole
 from coopnum.missions import ical
@@ -27,7 +26,6 @@ from coopnum.missions.models import (
     MissionSession,
     SessionStatus,
 )
-from coopnum.organisations.access import is_authority_of
 from coopnum.organisations.models import Convention, Organisation, Place
 
 FEED_PAST = timedelta(days=90)
@@ -162,17 +160,6 @@ def _kind(kind: str | FeedKind) -> FeedKind:
         return FeedKind(kind)
     except ValueError as exc:
         raise DomainError("Type d'agenda inconnu.", field="kind") from exc
-
-
-def can_manage_feed(user, kind: str | FeedKind, target_id: int) -> bool:
-    """Staff manage every feed; a mediator their own; an authority contact their organisation's."""
-    if is_staff(user):
-        return True
-    if kind == FeedKind.MEDIATOR:
-        return has_role(user, Role.MEDIATOR) and getattr(user, "id", None) == target_id
-    if kind == FeedKind.ORGANISATION:
-        return is_authority_of(user, target_id)
-    return False
 
 
 def feed_target(session: Session, kind: str | FeedKind, target_id: int):

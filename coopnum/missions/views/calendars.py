@@ -19,6 +19,7 @@ from coopnum.core.errors import DomainError, NotFound
 from coopnum.core.models import Role
 from coopnum.core.pagination import page_args, paginate
 from coopnum.core.views import commit_or_flash, form_error
+from coopnum.missions import access
 from coopnum.missions.forms.calendars import CalendarFilterForm, FeedTargetForm
 from coopnum.missions.models import AbsenceKind, CalendarFeed, FeedKind, SessionStatus
 from coopnum.missions.services import feeds
@@ -309,7 +310,7 @@ def calendar_feed_new():
         form.target.errors = [*form.target.errors, _("Agenda inconnu.")]
         return _render_feeds(form, 400)
     kind, target_id = parsed
-    require(feeds.can_manage_feed(current_user, kind, target_id))
+    require(access.can_manage_feed(current_user, kind, target_id))
     try:
         feed = feeds.get_or_create_feed(db.session, current_user, kind, target_id, clock.now())
     except NotFound:
@@ -328,7 +329,7 @@ def calendar_feed_new():
 @roles_required(*FEED_ROLES)
 def calendar_feed_regenerate(kind: str, target_id: int):
     kind = _checked_kind(kind)
-    require(feeds.can_manage_feed(current_user, kind, target_id))
+    require(access.can_manage_feed(current_user, kind, target_id))
     try:
         feeds.regenerate_feed(db.session, current_user, kind, target_id, clock.now())
     except NotFound:
@@ -343,7 +344,7 @@ def calendar_feed_regenerate(kind: str, target_id: int):
 @roles_required(*FEED_ROLES)
 def calendar_feed_revoke(kind: str, target_id: int):
     kind = _checked_kind(kind)
-    require(feeds.can_manage_feed(current_user, kind, target_id))
+    require(access.can_manage_feed(current_user, kind, target_id))
     feed = feeds.active_feed(db.session, kind, target_id)
     if feed is None:
         abort(404)

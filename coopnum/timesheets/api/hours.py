@@ -12,6 +12,7 @@ from coopnum.core.api import Param, endpoint
 from coopnum.core.db import db
 from coopnum.core.handlers import json_error
 from coopnum.core.models import Role, User
+from coopnum.timesheets import access
 from coopnum.timesheets.services import hours, timesheets
 
 
@@ -82,7 +83,7 @@ def timesheet_public(summary: timesheets.MonthSummary) -> dict:
           params=[Param("month", "Le mois, AAAA-MM", location="path", pattern=r"^\d{4}-\d{2}$")])
 def get_timesheet(mediator: int, month: str):
     user = g.api_user
-    if not hours.can_view_timesheet(user, mediator):
+    if not access.can_view_timesheet(user, mediator):
         return json_error(403, "Vous ne pouvez consulter que vos propres relevés d'heures.", "forbidden")
     if db.session.get(User, mediator) is None:
         return json_error(404, "Personne introuvable.", "not_found")

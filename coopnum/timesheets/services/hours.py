@@ -26,6 +26,7 @@ from coopnum.core.errors import DomainError, Forbidden
 from coopnum.core.models import Role, User
 from coopnum.missions.models import Assignment, Mission, MissionSession, NotHeldReason, SessionStatus
 from coopnum.organisations.models import Convention
+from coopnum.timesheets.access import can_confirm, can_edit_entry, is_assigned
 from coopnum.timesheets.models import EXTRA_CATEGORIES, MAX_ENTRY_MINUTES, TimeCategory, TimeEntry
 from coopnum.timesheets.services import locks
 
@@ -104,26 +105,6 @@ def session_minutes_expr(session: Session):
     if session.get_bind().dialect.name == "sqlite":
         return (func.julianday(MissionSession.end) - func.julianday(MissionSession.start)) * 1440
     return (func.extract("epoch", MissionSession.end) - func.extract("epoch", MissionSession.start)) / 60
-
-
-# --- who may do what (the hours' rules; views and the API call these) ---------------------------------------------
-
-def is_assigned(s: MissionSession, user_id: int) -> bool:
-    return any(a.user_id == user_id for a in s.assignments)
-
-
-def can_confirm(user, s: MissionSession) -> bool:
-    """Confirm (or correct the confirmation of) a session: staff, or a mediator assigned to it."""
-    return is_staff(user) or (has_role(user, Role.MEDIATOR) and is_assigned(s, user.id))
-
-
-def can_edit_entry(user, entry: TimeEntry) -> bool:
-    """A mediator edits their own entries; staff edit anyone's."""
-    return is_staff(user) or (has_role(user, Role.MEDIATOR) and entry.user_id == user.id)
-
-
-def can_view_timesheet(user, user_id: int) -> bool:
-    return is_staff(user) or (has_role(user, Role.MEDIATOR) and user.id == user_id)
 
 
 # --- checks -----------------------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from coopnum.core.pagination import page_args, paginate
 from coopnum.core.views import commit_or_flash, commit_or_show, form_status, safe_next
 from coopnum.missions.models import MissionSession, SessionStatus
 from coopnum.organisations.forms.conventions import VOLUME_UNIT_LABELS
+from coopnum.timesheets import access
 from coopnum.timesheets.forms.hours import (
     CATEGORY_LABELS,
     NOT_HELD_LABELS,
@@ -87,7 +88,7 @@ def _here() -> str:
 
 
 def _get_session(session_id: int) -> MissionSession:
-    return load_or_404(MissionSession, session_id, hours.can_confirm)
+    return load_or_404(MissionSession, session_id, access.can_confirm)
 
 
 def _entry_data(form: EntryForm) -> hours.EntryData:
@@ -116,7 +117,7 @@ def _confirm_form(s: MissionSession) -> ConfirmForm:
 def _prefill(form: ConfirmForm, s: MissionSession) -> None:
     mediator_id = current_user.id
     if "for_user_id" in form and s.assignments:
-        if not hours.is_assigned(s, current_user.id):
+        if not access.is_assigned(s, current_user.id):
             mediator_id = s.assignments[0].user_id
         form.for_user_id.data = mediator_id
     entry = hours.session_entry(db.session, s.id, mediator_id)
@@ -134,7 +135,7 @@ def confirm_form_for(s: MissionSession) -> ConfirmForm | None:
     """The prefilled confirmation form of a started session, for the session page; None when the current user may
     not confirm it (or it cannot be confirmed yet)."""
     now = clock.now()
-    if not hours.can_confirm(current_user, s) or s.status == SessionStatus.CANCELLED or s.start > now:
+    if not access.can_confirm(current_user, s) or s.status == SessionStatus.CANCELLED or s.start > now:
         return None
     form = _confirm_form(s)
     _prefill(form, s)
@@ -145,7 +146,7 @@ def _after_confirm(s: MissionSession):
     target = safe_next(request.values.get("next"))
     if target:
         return redirect(target)
-    if current_user.has_role(Role.MEDIATOR) and hours.is_assigned(s, current_user.id):
+    if current_user.has_role(Role.MEDIATOR) and access.is_assigned(s, current_user.id):
         return redirect(url_for("missions.my_week", date=hours.paris_day(s.start).isoformat()))
     return redirect(url_for("missions.session_detail", session_id=s.id))
 
@@ -237,7 +238,7 @@ def _entry_back(entry_user_id: int, day: date):
 @bp.route("/hours/entries/<int:entry_id>/edit", methods=["GET", "POST"])
 @roles_required(Role.COORDINATOR, Role.MEDIATOR)
 def hours_entry_edit(entry_id: int):
-    entry = load_or_404(TimeEntry, entry_id, hours.can_edit_entry)
+    entry = load_or_404(TimeEntry, entry_id, access.can_edit_entry)
     if entry.session_id is not None:
         return redirect(url_for("timesheets.session_confirm", session_id=entry.session_id))
     form = EntryForm(obj=entry)
@@ -258,7 +259,7 @@ def hours_entry_edit(entry_id: int):
 @bp.route("/hours/entries/<int:entry_id>/delete", methods=["POST"])
 @roles_required(Role.COORDINATOR, Role.MEDIATOR)
 def hours_entry_delete(entry_id: int):
-    entry = load_or_404(TimeEntry, entry_id, hours.can_edit_entry)
+    entry = load_or_404(TimeEntry, entry_id, access.can_edit_entry)
     user_id, day = entry.user_id, entry.day
     commit_or_flash(lambda: hours.delete_entry(db.session, current_user._get_current_object(), entry, now=clock.now()),
         _("Heures supprimées."))
@@ -421,7 +422,7 @@ def _mediator_panel(user) -> dict:
 
 def _session_panel(user, s: MissionSession) -> dict | None:
     """The « Réalisation » section of the session page, for whom may confirm it (not for a cancelled session)."""
-    if s.status == SessionStatus.CANCELLED or not hours.can_confirm(user, s):
+    if s.status == SessionStatus.CANCELLED or not access.can_confirm(user, s):
         return None
     return {"confirm_form": confirm_form_for(s), "now": clock.now()}
 
