@@ -201,10 +201,10 @@ def seed(now: datetime | None = None, rng_seed: int = 2026, years: list[int] | N
     from coopnum.inventory.demo import seed as seed_inventory
     from coopnum.members.demo import seed as seed_members
     from coopnum.members.demo_assemblies import seed as seed_assemblies
-    from coopnum.missions.services.demo_planning import seed_missions
-    from coopnum.missions.services.demo_requests import seed_requests
-    from coopnum.organisations.services.demo_orgs import seed_catalogue_and_conventions
-    from coopnum.organisations.services.demo_places import enrich_demo_places
+    from coopnum.missions.demo import seed_missions
+    from coopnum.missions.demo_requests import seed_requests
+    from coopnum.organisations.demo import seed_catalogue_and_conventions
+    from coopnum.organisations.demo_places import enrich_demo_places
     from coopnum.timesheets.demo import seed_activities
     from coopnum.training.demo import seed as seed_training
 

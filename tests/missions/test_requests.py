@@ -344,7 +344,7 @@ def test_demo_requests(app, session):
     import random
 
     from coopnum.demo import DemoContext, seed_core
-    from coopnum.missions.services.demo_requests import seed_requests
+    from coopnum.missions.demo_requests import seed_requests
 
     ctx = DemoContext(rng=random.Random(2026), now=clock.now())
     seed_core(ctx)

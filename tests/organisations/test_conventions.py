@@ -444,7 +444,7 @@ def test_demo_catalogue_and_conventions(session):
     import random
 
     from coopnum.demo import DemoContext, seed_core
-    from coopnum.organisations.services.demo_orgs import seed_catalogue_and_conventions
+    from coopnum.organisations.demo import seed_catalogue_and_conventions
 
     ctx = DemoContext(rng=random.Random(2026), now=days.NOW)  # the demo of this year
     seed_core(ctx)

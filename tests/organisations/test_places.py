@@ -213,7 +213,7 @@ def test_failed_update_changes_nothing(session, users):
 
 def test_demo_places_are_valid_and_all_exported(app, session):
     from coopnum.demo import DemoContext, seed_core
-    from coopnum.organisations.services.demo_places import enrich_demo_places
+    from coopnum.organisations.demo_places import enrich_demo_places
 
     ctx = DemoContext(rng=random.Random(2026), now=NOW)
     seed_core(ctx)
