@@ -7,8 +7,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlmodel import Session
 
+from coopnum.core.models import User
 from coopnum.missions.models import (
     Absence,
+    Assignment,
     CalendarFeed,
     Mission,
     MissionSession,
@@ -93,3 +95,44 @@ def oldest_new_request_at(session: Session) -> datetime | None:
         select(ServiceRequest.created_at).where(ServiceRequest.status == RequestStatus.NEW)
         .order_by(ServiceRequest.created_at).limit(1)
     ).scalar_one_or_none()
+
+
+def api_missions_stmt(*, scope_user: User | None = None, convention_id: int | None = None,
+                      place_id: int | None = None, status: str | None = None):
+    """The missions by id (the API's list): of ``scope_user``'s organisation only when given, filtered by
+    convention, place and status."""
+    stmt = select(Mission).order_by(Mission.id)
+    if scope_user is not None:
+        stmt = stmt.join(Convention).where(Convention.organisation_id == scope_user.organisation_id)
+    if convention_id is not None:
+        stmt = stmt.where(Mission.convention_id == convention_id)
+    if place_id is not None:
+        stmt = stmt.where(Mission.place_id == place_id)
+    if status:
+        stmt = stmt.where(Mission.status == status)
+    return stmt
+
+
+def api_sessions_stmt(*, scope_user: User | None = None, start: datetime | None = None, end: datetime | None = None,
+                      mediator_ids=(), place_ids=(), convention_ids=(), mission_id: int | None = None,
+                      status: str | None = None):
+    """The sessions with their assignments, by start (the API's list): of ``scope_user``'s organisation only when
+    given, starting in [start, end), and with each of the mediators, places, conventions, mission, status given."""
+    stmt = (select(MissionSession).join(Mission, Mission.id == MissionSession.mission_id)
+            .options(selectinload(MissionSession.assignments)).order_by(MissionSession.start, MissionSession.id))
+    if scope_user is not None:
+        stmt = stmt.join(Convention, Convention.id == Mission.convention_id).where(
+            Convention.organisation_id == scope_user.organisation_id)
+    if start:
+        stmt = stmt.where(MissionSession.start >= start)
+    if end:
+        stmt = stmt.where(MissionSession.start < end)
+    for mediator_id in mediator_ids:
+        stmt = stmt.where(MissionSession.id.in_(select(Assignment.session_id).where(Assignment.user_id == mediator_id)))
+    for column, values in ((Mission.place_id, place_ids), (Mission.convention_id, convention_ids),
+                           (Mission.id, () if mission_id is None else (mission_id,))):
+        for value in values:
+            stmt = stmt.where(column == value)
+    if status:
+        stmt = stmt.where(MissionSession.status == status)
+    return stmt
