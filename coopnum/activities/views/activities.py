@@ -7,10 +7,9 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.orm import defaultload
 
-from coopnum.activities import access
+from coopnum.activities import access, queries
 from coopnum.activities import cra_reference as ref
 from coopnum.activities.forms.activities import (
     MODE_FOLLOWED,
@@ -30,13 +29,14 @@ from coopnum.core import clock, navigation, slots
 from coopnum.core.access import is_staff, load_or_404, roles_required
 from coopnum.core.db import db
 from coopnum.core.errors import DomainError, Forbidden
-from coopnum.core.models import Role, User, UserRole
+from coopnum.core.models import Role, User
 from coopnum.core.pagination import page_args, paginate
 from coopnum.core.validation import parse_id
-from coopnum.core.views import commit_or_flash, form_status
+from coopnum.core.views import commit_or_flash, commit_or_show, form_status
 from coopnum.missions.models import MissionSession
 from coopnum.missions.services import assignment
-from coopnum.organisations.models import Convention, ConventionStatus, Place
+from coopnum.organisations import queries as organisations_queries
+from coopnum.organisations.models import Convention, Place
 
 REPORTERS = (Role.COORDINATOR, Role.MEDIATOR)
 KINDS = (ref.TYPE_INDIVIDUEL, ref.TYPE_COLLECTIF)
@@ -68,26 +68,14 @@ def export_action() -> str:
 
 # --- list -----------------------------------------------------------------------------------------------------------
 
-def _lookup(model, ids, *columns) -> dict:
-    ids = sorted({i for i in ids if i})
-    if not ids:
-        return {}
-    return {row[0]: row for row in db.session.execute(select(model.id, *columns).where(model.id.in_(ids))).all()}
-
-
 def _filter_choices(staff: bool, themes: list, demarches: list) -> dict:
-    conventions = db.session.execute(
-        select(Convention.id, Convention.reference, Convention.title).where(Convention.status != ConventionStatus.DRAFT)
-        .order_by(Convention.reference)).all()
-    places = db.session.execute(select(Place.id, Place.name, Place.city).where(Place.archived.is_(False))
-                                .order_by(Place.city, Place.name)).all()
-    mediators = db.session.execute(
-        select(User.id, User.full_name).join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.role == Role.MEDIATOR).order_by(User.full_name)).all() if staff else []
+    conventions = organisations_queries.non_draft_convention_rows(db.session)
+    places = organisations_queries.place_choices(db.session, with_city=True)
+    mediators = queries.mediator_rows(db.session) if staff else []
     return {
         "mediators": [(m.id, m.full_name) for m in mediators],
         "conventions": [(c.id, f"{c.reference} — {c.title}") for c in conventions],
-        "places": [(p.id, f"{p.name} ({p.city})") for p in places],
+        "places": places,
         "kinds": [(i.value, i.label) for i in ref.items(ref.TYPE_ACTIVITE)],
         "themes": [(e.value, e.label) for e in themes if e.active],
         "demarches": [(e.value, e.label) for e in demarches if e.active],
@@ -119,8 +107,9 @@ def activities():
     stmt = visible_activities(current_user, filters).options(
         defaultload(Activity.mediator).lazyload(User.roles))  # the rows show names only
     page = paginate(db.session, stmt, *page_args(50))
-    places = _lookup(Place, (a.place_id for a in page.items), Place.name)
-    conventions = _lookup(Convention, (a.convention_id for a in page.items), Convention.reference)
+    places = queries.rows_by_id(db.session, Place, (a.place_id for a in page.items), Place.name)
+    conventions = queries.rows_by_id(db.session, Convention, (a.convention_id for a in page.items),
+                                     Convention.reference)
     themes = reference_lists.entries(db.session, ref.THEMATIQUE)
     demarches = reference_lists.entries(db.session, ref.THEMATIQUE_DEMARCHE)
     theme_labels = {e.value: e.label for e in themes + demarches}
@@ -172,15 +161,12 @@ def _fill_choices(form: ActivityForm, *, mediator_id: int | None, s: MissionSess
     if activity is not None and activity.mediator_id not in {c[0] for c in form.mediator_id.choices}:
         form.mediator_id.choices.append((activity.mediator_id, activity.mediator.full_name))
     if s is None:
-        places = db.session.execute(select(Place.id, Place.name, Place.city).where(Place.archived.is_(False))
-                                    .order_by(Place.city, Place.name)).all()
-        form.place_id.choices = [(0, _("— choisir —"))] + [(p.id, f"{p.name} ({p.city})") for p in places]
-        if activity is not None and activity.place_id and activity.place_id not in {p.id for p in places}:
+        places = organisations_queries.place_choices(db.session, with_city=True)
+        form.place_id.choices = [(0, _("— choisir —"))] + places
+        if activity is not None and activity.place_id and activity.place_id not in {p[0] for p in places}:
             place = db.session.get(Place, activity.place_id)
             form.place_id.choices.append((place.id, f"{place.name} ({place.city})"))
-        conventions = db.session.execute(
-            select(Convention).where(Convention.status != ConventionStatus.DRAFT).order_by(Convention.reference)
-        ).scalars().all()
+        conventions = organisations_queries.non_draft_conventions(db.session)
         form.convention_id.choices = [(0, _("Aucune"))] + [
             (c.id, f"{c.reference} — {c.organisation.name}") for c in conventions]
     people = beneficiaries.of_mediator(db.session, mediator_id) if mediator_id else []
@@ -332,20 +318,19 @@ def _submit(form, kind, s, action):
     """Run the service for a submitted form: (response or None, general errors, duplicates)."""
     _use_candidate(form)
     data = _data_from_form(form, kind, s)
-    try:
-        result = action(data)
-    except Forbidden:
-        db.session.rollback()
-        abort(403)
-    except beneficiaries.DuplicateBeneficiary as exc:
-        db.session.rollback()
-        form.first_name.errors = [*form.first_name.errors, exc.message]
-        return None, [], exc.candidates
-    except DomainError as exc:
-        db.session.rollback()
-        return None, _show_errors(form, exc, kind, s is not None), []
-    db.session.commit()
-    return result, [], []
+    general, duplicates = [], []
+
+    def show(form, exc: DomainError) -> None:
+        if isinstance(exc, Forbidden):
+            abort(403)
+        if isinstance(exc, beneficiaries.DuplicateBeneficiary):
+            form.first_name.errors = [*form.first_name.errors, exc.message]
+            duplicates.extend(exc.candidates)
+        else:
+            general.extend(_show_errors(form, exc, kind, s is not None))
+
+    _ok, result = commit_or_show(form, lambda: action(data), show)
+    return result, general, duplicates
 
 
 @bp.route("/activities/new", methods=["GET", "POST"])

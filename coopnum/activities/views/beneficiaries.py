@@ -5,12 +5,11 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
 
-from coopnum.activities import access
+from coopnum.activities import access, queries
 from coopnum.activities import cra_reference as ref
 from coopnum.activities.forms.activities import BeneficiaryForm, EraseForm, MergeForm, RetentionForm
-from coopnum.activities.models import Activity, ActivityBeneficiary, Beneficiary
+from coopnum.activities.models import Beneficiary
 from coopnum.activities.services import beneficiaries as service
 from coopnum.activities.services import reference_lists
 from coopnum.activities.views import bp
@@ -21,7 +20,7 @@ from coopnum.core.errors import DomainError, Forbidden
 from coopnum.core.models import Role, User
 from coopnum.core.pagination import page_args, paginate
 from coopnum.core.validation import bounded_int
-from coopnum.core.views import commit_or_flash, form_error, form_status
+from coopnum.core.views import commit_or_flash, commit_or_show, form_error, form_status
 from coopnum.missions.services import assignment
 
 FOLLOWERS = (Role.COORDINATOR, Role.MEDIATOR)
@@ -67,8 +66,7 @@ def _render_list(retention_form: RetentionForm | None = None, status: int = 200)
     owners = {u.id: u.full_name for u in assignment.mediators(db.session)} if staff else {}
     if staff and retention_form is None:
         retention_form = RetentionForm(months=service.retention_months(db.session))
-    has_duplicates = db.session.execute(
-        select(service.duplicate_keys(current_user).subquery()).limit(1)).first() is not None
+    has_duplicates = queries.has_rows(db.session, service.duplicate_keys(current_user))
     return render_template("activities/beneficiaries/list.html", page=page, q=q, staff=staff, owners=owners,
                            mediator=mediator, retention_form=retention_form, has_duplicates=has_duplicates,
                            labels=_labels()), status
@@ -89,22 +87,20 @@ def beneficiary_new():
     if request.method == "GET" and not is_staff(current_user):
         form.mediator_id.data = current_user.id
     if form.validate_on_submit():
-        try:
-            b = service.create_beneficiary(db.session, current_user, _data(form), now=clock.now(),
-                                           mediator_id=form.mediator_id.data or None,
-                                           confirm_duplicate=bool(form.confirm_duplicate.data))
-        except service.DuplicateBeneficiary as exc:
-            db.session.rollback()
-            candidates = exc.candidates
-            form.first_name.errors = [*form.first_name.errors, exc.message]
-        except Forbidden:
-            db.session.rollback()
-            abort(403)
-        except DomainError as exc:
-            db.session.rollback()
-            form_error(form, exc)
-        else:
-            db.session.commit()
+
+        def show(form, exc: DomainError) -> None:
+            if isinstance(exc, service.DuplicateBeneficiary):
+                candidates.extend(exc.candidates)
+                form.first_name.errors = [*form.first_name.errors, exc.message]
+            elif isinstance(exc, Forbidden):
+                abort(403)
+            else:
+                form_error(form, exc)
+
+        ok, b = commit_or_show(form, lambda: service.create_beneficiary(
+            db.session, current_user, _data(form), now=clock.now(), mediator_id=form.mediator_id.data or None,
+            confirm_duplicate=bool(form.confirm_duplicate.data)), show)
+        if ok:
             flash(_("Fiche créée."), "success")
             return redirect(url_for("activities.beneficiary_detail", beneficiary_id=b.id))
     return render_template("activities/beneficiaries/form.html", form=form, b=None, candidates=candidates,
@@ -115,9 +111,7 @@ def beneficiary_new():
 @roles_required(*FOLLOWERS)
 def beneficiary_detail(beneficiary_id: int):
     b = _get(beneficiary_id)
-    stmt = (select(Activity).join(ActivityBeneficiary, ActivityBeneficiary.activity_id == Activity.id)
-            .where(ActivityBeneficiary.beneficiary_id == b.id).order_by(Activity.date.desc(), Activity.id.desc()))
-    page = paginate(db.session, stmt, *page_args(20))
+    page = paginate(db.session, queries.beneficiary_activities_stmt(b.id), *page_args(20))
     same = service.find_duplicates(db.session, current_user, b.first_name, b.last_name, b.birth_year,
                                    mediator_id=b.mediator_id, exclude_id=b.id)
     return render_template("activities/beneficiaries/detail.html", b=b, page=page, duplicates=same,
@@ -138,14 +132,14 @@ def beneficiary_edit(beneficiary_id: int):
         form.statut_social.data = b.statut_social or ""
         form.mediator_id.data = b.mediator_id
     if form.validate_on_submit():
-        try:
-            service.update_beneficiary(db.session, current_user, b, _data(form), now=clock.now())
-        except DomainError as exc:
-            db.session.rollback()
+
+        def show(form, exc: DomainError) -> None:
             db.session.refresh(b)
             form_error(form, exc)
-        else:
-            db.session.commit()
+
+        ok, _result = commit_or_show(
+            form, lambda: service.update_beneficiary(db.session, current_user, b, _data(form), now=clock.now()), show)
+        if ok:
             flash(_("Fiche modifiée."), "success")
             return redirect(url_for("activities.beneficiary_detail", beneficiary_id=b.id))
     return render_template("activities/beneficiaries/form.html", form=form, b=b, candidates=[],
@@ -197,13 +191,9 @@ def beneficiary_merge():
 def beneficiaries_retention():
     form = RetentionForm()
     if form.validate_on_submit():
-        try:
-            service.set_retention(db.session, current_user, form.months.data, now=clock.now())
-        except DomainError as exc:
-            db.session.rollback()
-            form_error(form, exc)
-        else:
-            db.session.commit()
+        ok, _result = commit_or_show(
+            form, lambda: service.set_retention(db.session, current_user, form.months.data, now=clock.now()))
+        if ok:
             flash(_("Durée de conservation enregistrée : %(n)s mois.", n=form.months.data), "success")
             return redirect(url_for("activities.beneficiaries") + "#retention")
     return _render_list(form, 400)

@@ -5,7 +5,7 @@ nobody else sees it (404).
 The activity list offers the export with ``{% include "activities/exports/_form.html" %}`` (it posts the list's
 filters and the chosen format to ``missions.activities_export``)."""
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -15,8 +15,8 @@ from coopnum.activities.views import bp
 from coopnum.core import clock
 from coopnum.core.access import login_required, roles_required
 from coopnum.core.db import db, writing
-from coopnum.core.errors import DomainError
 from coopnum.core.models import ExportJob, ExportStatus, Role
+from coopnum.core.views import commit_or_flash
 
 FILTER_ARGS = ("from", "to", "mediator", "convention", "organisation", "place", "kind", "theme")
 
@@ -32,14 +32,11 @@ def activities_export():
     args = {k: v for k, v in request.args.items() if k in FILTER_ARGS}
     args.update({k: v for k, v in request.form.items() if k in FILTER_ARGS})
     fmt = (request.form.get("format") or request.args.get("format") or "xlsx").strip().lower()
-    try:
-        filters = ActivityFilters.from_args(args)
-        job = exports.create_job(db.session, current_user, filters, fmt, now=clock.now())
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
+    ok, job = commit_or_flash(
+        lambda: exports.create_job(db.session, current_user, ActivityFilters.from_args(args), fmt, now=clock.now())
+    )
+    if not ok:
         return redirect(_list_url({k: v for k, v in args.items() if v}))
-    db.session.commit()
     exports.start(current_app._get_current_object(), job.id)
     return redirect(url_for("activities.export_job", job_id=job.id))
 
@@ -86,13 +83,9 @@ def export_retry(job_id: int):
     job = _own_job(job_id)
     if job.status != ExportStatus.FAILED:
         return redirect(url_for("activities.export_job", job_id=job.id))
-    try:
-        new_job = exports.retry_job(db.session, current_user, job, now=clock.now())
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
+    ok, new_job = commit_or_flash(lambda: exports.retry_job(db.session, current_user, job, now=clock.now()))
+    if not ok:
         return redirect(url_for("activities.export_job", job_id=job.id))
-    db.session.commit()
     exports.start(current_app._get_current_object(), new_job.id)
     return redirect(url_for("activities.export_job", job_id=new_job.id))
 

@@ -4,8 +4,6 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from flask import g, jsonify, request
 from pydantic import Field as PydField
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 from sqlmodel import SQLModel
 
 from coopnum.core import clock, slots
@@ -29,10 +27,9 @@ from coopnum.core.errors import DomainError
 from coopnum.core.handlers import json_error
 from coopnum.core.models import Role, User
 from coopnum.core.pagination import page_args, paginate
-from coopnum.missions import access
-from coopnum.missions.models import Assignment, Mission, MissionKind, MissionSession, SessionStatus
+from coopnum.missions import access, queries
+from coopnum.missions.models import Mission, MissionKind, MissionSession, SessionStatus
 from coopnum.missions.services import assignment, planning
-from coopnum.organisations.models import Convention
 
 PLANNERS = (Role.COORDINATOR, Role.MEDIATOR, Role.AUTHORITY)
 
@@ -142,15 +139,12 @@ def _aware(value: datetime, name: str) -> datetime:
           response=[MissionPublic], params=[Param("convention_id", type="integer"), Param("place_id", type="integer"),
                                              Param("status")])
 def list_missions():
-    stmt = select(Mission).order_by(Mission.id)
     user = g.api_user
-    if not access.can_view_planning(user):
-        stmt = stmt.join(Convention).where(Convention.organisation_id == user.organisation_id)
-    for name in ("convention_id", "place_id"):
-        if (value := request.args.get(name, type=int)) is not None:
-            stmt = stmt.where(getattr(Mission, name) == value)
-    if status := request.args.get("status"):
-        stmt = stmt.where(Mission.status == status)
+    stmt = queries.api_missions_stmt(
+        scope_user=None if access.can_view_planning(user) else user,
+        convention_id=request.args.get("convention_id", type=int), place_id=request.args.get("place_id", type=int),
+        status=request.args.get("status"),
+    )
     return page_response(MissionPublic, paginate(db.session, stmt, *page_args()))
 
 
@@ -223,29 +217,21 @@ def _parse_day(name: str) -> date | None:
                   Param("place_id", "ancien nom de « place » (toujours accepté)", type="integer"),
                   Param("mission_id", "mission (identifiant)", type="integer"), Param("status")])
 def list_sessions():
-    stmt = (select(MissionSession).join(Mission, Mission.id == MissionSession.mission_id)
-            .options(selectinload(MissionSession.assignments)).order_by(MissionSession.start, MissionSession.id))
     user = g.api_user
-    if not access.can_view_planning(user):
-        stmt = stmt.join(Convention, Convention.id == Mission.convention_id).where(
-            Convention.organisation_id == user.organisation_id)
     start, end = _parse_day("from"), _parse_day("to")
-    if start:
-        stmt = stmt.where(MissionSession.start >= datetime.combine(start, time.min, clock.PARIS))
-    if end:
-        stmt = stmt.where(MissionSession.start < datetime.combine(end + timedelta(days=1), time.min, clock.PARIS))
-    # The names of /api/v1/activities (convention, mediator, place) and the older ones (…_id): both filter.
-    for name in ("mediator", "mediator_id"):
-        if (mediator_id := request.args.get(name, type=int)) is not None:
-            stmt = stmt.where(MissionSession.id.in_(select(Assignment.session_id)
-                                                    .where(Assignment.user_id == mediator_id)))
-    for name, column in (("place", Mission.place_id), ("place_id", Mission.place_id),
-                         ("convention", Mission.convention_id), ("convention_id", Mission.convention_id),
-                         ("mission_id", Mission.id)):
-        if (value := request.args.get(name, type=int)) is not None:
-            stmt = stmt.where(column == value)
-    if status := request.args.get("status"):
-        stmt = stmt.where(MissionSession.status == status)
+
+    def given(*names: str) -> list[int]:
+        # The names of /api/v1/activities (convention, mediator, place) and the older ones (…_id): both filter.
+        return [value for name in names if (value := request.args.get(name, type=int)) is not None]
+
+    stmt = queries.api_sessions_stmt(
+        scope_user=None if access.can_view_planning(user) else user,
+        start=datetime.combine(start, time.min, clock.PARIS) if start else None,
+        end=datetime.combine(end + timedelta(days=1), time.min, clock.PARIS) if end else None,
+        mediator_ids=given("mediator", "mediator_id"), place_ids=given("place", "place_id"),
+        convention_ids=given("convention", "convention_id"), mission_id=request.args.get("mission_id", type=int),
+        status=request.args.get("status"),
+    )
     page = paginate(db.session, stmt, *page_args(50))
     return jsonify({"items": [session_public(s) for s in page.items], "page": page.page,
                     "per_page": page.per_page, "total": page.total, "pages": page.pages})

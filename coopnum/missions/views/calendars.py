@@ -9,7 +9,6 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
 
 from coopnum.core import calendar_sources, clock, dashboard, navigation
 from coopnum.core.access import is_staff, require, roles_required
@@ -18,13 +17,14 @@ from coopnum.core.db import db, writing
 from coopnum.core.errors import DomainError, NotFound
 from coopnum.core.models import Role
 from coopnum.core.pagination import page_args, paginate
-from coopnum.core.views import commit_or_flash, form_error
-from coopnum.missions import access
+from coopnum.core.views import commit_or_flash, commit_or_show, form_error
+from coopnum.missions import access, queries
 from coopnum.missions.forms.calendars import CalendarFilterForm, FeedTargetForm
 from coopnum.missions.models import AbsenceKind, CalendarFeed, FeedKind, SessionStatus
 from coopnum.missions.services import feeds
 from coopnum.missions.views import bp, public_bp
-from coopnum.organisations.models import Organisation, Place
+from coopnum.organisations import queries as organisations_queries
+from coopnum.organisations.models import Organisation
 
 CALENDAR_ROLES = (Role.COORDINATOR, Role.MEDIATOR)
 FEED_ROLES = (Role.COORDINATOR, Role.MEDIATOR, Role.AUTHORITY)
@@ -91,15 +91,8 @@ def _filter_form() -> CalendarFilterForm:
     form = CalendarFilterForm(request.args)
     all_label = _("Tous")
     form.mediator.choices = [(0, all_label)] + [(u.id, u.full_name) for u in feeds.mediators(db.session)]
-    form.place.choices = [(0, all_label)] + [
-        (r.id, r.name) for r in db.session.execute(
-            select(Place.id, Place.name).where(Place.archived.is_(False)).order_by(Place.name))
-    ]
-    form.organisation.choices = [(0, _("Toutes"))] + [
-        (r.id, r.name) for r in db.session.execute(
-            select(Organisation.id, Organisation.name).where(Organisation.archived.is_(False))
-            .order_by(Organisation.name))
-    ]
+    form.place.choices = [(0, all_label)] + organisations_queries.place_choices(db.session)
+    form.organisation.choices = [(0, _("Toutes"))] + organisations_queries.organisation_choices(db.session)
     for name in ("mediator", "place", "organisation"):
         form[name].data = form.selected(name) or 0  # an unknown value shows as « all »
     return form
@@ -235,15 +228,12 @@ def webcal_url(feed: CalendarFeed) -> str:
 
 def _target_choices() -> dict:
     """Every feed target a staff member may pick, grouped by kind."""
-    places = db.session.execute(
-        select(Place.id, Place.name).where(Place.archived.is_(False)).order_by(Place.name)).all()
-    orgs = db.session.execute(
-        select(Organisation.id, Organisation.name).where(Organisation.archived.is_(False))
-        .order_by(Organisation.name)).all()
+    places = organisations_queries.place_choices(db.session)
+    orgs = organisations_queries.organisation_choices(db.session)
     return {
         str(_("Médiateur·rices")): [(f"mediator:{u.id}", u.full_name) for u in feeds.mediators(db.session)],
-        str(_("Lieux")): [(f"place:{r.id}", r.name) for r in places],
-        str(_("Structures")): [(f"organisation:{r.id}", r.name) for r in orgs],
+        str(_("Lieux")): [(f"place:{place_id}", name) for place_id, name in places],
+        str(_("Structures")): [(f"organisation:{org_id}", name) for org_id, name in orgs],
     }
 
 
@@ -268,9 +258,7 @@ def _render_feeds(form: FeedTargetForm, status: int = 200):
     page = rows = None
     if staff:
         form.target.choices = _target_choices()
-        stmt = (select(CalendarFeed).where(CalendarFeed.revoked_at.is_(None))
-                .order_by(CalendarFeed.kind, CalendarFeed.id.desc()))
-        page = paginate(db.session, stmt, *page_args(50))
+        page = paginate(db.session, queries.active_feeds_stmt(), *page_args(50))
         rows = feeds.feed_rows(db.session, page.items)
     own = _own_targets()
     return render_template(
@@ -297,6 +285,13 @@ def _checked_kind(kind: str) -> FeedKind:
         abort(404)
 
 
+def _feed_error(form: FeedTargetForm, exc: DomainError) -> None:
+    """An unknown calendar is a 404; any other refusal is shown with the form."""
+    if isinstance(exc, NotFound):
+        abort(404)
+    form_error(form, exc)
+
+
 @bp.route("/calendar/feeds/new", methods=["POST"])
 @roles_required(*FEED_ROLES)
 def calendar_feed_new():
@@ -311,16 +306,11 @@ def calendar_feed_new():
         return _render_feeds(form, 400)
     kind, target_id = parsed
     require(access.can_manage_feed(current_user, kind, target_id))
-    try:
-        feed = feeds.get_or_create_feed(db.session, current_user, kind, target_id, clock.now())
-    except NotFound:
-        db.session.rollback()
-        abort(404)
-    except DomainError as exc:
-        db.session.rollback()
-        form_error(form, exc)
+    ok, feed = commit_or_show(
+        form, lambda: feeds.get_or_create_feed(db.session, current_user, kind, target_id, clock.now()), _feed_error
+    )
+    if not ok:
         return _render_feeds(form, 400)
-    db.session.commit()
     flash(_("Lien d'abonnement prêt : copiez-le dans votre logiciel d'agenda."), "success")
     return redirect(_feed_anchor(feed.kind, feed.target_id))
 

@@ -4,8 +4,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from coopnum.core import clock, navigation, slots
 from coopnum.core.access import load_or_404, require, roles_required
@@ -15,7 +14,7 @@ from coopnum.core.models import Role, User
 from coopnum.core.pagination import page_args, paginate
 from coopnum.core.validation import bounded_int
 from coopnum.core.views import commit_or_flash, commit_or_show, form_error, form_status
-from coopnum.missions import access
+from coopnum.missions import access, queries
 from coopnum.missions.forms.planning import (
     ABSENCE_LABELS,
     KIND_LABELS,
@@ -30,14 +29,13 @@ from coopnum.missions.models import (
     Absence,
     Mission,
     MissionSession,
-    MissionStatus,
     ServiceRequest,
     SessionStatus,
 )
 from coopnum.missions.recurrence import describe_rrule
 from coopnum.missions.services import assignment, planning
 from coopnum.missions.views import bp
-from coopnum.organisations.models import Convention, ConventionStatus, Place, Service
+from coopnum.organisations import queries as organisations_queries
 
 SESSION_STATUS_LABELS = {
     SessionStatus.PLANNED: _l("prévue"),
@@ -66,67 +64,28 @@ def index():
     form = MissionFilterForm(request.args)
     form.convention_id.choices = [(0, _("Toutes"))] + _convention_choices(all_statuses=True)
     form.place_id.choices = [(0, _("Tous"))] + _place_choices()
-    stmt = (
-        select(Mission)
-        .options(
-            joinedload(Mission.convention).joinedload(Convention.organisation), joinedload(Mission.place)
-        )
-        .order_by(Mission.title)
-    )
-    if form.q.data:
-        stmt = stmt.where(func.lower(Mission.title).like(f"%{form.q.data.lower()}%"))
-    if form.convention_id.data:
-        stmt = stmt.where(Mission.convention_id == form.convention_id.data)
-    if form.place_id.data:
-        stmt = stmt.where(Mission.place_id == form.place_id.data)
-    if form.status.data in (MissionStatus.ACTIVE, MissionStatus.ARCHIVED):
-        stmt = stmt.where(Mission.status == form.status.data)
+    stmt = queries.missions_stmt(q=form.q.data, convention_id=form.convention_id.data,
+                                 place_id=form.place_id.data, status=form.status.data)
     page = paginate(db.session, stmt, *page_args())
-    upcoming = _next_session_counts([m.id for m in page.items])
+    upcoming = queries.upcoming_session_counts(db.session, [m.id for m in page.items], now=clock.now())
     return render_template("missions/planning/index.html", page=page, form=form, upcoming=upcoming)
 
 
-def _next_session_counts(mission_ids: list[int]) -> dict[int, int]:
-    if not mission_ids:
-        return {}
-    rows = db.session.execute(
-        select(MissionSession.mission_id, func.count())
-        .where(
-            MissionSession.mission_id.in_(mission_ids),
-            MissionSession.start > clock.now(),
-            MissionSession.status == SessionStatus.PLANNED,
-        )
-        .group_by(MissionSession.mission_id)
-    ).all()
-    return dict(rows)
-
-
 def _convention_choices(all_statuses: bool = False):
-    stmt = select(Convention).options(joinedload(Convention.organisation)).order_by(Convention.reference)
-    if not all_statuses:
-        stmt = stmt.where(Convention.status != ConventionStatus.ENDED)
     return [
         (c.id, f"{c.reference} — {c.organisation.name} — {c.title}")
-        for c in db.session.execute(stmt).scalars()
+        for c in organisations_queries.conventions_with_organisation(db.session, include_ended=all_statuses)
     ]
 
 
 def _place_choices():
-    rows = db.session.execute(
-        select(Place.id, Place.name, Place.city)
-        .where(Place.archived.is_(False))
-        .order_by(Place.city, Place.name)
-    ).all()
-    return [(r.id, f"{r.name} ({r.city})") for r in rows]
+    return organisations_queries.place_choices(db.session, with_city=True)
 
 
 def _fill_choices(form: MissionForm) -> None:
     form.convention_id.choices = _convention_choices()
     form.place_id.choices = _place_choices()
-    services = db.session.execute(
-        select(Service.id, Service.name).where(Service.active.is_(True)).order_by(Service.name)
-    ).all()
-    form.service_id.choices = [(0, "—")] + [(s.id, s.name) for s in services]
+    form.service_id.choices = [(0, "—")] + organisations_queries.service_choices(db.session)
     form.default_mediators.choices = [(u.id, u.full_name) for u in assignment.mediators(db.session)]
 
 
@@ -186,15 +145,7 @@ def mission_new():
             form.first_date.data = service_request.wished_start
             form.until_date.data = service_request.wished_end
             form.notes.data = service_request.description
-            conv = db.session.execute(
-                select(Convention.id)
-                .where(
-                    Convention.organisation_id == service_request.organisation_id,
-                    Convention.status != ConventionStatus.ENDED,
-                )
-                .order_by(Convention.end_date.desc())
-                .limit(1)
-            ).scalar_one_or_none()
+            conv = organisations_queries.latest_open_convention_id(db.session, service_request.organisation_id)
             if conv:
                 form.convention_id.data = conv
     if form.validate_on_submit():
@@ -221,16 +172,7 @@ def _get_mission(mission_id: int) -> Mission:
 def mission_detail(mission_id: int):
     mission = _get_mission(mission_id)
     show = request.args.get("show", "upcoming")
-    stmt = (
-        select(MissionSession)
-        .where(MissionSession.mission_id == mission.id)
-        .options(selectinload(MissionSession.assignments))
-    )
-    now = clock.now()
-    if show == "past":
-        stmt = stmt.where(MissionSession.start <= now).order_by(MissionSession.start.desc())
-    else:
-        stmt = stmt.where(MissionSession.start > now).order_by(MissionSession.start)
+    stmt = queries.mission_sessions_stmt(mission.id, past=show == "past", now=clock.now())
     page = paginate(db.session, stmt, *page_args(20))
     return render_template(
         "missions/planning/mission_detail.html",
@@ -461,8 +403,9 @@ def absences():
         if user is None or not access.can_edit_absence(current_user, user.id):
             abort(403)
         tz = clock.PARIS
-        try:
-            _absence, released = assignment.create_absence(
+        ok, result = commit_or_show(
+            form,
+            lambda: assignment.create_absence(
                 db.session,
                 current_user,
                 user,
@@ -471,12 +414,10 @@ def absences():
                 form.end.data.replace(tzinfo=tz),
                 form.note.data or "",
                 now=clock.now(),
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            form_error(form, exc)
-        else:
-            db.session.commit()
+            ),
+        )
+        if ok:
+            _absence, released = result
             flash(_("Absence enregistrée."), "success")
             if released:
                 flash(
@@ -488,14 +429,11 @@ def absences():
                     "warning",
                 )
             return redirect(url_for("missions.absences"))
-    stmt = select(Absence).order_by(Absence.start.desc())
-    if not staff:
-        stmt = stmt.where(Absence.user_id == current_user.id)
-    elif request.args.get("user_id", type=bounded_int):
-        stmt = stmt.where(Absence.user_id == request.args.get("user_id", type=bounded_int))
     show_past = request.args.get("past") == "1"
-    if not show_past:
-        stmt = stmt.where(Absence.end > clock.now())
+    stmt = queries.absences_stmt(
+        user_id=request.args.get("user_id", type=bounded_int) if staff else current_user.id,
+        ending_after=None if show_past else clock.now(),
+    )
     page = paginate(db.session, stmt, *page_args())
     return render_template(
         "missions/planning/absences.html", page=page, form=form, staff=staff, show_past=show_past

@@ -8,17 +8,15 @@ from flask_babel import force_locale, format_date, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
 
 from coopnum.core import clock, dashboard, mail, navigation, outbox
 from coopnum.core.access import is_staff, roles_required
 from coopnum.core.db import db
-from coopnum.core.errors import DomainError
 from coopnum.core.models import Role, User
 from coopnum.core.pagination import page_args, paginate
 from coopnum.core.validation import bounded_int
-from coopnum.core.views import commit_or_flash, commit_or_show, form_error, form_status, link_to
-from coopnum.missions import access
+from coopnum.core.views import commit_or_flash, commit_or_show, form_status, link_to
+from coopnum.missions import access, queries
 from coopnum.missions.forms.requests import (
     CONVENTION_STATUS_LABELS,
     OTHER_PLACE,
@@ -180,7 +178,8 @@ def request_new():
         if wanted and any(s.id == wanted for s in services):
             form.service_id.data = wanted  # "request this service" from the catalogue
     if form.validate_on_submit():
-        try:
+
+        def create():
             req = svc.create_request(
                 db.session, current_user, service_id=form.service_id.data, place_id=form.place_id.data or None,
                 place_text=form.place_text.data or "", wished_start=form.wished_start.data,
@@ -189,11 +188,9 @@ def request_new():
                 description=form.description.data or "", now=clock.now(),
             )
             _notify_coordination(req, current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            form_error(form, exc)
-        else:
-            db.session.commit()
+
+        ok, _result = commit_or_show(form, create)
+        if ok:
             flash(_("Votre demande est envoyée à la coordination. Vous suivrez ici sa réponse."), "success")
             return redirect(url_for("missions.portal_requests"))
     return _render("missions/requests/form.html", form_status(), organisation=org, form=form,
@@ -329,10 +326,7 @@ def request_plan(request_id: int):
 
 def _requests_panel(user) -> dict:
     counts = svc.count_by_status(db.session)
-    oldest_new = db.session.execute(
-        select(ServiceRequest.created_at).where(ServiceRequest.status == RequestStatus.NEW)
-        .order_by(ServiceRequest.created_at).limit(1)
-    ).scalar_one_or_none()
+    oldest_new = queries.oldest_new_request_at(db.session)
     return {"new": counts.get(RequestStatus.NEW, 0), "in_review": counts.get(RequestStatus.IN_REVIEW, 0),
             "oldest_new": oldest_new}
 

@@ -13,7 +13,7 @@ from sqlmodel import Field, SQLModel
 
 from coopnum.core import clock
 from coopnum.core.access import is_staff
-from coopnum.core.api import Amount, Day, Int, Line, Param, Text, endpoint, parse_body
+from coopnum.core.api import Amount, Day, Int, Line, Param, Text, commit_or_raise, endpoint, parse_body
 from coopnum.core.db import db
 from coopnum.core.errors import DomainError
 from coopnum.core.handlers import json_error
@@ -187,13 +187,8 @@ def list_conventions():
           body=ConventionCreate, response=ConventionPublic, status=201)
 def create_convention():
     body = parse_body(ConventionCreate)
-    try:
-        convention = services.create_convention(db.session, g.api_user, now=clock.now(),
-                                                **_values(body, body.model_dump()))
-    except DomainError:
-        db.session.rollback()
-        raise
-    db.session.commit()
+    convention = commit_or_raise(lambda: services.create_convention(db.session, g.api_user, now=clock.now(),
+                                                                    **_values(body, body.model_dump())))
     return jsonify(_one(convention)), 201
 
 
@@ -216,7 +211,8 @@ def update_convention(convention_id: int):
     fields = body.model_dump(exclude_unset=True)
     status, signed_on = fields.pop("status", None), fields.pop("signed_on", None)
     now = clock.now()
-    try:
+
+    def update():
         if fields:
             services.update_convention(db.session, g.api_user, convention, now=now, **_values(body, fields))
         if status is not None and status != convention.status:
@@ -226,8 +222,6 @@ def update_convention(convention_id: int):
                 services.end_convention(db.session, g.api_user, convention, now=now)
             else:
                 raise DomainError("Une convention ne revient pas en brouillon.", field="status")
-    except DomainError:
-        db.session.rollback()
-        raise
-    db.session.commit()
+
+    commit_or_raise(update)
     return jsonify(_one(convention))

@@ -11,9 +11,8 @@ from sqlmodel import Field, SQLModel
 
 from coopnum.core import clock
 from coopnum.core.access import is_staff
-from coopnum.core.api import Line, Param, Text, endpoint, parse_body
+from coopnum.core.api import Line, Param, Text, commit_or_raise, endpoint, parse_body
 from coopnum.core.db import db
-from coopnum.core.errors import DomainError
 from coopnum.core.handlers import json_error
 from coopnum.core.models import Role
 from coopnum.core.pagination import page_args, paginate
@@ -133,12 +132,9 @@ def list_organisations():
           response=OrganisationPublic, status=201)
 def create_organisation():
     body = parse_body(OrganisationCreate)
-    try:
-        org = services.create_organisation(db.session, g.api_user, now=clock.now(), **body.model_dump())
-    except DomainError:
-        db.session.rollback()
-        raise
-    db.session.commit()
+    org = commit_or_raise(
+        lambda: services.create_organisation(db.session, g.api_user, now=clock.now(), **body.model_dump())
+    )
     return jsonify(_dump(org)), 201
 
 
@@ -160,13 +156,12 @@ def update_organisation(org_id: int):
     body = parse_body(OrganisationUpdate)
     changes = body.model_dump(exclude_unset=True)
     archived = changes.pop("archived", None)
-    try:
+
+    def update():
         if changes:
             services.update_organisation(db.session, g.api_user, org, now=clock.now(), **changes)
         if archived is not None:
             services.set_organisation_archived(db.session, g.api_user, org, archived, now=clock.now())
-    except DomainError:
-        db.session.rollback()
-        raise
-    db.session.commit()
+
+    commit_or_raise(update)
     return jsonify(_dump(org))

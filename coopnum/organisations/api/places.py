@@ -15,9 +15,8 @@ from pydantic import Field as PydField
 from sqlmodel import Field, SQLModel
 
 from coopnum.core import clock
-from coopnum.core.api import Int, Line, Param, Text, endpoint, parse_body
+from coopnum.core.api import Int, Line, Param, Text, commit_or_raise, endpoint, parse_body
 from coopnum.core.db import db
-from coopnum.core.errors import DomainError
 from coopnum.core.handlers import json_error
 from coopnum.core.models import Role
 from coopnum.core.pagination import page_args, paginate
@@ -198,13 +197,8 @@ def list_places():
           response=PlacePublic, status=201)
 def create_place():
     body = parse_body(PlaceCreate)
-    try:
-        place = services.create_place(db.session, g.api_user, _changes(body), now=clock.now(),
-                                      source=current_app.config["COOPNUM_NAME"])
-    except DomainError:
-        db.session.rollback()
-        raise
-    db.session.commit()
+    place = commit_or_raise(lambda: services.create_place(db.session, g.api_user, _changes(body), now=clock.now(),
+                                                          source=current_app.config["COOPNUM_NAME"]))
     return jsonify(place_public(place)), 201
 
 
@@ -223,11 +217,6 @@ def update_place(place_id: int):
     if not _visible(place):
         return json_error(404, "Lieu introuvable.")
     body = parse_body(PlaceUpdate)
-    try:
-        services.update_place(db.session, g.api_user, place, _changes(body), now=clock.now(),
-                              source=current_app.config["COOPNUM_NAME"])
-    except DomainError:
-        db.session.rollback()
-        raise
-    db.session.commit()
+    commit_or_raise(lambda: services.update_place(db.session, g.api_user, place, _changes(body), now=clock.now(),
+                                                  source=current_app.config["COOPNUM_NAME"]))
     return jsonify(place_public(place))

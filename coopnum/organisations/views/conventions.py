@@ -11,7 +11,6 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
 
 from coopnum.core import clock, navigation
 from coopnum.core.access import require, roles_required
@@ -34,7 +33,7 @@ from coopnum.organisations.forms.conventions import (
     SignForm,
     UploadForm,
 )
-from coopnum.organisations.models import Convention, ConventionStatus, Organisation, Service
+from coopnum.organisations.models import Convention, ConventionStatus, Service
 from coopnum.organisations.services import conventions as services
 from coopnum.organisations.views import bp
 from coopnum.organisations.views.organisations import place_url
@@ -81,13 +80,9 @@ def conventions():
     form = ConventionFilterForm(request.args)
     status = form.status.data if form.status.data in set(ConventionStatus) else None
     if staff:
-        orgs = db.session.execute(
-            select(Organisation.id, Organisation.name).order_by(Organisation.name)
-        ).all()
-        form.organisation_id.choices = [("", _("Toutes"))] + [(str(o.id), o.name) for o in orgs]
-        organisation_id = (
-            parse_id(form.organisation_id.data)
-        )
+        orgs = queries.organisation_choices(db.session, include_archived=True)
+        form.organisation_id.choices = [("", _("Toutes"))] + [(str(org_id), name) for org_id, name in orgs]
+        organisation_id = parse_id(form.organisation_id.data)
     else:
         del form.organisation_id
         organisation_id = current_user.organisation_id or -1  # an authority sees its own organisation only
@@ -134,19 +129,13 @@ def convention_detail(convention_id: int):
 
 
 def _organisation_choices(current_id: int | None) -> list[tuple[int, str]]:
-    stmt = select(Organisation.id, Organisation.name).order_by(Organisation.name)
-    if current_id:
-        stmt = stmt.where((Organisation.archived.is_(False)) | (Organisation.id == current_id))
-    else:
-        stmt = stmt.where(Organisation.archived.is_(False))
-    return [(0, _("— Choisir une structure —"))] + [(r.id, r.name) for r in db.session.execute(stmt)]
+    return [(0, _("— Choisir une structure —"))] + queries.organisation_choices(db.session, keep_id=current_id)
 
 
 def _catalogue_for(convention: Convention | None) -> list[Service]:
     """Active services, plus the ones already in the convention (even if withdrawn from the catalogue since)."""
     included = [cs.service_id for cs in convention.services] if convention is not None else []
-    stmt = select(Service).where(Service.active.is_(True) | Service.id.in_(included or [-1]))
-    return list(db.session.execute(stmt.order_by(Service.category, Service.name)).scalars())
+    return queries.catalogue_services(db.session, included)
 
 
 def _form_data(convention: Convention | None) -> dict:
@@ -247,15 +236,13 @@ def convention_sign(convention_id: int):
     convention = _load(convention_id)
     form = SignForm()
     if form.validate_on_submit():
-        try:
-            services.sign_convention(
+        ok, _result = commit_or_show(
+            form,
+            lambda: services.sign_convention(
                 db.session, current_user, convention, signed_on=form.signed_on.data, now=clock.now()
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            form_error(form, exc)
-        else:
-            db.session.commit()
+            ),
+        )
+        if ok:
             flash(_("Convention %(reference)s signée.", reference=convention.reference), "success")
             return redirect(url_for("organisations.convention_detail", convention_id=convention.id))
     return _render_detail(convention, sign_form=form, status=400)

@@ -6,15 +6,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from coopnum.core import clock, dashboard, navigation, slots
 from coopnum.core.access import require, roles_required
 from coopnum.core.db import db
-from coopnum.core.errors import DomainError
 from coopnum.core.models import Role
 from coopnum.core.pagination import page_args, paginate
-from coopnum.core.views import commit_or_show, form_status, queue_password_link
+from coopnum.core.views import commit_or_flash, commit_or_show, form_status, queue_password_link
 from coopnum.organisations import queries
 from coopnum.organisations.access import can_manage, can_view_organisation
 from coopnum.organisations.forms.conventions import STATUS_LABELS, VOLUME_UNIT_LABELS
@@ -26,11 +24,8 @@ from coopnum.organisations.forms.organisations import (
 )
 from coopnum.organisations.models import (
     Contact,
-    Convention,
-    ConventionStatus,
     Organisation,
     OrganisationKind,
-    Place,
 )
 from coopnum.organisations.services import organisations as services
 from coopnum.organisations.views import bp
@@ -63,17 +58,7 @@ def organisations():
     stmt = services.organisations_query(q=form.q.data, kind=kind, archived=bool(form.archived.data))
     page = paginate(db.session, stmt, *page_args())
     ids = [o.id for o in page.items]
-    running = (
-        dict(
-            db.session.execute(
-                select(Convention.organisation_id, func.count())
-                .where(Convention.organisation_id.in_(ids), Convention.status == ConventionStatus.SIGNED)
-                .group_by(Convention.organisation_id)
-            ).all()
-        )
-        if ids
-        else {}
-    )
+    running = queries.signed_convention_counts(db.session, ids)
     return render_template(
         "organisations/organisations/list.html", page=page, form=form, running=running, kind_labels=KIND_LABELS
     )
@@ -99,26 +84,9 @@ def organisation_new():
 def organisation_detail(organisation_id: int):
     org = _load(organisation_id)
     require(can_view_organisation(current_user, org))
-    conventions = (
-        db.session.execute(
-            select(Convention)
-            .where(Convention.organisation_id == org.id)
-            .order_by(Convention.start_date.desc(), Convention.id.desc())
-        )
-        .scalars()
-        .unique()
-        .all()
-    )
+    conventions = queries.organisation_conventions(db.session, org.id)
     summaries = queries.volumes(db.session, [c.id for c in conventions], now=clock.now())
-    places = (
-        db.session.execute(
-            select(Place)
-            .where(Place.organisation_id == org.id, Place.archived.is_(False))
-            .order_by(Place.name)
-        )
-        .scalars()
-        .all()
-    )
+    places = queries.organisation_places(db.session, org.id)
     return render_template(
         "organisations/organisations/detail.html",
         organisation=org,
@@ -245,14 +213,14 @@ def contact_delete(contact_id: int):
 def contact_create_login(contact_id: int):
     contact = _load_contact(contact_id)
     org_id = contact.organisation_id
-    try:
+
+    def create_login():
         user = services.create_contact_login(db.session, current_user, contact, now=clock.now())
         queue_password_link(user, invitation=True)  # in the same transaction: a rolled-back account sends nothing
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        db.session.commit()
+        return user
+
+    ok, user = commit_or_flash(create_login)
+    if ok:
         flash(
             _(
                 "Accès créé pour %(email)s : une invitation à choisir son mot de passe lui a été envoyée.",

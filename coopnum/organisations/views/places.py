@@ -9,7 +9,6 @@ from flask import Response, current_app, flash, redirect, render_template, reque
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
 
 from coopnum.core import clock, navigation
 from coopnum.core.access import is_staff, load_or_404, login_required, roles_required
@@ -20,9 +19,9 @@ from coopnum.core.models import Role
 from coopnum.core.pagination import page_args, paginate
 from coopnum.core.validation import bounded_int
 from coopnum.core.views import commit_or_show, form_error, form_status
-from coopnum.organisations import access, lamednum
+from coopnum.organisations import access, lamednum, queries
 from coopnum.organisations.forms.places import FIELD_LABELS, OPENING_HOURS_EXAMPLE, SECTIONS, PlaceForm
-from coopnum.organisations.models import Organisation, Place
+from coopnum.organisations.models import Place
 from coopnum.organisations.services import places as services
 from coopnum.organisations.views import bp, public_bp
 
@@ -45,12 +44,7 @@ def _authority_scope() -> int | None:
 
 
 def _organisation_choices(current_id: int | None = None) -> list[tuple[int, str]]:
-    stmt = select(Organisation.id, Organisation.name).order_by(Organisation.name)
-    if current_id:
-        stmt = stmt.where((Organisation.archived.is_(False)) | (Organisation.id == current_id))
-    else:
-        stmt = stmt.where(Organisation.archived.is_(False))
-    return [(0, "—")] + [(row.id, row.name) for row in db.session.execute(stmt)]
+    return [(0, "—")] + queries.organisation_choices(db.session, keep_id=current_id)
 
 
 def _show_errors(form: PlaceForm, exc: DomainError) -> None:
@@ -97,15 +91,7 @@ def places():
     page = paginate(db.session, stmt, *page_args())
     organisations = []
     if scope is None:
-        organisations = db.session.execute(
-            select(Organisation.id, Organisation.name)
-            .where(
-                Organisation.id.in_(
-                    select(Place.organisation_id).where(Place.organisation_id.is_not(None)).distinct()
-                )
-            )
-            .order_by(Organisation.name)
-        ).all()
+        organisations = queries.organisations_having_places(db.session)
     return render_template(
         "organisations/places/list.html",
         page=page,

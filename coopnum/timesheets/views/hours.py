@@ -337,19 +337,16 @@ def _hours_link(month: date) -> str:
 def timesheet_validate(user_id: int, month: str):
     user, month = _person(user_id), _path_month(month)
     label = format_date(month, "MMMM y")
-    try:
+
+    def validate():
         sheets.validate(db.session, current_user._get_current_object(), user.id, month, now=clock.now())
         _notify(user, _("Votre relevé d'heures de %(month)s est validé", month=label),
                 _("Bonjour %(name)s,", name=user.first_name) + "\n\n"
                 + _("La coordination a validé votre relevé d'heures de %(month)s : ce mois est maintenant verrouillé.",
                     month=label) + "\n\n" + _hours_link(month) + "\n")
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        db.session.commit()
-        flash(_("Relevé de %(name)s validé : %(month)s est verrouillé.", name=user.full_name, month=label),
-              "success")
+
+    commit_or_flash(validate, _("Relevé de %(name)s validé : %(month)s est verrouillé.", name=user.full_name,
+                                month=label))
     return redirect(url_for("timesheets.timesheet", user_id=user.id, month=hours.month_key(month)))
 
 
