@@ -28,9 +28,6 @@ def create_app(config: dict | None = None) -> Flask:
         # the client's address (login rate limiting) and the scheme, as the N proxies in front saw them
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     import_all_models()
-    from coopnum.billing import immutability
-
-    immutability.install()  # issued invoices are never edited, whatever the code path
     from coopnum.core import validation
 
     validation.install_text_guard()  # no text with control characters reaches a row (Factur-X, PDF, iCal need it)
@@ -48,22 +45,20 @@ def create_app(config: dict | None = None) -> Flask:
 
     slots.init_app(app)
     handlers.init_app(app)
-    from coopnum.billing.services import dunning, sending
     from coopnum.core import outbox
 
     outbox.init_app(app)
-    sending.init_app(app)
-    dunning.init_app(app)
 
-    from coopnum.billing.views import bp as billing_bp
     from coopnum.core.api import bp as api_bp
     from coopnum.core.views import bp as core_bp
     from coopnum.missions.views import bp as missions_bp
     from coopnum.missions.views import public_bp
 
-    for bp in (core_bp, missions_bp, public_bp, billing_bp):
+    for bp in (core_bp, missions_bp, public_bp):
         app.register_blueprint(bp)
-    import coopnum.billing.api  # noqa: F401
+    from coopnum import billing
+
+    billing.init_app(app)
     from coopnum import members
 
     members.init_app(app)

@@ -564,25 +564,3 @@ def mail_for(session: Session, quote: Quote, pdf: bytes, recipients: list[str], 
                      attachments=[mail.Attachment(pdf_filename(quote), pdf, "application/pdf")],
                      reply_to=seller.get("email") or None)
 
-
-# --- the daily job --------------------------------------------------------------------------------------------------
-
-def expire_quotes_job(app, now: datetime | None = None) -> str:
-    """Mark expired the sent quotes past their validity (idempotent). Commits; returns a French summary."""
-    from coopnum.core import clock
-    from coopnum.core.db import db, writing
-
-    with app.app_context(), writing():
-        count = expire_due(db.session, now=now or clock.now())
-        db.session.commit()
-    return f"{count} devis expiré(s)."
-
-
-def _register_job() -> None:
-    from coopnum.core import jobs
-
-    jobs.register("expire-quotes", expire_quotes_job, cron={"hour": 4, "minute": 10},
-                  description="Devis envoyés dont la date de validité est passée : marqués expirés")
-
-
-_register_job()

@@ -34,7 +34,8 @@ def _panel(_user) -> dict:
     return {"figures": figures(db.session, today), "last_month": last_month.replace(day=1)}
 
 
-dashboard.register("billing", "billing/panel.html", (Role.COORDINATOR,), _panel, 35)
+def register() -> None:
+    dashboard.register("billing", "billing/panel.html", (Role.COORDINATOR,), _panel, 35)
 
 
 @bp.app_template_global()

@@ -5,7 +5,6 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-import coopnum.billing.jobs  # noqa: F401  (registers the daily dunning job)
 from coopnum.billing.forms.invoices import STATE_BADGES, STATE_LABELS
 from coopnum.billing.forms.payments import METHOD_LABELS, CancelPaymentForm, PaymentFilterForm, PaymentForm
 from coopnum.billing.models import Invoice, PaymentMethod

@@ -133,4 +133,7 @@ def _panel(user) -> dict:
 
 
 panel_context = _panel  # for the portal home (missions): the same context as the dashboard panel
-dashboard.register("portal_invoices", "billing/portal/panel.html", (Role.AUTHORITY,), _panel, 25)
+
+
+def register() -> None:
+    dashboard.register("portal_invoices", "billing/portal/panel.html", (Role.AUTHORITY,), _panel, 25)
