@@ -5,7 +5,7 @@ The last month (submitted, not validated yet) is left for the coordinator to val
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from schwifty import IBAN
 from sqlalchemy import select
@@ -14,7 +14,7 @@ from stdnum import luhn
 from coopnum.billing.models import Invoice, InvoiceKind, InvoiceStatus, PaymentMethod
 from coopnum.billing.services import dunning, invoices, payments
 from coopnum.core import settings
-from coopnum.core.clock import PARIS
+from coopnum.core.clock import paris_datetime, paris_today
 from coopnum.missions.models import Timesheet, TimesheetStatus
 from coopnum.missions.services.reports import add_months
 
@@ -52,7 +52,7 @@ def identity() -> dict[str, str]:
 
 
 def _at(day: date, hour: int = 9) -> datetime:
-    return datetime.combine(day, time(hour), PARIS).astimezone(UTC)
+    return paris_datetime(day, time(hour))
 
 
 def seed_billing(ctx, render=None) -> None:
@@ -66,7 +66,7 @@ def seed_billing(ctx, render=None) -> None:
     months = sorted(set(session.execute(
         select(Timesheet.month).where(Timesheet.status == TimesheetStatus.VALIDATED)).scalars()))
     rng = ctx.rng
-    today = ctx.now.astimezone(PARIS).date()
+    today = paris_today(ctx.now)
     issued: list[Invoice] = []
     for month in months:
         issue_day = add_months(month, 1) + timedelta(days=rng.randrange(2, 6))

@@ -50,9 +50,9 @@ from coopnum.billing.models import (
     PaymentState,
 )
 from coopnum.core import spreadsheet
+from coopnum.core.clock import paris_today
 from coopnum.core.errors import DomainError
 from coopnum.missions.models import Organisation, VatRegime
-from coopnum.missions.services.planning import PARIS
 
 COLUMNS = ("JournalCode", "JournalLib", "EcritureNum", "EcritureDate", "CompteNum", "CompteLib", "CompAuxNum",
            "CompAuxLib", "PieceRef", "PieceDate", "EcritureLib", "Debit", "Credit", "EcritureLet", "DateLet",
@@ -207,7 +207,7 @@ def _payment_entry(payment: Payment, invoice: Invoice, names: dict[int, str]) ->
     label = f"{'Remboursement' if payment.amount_cents < 0 else 'Règlement'} {invoice.number} {name}"
     if details_text:
         label += f" ({details_text})"
-    recorded = payment.created_at.astimezone(PARIS).date() if payment.created_at else payment.received_on
+    recorded = paris_today(payment.created_at) if payment.created_at else payment.received_on
     common = {"piece_ref": invoice.number, "piece_date": payment.received_on, "label": label,
               "valid_date": max(recorded, payment.received_on)}
     account = CASH if payment.method == PaymentMethod.CASH else BANK
