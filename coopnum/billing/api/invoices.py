@@ -9,14 +9,13 @@ from decimal import Decimal
 
 from flask import g, jsonify, make_response, request
 from pydantic import ConfigDict
-from sqlalchemy import select
 from sqlmodel import Field, SQLModel
 
+from coopnum.billing import queries
 from coopnum.billing.models import (
     BilledItem,
     DocumentKind,
     Invoice,
-    InvoiceDocument,
     InvoiceKind,
     InvoiceStatus,
 )
@@ -131,25 +130,11 @@ class CreditNoteCreate(SQLModel):
 # --- helpers --------------------------------------------------------------------------------------------------------
 
 def _billed(invoices: list[Invoice]) -> dict[int, list[BilledItem]]:
-    line_ids = [line.id for inv in invoices for line in inv.lines]
-    out: dict[int, list[BilledItem]] = {}
-    if line_ids:
-        for item in db.session.execute(select(BilledItem).where(BilledItem.line_id.in_(line_ids))
-                                       .order_by(BilledItem.id)).scalars():
-            out.setdefault(item.line_id, []).append(item)
-    return out
+    return queries.billed_items(db.session, [line.id for inv in invoices for line in inv.lines])
 
 
 def _documents(invoices: list[Invoice]) -> dict[int, list[tuple]]:
-    ids = [inv.id for inv in invoices]
-    out: dict[int, list[tuple]] = {}
-    if ids:
-        rows = db.session.execute(select(InvoiceDocument.invoice_id, InvoiceDocument.kind, InvoiceDocument.filename,
-                                         InvoiceDocument.sha256, InvoiceDocument.size)
-                                  .where(InvoiceDocument.invoice_id.in_(ids)).order_by(InvoiceDocument.kind.desc()))
-        for row in rows:
-            out.setdefault(row[0], []).append(row[1:])
-    return out
+    return queries.document_rows(db.session, [inv.id for inv in invoices])
 
 
 def _dump_all(invoices: list[Invoice]) -> list[dict]:

@@ -11,10 +11,8 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import and_, case, func, select
-from sqlalchemy.orm import defaultload, defer, lazyload
 
-from coopnum.billing import amounts, company
+from coopnum.billing import amounts, company, queries
 from coopnum.billing.forms.invoices import (
     DOCUMENT_LABELS,
     FILTER_STATE_LABELS,
@@ -37,7 +35,6 @@ from coopnum.billing.forms.invoices import (
 from coopnum.billing.models import (
     DocumentKind,
     Invoice,
-    InvoiceDocument,
     InvoiceKind,
     InvoiceLine,
     InvoiceSending,
@@ -55,13 +52,11 @@ from coopnum.core.errors import DomainError
 from coopnum.core.filters import d as format_day
 from coopnum.core.filters import money
 from coopnum.core.models import Role
-from coopnum.core.pagination import page_args, paginate
+from coopnum.core.pagination import page_args
 from coopnum.core.views import commit_or_flash, commit_or_show, form_error, form_status, safe_next
 from coopnum.missions.forms.catalogue import VAT_LABELS
 from coopnum.missions.models import (
     Convention,
-    ConventionStatus,
-    MissionSession,
     Organisation,
     Service,
     VatRegime,
@@ -146,15 +141,11 @@ def _refuse_unless_draft(invoice: Invoice):
 # --- the list -------------------------------------------------------------------------------------------------------
 
 def _filter_choices(form: InvoiceFilterForm, today: date) -> None:
-    orgs = db.session.execute(select(Organisation.id, Organisation.name)
-                              .where(Organisation.id.in_(select(Invoice.organisation_id)))
-                              .order_by(Organisation.name)).all()
+    orgs = queries.invoiced_organisations(db.session)
     form.organisation_id.choices = [("", _("Tous"))] + [(str(r.id), r.name) for r in orgs]
-    conventions = db.session.execute(select(Convention.id, Convention.reference)
-                                     .where(Convention.id.in_(select(Invoice.convention_id)))
-                                     .order_by(Convention.reference)).all()
+    conventions = queries.invoiced_conventions(db.session)
     form.convention_id.choices = [("", _("Toutes"))] + [(str(r.id), r.reference) for r in conventions]
-    first = db.session.execute(select(func.min(Invoice.issue_date))).scalar()
+    first = queries.first_issue_date(db.session)
     years = range(today.year, min(first.year if first else today.year, today.year) - 1, -1)
     form.year.choices = [("", _("Toutes"))] + [(str(y), str(y)) for y in years]
 
@@ -170,44 +161,18 @@ def _filters(form: InvoiceFilterForm) -> service.InvoiceFilters:
         q=(form.q.data or "").strip()[:100] or None)
 
 
-def summary(today: date) -> dict:
-    """Count and amount of the drafts, of the invoices to be paid and of the overdue ones (one query)."""
-    balance = Invoice.total_incl_cents - Invoice.credited_cents - Invoice.paid_cents
-    draft = Invoice.status == InvoiceStatus.DRAFT
-    open_ = and_(Invoice.status == InvoiceStatus.ISSUED, Invoice.kind == InvoiceKind.INVOICE, balance > 0)
-    overdue = and_(open_, Invoice.due_date < today)
-    row = db.session.execute(select(
-        func.count(case((draft, 1))), func.coalesce(func.sum(case((draft, Invoice.total_incl_cents))), 0),
-        func.count(case((open_, 1))), func.coalesce(func.sum(case((open_, balance))), 0),
-        func.count(case((overdue, 1))), func.coalesce(func.sum(case((overdue, balance))), 0),
-    )).one()
-    return {"drafts": (row[0], row[1]), "open": (row[2], row[3]), "overdue": (row[4], row[5])}
-
-
-def _light(stmt):
-    """No lines, no convention services: a list shows only the invoices' own columns and the client."""
-    return stmt.options(lazyload(Invoice.lines), defaultload(Invoice.convention).lazyload(Convention.services))
-
-
 @bp.route("/invoices")
 @roles_required(Role.COORDINATOR)
 def invoices():
     today = clock.today()
     form = InvoiceFilterForm(request.args)
     _filter_choices(form, today)
-    stmt = _light(service.invoices_stmt(_filters(form), today=today))
-    page = paginate(db.session, stmt, *page_args())
-    return _render("billing/invoices/list.html", form=form, page=page, summary=summary(today))
+    page = queries.invoice_list(db.session, _filters(form), today, *page_args())
+    return _render("billing/invoices/list.html", form=form, page=page,
+                   summary=queries.invoice_summary(db.session, today))
 
 
 # --- the month's run ------------------------------------------------------------------------------------------------
-
-def _month_invoices(month: date) -> list[Invoice]:
-    stmt = (select(Invoice).where(Invoice.kind == InvoiceKind.INVOICE, Invoice.period_start == month,
-                                  Invoice.period_end == _month_end(month))
-            .order_by(Invoice.status, Invoice.buyer_name, Invoice.id))
-    return list(db.session.execute(_light(stmt)).unique().scalars())
-
 
 def _not_invoiced(month: date, invoiced: list[Invoice]) -> list[Convention]:
     """Signed conventions active in the month with no invoice for that month (to look at one by one)."""
@@ -232,7 +197,7 @@ def invoice_run():
                     month=format_day(month, "MMMM y"), count=len(result.created)), "success")
     elif parse_month(form.month.data):
         month = parse_month(form.month.data)
-    month_invoices = _month_invoices(month)
+    month_invoices = queries.month_invoices(db.session, month, _month_end(month))
     return _render("billing/invoices/run.html", form_status() if result is None else 200, form=form, month=month,
                    month_end=_month_end(month), result=result, month_invoices=month_invoices,
                    not_invoiced=[] if result else _not_invoiced(month, month_invoices),
@@ -242,15 +207,12 @@ def invoice_run():
 # --- a new draft ----------------------------------------------------------------------------------------------------
 
 def _signed_conventions() -> list[tuple[int, str]]:
-    rows = db.session.execute(select(Convention).where(Convention.status == ConventionStatus.SIGNED)
-                              .options(lazyload(Convention.services)).order_by(Convention.reference))
-    return [(c.id, f"{c.reference} — {c.organisation.name} — {c.title}") for c in rows.unique().scalars()]
+    return [(c.id, f"{c.reference} — {c.organisation.name} — {c.title}")
+            for c in queries.signed_conventions(db.session)]
 
 
 def _organisations() -> list[tuple[int, str]]:
-    rows = db.session.execute(select(Organisation.id, Organisation.name)
-                              .where(Organisation.archived.is_(False)).order_by(Organisation.name))
-    return [(r.id, r.name) for r in rows]
+    return [(r.id, r.name) for r in queries.open_organisations(db.session)]
 
 
 def _preview(work: service.Work | None) -> dict | None:
@@ -340,8 +302,8 @@ def _line_form(invoice: Invoice, line: InvoiceLine, formdata=None) -> LineForm:
 def _new_line_form(invoice: Invoice, formdata=None) -> NewLineForm:
     form = NewLineForm(prefix="add", formdata=formdata,
                        data={"vat_rate_bp": amounts.rate_of(invoice.vat_regime), "discount_percent": "0"})
-    services = db.session.execute(select(Service).where(Service.active.is_(True)).order_by(Service.name)).scalars()
-    form.service_id.choices = [(0, "—")] + [(s.id, f"{s.name} ({s.code})") for s in services]
+    form.service_id.choices = [(0, "—")] + [(s.id, f"{s.name} ({s.code})")
+                                            for s in queries.active_services(db.session)]
     if invoice.vat_regime != VatRegime.STANDARD:
         del form.vat_rate_bp
     return form
@@ -349,8 +311,7 @@ def _new_line_form(invoice: Invoice, formdata=None) -> NewLineForm:
 
 def _service_prices(invoice: Invoice) -> dict[int, int]:
     """The catalogue price of each active service, or the convention's negotiated one."""
-    prices = {r.id: r.unit_price_cents for r in db.session.execute(
-        select(Service.id, Service.unit_price_cents).where(Service.active.is_(True)))}
+    prices = queries.catalogue_prices(db.session)
     if invoice.convention is not None:
         for item in invoice.convention.services:
             if item.unit_price_cents is not None:
@@ -373,12 +334,7 @@ def _billed(invoice: Invoice) -> tuple[dict, dict]:
     """(line id → billed items, session id → session) in two queries."""
     items = service.billed_sessions(db.session, invoice)
     ids = {item.session_id for rows in items.values() for item in rows if item.session_id}
-    sessions = {}
-    if ids:
-        sessions = {s.id: s for s in db.session.execute(
-            select(MissionSession).where(MissionSession.id.in_(ids))
-            .options(lazyload(MissionSession.assignments))).unique().scalars()}
-    return items, sessions
+    return items, queries.sessions_by_id(db.session, ids)
 
 
 def _report_url(invoice: Invoice) -> str | None:
@@ -386,18 +342,6 @@ def _report_url(invoice: Invoice) -> str | None:
         return None
     period = Period("custom", invoice.period_start, invoice.period_end)
     return url_for("missions.convention_report", convention_id=invoice.convention_id, **period.args())
-
-
-def _rows(model, invoice: Invoice, order):
-    return list(db.session.execute(select(model).where(model.invoice_id == invoice.id).order_by(order))
-                .unique().scalars())
-
-
-def _documents(invoice: Invoice) -> dict[str, InvoiceDocument]:
-    """The stored documents by kind, without their bytes (name, size, SHA-256 only)."""
-    rows = db.session.execute(select(InvoiceDocument).where(InvoiceDocument.invoice_id == invoice.id)
-                              .options(defer(InvoiceDocument.content))).scalars()
-    return {doc.kind: doc for doc in rows}
 
 
 def _send_form(invoice: Invoice):
@@ -423,13 +367,13 @@ def _render_invoice(invoice: Invoice, *, status: int = 200, header_form=None, li
                        open_line=open_line)
     else:
         context.update(
-            documents=_documents(invoice),
+            documents=queries.documents_without_content(db.session, invoice.id),
             credit_notes=service.credit_notes_of(db.session, invoice) if not invoice.is_credit_note else [],
             credited_invoice=db.session.get(Invoice, invoice.credit_of_id) if invoice.credit_of_id else None,
             credited=service.credited_quantities(db.session, invoice) if not invoice.is_credit_note else {},
-            payments=_rows(Payment, invoice, Payment.received_on),
-            reminders=_rows(Reminder, invoice, Reminder.level),
-            sendings=_rows(InvoiceSending, invoice, InvoiceSending.sent_at.desc()),
+            payments=queries.rows_of(db.session, Payment, invoice.id, Payment.received_on),
+            reminders=queries.rows_of(db.session, Reminder, invoice.id, Reminder.level),
+            sendings=queries.rows_of(db.session, InvoiceSending, invoice.id, InvoiceSending.sent_at.desc()),
             send_form=_send_form(invoice))
     return _render("billing/invoices/detail.html", status, **context)
 

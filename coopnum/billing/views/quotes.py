@@ -9,8 +9,8 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
 
+from coopnum.billing import queries
 from coopnum.billing.forms.quotes import (
     BLANK_LINES,
     LINE_UNIT_LABELS,
@@ -36,7 +36,7 @@ from coopnum.core.pagination import page_args, paginate
 from coopnum.core.validation import bounded_int
 from coopnum.core.views import commit_or_flash, commit_or_show, form_error, form_status
 from coopnum.missions.forms.catalogue import VAT_LABELS
-from coopnum.missions.models import Organisation, ServiceRequest
+from coopnum.missions.models import ServiceRequest
 from coopnum.missions.views.requests import link_to
 
 LABELS = {"quote_status_labels": QUOTE_STATUS_LABELS, "quote_status_badges": QUOTE_STATUS_BADGES,
@@ -54,9 +54,8 @@ def _render(template: str, http_status: int = 200, **context):
 
 
 def _organisation_choices(current: int | None = None) -> list[tuple[int, str]]:
-    stmt = select(Organisation.id, Organisation.name).where(
-        Organisation.archived.is_(False) | (Organisation.id == (current or -1))).order_by(Organisation.name)
-    return [(0, _("— Choisissez une structure —"))] + [(r.id, r.name) for r in db.session.execute(stmt)]
+    rows = queries.open_organisations(db.session, keep=current or -1)
+    return [(0, _("— Choisissez une structure —"))] + [(r.id, r.name) for r in rows]
 
 
 def _load(quote_id: int) -> Quote:

@@ -6,8 +6,8 @@ into the outbox with its sent-log row and leaves after the commit, through the m
 from flask import flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
+from coopnum.billing import queries
 from coopnum.billing.forms.quotes import SendDocumentForm, chosen_recipients, recipient_choices
 from coopnum.billing.models import Invoice
 from coopnum.billing.services import sending
@@ -18,7 +18,6 @@ from coopnum.core.db import db
 from coopnum.core.errors import DomainError
 from coopnum.core.models import Role
 from coopnum.core.views import commit_or_flash
-from coopnum.missions.models import Contact
 from coopnum.missions.views.requests import link_to
 
 
@@ -35,10 +34,7 @@ def send_form(invoice: Invoice, form: SendDocumentForm | None = None) -> SendDoc
 def _addresses(invoice: Invoice, values: list[str]) -> list[str]:
     """Posted recipients: e-mail addresses, or ids of the organisation's contacts (their address)."""
     ids = [i for i in (validation.parse_id(v) for v in values if str(v).strip().isdigit()) if i is not None]
-    contacts = {}
-    if ids:
-        contacts = {c.id: c.email for c in db.session.execute(select(Contact).where(
-            Contact.id.in_(ids), Contact.organisation_id == invoice.organisation_id)).scalars() if c.email}
+    contacts = queries.contact_emails(db.session, invoice.organisation_id, ids)
     result = []
     for value in values:
         value = str(value).strip()
