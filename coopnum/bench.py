@@ -130,9 +130,10 @@ def billing_figures(app: Flask, runs: int, conventions: int = 40) -> list[str]:
 
         # The same document, rendered bare: HTML → PDF/A-3b → Factur-X embed (temp files), nothing else.
         sample = invoices.issue(session, coordinator, draft(), now=now, render=placeholder_documents)
-        context, terms = documents.invoice_context(sample)
+        inputs = documents.invoice_inputs(session, sample)
+        context, terms = documents.invoice_context(sample, inputs)
         html = documents._render_html(documents.TEMPLATE_INVOICE, context)
-        xml = cii.build(sample, terms)
+        xml = cii.build(sample, terms, inputs.lines)
         session.rollback()
         stylesheet = documents._stylesheet()
 

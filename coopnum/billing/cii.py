@@ -184,10 +184,12 @@ class Terms:
     credited_number: str | None = None  # BT-25
     credited_date: date | None = None  # BT-26
     exemption_reason: str | None = None  # BT-120 of the exempt rows, when more precise than the regime's text
+    contract: str | None = None  # BT-12: the convention's reference
 
 
-def build(invoice, terms: Terms) -> bytes:
-    """The CII XML of ``invoice`` (issued: number, dates, totals and frozen seller set)."""
+def build(invoice, terms: Terms, lines) -> bytes:
+    """The CII XML of ``invoice`` (issued: number, dates, totals and frozen seller set) with its ``lines`` and
+    ``terms`` (gathered before rendering: no setting read, no query)."""
     seller = invoice.seller or {}
     credit_note = invoice.kind == InvoiceKind.CREDIT_NOTE
     root = etree.Element(_q("rsm:CrossIndustryInvoice"), nsmap=NS)
@@ -212,7 +214,7 @@ def build(invoice, terms: Terms) -> bytes:
 
     tx = _sub(root, "rsm:SupplyChainTradeTransaction")
     regime = invoice.vat_regime
-    for index, line in enumerate(invoice.lines, start=1):
+    for index, line in enumerate(lines, start=1):
         _line(tx, index, line, regime)
 
     # Header agreement: buyer reference (code service), seller, buyer, order (engagement), contract.
@@ -234,9 +236,8 @@ def build(invoice, terms: Terms) -> bytes:
     if invoice.chorus_engagement_number:
         _sub(_sub(agreement, "ram:BuyerOrderReferencedDocument"), "ram:IssuerAssignedID",
              invoice.chorus_engagement_number)  # BT-13
-    contract = getattr(invoice.convention, "reference", None) if invoice.convention_id else None
-    if contract:
-        _sub(_sub(agreement, "ram:ContractReferencedDocument"), "ram:IssuerAssignedID", contract)  # BT-12
+    if terms.contract:
+        _sub(_sub(agreement, "ram:ContractReferencedDocument"), "ram:IssuerAssignedID", terms.contract)  # BT-12
 
     delivery = _sub(tx, "ram:ApplicableHeaderTradeDelivery")
     delivered = invoice.period_end or invoice.issue_date  # BT-72: the (last) day of the services
@@ -277,7 +278,7 @@ def build(invoice, terms: Terms) -> bytes:
         _date(payment_terms, "ram:DueDateDateTime", invoice.due_date)  # BT-9
 
     summation = _sub(settlement, "ram:SpecifiedTradeSettlementHeaderMonetarySummation")
-    _sub(summation, "ram:LineTotalAmount", money(sum(line.total_excl_cents for line in invoice.lines)))
+    _sub(summation, "ram:LineTotalAmount", money(sum(line.total_excl_cents for line in lines)))
     _sub(summation, "ram:TaxBasisTotalAmount", money(invoice.total_excl_cents))
     _sub(summation, "ram:TaxTotalAmount", money(invoice.total_vat_cents), currencyID=CURRENCY)
     _sub(summation, "ram:GrandTotalAmount", money(invoice.total_incl_cents))

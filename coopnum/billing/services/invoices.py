@@ -28,6 +28,7 @@ from sqlalchemy.orm import selectinload
 from sqlmodel import Session
 
 from coopnum.billing import amounts, company, numbering
+from coopnum.billing.document_inputs import frozen_terms
 from coopnum.billing.models import (
     BilledItem,
     DocumentKind,
@@ -580,8 +581,6 @@ def issue(session: Session, actor: User | None, invoice: Invoice, *, now: dateti
     sequence = numbering.next_value(session, series)
     invoice.series, invoice.sequence = series, sequence
     invoice.number = numbering.format_number(series, sequence)
-    from coopnum.billing.documents import frozen_terms
-
     invoice.seller = {**seller, **frozen_terms(session)}  # the mentions in force on the issue date, frozen
     invoice.issue_date = today
     invoice.due_date = today + timedelta(days=invoice.payment_terms_days) if invoice.kind == InvoiceKind.INVOICE \

@@ -528,7 +528,7 @@ def render_pdf(session: Session, quote: Quote) -> bytes:
     and the billing settings as they are now."""
     from coopnum.billing import documents
 
-    return documents.render_quote_pdf(quote)
+    return documents.render_quote_pdf(quote, documents.quote_inputs(session, quote))
 
 
 def mail_body(session: Session, quote: Quote, message: str = "") -> str:
