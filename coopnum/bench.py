@@ -97,7 +97,7 @@ def billing_figures(app: Flask, runs: int, conventions: int = 40) -> list[str]:
     from weasyprint import HTML
 
     from coopnum.billing import cii, documents
-    from coopnum.billing.services import invoices
+    from coopnum.billing.services import billable, invoices, issuing
     from coopnum.core.db import db
     from coopnum.core.models import User
     from coopnum.missions.models import (
@@ -129,7 +129,7 @@ def billing_figures(app: Flask, runs: int, conventions: int = 40) -> list[str]:
             return d
 
         # The same document, rendered bare: HTML → PDF/A-3b → Factur-X embed (temp files), nothing else.
-        sample = invoices.issue(session, coordinator, draft(), now=now, render=placeholder_documents)
+        sample = issuing.issue(session, coordinator, draft(), now=now, render=placeholder_documents)
         inputs = documents.invoice_inputs(session, sample)
         context, terms = documents.invoice_context(sample, inputs)
         html = documents._render_html(documents.TEMPLATE_INVOICE, context)
@@ -149,7 +149,7 @@ def billing_figures(app: Flask, runs: int, conventions: int = 40) -> list[str]:
                                            output_pdf_file=dst)
 
         def issue_one():
-            invoices.issue(session, coordinator, draft(), now=now)
+            issuing.issue(session, coordinator, draft(), now=now)
             session.rollback()
 
         bare(), issue_one()  # warm-up
@@ -187,11 +187,11 @@ def billing_figures(app: Flask, runs: int, conventions: int = 40) -> list[str]:
                 session.add(TimeEntry(user_id=entry_user, day=start.date(), minutes=180, session_id=ms.id))
         session.flush()
         started = time.perf_counter()
-        result = invoices.monthly_run(session, coordinator, month, now=now)
+        result = billable.monthly_run(session, coordinator, month, now=now)
         run_s = time.perf_counter() - started
         started = time.perf_counter()
         for d in result.created:
-            invoices.issue(session, coordinator, d, now=now)
+            issuing.issue(session, coordinator, d, now=now)
         issue_s = time.perf_counter() - started
         session.rollback()
         out.append(f"Facturation du mois : {len(result.created)} brouillons en {run_s:5.2f} s, "

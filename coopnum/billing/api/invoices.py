@@ -19,6 +19,7 @@ from coopnum.billing.models import (
     InvoiceKind,
     InvoiceStatus,
 )
+from coopnum.billing.services import billable, credit_notes, issuing
 from coopnum.billing.services import invoices as services
 from coopnum.core import clock
 from coopnum.core.access import is_staff
@@ -224,7 +225,7 @@ def create_invoice():
     convention = db.session.get(Convention, body.convention_id)
     if convention is None:
         return json_error(422, "Convention introuvable.", "invalid", field="convention_id")
-    invoice = commit_or_raise(lambda: services.draft_from_work(
+    invoice = commit_or_raise(lambda: billable.draft_from_work(
         db.session, g.api_user, convention, body.period_start, body.period_end, now=clock.now()))
     return jsonify(_dump(invoice)), 201
 
@@ -246,7 +247,7 @@ def issue_invoice(invoice_id: int):
         return _not_found()
     if not invoice.is_draft:
         return json_error(409, f"La facture {invoice.number} est déjà émise.", "conflict")
-    invoice = commit_or_raise(lambda: services.issue(db.session, g.api_user, invoice, now=clock.now()))
+    invoice = commit_or_raise(lambda: issuing.issue(db.session, g.api_user, invoice, now=clock.now()))
     return jsonify(_dump(invoice))
 
 
@@ -263,7 +264,7 @@ def invoice_pdf(invoice_id: int):
         return json_error(422, "Document inconnu : facturx ou pdf.", "invalid", field="kind")
     if invoice.is_draft:
         return json_error(409, "Ce brouillon n'a pas encore de document : émettez-le d'abord.", "conflict")
-    document = services.document(db.session, invoice, kind)
+    document = issuing.document(db.session, invoice, kind)
     if document is None:
         return json_error(404, "Document introuvable.", "not_found")
     response = make_response(document.content)
@@ -286,6 +287,6 @@ def create_credit_note(invoice_id: int):
     if invoice.is_credit_note:
         return json_error(409, "On ne fait pas d'avoir sur un avoir.", "conflict")
     lines = None if body.lines is None else {line.line_id: line.quantity for line in body.lines}
-    note = commit_or_raise(lambda: services.create_credit_note(
+    note = commit_or_raise(lambda: credit_notes.create_credit_note(
         db.session, g.api_user, invoice, reason=body.reason, lines=lines, now=clock.now()))
     return jsonify(_dump(note)), 201

@@ -43,6 +43,7 @@ from coopnum.billing.models import (
     Payment,
     Reminder,
 )
+from coopnum.billing.services import billable, credit_notes, issuing
 from coopnum.billing.services import invoices as service
 from coopnum.billing.views import bp
 from coopnum.core import clock
@@ -177,7 +178,7 @@ def invoices():
 def _not_invoiced(month: date, invoiced: list[Invoice]) -> list[Convention]:
     """Signed conventions active in the month with no invoice for that month (to look at one by one)."""
     done = {inv.convention_id for inv in invoiced}
-    return [c for c in service.active_conventions(db.session, month, _month_end(month)) if c.id not in done]
+    return [c for c in billable.active_conventions(db.session, month, _month_end(month)) if c.id not in done]
 
 
 @bp.route("/invoices/run", methods=["GET", "POST"])
@@ -191,7 +192,7 @@ def invoice_run():
         form.month.data = month_key(month)
     elif form.validate_on_submit():
         month = parse_month(form.month.data)
-        ok, result = commit_or_show(form, lambda: service.monthly_run(db.session, _actor(), month, now=clock.now()))
+        ok, result = commit_or_show(form, lambda: billable.monthly_run(db.session, _actor(), month, now=clock.now()))
         if ok:
             flash(_("Mois facturé (%(month)s) : %(count)s brouillon(s) créé(s).",
                     month=format_day(month, "MMMM y"), count=len(result.created)), "success")
@@ -215,7 +216,7 @@ def _organisations() -> list[tuple[int, str]]:
     return [(r.id, r.name) for r in queries.open_organisations(db.session)]
 
 
-def _preview(work: service.Work | None) -> dict | None:
+def _preview(work: billable.Work | None) -> dict | None:
     """The proposed lines with their totals, and the document's totals (rounded per line, VAT per rate)."""
     if work is None:
         return None
@@ -263,13 +264,13 @@ def invoice_new():
             convention = db.session.get(Convention, work_form.convention_id.data)
             start, end = work_form.period_start.data, work_form.period_end.data
             try:
-                work = service.billable_work(db.session, convention, start, end, now=clock.now())
+                work = billable.billable_work(db.session, convention, start, end, now=clock.now())
             except DomainError as exc:
                 form_error(work_form, exc)
                 status = 400
             else:
                 if mode == "work":
-                    ok, invoice = commit_or_show(work_form, lambda: service.draft_from_work(
+                    ok, invoice = commit_or_show(work_form, lambda: billable.draft_from_work(
                         db.session, _actor(), convention, start, end, now=clock.now(), work=work))
                     if ok:
                         flash(_("Brouillon créé à partir du travail réalisé : relisez-le, puis émettez-le."),
@@ -321,7 +322,7 @@ def _service_prices(invoice: Invoice) -> dict[int, int]:
 
 def draft_warnings(invoice: Invoice) -> tuple[list[str], list[str]]:
     """(what would stop the issue — the service's checks, all at once —, what to check: Chorus Pro references)."""
-    blockers = service.issue_blockers(invoice, company.identity(db.session))
+    blockers = issuing.issue_blockers(invoice, company.identity(db.session))
     advice = []
     org = invoice.organisation
     if org is not None and org.is_public and not (invoice.chorus_service_code or invoice.chorus_engagement_number):
@@ -368,7 +369,7 @@ def _render_invoice(invoice: Invoice, *, status: int = 200, header_form=None, li
     else:
         context.update(
             documents=queries.documents_without_content(db.session, invoice.id),
-            credit_notes=service.credit_notes_of(db.session, invoice) if not invoice.is_credit_note else [],
+            credit_notes=credit_notes.credit_notes_of(db.session, invoice) if not invoice.is_credit_note else [],
             credited_invoice=db.session.get(Invoice, invoice.credit_of_id) if invoice.credit_of_id else None,
             credited=service.credited_quantities(db.session, invoice) if not invoice.is_credit_note else {},
             payments=queries.rows_of(db.session, Payment, invoice.id, Payment.received_on),
@@ -474,7 +475,7 @@ def invoice_line_delete(invoice_id: int, line_id: int):
 def invoice_issue(invoice_id: int):
     """Number, freeze and render in one transaction: on any refusal nothing is committed (no number is used)."""
     invoice = _load(invoice_id)
-    ok, _issued = commit_or_flash(lambda: service.issue(db.session, _actor(), invoice, now=clock.now()))
+    ok, _issued = commit_or_flash(lambda: issuing.issue(db.session, _actor(), invoice, now=clock.now()))
     if ok:
         if invoice.is_credit_note:
             flash(_("Avoir %(number)s émis.", number=invoice.number), "success")
@@ -502,7 +503,7 @@ def invoice_document(invoice_id: int, kind: str):
     invoice = _load(invoice_id)
     if kind not in set(DocumentKind):
         abort(404)
-    doc = service.document(db.session, invoice, kind)
+    doc = issuing.document(db.session, invoice, kind)
     if doc is None:
         abort(404)
     response = send_file(BytesIO(doc.content), mimetype="application/pdf", as_attachment=True,
@@ -544,7 +545,7 @@ def invoice_credit_note(invoice_id: int):
 
     if form.validate_on_submit():
         lines = None if form.all_lines.data else values
-        ok, note = commit_or_show(form, lambda: service.create_credit_note(
+        ok, note = commit_or_show(form, lambda: credit_notes.create_credit_note(
             db.session, _actor(), invoice, reason=form.reason.data, lines=lines, now=clock.now()), show)
         if ok:
             flash(_("Avoir %(number)s émis sur la facture %(invoice)s : %(total)s TTC.", number=note.number,

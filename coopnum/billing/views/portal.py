@@ -17,7 +17,7 @@ from coopnum.billing.models import (
     Invoice,
     InvoiceStatus,
 )
-from coopnum.billing.services import invoices
+from coopnum.billing.services import issuing
 from coopnum.billing.views import bp
 from coopnum.core import clock, dashboard
 from coopnum.core.access import has_role, roles_required
@@ -70,7 +70,7 @@ def portal_invoice_document(invoice_id: int, kind: str):
     if (invoice is None or invoice.status != InvoiceStatus.ISSUED or not current_user.organisation_id
             or invoice.organisation_id != current_user.organisation_id or kind not in set(DocumentKind)):
         abort(404)
-    document = invoices.document(db.session, invoice, kind)
+    document = issuing.document(db.session, invoice, kind)
     if document is None:
         abort(404)
     response = make_response(document.content)
