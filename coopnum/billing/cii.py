@@ -190,10 +190,22 @@ class Terms:
 def build(invoice, terms: Terms, lines) -> bytes:
     """The CII XML of ``invoice`` (issued: number, dates, totals and frozen seller set) with its ``lines`` and
     ``terms`` (gathered before rendering: no setting read, no query)."""
-    seller = invoice.seller or {}
-    credit_note = invoice.kind == InvoiceKind.CREDIT_NOTE
     root = etree.Element(_q("rsm:CrossIndustryInvoice"), nsmap=NS)
+    _document(root, invoice, terms)
+    tx = _sub(root, "rsm:SupplyChainTradeTransaction")
+    for index, line in enumerate(lines, start=1):
+        _line(tx, index, line, invoice.vat_regime)
+    _agreement(tx, invoice, terms)
+    delivery = _sub(tx, "ram:ApplicableHeaderTradeDelivery")
+    delivered = invoice.period_end or invoice.issue_date  # BT-72: the (last) day of the services
+    _date(_sub(delivery, "ram:ActualDeliverySupplyChainEvent"), "ram:OccurrenceDateTime", delivered)
+    _settlement(tx, invoice, terms, lines)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
+
+def _document(root, invoice, terms: Terms) -> None:
+    """The context (business process, profile) and the document header with its notes."""
+    credit_note = invoice.kind == InvoiceKind.CREDIT_NOTE
     ctx = _sub(root, "rsm:ExchangedDocumentContext")
     _sub(_sub(ctx, "ram:BusinessProcessSpecifiedDocumentContextParameter"), "ram:ID", BUSINESS_PROCESS)
     _sub(_sub(ctx, "ram:GuidelineSpecifiedDocumentContextParameter"), "ram:ID", GUIDELINE)
@@ -212,12 +224,10 @@ def build(invoice, terms: Terms, lines) -> bytes:
             _sub(note, "ram:Content", content.strip())
             _sub(note, "ram:SubjectCode", subject)
 
-    tx = _sub(root, "rsm:SupplyChainTradeTransaction")
-    regime = invoice.vat_regime
-    for index, line in enumerate(lines, start=1):
-        _line(tx, index, line, regime)
 
-    # Header agreement: buyer reference (code service), seller, buyer, order (engagement), contract.
+def _agreement(tx, invoice, terms: Terms) -> None:
+    """Header agreement: buyer reference (code service), seller, buyer, order (engagement), contract."""
+    seller = invoice.seller or {}
     agreement = _sub(tx, "ram:ApplicableHeaderTradeAgreement")
     if invoice.chorus_service_code:
         _sub(agreement, "ram:BuyerReference", invoice.chorus_service_code)  # BT-10
@@ -239,26 +249,17 @@ def build(invoice, terms: Terms, lines) -> bytes:
     if terms.contract:
         _sub(_sub(agreement, "ram:ContractReferencedDocument"), "ram:IssuerAssignedID", terms.contract)  # BT-12
 
-    delivery = _sub(tx, "ram:ApplicableHeaderTradeDelivery")
-    delivered = invoice.period_end or invoice.issue_date  # BT-72: the (last) day of the services
-    _date(_sub(delivery, "ram:ActualDeliverySupplyChainEvent"), "ram:OccurrenceDateTime", delivered)
 
+def _settlement(tx, invoice, terms: Terms, lines) -> None:
+    """Header settlement: payment reference and means, VAT breakdown, period, terms, totals, credited invoice."""
+    seller = invoice.seller or {}
+    credit_note = invoice.kind == InvoiceKind.CREDIT_NOTE
+    regime = invoice.vat_regime
     settlement = _sub(tx, "ram:ApplicableHeaderTradeSettlement")
     if not credit_note:
         _sub(settlement, "ram:PaymentReference", invoice.number)  # BT-83: to quote on the transfer
     _sub(settlement, "ram:InvoiceCurrencyCode", CURRENCY)
-    iban = digits(seller.get("iban")).upper()
-    if iban and not credit_note:
-        means = _sub(settlement, "ram:SpecifiedTradeSettlementPaymentMeans")
-        _sub(means, "ram:TypeCode", SEPA_TRANSFER)
-        _sub(means, "ram:Information", "Virement SEPA")
-        account = _sub(means, "ram:PayeePartyCreditorFinancialAccount")
-        _sub(account, "ram:IBANID", iban)
-        if seller.get("name"):
-            _sub(account, "ram:AccountName", seller["name"])
-        bic = digits(seller.get("bic")).upper()
-        if bic:
-            _sub(_sub(means, "ram:PayeeSpecifiedCreditorFinancialInstitution"), "ram:BICID", bic)
+    _payment_means(settlement, seller, credit_note)
     due_code = "5" if terms.vat_on_debits else "72"  # BT-8: VAT due on the invoice date (débits) or when paid
     for row in invoice.vat_breakdown:
         category = vat_category(regime, row["rate_bp"])
@@ -288,7 +289,22 @@ def build(invoice, terms: Terms, lines) -> bytes:
         _sub(ref, "ram:IssuerAssignedID", terms.credited_number)  # BT-25
         if terms.credited_date:
             _date(ref, "ram:FormattedIssueDateTime", terms.credited_date, qualified=True)  # BT-26
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _payment_means(settlement, seller: dict, credit_note: bool) -> None:
+    """A SEPA transfer to the seller's IBAN (not on a credit note)."""
+    iban = digits(seller.get("iban")).upper()
+    if iban and not credit_note:
+        means = _sub(settlement, "ram:SpecifiedTradeSettlementPaymentMeans")
+        _sub(means, "ram:TypeCode", SEPA_TRANSFER)
+        _sub(means, "ram:Information", "Virement SEPA")
+        account = _sub(means, "ram:PayeePartyCreditorFinancialAccount")
+        _sub(account, "ram:IBANID", iban)
+        if seller.get("name"):
+            _sub(account, "ram:AccountName", seller["name"])
+        bic = digits(seller.get("bic")).upper()
+        if bic:
+            _sub(_sub(means, "ram:PayeeSpecifiedCreditorFinancialInstitution"), "ram:BICID", bic)
 
 
 def _line(tx, index: int, line, regime: str) -> None:

@@ -232,29 +232,13 @@ def invoice_context(invoice: Invoice, inputs: InvoiceInputs) -> tuple[dict, cii.
     vat_on_debits = inputs.seller.vat_on_debits
     regime = invoice.vat_regime
     rows, show_discount, discount_total = _rows(inputs.lines, stored=True)
-    chorus = None
-    if invoice.chorus_buyer_siret or invoice.chorus_service_code or invoice.chorus_engagement_number:
-        chorus_siret = cii.digits(invoice.chorus_buyer_siret or invoice.buyer_siret)
-        chorus = {"siret_fmt": group(chorus_siret, (3, 3, 3, 5)), "service_code": invoice.chorus_service_code,
-                  "engagement_number": invoice.chorus_engagement_number}
-    line_starts = [ln.period_start for ln in inputs.lines if ln.period_start]
-    line_ends = [ln.period_end for ln in inputs.lines if ln.period_end]
-    start = invoice.period_start or (min(line_starts) if line_starts else None)
-    end = invoice.period_end or (max(line_ends) if line_ends else None)
-    if start or end:
-        service_label, service_dates = (("Période de prestation", period_text(start, end)) if start and end
-                                        and start != end else ("Date de la prestation", day(start or end)))
-    else:
-        service_label, service_dates = "Date de la prestation", day(invoice.issue_date)
+    chorus = _chorus(invoice)
+    service_label, service_dates = _service_dates(invoice, inputs.lines)
     contract = inputs.contract
     mentions = vat_mentions(regime, seller_raw, vat_rows=invoice.vat_breakdown, vat_on_debits=vat_on_debits)
     legal = legal_texts(early, late)
     terms_text = payment_terms_text(invoice, credited)
     legal_info = " · ".join(x for x in (seller["legal_line"], seller["registration"]) if x)
-    exempt_reason = None
-    if regime == VatRegime.TRAINING_EXEMPT and training_text(seller_raw):
-        exempt_reason = (f"{amounts.VAT_MENTIONS[VatRegime.TRAINING_EXEMPT]} — organisme de formation "
-                         f"n° {seller_raw['training_declaration'].strip()}")
     context = {
         "doc": {
             "title": "Avoir" if credit_note else "Facture",
@@ -274,13 +258,7 @@ def invoice_context(invoice: Invoice, inputs: InvoiceInputs) -> tuple[dict, cii.
                         invoice.buyer_vat_number, chorus),
         "lines": rows,
         "show_discount": show_discount,
-        "totals": {
-            "vat_rows": _vat_rows(invoice.vat_breakdown, regime),
-            "discount": eur(discount_total) if discount_total else "",
-            "excl": eur(invoice.total_excl_cents), "vat": eur(invoice.total_vat_cents),
-            "incl": eur(invoice.total_incl_cents),
-            "due_label": "Montant de l'avoir" if credit_note else "Net à payer",
-        },
+        "totals": _totals(invoice, discount_total),
         "mentions": [m for m in mentions if m],
         "payment": {
             "terms": terms_text,
@@ -298,10 +276,49 @@ def invoice_context(invoice: Invoice, inputs: InvoiceInputs) -> tuple[dict, cii.
         legal_info=legal_info,
         credited_number=credited["number"] if credited else None,
         credited_date=credited["date"] if credited else None,
-        exemption_reason=exempt_reason,
+        exemption_reason=_exemption_reason(regime, seller_raw),
         contract=contract or None,
     )
     return context, terms
+
+
+def _totals(invoice: Invoice, discount_total: int) -> dict:
+    return {
+        "vat_rows": _vat_rows(invoice.vat_breakdown, invoice.vat_regime),
+        "discount": eur(discount_total) if discount_total else "",
+        "excl": eur(invoice.total_excl_cents), "vat": eur(invoice.total_vat_cents),
+        "incl": eur(invoice.total_incl_cents),
+        "due_label": "Montant de l'avoir" if invoice.kind == InvoiceKind.CREDIT_NOTE else "Net à payer",
+    }
+
+
+def _chorus(invoice: Invoice) -> dict | None:
+    """The Chorus Pro references printed with the buyer (None without any)."""
+    if not (invoice.chorus_buyer_siret or invoice.chorus_service_code or invoice.chorus_engagement_number):
+        return None
+    chorus_siret = cii.digits(invoice.chorus_buyer_siret or invoice.buyer_siret)
+    return {"siret_fmt": group(chorus_siret, (3, 3, 3, 5)), "service_code": invoice.chorus_service_code,
+            "engagement_number": invoice.chorus_engagement_number}
+
+
+def _service_dates(invoice: Invoice, lines) -> tuple[str, str]:
+    """(label, dates) of the services: the invoice's period, else its lines' one, else the issue date."""
+    line_starts = [ln.period_start for ln in lines if ln.period_start]
+    line_ends = [ln.period_end for ln in lines if ln.period_end]
+    start = invoice.period_start or (min(line_starts) if line_starts else None)
+    end = invoice.period_end or (max(line_ends) if line_ends else None)
+    if start or end:
+        return (("Période de prestation", period_text(start, end)) if start and end
+                and start != end else ("Date de la prestation", day(start or end)))
+    return "Date de la prestation", day(invoice.issue_date)
+
+
+def _exemption_reason(regime: str, seller_raw: dict) -> str | None:
+    """The VAT exemption reason of a training invoice, with the declaration number (BT-120)."""
+    if regime == VatRegime.TRAINING_EXEMPT and training_text(seller_raw):
+        return (f"{amounts.VAT_MENTIONS[VatRegime.TRAINING_EXEMPT]} — organisme de formation "
+                f"n° {seller_raw['training_declaration'].strip()}")
+    return None
 
 
 # --- rendering ------------------------------------------------------------------------------------------------------

@@ -172,26 +172,39 @@ def billable_work(session: Session, convention: Convention, period_start: date, 
     end = min(period_end, convention.end_date)
     if end < start:
         return work
-
     if convention.pricing_mode == PricingMode.MONTHLY_FLAT:
-        months = []
-        month = _month_start(start)
-        while month <= end:
-            months.append(month)
-            month = add_months(month, 1)
-        billed = set(session.execute(
-            select(BilledItem.month).where(BilledItem.convention_id == convention.id, BilledItem.month.in_(months),
-                                           BilledItem.released_at.is_(None))).scalars())
-        work.already_billed = len(billed)
-        for month in months:
-            if month in billed:
-                continue
-            first, last = max(month, convention.start_date), min(_month_end(month), convention.end_date)
-            work.lines.append(ProposedLine(
-                LineKind.FLAT, f"Forfait mensuel — {convention.title} — {_month_words(month)}", "",
-                Decimal(1), LineUnit.MONTH, price, rate, first, last, months=[month]))
-        return work
+        _add_flat_months(session, work, start, end, price, rate)
+    else:
+        _add_held_sessions(session, work, start, end, price, rate, now=now)
+    return work
 
+
+def _add_flat_months(session: Session, work: Work, start: date, end: date, price: int, rate: int) -> None:
+    """A flat fee: one line per month of the period not billed yet."""
+    convention = work.convention
+    months = []
+    month = _month_start(start)
+    while month <= end:
+        months.append(month)
+        month = add_months(month, 1)
+    billed = set(session.execute(
+        select(BilledItem.month).where(BilledItem.convention_id == convention.id, BilledItem.month.in_(months),
+                                       BilledItem.released_at.is_(None))).scalars())
+    work.already_billed = len(billed)
+    for month in months:
+        if month in billed:
+            continue
+        first, last = max(month, convention.start_date), min(_month_end(month), convention.end_date)
+        work.lines.append(ProposedLine(
+            LineKind.FLAT, f"Forfait mensuel — {convention.title} — {_month_words(month)}", "",
+            Decimal(1), LineUnit.MONTH, price, rate, first, last, months=[month]))
+
+
+def _add_held_sessions(session: Session, work: Work, start: date, end: date, price: int, rate: int, *,
+                       now: datetime) -> None:
+    """Per hour, session or workshop: the held sessions whose hours are validated, not billed yet, one line per
+    mission."""
+    convention = work.convention
     stmt = (select(MissionSession).join(Mission, Mission.id == MissionSession.mission_id)
             .where(Mission.convention_id == convention.id,
                    MissionSession.start >= paris_midnight(start),
@@ -212,26 +225,29 @@ def billable_work(session: Session, convention: Convention, period_start: date, 
         if s.id in ok:
             by_mission[s.mission_id].append(s)
     for sessions in by_mission.values():
-        mission = sessions[0].mission
-        place = mission.place.name if mission.place else ""
-        days = [paris_today(s.start) for s in sessions]
-        detail = "Séances : " + ", ".join(
-            f"{format_date(d, PARIS_FMT, locale='fr')} ({_hours_words(s.delivered_minutes)})"
-            for d, s in zip(days, sessions, strict=True))
-        label = f"{mission.title} — {place}" if place else mission.title
-        minutes = sum(s.delivered_minutes for s in sessions)
-        links = [(s.id, s.delivered_minutes) for s in sessions]
-        if convention.pricing_mode == PricingMode.HOURLY:
-            work.lines.append(ProposedLine(
-                LineKind.HOURS, f"{label} : {len(sessions)} séance(s), {_hours_words(minutes)}", detail,
-                _hours(minutes), LineUnit.HOUR, price, rate, min(days), max(days), mission.service_id, links))
-        else:
-            kind = LineKind.WORKSHOPS if convention.pricing_mode == PricingMode.PER_WORKSHOP else LineKind.SESSIONS
-            unit = LineUnit.WORKSHOP if kind == LineKind.WORKSHOPS else LineUnit.SESSION
-            work.lines.append(ProposedLine(
-                kind, f"{label} : {len(sessions)} séance(s)", detail, Decimal(len(sessions)), unit, price, rate,
-                min(days), max(days), mission.service_id, links))
-    return work
+        work.lines.append(_mission_line(convention, sessions, price, rate))
+
+
+def _mission_line(convention: Convention, sessions: list[MissionSession], price: int, rate: int) -> ProposedLine:
+    """The proposed line of one mission's billable sessions, priced by the convention's mode."""
+    mission = sessions[0].mission
+    place = mission.place.name if mission.place else ""
+    days = [paris_today(s.start) for s in sessions]
+    detail = "Séances : " + ", ".join(
+        f"{format_date(d, PARIS_FMT, locale='fr')} ({_hours_words(s.delivered_minutes)})"
+        for d, s in zip(days, sessions, strict=True))
+    label = f"{mission.title} — {place}" if place else mission.title
+    minutes = sum(s.delivered_minutes for s in sessions)
+    links = [(s.id, s.delivered_minutes) for s in sessions]
+    if convention.pricing_mode == PricingMode.HOURLY:
+        return ProposedLine(
+            LineKind.HOURS, f"{label} : {len(sessions)} séance(s), {_hours_words(minutes)}", detail,
+            _hours(minutes), LineUnit.HOUR, price, rate, min(days), max(days), mission.service_id, links)
+    kind = LineKind.WORKSHOPS if convention.pricing_mode == PricingMode.PER_WORKSHOP else LineKind.SESSIONS
+    unit = LineUnit.WORKSHOP if kind == LineKind.WORKSHOPS else LineUnit.SESSION
+    return ProposedLine(
+        kind, f"{label} : {len(sessions)} séance(s)", detail, Decimal(len(sessions)), unit, price, rate,
+        min(days), max(days), mission.service_id, links)
 
 
 def _add_proposed(session: Session, invoice: Invoice, proposed: ProposedLine, position: int) -> InvoiceLine:

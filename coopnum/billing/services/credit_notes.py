@@ -38,7 +38,32 @@ def create_credit_note(session: Session, actor: User | None, invoice: Invoice, *
     reason = domain_text(reason, field="reason", label="Le motif de l'avoir", max_length=150)
     if not reason:
         raise DomainError("Indiquez le motif de l'avoir.", field="reason")
-    already = credited_quantities(session, invoice)
+    by_id = {ln.id: ln for ln in invoice.lines}
+    wanted = _wanted(invoice, lines, credited_quantities(session, invoice))
+    note = _note_of(invoice, actor, reason)
+    session.add(note)
+    session.flush()
+    for position, (line_id, quantity) in enumerate(wanted.items(), start=1):
+        src = by_id[line_id]
+        note.lines.append(InvoiceLine(
+            invoice_id=note.id, position=position, kind=LineKind.CREDIT, description=src.description,
+            detail=src.detail, quantity=quantity, unit=src.unit, unit_price_cents=src.unit_price_cents,
+            discount_percent=src.discount_percent, vat_rate_bp=src.vat_rate_bp, period_start=src.period_start,
+            period_end=src.period_end, service_id=src.service_id, credited_line_id=src.id))
+    amounts.apply(note)
+    remaining_incl = invoice.total_incl_cents - invoice.credited_cents
+    if note.total_incl_cents > remaining_incl:
+        raise DomainError("L'avoir dépasserait le montant restant de la facture.", field="lines")
+    session.flush()
+    audit.record(session, actor, "create", note, summary=f"Avoir sur {invoice.number} : {reason}", now=now)
+    if issue_now:
+        issue(session, actor, note, now=now, render=render)
+    return note
+
+
+def _wanted(invoice: Invoice, lines: dict[int, object] | None, already: dict[int, Decimal]) -> dict[int, Decimal]:
+    """The quantity to credit per line id: what remains of every line (``lines=None``) or the quantities given,
+    each at most what remains to credit."""
     by_id = {ln.id: ln for ln in invoice.lines}
     wanted: dict[int, Decimal] = {}
     if lines is None:
@@ -60,6 +85,11 @@ def create_credit_note(session: Session, actor: User | None, invoice: Invoice, *
     if not wanted:
         raise DomainError("Rien à créditer : la facture est déjà entièrement créditée, ou aucune quantité "
                           "n'est indiquée.", field="lines")
+    return wanted
+
+
+def _note_of(invoice: Invoice, actor: User | None, reason: str) -> Invoice:
+    """A new credit note of the invoice (not added yet): its client, convention, period, regime and buyer."""
     note = Invoice(kind=InvoiceKind.CREDIT_NOTE, organisation_id=invoice.organisation_id,
                    convention_id=invoice.convention_id, credit_of_id=invoice.id,
                    title=f"Avoir sur la facture {invoice.number} — {reason}"[:200], notes=reason,
@@ -70,23 +100,6 @@ def create_credit_note(session: Session, actor: User | None, invoice: Invoice, *
     for name in ("buyer_name", "buyer_address", "buyer_address_complement", "buyer_postal_code", "buyer_city",
                  "buyer_siret", "buyer_vat_number", "buyer_email"):
         setattr(note, name, getattr(invoice, name))
-    session.add(note)
-    session.flush()
-    for position, (line_id, quantity) in enumerate(wanted.items(), start=1):
-        src = by_id[line_id]
-        note.lines.append(InvoiceLine(
-            invoice_id=note.id, position=position, kind=LineKind.CREDIT, description=src.description,
-            detail=src.detail, quantity=quantity, unit=src.unit, unit_price_cents=src.unit_price_cents,
-            discount_percent=src.discount_percent, vat_rate_bp=src.vat_rate_bp, period_start=src.period_start,
-            period_end=src.period_end, service_id=src.service_id, credited_line_id=src.id))
-    amounts.apply(note)
-    remaining_incl = invoice.total_incl_cents - invoice.credited_cents
-    if note.total_incl_cents > remaining_incl:
-        raise DomainError("L'avoir dépasserait le montant restant de la facture.", field="lines")
-    session.flush()
-    audit.record(session, actor, "create", note, summary=f"Avoir sur {invoice.number} : {reason}", now=now)
-    if issue_now:
-        issue(session, actor, note, now=now, render=render)
     return note
 
 
