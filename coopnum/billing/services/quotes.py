@@ -58,7 +58,7 @@ class Target:
     INVOICE = "invoice"
 
 
-@dataclass
+@dataclass(frozen=True)
 class LineInput:
     """A line as typed: a catalogue service fills what is left empty (description, unit, price)."""
 
