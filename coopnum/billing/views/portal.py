@@ -55,8 +55,9 @@ def portal_invoices():
         return render_template("missions/portal/no_organisation.html", link_to=link_to)
     page = queries.portal_page(db.session, organisation_id, page_args(PER_PAGE)[0], PER_PAGE)
     today = paris_today(clock.now())
+    kinds = queries.document_kinds(db.session, [i.id for i in page.items])
     return render_template(
-        "billing/portal/invoices.html", page=page, today=today, kinds=queries.document_kinds(db.session, [i.id for i in page.items]),
+        "billing/portal/invoices.html", page=page, today=today, kinds=kinds,
         summary=summary(organisation_id, today), state_labels=STATE_LABELS, state_badges=STATE_BADGES,
         kind_labels=KIND_LABELS, document_labels=DOCUMENT_LABELS, report_link=report_link,
         report_pdf_link=report_pdf_link)
