@@ -2,9 +2,10 @@
 panels). They take the session and plain values, return rows or values, and never write: the services keep their
 own writes, the views call these by name."""
 
+from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import defaultload, defer, lazyload
 from sqlalchemy.sql import Select
 from sqlmodel import Session
@@ -17,7 +18,6 @@ from coopnum.billing.models import (
     InvoiceKind,
     InvoiceStatus,
 )
-from coopnum.billing.services import invoices as service
 from coopnum.core.pagination import Page, paginate
 from coopnum.missions.models import (
     Contact,
@@ -68,9 +68,50 @@ def _light(stmt):
     return stmt.options(lazyload(Invoice.lines), defaultload(Invoice.convention).lazyload(Convention.services))
 
 
-def invoice_list(session: Session, filters: service.InvoiceFilters, today: date, page: int, per_page: int) -> Page:
+@dataclass
+class InvoiceFilters:
+    status: str | None = None  # draft | issued
+    kind: str | None = None
+    organisation_id: int | None = None
+    convention_id: int | None = None
+    state: str | None = None  # open | overdue | paid
+    year: int | None = None
+    q: str | None = None
+
+
+def invoices_stmt(filters: InvoiceFilters, *, today: date):
+    stmt = select(Invoice)
+    if filters.status:
+        stmt = stmt.where(Invoice.status == filters.status)
+    if filters.kind:
+        stmt = stmt.where(Invoice.kind == filters.kind)
+    if filters.organisation_id:
+        stmt = stmt.where(Invoice.organisation_id == filters.organisation_id)
+    if filters.convention_id:
+        stmt = stmt.where(Invoice.convention_id == filters.convention_id)
+    if filters.year:
+        stmt = stmt.where(or_(and_(Invoice.issue_date >= date(filters.year, 1, 1),
+                                   Invoice.issue_date <= date(filters.year, 12, 31)),
+                              and_(Invoice.issue_date.is_(None), Invoice.status == InvoiceStatus.DRAFT)))
+    balance = Invoice.total_incl_cents - Invoice.credited_cents - Invoice.paid_cents
+    if filters.state in ("open", "overdue", "paid"):
+        stmt = stmt.where(Invoice.status == InvoiceStatus.ISSUED, Invoice.kind == InvoiceKind.INVOICE)
+        if filters.state == "paid":
+            stmt = stmt.where(balance <= 0)
+        else:
+            stmt = stmt.where(balance > 0)
+        if filters.state == "overdue":
+            stmt = stmt.where(Invoice.due_date < today)
+    if filters.q:
+        like = f"%{filters.q.strip()}%"
+        stmt = stmt.where(or_(Invoice.number.ilike(like), Invoice.buyer_name.ilike(like),
+                              Invoice.title.ilike(like)))
+    return stmt.order_by(Invoice.status.asc(), Invoice.issue_date.desc().nulls_first(), Invoice.id.desc())
+
+
+def invoice_list(session: Session, filters: InvoiceFilters, today: date, page: int, per_page: int) -> Page:
     """One page of the invoices matching the filters (their own columns and the client only)."""
-    return paginate(session, _light(service.invoices_stmt(filters, today=today)), page, per_page)
+    return paginate(session, _light(invoices_stmt(filters, today=today)), page, per_page)
 
 
 def month_invoices(session: Session, month: date, month_end: date) -> list[Invoice]:

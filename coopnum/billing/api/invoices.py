@@ -20,7 +20,6 @@ from coopnum.billing.models import (
     InvoiceStatus,
 )
 from coopnum.billing.services import billable, credit_notes, issuing
-from coopnum.billing.services import invoices as services
 from coopnum.core import clock
 from coopnum.core.access import is_staff
 from coopnum.core.api import Amount, Day, Int, Line, Param, commit_or_raise, endpoint, parse_body
@@ -202,17 +201,17 @@ def list_invoices():
         return json_error(422, "Type inconnu : invoice ou credit_note.", "invalid", field="kind")
     if state is not None and state not in STATES:
         return json_error(422, "État inconnu : open, overdue ou paid.", "invalid", field="state")
-    filters = services.InvoiceFilters(status=status, kind=kind, state=state,
-                                      organisation_id=request.args.get("organisation_id", type=int),
-                                      convention_id=request.args.get("convention_id", type=int),
-                                      year=request.args.get("year", type=int))
+    filters = queries.InvoiceFilters(status=status, kind=kind, state=state,
+                                     organisation_id=request.args.get("organisation_id", type=int),
+                                     convention_id=request.args.get("convention_id", type=int),
+                                     year=request.args.get("year", type=int))
     user = g.api_user
     if not is_staff(user):
         if status == InvoiceStatus.DRAFT or not user.organisation_id or (
                 filters.organisation_id is not None and filters.organisation_id != user.organisation_id):
             return _empty_page()
         filters.status, filters.organisation_id = InvoiceStatus.ISSUED, user.organisation_id
-    page = paginate(db.session, services.invoices_stmt(filters, today=paris_today(clock.now())), *page_args())
+    page = paginate(db.session, queries.invoices_stmt(filters, today=paris_today(clock.now())), *page_args())
     return jsonify({"items": _dump_all(page.items), "page": page.page, "per_page": page.per_page,
                     "total": page.total, "pages": page.pages})
 

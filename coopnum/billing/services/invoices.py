@@ -8,11 +8,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session
 
@@ -20,7 +19,6 @@ from coopnum.billing import amounts
 from coopnum.billing.models import (
     BilledItem,
     Invoice,
-    InvoiceKind,
     InvoiceLine,
     InvoiceStatus,
     LineKind,
@@ -260,47 +258,6 @@ def delete_draft(session: Session, actor: User | None, invoice: Invoice, *, now:
 
 
 # --- queries --------------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class InvoiceFilters:
-    status: str | None = None  # draft | issued
-    kind: str | None = None
-    organisation_id: int | None = None
-    convention_id: int | None = None
-    state: str | None = None  # open | overdue | paid
-    year: int | None = None
-    q: str | None = None
-
-
-def invoices_stmt(filters: InvoiceFilters, *, today: date):
-    stmt = select(Invoice)
-    if filters.status:
-        stmt = stmt.where(Invoice.status == filters.status)
-    if filters.kind:
-        stmt = stmt.where(Invoice.kind == filters.kind)
-    if filters.organisation_id:
-        stmt = stmt.where(Invoice.organisation_id == filters.organisation_id)
-    if filters.convention_id:
-        stmt = stmt.where(Invoice.convention_id == filters.convention_id)
-    if filters.year:
-        stmt = stmt.where(or_(and_(Invoice.issue_date >= date(filters.year, 1, 1),
-                                   Invoice.issue_date <= date(filters.year, 12, 31)),
-                              and_(Invoice.issue_date.is_(None), Invoice.status == InvoiceStatus.DRAFT)))
-    balance = Invoice.total_incl_cents - Invoice.credited_cents - Invoice.paid_cents
-    if filters.state in ("open", "overdue", "paid"):
-        stmt = stmt.where(Invoice.status == InvoiceStatus.ISSUED, Invoice.kind == InvoiceKind.INVOICE)
-        if filters.state == "paid":
-            stmt = stmt.where(balance <= 0)
-        else:
-            stmt = stmt.where(balance > 0)
-        if filters.state == "overdue":
-            stmt = stmt.where(Invoice.due_date < today)
-    if filters.q:
-        like = f"%{filters.q.strip()}%"
-        stmt = stmt.where(or_(Invoice.number.ilike(like), Invoice.buyer_name.ilike(like),
-                              Invoice.title.ilike(like)))
-    return stmt.order_by(Invoice.status.asc(), Invoice.issue_date.desc().nulls_first(), Invoice.id.desc())
 
 
 def billed_sessions(session: Session, invoice: Invoice) -> dict[int, list[BilledItem]]:

@@ -151,11 +151,11 @@ def _filter_choices(form: InvoiceFilterForm, today: date) -> None:
     form.year.choices = [("", _("Toutes"))] + [(str(y), str(y)) for y in years]
 
 
-def _filters(form: InvoiceFilterForm) -> service.InvoiceFilters:
+def _filters(form: InvoiceFilterForm) -> queries.InvoiceFilters:
     def pick(value, allowed):
         return value if value in allowed else None
 
-    return service.InvoiceFilters(
+    return queries.InvoiceFilters(
         status=pick(form.status.data, set(InvoiceStatus)), kind=pick(form.kind.data, set(InvoiceKind)),
         state=pick(form.state.data, set(FILTER_STATE_LABELS)), organisation_id=_int(form.organisation_id.data),
         convention_id=_int(form.convention_id.data), year=_int(form.year.data),
