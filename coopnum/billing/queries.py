@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import defaultload, defer, lazyload
+from sqlalchemy.orm import contains_eager, defaultload, defer, lazyload
 from sqlalchemy.sql import Select
 from sqlmodel import Session
 
@@ -17,6 +17,9 @@ from coopnum.billing.models import (
     InvoiceDocument,
     InvoiceKind,
     InvoiceStatus,
+    Payment,
+    Quote,
+    QuoteStatus,
 )
 from coopnum.core.pagination import Page, paginate
 from coopnum.missions.models import (
@@ -202,6 +205,74 @@ def document_rows(session: Session, invoice_ids: list[int]) -> dict[int, list[tu
         for row in rows:
             out.setdefault(row[0], []).append(row[1:])
     return out
+
+
+# --- quotes -------------------------------------------------------------------------------------------------------
+
+def quote_list_stmt(*, status: str | None = None, organisation_id: int | None = None, q: str | None = None,
+              today: date | None = None) -> Select:
+    """Quotes, newest first, filtered. ``status`` is the effective one (a sent quote past validity is expired)."""
+    stmt = select(Quote).order_by(Quote.created_at.desc(), Quote.id.desc())
+    if status:
+        if status == QuoteStatus.SENT and today is not None:
+            stmt = stmt.where(Quote.status == QuoteStatus.SENT,
+                              (Quote.valid_until.is_(None)) | (Quote.valid_until >= today))
+        elif status == QuoteStatus.EXPIRED and today is not None:
+            stmt = stmt.where((Quote.status == QuoteStatus.EXPIRED)
+                              | ((Quote.status == QuoteStatus.SENT) & (Quote.valid_until < today)))
+        else:
+            stmt = stmt.where(Quote.status == status)
+    if organisation_id:
+        stmt = stmt.where(Quote.organisation_id == organisation_id)
+    if q:
+        like = f"%{q.strip().lower()}%"
+        stmt = stmt.where(func.lower(Quote.title).like(like) | func.lower(func.coalesce(Quote.number, "")).like(like))
+    return stmt
+
+
+# --- payments -------------------------------------------------------------------------------------------------------
+
+@dataclass
+class PaymentFilters:
+    date_from: date | None = None
+    date_to: date | None = None
+    method: str | None = None
+    organisation_id: int | None = None
+
+
+def _payment_filter(stmt, filters: PaymentFilters):
+    if filters.date_from:
+        stmt = stmt.where(Payment.received_on >= filters.date_from)
+    if filters.date_to:
+        stmt = stmt.where(Payment.received_on <= filters.date_to)
+    if filters.method:
+        stmt = stmt.where(Payment.method == filters.method)
+    if filters.organisation_id:
+        stmt = stmt.where(Invoice.organisation_id == filters.organisation_id)
+    return stmt
+
+
+def payments_stmt(filters: PaymentFilters):
+    """Payments with their invoice and its organisation (one query), newest first."""
+    stmt = (select(Payment).join(Payment.invoice)
+            .options(contains_eager(Payment.invoice).joinedload(Invoice.organisation)))
+    return _payment_filter(stmt, filters).order_by(Payment.received_on.desc(), Payment.id.desc())
+
+
+def payments_total(session: Session, filters: PaymentFilters) -> tuple[int, int]:
+    """(count, sum of amounts) of the filtered payments."""
+    stmt = _payment_filter(select(func.count(Payment.id), func.coalesce(func.sum(Payment.amount_cents), 0))
+                   .select_from(Payment).join(Invoice, Invoice.id == Payment.invoice_id), filters)
+    count, total = session.execute(stmt).one()
+    return int(count), int(total)
+
+
+def organisations_with_invoices(session: Session) -> list[tuple[int, str]]:
+    """Organisations that have issued invoices (for filters)."""
+    stmt = (select(Organisation.id, Organisation.name)
+            .where(Organisation.id.in_(select(Invoice.organisation_id).where(Invoice.status == InvoiceStatus.ISSUED)))
+            .order_by(Organisation.name))
+    return [(r.id, r.name) for r in session.execute(stmt).all()]
 
 
 # --- the dashboard panel of coordination ----------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from coopnum.billing import queries
 from coopnum.billing.models import Invoice, Payment, PaymentMethod, PaymentState
 from coopnum.billing.services import credit_notes, payments
 from coopnum.core.errors import DomainError
@@ -132,14 +133,14 @@ def test_filters(session, users, invoice, now):
     pay(session, users, other, 3000, now, on=days.month_start(-1).replace(day=10))
 
     def amounts(**kw):
-        stmt = payments.payments_stmt(payments.PaymentFilters(**kw))
+        stmt = queries.payments_stmt(queries.PaymentFilters(**kw))
         return [p.amount_cents for p in session.execute(stmt).unique().scalars()]
 
     assert amounts() == [3000, 2000, 1000]
     assert amounts(method="cheque") == [2000]
     assert amounts(organisation_id=other.organisation_id) == [3000, 2000]
     assert amounts(date_from=days.month_start(-2), date_to=days.month_end(-2)) == [2000]
-    assert payments.payments_total(session, payments.PaymentFilters(organisation_id=other.organisation_id)) == (
+    assert queries.payments_total(session, queries.PaymentFilters(organisation_id=other.organisation_id)) == (
         2, 5000)
 
 

@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy import update as sql_update
-from sqlalchemy.sql import Select
 from sqlmodel import Session
 
 from coopnum.billing import amounts, numbering
@@ -78,27 +77,6 @@ def effective_status(quote: Quote, today: date) -> str:
     if quote.status == QuoteStatus.SENT and quote.valid_until is not None and today > quote.valid_until:
         return QuoteStatus.EXPIRED
     return quote.status
-
-
-def list_stmt(*, status: str | None = None, organisation_id: int | None = None, q: str | None = None,
-              today: date | None = None) -> Select:
-    """Quotes, newest first, filtered. ``status`` is the effective one (a sent quote past validity is expired)."""
-    stmt = select(Quote).order_by(Quote.created_at.desc(), Quote.id.desc())
-    if status:
-        if status == QuoteStatus.SENT and today is not None:
-            stmt = stmt.where(Quote.status == QuoteStatus.SENT,
-                              (Quote.valid_until.is_(None)) | (Quote.valid_until >= today))
-        elif status == QuoteStatus.EXPIRED and today is not None:
-            stmt = stmt.where((Quote.status == QuoteStatus.EXPIRED)
-                              | ((Quote.status == QuoteStatus.SENT) & (Quote.valid_until < today)))
-        else:
-            stmt = stmt.where(Quote.status == status)
-    if organisation_id:
-        stmt = stmt.where(Quote.organisation_id == organisation_id)
-    if q:
-        like = f"%{q.strip().lower()}%"
-        stmt = stmt.where(func.lower(Quote.title).like(like) | func.lower(func.coalesce(Quote.number, "")).like(like))
-    return stmt
 
 
 def catalogue(session: Session) -> list[Service]:

@@ -121,8 +121,8 @@ def quotes():
     if status not in {s.value for s in QuoteStatus}:
         status = ""
     organisation_id = request.args.get("organisation_id", type=bounded_int) or None
-    stmt = svc.list_stmt(status=status or None, organisation_id=organisation_id,
-                         q=(request.args.get("q") or "").strip() or None, today=clock.today())
+    stmt = queries.quote_list_stmt(status=status or None, organisation_id=organisation_id,
+                                   q=(request.args.get("q") or "").strip() or None, today=clock.today())
     page = paginate(db.session, stmt, *page_args())
     return _render("billing/quotes/list.html", form=form, page=page)
 
