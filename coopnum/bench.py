@@ -92,103 +92,124 @@ def billing_figures(app: Flask, runs: int, conventions: int = 40) -> list[str]:
     """Issuing one invoice (number, freeze, PDF/A-3, Factur-X, stored with its hash) next to a bare WeasyPrint
     render + Factur-X embed of the same document, in the same warm process; and the monthly run drafting the
     invoices of ``conventions`` conventions, then issuing them all. Everything is rolled back."""
-    import os
-    from datetime import timedelta
-    from decimal import Decimal
-
-    import facturx
-    from weasyprint import HTML
-
-    from coopnum.billing import cii, documents
-    from coopnum.billing.services import invoices
     from coopnum.core.db import db
     from coopnum.core.models import User
-    from coopnum.missions.models import Assignment, Mission, MissionSession, SessionStatus
-    from coopnum.organisations.models import Convention, ConventionStatus, Organisation, Place
-    from coopnum.timesheets.models import TimeEntry, Timesheet, TimesheetStatus
+    from coopnum.organisations.models import Organisation
 
-    out = []
     with app.app_context():
         session = db.session
         coordinator = session.execute(select(User).where(User.email.like("coordination@%"))).scalar_one()
         org = session.execute(select(Organisation).order_by(Organisation.id)).scalars().first()
         now = clock.now()
+        return [_issue_figure(session, coordinator, org, now, runs),
+                _monthly_run_figure(session, coordinator, org, now, conventions)]
 
-        def draft():
-            d = invoices.new_draft(session, coordinator, org, title="Bench", now=now)
-            for n in range(4):
-                invoices.add_line(session, coordinator, d, description=f"Permanence numérique {n + 1}",
-                                  quantity=Decimal("12.5"), unit="hour", unit_price_cents=4500, now=now)
-            return d
 
-        # The same document, rendered bare: HTML → PDF/A-3b → Factur-X embed (temp files), nothing else.
-        sample = invoices.issue(session, coordinator, draft(), now=now, render=placeholder_documents)
-        context, terms = documents.invoice_context(sample)
-        html = documents._render_html(documents.TEMPLATE_INVOICE, context)
-        xml = cii.build(sample, terms)
+def _bench_draft(session, coordinator, org, now):
+    from decimal import Decimal
+
+    from coopnum.billing.services import invoices
+
+    d = invoices.new_draft(session, coordinator, org, title="Bench", now=now)
+    for n in range(4):
+        invoices.add_line(session, coordinator, d, description=f"Permanence numérique {n + 1}",
+                          quantity=Decimal("12.5"), unit="hour", unit_price_cents=4500, now=now)
+    return d
+
+
+def _issue_figure(session, coordinator, org, now, runs: int) -> str:
+    """Issuing one invoice next to the bare render of the same document: HTML → PDF/A-3b → Factur-X embed (temp
+    files), nothing else."""
+    import os
+
+    import facturx
+    from weasyprint import HTML
+
+    from coopnum.billing import cii, documents
+    from coopnum.billing.services import issuing
+
+    sample = issuing.issue(session, coordinator, _bench_draft(session, coordinator, org, now), now=now,
+                           render=placeholder_documents)
+    inputs = documents.invoice_inputs(session, sample)
+    context, terms = documents.invoice_context(sample, inputs)
+    html = documents._render_html(documents.TEMPLATE_INVOICE, context)
+    xml = cii.build(sample, terms, inputs.lines)
+    session.rollback()
+    stylesheet = documents._stylesheet()
+
+    def bare():
+        pdf = HTML(string=html).write_pdf(stylesheets=[stylesheet], pdf_variant="pdf/a-3b")
+        with tempfile.TemporaryDirectory() as tmp:
+            src, dst = os.path.join(tmp, "a.pdf"), os.path.join(tmp, "b.pdf")
+            with open(src, "wb") as fh:
+                fh.write(pdf)
+            facturx.generate_from_file(src, xml, flavor="factur-x", level="en16931", check_xsd=True,
+                                       output_pdf_file=dst)
+
+    def issue_one():
+        issuing.issue(session, coordinator, _bench_draft(session, coordinator, org, now), now=now)
         session.rollback()
-        stylesheet = documents._stylesheet()
 
-        def bare():
-            import tempfile
+    bare(), issue_one()  # warm-up
+    bare_ms, issue_ms = _median_ms(bare, runs), _median_ms(issue_one, runs)
+    return (f"Émission d'une facture (Factur-X)     {issue_ms:7.1f} ms   "
+            f"rendu nu WeasyPrint + Factur-X {bare_ms:7.1f} ms   ratio {issue_ms / bare_ms:4.2f}")
 
-            pdf = HTML(string=html).write_pdf(stylesheets=[stylesheet], pdf_variant="pdf/a-3b")
-            with tempfile.TemporaryDirectory() as tmp:
-                src, dst = os.path.join(tmp, "a.pdf"), os.path.join(tmp, "b.pdf")
-                with open(src, "wb") as fh:
-                    fh.write(pdf)
-                facturx.generate_from_file(src, xml, flavor="factur-x", level="en16931", check_xsd=True,
-                                           output_pdf_file=dst)
 
-        def issue_one():
-            invoices.issue(session, coordinator, draft(), now=now)
-            session.rollback()
+def _bench_conventions(session, org, month, conventions: int) -> None:
+    """``conventions`` signed conventions with 8 held sessions each in ``month`` (a validated month)."""
+    from datetime import timedelta
 
-        bare(), issue_one()  # warm-up
-        bare_ms, issue_ms = _median_ms(bare, runs), _median_ms(issue_one, runs)
-        out.append(f"Émission d'une facture (Factur-X)     {issue_ms:7.1f} ms   "
-                   f"rendu nu WeasyPrint + Factur-X {bare_ms:7.1f} ms   ratio {issue_ms / bare_ms:4.2f}")
+    from coopnum.missions.models import Assignment, Mission, MissionSession, SessionStatus
+    from coopnum.organisations.models import Convention, ConventionStatus, Organisation, Place
+    from coopnum.timesheets.models import TimeEntry, Timesheet, TimesheetStatus
 
-        # The monthly run: `conventions` conventions with 8 held sessions each in a validated month.
-        month = session.execute(select(Timesheet.month).where(Timesheet.status == TimesheetStatus.VALIDATED)
-                                .order_by(Timesheet.month.desc())).scalars().first()
-        entry_user = session.execute(select(Timesheet.user_id).where(Timesheet.month == month,
-                                     Timesheet.status == TimesheetStatus.VALIDATED)).scalars().first()
-        place = session.execute(select(Place)).scalars().first()
-        for n in range(conventions):
-            o = Organisation(name=f"Commune bench {n}", siret=org.siret, address="1 place", postal_code="86000",
-                             city="Poitiers")
-            session.add(o)
-            session.flush()
-            c = Convention(organisation_id=o.id, reference=f"BENCH-{n}", title=f"Bench {n}",
-                           start_date=month.replace(month=1), end_date=month.replace(month=12),
-                           status=ConventionStatus.SIGNED, unit_price_cents=4500)
-            session.add(c)
-            session.flush()
-            m = Mission(convention_id=c.id, place_id=place.id, title=f"Permanence bench {n}", first_date=month,
-                        start_time=datetime.min.time(), end_time=datetime.min.time())
-            session.add(m)
-            session.flush()
-            for k in range(8):
-                start = paris_midnight(month + timedelta(days=k * 3)) + timedelta(hours=9)
-                ms = MissionSession(mission_id=m.id, start=start, end=start + timedelta(hours=3),
-                                    status=SessionStatus.HELD, held_minutes=180)
-                session.add(ms)
-                session.flush()
-                session.add(Assignment(session_id=ms.id, user_id=entry_user))
-                session.add(TimeEntry(user_id=entry_user, day=start.date(), minutes=180, session_id=ms.id))
+    entry_user = session.execute(select(Timesheet.user_id).where(Timesheet.month == month,
+                                 Timesheet.status == TimesheetStatus.VALIDATED)).scalars().first()
+    place = session.execute(select(Place)).scalars().first()
+    for n in range(conventions):
+        o = Organisation(name=f"Commune bench {n}", siret=org.siret, address="1 place", postal_code="86000",
+                         city="Poitiers")
+        session.add(o)
         session.flush()
-        started = time.perf_counter()
-        result = invoices.monthly_run(session, coordinator, month, now=now)
-        run_s = time.perf_counter() - started
-        started = time.perf_counter()
-        for d in result.created:
-            invoices.issue(session, coordinator, d, now=now)
-        issue_s = time.perf_counter() - started
-        session.rollback()
-        out.append(f"Facturation du mois : {len(result.created)} brouillons en {run_s:5.2f} s, "
-                   f"émis (PDF + Factur-X) en {issue_s:5.2f} s")
-    return out
+        c = Convention(organisation_id=o.id, reference=f"BENCH-{n}", title=f"Bench {n}",
+                       start_date=month.replace(month=1), end_date=month.replace(month=12),
+                       status=ConventionStatus.SIGNED, unit_price_cents=4500)
+        session.add(c)
+        session.flush()
+        m = Mission(convention_id=c.id, place_id=place.id, title=f"Permanence bench {n}", first_date=month,
+                    start_time=datetime.min.time(), end_time=datetime.min.time())
+        session.add(m)
+        session.flush()
+        for k in range(8):
+            start = paris_midnight(month + timedelta(days=k * 3)) + timedelta(hours=9)
+            ms = MissionSession(mission_id=m.id, start=start, end=start + timedelta(hours=3),
+                                status=SessionStatus.HELD, held_minutes=180)
+            session.add(ms)
+            session.flush()
+            session.add(Assignment(session_id=ms.id, user_id=entry_user))
+            session.add(TimeEntry(user_id=entry_user, day=start.date(), minutes=180, session_id=ms.id))
+    session.flush()
+
+
+def _monthly_run_figure(session, coordinator, org, now, conventions: int) -> str:
+    """The monthly run over ``conventions`` conventions with 8 held sessions each, then the issue of its drafts."""
+    from coopnum.billing.services import billable, issuing
+    from coopnum.timesheets.models import Timesheet, TimesheetStatus
+
+    month = session.execute(select(Timesheet.month).where(Timesheet.status == TimesheetStatus.VALIDATED)
+                            .order_by(Timesheet.month.desc())).scalars().first()
+    _bench_conventions(session, org, month, conventions)
+    started = time.perf_counter()
+    result = billable.monthly_run(session, coordinator, month, now=now)
+    run_s = time.perf_counter() - started
+    started = time.perf_counter()
+    for d in result.created:
+        issuing.issue(session, coordinator, d, now=now)
+    issue_s = time.perf_counter() - started
+    session.rollback()
+    return (f"Facturation du mois : {len(result.created)} brouillons en {run_s:5.2f} s, "
+            f"émis (PDF + Factur-X) en {issue_s:5.2f} s")
 
 
 def _time(client, url: str, runs: int, counter: QueryCounter) -> tuple[int, list[float], int, int]:

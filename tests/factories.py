@@ -272,7 +272,7 @@ def _billing_world(session, users, own_org, other_org) -> dict:
     """Billing objects: a draft with one line, an issued invoice with a partial payment, a credit note on a second
     invoice, another organisation's issued invoice, a draft quote, an open APTIC batch."""
     from coopnum.billing.models import ApticBatch, ApticCheque, Payment, Quote, QuoteLine
-    from coopnum.billing.services import invoices
+    from coopnum.billing.services import credit_notes
     from tests.billing import factories as bf
 
     coordinator = users["coordinator"]
@@ -280,7 +280,7 @@ def _billing_world(session, users, own_org, other_org) -> dict:
     draft = bf.draft_invoice(session, coordinator, organisation=own_org)
     issued = bf.issued_invoice(session, coordinator, organisation=own_org)
     credited = bf.issued_invoice(session, coordinator, organisation=own_org)
-    note = invoices.create_credit_note(session, coordinator, credited, reason="Erreur de tarif", now=bf.NOW,
+    note = credit_notes.create_credit_note(session, coordinator, credited, reason="Erreur de tarif", now=bf.NOW,
                                        render=bf.fake_render)
     other = bf.issued_invoice(session, coordinator, organisation=other_org)
     payment = Payment(invoice_id=issued.id, received_on=days.TODAY, amount_cents=10000, method="transfer",

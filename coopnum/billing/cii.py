@@ -184,14 +184,28 @@ class Terms:
     credited_number: str | None = None  # BT-25
     credited_date: date | None = None  # BT-26
     exemption_reason: str | None = None  # BT-120 of the exempt rows, when more precise than the regime's text
+    contract: str | None = None  # BT-12: the convention's reference
 
 
-def build(invoice, terms: Terms) -> bytes:
-    """The CII XML of ``invoice`` (issued: number, dates, totals and frozen seller set)."""
-    seller = invoice.seller or {}
-    credit_note = invoice.kind == InvoiceKind.CREDIT_NOTE
+def build(invoice, terms: Terms, lines) -> bytes:
+    """The CII XML of ``invoice`` (issued: number, dates, totals and frozen seller set) with its ``lines`` and
+    ``terms`` (gathered before rendering: no setting read, no query)."""
     root = etree.Element(_q("rsm:CrossIndustryInvoice"), nsmap=NS)
+    _document(root, invoice, terms)
+    tx = _sub(root, "rsm:SupplyChainTradeTransaction")
+    for index, line in enumerate(lines, start=1):
+        _line(tx, index, line, invoice.vat_regime)
+    _agreement(tx, invoice, terms)
+    delivery = _sub(tx, "ram:ApplicableHeaderTradeDelivery")
+    delivered = invoice.period_end or invoice.issue_date  # BT-72: the (last) day of the services
+    _date(_sub(delivery, "ram:ActualDeliverySupplyChainEvent"), "ram:OccurrenceDateTime", delivered)
+    _settlement(tx, invoice, terms, lines)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
+
+def _document(root, invoice, terms: Terms) -> None:
+    """The context (business process, profile) and the document header with its notes."""
+    credit_note = invoice.kind == InvoiceKind.CREDIT_NOTE
     ctx = _sub(root, "rsm:ExchangedDocumentContext")
     _sub(_sub(ctx, "ram:BusinessProcessSpecifiedDocumentContextParameter"), "ram:ID", BUSINESS_PROCESS)
     _sub(_sub(ctx, "ram:GuidelineSpecifiedDocumentContextParameter"), "ram:ID", GUIDELINE)
@@ -210,12 +224,10 @@ def build(invoice, terms: Terms) -> bytes:
             _sub(note, "ram:Content", content.strip())
             _sub(note, "ram:SubjectCode", subject)
 
-    tx = _sub(root, "rsm:SupplyChainTradeTransaction")
-    regime = invoice.vat_regime
-    for index, line in enumerate(invoice.lines, start=1):
-        _line(tx, index, line, regime)
 
-    # Header agreement: buyer reference (code service), seller, buyer, order (engagement), contract.
+def _agreement(tx, invoice, terms: Terms) -> None:
+    """Header agreement: buyer reference (code service), seller, buyer, order (engagement), contract."""
+    seller = invoice.seller or {}
     agreement = _sub(tx, "ram:ApplicableHeaderTradeAgreement")
     if invoice.chorus_service_code:
         _sub(agreement, "ram:BuyerReference", invoice.chorus_service_code)  # BT-10
@@ -234,30 +246,20 @@ def build(invoice, terms: Terms) -> bytes:
     if invoice.chorus_engagement_number:
         _sub(_sub(agreement, "ram:BuyerOrderReferencedDocument"), "ram:IssuerAssignedID",
              invoice.chorus_engagement_number)  # BT-13
-    contract = getattr(invoice.convention, "reference", None) if invoice.convention_id else None
-    if contract:
-        _sub(_sub(agreement, "ram:ContractReferencedDocument"), "ram:IssuerAssignedID", contract)  # BT-12
+    if terms.contract:
+        _sub(_sub(agreement, "ram:ContractReferencedDocument"), "ram:IssuerAssignedID", terms.contract)  # BT-12
 
-    delivery = _sub(tx, "ram:ApplicableHeaderTradeDelivery")
-    delivered = invoice.period_end or invoice.issue_date  # BT-72: the (last) day of the services
-    _date(_sub(delivery, "ram:ActualDeliverySupplyChainEvent"), "ram:OccurrenceDateTime", delivered)
 
+def _settlement(tx, invoice, terms: Terms, lines) -> None:
+    """Header settlement: payment reference and means, VAT breakdown, period, terms, totals, credited invoice."""
+    seller = invoice.seller or {}
+    credit_note = invoice.kind == InvoiceKind.CREDIT_NOTE
+    regime = invoice.vat_regime
     settlement = _sub(tx, "ram:ApplicableHeaderTradeSettlement")
     if not credit_note:
         _sub(settlement, "ram:PaymentReference", invoice.number)  # BT-83: to quote on the transfer
     _sub(settlement, "ram:InvoiceCurrencyCode", CURRENCY)
-    iban = digits(seller.get("iban")).upper()
-    if iban and not credit_note:
-        means = _sub(settlement, "ram:SpecifiedTradeSettlementPaymentMeans")
-        _sub(means, "ram:TypeCode", SEPA_TRANSFER)
-        _sub(means, "ram:Information", "Virement SEPA")
-        account = _sub(means, "ram:PayeePartyCreditorFinancialAccount")
-        _sub(account, "ram:IBANID", iban)
-        if seller.get("name"):
-            _sub(account, "ram:AccountName", seller["name"])
-        bic = digits(seller.get("bic")).upper()
-        if bic:
-            _sub(_sub(means, "ram:PayeeSpecifiedCreditorFinancialInstitution"), "ram:BICID", bic)
+    _payment_means(settlement, seller, credit_note)
     due_code = "5" if terms.vat_on_debits else "72"  # BT-8: VAT due on the invoice date (débits) or when paid
     for row in invoice.vat_breakdown:
         category = vat_category(regime, row["rate_bp"])
@@ -277,7 +279,7 @@ def build(invoice, terms: Terms) -> bytes:
         _date(payment_terms, "ram:DueDateDateTime", invoice.due_date)  # BT-9
 
     summation = _sub(settlement, "ram:SpecifiedTradeSettlementHeaderMonetarySummation")
-    _sub(summation, "ram:LineTotalAmount", money(sum(line.total_excl_cents for line in invoice.lines)))
+    _sub(summation, "ram:LineTotalAmount", money(sum(line.total_excl_cents for line in lines)))
     _sub(summation, "ram:TaxBasisTotalAmount", money(invoice.total_excl_cents))
     _sub(summation, "ram:TaxTotalAmount", money(invoice.total_vat_cents), currencyID=CURRENCY)
     _sub(summation, "ram:GrandTotalAmount", money(invoice.total_incl_cents))
@@ -287,7 +289,22 @@ def build(invoice, terms: Terms) -> bytes:
         _sub(ref, "ram:IssuerAssignedID", terms.credited_number)  # BT-25
         if terms.credited_date:
             _date(ref, "ram:FormattedIssueDateTime", terms.credited_date, qualified=True)  # BT-26
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _payment_means(settlement, seller: dict, credit_note: bool) -> None:
+    """A SEPA transfer to the seller's IBAN (not on a credit note)."""
+    iban = digits(seller.get("iban")).upper()
+    if iban and not credit_note:
+        means = _sub(settlement, "ram:SpecifiedTradeSettlementPaymentMeans")
+        _sub(means, "ram:TypeCode", SEPA_TRANSFER)
+        _sub(means, "ram:Information", "Virement SEPA")
+        account = _sub(means, "ram:PayeePartyCreditorFinancialAccount")
+        _sub(account, "ram:IBANID", iban)
+        if seller.get("name"):
+            _sub(account, "ram:AccountName", seller["name"])
+        bic = digits(seller.get("bic")).upper()
+        if bic:
+            _sub(_sub(means, "ram:PayeeSpecifiedCreditorFinancialInstitution"), "ram:BICID", bic)
 
 
 def _line(tx, index: int, line, regime: str) -> None:

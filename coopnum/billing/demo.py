@@ -5,16 +5,16 @@ The last month (submitted, not validated yet) is left for the coordinator to val
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from schwifty import IBAN
 from sqlalchemy import select
 from stdnum import luhn
 
 from coopnum.billing.models import Invoice, InvoiceKind, InvoiceStatus, PaymentMethod
-from coopnum.billing.services import dunning, invoices, payments
+from coopnum.billing.services import billable, credit_notes, dunning, issuing, payments
 from coopnum.core import settings
-from coopnum.core.clock import PARIS
+from coopnum.core.clock import paris_datetime, paris_today
 from coopnum.reports.services.reports import add_months
 from coopnum.timesheets.models import Timesheet, TimesheetStatus
 
@@ -52,7 +52,7 @@ def identity() -> dict[str, str]:
 
 
 def _at(day: date, hour: int = 9) -> datetime:
-    return datetime.combine(day, time(hour), PARIS).astimezone(UTC)
+    return paris_datetime(day, time(hour))
 
 
 def seed_billing(ctx, render=None) -> None:
@@ -66,14 +66,14 @@ def seed_billing(ctx, render=None) -> None:
     months = sorted(set(session.execute(
         select(Timesheet.month).where(Timesheet.status == TimesheetStatus.VALIDATED)).scalars()))
     rng = ctx.rng
-    today = ctx.now.astimezone(PARIS).date()
+    today = paris_today(ctx.now)
     issued: list[Invoice] = []
     for month in months:
         issue_day = add_months(month, 1) + timedelta(days=rng.randrange(2, 6))
         moment = _at(issue_day)
-        result = invoices.monthly_run(session, ctx.coordinator, month, now=moment)
+        result = billable.monthly_run(session, ctx.coordinator, month, now=moment)
         for draft in result.created:
-            issued.append(invoices.issue(session, ctx.coordinator, draft, now=moment, render=render))
+            issued.append(issuing.issue(session, ctx.coordinator, draft, now=moment, render=render))
         session.flush()
 
     # One credit note: a session billed six months ago was in fact cancelled by the town (partial credit of one unit).
@@ -82,7 +82,7 @@ def seed_billing(ctx, render=None) -> None:
     credited = billed[0] if billed else None
     if credited is not None:
         line = credited.lines[0]
-        invoices.create_credit_note(
+        credit_notes.create_credit_note(
             session, ctx.coordinator, credited, reason="Séance du mois facturée à tort (fermeture du lieu)",
             lines={line.id: "1"}, now=_at(credited.issue_date + timedelta(days=12)), render=render)
 

@@ -22,8 +22,16 @@ from functools import lru_cache
 
 from flask import current_app, render_template
 from flask_babel import force_locale
+from sqlalchemy.orm import object_session
 
 from coopnum.billing import amounts, cii
+from coopnum.billing.document_inputs import (  # noqa: F401  (frozen_terms: kept importable from here)
+    InvoiceInputs,
+    QuoteInputs,
+    frozen_terms,
+    invoice_inputs,
+    quote_inputs,
+)
 from coopnum.billing.models import DocumentKind, Invoice, InvoiceKind, LineUnit
 from coopnum.organisations.models import VatRegime
 
@@ -45,8 +53,6 @@ UNIT_LABELS: dict[str, tuple[str, str]] = {  # (singular, plural), French
     LineUnit.FLAT: ("forfait", "forfaits"),
 }
 
-# The settings printed on every invoice, read when the invoice is issued (unless frozen into ``Invoice.seller``).
-TERM_SETTINGS = ("early_payment_text", "late_penalty_text", "vat_on_debits")
 
 
 @dataclass(frozen=True)
@@ -115,26 +121,6 @@ def period_text(start: date | None, end: date | None) -> str:
 
 
 # --- context --------------------------------------------------------------------------------------------------------
-
-def _setting(seller: dict, key: str):
-    """A billing setting printed on the invoice: frozen in the seller dict when the issuing service put it
-    there, else the current setting (the invoice is rendered at issue)."""
-    if key in seller:
-        return seller[key]
-    from coopnum.core import settings
-    from coopnum.core.db import db
-
-    return settings.get(db.session, f"billing.{key}")
-
-
-def frozen_terms(session) -> dict:
-    """The billing settings printed on invoices, to freeze into ``Invoice.seller`` at issue (with the identity),
-    so that the document always shows the texts in force on its issue date."""
-    from coopnum.core import settings
-
-    values = settings.get_many(session, [f"billing.{key}" for key in TERM_SETTINGS])
-    return {key: values[f"billing.{key}"] for key in TERM_SETTINGS}
-
 
 def seller_context(seller: dict) -> dict:
     siret = cii.digits(seller.get("siret"))
@@ -235,50 +221,24 @@ def payment_terms_text(invoice: Invoice, credited: dict | None) -> str:
     return f"Paiement {when}{due}{means}."
 
 
-def _credited(invoice: Invoice) -> dict | None:
-    if invoice.kind != InvoiceKind.CREDIT_NOTE or not invoice.credit_of_id:
-        return None
-    from coopnum.core.db import db
-
-    original = db.session.get(Invoice, invoice.credit_of_id)
-    if original is None:
-        return None
-    return {"number": original.number or "", "issue_date": day(original.issue_date), "date": original.issue_date}
-
-
-def invoice_context(invoice: Invoice) -> tuple[dict, cii.Terms]:
-    """The template context and the terms (shared with the CII XML) of an issued invoice or credit note."""
-    seller_raw = invoice.seller or {}
+def invoice_context(invoice: Invoice, inputs: InvoiceInputs) -> tuple[dict, cii.Terms]:
+    """The template context and the terms (shared with the CII XML) of an issued invoice or credit note, from the
+    invoice's columns and its gathered inputs (no setting read, no query)."""
+    seller_raw = inputs.seller.raw
     seller = seller_context(seller_raw)
     credit_note = invoice.kind == InvoiceKind.CREDIT_NOTE
-    credited = _credited(invoice)
-    early, late = _setting(seller_raw, "early_payment_text"), _setting(seller_raw, "late_penalty_text")
-    vat_on_debits = bool(_setting(seller_raw, "vat_on_debits"))
+    credited = inputs.credited.as_dict() if inputs.credited else None
+    early, late = inputs.seller.early_payment_text, inputs.seller.late_penalty_text
+    vat_on_debits = inputs.seller.vat_on_debits
     regime = invoice.vat_regime
-    rows, show_discount, discount_total = _rows(invoice.lines, stored=True)
-    chorus = None
-    if invoice.chorus_buyer_siret or invoice.chorus_service_code or invoice.chorus_engagement_number:
-        chorus_siret = cii.digits(invoice.chorus_buyer_siret or invoice.buyer_siret)
-        chorus = {"siret_fmt": group(chorus_siret, (3, 3, 3, 5)), "service_code": invoice.chorus_service_code,
-                  "engagement_number": invoice.chorus_engagement_number}
-    line_starts = [ln.period_start for ln in invoice.lines if ln.period_start]
-    line_ends = [ln.period_end for ln in invoice.lines if ln.period_end]
-    start = invoice.period_start or (min(line_starts) if line_starts else None)
-    end = invoice.period_end or (max(line_ends) if line_ends else None)
-    if start or end:
-        service_label, service_dates = (("Période de prestation", period_text(start, end)) if start and end
-                                        and start != end else ("Date de la prestation", day(start or end)))
-    else:
-        service_label, service_dates = "Date de la prestation", day(invoice.issue_date)
-    contract = getattr(invoice.convention, "reference", "") if invoice.convention_id else ""
+    rows, show_discount, discount_total = _rows(inputs.lines, stored=True)
+    chorus = _chorus(invoice)
+    service_label, service_dates = _service_dates(invoice, inputs.lines)
+    contract = inputs.contract
     mentions = vat_mentions(regime, seller_raw, vat_rows=invoice.vat_breakdown, vat_on_debits=vat_on_debits)
     legal = legal_texts(early, late)
     terms_text = payment_terms_text(invoice, credited)
     legal_info = " · ".join(x for x in (seller["legal_line"], seller["registration"]) if x)
-    exempt_reason = None
-    if regime == VatRegime.TRAINING_EXEMPT and training_text(seller_raw):
-        exempt_reason = (f"{amounts.VAT_MENTIONS[VatRegime.TRAINING_EXEMPT]} — organisme de formation "
-                         f"n° {seller_raw['training_declaration'].strip()}")
     context = {
         "doc": {
             "title": "Avoir" if credit_note else "Facture",
@@ -298,13 +258,7 @@ def invoice_context(invoice: Invoice) -> tuple[dict, cii.Terms]:
                         invoice.buyer_vat_number, chorus),
         "lines": rows,
         "show_discount": show_discount,
-        "totals": {
-            "vat_rows": _vat_rows(invoice.vat_breakdown, regime),
-            "discount": eur(discount_total) if discount_total else "",
-            "excl": eur(invoice.total_excl_cents), "vat": eur(invoice.total_vat_cents),
-            "incl": eur(invoice.total_incl_cents),
-            "due_label": "Montant de l'avoir" if credit_note else "Net à payer",
-        },
+        "totals": _totals(invoice, discount_total),
         "mentions": [m for m in mentions if m],
         "payment": {
             "terms": terms_text,
@@ -322,9 +276,49 @@ def invoice_context(invoice: Invoice) -> tuple[dict, cii.Terms]:
         legal_info=legal_info,
         credited_number=credited["number"] if credited else None,
         credited_date=credited["date"] if credited else None,
-        exemption_reason=exempt_reason,
+        exemption_reason=_exemption_reason(regime, seller_raw),
+        contract=contract or None,
     )
     return context, terms
+
+
+def _totals(invoice: Invoice, discount_total: int) -> dict:
+    return {
+        "vat_rows": _vat_rows(invoice.vat_breakdown, invoice.vat_regime),
+        "discount": eur(discount_total) if discount_total else "",
+        "excl": eur(invoice.total_excl_cents), "vat": eur(invoice.total_vat_cents),
+        "incl": eur(invoice.total_incl_cents),
+        "due_label": "Montant de l'avoir" if invoice.kind == InvoiceKind.CREDIT_NOTE else "Net à payer",
+    }
+
+
+def _chorus(invoice: Invoice) -> dict | None:
+    """The Chorus Pro references printed with the buyer (None without any)."""
+    if not (invoice.chorus_buyer_siret or invoice.chorus_service_code or invoice.chorus_engagement_number):
+        return None
+    chorus_siret = cii.digits(invoice.chorus_buyer_siret or invoice.buyer_siret)
+    return {"siret_fmt": group(chorus_siret, (3, 3, 3, 5)), "service_code": invoice.chorus_service_code,
+            "engagement_number": invoice.chorus_engagement_number}
+
+
+def _service_dates(invoice: Invoice, lines) -> tuple[str, str]:
+    """(label, dates) of the services: the invoice's period, else its lines' one, else the issue date."""
+    line_starts = [ln.period_start for ln in lines if ln.period_start]
+    line_ends = [ln.period_end for ln in lines if ln.period_end]
+    start = invoice.period_start or (min(line_starts) if line_starts else None)
+    end = invoice.period_end or (max(line_ends) if line_ends else None)
+    if start or end:
+        return (("Période de prestation", period_text(start, end)) if start and end
+                and start != end else ("Date de la prestation", day(start or end)))
+    return "Date de la prestation", day(invoice.issue_date)
+
+
+def _exemption_reason(regime: str, seller_raw: dict) -> str | None:
+    """The VAT exemption reason of a training invoice, with the declaration number (BT-120)."""
+    if regime == VatRegime.TRAINING_EXEMPT and training_text(seller_raw):
+        return (f"{amounts.VAT_MENTIONS[VatRegime.TRAINING_EXEMPT]} — organisme de formation "
+                f"n° {seller_raw['training_declaration'].strip()}")
+    return None
 
 
 # --- rendering ------------------------------------------------------------------------------------------------------
@@ -365,15 +359,19 @@ def _render_html(template: str, context: dict) -> str:
         return render_template(template, **context)
 
 
-def invoice_pdf(invoice: Invoice) -> tuple[bytes, bytes]:
-    """The PDF/A-3b of the invoice and its CII XML."""
-    context, terms = invoice_context(invoice)
+def invoice_pdf(invoice: Invoice, inputs: InvoiceInputs) -> tuple[bytes, bytes]:
+    """The PDF/A-3b of the invoice and its CII XML, from the invoice and its gathered inputs alone."""
+    context, terms = invoice_context(invoice, inputs)
     pdf = html_to_pdf(_render_html(TEMPLATE_INVOICE, context))
-    return pdf, cii.build(invoice, terms)
+    return pdf, cii.build(invoice, terms, inputs.lines)
 
 
-def render(invoice: Invoice) -> list[Rendered]:
-    pdf, xml = invoice_pdf(invoice)
+def render(invoice: Invoice, inputs: InvoiceInputs | None = None) -> list[Rendered]:
+    """The stored documents of an issued invoice: its inputs are gathered once (from the invoice's session, unless
+    given), then the PDF, the XML and the Factur-X file are rendered from them."""
+    if inputs is None:
+        inputs = invoice_inputs(object_session(invoice), invoice)
+    pdf, xml = invoice_pdf(invoice, inputs)
     title = "Avoir" if invoice.kind == InvoiceKind.CREDIT_NOTE else "Facture"
     seller = (invoice.seller or {}).get("name") or ""
     metadata = {
@@ -445,27 +443,23 @@ def _align_metadata(path: str) -> bytes:
 
 # --- quotes ---------------------------------------------------------------------------------------------------------
 
-def quote_context(quote) -> dict:
-    from coopnum.billing import company
-    from coopnum.core import settings
-    from coopnum.core.db import db
-
-    seller_raw = company.identity(db.session)
-    org = quote.organisation
+def quote_context(quote, inputs: QuoteInputs) -> dict:
+    """The template context of a quote, from the quote's columns and its gathered inputs (no setting, no query)."""
+    seller_raw = inputs.seller.raw
+    org = inputs.organisation
     regime = quote.vat_regime
-    rows, show_discount, discount_total = _rows(quote.lines, stored=False)
+    rows, show_discount, discount_total = _rows(inputs.lines, stored=False)
     bases: dict[int, int] = {}
-    for line in quote.lines:
+    for line in inputs.lines:
         total = amounts.line_total_cents(line.quantity, line.unit_price_cents, line.discount_percent)
         bases[line.vat_rate_bp] = bases.get(line.vat_rate_bp, 0) + total
     vat_rows = [{"rate_bp": r, "base_cents": b, "vat_cents": amounts.vat_cents(b, r)}
                 for r, b in sorted(bases.items(), reverse=True)]
     excl = sum(r["base_cents"] for r in vat_rows)
     vat = sum(r["vat_cents"] for r in vat_rows)
-    days = settings.get(db.session, "billing.payment_terms_days")
-    early = settings.get(db.session, "billing.early_payment_text")
-    late = settings.get(db.session, "billing.late_penalty_text")
-    vat_on_debits = bool(settings.get(db.session, "billing.vat_on_debits"))
+    days = inputs.payment_terms_days
+    early, late = inputs.seller.early_payment_text, inputs.seller.late_penalty_text
+    vat_on_debits = inputs.seller.vat_on_debits
     return {
         "doc": {"number": quote.number or "", "issue_date": day(quote.issue_date),
                 "valid_until": day(quote.valid_until), "object": quote.title, "notes": (quote.notes or "").strip()},
@@ -483,9 +477,12 @@ def quote_context(quote) -> dict:
     }
 
 
-def render_quote_pdf(quote) -> bytes:
-    """The quote as a PDF (the seller's identity and the billing settings as they are now)."""
-    return html_to_pdf(_render_html(TEMPLATE_QUOTE, quote_context(quote)))
+def render_quote_pdf(quote, inputs: QuoteInputs | None = None) -> bytes:
+    """The quote as a PDF (the seller's identity and the billing settings as they are now, gathered once from the
+    quote's session unless given)."""
+    if inputs is None:
+        inputs = quote_inputs(object_session(quote), quote)
+    return html_to_pdf(_render_html(TEMPLATE_QUOTE, quote_context(quote, inputs)))
 
 
 # --- checks before issuing ------------------------------------------------------------------------------------------

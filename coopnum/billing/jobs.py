@@ -25,5 +25,21 @@ def run_dunning(app: Flask, now: datetime | None = None) -> str:
     return summary + "."
 
 
-jobs.register("billing.dunning", run_dunning, cron={"hour": 7, "minute": 0},
-              description="Relances des factures impayées (relances puis mise en demeure) avec intérêts de retard")
+def expire_quotes_job(app, now: datetime | None = None) -> str:
+    """Mark expired the sent quotes past their validity (idempotent). Commits; returns a French summary."""
+    from coopnum.billing.services.quotes import expire_due
+    from coopnum.core import clock
+    from coopnum.core.db import db, writing
+
+    with app.app_context(), writing():
+        count = expire_due(db.session, now=now or clock.now())
+        db.session.commit()
+    return f"{count} devis expiré(s)."
+
+
+def register() -> None:
+    """Declare the billing jobs (idempotent: keyed by name)."""
+    jobs.register("billing.dunning", run_dunning, cron={"hour": 7, "minute": 0},
+                  description="Relances des factures impayées (relances puis mise en demeure) avec intérêts de retard")
+    jobs.register("expire-quotes", expire_quotes_job, cron={"hour": 4, "minute": 10},
+                  description="Devis envoyés dont la date de validité est passée : marqués expirés")

@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from coopnum.billing.services import invoices
+from coopnum.billing.services import invoices, issuing
 from coopnum.core import settings
 from tests import days, factories
 
@@ -76,7 +76,7 @@ def issued_invoice(session, actor=None, *, real_render=False, now=NOW, **kw):
     if not settings.get(session, "company.siret"):
         company(session)
     invoice = draft_invoice(session, actor, now=now, **kw)
-    return invoices.issue(session, actor, invoice, now=now, render=None if real_render else fake_render)
+    return issuing.issue(session, actor, invoice, now=now, render=None if real_render else fake_render)
 
 
 def held_session(session, *, mission, start, minutes=180, mediator=None):

@@ -10,7 +10,7 @@ import click
 import pytest
 
 from coopnum.billing.cli import register
-from coopnum.billing.services import accounting, invoices, payments
+from coopnum.billing.services import accounting, credit_notes, payments
 from coopnum.core import settings
 from coopnum.core.errors import DomainError
 from tests import days, factories
@@ -52,10 +52,10 @@ def book(session, users):
     pay(session, actor, last_year, 54000, date(Y, 1, 10))
     pay(session, actor, paid, 54000, date(Y, 4, 1))
     pay(session, actor, partly, 20000, date(Y, 6, 1), method="cheque")
-    note = invoices.create_credit_note(session, actor, cancelled, reason="Erreur de client", now=at(Y, 6, 15),
+    note = credit_notes.create_credit_note(session, actor, cancelled, reason="Erreur de client", now=at(Y, 6, 15),
                                        render=bf.fake_render)
     pay(session, actor, refunded, 54000, date(Y, 7, 20))
-    partial_note = invoices.create_credit_note(session, actor, refunded, reason="Séance annulée",
+    partial_note = credit_notes.create_credit_note(session, actor, refunded, reason="Séance annulée",
                                                lines={refunded.lines[0].id: 2}, now=at(Y, 8, 1),
                                                render=bf.fake_render)
     pay(session, actor, refunded, -10800, date(Y, 8, 5), method="refund")

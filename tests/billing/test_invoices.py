@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from coopnum.billing import amounts, numbering
 from coopnum.billing.models import BilledItem, Invoice, InvoiceDocument, InvoiceStatus
-from coopnum.billing.services import invoices
+from coopnum.billing.services import billable, credit_notes, invoices, issuing
 from coopnum.core.errors import DomainError
 from coopnum.missions.models import SessionStatus
 from coopnum.organisations.models import PricingMode, VatRegime
@@ -42,9 +42,9 @@ def test_draft_from_work_bills_validated_held_sessions_with_links(session, users
     # planned, started, not confirmed: held back too
     factories.mission_session(session, mission=mission, start=days.at(work_day(days.SATURDAY, 3), 9),
                               end=days.at(work_day(days.SATURDAY, 3), 11))
-    work = invoices.billable_work(session, conv, MONTH_START, MONTH_END, now=now)
+    work = billable.billable_work(session, conv, MONTH_START, MONTH_END, now=now)
     assert work.unvalidated_sessions == 1 and work.unconfirmed_sessions == 1
-    invoice = invoices.draft_from_work(session, coord, conv, MONTH_START, MONTH_END, now=now)
+    invoice = billable.draft_from_work(session, coord, conv, MONTH_START, MONTH_END, now=now)
     [line] = invoice.lines
     assert line.quantity == Decimal("6.00") and line.unit == "hour" and line.unit_price_cents == 4500
     assert line.total_excl_cents == 27000
@@ -58,9 +58,9 @@ def test_draft_from_work_bills_validated_held_sessions_with_links(session, users
 
 def test_a_session_cannot_be_billed_twice(session, users, coord, now):
     conv, _mission, held = bf.billable_convention(session, mediator=users["mediator"])
-    invoices.draft_from_work(session, coord, conv, MONTH_START, MONTH_END, now=now)
+    billable.draft_from_work(session, coord, conv, MONTH_START, MONTH_END, now=now)
     with pytest.raises(DomainError, match="Rien à facturer.*déjà facturé"):
-        invoices.draft_from_work(session, coord, conv, MONTH_START, MONTH_END, now=now)
+        billable.draft_from_work(session, coord, conv, MONTH_START, MONTH_END, now=now)
     # even bypassing the service, the database refuses a second active link
     line_id = session.execute(select(BilledItem.line_id)).scalars().first()
     session.commit()
@@ -72,47 +72,47 @@ def test_a_session_cannot_be_billed_twice(session, users, coord, now):
 
 def test_deleting_a_draft_or_its_line_frees_the_sessions(session, users, coord, now):
     conv, _mission, _held = bf.billable_convention(session, mediator=users["mediator"])
-    draft = invoices.draft_from_work(session, coord, conv, MONTH_START, MONTH_END, now=now)
+    draft = billable.draft_from_work(session, coord, conv, MONTH_START, MONTH_END, now=now)
     invoices.delete_line(session, coord, draft, draft.lines[0], now=now)
     assert draft.total_incl_cents == 0
-    again = invoices.draft_from_work(session, coord, conv, MONTH_START, MONTH_END, now=now)
+    again = billable.draft_from_work(session, coord, conv, MONTH_START, MONTH_END, now=now)
     invoices.delete_draft(session, coord, again, now=now)
     assert session.execute(select(func.count()).select_from(BilledItem)).scalar() == 0
-    assert invoices.billable_work(session, conv, MONTH_START, MONTH_END, now=now).lines
+    assert billable.billable_work(session, conv, MONTH_START, MONTH_END, now=now).lines
 
 
 def test_pricing_modes_per_session_and_monthly_flat(session, users, coord, now):
     conv, _m, _h = bf.billable_convention(session, mediator=users["mediator"], sessions=3,
                                           pricing_mode=PricingMode.PER_SESSION, unit_price_cents=12000)
-    [line] = invoices.draft_from_work(session, coord, conv, MONTH_START, MONTH_END, now=now).lines
+    [line] = billable.draft_from_work(session, coord, conv, MONTH_START, MONTH_END, now=now).lines
     assert (line.quantity, line.unit, line.total_excl_cents) == (3, "session", 36000)
 
     flat = factories.convention(session, organisation=factories.organisation(session),
                                 pricing_mode=PricingMode.MONTHLY_FLAT, monthly_fee_cents=150000,
                                 start_date=days.month_start(-3).replace(day=15))
-    draft = invoices.draft_from_work(session, coord, flat, days.month_start(-3), MONTH_END, now=now)
+    draft = billable.draft_from_work(session, coord, flat, days.month_start(-3), MONTH_END, now=now)
     assert [ln.description.rsplit("— ", 1)[1] for ln in draft.lines] == [
         format_date(days.month_start(k), "MMMM y", locale="fr") for k in (-3, -2, -1)]
     assert draft.lines[0].period_start == days.month_start(-3).replace(day=15)  # the convention starts mid-month
     assert draft.total_excl_cents == 450000
     with pytest.raises(DomainError, match="déjà facturé"):
-        invoices.draft_from_work(session, coord, flat, days.month_start(-2), days.month_end(-2), now=now)
+        billable.draft_from_work(session, coord, flat, days.month_start(-2), days.month_end(-2), now=now)
 
 
 def test_issue_numbers_freezes_and_stores_documents(session, users, coord, now):
     bf.company(session)
     conv, _m, _h = bf.billable_convention(session, mediator=users["mediator"])
-    draft = invoices.draft_from_work(session, coord, conv, MONTH_START, MONTH_END, now=now)
-    invoice = invoices.issue(session, coord, draft, now=now, render=bf.fake_render)
+    draft = billable.draft_from_work(session, coord, conv, MONTH_START, MONTH_END, now=now)
+    invoice = issuing.issue(session, coord, draft, now=now, render=bf.fake_render)
     assert invoice.number == f"F{YEAR}-00001" and invoice.status == InvoiceStatus.ISSUED
     assert invoice.issue_date == days.TODAY and invoice.due_date == days.days(30)
     assert invoice.seller["siret"] == bf.COMPANY["company.siret"]
-    docs = invoices.documents_of(session, invoice)
+    docs = issuing.documents_of(session, invoice)
     import hashlib
 
     assert set(docs) == {"pdf", "facturx"}
     assert docs["pdf"].sha256 == hashlib.sha256(docs["pdf"].content).hexdigest()
-    second = invoices.issue(session, coord, bf.draft_invoice(session, coord), now=now, render=bf.fake_render)
+    second = issuing.issue(session, coord, bf.draft_invoice(session, coord), now=now, render=bf.fake_render)
     assert second.number == f"F{YEAR}-00002"
 
 
@@ -126,23 +126,23 @@ def test_a_failed_issue_burns_no_number(session, users, coord, now):
         raise RuntimeError("renderer crashed")
 
     with pytest.raises(RuntimeError):
-        invoices.issue(session, coord, draft, now=now, render=broken)
+        issuing.issue(session, coord, draft, now=now, render=broken)
     session.rollback()
     draft = session.get(Invoice, draft.id)
     assert draft.status == InvoiceStatus.DRAFT and draft.number is None
     assert numbering.current_value(session, f"F{YEAR}") == 1
-    again = invoices.issue(session, coord, draft, now=now, render=bf.fake_render)
+    again = issuing.issue(session, coord, draft, now=now, render=bf.fake_render)
     assert (first.number, again.number) == (f"F{YEAR}-00001", f"F{YEAR}-00002")
 
 
 def test_issue_refuses_without_identity_or_training_declaration(session, coord, now):
     draft = bf.draft_invoice(session, coord)
     with pytest.raises(DomainError, match="identité de la coopérative"):
-        invoices.issue(session, coord, draft, now=now, render=bf.fake_render)
+        issuing.issue(session, coord, draft, now=now, render=bf.fake_render)
     bf.company(session, training_declaration="")
     training = bf.draft_invoice(session, coord, vat_regime=VatRegime.TRAINING_EXEMPT)
     with pytest.raises(DomainError, match="déclaration d'activité"):
-        invoices.issue(session, coord, training, now=now, render=bf.fake_render)
+        issuing.issue(session, coord, training, now=now, render=bf.fake_render)
     assert numbering.current_value(session, f"F{YEAR}") == 0
 
 
@@ -180,11 +180,11 @@ def test_issued_invoice_is_immutable_whatever_the_path(session, coord, now):
 def test_credit_notes_total_and_partial(session, users, coord, now):
     bf.company(session)
     conv, _m, held = bf.billable_convention(session, mediator=users["mediator"])
-    invoice = invoices.issue(session, coord, invoices.draft_from_work(session, coord, conv, MONTH_START, MONTH_END, now=now),
+    invoice = issuing.issue(session, coord, billable.draft_from_work(session, coord, conv, MONTH_START, MONTH_END, now=now),
                              now=now, render=bf.fake_render)
     invoices.add_line  # noqa: B018 (the invoice has one line: 6 h)
     line = invoice.lines[0]
-    partial = invoices.create_credit_note(session, coord, invoice, reason="Une heure de trop", lines={line.id: "1"},
+    partial = credit_notes.create_credit_note(session, coord, invoice, reason="Une heure de trop", lines={line.id: "1"},
                                           now=now, render=bf.fake_render)
     assert partial.number == f"A{YEAR}-00001" and partial.credit_of_id == invoice.id
     assert partial.total_incl_cents == 5400 and invoice.credited_cents == 5400
@@ -192,24 +192,24 @@ def test_credit_notes_total_and_partial(session, users, coord, now):
     # a partial credit keeps the sessions billed
     assert invoices.is_session_billed(session, held[0].id)
     with pytest.raises(DomainError, match="au plus restent"):
-        invoices.create_credit_note(session, coord, invoice, reason="x", lines={line.id: "6"}, now=now,
+        credit_notes.create_credit_note(session, coord, invoice, reason="x", lines={line.id: "6"}, now=now,
                                     render=bf.fake_render)
-    rest = invoices.create_credit_note(session, coord, invoice, reason="Tarif erroné", now=now,
+    rest = credit_notes.create_credit_note(session, coord, invoice, reason="Tarif erroné", now=now,
                                        render=bf.fake_render)
     assert rest.number == f"A{YEAR}-00002" and rest.lines[0].quantity == Decimal("5")
     assert invoice.credited_cents == invoice.total_incl_cents
     assert invoice.payment_state(days.TODAY) == "credited"
     # fully credited: the sessions are released and can be billed again, at the right price this time
     assert not invoices.is_session_billed(session, held[0].id)
-    again = invoices.draft_from_work(session, coord, conv, MONTH_START, MONTH_END, now=now)
+    again = billable.draft_from_work(session, coord, conv, MONTH_START, MONTH_END, now=now)
     assert again.lines[0].quantity == Decimal("6.00")
     with pytest.raises(DomainError, match="Rien à créditer"):
-        invoices.create_credit_note(session, coord, invoice, reason="encore", now=now, render=bf.fake_render)
+        credit_notes.create_credit_note(session, coord, invoice, reason="encore", now=now, render=bf.fake_render)
 
 
 def test_confirmation_of_a_billed_session_cannot_change(session, users, coord, now):
     conv, _m, held = bf.billable_convention(session, mediator=users["mediator"])
-    invoices.draft_from_work(session, coord, conv, MONTH_START, MONTH_END, now=now)
+    billable.draft_from_work(session, coord, conv, MONTH_START, MONTH_END, now=now)
     with pytest.raises(DomainError, match="facturée"):
         hours.unconfirm_session(session, coord, held[0], now=now)
 
@@ -245,18 +245,18 @@ def test_monthly_run_drafts_every_active_convention_once(session, users, coord, 
     b, _m2, _h2 = bf.billable_convention(session, mediator=users["mediator"], pricing_mode=PricingMode.PER_SESSION)
     idle = factories.convention(session, organisation=factories.organisation(session))
     factories.convention(session, organisation=factories.organisation(session), status="draft")
-    result = invoices.monthly_run(session, coord, MONTH_START, now=now)
+    result = billable.monthly_run(session, coord, MONTH_START, now=now)
     assert sorted(i.convention_id for i in result.created) == sorted([a.id, b.id])
     assert [(c.id, why) for c, why in result.skipped] == [(idle.id, "rien à facturer")]
-    again = invoices.monthly_run(session, coord, MONTH_START.replace(day=15), now=now)  # any day of the month
+    again = billable.monthly_run(session, coord, MONTH_START.replace(day=15), now=now)  # any day of the month
     assert not again.created and {why for _c, why in again.skipped} >= {"un brouillon existe déjà pour ce mois"}
     with pytest.raises(DomainError, match="mois à venir"):
-        invoices.monthly_run(session, coord, days.month_start(1), now=now)
+        billable.monthly_run(session, coord, days.month_start(1), now=now)
 
 
 def test_not_held_sessions_are_not_billed(session, users, coord, now):
     conv, mission, _held = bf.billable_convention(session, mediator=users["mediator"], sessions=1)
     factories.mission_session(session, mission=mission, start=days.at(work_day(days.THURSDAY, 2), 9),
                               end=days.at(work_day(days.THURSDAY, 2), 12), status=SessionStatus.NOT_HELD)
-    [line] = invoices.draft_from_work(session, coord, conv, MONTH_START, MONTH_END, now=now).lines
+    [line] = billable.draft_from_work(session, coord, conv, MONTH_START, MONTH_END, now=now).lines
     assert line.quantity == Decimal("3.00")

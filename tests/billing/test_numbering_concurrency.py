@@ -18,7 +18,7 @@ def _issue_all(database_url: str, invoice_ids: list[int], actor_id: int, queue) 
     """In a fresh process: issue each draft; every 7th attempt fails after taking its number and rolls back."""
     from coopnum import create_app
     from coopnum.billing.models import Invoice
-    from coopnum.billing.services import invoices
+    from coopnum.billing.services import issuing
     from coopnum.core.db import db
     from coopnum.core.models import User
     from tests.billing.factories import NOW, fake_render
@@ -32,12 +32,12 @@ def _issue_all(database_url: str, invoice_ids: list[int], actor_id: int, queue) 
                     raise RuntimeError("the renderer crashed")
 
                 try:
-                    invoices.issue(db.session, db.session.get(User, actor_id), db.session.get(Invoice, invoice_id),
+                    issuing.issue(db.session, db.session.get(User, actor_id), db.session.get(Invoice, invoice_id),
                                    now=NOW, render=broken)
                 except RuntimeError:
                     db.session.rollback()
                     failures += 1
-            invoices.issue(db.session, db.session.get(User, actor_id), db.session.get(Invoice, invoice_id),
+            issuing.issue(db.session, db.session.get(User, actor_id), db.session.get(Invoice, invoice_id),
                            now=NOW, render=fake_render)
             db.session.commit()
     app.extensions["coopnum_db"].dispose()

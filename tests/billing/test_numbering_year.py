@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from coopnum.billing import numbering
 from coopnum.billing.models import InvoiceKind
-from coopnum.billing.services import invoices
+from coopnum.billing.services import credit_notes, issuing
 from tests import days
 from tests.billing import factories as bf
 from tests.pdftext import pdf_text
@@ -31,19 +31,19 @@ def test_invoices_issued_either_side_of_midnight_in_paris(session, users, travel
     coord = users["coordinator"]
     bf.company(session)
     drafts = [bf.draft_invoice(session, coord) for _ in range(4)]
-    first = invoices.issue(session, coord, drafts[0], now=days.NOW, render=bf.fake_render)  # earlier this year
+    first = issuing.issue(session, coord, drafts[0], now=days.NOW, render=bf.fake_render)  # earlier this year
     assert first.number == f"F{YEAR}-00001"
 
     travel.move_to(LATE_ON_THE_EVE)
-    eve = invoices.issue(session, coord, drafts[1], now=LATE_ON_THE_EVE, render=bf.fake_render)
+    eve = issuing.issue(session, coord, drafts[1], now=LATE_ON_THE_EVE, render=bf.fake_render)
     assert (eve.number, eve.series, eve.sequence) == (f"F{YEAR}-00002", f"F{YEAR}", 2)
     assert (eve.issue_date, eve.due_date) == (EVE, EVE + timedelta(days=30))
 
     travel.move_to(JUST_AFTER_MIDNIGHT)
-    new = invoices.issue(session, coord, drafts[2], now=JUST_AFTER_MIDNIGHT, render=bf.fake_render)
+    new = issuing.issue(session, coord, drafts[2], now=JUST_AFTER_MIDNIGHT, render=bf.fake_render)
     assert (new.number, new.series, new.sequence) == (f"F{NEXT_YEAR}-00001", f"F{NEXT_YEAR}", 1)
     assert (new.issue_date, new.due_date) == (NEW_YEAR, NEW_YEAR + timedelta(days=30))
-    after = invoices.issue(session, coord, drafts[3], now=JUST_AFTER_MIDNIGHT + timedelta(minutes=5),
+    after = issuing.issue(session, coord, drafts[3], now=JUST_AFTER_MIDNIGHT + timedelta(minutes=5),
                            render=bf.fake_render)
     assert after.number == f"F{NEXT_YEAR}-00002"
     # the closed year's series stops where it was; the credit notes' series are untouched
@@ -58,13 +58,13 @@ def test_credit_notes_issued_either_side_of_midnight_in_paris(session, users, tr
     line = invoice.lines[0]
 
     travel.move_to(LATE_ON_THE_EVE)
-    eve = invoices.create_credit_note(session, coord, invoice, reason="Une heure de trop", lines={line.id: "1"},
+    eve = credit_notes.create_credit_note(session, coord, invoice, reason="Une heure de trop", lines={line.id: "1"},
                                       now=LATE_ON_THE_EVE, render=bf.fake_render)
     assert (eve.kind, eve.number, eve.issue_date, eve.due_date) == (InvoiceKind.CREDIT_NOTE, f"A{YEAR}-00001",
                                                                     EVE, None)
 
     travel.move_to(JUST_AFTER_MIDNIGHT)
-    new = invoices.create_credit_note(session, coord, invoice, reason="Tarif erroné", now=JUST_AFTER_MIDNIGHT,
+    new = credit_notes.create_credit_note(session, coord, invoice, reason="Tarif erroné", now=JUST_AFTER_MIDNIGHT,
                                       render=bf.fake_render)
     assert (new.number, new.issue_date) == (f"A{NEXT_YEAR}-00001", NEW_YEAR)
     assert new.lines[0].quantity == Decimal("9")
@@ -80,8 +80,8 @@ def test_the_document_of_an_invoice_issued_just_after_midnight(session, users, t
     bf.company(session)
     draft = bf.draft_invoice(session, coord)
     travel.move_to(JUST_AFTER_MIDNIGHT)
-    invoice = invoices.issue(session, coord, draft, now=JUST_AFTER_MIDNIGHT)
-    text = " ".join(pdf_text(invoices.documents_of(session, invoice)["pdf"].content).split())
+    invoice = issuing.issue(session, coord, draft, now=JUST_AFTER_MIDNIGHT)
+    text = " ".join(pdf_text(issuing.documents_of(session, invoice)["pdf"].content).split())
     assert f"N° F{NEXT_YEAR}-00001" in text
     assert f"Date d'émission {NEW_YEAR:%d/%m/%Y}" in text
     assert f"Date d'échéance {NEW_YEAR + timedelta(days=30):%d/%m/%Y}" in text

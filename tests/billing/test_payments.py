@@ -6,8 +6,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from coopnum.billing import queries
 from coopnum.billing.models import Invoice, Payment, PaymentMethod, PaymentState
-from coopnum.billing.services import invoices, payments
+from coopnum.billing.services import credit_notes, payments
 from coopnum.core.errors import DomainError
 from coopnum.core.models import AuditLog
 from tests import days, factories
@@ -81,7 +82,7 @@ def test_no_payment_on_a_draft_or_a_credit_note(session, users, invoice, now):
     draft = bf.draft_invoice(session, users["coordinator"])
     with pytest.raises(DomainError, match="brouillon"):
         pay(session, users, draft, 100, now)
-    note = invoices.create_credit_note(session, users["coordinator"], invoice, reason="Erreur", now=now,
+    note = credit_notes.create_credit_note(session, users["coordinator"], invoice, reason="Erreur", now=now,
                                        render=bf.fake_render)
     with pytest.raises(DomainError, match="avoir"):
         pay(session, users, note, 100, now)
@@ -93,7 +94,7 @@ def test_refund_only_what_was_overpaid(session, users, invoice, now):
     pay(session, users, invoice, 54000, now, on=DUE)
     # A partial credit note after payment: the buyer overpaid by the credited amount.
     line = invoice.lines[0]
-    invoices.create_credit_note(session, users["coordinator"], invoice, reason="Séance non tenue",
+    credit_notes.create_credit_note(session, users["coordinator"], invoice, reason="Séance non tenue",
                                 lines={line.id: 2}, now=now, render=bf.fake_render)
     assert invoice.credited_cents == 10800  # 2 h × 45 € + VAT
     assert invoice.balance_cents == -10800
@@ -132,14 +133,14 @@ def test_filters(session, users, invoice, now):
     pay(session, users, other, 3000, now, on=days.month_start(-1).replace(day=10))
 
     def amounts(**kw):
-        stmt = payments.payments_stmt(payments.PaymentFilters(**kw))
+        stmt = queries.payments_stmt(queries.PaymentFilters(**kw))
         return [p.amount_cents for p in session.execute(stmt).unique().scalars()]
 
     assert amounts() == [3000, 2000, 1000]
     assert amounts(method="cheque") == [2000]
     assert amounts(organisation_id=other.organisation_id) == [3000, 2000]
     assert amounts(date_from=days.month_start(-2), date_to=days.month_end(-2)) == [2000]
-    assert payments.payments_total(session, payments.PaymentFilters(organisation_id=other.organisation_id)) == (
+    assert queries.payments_total(session, queries.PaymentFilters(organisation_id=other.organisation_id)) == (
         2, 5000)
 
 
@@ -169,7 +170,7 @@ def test_payment_form_records_and_refuses_overpayment(client, session, users, in
 
 def test_refund_typed_as_a_positive_amount(client, session, users, invoice, now):
     pay(session, users, invoice, 54000, now)
-    invoices.create_credit_note(session, users["coordinator"], invoice, reason="Erreur", now=now,
+    credit_notes.create_credit_note(session, users["coordinator"], invoice, reason="Erreur", now=now,
                                 render=bf.fake_render)
     session.commit()
     login(client, users["coordinator"])

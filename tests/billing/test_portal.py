@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from coopnum.billing.models import DocumentKind, InvoiceDocument
-from coopnum.billing.services import invoices
+from coopnum.billing.services import credit_notes, issuing
 from coopnum.organisations.models import Organisation
 from tests import days, factories
 from tests.billing import factories as bf
@@ -28,10 +28,10 @@ def setup(session, users, now):
     draft = bf.draft_invoice(session, coordinator, convention=conv)
     draft.period_start, draft.period_end = PERIOD
     bf.company(session)
-    with_report = invoices.issue(session, coordinator, draft, now=now - timedelta(days=ISSUED_AGO),
+    with_report = issuing.issue(session, coordinator, draft, now=now - timedelta(days=ISSUED_AGO),
                                  render=bf.fake_render)
     plain = bf.issued_invoice(session, coordinator, organisation=own, lines=[("Atelier", 1, 20000)])
-    note = invoices.create_credit_note(session, coordinator, plain, reason="Geste", lines={plain.lines[0].id: 1},
+    note = credit_notes.create_credit_note(session, coordinator, plain, reason="Geste", lines={plain.lines[0].id: 1},
                                        now=now, render=bf.fake_render)
     still_draft = bf.draft_invoice(session, coordinator, organisation=own)
     foreign = bf.issued_invoice(session, coordinator, organisation=other)

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from coopnum.billing.services import accounting, invoices, payments
+from coopnum.billing.services import accounting, credit_notes, payments
 from tests import days, factories
 from tests.billing import factories as bf
 from tests.conftest import login, text_of
@@ -38,7 +38,7 @@ def ledger(session, users, now):
     paid = issued_due(session, actor, b, TODAY - timedelta(days=100))
     payments.record(session, actor, paid, amount_cents=54000, received_on=TODAY, method="transfer", now=now)
     cancelled = issued_due(session, actor, b, TODAY - timedelta(days=100))
-    invoices.create_credit_note(session, actor, cancelled, reason="Erreur", now=now, render=bf.fake_render)
+    credit_notes.create_credit_note(session, actor, cancelled, reason="Erreur", now=now, render=bf.fake_render)
     bf.draft_invoice(session, actor, organisation=b)
     session.commit()
     return a, b

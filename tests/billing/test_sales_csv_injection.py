@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from coopnum.billing.services import accounting, invoices
+from coopnum.billing.services import accounting, credit_notes
 from tests import days, factories
 from tests.billing import factories as bf
 from tests.conftest import login
@@ -25,7 +25,7 @@ def hostile_sales(session, users):
     other = factories.organisation(session, name="@SUM(1+1)*cmd|' /C calc'!A0")
     invoice = bf.issued_invoice(session, actor, organisation=org, now=datetime(Y, 3, 2, 9, tzinfo=UTC))
     bf.issued_invoice(session, actor, organisation=other, now=datetime(Y, 3, 3, 9, tzinfo=UTC))
-    note = invoices.create_credit_note(session, actor, invoice, reason="Erreur", now=datetime(Y, 3, 9, 9, tzinfo=UTC),
+    note = credit_notes.create_credit_note(session, actor, invoice, reason="Erreur", now=datetime(Y, 3, 9, 9, tzinfo=UTC),
                                        render=bf.fake_render)
     session.commit()
     return {"invoice": invoice, "note": note}

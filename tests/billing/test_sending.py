@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 import coopnum.billing.views.sending  # noqa: F401  (registers billing.invoice_send until views/__init__ imports it)
 from coopnum.billing.models import DocumentKind, Invoice, InvoiceDocument, InvoiceSending
-from coopnum.billing.services import invoices, sending
+from coopnum.billing.services import credit_notes, issuing, sending
 from coopnum.core.errors import DomainError
 from coopnum.core.models import AuditLog, Role
 from coopnum.organisations.models import Contact, Organisation
@@ -121,7 +121,7 @@ def test_convention_invoice_links_to_portal_and_period_report(session, users, no
     start, end = days.month_start(-1), days.month_end(-1)  # last month's work
     draft.period_start, draft.period_end = start, end
     bf.company(session)
-    invoice = invoices.issue(session, users["coordinator"], draft, now=now, render=bf.fake_render)
+    invoice = issuing.issue(session, users["coordinator"], draft, now=now, render=bf.fake_render)
     sending.send_invoice(session, users["coordinator"], invoice, now=now)
     session.commit()
     body = smtp_server[0].get_body(("plain",)).get_content()
@@ -134,7 +134,7 @@ def test_convention_invoice_links_to_portal_and_period_report(session, users, no
 
 def test_credit_note_subject(session, users, now, org, smtp_server):
     invoice = bf.issued_invoice(session, users["coordinator"], organisation=org)
-    note = invoices.create_credit_note(session, users["coordinator"], invoice, reason="Erreur", now=now,
+    note = credit_notes.create_credit_note(session, users["coordinator"], invoice, reason="Erreur", now=now,
                                        render=bf.fake_render)
     sending.send_invoice(session, users["coordinator"], note, now=now)
     session.commit()

@@ -6,7 +6,7 @@ flushed with such a text (``validation.install_text_guard``)."""
 import pytest
 
 from coopnum.billing.models import InvoiceLine
-from coopnum.billing.services import aptic, invoices, payments
+from coopnum.billing.services import aptic, credit_notes, invoices, payments
 from coopnum.billing.services import quotes as quote_services
 from coopnum.core.errors import DomainError
 from tests import days, factories
@@ -60,9 +60,9 @@ def test_an_invoice_header_with_a_control_character_is_refused(session, users, d
 @pytest.mark.parametrize("text", HOSTILE)
 def test_a_credit_note_reason_with_a_control_character_is_refused(session, users, text):
     invoice = bf.issued_invoice(session, users["coordinator"])
-    _refused(lambda: invoices.create_credit_note(session, users["coordinator"], invoice, reason=text, now=days.NOW,
+    _refused(lambda: credit_notes.create_credit_note(session, users["coordinator"], invoice, reason=text, now=days.NOW,
                                                  render=bf.fake_render), "reason")
-    assert invoices.credit_notes_of(session, invoice) == []
+    assert credit_notes.credit_notes_of(session, invoice) == []
 
 
 @pytest.mark.parametrize("text", HOSTILE[:3])

@@ -9,18 +9,17 @@ from decimal import Decimal
 
 from flask import g, jsonify, make_response, request
 from pydantic import ConfigDict
-from sqlalchemy import select
 from sqlmodel import Field, SQLModel
 
+from coopnum.billing import queries
 from coopnum.billing.models import (
     BilledItem,
     DocumentKind,
     Invoice,
-    InvoiceDocument,
     InvoiceKind,
     InvoiceStatus,
 )
-from coopnum.billing.services import invoices as services
+from coopnum.billing.services import billable, credit_notes, issuing
 from coopnum.core import clock
 from coopnum.core.access import is_staff
 from coopnum.core.api import Amount, Day, Int, Line, Param, commit_or_raise, endpoint, parse_body
@@ -131,25 +130,11 @@ class CreditNoteCreate(SQLModel):
 # --- helpers --------------------------------------------------------------------------------------------------------
 
 def _billed(invoices: list[Invoice]) -> dict[int, list[BilledItem]]:
-    line_ids = [line.id for inv in invoices for line in inv.lines]
-    out: dict[int, list[BilledItem]] = {}
-    if line_ids:
-        for item in db.session.execute(select(BilledItem).where(BilledItem.line_id.in_(line_ids))
-                                       .order_by(BilledItem.id)).scalars():
-            out.setdefault(item.line_id, []).append(item)
-    return out
+    return queries.billed_items(db.session, [line.id for inv in invoices for line in inv.lines])
 
 
 def _documents(invoices: list[Invoice]) -> dict[int, list[tuple]]:
-    ids = [inv.id for inv in invoices]
-    out: dict[int, list[tuple]] = {}
-    if ids:
-        rows = db.session.execute(select(InvoiceDocument.invoice_id, InvoiceDocument.kind, InvoiceDocument.filename,
-                                         InvoiceDocument.sha256, InvoiceDocument.size)
-                                  .where(InvoiceDocument.invoice_id.in_(ids)).order_by(InvoiceDocument.kind.desc()))
-        for row in rows:
-            out.setdefault(row[0], []).append(row[1:])
-    return out
+    return queries.document_rows(db.session, [inv.id for inv in invoices])
 
 
 def _dump_all(invoices: list[Invoice]) -> list[dict]:
@@ -216,17 +201,17 @@ def list_invoices():
         return json_error(422, "Type inconnu : invoice ou credit_note.", "invalid", field="kind")
     if state is not None and state not in STATES:
         return json_error(422, "État inconnu : open, overdue ou paid.", "invalid", field="state")
-    filters = services.InvoiceFilters(status=status, kind=kind, state=state,
-                                      organisation_id=request.args.get("organisation_id", type=int),
-                                      convention_id=request.args.get("convention_id", type=int),
-                                      year=request.args.get("year", type=int))
+    filters = queries.InvoiceFilters(status=status, kind=kind, state=state,
+                                     organisation_id=request.args.get("organisation_id", type=int),
+                                     convention_id=request.args.get("convention_id", type=int),
+                                     year=request.args.get("year", type=int))
     user = g.api_user
     if not is_staff(user):
         if status == InvoiceStatus.DRAFT or not user.organisation_id or (
                 filters.organisation_id is not None and filters.organisation_id != user.organisation_id):
             return _empty_page()
         filters.status, filters.organisation_id = InvoiceStatus.ISSUED, user.organisation_id
-    page = paginate(db.session, services.invoices_stmt(filters, today=paris_today(clock.now())), *page_args())
+    page = paginate(db.session, queries.invoices_stmt(filters, today=paris_today(clock.now())), *page_args())
     return jsonify({"items": _dump_all(page.items), "page": page.page, "per_page": page.per_page,
                     "total": page.total, "pages": page.pages})
 
@@ -239,7 +224,7 @@ def create_invoice():
     convention = db.session.get(Convention, body.convention_id)
     if convention is None:
         return json_error(422, "Convention introuvable.", "invalid", field="convention_id")
-    invoice = commit_or_raise(lambda: services.draft_from_work(
+    invoice = commit_or_raise(lambda: billable.draft_from_work(
         db.session, g.api_user, convention, body.period_start, body.period_end, now=clock.now()))
     return jsonify(_dump(invoice)), 201
 
@@ -261,7 +246,7 @@ def issue_invoice(invoice_id: int):
         return _not_found()
     if not invoice.is_draft:
         return json_error(409, f"La facture {invoice.number} est déjà émise.", "conflict")
-    invoice = commit_or_raise(lambda: services.issue(db.session, g.api_user, invoice, now=clock.now()))
+    invoice = commit_or_raise(lambda: issuing.issue(db.session, g.api_user, invoice, now=clock.now()))
     return jsonify(_dump(invoice))
 
 
@@ -278,7 +263,7 @@ def invoice_pdf(invoice_id: int):
         return json_error(422, "Document inconnu : facturx ou pdf.", "invalid", field="kind")
     if invoice.is_draft:
         return json_error(409, "Ce brouillon n'a pas encore de document : émettez-le d'abord.", "conflict")
-    document = services.document(db.session, invoice, kind)
+    document = issuing.document(db.session, invoice, kind)
     if document is None:
         return json_error(404, "Document introuvable.", "not_found")
     response = make_response(document.content)
@@ -301,6 +286,6 @@ def create_credit_note(invoice_id: int):
     if invoice.is_credit_note:
         return json_error(409, "On ne fait pas d'avoir sur un avoir.", "conflict")
     lines = None if body.lines is None else {line.line_id: line.quantity for line in body.lines}
-    note = commit_or_raise(lambda: services.create_credit_note(
+    note = commit_or_raise(lambda: credit_notes.create_credit_note(
         db.session, g.api_user, invoice, reason=body.reason, lines=lines, now=clock.now()))
     return jsonify(_dump(note)), 201

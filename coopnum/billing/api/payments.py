@@ -9,6 +9,7 @@ from flask import g, jsonify, request
 from pydantic import ConfigDict
 from sqlmodel import Field, SQLModel
 
+from coopnum.billing import queries
 from coopnum.billing.models import Invoice, Payment, PaymentMethod
 from coopnum.billing.services import payments as services
 from coopnum.core import clock
@@ -83,7 +84,7 @@ def list_payments():
     if method is not None and method not in set(PaymentMethod):
         return json_error(422, "Mode de règlement inconnu : transfer, cheque, aptic, cash ou refund.", "invalid",
                           field="method")
-    filters = services.PaymentFilters(date_from=_day("date_from"), date_to=_day("date_to"), method=method,
+    filters = queries.PaymentFilters(date_from=_day("date_from"), date_to=_day("date_to"), method=method,
                                       organisation_id=request.args.get("organisation_id", type=int))
     user = g.api_user
     staff = is_staff(user)
@@ -92,7 +93,7 @@ def list_payments():
                                         and filters.organisation_id != user.organisation_id):
             return jsonify({"items": [], "page": 1, "per_page": page_args()[1], "total": 0, "pages": 1})
         filters.organisation_id = user.organisation_id
-    stmt = services.payments_stmt(filters)
+    stmt = queries.payments_stmt(filters)
     invoice_id = request.args.get("invoice_id", type=int)
     if invoice_id:
         stmt = stmt.where(Payment.invoice_id == invoice_id)

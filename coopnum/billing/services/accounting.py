@@ -50,7 +50,7 @@ from coopnum.billing.models import (
     PaymentState,
 )
 from coopnum.core import spreadsheet
-from coopnum.core.clock import PARIS
+from coopnum.core.clock import paris_today
 from coopnum.core.errors import DomainError
 from coopnum.organisations.models import Organisation, VatRegime
 
@@ -207,7 +207,7 @@ def _payment_entry(payment: Payment, invoice: Invoice, names: dict[int, str]) ->
     label = f"{'Remboursement' if payment.amount_cents < 0 else 'Règlement'} {invoice.number} {name}"
     if details_text:
         label += f" ({details_text})"
-    recorded = payment.created_at.astimezone(PARIS).date() if payment.created_at else payment.received_on
+    recorded = paris_today(payment.created_at) if payment.created_at else payment.received_on
     common = {"piece_ref": invoice.number, "piece_date": payment.received_on, "label": label,
               "valid_date": max(recorded, payment.received_on)}
     account = CASH if payment.method == PaymentMethod.CASH else BANK

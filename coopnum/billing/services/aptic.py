@@ -30,7 +30,7 @@ from coopnum.billing.models import (
     Payment,
     PaymentMethod,
 )
-from coopnum.billing.services import invoices, payments
+from coopnum.billing.services import invoices, issuing, payments
 from coopnum.billing.services.payments import euros
 from coopnum.core import audit, settings
 from coopnum.core.clock import paris_today
@@ -236,7 +236,7 @@ def send_batch(session: Session, actor: User | None, batch: ApticBatch, *, now: 
     invoices.add_line(session, actor, invoice, description=line_label(len(cheques), batch.reference),
                       quantity=1, unit=LineUnit.FLAT, unit_price_cents=excl, vat_rate_bp=rate,
                       detail="Chèques n° " + ", ".join(c.number for c in cheques), now=now)
-    invoices.issue(session, actor, invoice, now=now, render=render)
+    issuing.issue(session, actor, invoice, now=now, render=render)
     if invoice.total_incl_cents != total:  # cannot happen: excl_for_incl checked it
         raise DomainError("Le total de la facture ne correspond pas à la valeur des chèques.")
     batch.status = ApticBatchStatus.SENT

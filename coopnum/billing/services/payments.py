@@ -13,11 +13,10 @@ Services take plain values, the acting user and ``now``; they flush, never commi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from sqlmodel import Session
 
 from coopnum.billing.models import (
@@ -34,7 +33,6 @@ from coopnum.core.clock import paris_today
 from coopnum.core.errors import DomainError
 from coopnum.core.models import User
 from coopnum.core.validation import domain_text
-from coopnum.organisations.models import Organisation
 
 MAX_AMOUNT_CENTS = 100_000_000_00
 
@@ -178,51 +176,6 @@ def payments_of(session: Session, invoice: Invoice) -> list[Payment]:
     """The payments of an invoice, oldest first (for the invoice page)."""
     return list(session.execute(select(Payment).where(Payment.invoice_id == invoice.id)
                                 .order_by(Payment.received_on, Payment.id)).unique().scalars())
-
-
-# --- the list of payments -------------------------------------------------------------------------------------------
-
-@dataclass
-class PaymentFilters:
-    date_from: date | None = None
-    date_to: date | None = None
-    method: str | None = None
-    organisation_id: int | None = None
-
-
-def _filter(stmt, filters: PaymentFilters):
-    if filters.date_from:
-        stmt = stmt.where(Payment.received_on >= filters.date_from)
-    if filters.date_to:
-        stmt = stmt.where(Payment.received_on <= filters.date_to)
-    if filters.method:
-        stmt = stmt.where(Payment.method == filters.method)
-    if filters.organisation_id:
-        stmt = stmt.where(Invoice.organisation_id == filters.organisation_id)
-    return stmt
-
-
-def payments_stmt(filters: PaymentFilters):
-    """Payments with their invoice and its organisation (one query), newest first."""
-    stmt = (select(Payment).join(Payment.invoice)
-            .options(contains_eager(Payment.invoice).joinedload(Invoice.organisation)))
-    return _filter(stmt, filters).order_by(Payment.received_on.desc(), Payment.id.desc())
-
-
-def payments_total(session: Session, filters: PaymentFilters) -> tuple[int, int]:
-    """(count, sum of amounts) of the filtered payments."""
-    stmt = _filter(select(func.count(Payment.id), func.coalesce(func.sum(Payment.amount_cents), 0))
-                   .select_from(Payment).join(Invoice, Invoice.id == Payment.invoice_id), filters)
-    count, total = session.execute(stmt).one()
-    return int(count), int(total)
-
-
-def organisations_with_invoices(session: Session) -> list[tuple[int, str]]:
-    """Organisations that have issued invoices (for filters)."""
-    stmt = (select(Organisation.id, Organisation.name)
-            .where(Organisation.id.in_(select(Invoice.organisation_id).where(Invoice.status == InvoiceStatus.ISSUED)))
-            .order_by(Organisation.name))
-    return [(r.id, r.name) for r in session.execute(stmt).all()]
 
 
 def load_payment(session: Session, payment_id: int) -> Payment | None:

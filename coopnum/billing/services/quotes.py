@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy import update as sql_update
-from sqlalchemy.sql import Select
 from sqlmodel import Session
 
 from coopnum.billing import amounts, numbering
@@ -51,7 +50,7 @@ class Target:
     INVOICE = "invoice"
 
 
-@dataclass
+@dataclass(frozen=True)
 class LineInput:
     """A line as typed: a catalogue service fills what is left empty (description, unit, price)."""
 
@@ -71,27 +70,6 @@ def effective_status(quote: Quote, today: date) -> str:
     if quote.status == QuoteStatus.SENT and quote.valid_until is not None and today > quote.valid_until:
         return QuoteStatus.EXPIRED
     return quote.status
-
-
-def list_stmt(*, status: str | None = None, organisation_id: int | None = None, q: str | None = None,
-              today: date | None = None) -> Select:
-    """Quotes, newest first, filtered. ``status`` is the effective one (a sent quote past validity is expired)."""
-    stmt = select(Quote).order_by(Quote.created_at.desc(), Quote.id.desc())
-    if status:
-        if status == QuoteStatus.SENT and today is not None:
-            stmt = stmt.where(Quote.status == QuoteStatus.SENT,
-                              (Quote.valid_until.is_(None)) | (Quote.valid_until >= today))
-        elif status == QuoteStatus.EXPIRED and today is not None:
-            stmt = stmt.where((Quote.status == QuoteStatus.EXPIRED)
-                              | ((Quote.status == QuoteStatus.SENT) & (Quote.valid_until < today)))
-        else:
-            stmt = stmt.where(Quote.status == status)
-    if organisation_id:
-        stmt = stmt.where(Quote.organisation_id == organisation_id)
-    if q:
-        like = f"%{q.strip().lower()}%"
-        stmt = stmt.where(func.lower(Quote.title).like(like) | func.lower(func.coalesce(Quote.number, "")).like(like))
-    return stmt
 
 
 def catalogue(session: Session) -> list[Service]:
@@ -521,7 +499,7 @@ def render_pdf(session: Session, quote: Quote) -> bytes:
     and the billing settings as they are now."""
     from coopnum.billing import documents
 
-    return documents.render_quote_pdf(quote)
+    return documents.render_quote_pdf(quote, documents.quote_inputs(session, quote))
 
 
 def mail_body(session: Session, quote: Quote, message: str = "") -> str:
@@ -557,25 +535,3 @@ def mail_for(session: Session, quote: Quote, pdf: bytes, recipients: list[str], 
                      attachments=[mail.Attachment(pdf_filename(quote), pdf, "application/pdf")],
                      reply_to=seller.get("email") or None)
 
-
-# --- the daily job --------------------------------------------------------------------------------------------------
-
-def expire_quotes_job(app, now: datetime | None = None) -> str:
-    """Mark expired the sent quotes past their validity (idempotent). Commits; returns a French summary."""
-    from coopnum.core import clock
-    from coopnum.core.db import db, writing
-
-    with app.app_context(), writing():
-        count = expire_due(db.session, now=now or clock.now())
-        db.session.commit()
-    return f"{count} devis expiré(s)."
-
-
-def _register_job() -> None:
-    from coopnum.core import jobs
-
-    jobs.register("expire-quotes", expire_quotes_job, cron={"hour": 4, "minute": 10},
-                  description="Devis envoyés dont la date de validité est passée : marqués expirés")
-
-
-_register_job()

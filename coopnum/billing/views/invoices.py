@@ -11,10 +11,8 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import and_, case, func, select
-from sqlalchemy.orm import defaultload, defer, lazyload
 
-from coopnum.billing import amounts, company
+from coopnum.billing import amounts, company, queries
 from coopnum.billing.forms.invoices import (
     DOCUMENT_LABELS,
     FILTER_STATE_LABELS,
@@ -37,7 +35,6 @@ from coopnum.billing.forms.invoices import (
 from coopnum.billing.models import (
     DocumentKind,
     Invoice,
-    InvoiceDocument,
     InvoiceKind,
     InvoiceLine,
     InvoiceSending,
@@ -46,6 +43,7 @@ from coopnum.billing.models import (
     Payment,
     Reminder,
 )
+from coopnum.billing.services import billable, credit_notes, issuing
 from coopnum.billing.services import invoices as service
 from coopnum.billing.views import bp
 from coopnum.core import clock
@@ -55,11 +53,10 @@ from coopnum.core.errors import DomainError
 from coopnum.core.filters import d as format_day
 from coopnum.core.filters import money
 from coopnum.core.models import Role
-from coopnum.core.pagination import page_args, paginate
+from coopnum.core.pagination import page_args
 from coopnum.core.views import commit_or_flash, commit_or_show, form_error, form_status, safe_next
-from coopnum.missions.models import MissionSession
 from coopnum.organisations.forms.catalogue import VAT_LABELS
-from coopnum.organisations.models import Convention, ConventionStatus, Organisation, Service, VatRegime
+from coopnum.organisations.models import Convention, Organisation, Service, VatRegime
 from coopnum.reports.services.reports import Period, add_months, month_starts
 
 # --- helpers --------------------------------------------------------------------------------------------------------
@@ -140,47 +137,24 @@ def _refuse_unless_draft(invoice: Invoice):
 # --- the list -------------------------------------------------------------------------------------------------------
 
 def _filter_choices(form: InvoiceFilterForm, today: date) -> None:
-    orgs = db.session.execute(select(Organisation.id, Organisation.name)
-                              .where(Organisation.id.in_(select(Invoice.organisation_id)))
-                              .order_by(Organisation.name)).all()
+    orgs = queries.invoiced_organisations(db.session)
     form.organisation_id.choices = [("", _("Tous"))] + [(str(r.id), r.name) for r in orgs]
-    conventions = db.session.execute(select(Convention.id, Convention.reference)
-                                     .where(Convention.id.in_(select(Invoice.convention_id)))
-                                     .order_by(Convention.reference)).all()
+    conventions = queries.invoiced_conventions(db.session)
     form.convention_id.choices = [("", _("Toutes"))] + [(str(r.id), r.reference) for r in conventions]
-    first = db.session.execute(select(func.min(Invoice.issue_date))).scalar()
+    first = queries.first_issue_date(db.session)
     years = range(today.year, min(first.year if first else today.year, today.year) - 1, -1)
     form.year.choices = [("", _("Toutes"))] + [(str(y), str(y)) for y in years]
 
 
-def _filters(form: InvoiceFilterForm) -> service.InvoiceFilters:
+def _filters(form: InvoiceFilterForm) -> queries.InvoiceFilters:
     def pick(value, allowed):
         return value if value in allowed else None
 
-    return service.InvoiceFilters(
+    return queries.InvoiceFilters(
         status=pick(form.status.data, set(InvoiceStatus)), kind=pick(form.kind.data, set(InvoiceKind)),
         state=pick(form.state.data, set(FILTER_STATE_LABELS)), organisation_id=_int(form.organisation_id.data),
         convention_id=_int(form.convention_id.data), year=_int(form.year.data),
         q=(form.q.data or "").strip()[:100] or None)
-
-
-def summary(today: date) -> dict:
-    """Count and amount of the drafts, of the invoices to be paid and of the overdue ones (one query)."""
-    balance = Invoice.total_incl_cents - Invoice.credited_cents - Invoice.paid_cents
-    draft = Invoice.status == InvoiceStatus.DRAFT
-    open_ = and_(Invoice.status == InvoiceStatus.ISSUED, Invoice.kind == InvoiceKind.INVOICE, balance > 0)
-    overdue = and_(open_, Invoice.due_date < today)
-    row = db.session.execute(select(
-        func.count(case((draft, 1))), func.coalesce(func.sum(case((draft, Invoice.total_incl_cents))), 0),
-        func.count(case((open_, 1))), func.coalesce(func.sum(case((open_, balance))), 0),
-        func.count(case((overdue, 1))), func.coalesce(func.sum(case((overdue, balance))), 0),
-    )).one()
-    return {"drafts": (row[0], row[1]), "open": (row[2], row[3]), "overdue": (row[4], row[5])}
-
-
-def _light(stmt):
-    """No lines, no convention services: a list shows only the invoices' own columns and the client."""
-    return stmt.options(lazyload(Invoice.lines), defaultload(Invoice.convention).lazyload(Convention.services))
 
 
 @bp.route("/invoices")
@@ -189,24 +163,17 @@ def invoices():
     today = clock.today()
     form = InvoiceFilterForm(request.args)
     _filter_choices(form, today)
-    stmt = _light(service.invoices_stmt(_filters(form), today=today))
-    page = paginate(db.session, stmt, *page_args())
-    return _render("billing/invoices/list.html", form=form, page=page, summary=summary(today))
+    page = queries.invoice_list(db.session, _filters(form), today, *page_args())
+    return _render("billing/invoices/list.html", form=form, page=page,
+                   summary=queries.invoice_summary(db.session, today))
 
 
 # --- the month's run ------------------------------------------------------------------------------------------------
 
-def _month_invoices(month: date) -> list[Invoice]:
-    stmt = (select(Invoice).where(Invoice.kind == InvoiceKind.INVOICE, Invoice.period_start == month,
-                                  Invoice.period_end == _month_end(month))
-            .order_by(Invoice.status, Invoice.buyer_name, Invoice.id))
-    return list(db.session.execute(_light(stmt)).unique().scalars())
-
-
 def _not_invoiced(month: date, invoiced: list[Invoice]) -> list[Convention]:
     """Signed conventions active in the month with no invoice for that month (to look at one by one)."""
     done = {inv.convention_id for inv in invoiced}
-    return [c for c in service.active_conventions(db.session, month, _month_end(month)) if c.id not in done]
+    return [c for c in billable.active_conventions(db.session, month, _month_end(month)) if c.id not in done]
 
 
 @bp.route("/invoices/run", methods=["GET", "POST"])
@@ -220,13 +187,13 @@ def invoice_run():
         form.month.data = month_key(month)
     elif form.validate_on_submit():
         month = parse_month(form.month.data)
-        ok, result = commit_or_show(form, lambda: service.monthly_run(db.session, _actor(), month, now=clock.now()))
+        ok, result = commit_or_show(form, lambda: billable.monthly_run(db.session, _actor(), month, now=clock.now()))
         if ok:
             flash(_("Mois facturé (%(month)s) : %(count)s brouillon(s) créé(s).",
                     month=format_day(month, "MMMM y"), count=len(result.created)), "success")
     elif parse_month(form.month.data):
         month = parse_month(form.month.data)
-    month_invoices = _month_invoices(month)
+    month_invoices = queries.month_invoices(db.session, month, _month_end(month))
     return _render("billing/invoices/run.html", form_status() if result is None else 200, form=form, month=month,
                    month_end=_month_end(month), result=result, month_invoices=month_invoices,
                    not_invoiced=[] if result else _not_invoiced(month, month_invoices),
@@ -236,18 +203,15 @@ def invoice_run():
 # --- a new draft ----------------------------------------------------------------------------------------------------
 
 def _signed_conventions() -> list[tuple[int, str]]:
-    rows = db.session.execute(select(Convention).where(Convention.status == ConventionStatus.SIGNED)
-                              .options(lazyload(Convention.services)).order_by(Convention.reference))
-    return [(c.id, f"{c.reference} — {c.organisation.name} — {c.title}") for c in rows.unique().scalars()]
+    return [(c.id, f"{c.reference} — {c.organisation.name} — {c.title}")
+            for c in queries.signed_conventions(db.session)]
 
 
 def _organisations() -> list[tuple[int, str]]:
-    rows = db.session.execute(select(Organisation.id, Organisation.name)
-                              .where(Organisation.archived.is_(False)).order_by(Organisation.name))
-    return [(r.id, r.name) for r in rows]
+    return [(r.id, r.name) for r in queries.open_organisations(db.session)]
 
 
-def _preview(work: service.Work | None) -> dict | None:
+def _preview(work: billable.Work | None) -> dict | None:
     """The proposed lines with their totals, and the document's totals (rounded per line, VAT per rate)."""
     if work is None:
         return None
@@ -295,13 +259,13 @@ def invoice_new():
             convention = db.session.get(Convention, work_form.convention_id.data)
             start, end = work_form.period_start.data, work_form.period_end.data
             try:
-                work = service.billable_work(db.session, convention, start, end, now=clock.now())
+                work = billable.billable_work(db.session, convention, start, end, now=clock.now())
             except DomainError as exc:
                 form_error(work_form, exc)
                 status = 400
             else:
                 if mode == "work":
-                    ok, invoice = commit_or_show(work_form, lambda: service.draft_from_work(
+                    ok, invoice = commit_or_show(work_form, lambda: billable.draft_from_work(
                         db.session, _actor(), convention, start, end, now=clock.now(), work=work))
                     if ok:
                         flash(_("Brouillon créé à partir du travail réalisé : relisez-le, puis émettez-le."),
@@ -334,8 +298,8 @@ def _line_form(invoice: Invoice, line: InvoiceLine, formdata=None) -> LineForm:
 def _new_line_form(invoice: Invoice, formdata=None) -> NewLineForm:
     form = NewLineForm(prefix="add", formdata=formdata,
                        data={"vat_rate_bp": amounts.rate_of(invoice.vat_regime), "discount_percent": "0"})
-    services = db.session.execute(select(Service).where(Service.active.is_(True)).order_by(Service.name)).scalars()
-    form.service_id.choices = [(0, "—")] + [(s.id, f"{s.name} ({s.code})") for s in services]
+    form.service_id.choices = [(0, "—")] + [(s.id, f"{s.name} ({s.code})")
+                                            for s in queries.active_services(db.session)]
     if invoice.vat_regime != VatRegime.STANDARD:
         del form.vat_rate_bp
     return form
@@ -343,8 +307,7 @@ def _new_line_form(invoice: Invoice, formdata=None) -> NewLineForm:
 
 def _service_prices(invoice: Invoice) -> dict[int, int]:
     """The catalogue price of each active service, or the convention's negotiated one."""
-    prices = {r.id: r.unit_price_cents for r in db.session.execute(
-        select(Service.id, Service.unit_price_cents).where(Service.active.is_(True)))}
+    prices = queries.catalogue_prices(db.session)
     if invoice.convention is not None:
         for item in invoice.convention.services:
             if item.unit_price_cents is not None:
@@ -354,7 +317,7 @@ def _service_prices(invoice: Invoice) -> dict[int, int]:
 
 def draft_warnings(invoice: Invoice) -> tuple[list[str], list[str]]:
     """(what would stop the issue — the service's checks, all at once —, what to check: Chorus Pro references)."""
-    blockers = service.issue_blockers(invoice, company.identity(db.session))
+    blockers = issuing.issue_blockers(invoice, company.identity(db.session))
     advice = []
     org = invoice.organisation
     if org is not None and org.is_public and not (invoice.chorus_service_code or invoice.chorus_engagement_number):
@@ -367,12 +330,7 @@ def _billed(invoice: Invoice) -> tuple[dict, dict]:
     """(line id → billed items, session id → session) in two queries."""
     items = service.billed_sessions(db.session, invoice)
     ids = {item.session_id for rows in items.values() for item in rows if item.session_id}
-    sessions = {}
-    if ids:
-        sessions = {s.id: s for s in db.session.execute(
-            select(MissionSession).where(MissionSession.id.in_(ids))
-            .options(lazyload(MissionSession.assignments))).unique().scalars()}
-    return items, sessions
+    return items, queries.sessions_by_id(db.session, ids)
 
 
 def _report_url(invoice: Invoice) -> str | None:
@@ -380,18 +338,6 @@ def _report_url(invoice: Invoice) -> str | None:
         return None
     period = Period("custom", invoice.period_start, invoice.period_end)
     return url_for("reports.convention_report", convention_id=invoice.convention_id, **period.args())
-
-
-def _rows(model, invoice: Invoice, order):
-    return list(db.session.execute(select(model).where(model.invoice_id == invoice.id).order_by(order))
-                .unique().scalars())
-
-
-def _documents(invoice: Invoice) -> dict[str, InvoiceDocument]:
-    """The stored documents by kind, without their bytes (name, size, SHA-256 only)."""
-    rows = db.session.execute(select(InvoiceDocument).where(InvoiceDocument.invoice_id == invoice.id)
-                              .options(defer(InvoiceDocument.content))).scalars()
-    return {doc.kind: doc for doc in rows}
 
 
 def _send_form(invoice: Invoice):
@@ -417,13 +363,13 @@ def _render_invoice(invoice: Invoice, *, status: int = 200, header_form=None, li
                        open_line=open_line)
     else:
         context.update(
-            documents=_documents(invoice),
-            credit_notes=service.credit_notes_of(db.session, invoice) if not invoice.is_credit_note else [],
+            documents=queries.documents_without_content(db.session, invoice.id),
+            credit_notes=credit_notes.credit_notes_of(db.session, invoice) if not invoice.is_credit_note else [],
             credited_invoice=db.session.get(Invoice, invoice.credit_of_id) if invoice.credit_of_id else None,
             credited=service.credited_quantities(db.session, invoice) if not invoice.is_credit_note else {},
-            payments=_rows(Payment, invoice, Payment.received_on),
-            reminders=_rows(Reminder, invoice, Reminder.level),
-            sendings=_rows(InvoiceSending, invoice, InvoiceSending.sent_at.desc()),
+            payments=queries.rows_of(db.session, Payment, invoice.id, Payment.received_on),
+            reminders=queries.rows_of(db.session, Reminder, invoice.id, Reminder.level),
+            sendings=queries.rows_of(db.session, InvoiceSending, invoice.id, InvoiceSending.sent_at.desc()),
             send_form=_send_form(invoice))
     return _render("billing/invoices/detail.html", status, **context)
 
@@ -524,7 +470,7 @@ def invoice_line_delete(invoice_id: int, line_id: int):
 def invoice_issue(invoice_id: int):
     """Number, freeze and render in one transaction: on any refusal nothing is committed (no number is used)."""
     invoice = _load(invoice_id)
-    ok, _issued = commit_or_flash(lambda: service.issue(db.session, _actor(), invoice, now=clock.now()))
+    ok, _issued = commit_or_flash(lambda: issuing.issue(db.session, _actor(), invoice, now=clock.now()))
     if ok:
         if invoice.is_credit_note:
             flash(_("Avoir %(number)s émis.", number=invoice.number), "success")
@@ -552,7 +498,7 @@ def invoice_document(invoice_id: int, kind: str):
     invoice = _load(invoice_id)
     if kind not in set(DocumentKind):
         abort(404)
-    doc = service.document(db.session, invoice, kind)
+    doc = issuing.document(db.session, invoice, kind)
     if doc is None:
         abort(404)
     response = send_file(BytesIO(doc.content), mimetype="application/pdf", as_attachment=True,
@@ -594,7 +540,7 @@ def invoice_credit_note(invoice_id: int):
 
     if form.validate_on_submit():
         lines = None if form.all_lines.data else values
-        ok, note = commit_or_show(form, lambda: service.create_credit_note(
+        ok, note = commit_or_show(form, lambda: credit_notes.create_credit_note(
             db.session, _actor(), invoice, reason=form.reason.data, lines=lines, now=clock.now()), show)
         if ok:
             flash(_("Avoir %(number)s émis sur la facture %(invoice)s : %(total)s TTC.", number=note.number,

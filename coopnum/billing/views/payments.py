@@ -5,7 +5,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-import coopnum.billing.jobs  # noqa: F401  (registers the daily dunning job)
+from coopnum.billing import queries
 from coopnum.billing.forms.invoices import STATE_BADGES, STATE_LABELS
 from coopnum.billing.forms.payments import METHOD_LABELS, CancelPaymentForm, PaymentFilterForm, PaymentForm
 from coopnum.billing.models import Invoice, PaymentMethod
@@ -18,8 +18,7 @@ from coopnum.core.db import db
 from coopnum.core.models import Role
 from coopnum.core.pagination import page_args, paginate
 from coopnum.core.validation import parse_id
-from coopnum.core.views import commit_or_flash, commit_or_show, form_status, safe_next
-from coopnum.missions.views.requests import link_to
+from coopnum.core.views import commit_or_flash, commit_or_show, form_status, link_to, safe_next
 
 
 def invoice_url(invoice_id: int) -> str:
@@ -39,16 +38,16 @@ def _payment_labels():
 def payments():
     form = PaymentFilterForm(request.args)
     form.organisation_id.choices = [("", _("Tous"))] + [(str(i), n) for i, n in
-                                                        svc.organisations_with_invoices(db.session)]
+                                                        queries.organisations_with_invoices(db.session)]
     form.validate()
     org_id = form.organisation_id.data if not form.organisation_id.errors else None
-    filters = svc.PaymentFilters(
+    filters = queries.PaymentFilters(
         date_from=form.date_from.data if not form.date_from.errors else None,
         date_to=form.date_to.data if not form.date_to.errors else None,
         method=form.method.data or None if not form.method.errors else None,
         organisation_id=parse_id(org_id))
-    page = paginate(db.session, svc.payments_stmt(filters), *page_args(50))
-    count, total = svc.payments_total(db.session, filters)
+    page = paginate(db.session, queries.payments_stmt(filters), *page_args(50))
+    count, total = queries.payments_total(db.session, filters)
     return render_template("billing/payments/list.html", form=form, page=page, total=total, count=count,
                            invoice_url=invoice_url)
 

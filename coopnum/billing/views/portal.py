@@ -9,48 +9,27 @@ from datetime import date
 from flask import abort, make_response, render_template
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import func, select
-from sqlalchemy.sql import Select
 
+from coopnum.billing import queries
 from coopnum.billing.forms.invoices import KIND_LABELS, STATE_BADGES, STATE_LABELS
 from coopnum.billing.models import (
     DocumentKind,
     Invoice,
-    InvoiceDocument,
-    InvoiceKind,
     InvoiceStatus,
 )
+from coopnum.billing.services import issuing
 from coopnum.billing.views import bp
 from coopnum.core import clock, dashboard, slots
 from coopnum.core.access import has_role, roles_required
 from coopnum.core.clock import paris_today
 from coopnum.core.db import db
 from coopnum.core.models import Role
-from coopnum.core.pagination import page_args, paginate
-from coopnum.missions.views.requests import link_to
+from coopnum.core.pagination import page_args
+from coopnum.core.views import link_to
 from coopnum.reports.services.reports import Period
 
 PER_PAGE = 20
 DOCUMENT_LABELS = {DocumentKind.FACTURX: _l("Factur-X"), DocumentKind.PDF: _l("PDF")}
-
-
-def issued_of(organisation_id: int) -> Select:
-    """The organisation's issued invoices and credit notes, newest first."""
-    return (select(Invoice)
-            .where(Invoice.organisation_id == organisation_id, Invoice.status == InvoiceStatus.ISSUED)
-            .order_by(Invoice.issue_date.desc(), Invoice.id.desc()))
-
-
-def document_kinds(invoice_ids: list[int]) -> dict[int, list[str]]:
-    """The stored document kinds of several invoices, in one query (not their content)."""
-    result: dict[int, list[str]] = {i: [] for i in invoice_ids}
-    if invoice_ids:
-        rows = db.session.execute(select(InvoiceDocument.invoice_id, InvoiceDocument.kind)
-                                  .where(InvoiceDocument.invoice_id.in_(invoice_ids)))
-        for invoice_id, kind in rows:
-            result[invoice_id].append(kind)
-    order = {DocumentKind.FACTURX: 0, DocumentKind.PDF: 1}
-    return {i: sorted(kinds, key=lambda k: order.get(k, 9)) for i, kinds in result.items()}
 
 
 def report_link(invoice: Invoice) -> str | None:
@@ -74,10 +53,11 @@ def portal_invoices():
     organisation_id = current_user.organisation_id
     if not organisation_id:
         return render_template("portal/no_organisation.html", link_to=link_to)
-    page = paginate(db.session, issued_of(organisation_id), page_args(PER_PAGE)[0], PER_PAGE)
+    page = queries.portal_page(db.session, organisation_id, page_args(PER_PAGE)[0], PER_PAGE)
     today = paris_today(clock.now())
+    kinds = queries.document_kinds(db.session, [i.id for i in page.items])
     return render_template(
-        "billing/portal/invoices.html", page=page, today=today, kinds=document_kinds([i.id for i in page.items]),
+        "billing/portal/invoices.html", page=page, today=today, kinds=kinds,
         summary=summary(organisation_id, today), state_labels=STATE_LABELS, state_badges=STATE_BADGES,
         kind_labels=KIND_LABELS, document_labels=DOCUMENT_LABELS, report_link=report_link,
         report_pdf_link=report_pdf_link)
@@ -91,8 +71,7 @@ def portal_invoice_document(invoice_id: int, kind: str):
     if (invoice is None or invoice.status != InvoiceStatus.ISSUED or not current_user.organisation_id
             or invoice.organisation_id != current_user.organisation_id or kind not in set(DocumentKind)):
         abort(404)
-    document = db.session.execute(select(InvoiceDocument).where(
-        InvoiceDocument.invoice_id == invoice.id, InvoiceDocument.kind == kind)).scalar_one_or_none()
+    document = issuing.document(db.session, invoice, kind)
     if document is None:
         abort(404)
     response = make_response(document.content)
@@ -114,27 +93,22 @@ class Summary:
 
 
 def summary(organisation_id: int, today: date) -> Summary:
-    balance = Invoice.total_incl_cents - Invoice.credited_cents - Invoice.paid_cents
-    base = (Invoice.organisation_id == organisation_id, Invoice.status == InvoiceStatus.ISSUED,
-            Invoice.kind == InvoiceKind.INVOICE, balance > 0)
-    due, count = db.session.execute(select(func.coalesce(func.sum(balance), 0), func.count()).where(*base)).one()
-    late, late_count = db.session.execute(select(func.coalesce(func.sum(balance), 0), func.count())
-                                          .where(*base, Invoice.due_date < today)).one()
-    return Summary(int(due), int(count), int(late), int(late_count))
-
-
-def _portal_home_panel(user, organisation) -> dict:
-    return _panel(user)
+    return Summary(*queries.due_of(db.session, organisation_id, today))
 
 
 def _panel(user) -> dict:
     if not user.organisation_id or not has_role(user, Role.AUTHORITY):
         return {"summary": None}
     today = paris_today(clock.now())
-    latest = db.session.execute(issued_of(user.organisation_id).limit(3)).scalars().unique().all()
+    latest = queries.latest_issued(db.session, user.organisation_id, 3)
     return {"summary": summary(user.organisation_id, today), "latest": latest, "today": today,
             "state_labels": STATE_LABELS, "state_badges": STATE_BADGES, "kind_labels": KIND_LABELS}
 
 
-dashboard.register("portal_invoices", "billing/portal/panel.html", (Role.AUTHORITY,), _panel, 25)
-slots.register("portal.home", "billing/portal/panel.html", _portal_home_panel, 25)  # the same, on the portal's home
+def _portal_home_panel(user, organisation) -> dict:
+    return _panel(user)
+
+
+def register() -> None:
+    dashboard.register("portal_invoices", "billing/portal/panel.html", (Role.AUTHORITY,), _panel, 25)
+    slots.register("portal.home", "billing/portal/panel.html", _portal_home_panel, 25)  # the same, on the portal

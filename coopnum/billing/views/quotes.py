@@ -9,8 +9,8 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
 
+from coopnum.billing import queries
 from coopnum.billing.forms.quotes import (
     BLANK_LINES,
     LINE_UNIT_LABELS,
@@ -34,11 +34,9 @@ from coopnum.core.errors import DomainError
 from coopnum.core.models import Role
 from coopnum.core.pagination import page_args, paginate
 from coopnum.core.validation import bounded_int
-from coopnum.core.views import commit_or_flash, commit_or_show, form_error, form_status
+from coopnum.core.views import commit_or_flash, commit_or_show, form_error, form_status, link_to
 from coopnum.missions.models import ServiceRequest
-from coopnum.missions.views.requests import link_to
 from coopnum.organisations.forms.catalogue import VAT_LABELS
-from coopnum.organisations.models import Organisation
 
 LABELS = {"quote_status_labels": QUOTE_STATUS_LABELS, "quote_status_badges": QUOTE_STATUS_BADGES,
           "line_unit_labels": LINE_UNIT_LABELS, "vat_labels": VAT_LABELS}
@@ -55,9 +53,8 @@ def _render(template: str, http_status: int = 200, **context):
 
 
 def _organisation_choices(current: int | None = None) -> list[tuple[int, str]]:
-    stmt = select(Organisation.id, Organisation.name).where(
-        Organisation.archived.is_(False) | (Organisation.id == (current or -1))).order_by(Organisation.name)
-    return [(0, _("— Choisissez une structure —"))] + [(r.id, r.name) for r in db.session.execute(stmt)]
+    rows = queries.open_organisations(db.session, keep=current or -1)
+    return [(0, _("— Choisissez une structure —"))] + [(r.id, r.name) for r in rows]
 
 
 def _load(quote_id: int) -> Quote:
@@ -123,8 +120,8 @@ def quotes():
     if status not in {s.value for s in QuoteStatus}:
         status = ""
     organisation_id = request.args.get("organisation_id", type=bounded_int) or None
-    stmt = svc.list_stmt(status=status or None, organisation_id=organisation_id,
-                         q=(request.args.get("q") or "").strip() or None, today=clock.today())
+    stmt = queries.quote_list_stmt(status=status or None, organisation_id=organisation_id,
+                                   q=(request.args.get("q") or "").strip() or None, today=clock.today())
     page = paginate(db.session, stmt, *page_args())
     return _render("billing/quotes/list.html", form=form, page=page)
 

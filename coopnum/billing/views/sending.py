@@ -6,8 +6,8 @@ into the outbox with its sent-log row and leaves after the commit, through the m
 from flask import flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
+from coopnum.billing import queries
 from coopnum.billing.forms.quotes import SendDocumentForm, chosen_recipients, recipient_choices
 from coopnum.billing.models import Invoice
 from coopnum.billing.services import sending
@@ -17,8 +17,7 @@ from coopnum.core.access import load_or_404, roles_required
 from coopnum.core.db import db
 from coopnum.core.errors import DomainError
 from coopnum.core.models import Role
-from coopnum.missions.views.requests import link_to
-from coopnum.organisations.models import Contact
+from coopnum.core.views import commit_or_flash, link_to
 
 
 def send_form(invoice: Invoice, form: SendDocumentForm | None = None) -> SendDocumentForm:
@@ -34,10 +33,7 @@ def send_form(invoice: Invoice, form: SendDocumentForm | None = None) -> SendDoc
 def _addresses(invoice: Invoice, values: list[str]) -> list[str]:
     """Posted recipients: e-mail addresses, or ids of the organisation's contacts (their address)."""
     ids = [i for i in (validation.parse_id(v) for v in values if str(v).strip().isdigit()) if i is not None]
-    contacts = {}
-    if ids:
-        contacts = {c.id: c.email for c in db.session.execute(select(Contact).where(
-            Contact.id.in_(ids), Contact.organisation_id == invoice.organisation_id)).scalars() if c.email}
+    contacts = queries.contact_emails(db.session, invoice.organisation_id, ids)
     result = []
     for value in values:
         value = str(value).strip()
@@ -67,14 +63,15 @@ def invoice_send(invoice_id: int):
             for error in errors:
                 flash(str(error), "error")
         return _back(invoice)
-    try:
+
+    def prepare_and_queue():
         prepared = sending.prepare(db.session, invoice, recipients=_addresses(invoice, chosen_recipients(form))
                                    or None, message=form.message.data or "")
         sending.queue(db.session, current_user, invoice, prepared, now=clock.now())
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
+        return prepared
+
+    ok, prepared = commit_or_flash(prepare_and_queue)
+    if not ok:
         return _back(invoice)
     if outbox.smtp_configured():
         flash(_("%(number)s part par courriel à %(to)s dans la minute ; son état est dans l'historique des envois.",
@@ -83,15 +80,4 @@ def invoice_send(invoice_id: int):
         flash(_("%(number)s est en file d'envoi pour %(to)s, mais aucun serveur d'envoi (SMTP) n'est configuré : "
                 "le courriel partira quand il le sera.", number=invoice.number, to=", ".join(prepared.recipients)),
               "warning")
-    return _back(invoice)
-    db.session.commit()  # nothing written: ends the reading transaction, no lock is held while the mail leaves
-    ok, error = sending.deliver(prepared)
-    sending.record(db.session, current_user, invoice, prepared, ok=ok, error=error, now=clock.now())
-    db.session.commit()
-    if ok:
-        flash(_("%(number)s envoyée à %(to)s.", number=invoice.number, to=", ".join(prepared.recipients)),
-              "success")
-    else:
-        flash(_("L'envoi a échoué (%(error)s). La tentative est notée dans l'historique des envois ; réessayez "
-                "plus tard.", error=error), "error")
     return _back(invoice)

@@ -6,9 +6,8 @@ once. A banner lists what is still missing before invoices can be issued (``coop
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
-from coopnum.billing import company
+from coopnum.billing import company, queries
 from coopnum.billing.forms.settings import MISSING_LABELS, SettingsForm
 from coopnum.billing.views import bp
 from coopnum.core import clock
@@ -25,13 +24,7 @@ def _current() -> dict:
 
 
 def _organisation_choices(selected: int | None) -> list[tuple[int, str]]:
-    from coopnum.organisations.models import Organisation
-
-    rows = db.session.execute(
-        select(Organisation.id, Organisation.name)
-        .where((Organisation.archived.is_(False)) | (Organisation.id == (selected or 0)))
-        .order_by(Organisation.name)
-    ).all()
+    rows = queries.open_organisations(db.session, keep=selected or 0)
     return [(0, _("— Aucune —"))] + [(r.id, r.name) for r in rows]
 
 
