@@ -1,0 +1,65 @@
+"""Templates: no inline <style> in served pages (the Content-Security-Policy forbids them), and the list macros."""
+from pathlib import Path
+
+from flask import render_template_string
+
+from coopnum import ROOT
+from tests.conftest import login, text_of
+
+TEMPLATES = Path(ROOT) / "templates"
+
+# Rendered to PDF by WeasyPrint only (never served as a page): their styles stay inline.
+PDF_ONLY_WITH_STYLE = {
+    "inventory/assets/pdf/labels.html",            # the QR labels sheet (inventory.labels_pdf)
+    "members/assemblies/pdf/_style.html",          # included by the assembly PDFs and the annual report's PDF
+    "members/pdf/certificate.html",                # the certificate of shares (members.registry)
+    "reports/reports/pdf.html",                   # the activity report's PDF (missions.views.reports.render_pdf)
+    "training/sessions/pdf/_style.html",           # included by the attendance sheet and the training certificate
+}
+
+
+def test_served_templates_have_no_inline_style():
+    offenders = sorted(
+        path.relative_to(TEMPLATES).as_posix()
+        for path in TEMPLATES.rglob("*.html")
+        if "<style" in path.read_text(encoding="utf-8").lower()
+        and path.relative_to(TEMPLATES).as_posix() not in PDF_ONLY_WITH_STYLE
+    )
+    assert offenders == [], "move these styles to coopnum/static/css/ (or list a PDF-only template): " + ", ".join(offenders)
+
+
+LISTS = """{% from "_lists.html" import list_filters, list_table %}
+{% call list_filters(_("Filtrer les devis")) %}<div>FIELDS</div>{% endcall %}
+{% call(part) list_table([_("Numéro"), (_("Total HT"), "num"), (_("Actions"), "visually-hidden") if manage, _("Date")],
+                         caption=_("Devis"), rows=rows, empty=_("Aucun devis."), attrs={"data-quotes": ""}, foot=True) %}
+{% if part == "foot" %}<tr><td>FOOT</td></tr>{% else %}{% for r in rows %}<tr><td>{{ r }}</td></tr>{% endfor %}{% endif %}
+{% endcall %}"""
+
+
+def test_the_list_macros_render_the_filter_form_and_the_table(app):
+    with app.test_request_context("/"):
+        html = render_template_string(LISTS, rows=["Q-1", "Q-2"], manage=False)
+    assert '<form method="get" class="filters" role="search" aria-label="Filtrer les devis">' in html
+    assert '<div>FIELDS</div>' in html and '<div><button type="submit" class="secondary">Filtrer</button></div>' in html
+    assert '<div class="overflow-auto">' in html and '<table data-quotes="">' in html
+    assert '<caption class="visually-hidden">Devis</caption>' in html
+    assert ('<thead><tr><th scope="col">Numéro</th><th scope="col" class="num">Total HT</th>'
+            '<th scope="col">Date</th></tr></thead>') in html  # the "Actions" column is left out when not managing
+    assert "<tr><td>Q-1</td></tr><tr><td>Q-2</td></tr>" in html and "<tfoot><tr><td>FOOT</td></tr></tfoot>" in html
+    assert "Aucun devis." not in html
+
+    with app.test_request_context("/"):
+        html = render_template_string(LISTS, rows=[], manage=True)
+    assert "<table" not in html and '<p class="empty">Aucun devis.</p>' in html
+
+
+def test_a_list_page_uses_them(client, users):
+    """The accounts page: its filter form (button not wrapped) and its table (no scrolling wrapper)."""
+    login(client, users["coordinator"])
+    page = text_of(client.get("/users"))
+    assert '<form method="get" class="filters" role="search">' in page
+    assert '<button type="submit" class="secondary">Filtrer</button>' in page
+    assert '<th scope="col">Courriel</th><th scope="col">Rôles</th>' in page
+    assert users["member"].email in page
+    empty = text_of(client.get("/users?q=nobody-has-this-name"))
+    assert users["member"].email not in empty and "Aucun résultat." in empty
