@@ -13,7 +13,7 @@ PDF_ONLY_WITH_STYLE = {
     "inventory/assets/pdf/labels.html",            # the QR labels sheet (inventory.labels_pdf)
     "members/assemblies/pdf/_style.html",          # included by the assembly PDFs and the annual report's PDF
     "members/pdf/certificate.html",                # the certificate of shares (members.registry)
-    "reports/reports/pdf.html",                   # the activity report's PDF (missions.views.reports.render_pdf)
+    "reports/reports/pdf.html",                    # the activity report's PDF (reports.views.reports.render_pdf)
     "training/sessions/pdf/_style.html",           # included by the attendance sheet and the training certificate
 }
 
