@@ -3,7 +3,8 @@ convocations, proxies, votes and minutes. ``init_app`` registers its pages, API,
 
 
 def init_app(app) -> None:
-    from coopnum.members import api  # noqa: F401  (declares its endpoints on the API blueprint)
+    from coopnum.members import api, panels  # noqa: F401  (api: declares its endpoints on the API blueprint)
     from coopnum.members.views import bp
 
     app.register_blueprint(bp)
+    panels.register()

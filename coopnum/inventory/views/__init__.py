@@ -10,6 +10,9 @@ from coopnum.core.models import Role
 bp = Blueprint("inventory", __name__, url_prefix="/inventory")
 public_bp = Blueprint("inventory_public", __name__)
 
-navigation.register("inventory.index", _l("Matériel"), (Role.COORDINATOR, Role.MEDIATOR), 500)
+
+def register_navigation() -> None:
+    navigation.register("inventory.index", _l("Matériel"), (Role.COORDINATOR, Role.MEDIATOR), 500)
+
 
 from coopnum.inventory.views import assets, bookings, care, public  # noqa: E402,F401

@@ -30,7 +30,9 @@ from coopnum.members.services import assemblies as services
 from coopnum.members.services import tally as tallies
 from coopnum.members.views import bp
 
-navigation.register("members.assemblies", _l("Assemblées"), (Role.COORDINATOR,), 410)
+
+def register_navigation() -> None:
+    navigation.register("members.assemblies", _l("Assemblées"), (Role.COORDINATOR,), 410)
 
 
 def _me():

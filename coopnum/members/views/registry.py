@@ -48,9 +48,11 @@ from coopnum.members.models import College, Member, MemberStatus
 from coopnum.members.services import capital, registry
 from coopnum.members.views import bp
 
-navigation.register("members.index", _l("Vie coopérative"), (Role.COORDINATOR, Role.MEMBER), 400)
-
 STAFF = (Role.COORDINATOR,)
+
+
+def register_navigation() -> None:
+    navigation.register("members.index", _l("Vie coopérative"), (Role.COORDINATOR, Role.MEMBER), 400)
 
 
 @bp.app_context_processor

@@ -167,4 +167,6 @@ def _pending_panel(user) -> dict:
             "convocations": [a for a in assemblies if access.can_see_assembly(current_user, a, me)]}
 
 
-panels.register("members.pending", "members/space_panel.html", (Role.MEMBER,), _pending_panel, 390)
+def register_panels() -> None:
+    """The member's dashboard panel: its pending votes and convocations."""
+    panels.register("members.pending", "members/space_panel.html", (Role.MEMBER,), _pending_panel, 390)

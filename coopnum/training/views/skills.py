@@ -14,7 +14,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from coopnum.core import clock, dashboard, navigation
+from coopnum.core import clock, dashboard
 from coopnum.core.access import is_staff, require, roles_required
 from coopnum.core.db import db
 from coopnum.core.models import Role, User
@@ -42,8 +42,6 @@ from coopnum.training.forms.skills import (
 from coopnum.training.models import Certification, Person, Skill, SkillFramework, TargetProfile
 from coopnum.training.services import certifications, framework, matrix, people, profiles
 from coopnum.training.views import bp
-
-navigation.register("training.my_skills", _l("Mes compétences"), (Role.MEDIATOR, Role.MEMBER), 610)
 
 STAFF = (Role.COORDINATOR,)
 TEAM = (Role.COORDINATOR, Role.MEDIATOR)
