@@ -60,10 +60,6 @@ def _name(user: User | None) -> str:
     return user.full_name if user is not None else ""
 
 
-def _paris(moment: datetime) -> str:
-    return clock.to_paris(moment).strftime("%d/%m/%Y %H:%M")
-
-
 def _borrower(loan: Loan, mediator: User | None, viewer) -> str:
     if loan.borrower_kind == BorrowerKind.PERSON:
         if loan.borrower_name and access.can_see_loan(viewer, loan):
@@ -106,7 +102,8 @@ def asset_history(session: Session, asset: Asset, viewer=None) -> list[Event]:
         .options(lazyload(AssetBooking.asset), lazyload(Reservation.bookings), lazyload(Loan.bookings))).unique().all()
     for _booking, reservation, loan, reserver, mediator, checker in rows:
         if reservation is not None:
-            what = f"du {_paris(reservation.starts_at)} au {_paris(reservation.ends_at)}"
+            start, end = clock.to_paris(reservation.starts_at), clock.to_paris(reservation.ends_at)
+            what = f"du {start:%d/%m/%Y %H:%M} au {end:%d/%m/%Y %H:%M}"
             if reservation.session_id:
                 what += f", pour la séance n° {reservation.session_id}"
             if reservation.kit_id:
@@ -119,7 +116,7 @@ def asset_history(session: Session, asset: Asset, viewer=None) -> list[Event]:
             out = f"état au départ : {CONDITION_WORDS.get(loan.condition_out, loan.condition_out)}"
             if loan.condition_out_notes:
                 out += f" ({loan.condition_out_notes})"
-            out += f" ; retour prévu le {_paris(loan.due_at)}"
+            out += f" ; retour prévu le {clock.to_paris(loan.due_at):%d/%m/%Y %H:%M}"
             events.append(Event(at=loan.checked_out_at, kind="loan_out",
                                 title=f"Prêt n° {loan.id} à {_borrower(loan, mediator, viewer)}", detail=out,
                                 loan_id=loan.id))
