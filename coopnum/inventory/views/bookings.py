@@ -10,7 +10,6 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
 
 from coopnum.core import clock
 from coopnum.core.access import is_staff, require, roles_required
@@ -19,7 +18,7 @@ from coopnum.core.models import Role, User
 from coopnum.core.pagination import page_args, paginate
 from coopnum.core.validation import parse_id
 from coopnum.core.views import commit_or_flash, commit_or_show, form_status
-from coopnum.inventory import access
+from coopnum.inventory import access, queries
 from coopnum.inventory.forms.bookings import (
     BORROWER_LABELS,
     CATEGORY_LABELS,
@@ -48,9 +47,7 @@ from coopnum.inventory.models import (
     AssetBooking,
     Kit,
     Loan,
-    LoanStatus,
     Reservation,
-    ReservationStatus,
 )
 from coopnum.inventory.services import bookings as svc
 from coopnum.inventory.views import bp
@@ -90,26 +87,23 @@ def _user_choices_with(user_ids) -> list[tuple[int, str]]:
     known = {i for i, _n in choices}
     missing = [i for i in user_ids if i and i not in known]
     if missing:
-        rows = db.session.execute(select(User.id, User.full_name).where(User.id.in_(missing))).all()
-        choices += [(r.id, r.full_name) for r in rows]
+        choices += list(queries.user_names(db.session, missing).items())
     return choices
 
 
 def _asset_choices(statuses) -> tuple[list[tuple[int, str]], list[Asset]]:
-    assets = db.session.execute(select(Asset).where(Asset.status.in_(statuses))
-                                .order_by(Asset.category, Asset.tag)).scalars().all()
-    return [(a.id, f"{a.tag} — {a.model}") for a in assets], list(assets)
+    assets = queries.assets_with_status(db.session, statuses)
+    return [(a.id, f"{a.tag} — {a.model}") for a in assets], assets
 
 
 def _kit_choices() -> list[tuple[str, str]]:
-    kits = db.session.execute(select(Kit).where(Kit.active).order_by(Kit.code)).scalars().all()
+    kits = queries.active_kits(db.session)
     return [("", "—")] + [(str(k.id), f"{k.code} — {k.name}") for k in kits]
 
 
 def _grouped(assets: list[Asset]) -> list[tuple[str, list[int]]]:
     """(label, asset ids) for the checkboxes: by category, then the assets of each kit under the kit's name."""
-    kits = {k.id: k for k in db.session.execute(select(Kit).where(
-        Kit.id.in_({a.kit_id for a in assets if a.kit_id}))).scalars()} if any(a.kit_id for a in assets) else {}
+    kits = queries.kits_of(db.session, assets)
     groups: dict[str, list[int]] = {}
     for a in assets:
         if a.kit_id in kits:
@@ -122,10 +116,7 @@ def _grouped(assets: list[Asset]) -> list[tuple[str, list[int]]]:
 
 
 def _assets_by_id(ids) -> dict[int, Asset]:
-    ids = sorted(set(ids))
-    if not ids:
-        return {}
-    return {a.id: a for a in db.session.execute(select(Asset).where(Asset.id.in_(ids))).scalars()}
+    return queries.assets_by_id(db.session, ids)
 
 
 # --- reservations ----------------------------------------------------------------------------------------------------
@@ -140,17 +131,13 @@ def reservations():
     else:
         del form.user_id
     form.validate()
-    stmt = select(Reservation).order_by(Reservation.starts_at.desc(), Reservation.id.desc())
+    user_id = None
     if not staff:
-        stmt = stmt.where(Reservation.user_id == current_user.id)
+        user_id = current_user.id
     elif form.user_id.data and not form.user_id.errors:
-        stmt = stmt.where(Reservation.user_id == parse_id(form.user_id.data))
+        user_id = parse_id(form.user_id.data)
     status = form.status.data if not form.status.errors else ""
-    if status == "upcoming":
-        stmt = stmt.where(Reservation.status == ReservationStatus.ACTIVE, Reservation.ends_at > clock.now())
-        stmt = stmt.order_by(None).order_by(Reservation.starts_at, Reservation.id)
-    elif status:
-        stmt = stmt.where(Reservation.status == status)
+    stmt = queries.reservations_stmt(user_id=user_id, status=status, now=clock.now())
     page = paginate(db.session, stmt, *page_args(50))
     return render_template("inventory/bookings/reservations.html", form=form, page=page, staff=staff,
                            names=_names(r.user_id for r in page.items),
@@ -158,10 +145,7 @@ def reservations():
 
 
 def _names(user_ids) -> dict[int, str]:
-    ids = sorted({i for i in user_ids if i})
-    if not ids:
-        return {}
-    return dict(db.session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).all())
+    return queries.user_names(db.session, user_ids)
 
 
 def _reservation_form() -> tuple[ReservationForm, list[Asset]]:
@@ -338,13 +322,9 @@ def reservation_checkout(reservation_id: int):
 @roles_required(*USERS)
 def availability():
     require(access.can_see_inventory(current_user))
-    from coopnum.missions.models import Place
-
     searched = "day" in request.args
     form = AvailabilityForm(request.args if searched else None)
-    places = db.session.execute(select(Place.id, Place.name).where(Place.archived.is_(False))
-                                .order_by(Place.name)).all()
-    form.place_id.choices = [("", _("Tous"))] + [(str(p.id), p.name) for p in places]
+    form.place_id.choices = [("", _("Tous"))] + [(str(i), n) for i, n in queries.open_places(db.session)]
     free, start, end, status = [], None, None, 200
     if not searched:
         form.day.data = clock.today() + timedelta(days=1)
@@ -473,17 +453,7 @@ def loans():
     status = (form.status.data if not form.status.errors else None) or "open"
     staff = is_staff(current_user)
     now = clock.now()
-    stmt = select(Loan)
-    if not staff:
-        stmt = stmt.where(Loan.user_id == current_user.id)
-    if status == "open":
-        stmt = stmt.where(Loan.status == LoanStatus.OPEN).order_by(Loan.due_at, Loan.id)
-    elif status == "overdue":
-        stmt = stmt.where(Loan.status == LoanStatus.OPEN, Loan.due_at < now).order_by(Loan.due_at, Loan.id)
-    elif status in ("returned", "lost"):
-        stmt = stmt.where(Loan.status == status).order_by(Loan.returned_at.desc(), Loan.id.desc())
-    else:
-        stmt = stmt.order_by(Loan.checked_out_at.desc(), Loan.id.desc())
+    stmt = queries.loans_stmt(user_id=None if staff else current_user.id, status=status, now=now)
     page = paginate(db.session, stmt, *page_args(50))
     return render_template("inventory/bookings/loans.html", form=form, page=page, status=status, staff=staff,
                            now=now, names=_names(loan.user_id for loan in page.items),
@@ -503,17 +473,12 @@ def overdue():
 
 
 def _checkout_form() -> tuple[CheckoutForm, list[Asset]]:
-    from coopnum.missions.models import Mission, MissionSession
-
     form = CheckoutForm()
     form.user_id.choices = [("", "—")] + [(str(i), n) for i, n in _user_choices_with([current_user.id])]
     now = clock.now()
-    sessions = db.session.execute(select(MissionSession).where(
-        MissionSession.start >= now - timedelta(days=2), MissionSession.start < now + timedelta(days=30),
-        MissionSession.status != "cancelled").order_by(MissionSession.start).limit(300)).scalars().all()
+    sessions, missions = queries.loan_targets(db.session, now)
     form.session_id.choices = [("", "—")] + [
         (str(s.id), f"{clock.to_paris(s.start):%d/%m %H:%M} — {s.mission.title}") for s in sessions]
-    missions = db.session.execute(select(Mission).order_by(Mission.title).limit(500)).scalars().all()
     form.mission_id.choices = [("", "—")] + [(str(m.id), m.title) for m in missions]
     form.kit_id.choices = _kit_choices()
     form.assets.choices, assets = _asset_choices(LENDABLE)
@@ -564,7 +529,7 @@ def _render_loan(loan: Loan, forms: dict | None = None, status: int = 200):
     forms = forms or _loan_forms(loan)
     ms = db.session.get(MissionSession, loan.session_id) if loan.session_id else None
     mission = db.session.get(Mission, loan.mission_id) if loan.mission_id else None
-    reservation = db.session.execute(select(Reservation).where(Reservation.loan_id == loan.id)).scalars().first()
+    reservation = queries.reservation_of_loan(db.session, loan.id)
     return render_template(
         "inventory/bookings/loan.html", loan=loan, forms=forms, can_lend=access.can_lend(current_user),
         mission_session=ms, mission=mission, reservation=reservation, now=clock.now(),
