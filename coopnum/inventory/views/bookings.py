@@ -50,6 +50,7 @@ from coopnum.inventory.models import (
     Reservation,
 )
 from coopnum.inventory.services import bookings as svc
+from coopnum.inventory.services import conflicts
 from coopnum.inventory.views import bp
 
 USERS = (Role.COORDINATOR, Role.MEDIATOR)
@@ -222,7 +223,7 @@ def _busy(form, assets, ms) -> dict[int, str]:
         start, end = aware(start), aware(end)
     if end <= start:
         return {}
-    return svc.busy_during(db.session, [a.id for a in assets], start, end)
+    return conflicts.busy_during(db.session, [a.id for a in assets], start, end)
 
 
 def _show_on_reservation_form(form, exc) -> None:
