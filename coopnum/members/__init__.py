@@ -4,7 +4,9 @@ convocations, proxies, votes and minutes. ``init_app`` registers its pages, API,
 
 def init_app(app) -> None:
     from coopnum.members import api, panels  # noqa: F401  (api: declares its endpoints on the API blueprint)
+    from coopnum.members.services import convocations
     from coopnum.members.views import bp
 
     app.register_blueprint(bp)
     panels.register()
+    convocations.register_mail_kind()

@@ -26,6 +26,7 @@ from coopnum.members.models import (
 )
 from coopnum.members.services import annual_report as annual_reports
 from coopnum.members.services import assemblies as services
+from coopnum.members.services import convocations
 from coopnum.members.services import tally as tallies
 from coopnum.members.views import bp
 
@@ -125,10 +126,10 @@ def _detail_context(assembly: Assembly) -> dict:
     attendances = services.attendances_of(db.session, assembly) if manage else []
     members = queries.members_by_id(db.session, (
         {a.member_id for a in attendances} | {a.proxy_holder_id for a in attendances if a.proxy_holder_id}
-        | {c.member_id for c in services.convocations_of(db.session, assembly)})) if manage else {}
+        | {c.member_id for c in convocations.convocations_of(db.session, assembly)})) if manage else {}
     return {"assembly": assembly, "resolutions": resolutions, "results": results, "manage": manage,
             "documents": services.documents_of(db.session, assembly),
-            "convocations": services.convocations_of(db.session, assembly) if manage else [],
+            "convocations": convocations.convocations_of(db.session, assembly) if manage else [],
             "attendances": attendances, "members": members,
             "quorum": tallies.quorum(db.session, assembly) if manage else None, "labels": forms,
             "annual_year": annual_reports.year_for(assembly),
@@ -169,7 +170,7 @@ def assembly_convene(assembly_id: int):
     except Exception:  # noqa: BLE001 - a convocation without the PDF form is better than none (it says how)
         current_app.logger.exception("proxy form")
         proxy = None
-    ok, sent = commit_or_flash(lambda: services.convene(db.session, _actor(), assembly, now=clock.now(),
+    ok, sent = commit_or_flash(lambda: convocations.convene(db.session, _actor(), assembly, now=clock.now(),
                                                         cooperative=_cooperative(), space_url=space_url,
                                                         proxy_form=proxy))
     if ok:
@@ -356,7 +357,7 @@ def minutes_context(assembly: Assembly) -> dict:
             "attendances": attendances, "members": members, "quorum": tallies.quorum(db.session, assembly),
             "documents": services.documents_of(db.session, assembly), "labels": forms,
             "delay": services.convocation_delay(db.session, assembly.convocation),
-            "convocations": len(services.convocations_of(db.session, assembly)),
+            "convocations": len(convocations.convocations_of(db.session, assembly)),
             "starts": clock.to_paris(assembly.starts_at)}
 
 
