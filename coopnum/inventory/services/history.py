@@ -74,6 +74,45 @@ def _borrower(loan: Loan, mediator: User | None, viewer) -> str:
 
 def asset_history(session: Session, asset: Asset, viewer=None) -> list[Event]:
     events: list[Event] = []
+    events += _log_events(session, asset, viewer)
+    events += _booking_events(session, asset, viewer)
+    events += _maintenance_events(session, asset)
+    events += _sighting_events(session, asset)
+    order = {"created": 0}
+    events.sort(key=lambda e: (e.at, -order.get(e.kind, 1)), reverse=True)
+    return events
+
+
+@dataclass
+class Current:
+    """What holds an asset now and next: its open loan (if any) and its coming reservations."""
+
+    loan: Loan | None
+    borrower: str
+    reservations: list[tuple[Reservation, str]]  # (reservation, for whom)
+
+
+def current_bookings(session: Session, asset: Asset, now: datetime, viewer=None, limit: int = 5) -> Current:
+    mediator = aliased(User)
+    row = session.execute(
+        select(Loan, mediator).join(AssetBooking, AssetBooking.loan_id == Loan.id)
+        .outerjoin(mediator, mediator.id == Loan.user_id)
+        .where(AssetBooking.asset_id == asset.id, AssetBooking.open_loan)
+        .options(lazyload(Loan.bookings))).unique().first()
+    loan, borrower = (row[0], _borrower(row[0], row[1], viewer)) if row else (None, "")
+    holder = aliased(User)
+    reservations = [(r, _name(u)) for r, u in session.execute(
+        select(Reservation, holder).join(AssetBooking, AssetBooking.reservation_id == Reservation.id)
+        .outerjoin(holder, holder.id == Reservation.user_id)
+        .where(AssetBooking.asset_id == asset.id, AssetBooking.active, AssetBooking.ends_at > now,
+               Reservation.status == ReservationStatus.ACTIVE)
+        .order_by(Reservation.starts_at).limit(limit).options(lazyload(Reservation.bookings))).unique().all()]
+    return Current(loan=loan, borrower=borrower, reservations=reservations)
+
+
+def _log_events(session: Session, asset: Asset, viewer) -> list[Event]:
+    """Its entry in the inventory, then the audit log's lines about it (the staff's lines for the staff only)."""
+    events: list[Event] = []
     logs = list(session.execute(
         select(AuditLog).where(AuditLog.object_type == "Asset", AuditLog.object_id == str(asset.id))
         .order_by(AuditLog.at)).scalars().unique())
@@ -88,8 +127,12 @@ def asset_history(session: Session, asset: Asset, viewer=None) -> list[Event]:
         if not staff and not entry.action.startswith("inventory.asset_"):
             continue  # another area's summary may name a borrower: the staff read it, in the audit log too
         events.append(Event(at=entry.at, kind="log", title=entry.summary or entry.action, by=entry.actor_label))
+    return events
 
-    # Reservations and loans, through the asset's bookings (one query, the people joined).
+
+def _booking_events(session: Session, asset: Asset, viewer) -> list[Event]:
+    """Reservations and loans, through the asset's bookings (one query, the people joined)."""
+    events: list[Event] = []
     holder, lender, returner = aliased(User), aliased(User), aliased(User)
     rows = session.execute(
         select(AssetBooking, Reservation, Loan, holder, lender, returner)
@@ -131,7 +174,11 @@ def asset_history(session: Session, asset: Asset, viewer=None) -> list[Event]:
             elif loan.status == "lost":
                 events.append(Event(at=loan.updated_at, kind="loan_in", title=f"Prêt n° {loan.id} : déclaré perdu",
                                     loan_id=loan.id))
+    return events
 
+
+def _maintenance_events(session: Session, asset: Asset) -> list[Event]:
+    events: list[Event] = []
     opener, closer = aliased(User), aliased(User)
     for case, who_opened, who_closed in session.execute(
             select(MaintenanceCase, opener, closer)
@@ -150,9 +197,13 @@ def asset_history(session: Session, asset: Asset, viewer=None) -> list[Event]:
                 detail += f" — fournisseur : {case.supplier}"
             events.append(Event(at=_day(case.closed_on), kind="maintenance_close", day_only=True,
                                 title="Maintenance close", detail=detail, by=_name(who_closed)))
+    return events
 
+
+def _sighting_events(session: Session, asset: Asset) -> list[Event]:
     from coopnum.missions.models import Place
 
+    events: list[Event] = []
     seer = aliased(User)
     for sighting, place_name, who in session.execute(
             select(AuditSighting, Place.name, seer)
@@ -164,33 +215,4 @@ def asset_history(session: Session, asset: Asset, viewer=None) -> list[Event]:
                             title=f"Vu lors de l'inventaire{' de ' + place_name if place_name else ''}",
                             detail="étiquette scannée" if sighting.scanned else "coché dans la liste",
                             by=_name(who)))
-    order = {"created": 0}
-    events.sort(key=lambda e: (e.at, -order.get(e.kind, 1)), reverse=True)
     return events
-
-
-@dataclass
-class Current:
-    """What holds an asset now and next: its open loan (if any) and its coming reservations."""
-
-    loan: Loan | None
-    borrower: str
-    reservations: list[tuple[Reservation, str]]  # (reservation, for whom)
-
-
-def current_bookings(session: Session, asset: Asset, now: datetime, viewer=None, limit: int = 5) -> Current:
-    mediator = aliased(User)
-    row = session.execute(
-        select(Loan, mediator).join(AssetBooking, AssetBooking.loan_id == Loan.id)
-        .outerjoin(mediator, mediator.id == Loan.user_id)
-        .where(AssetBooking.asset_id == asset.id, AssetBooking.open_loan)
-        .options(lazyload(Loan.bookings))).unique().first()
-    loan, borrower = (row[0], _borrower(row[0], row[1], viewer)) if row else (None, "")
-    holder = aliased(User)
-    reservations = [(r, _name(u)) for r, u in session.execute(
-        select(Reservation, holder).join(AssetBooking, AssetBooking.reservation_id == Reservation.id)
-        .outerjoin(holder, holder.id == Reservation.user_id)
-        .where(AssetBooking.asset_id == asset.id, AssetBooking.active, AssetBooking.ends_at > now,
-               Reservation.status == ReservationStatus.ACTIVE)
-        .order_by(Reservation.starts_at).limit(limit).options(lazyload(Reservation.bookings))).unique().all()]
-    return Current(loan=loan, borrower=borrower, reservations=reservations)
