@@ -1,5 +1,6 @@
 """The members domain: members (sociétaires) and voting colleges, the share-capital ledger, general assemblies,
-convocations, proxies, votes and minutes. ``init_app`` registers its pages, API, navigation and panels."""
+convocations, proxies, votes and minutes. ``init_app`` registers its pages, API, navigation, panels and the
+convocation mail kind."""
 
 
 def init_app(app) -> None:
