@@ -295,14 +295,58 @@ def _check_json(value, path: tuple):
             yield from _check_json(item, (*path, index))
 
 
-def _french(error: dict) -> str:
-    kind = error.get("type", "")
-    ctx = error.get("ctx") or {}
-    if kind == "value_error" and ctx.get("error"):
-        return str(ctx["error"])
-    bound = next((ctx[k] for k in ("ge", "gt", "le", "lt", "max_length", "min_length", "max_digits",
-                                   "decimal_places") if k in ctx), None)
-    with_bound = {
+# The French message of each pydantic error type (those with a bound say it: ``_bounded``).
+PLAIN_MESSAGES = {
+    "missing": "champ obligatoire",
+    "int_parsing": "nombre entier attendu",
+    "date_from_datetime_parsing": "date attendue (AAAA-MM-JJ)",
+    "date_parsing": "date attendue (AAAA-MM-JJ)",
+    "datetime_parsing": "date et heure attendues (ISO 8601)",
+    "datetime_from_date_parsing": "date et heure attendues (ISO 8601)",
+    "string_too_long": "texte trop long",
+    "extra_forbidden": "champ inconnu",
+    "bool_parsing": "booléen attendu",
+    "enum": "valeur non autorisée",
+    "literal_error": "valeur non autorisée",
+    "float_parsing": "nombre attendu",
+    "decimal_parsing": "nombre attendu",
+    "int_type": "nombre entier attendu",
+    "float_type": "nombre attendu",
+    "list_type": "liste attendue",
+    "string_type": "texte attendu",
+    "dict_type": "objet attendu",
+    "time_parsing": "heure attendue (HH:MM)",
+    "greater_than_equal": "valeur trop petite",
+    "less_than_equal": "valeur trop grande",
+    "string_too_short": "texte trop court",
+    "value_error": "valeur invalide",
+    "int_from_float": "nombre entier attendu",
+    "finite_number": "nombre fini attendu",
+    "decimal_type": "nombre attendu",
+    "decimal_max_digits": "nombre trop grand",
+    "decimal_max_places": "trop de décimales",
+    "decimal_whole_digits": "nombre trop grand",
+    "date_type": "date attendue (AAAA-MM-JJ)",
+    "date_from_datetime_inexact": "date attendue (AAAA-MM-JJ)",
+    "datetime_type": "date et heure attendues (ISO 8601)",
+    "datetime_object_invalid": "date et heure attendues (ISO 8601)",
+    "timezone_aware": AWARE_MESSAGE,
+    "time_type": TIME_MESSAGE,
+    "bool_type": "booléen attendu",
+    "model_type": "objet attendu",
+    "model_attributes_type": "objet attendu",
+    "too_long": "liste trop longue",
+    "string_pattern_mismatch": "format non valide",
+    "string_unicode": CONTROL_CHARS_MESSAGE,
+    "union_tag_invalid": "valeur non autorisée",
+    "set_type": "liste attendue",
+    "int_parsing_size": "nombre hors des limites autorisées",
+}
+
+
+def _bounded(kind: str, bound, ctx: dict) -> str | None:
+    """The message of an error on a bound (a minimum, a maximum, a length, digits), naming the bound."""
+    messages = {
         "greater_than_equal": f"valeur trop petite (au moins {bound})",
         "greater_than": f"valeur trop petite (plus de {bound})",
         "less_than_equal": f"valeur trop grande (au plus {bound})",
@@ -314,56 +358,21 @@ def _french(error: dict) -> str:
         "decimal_max_places": f"trop de décimales (au plus {bound})",
         "decimal_whole_digits": "nombre trop grand",
     }
+    return messages.get(kind)
+
+
+def _french(error: dict) -> str:
+    kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    if kind == "value_error" and ctx.get("error"):
+        return str(ctx["error"])
+    bound = next((ctx[k] for k in ("ge", "gt", "le", "lt", "max_length", "min_length", "max_digits",
+                                   "decimal_places") if k in ctx), None)
     if kind == "too_long" and isinstance(error.get("input"), str):  # a str type with a validator: a generic check
         kind = "string_too_long"
-    if kind in with_bound and bound is not None:
-        return with_bound[kind]
-    return {
-        "missing": "champ obligatoire",
-        "int_parsing": "nombre entier attendu",
-        "date_from_datetime_parsing": "date attendue (AAAA-MM-JJ)",
-        "date_parsing": "date attendue (AAAA-MM-JJ)",
-        "datetime_parsing": "date et heure attendues (ISO 8601)",
-        "datetime_from_date_parsing": "date et heure attendues (ISO 8601)",
-        "string_too_long": "texte trop long",
-        "extra_forbidden": "champ inconnu",
-        "bool_parsing": "booléen attendu",
-        "enum": "valeur non autorisée",
-        "literal_error": "valeur non autorisée",
-        "float_parsing": "nombre attendu",
-        "decimal_parsing": "nombre attendu",
-        "int_type": "nombre entier attendu",
-        "float_type": "nombre attendu",
-        "list_type": "liste attendue",
-        "string_type": "texte attendu",
-        "dict_type": "objet attendu",
-        "time_parsing": "heure attendue (HH:MM)",
-        "greater_than_equal": "valeur trop petite",
-        "less_than_equal": "valeur trop grande",
-        "string_too_short": "texte trop court",
-        "value_error": "valeur invalide",
-        "int_from_float": "nombre entier attendu",
-        "finite_number": "nombre fini attendu",
-        "decimal_type": "nombre attendu",
-        "decimal_max_digits": "nombre trop grand",
-        "decimal_max_places": "trop de décimales",
-        "decimal_whole_digits": "nombre trop grand",
-        "date_type": "date attendue (AAAA-MM-JJ)",
-        "date_from_datetime_inexact": "date attendue (AAAA-MM-JJ)",
-        "datetime_type": "date et heure attendues (ISO 8601)",
-        "datetime_object_invalid": "date et heure attendues (ISO 8601)",
-        "timezone_aware": AWARE_MESSAGE,
-        "time_type": TIME_MESSAGE,
-        "bool_type": "booléen attendu",
-        "model_type": "objet attendu",
-        "model_attributes_type": "objet attendu",
-        "too_long": "liste trop longue",
-        "string_pattern_mismatch": "format non valide",
-        "string_unicode": CONTROL_CHARS_MESSAGE,
-        "union_tag_invalid": "valeur non autorisée",
-        "set_type": "liste attendue",
-        "int_parsing_size": "nombre hors des limites autorisées",
-    }.get(kind, error.get("msg", "invalide"))
+    if bound is not None and (message := _bounded(kind, bound, ctx)) is not None:
+        return message
+    return PLAIN_MESSAGES.get(kind, error.get("msg", "invalide"))
 
 
 def endpoint(rule: str, method: str = "GET", *, summary: str, roles=(), tag: str = "core", params=(), body=None,
@@ -471,69 +480,7 @@ def openapi_document() -> dict:
     }
     for spec in REGISTRY:
         path = "/api/v1" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", spec.rule)
-        op: dict[str, Any] = {
-            "summary": spec.summary,
-            "tags": [spec.tag],
-            "operationId": f"{spec.method.lower()}_{re.sub(r'[^a-z0-9]+', '_', spec.rule.lower()).strip('_')}",
-            "responses": {},
-        }
-        if spec.roles:
-            op["description"] = "Rôles : " + ", ".join(spec.roles)
-        params = []
-        declared = {p.name: p for p in spec.params if p.location == "path"}
-        for name in re.findall(r"<(?:\w+:)?(\w+)>", spec.rule):
-            if f"<id:{name}>" in spec.rule or f"<int:{name}>" in spec.rule:
-                schema = {"type": "integer", "format": "int32", "minimum": 0, "maximum": INT_MAX}
-            elif name in declared:
-                schema = declared[name].schema() | {"minLength": 1, "maxLength": PATH_TEXT_MAX}
-            else:
-                schema = {"type": "string", "minLength": 1, "maxLength": PATH_TEXT_MAX, "pattern": LINE_PATTERN}
-            params.append({"name": name, "in": "path", "required": True, "schema": schema}
-                          | ({"description": declared[name].description} if name in declared else {}))
-        for p in [p for p in spec.params if p.location != "path"] + (PAGING if spec.paginated else []):
-            params.append({"name": p.name, "in": p.location, "required": p.required, "description": p.description,
-                           "schema": p.schema()})
-        if params:
-            op["parameters"] = params
-        if spec.body is not None:
-            op["requestBody"] = {"required": True, "content": {"application/json": {
-                "schema": _schema_ref(spec.body, components, "validation")}}}
-        if spec.response is None:
-            ok = {"description": "OK"}
-        elif isinstance(spec.response, dict):
-            ok = {"description": "OK", "content": {spec.content_type: {"schema": spec.response}}}
-        elif spec.content_type != "application/json":
-            ok = {"description": "OK", "content": {spec.content_type: {"schema": {"type": "string", "format": "binary"}}}}
-        else:
-            model = spec.response[0] if isinstance(spec.response, list) else spec.response
-            ref = _schema_ref(model, components)
-            if spec.paginated:
-                schema = {"type": "object", "properties": {"items": {"type": "array", "items": ref},
-                          "page": {"type": "integer"}, "per_page": {"type": "integer"},
-                          "total": {"type": "integer"}, "pages": {"type": "integer"}}}
-            elif isinstance(spec.response, list):
-                schema = {"type": "array", "items": ref}
-            else:
-                schema = ref
-            ok = {"description": "OK", "content": {"application/json": {"schema": schema}}}
-        op["responses"][str(spec.status)] = ok
-        error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-        if not spec.public:
-            op["security"] = [{"bearer": []}]
-            op["responses"]["401"] = {"description": "Jeton manquant ou invalide", **error}
-            if spec.roles:
-                op["responses"]["403"] = {"description": "Accès refusé", **error}
-        if params or spec.body is not None or spec.method in ("POST", "PUT", "PATCH"):
-            op["responses"]["422"] = {"description": "Données invalides (le message dit lesquelles et pourquoi)",
-                                      **error}
-        if "<" in spec.rule:
-            op["responses"]["404"] = {"description": "Introuvable", **error}
-        if spec.method in ("POST", "PUT", "PATCH", "DELETE") or 409 in spec.errors:
-            op["responses"]["409"] = {"description": "Conflit (avec l'état de la ressource, ou une modification "
-                                                     "concurrente)", **error}
-        for code in spec.errors:
-            op["responses"].setdefault(str(code), {"description": MESSAGES.get(code, "Erreur"), **error})
-        paths.setdefault(path, {})[spec.method.lower()] = op
+        paths.setdefault(path, {})[spec.method.lower()] = _operation(spec, components)
     return {
         "openapi": "3.1.0",
         "info": {"title": "coopnum API", "version": API_VERSION,
@@ -544,6 +491,86 @@ def openapi_document() -> dict:
         "components": {"schemas": components,
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
     }
+
+
+def _operation(spec, components: dict) -> dict:
+    """One endpoint's operation: summary, parameters, body, its success response and the errors it may give."""
+    op: dict[str, Any] = {
+        "summary": spec.summary,
+        "tags": [spec.tag],
+        "operationId": f"{spec.method.lower()}_{re.sub(r'[^a-z0-9]+', '_', spec.rule.lower()).strip('_')}",
+        "responses": {},
+    }
+    if spec.roles:
+        op["description"] = "Rôles : " + ", ".join(spec.roles)
+    params = _parameters(spec)
+    if params:
+        op["parameters"] = params
+    if spec.body is not None:
+        op["requestBody"] = {"required": True, "content": {"application/json": {
+            "schema": _schema_ref(spec.body, components, "validation")}}}
+    op["responses"][str(spec.status)] = _success(spec, components)
+    if not spec.public:
+        op["security"] = [{"bearer": []}]
+    _add_errors(op["responses"], spec, has_params=bool(params))
+    return op
+
+
+def _parameters(spec) -> list[dict]:
+    """The path parameters (bounded integers or texts), then the query's (and the paging's)."""
+    params = []
+    declared = {p.name: p for p in spec.params if p.location == "path"}
+    for name in re.findall(r"<(?:\w+:)?(\w+)>", spec.rule):
+        if f"<id:{name}>" in spec.rule or f"<int:{name}>" in spec.rule:
+            schema = {"type": "integer", "format": "int32", "minimum": 0, "maximum": INT_MAX}
+        elif name in declared:
+            schema = declared[name].schema() | {"minLength": 1, "maxLength": PATH_TEXT_MAX}
+        else:
+            schema = {"type": "string", "minLength": 1, "maxLength": PATH_TEXT_MAX, "pattern": LINE_PATTERN}
+        params.append({"name": name, "in": "path", "required": True, "schema": schema}
+                      | ({"description": declared[name].description} if name in declared else {}))
+    for p in [p for p in spec.params if p.location != "path"] + (PAGING if spec.paginated else []):
+        params.append({"name": p.name, "in": p.location, "required": p.required, "description": p.description,
+                       "schema": p.schema()})
+    return params
+
+
+def _success(spec, components: dict) -> dict:
+    if spec.response is None:
+        return {"description": "OK"}
+    if isinstance(spec.response, dict):
+        return {"description": "OK", "content": {spec.content_type: {"schema": spec.response}}}
+    if spec.content_type != "application/json":
+        return {"description": "OK", "content": {spec.content_type: {"schema": {"type": "string", "format": "binary"}}}}
+    model = spec.response[0] if isinstance(spec.response, list) else spec.response
+    ref = _schema_ref(model, components)
+    if spec.paginated:
+        schema = {"type": "object", "properties": {"items": {"type": "array", "items": ref},
+                  "page": {"type": "integer"}, "per_page": {"type": "integer"},
+                  "total": {"type": "integer"}, "pages": {"type": "integer"}}}
+    elif isinstance(spec.response, list):
+        schema = {"type": "array", "items": ref}
+    else:
+        schema = ref
+    return {"description": "OK", "content": {"application/json": {"schema": schema}}}
+
+
+def _add_errors(responses: dict, spec, *, has_params: bool) -> None:
+    """The error responses: 401/403 (unless public), 422, 404, 409 and those the endpoint declares."""
+    error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    if not spec.public:
+        responses["401"] = {"description": "Jeton manquant ou invalide", **error}
+        if spec.roles:
+            responses["403"] = {"description": "Accès refusé", **error}
+    if has_params or spec.body is not None or spec.method in ("POST", "PUT", "PATCH"):
+        responses["422"] = {"description": "Données invalides (le message dit lesquelles et pourquoi)", **error}
+    if "<" in spec.rule:
+        responses["404"] = {"description": "Introuvable", **error}
+    if spec.method in ("POST", "PUT", "PATCH", "DELETE") or 409 in spec.errors:
+        responses["409"] = {"description": "Conflit (avec l'état de la ressource, ou une modification "
+                                           "concurrente)", **error}
+    for code in spec.errors:
+        responses.setdefault(str(code), {"description": MESSAGES.get(code, "Erreur"), **error})
 
 
 # --- core endpoints -------------------------------------------------------------------------------------------------

@@ -47,6 +47,14 @@ def seed(session, ctx, now) -> None:
     ctx.reservations, ctx.loans = [], []
     hour = clock.paris_datetime(clock.paris_today(now), time(9))  # loans go out and come back at 9:00, Paris
 
+    _reserve_for_workshops(session, ctx, now, mediators, coordinator, kits, tablets)
+    laptops = by_category.get(AssetCategory.LAPTOP, [])
+    _reserve_laptops(session, ctx, now, hour, mediators, laptops)
+    _lend(session, ctx, hour, mediators, coordinator, by_category, laptops, tablets)
+    session.flush()
+
+
+def _reserve_for_workshops(session, ctx, now, mediators, coordinator, kits, tablets) -> None:
     # Reservations of tablets (and a kit) for the coming workshop sessions, by their mediators.
     for n, ms in enumerate(_workshop_sessions(session, now)[:6]):
         user_id = ms.assignments[0].user_id if ms.assignments else mediators[n % len(mediators)].id
@@ -63,8 +71,9 @@ def seed(session, ctx, now) -> None:
         if r is not None:
             ctx.reservations.append(r)
 
+
+def _reserve_laptops(session, ctx, now, hour, mediators, laptops) -> None:
     # A few reservations for the coming days, outside any session.
-    laptops = by_category.get(AssetCategory.LAPTOP, [])
     for n, laptop in enumerate(laptops[:3]):
         start = hour + timedelta(days=n + 2, hours=n % 2 * 5)  # 9:00 or 14:00, Paris, whatever the demo's hour
         mediator = mediators[(n + 3) % len(mediators)]
@@ -74,6 +83,9 @@ def seed(session, ctx, now) -> None:
         if r is not None:
             ctx.reservations.append(r)
 
+
+def _lend(session, ctx, hour, mediators, coordinator, by_category, laptops, tablets) -> None:
+    """Open loans to mediators, a returned loan and the overdue one."""
     # Open loans to mediators: a laptop and a 4G hotspot each.
     hotspots = by_category.get(AssetCategory.HOTSPOT, [])
     pool = laptops[3:] + hotspots
@@ -111,4 +123,3 @@ def seed(session, ctx, now) -> None:
             condition_out=Condition.GOOD, notes="Prêt pour les démarches en ligne (accompagnement France Services)"))
         if loan is not None:
             ctx.loans.append(loan)
-    session.flush()

@@ -44,10 +44,24 @@ def seed(session, ctx, now: datetime) -> dict:
     today = paris_today(now)
     start = date(today.year - 4, 1, 1) + timedelta(days=14)
     actor = ctx.coordinator
+    colleges = [registry.create_college(session, actor, name=name, weight_percent=weight, description=text, now=now)
+                for name, weight, text in COLLEGES]
+    created = _admit_members(session, ctx, colleges, start=start, today=today, now=now)
+    _ledger_events(session, actor, created, colleges, today=today, now=now)
+    # a candidate waiting for the next board (among the beneficiaries)
+    registry.create_candidate(session, actor, name="Maison de quartier Saint-Éloi", kind=MemberKind.ORGANISATION,
+                              college_id=colleges[2].id, applied_on=today - timedelta(days=10), city="Poitiers",
+                              now=now)
+    session.flush()
+    return {"colleges": 4, "members": len(created) + 1, "capital_cents": capital.total_capital(session)}
+
+
+def _admit_members(session, ctx, colleges, *, start: date, today: date, now: datetime) -> list:
+    """The founders (the coordinator and the first mediators), the other member accounts over the years, two
+    associations and two local authorities."""
+    employees, authorities, beneficiaries, supporters = colleges
+    actor = ctx.coordinator
     rng = ctx.rng
-    employees, authorities, beneficiaries, supporters = [
-        registry.create_college(session, actor, name=name, weight_percent=weight, description=text, now=now)
-        for name, weight, text in COLLEGES]
 
     def day(offset: int) -> date:
         return min(start + timedelta(days=offset), today - timedelta(days=1))
@@ -77,6 +91,13 @@ def seed(session, ctx, now: datetime) -> dict:
                               public_body=True, organisation_id=org.id, email=org.email, city=org.city,
                               postal_code=org.postal_code, address=org.address, on=day(400 + 365 * i),
                               shares=20, now=now))
+    return created
+
+
+def _ledger_events(session, actor, created: list, colleges, *, today: date, now: datetime) -> None:
+    """The later lines of the ledger: the rest of the subscriptions paid, a transfer, a resignation and its
+    reimbursement."""
+    employees, _authorities, beneficiaries, supporters = colleges
     # the rest of the subscriptions paid a year after (those still within their five years stay partly unpaid)
     for member in created:
         held = capital.balance(session, member.id)
@@ -96,9 +117,3 @@ def seed(session, ctx, now: datetime) -> dict:
                    body=DecidingBody.MEMBER, reference="Lettre de démission", now=now)
     capital.reimburse(session, actor, leaver, capital.balance(session, leaver.id).shares,
                       on=today - timedelta(days=60), reference="Virement de remboursement", now=now)
-    # a candidate waiting for the next board
-    registry.create_candidate(session, actor, name="Maison de quartier Saint-Éloi", kind=MemberKind.ORGANISATION,
-                              college_id=beneficiaries.id, applied_on=today - timedelta(days=10), city="Poitiers",
-                              now=now)
-    session.flush()
-    return {"colleges": 4, "members": len(created) + 1, "capital_cents": capital.total_capital(session)}

@@ -27,8 +27,12 @@ def seed(session, ctx, now) -> None:
     voters = tallies.voting_members(session, past_day)
     if len(voters) < 3:
         return
-    rng = ctx.rng
-    # last year's AGO, convened on paper 20 days before, held, minutes signed
+    _held_ago(session, actor, ctx.rng, voters, past_day)
+    _upcoming_age(session, actor, today, now)
+
+
+def _held_ago(session, actor, rng, voters, past_day) -> None:
+    """Last year's AGO, convened on paper 20 days before, held, minutes signed, its annual report attached."""
     ago = services.create_assembly(
         session, actor, kind="AGO", convocation=1, starts_at=paris_datetime(past_day, time(18, 0)),
         place="Salle du conseil, 15 place du Maréchal Leclerc, Poitiers", title="Assemblée générale annuelle",
@@ -62,7 +66,10 @@ def seed(session, ctx, now) -> None:
     services.sign_minutes(session, actor, ago, signed_by=f"{ago.president}, {ago.secretary}",
                           signed_on=past_day + timedelta(days=3), now=held_at + timedelta(days=3))
     _attach_annual_report(session, actor, ago, now=ago.starts_at - timedelta(days=20))
-    # an upcoming AGE, convened (on paper) today, in 20 days, with an online vote open for the members
+
+
+def _upcoming_age(session, actor, today, now) -> None:
+    """An upcoming AGE, convened (on paper) today, in 20 days, with an online vote open for the members."""
     age_day = today + timedelta(days=20)
     age = services.create_assembly(
         session, actor, kind="AGE", convocation=1, starts_at=paris_datetime(age_day, time(18, 30)),

@@ -5,10 +5,11 @@ pages, API, jobs, panels and the immutability of signed attendance."""
 
 
 def init_app(app) -> None:
-    from coopnum.training import api, immutability, jobs, panels  # noqa: F401  (api: declares its endpoints)
+    from coopnum.training import api, immutability, jobs, panels, views  # noqa: F401  (api: declares its endpoints)
     from coopnum.training.views import bp
 
     app.register_blueprint(bp)
     immutability.install()
+    views.register_navigation()
     jobs.register()
     panels.register()

@@ -73,7 +73,7 @@ def _weekday(day, rng):
 
 def seed(session, ctx, now: datetime) -> None:
     from coopnum.core import clock
-    from coopnum.training.services import attendance, framework
+    from coopnum.training.services import framework
     from coopnum.training.services import sessions as services
     from coopnum.training.services.people import person_for_user
 
@@ -94,50 +94,12 @@ def seed(session, ctx, now: datetime) -> None:
     used_days: set = set()
     paper_done = False
     for index in range(12):
-        title, codes, description = topics[index % len(topics)]
-        if index < 11:
-            day = _weekday(today - timedelta(days=335 - index * 30), rng)
-        else:  # next week's, planned
-            day = today + timedelta(days=7 - today.weekday() + 1)  # the Tuesday of next week
-        while day in used_days or day.weekday() >= 5:
-            day += timedelta(days=1)
-        used_days.add(day)
-        trainer = mediator_people[index % len(mediator_people)]
-        pool = [p for p in mediator_people if p.id != trainer.id]
-        trainees = rng.sample(pool, k=min(len(pool), rng.randint(2, 4)))
-        if member_people:
-            trainees += rng.sample(member_people, k=min(len(member_people), rng.randint(1, 2)))
-        half_days = [services.HalfDayInput(day, "am")]
-        if rng.random() < 0.5:
-            half_days.append(services.HalfDayInput(day, "pm"))
-        skills = [(pix[c].id, rng.randint(2, 4)) for c in codes if c in pix]
-        planned_at = clock.paris_datetime(day - timedelta(days=21), datetime.min.time().replace(hour=10))
-        training = services.create_training(session, services.TrainingInput(
-            title=title, description=description, skills=skills, half_days=half_days,
-            trainer_ids=[trainer.id], trainee_ids=[p.id for p in trainees],
-            place_id=ctx.places[index % len(ctx.places)].id if ctx.places and index % 3 else None,
-            location="" if ctx.places and index % 3 else "Visio (lien envoyé la veille)",
-            materials="Ordinateur portable ou tablette chargés" if index % 2 else ""),
-            actor=coordinator, now=min(planned_at, now), confirm=True)
+        training, trainer, trainees, skills = _plan(session, ctx, index, topics[index % len(topics)], today,
+                                                    used_days, mediator_people, member_people, pix, now)
         if index == 11:
             continue
-        people = [trainer, *trainees]
-        for position, hd in enumerate(training.half_days):
-            if not paper_done and position == 0 and index == 4:
-                scan = attendance.upload_scan(session, hd, filename="feuille-emargement-scannee.pdf",
-                                              data=_scan_pdf(rng), actor=users.get(trainer.user_id, coordinator),
-                                              now=hd.ends_at + timedelta(minutes=10))
-                attendance.record_paper(session, hd, scan, [p.id for p in people if rng.random() < 0.95],
-                                        actor=users.get(trainer.user_id, coordinator), now=scan.uploaded_at)
-                paper_done = True
-                continue
-            for person in people:
-                if person is not trainer and rng.random() < 0.08:
-                    continue  # absent
-                actor = users.get(person.user_id)
-                at = hd.starts_at + timedelta(minutes=rng.randint(-15, 20))
-                attendance.sign(session, hd, person, actor=actor, now=at, png=_signature(rng, person.full_name),
-                                ip="192.0.2.10")
+        paper_done = _attend(session, training, trainer, [trainer, *trainees], users, coordinator, rng,
+                             paper=not paper_done and index == 4) or paper_done
         services.mark_held(session, training, actor=coordinator, now=training.half_days[-1].ends_at)
         if skills and index % 2 == 0:
             levels = {(p.id, skill_id): max(1, (target or 2) - rng.randint(0, 1)) for p in trainees
@@ -145,3 +107,62 @@ def seed(session, ctx, now: datetime) -> None:
             services.record_levels(session, training, levels, actor=users.get(trainer.user_id, coordinator),
                                    now=training.half_days[-1].ends_at + timedelta(hours=1))
     session.flush()
+
+
+def _plan(session, ctx, index, topic, today, used_days: set, mediator_people, member_people, pix, now):
+    """The index-th training of the year (the 12th: next week's, planned): (training, trainer, trainees, skills)."""
+    from coopnum.core import clock
+    from coopnum.training.services import sessions as services
+
+    rng = ctx.rng
+    title, codes, description = topic
+    if index < 11:
+        day = _weekday(today - timedelta(days=335 - index * 30), rng)
+    else:  # next week's, planned
+        day = today + timedelta(days=7 - today.weekday() + 1)  # the Tuesday of next week
+    while day in used_days or day.weekday() >= 5:
+        day += timedelta(days=1)
+    used_days.add(day)
+    trainer = mediator_people[index % len(mediator_people)]
+    pool = [p for p in mediator_people if p.id != trainer.id]
+    trainees = rng.sample(pool, k=min(len(pool), rng.randint(2, 4)))
+    if member_people:
+        trainees += rng.sample(member_people, k=min(len(member_people), rng.randint(1, 2)))
+    half_days = [services.HalfDayInput(day, "am")]
+    if rng.random() < 0.5:
+        half_days.append(services.HalfDayInput(day, "pm"))
+    skills = [(pix[c].id, rng.randint(2, 4)) for c in codes if c in pix]
+    planned_at = clock.paris_datetime(day - timedelta(days=21), datetime.min.time().replace(hour=10))
+    training = services.create_training(session, services.TrainingInput(
+        title=title, description=description, skills=skills, half_days=half_days,
+        trainer_ids=[trainer.id], trainee_ids=[p.id for p in trainees],
+        place_id=ctx.places[index % len(ctx.places)].id if ctx.places and index % 3 else None,
+        location="" if ctx.places and index % 3 else "Visio (lien envoyé la veille)",
+        materials="Ordinateur portable ou tablette chargés" if index % 2 else ""),
+        actor=ctx.coordinator, now=min(planned_at, now), confirm=True)
+    return training, trainer, trainees, skills
+
+
+def _attend(session, training, trainer, people, users, coordinator, rng, *, paper: bool) -> bool:
+    """The signatures of each half-day (a few absences); with ``paper``, the first half-day is a scanned sheet
+    instead. Returns whether the paper sheet was recorded."""
+    from coopnum.training.services import attendance
+
+    done = False
+    for position, hd in enumerate(training.half_days):
+        if paper and position == 0:
+            scan = attendance.upload_scan(session, hd, filename="feuille-emargement-scannee.pdf",
+                                          data=_scan_pdf(rng), actor=users.get(trainer.user_id, coordinator),
+                                          now=hd.ends_at + timedelta(minutes=10))
+            attendance.record_paper(session, hd, scan, [p.id for p in people if rng.random() < 0.95],
+                                    actor=users.get(trainer.user_id, coordinator), now=scan.uploaded_at)
+            done = True
+            continue
+        for person in people:
+            if person is not trainer and rng.random() < 0.08:
+                continue  # absent
+            actor = users.get(person.user_id)
+            at = hd.starts_at + timedelta(minutes=rng.randint(-15, 20))
+            attendance.sign(session, hd, person, actor=actor, now=at, png=_signature(rng, person.full_name),
+                            ip="192.0.2.10")
+    return done

@@ -51,7 +51,13 @@ def seed(session, ctx, now: datetime) -> None:
     people.create_person(session, actor, full_name="Karim Benali", kind=PersonKind.EXTERNAL,
                          email="karim.benali@ccas.example.org", organisation="CCAS partenaire", now=now)
 
-    # a year of assessments: a Pix campaign about a year ago, trainers' assessments since, a second campaign
+    _assess(session, actor, rng, today, skills, pix, own, mediators, members, cnfs, coordinator_person, now)
+    _certify(session, actor, rng, today, mediators, cnfs, now)
+    session.flush()
+
+
+def _assess(session, actor, rng, today, skills, pix, own, mediators, members, cnfs, coordinator_person, now) -> None:
+    """A year of assessments: a Pix campaign about a year ago, trainers' assessments since, a second campaign."""
     for index, person in enumerate(mediators + members + ([coordinator_person] if coordinator_person else [])):
         is_member = person in members
         base = {s.code: rng.randint(1, 3) if is_member else rng.randint(2, 5) for s in pix}
@@ -75,7 +81,9 @@ def seed(session, ctx, now: datetime) -> None:
                                      assessed_on=first + timedelta(days=45),
                                      evidence="Formation Aidants Connect suivie", now=now)
 
-    # certifications: Pix for every mediator, CCP1 for some, PSC1 for a few; one expires next month
+
+def _certify(session, actor, rng, today, mediators, cnfs, now) -> None:
+    """Certifications: Pix for every mediator, CCP1 for some, PSC1 for a few; one expires next month."""
     for index, person in enumerate(mediators):
         obtained = today - timedelta(days=200 + 97 * index % 800)
         expires = _years_ago(obtained, -3)
@@ -102,4 +110,3 @@ def seed(session, ctx, now: datetime) -> None:
                                          name="PSC1 — Prévention et secours civiques",
                                          obtained_on=_years_ago(expires, 3), expires_on=expires,
                                          issuer="Protection civile", reference="PSC1-2023-0412", now=now)
-    session.flush()

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from coopnum.core import clock
 from coopnum.core.errors import Conflict, DomainError, NotFound
 from coopnum.core.models import AuditLog
 from coopnum.inventory.models import (
@@ -19,6 +20,7 @@ from coopnum.inventory.models import (
     ReservationStatus,
 )
 from coopnum.inventory.services import bookings as svc
+from coopnum.inventory.services import conflicts
 from coopnum.inventory.services.bookings import Borrower
 from tests import days, factories
 from tests.inventory import factories_inventory as fi
@@ -56,7 +58,7 @@ def test_overlap_is_refused_and_names_the_conflict(session, people):
         _reserve(session, people["paul"], [tab], START + timedelta(hours=1), END + timedelta(hours=1))
     message = exc.value.message
     assert message.startswith("TAB-0003 est déjà réservé par Claire Martin du ")
-    assert svc.when(START) in message and svc.when(END) in message
+    assert conflicts.when(START) in message and conflicts.when(END) in message
     assert exc.value.status == 409
     assert exc.value.details["conflict"]["reservation_id"] == first.id
     assert exc.value.details["conflict"]["asset_tag"] == "TAB-0003"
@@ -65,7 +67,7 @@ def test_overlap_is_refused_and_names_the_conflict(session, people):
 
 def test_when_is_french_and_in_paris_time():
     moment = days.at(days.weekday_on_or_after(days.TODAY, days.THURSDAY), 9)
-    assert svc.when(moment) == f"jeu. {moment.astimezone(svc.clock.PARIS):%d/%m} 09:00"
+    assert conflicts.when(moment) == f"jeu. {moment.astimezone(clock.PARIS):%d/%m} 09:00"
 
 
 def test_back_to_back_is_allowed(session, people):

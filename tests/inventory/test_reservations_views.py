@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from coopnum.core import clock
 from coopnum.inventory.models import (
     Asset,
     AssetCategory,
@@ -40,7 +41,7 @@ def workshop(session, users):
 
 
 def _local(moment) -> str:
-    return moment.astimezone(svc.clock.PARIS).strftime("%Y-%m-%dT%H:%M")
+    return moment.astimezone(clock.PARIS).strftime("%Y-%m-%dT%H:%M")
 
 
 def test_reserve_two_tablets_from_the_session_page(client, session, users, workshop):

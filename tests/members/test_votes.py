@@ -12,6 +12,7 @@ from coopnum.core import clock
 from coopnum.core.errors import Conflict, DomainError
 from coopnum.members.models import Attendance, BallotCast, BallotCount, College
 from coopnum.members.services import assemblies as services
+from coopnum.members.services import convocations
 from tests import days
 from tests.concurrency import run_together
 from tests.members import test_assemblies_world as w
@@ -117,7 +118,7 @@ def test_colleges_not_summing_to_100_refuse_opening_and_convening(session, users
     later = services.create_assembly(session, users["coordinator"], kind="AGO", convocation=1, place="Mairie",
                                      starts_at=days.at(days.days(30), 18), now=now)
     with pytest.raises(DomainError, match="95 % au lieu de 100 %"):
-        services.convene(session, users["coordinator"], later, now=now, cooperative="Coop", space_url="")
+        convocations.convene(session, users["coordinator"], later, now=now, cooperative="Coop", space_url="")
     college.weight_percent = Decimal("60")
     session.flush()
     with pytest.raises(DomainError, match="pèse 60 %, hors de l'intervalle 10 % – 50 %"):

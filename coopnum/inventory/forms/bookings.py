@@ -17,6 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional
 
+from coopnum.core import clock
 from coopnum.core.clock import PARIS
 from coopnum.core.forms import MultiCheckboxField, SafeForm
 from coopnum.inventory.forms import CATEGORY_PLURAL as CATEGORY_LABELS  # noqa: F401  (re-exported)
@@ -50,7 +51,7 @@ def aware(value: datetime | None) -> datetime | None:
 
 def local(value: datetime | None) -> datetime | None:
     """An instant as the naive Paris wall time a ``datetime-local`` input shows."""
-    return value.astimezone(PARIS).replace(tzinfo=None, second=0, microsecond=0) if value is not None else None
+    return clock.to_paris(value).replace(tzinfo=None, second=0, microsecond=0) if value is not None else None
 
 
 def _optional_id(value):

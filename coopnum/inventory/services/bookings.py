@@ -28,10 +28,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, exists, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from coopnum.core import audit, clock, signature
+from coopnum.core import audit, signature
 from coopnum.core.errors import Conflict, DomainError, NotFound
 from coopnum.core.models import User
 from coopnum.inventory.models import (
@@ -48,6 +47,14 @@ from coopnum.inventory.models import (
     Reservation,
     ReservationStatus,
 )
+from coopnum.inventory.services.conflicts import (
+    guarded_flush,
+    period_text,
+    refuse_open_loans,
+    refuse_overlaps,
+    user_name,
+    when,
+)
 from coopnum.inventory.services.status import refresh_status
 
 MAX_RESERVATION_DAYS = 90
@@ -56,133 +63,6 @@ PAST_TOLERANCE = timedelta(minutes=15)
 MAX_ASSETS = 200  # assets in one reservation or loan
 SIGNATURE_MAX_BYTES = signature.SIGNATURE_MAX_BYTES
 PNG_MAGIC = signature.PNG_MAGIC
-WEEKDAYS = ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim.")
-EXCLUSION_SQLSTATE = "23P01"
-UNIQUE_SQLSTATE = "23505"
-
-
-# --- formatting ------------------------------------------------------------------------------------------------------
-
-def when(moment: datetime) -> str:
-    """« jeu. 10/12 09:00 » (Paris time), as the conflict messages name a period."""
-    local = clock.to_paris(moment)
-    return f"{WEEKDAYS[local.weekday()]} {local:%d/%m %H:%M}"
-
-
-def period_text(start: datetime, end: datetime) -> str:
-    return f"du {when(start)} au {when(end)}"
-
-
-def _user_name(session, user_id: int | None) -> str:
-    user = session.get(User, user_id) if user_id else None
-    return user.full_name if user is not None else "un·e médiateur·rice"
-
-
-# --- conflicts -------------------------------------------------------------------------------------------------------
-
-def _overlapping(session, asset_ids: Iterable[int], start: datetime, end: datetime, *,
-                 ignore_reservation: int | None = None, ignore_loan: int | None = None) -> list[AssetBooking]:
-    """The active bookings of these assets overlapping [start, end) (half-open), earliest first."""
-    ids = list(asset_ids)
-    if not ids:
-        return []
-    stmt = (select(AssetBooking).where(AssetBooking.asset_id.in_(ids), AssetBooking.active,
-                                       AssetBooking.starts_at < end, AssetBooking.ends_at > start)
-            .order_by(AssetBooking.starts_at, AssetBooking.id))
-    if ignore_reservation is not None:
-        stmt = stmt.where(or_(AssetBooking.reservation_id.is_(None), AssetBooking.reservation_id != ignore_reservation))
-    if ignore_loan is not None:
-        stmt = stmt.where(or_(AssetBooking.loan_id.is_(None), AssetBooking.loan_id != ignore_loan))
-    return list(session.execute(stmt).unique().scalars())
-
-
-def _open_loan_bookings(session, asset_ids: Iterable[int], *, ignore_loan: int | None = None) -> list[AssetBooking]:
-    ids = list(asset_ids)
-    if not ids:
-        return []
-    stmt = select(AssetBooking).where(AssetBooking.asset_id.in_(ids), AssetBooking.open_loan)
-    if ignore_loan is not None:
-        stmt = stmt.where(AssetBooking.loan_id != ignore_loan)
-    return list(session.execute(stmt.order_by(AssetBooking.id)).unique().scalars())
-
-
-def busy_during(session, asset_ids: Iterable[int], start: datetime, end: datetime) -> dict[int, str]:
-    """For the reservation form: the assets among ``asset_ids`` already booked over [start, end), each with the
-    sentence naming its (first) booking."""
-    busy: dict[int, str] = {}
-    for booking in _overlapping(session, asset_ids, start, end):
-        if booking.asset_id not in busy:
-            busy[booking.asset_id] = describe(session, booking)[0]
-    return busy
-
-
-def describe(session, booking: AssetBooking) -> tuple[str, dict]:
-    """The French sentence naming a booking that is in the way, and its details for the API."""
-    asset = booking.asset or session.get(Asset, booking.asset_id)
-    tag = asset.tag if asset is not None else f"n° {booking.asset_id}"
-    details = {"asset_id": booking.asset_id, "asset_tag": tag, "starts_at": booking.starts_at.isoformat(),
-               "ends_at": booking.ends_at.isoformat(), "reservation_id": booking.reservation_id,
-               "loan_id": booking.loan_id}
-    if booking.loan_id is not None:
-        loan = booking.loan or session.get(Loan, booking.loan_id)
-        who = _user_name(session, loan.user_id)
-        details.update(kind="loan", user_id=loan.user_id, user_name=who)
-        if loan.borrower_kind == BorrowerKind.PERSON:
-            who = f"une personne accompagnée (responsable : {who})"
-        return (f"{tag} est déjà prêté à {who} {period_text(booking.starts_at, booking.ends_at)} "
-                f"(prêt n° {loan.id})."), details
-    reservation = booking.reservation or session.get(Reservation, booking.reservation_id)
-    who = _user_name(session, reservation.user_id)
-    details.update(kind="reservation", user_id=reservation.user_id, user_name=who)
-    return f"{tag} est déjà réservé par {who} {period_text(booking.starts_at, booking.ends_at)}.", details
-
-
-def _conflict(session, booking: AssetBooking, *, extra: int = 0) -> Conflict:
-    message, details = describe(session, booking)
-    if extra:
-        message += f" ({extra} autre(s) conflit(s) sur cette période.)"
-    return Conflict(message, field="assets", details={"conflict": details})
-
-
-def _refuse_overlaps(session, asset_ids, start, end, **ignore) -> None:
-    found = _overlapping(session, asset_ids, start, end, **ignore)
-    if found:
-        raise _conflict(session, found[0], extra=len(found) - 1)
-
-
-def _refuse_open_loans(session, asset_ids, *, ignore_loan: int | None = None) -> None:
-    found = _open_loan_bookings(session, asset_ids, ignore_loan=ignore_loan)
-    if found:
-        booking = found[0]
-        loan = booking.loan or session.get(Loan, booking.loan_id)
-        tag = booking.asset.tag if booking.asset else f"n° {booking.asset_id}"
-        message = (f"{tag} est encore prêté à {_user_name(session, loan.user_id)} (prêt n° {loan.id}, retour prévu "
-                   f"le {when(loan.due_at)}) : enregistrez d'abord son retour.")
-        _message, details = describe(session, booking)
-        raise Conflict(message, field="assets", details={"conflict": details})
-
-
-def _guarded_flush(session, apply, asset_ids, start, end, **ignore) -> None:
-    """Write the new or moved bookings (``apply()``) and flush them in a SAVEPOINT. On PostgreSQL a concurrent
-    request that passed the same check and committed first makes the exclusion constraint (or the open-loan unique
-    index) refuse ours: roll the SAVEPOINT back and raise the Conflict naming the winner, as the check would have.
-    (``begin_nested`` flushes what is pending first: the changes are made inside the SAVEPOINT.)"""
-    session.flush()
-    try:
-        with session.begin_nested():
-            apply()
-            session.flush()
-    except IntegrityError as exc:
-        sqlstate = getattr(exc.orig, "sqlstate", None)
-        text = str(exc.orig)
-        if sqlstate not in (EXCLUSION_SQLSTATE, UNIQUE_SQLSTATE) and "UNIQUE constraint failed" not in text:
-            raise
-        found = _overlapping(session, asset_ids, start, end, **ignore)
-        if found:
-            raise _conflict(session, found[0], extra=len(found) - 1) from exc
-        _refuse_open_loans(session, asset_ids, ignore_loan=ignore.get("ignore_loan"))
-        raise Conflict("Ce matériel vient d'être réservé ou prêté par une autre personne, en même temps que vous : "
-                       "rechargez la page.", field="assets") from exc
 
 
 # --- checks shared by reservations and loans ---------------------------------------------------------------------
@@ -278,7 +158,7 @@ def reserve(session, *, actor, now: datetime, user_id: int, starts_at: datetime 
     _period(starts_at, ends_at, now=now, max_days=MAX_RESERVATION_DAYS)
     assets, kit = _assets_for(session, asset_ids, kit_id, allowed=RESERVABLE, verb="réservé")
     ids = [a.id for a in assets]
-    _refuse_overlaps(session, ids, starts_at, ends_at)
+    refuse_overlaps(session, ids, starts_at, ends_at)
     reservation = Reservation(user_id=user.id, kit_id=kit.id if kit else None, session_id=session_id,
                               mission_id=mission_id, starts_at=starts_at, ends_at=ends_at,
                               notes=_clean(notes, 500), created_by_id=getattr(actor, "id", None))
@@ -289,7 +169,7 @@ def reserve(session, *, actor, now: datetime, user_id: int, starts_at: datetime 
         for a in assets:
             session.add(AssetBooking(asset_id=a.id, reservation=reservation, starts_at=starts_at, ends_at=ends_at))
 
-    _guarded_flush(session, book, ids, starts_at, ends_at, ignore_reservation=reservation.id)
+    guarded_flush(session, book, ids, starts_at, ends_at, ignore_reservation=reservation.id)
     audit.record(session, actor, "inventory.reserve", reservation,
                  summary=f"Réservation de {', '.join(a.tag for a in assets)} pour {user.full_name} "
                          f"{period_text(starts_at, ends_at)}", now=now)
@@ -327,7 +207,7 @@ def change_reservation(session, reservation: Reservation, *, actor, now: datetim
         reservation.kit_id = None  # no longer the kit as a whole
     assets, _kit = _assets_for(session, asset_ids, None, allowed=RESERVABLE, verb="réservé")
     ids = [a.id for a in assets]
-    _refuse_overlaps(session, ids, starts_at, ends_at, ignore_reservation=reservation.id)
+    refuse_overlaps(session, ids, starts_at, ends_at, ignore_reservation=reservation.id)
     before = {"starts_at": reservation.starts_at.isoformat(), "ends_at": reservation.ends_at.isoformat(),
               "assets": sorted(b.asset_id for b in reservation.bookings if b.active)}
     by_asset = {b.asset_id: b for b in reservation.bookings if b.active}
@@ -346,7 +226,7 @@ def change_reservation(session, reservation: Reservation, *, actor, now: datetim
         if notes is not None:
             reservation.notes = _clean(notes, 500)
 
-    _guarded_flush(session, move, ids, starts_at, ends_at, ignore_reservation=reservation.id)
+    guarded_flush(session, move, ids, starts_at, ends_at, ignore_reservation=reservation.id)
     session.refresh(reservation, ["bookings"])
     audit.record(session, actor, "inventory.reservation_change", reservation,
                  summary=f"Réservation n° {reservation.id} modifiée : {period_text(starts_at, ends_at)}",
@@ -439,13 +319,13 @@ def checkout(session, *, actor, now: datetime, borrower: Borrower, due_at: datet
     assets, kit = _assets_for(session, asset_ids, kit_id, allowed=LENDABLE + (AssetStatus.DEPLOYED,),
                               verb="prêté")
     ids = [a.id for a in assets]
-    _refuse_open_loans(session, ids)
+    refuse_open_loans(session, ids)
     for a in assets:
         if a.status not in LENDABLE:
             raise DomainError(f"{a.tag} ne peut pas être prêté : {STATUS_WORDS.get(a.status, a.status)}.",
                               field="assets")
     ignore = {"ignore_reservation": reservation.id} if reservation is not None else {}
-    _refuse_overlaps(session, ids, now, due_at, **ignore)
+    refuse_overlaps(session, ids, now, due_at, **ignore)
     loan = Loan(borrower_kind=who.kind, user_id=who.user_id, session_id=who.session_id, mission_id=who.mission_id,
                 borrower_name=who.name, borrower_phone=who.phone, borrower_commune=who.commune,
                 kit_id=kit.id if kit else None, status=LoanStatus.OPEN, checked_out_at=now, due_at=due_at,
@@ -460,12 +340,12 @@ def checkout(session, *, actor, now: datetime, borrower: Borrower, due_at: datet
             session.add(AssetBooking(asset_id=a.id, loan=loan, starts_at=now, ends_at=due_at, active=True,
                                      open_loan=True))
 
-    _guarded_flush(session, lend, ids, now, due_at, ignore_loan=loan.id, **ignore)
+    guarded_flush(session, lend, ids, now, due_at, ignore_loan=loan.id, **ignore)
     for a in assets:
         refresh_status(session, a)
     audit.record(session, actor, "inventory.checkout", loan,
                  summary=f"Prêt de {', '.join(a.tag for a in assets)} ({BORROWER_WORDS[who.kind]}, responsable "
-                         f"{_user_name(session, who.user_id)}) jusqu'au {when(due_at)}", now=now)
+                         f"{user_name(session, who.user_id)}) jusqu'au {when(due_at)}", now=now)
     return loan
 
 
@@ -552,7 +432,7 @@ def extend(session, loan: Loan, *, actor, now: datetime, due_at: datetime | None
         raise DomainError("La nouvelle date de retour doit être à venir.", field="due_at")
     open_bookings = [b for b in loan.bookings if b.open_loan]
     ids = [b.asset_id for b in open_bookings]
-    _refuse_overlaps(session, ids, loan.checked_out_at, due_at, ignore_loan=loan.id)
+    refuse_overlaps(session, ids, loan.checked_out_at, due_at, ignore_loan=loan.id)
     before = loan.due_at
 
     def move():
@@ -561,7 +441,7 @@ def extend(session, loan: Loan, *, actor, now: datetime, due_at: datetime | None
         loan.due_at = due_at
         loan.reminders_sent, loan.last_reminded_at = 0, None
 
-    _guarded_flush(session, move, ids, loan.checked_out_at, due_at, ignore_loan=loan.id)
+    guarded_flush(session, move, ids, loan.checked_out_at, due_at, ignore_loan=loan.id)
     audit.record(session, actor, "inventory.loan_extend", loan,
                  summary=f"Prêt n° {loan.id} : retour prévu le {when(due_at)} (au lieu du {when(before)})",
                  before={"due_at": before.isoformat()}, after={"due_at": due_at.isoformat()}, now=now)

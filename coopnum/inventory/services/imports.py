@@ -178,73 +178,96 @@ def _check(session: Session, rows: list[Row], now: datetime) -> None:
                 func.upper(Asset.tag).in_(tags[chunk:chunk + 500]))).scalars())
     seen: dict[str, int] = {}
     for row, tag in zip(rows, tags, strict=True):
-        raw, values, errors = row.raw, row.values, row.errors
-        for key, text in raw.items():
+        for key, text in row.raw.items():
             if forbidden_chars(text, multiline=key == "notes"):
-                errors.append(f"{key} : caractères de contrôle ou invisibles non autorisés")
-                raw[key] = ""
-        if not tag:
-            errors.append("étiquette manquante")
-        elif not asset_services.TAG_PATTERN.match(tag):
-            errors.append(f"étiquette « {tag[:40]} » invalide (lettres sans accent, chiffres, points, tirets)")
-        elif tag in taken:
-            errors.append(f"l'étiquette {tag} existe déjà dans l'inventaire")
-        elif tag in seen:
-            errors.append(f"étiquette {tag} en double dans le fichier (ligne {seen[tag]})")
+                row.errors.append(f"{key} : caractères de contrôle ou invisibles non autorisés")
+                row.raw[key] = ""
+        _check_tag(row, tag, taken, seen)
+        _check_texts(row)
+        _check_purchase(row, now)
+        _check_place_and_kit(row, places, kits)
+
+
+def _check_tag(row: Row, tag: str, taken: set, seen: dict[str, int]) -> None:
+    """The tag: present, well formed, new to the inventory and to the file."""
+    errors = row.errors
+    if not tag:
+        errors.append("étiquette manquante")
+    elif not asset_services.TAG_PATTERN.match(tag):
+        errors.append(f"étiquette « {tag[:40]} » invalide (lettres sans accent, chiffres, points, tirets)")
+    elif tag in taken:
+        errors.append(f"l'étiquette {tag} existe déjà dans l'inventaire")
+    elif tag in seen:
+        errors.append(f"étiquette {tag} en double dans le fichier (ligne {seen[tag]})")
+    else:
+        seen[tag] = row.line
+    row.values["tag"] = tag
+
+
+def _check_texts(row: Row) -> None:
+    """The category (a known one), the model (required) and the free texts (within their lengths)."""
+    raw, values, errors = row.raw, row.values, row.errors
+    category = raw.get("category", "")
+    found = CATEGORY_NAMES.get(_plain(category))
+    if found is None:
+        errors.append(f"catégorie inconnue « {category[:40]} »" if category else "catégorie manquante")
+    values["category"] = found
+    values["model"] = raw.get("model", "")
+    if not values["model"]:
+        errors.append("modèle manquant")
+    for key, limit, label in (("model", 200, "modèle"), ("serial", 100, "numéro de série"),
+                              ("funding", 200, "financement"), ("notes", 5000, "notes")):
+        if len(raw.get(key, "")) > limit:
+            errors.append(f"{label} trop long ({limit} caractères au plus)")
+    values["serial"] = raw.get("serial", "")
+    values["funding"] = raw.get("funding", "")
+    values["notes"] = raw.get("notes", "")
+
+
+def _check_purchase(row: Row, now: datetime) -> None:
+    """The purchase date (not in the future) and price, both optional."""
+    raw, values, errors = row.raw, row.values, row.errors
+    values["purchase_date"] = None
+    if raw.get("purchase_date"):
+        try:
+            day = _parse_date(raw["purchase_date"])
+            asset_services._purchase_date(day, now)
+            values["purchase_date"] = day
+        except ValueError as exc:
+            errors.append(str(exc))
+        except DomainError as exc:
+            errors.append(exc.message[0].lower() + exc.message[1:].rstrip("."))
+    values["purchase_price_cents"] = None
+    if raw.get("price"):
+        try:
+            values["purchase_price_cents"] = asset_services._price(parse_euros(raw["price"]))
+        except ValueError:
+            errors.append(f"prix invalide « {raw['price'][:20]} » (par exemple 349,90)")
+        except DomainError as exc:
+            errors.append(exc.message[0].lower() + exc.message[1:].rstrip("."))
+
+
+def _check_place_and_kit(row: Row, places: dict[str, list[int]], kits: dict) -> None:
+    """The home place (one place of that name) and the kit (an active one), both optional."""
+    raw, values, errors = row.raw, row.values, row.errors
+    values["place_id"] = None
+    if raw.get("place"):
+        matches = places.get(_plain(raw["place"]), [])
+        if not matches:
+            errors.append(f"lieu inconnu « {raw['place'][:60]} »")
+        elif len(matches) > 1:
+            errors.append(f"plusieurs lieux s'appellent « {raw['place'][:60]} »")
         else:
-            seen[tag] = row.line
-        values["tag"] = tag
-        category = raw.get("category", "")
-        found = CATEGORY_NAMES.get(_plain(category))
-        if found is None:
-            errors.append(f"catégorie inconnue « {category[:40]} »" if category else "catégorie manquante")
-        values["category"] = found
-        values["model"] = raw.get("model", "")
-        if not values["model"]:
-            errors.append("modèle manquant")
-        for key, limit, label in (("model", 200, "modèle"), ("serial", 100, "numéro de série"),
-                                  ("funding", 200, "financement"), ("notes", 5000, "notes")):
-            if len(raw.get(key, "")) > limit:
-                errors.append(f"{label} trop long ({limit} caractères au plus)")
-        values["serial"] = raw.get("serial", "")
-        values["funding"] = raw.get("funding", "")
-        values["notes"] = raw.get("notes", "")
-        values["purchase_date"] = None
-        if raw.get("purchase_date"):
-            try:
-                day = _parse_date(raw["purchase_date"])
-                asset_services._purchase_date(day, now)
-                values["purchase_date"] = day
-            except ValueError as exc:
-                errors.append(str(exc))
-            except DomainError as exc:
-                errors.append(exc.message[0].lower() + exc.message[1:].rstrip("."))
-        values["purchase_price_cents"] = None
-        if raw.get("price"):
-            try:
-                values["purchase_price_cents"] = asset_services._price(parse_euros(raw["price"]))
-            except ValueError:
-                errors.append(f"prix invalide « {raw['price'][:20]} » (par exemple 349,90)")
-            except DomainError as exc:
-                errors.append(exc.message[0].lower() + exc.message[1:].rstrip("."))
-        values["place_id"] = None
-        if raw.get("place"):
-            matches = places.get(_plain(raw["place"]), [])
-            if not matches:
-                errors.append(f"lieu inconnu « {raw['place'][:60]} »")
-            elif len(matches) > 1:
-                errors.append(f"plusieurs lieux s'appellent « {raw['place'][:60]} »")
-            else:
-                values["place_id"] = matches[0]
-        values["kit_id"] = None
-        if raw.get("kit"):
-            kit = kits.get(raw["kit"].strip().upper())
-            if kit is None:
-                errors.append(f"kit inconnu « {raw['kit'][:40]} »")
-            elif not kit[1]:
-                errors.append(f"le kit {raw['kit'].strip().upper()} est désactivé")
-            else:
-                values["kit_id"] = kit[0]
+            values["place_id"] = matches[0]
+    values["kit_id"] = None
+    if raw.get("kit"):
+        kit = kits.get(raw["kit"].strip().upper())
+        if kit is None:
+            errors.append(f"kit inconnu « {raw['kit'][:40]} »")
+        elif not kit[1]:
+            errors.append(f"le kit {raw['kit'].strip().upper()} est désactivé")
+        else:
+            values["kit_id"] = kit[0]
 
 
 def import_rows(session: Session, actor, text: str, *, now: datetime) -> list[Asset]:

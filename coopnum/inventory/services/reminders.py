@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from coopnum.core import audit, clock, mail, outbox, settings
 from coopnum.core.models import Role, User, UserRole
 from coopnum.inventory.models import Asset, AssetBooking, BorrowerKind, Loan, LoanStatus
-from coopnum.inventory.services.bookings import when
+from coopnum.inventory.services.conflicts import when
 
 MAIL_KIND = "inventory.loan_reminder"
 

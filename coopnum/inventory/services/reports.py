@@ -166,17 +166,13 @@ def last_full_month(today: date) -> tuple[date, date]:
 MAX_USAGE_DAYS = 3 * 366
 
 
-def _paris_day(moment: datetime) -> date:
-    return clock.paris_today(moment)
-
-
 def _days_touched(starts_at: datetime, ends_at: datetime, first: date, last: date) -> set[date]:
     """The Paris days of [first, last] that the period [starts_at, ends_at) touches."""
     if ends_at <= starts_at:
         return set()
-    day = max(_paris_day(starts_at), first)
+    day = max(clock.paris_today(starts_at), first)
     final_moment = ends_at - timedelta(microseconds=1)  # the end is excluded: a loan back at 00:00 spares the day
-    stop = min(_paris_day(final_moment), last)
+    stop = min(clock.paris_today(final_moment), last)
     result = set()
     while day <= stop:
         result.add(day)
@@ -198,7 +194,7 @@ def usage(session, start: date, end: date, *, now: datetime, category: str | Non
     assets = list(session.execute(stmt).scalars())
     window: dict[int, tuple[date, date]] = {}
     for a in assets:
-        first = max(start, a.purchase_date or _paris_day(a.created_at))
+        first = max(start, a.purchase_date or clock.paris_today(a.created_at))
         last = end
         if a.retired_on is not None:
             last = min(last, a.retired_on - timedelta(days=1))

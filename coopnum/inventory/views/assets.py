@@ -13,7 +13,6 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import func, select
 
 from coopnum.core import clock, settings
 from coopnum.core.access import require, roles_required
@@ -24,7 +23,7 @@ from coopnum.core.pagination import page_args, paginate
 from coopnum.core.spreadsheet import csv_row, xlsx_cell
 from coopnum.core.validation import parse_id
 from coopnum.core.views import commit_or_flash, commit_or_show, form_status
-from coopnum.inventory import access
+from coopnum.inventory import access, queries
 from coopnum.inventory.forms.assets import (
     CATEGORY_LABELS,
     STATUS_BADGES,
@@ -37,7 +36,7 @@ from coopnum.inventory.forms.assets import (
     PhotoForm,
     RetireForm,
 )
-from coopnum.inventory.models import Asset, AssetPhoto, AssetStatus, Kit
+from coopnum.inventory.models import Asset, AssetStatus, Kit
 from coopnum.inventory.services import assets as services
 from coopnum.inventory.services import history, imports, labels
 from coopnum.inventory.views import bp
@@ -74,9 +73,7 @@ def _managed(asset_id: int) -> Asset:
 
 
 def _place_choices() -> list[tuple[int, str]]:
-    from coopnum.organisations.models import Place
-
-    return [(r.id, r.name) for r in db.session.execute(select(Place.id, Place.name).order_by(Place.name))]
+    return queries.places(db.session)
 
 
 def _place_names() -> dict[int, str]:
@@ -84,10 +81,7 @@ def _place_names() -> dict[int, str]:
 
 
 def _kit_choices(active_only: bool = True) -> list[tuple[int, str]]:
-    stmt = select(Kit.id, Kit.code, Kit.name).order_by(Kit.code)
-    if active_only:
-        stmt = stmt.where(Kit.active.is_(True))
-    return [(r.id, f"{r.code} — {r.name}") for r in db.session.execute(stmt)]
+    return queries.kit_choices(db.session, active_only)
 
 
 # --- the list -------------------------------------------------------------------------------------------------------
@@ -132,7 +126,7 @@ STATUS_WORDS = {"available": "Disponible", "deployed": "En prêt", "maintenance"
 
 def _export_rows(stmt, *, xlsx: bool):
     places = _place_names()
-    kits = {r.id: r.code for r in db.session.execute(select(Kit.id, Kit.code))}
+    kits = queries.kit_codes(db.session)
     for a in db.session.execute(stmt).scalars():
         if xlsx:
             day = a.purchase_date
@@ -302,7 +296,7 @@ def asset_photo_delete(asset_id: int):
 @roles_required(*SEE)
 def asset_photo(asset_id: int):
     asset = _load(asset_id)
-    photo = db.session.execute(select(AssetPhoto).where(AssetPhoto.asset_id == asset.id)).scalar_one_or_none()
+    photo = queries.asset_photo(db.session, asset.id)
     if photo is None:
         abort(404)
     response = Response(photo.data, mimetype=photo.content_type)
@@ -326,7 +320,7 @@ def labels_pdf():
     if request.args.get("picked") and not ids:
         raise DomainError(_("Cochez au moins un matériel dans la liste."))
     if ids:
-        stmt = select(Asset).where(Asset.id.in_(ids[:labels.MAX_LABELS + 1])).order_by(Asset.tag)
+        stmt = queries.labels_stmt(ids, labels.MAX_LABELS + 1)
     else:
         _form, criteria, status = _filters()
         stmt = services.search_stmt(status=status, **criteria)
@@ -422,9 +416,8 @@ def _load_kit(kit_id: int) -> Kit:
 @roles_required(*SEE)
 def kits():
     require(access.can_see_inventory(current_user))
-    rows = db.session.execute(select(Kit).order_by(Kit.active.desc(), Kit.code)).scalars().all()
-    sizes = dict(db.session.execute(select(Asset.kit_id, func.count()).where(Asset.kit_id.is_not(None))
-                                    .group_by(Asset.kit_id)).all())
+    rows = queries.kits(db.session)
+    sizes = queries.kit_sizes(db.session)
     return render_template("inventory/kits/list.html", kits=rows, sizes=sizes, places=_place_names(),
                            manage=access.can_manage_assets(current_user))
 
@@ -433,16 +426,15 @@ def kits():
 @roles_required(*SEE)
 def kit(kit_id: int):
     kit = _load_kit(kit_id)
-    members = db.session.execute(select(Asset).where(Asset.kit_id == kit.id).order_by(Asset.tag)).scalars().all()
+    members = queries.kit_assets(db.session, kit.id)
     return render_template("inventory/kits/kit.html", kit=kit, members=members, places=_place_names(),
                            manage=access.can_manage_assets(current_user))
 
 
 def _kit_form(form: KitForm, kit: Kit | None) -> None:
     form.place_id.choices = [(0, "—")] + _place_choices()
-    stmt = select(Asset.id, Asset.tag, Asset.model, Asset.kit_id).where(Asset.status != AssetStatus.RETIRED)
-    stmt = stmt.where(Asset.kit_id.is_(None) | (Asset.kit_id == (kit.id if kit else -1))).order_by(Asset.tag)
-    form.asset_ids.choices = [(r.id, f"{r.tag} — {r.model}") for r in db.session.execute(stmt)]
+    form.asset_ids.choices = [(r.id, f"{r.tag} — {r.model}")
+                              for r in queries.kit_candidates(db.session, kit.id if kit else None)]
 
 
 def _kit_values(form: KitForm) -> dict:

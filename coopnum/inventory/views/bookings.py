@@ -10,7 +10,6 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
 
 from coopnum.core import clock
 from coopnum.core.access import is_staff, require, roles_required
@@ -19,7 +18,7 @@ from coopnum.core.models import Role, User
 from coopnum.core.pagination import page_args, paginate
 from coopnum.core.validation import parse_id
 from coopnum.core.views import commit_or_flash, commit_or_show, form_status
-from coopnum.inventory import access
+from coopnum.inventory import access, queries
 from coopnum.inventory.forms.bookings import (
     BORROWER_LABELS,
     CATEGORY_LABELS,
@@ -28,7 +27,6 @@ from coopnum.inventory.forms.bookings import (
     LOAN_STATUS_LABELS,
     RESERVATION_STATUS_BADGES,
     RESERVATION_STATUS_LABELS,
-    AvailabilityForm,
     CheckinForm,
     CheckoutForm,
     ExtendForm,
@@ -45,14 +43,12 @@ from coopnum.inventory.models import (
     LENDABLE,
     RESERVABLE,
     Asset,
-    AssetBooking,
     Kit,
     Loan,
-    LoanStatus,
     Reservation,
-    ReservationStatus,
 )
 from coopnum.inventory.services import bookings as svc
+from coopnum.inventory.services import conflicts
 from coopnum.inventory.views import bp
 
 USERS = (Role.COORDINATOR, Role.MEDIATOR)
@@ -90,26 +86,23 @@ def _user_choices_with(user_ids) -> list[tuple[int, str]]:
     known = {i for i, _n in choices}
     missing = [i for i in user_ids if i and i not in known]
     if missing:
-        rows = db.session.execute(select(User.id, User.full_name).where(User.id.in_(missing))).all()
-        choices += [(r.id, r.full_name) for r in rows]
+        choices += list(queries.user_names(db.session, missing).items())
     return choices
 
 
 def _asset_choices(statuses) -> tuple[list[tuple[int, str]], list[Asset]]:
-    assets = db.session.execute(select(Asset).where(Asset.status.in_(statuses))
-                                .order_by(Asset.category, Asset.tag)).scalars().all()
-    return [(a.id, f"{a.tag} — {a.model}") for a in assets], list(assets)
+    assets = queries.assets_with_status(db.session, statuses)
+    return [(a.id, f"{a.tag} — {a.model}") for a in assets], assets
 
 
 def _kit_choices() -> list[tuple[str, str]]:
-    kits = db.session.execute(select(Kit).where(Kit.active).order_by(Kit.code)).scalars().all()
+    kits = queries.active_kits(db.session)
     return [("", "—")] + [(str(k.id), f"{k.code} — {k.name}") for k in kits]
 
 
 def _grouped(assets: list[Asset]) -> list[tuple[str, list[int]]]:
     """(label, asset ids) for the checkboxes: by category, then the assets of each kit under the kit's name."""
-    kits = {k.id: k for k in db.session.execute(select(Kit).where(
-        Kit.id.in_({a.kit_id for a in assets if a.kit_id}))).scalars()} if any(a.kit_id for a in assets) else {}
+    kits = queries.kits_of(db.session, assets)
     groups: dict[str, list[int]] = {}
     for a in assets:
         if a.kit_id in kits:
@@ -122,10 +115,7 @@ def _grouped(assets: list[Asset]) -> list[tuple[str, list[int]]]:
 
 
 def _assets_by_id(ids) -> dict[int, Asset]:
-    ids = sorted(set(ids))
-    if not ids:
-        return {}
-    return {a.id: a for a in db.session.execute(select(Asset).where(Asset.id.in_(ids))).scalars()}
+    return queries.assets_by_id(db.session, ids)
 
 
 # --- reservations ----------------------------------------------------------------------------------------------------
@@ -140,17 +130,13 @@ def reservations():
     else:
         del form.user_id
     form.validate()
-    stmt = select(Reservation).order_by(Reservation.starts_at.desc(), Reservation.id.desc())
+    user_id = None
     if not staff:
-        stmt = stmt.where(Reservation.user_id == current_user.id)
+        user_id = current_user.id
     elif form.user_id.data and not form.user_id.errors:
-        stmt = stmt.where(Reservation.user_id == parse_id(form.user_id.data))
+        user_id = parse_id(form.user_id.data)
     status = form.status.data if not form.status.errors else ""
-    if status == "upcoming":
-        stmt = stmt.where(Reservation.status == ReservationStatus.ACTIVE, Reservation.ends_at > clock.now())
-        stmt = stmt.order_by(None).order_by(Reservation.starts_at, Reservation.id)
-    elif status:
-        stmt = stmt.where(Reservation.status == status)
+    stmt = queries.reservations_stmt(user_id=user_id, status=status, now=clock.now())
     page = paginate(db.session, stmt, *page_args(50))
     return render_template("inventory/bookings/reservations.html", form=form, page=page, staff=staff,
                            names=_names(r.user_id for r in page.items),
@@ -158,10 +144,7 @@ def reservations():
 
 
 def _names(user_ids) -> dict[int, str]:
-    ids = sorted({i for i in user_ids if i})
-    if not ids:
-        return {}
-    return dict(db.session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).all())
+    return queries.user_names(db.session, user_ids)
 
 
 def _reservation_form() -> tuple[ReservationForm, list[Asset]]:
@@ -238,7 +221,7 @@ def _busy(form, assets, ms) -> dict[int, str]:
         start, end = aware(start), aware(end)
     if end <= start:
         return {}
-    return svc.busy_during(db.session, [a.id for a in assets], start, end)
+    return conflicts.busy_during(db.session, [a.id for a in assets], start, end)
 
 
 def _show_on_reservation_form(form, exc) -> None:
@@ -332,133 +315,6 @@ def reservation_checkout(reservation_id: int):
     return _render_reservation(r, checkout_form=form, status=400)
 
 
-# --- availability and calendars --------------------------------------------------------------------------------------
-
-@bp.route("/availability")
-@roles_required(*USERS)
-def availability():
-    require(access.can_see_inventory(current_user))
-    from coopnum.organisations.models import Place
-
-    searched = "day" in request.args
-    form = AvailabilityForm(request.args if searched else None)
-    places = db.session.execute(select(Place.id, Place.name).where(Place.archived.is_(False))
-                                .order_by(Place.name)).all()
-    form.place_id.choices = [("", _("Tous"))] + [(str(p.id), p.name) for p in places]
-    free, start, end, status = [], None, None, 200
-    if not searched:
-        form.day.data = clock.today() + timedelta(days=1)
-        form.start.data, form.end.data = datetime.strptime("09:00", "%H:%M").time(), \
-            datetime.strptime("12:00", "%H:%M").time()
-    elif form.validate():
-        start = clock.paris_datetime(form.day.data, form.start.data)
-        end = clock.paris_datetime(form.day.data, form.end.data)
-        if end <= start:
-            form.end.errors = [_("La fin doit être après le début.")]
-            status = 400
-        else:
-            free = svc.availability(db.session, category=form.category.data or None, starts_at=start, ends_at=end,
-                                    place_id=parse_id(form.place_id.data))
-    else:
-        status = 400
-    return render_template("inventory/bookings/availability.html", form=form, free=free, start=start, end=end,
-                           searched=searched and status == 200, status=status), status
-
-
-def _window() -> tuple[datetime, datetime, int]:
-    """The calendar's period: ``weeks`` (1 to 8, default 4) weeks from the Monday of ``from`` (default: this week)."""
-    try:
-        day = datetime.strptime(request.args.get("from", ""), "%Y-%m-%d").date()
-        if not 2000 <= day.year <= 2100:
-            raise ValueError
-    except ValueError:
-        day = clock.today()
-    weeks = parse_id(request.args.get("weeks")) or 4
-    weeks = max(1, min(weeks, 8))
-    monday = day - timedelta(days=day.weekday())
-    return clock.paris_midnight(monday), clock.paris_midnight(monday + timedelta(weeks=weeks)), weeks
-
-
-def _calendar_days(rows: list[AssetBooking], start: datetime, end: datetime) -> list[tuple[object, list]]:
-    days, day = [], clock.paris_today(start)
-    last = clock.paris_today(end - timedelta(seconds=1))
-    while day <= last:
-        lo, hi = clock.paris_day_bounds(day)
-        days.append((day, [b for b in rows if b.starts_at < hi and (b.ends_at > lo or b.open_loan)]))
-        day += timedelta(days=1)
-    return days
-
-
-def _render_calendar(title: str, rows: list[AssetBooking], start, end, weeks, **extra):
-    users = _names([b.reservation.user_id if b.reservation else b.loan.user_id for b in rows])
-    return render_template("inventory/bookings/calendar.html", title=title, rows=rows, start=start, end=end,
-                           weeks=weeks, days=_calendar_days(rows, start, end), names=users,
-                           last_day=clock.paris_today(end - timedelta(seconds=1)),
-                           assets=_assets_by_id(b.asset_id for b in rows), now=clock.now(),
-                           prev_url=url_for(request.endpoint, **request.view_args, weeks=weeks,
-                                            **{"from": clock.paris_today(start - timedelta(weeks=weeks)).isoformat()}),
-                           next_url=url_for(request.endpoint, **request.view_args, weeks=weeks,
-                                            **{"from": clock.paris_today(end).isoformat()}), **extra)
-
-
-@bp.route("/assets/<int:asset_id>/calendar")
-@roles_required(*USERS)
-def asset_calendar(asset_id: int):
-    require(access.can_see_inventory(current_user))
-    asset = _load(Asset, asset_id)
-    start, end, weeks = _window()
-    rows = svc.calendar(db.session, asset_id=asset.id, starts_at=start, ends_at=end)
-    return _render_calendar(_("Calendrier de %(tag)s", tag=asset.tag), rows, start, end, weeks, asset=asset,
-                            kit=None, ics_url=url_for("inventory.calendar_ics", kind="assets", object_id=asset.id))
-
-
-@bp.route("/kits/<int:kit_id>/calendar")
-@roles_required(*USERS)
-def kit_calendar(kit_id: int):
-    require(access.can_see_inventory(current_user))
-    kit = _load(Kit, kit_id)
-    start, end, weeks = _window()
-    rows = svc.calendar(db.session, kit_id=kit.id, starts_at=start, ends_at=end)
-    return _render_calendar(_("Calendrier du kit %(code)s", code=kit.code), rows, start, end, weeks, asset=None,
-                            kit=kit, ics_url=url_for("inventory.calendar_ics", kind="kits", object_id=kit.id))
-
-
-@bp.route("/<any(assets, kits):kind>/<int:object_id>/calendar.ics")
-@roles_required(*USERS)
-def calendar_ics(kind: str, object_id: int):
-    """The calendar of an asset or a kit as an iCalendar file (the last week and the next 3 months)."""
-    from flask import Response
-
-    from coopnum.missions.ical import CalendarEvent, build_calendar
-
-    require(access.can_see_inventory(current_user))
-    now = clock.now()
-    start, end = now - timedelta(days=7), now + timedelta(days=92)
-    if kind == "assets":
-        obj = _load(Asset, object_id)
-        rows, name = svc.calendar(db.session, asset_id=obj.id, starts_at=start, ends_at=end), obj.tag
-    else:
-        obj = _load(Kit, object_id)
-        rows, name = svc.calendar(db.session, kit_id=obj.id, starts_at=start, ends_at=end), obj.code
-    names = _names([b.reservation.user_id if b.reservation else b.loan.user_id for b in rows])
-    assets = _assets_by_id(b.asset_id for b in rows)
-    events = []
-    for b in rows:
-        tag = assets[b.asset_id].tag if b.asset_id in assets else str(b.asset_id)
-        if b.reservation is not None:
-            summary = _("%(tag)s — réservé par %(name)s", tag=tag, name=names.get(b.reservation.user_id, "—"))
-            url = url_for("inventory.reservation", reservation_id=b.reservation_id, _external=True)
-        else:
-            summary = _("%(tag)s — prêté (responsable : %(name)s)", tag=tag, name=names.get(b.loan.user_id, "—"))
-            url = url_for("inventory.loan", loan_id=b.loan_id, _external=True)
-        events.append(CalendarEvent(uid=f"booking-{b.id}@coopnum", start=b.starts_at,
-                                    end=max(b.ends_at, b.starts_at + timedelta(minutes=1)), summary=summary,
-                                    url=url))
-    body = build_calendar(events, name=_("Matériel %(name)s", name=name), now=now)
-    return Response(body, mimetype="text/calendar", headers={
-        "Content-Disposition": f'attachment; filename="calendrier-{kind}-{obj.id}.ics"'})
-
-
 # --- loans ---------------------------------------------------------------------------------------------------------
 
 @bp.route("/loans")
@@ -473,17 +329,7 @@ def loans():
     status = (form.status.data if not form.status.errors else None) or "open"
     staff = is_staff(current_user)
     now = clock.now()
-    stmt = select(Loan)
-    if not staff:
-        stmt = stmt.where(Loan.user_id == current_user.id)
-    if status == "open":
-        stmt = stmt.where(Loan.status == LoanStatus.OPEN).order_by(Loan.due_at, Loan.id)
-    elif status == "overdue":
-        stmt = stmt.where(Loan.status == LoanStatus.OPEN, Loan.due_at < now).order_by(Loan.due_at, Loan.id)
-    elif status in ("returned", "lost"):
-        stmt = stmt.where(Loan.status == status).order_by(Loan.returned_at.desc(), Loan.id.desc())
-    else:
-        stmt = stmt.order_by(Loan.checked_out_at.desc(), Loan.id.desc())
+    stmt = queries.loans_stmt(user_id=None if staff else current_user.id, status=status, now=now)
     page = paginate(db.session, stmt, *page_args(50))
     return render_template("inventory/bookings/loans.html", form=form, page=page, status=status, staff=staff,
                            now=now, names=_names(loan.user_id for loan in page.items),
@@ -503,17 +349,12 @@ def overdue():
 
 
 def _checkout_form() -> tuple[CheckoutForm, list[Asset]]:
-    from coopnum.missions.models import Mission, MissionSession
-
     form = CheckoutForm()
     form.user_id.choices = [("", "—")] + [(str(i), n) for i, n in _user_choices_with([current_user.id])]
     now = clock.now()
-    sessions = db.session.execute(select(MissionSession).where(
-        MissionSession.start >= now - timedelta(days=2), MissionSession.start < now + timedelta(days=30),
-        MissionSession.status != "cancelled").order_by(MissionSession.start).limit(300)).scalars().all()
+    sessions, missions = queries.loan_targets(db.session, now)
     form.session_id.choices = [("", "—")] + [
         (str(s.id), f"{clock.to_paris(s.start):%d/%m %H:%M} — {s.mission.title}") for s in sessions]
-    missions = db.session.execute(select(Mission).order_by(Mission.title).limit(500)).scalars().all()
     form.mission_id.choices = [("", "—")] + [(str(m.id), m.title) for m in missions]
     form.kit_id.choices = _kit_choices()
     form.assets.choices, assets = _asset_choices(LENDABLE)
@@ -564,7 +405,7 @@ def _render_loan(loan: Loan, forms: dict | None = None, status: int = 200):
     forms = forms or _loan_forms(loan)
     ms = db.session.get(MissionSession, loan.session_id) if loan.session_id else None
     mission = db.session.get(Mission, loan.mission_id) if loan.mission_id else None
-    reservation = db.session.execute(select(Reservation).where(Reservation.loan_id == loan.id)).scalars().first()
+    reservation = queries.reservation_of_loan(db.session, loan.id)
     return render_template(
         "inventory/bookings/loan.html", loan=loan, forms=forms, can_lend=access.can_lend(current_user),
         mission_session=ms, mission=mission, reservation=reservation, now=clock.now(),

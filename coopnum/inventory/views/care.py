@@ -14,7 +14,6 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
 
 from coopnum.core import clock, dashboard, slots
 from coopnum.core.access import load_or_404, require, roles_required
@@ -24,7 +23,7 @@ from coopnum.core.models import Role
 from coopnum.core.pagination import page_args, paginate
 from coopnum.core.spreadsheet import csv_row, xlsx_cell
 from coopnum.core.views import commit_or_flash, commit_or_show, form_error, form_status, safe_next
-from coopnum.inventory import access
+from coopnum.inventory import access, queries
 from coopnum.inventory.forms.care import (
     CATEGORY_LABELS,
     STATUS_BADGES,
@@ -75,12 +74,7 @@ def _care_helpers():
 
 
 def _place_names(place_ids) -> dict[int, str]:
-    from coopnum.organisations.models import Place
-
-    ids = {i for i in place_ids if i}
-    if not ids:
-        return {}
-    return dict(db.session.execute(select(Place.id, Place.name).where(Place.id.in_(ids))).all())
+    return queries.place_names(db.session, place_ids)
 
 
 # --- the inventory's home -------------------------------------------------------------------------------------------
@@ -204,16 +198,13 @@ def _case(case_id: int) -> MaintenanceCase:
 
 
 def _render_case(case: MaintenanceCase, edit_form=None, close_form=None, status: int = 200):
-    from coopnum.core.models import User
-
     if edit_form is None:
         edit_form = CaseEditForm(prefix="edit", data={"issue": case.issue, "repair": case.repair,
                                                       "cost": case.cost_cents, "supplier": case.supplier})
     if close_form is None:
         close_form = CaseCloseForm(prefix="close", data={"repair": case.repair, "cost": case.cost_cents,
                                                          "supplier": case.supplier})
-    ids = {case.opened_by_id, case.closed_by_id} - {None}
-    names = dict(db.session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).all()) if ids else {}
+    names = queries.user_names(db.session, [case.opened_by_id, case.closed_by_id])
     history = list(db.session.execute(maintenance.cases_query(asset_id=case.asset_id).limit(20)).scalars())
     return render_template("inventory/care/maintenance_case.html", case=case, asset=case.asset,
                            edit_form=edit_form, close_form=close_form, names=names, history=history,
@@ -266,9 +257,7 @@ NO_PLACE = "none"
 
 
 def _place_choices() -> list[tuple[str, str]]:
-    from coopnum.organisations.models import Place
-
-    rows = db.session.execute(select(Place.id, Place.name).order_by(Place.name)).all()
+    rows = queries.places(db.session)
     return [(str(i), n) for i, n in rows] + [(NO_PLACE, _("Matériel sans lieu de rattachement"))]
 
 
@@ -332,8 +321,7 @@ def audit(audit_id: int):
     row = _audit(audit_id)
     lines = audits.lines(db.session, row)
     extra = audits.extra_sightings(db.session, row)
-    extra_assets = {a.id: a for a in db.session.execute(
-        select(Asset).where(Asset.id.in_([s.asset_id for s in extra]))).scalars()} if extra else {}
+    extra_assets = queries.assets_by_id(db.session, [s.asset_id for s in extra])
     tick_form = TickForm(formdata=None)
     lost_form = LostForm(formdata=None)
     missing = [line for line in lines if line.missing]

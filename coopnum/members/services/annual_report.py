@@ -194,13 +194,26 @@ def annual_report(session: Session, year: int, *, now: datetime | None = None) -
     as_of = min(end, paris_today(now))
     report = AnnualReport(year=year, date_from=start, date_to=end, as_of=as_of, generated_at=now)
     authorities: dict[int, AuthorityFigures] = {}
+    _sessions_held(session, authorities, start, end)
+    _invoiced(session, authorities, start, end)
+    _collected(session, authorities, start, end)
+    _receivables(session, report, authorities, as_of)
+    report.authorities = sorted(authorities.values(),
+                                key=lambda a: (-a.sessions_held, -a.invoiced_excl_cents, a.name.lower()))
+    _people_helped(session, report, start, end)
+    _capital(session, report, start, end)
+    _members(session, report, start, end, as_of)
+    return report
 
-    def authority(org_id: int, name: str) -> AuthorityFigures:
-        if org_id not in authorities:
-            authorities[org_id] = AuthorityFigures(org_id, name)
-        return authorities[org_id]
 
-    # 1. Held sessions and their hours, per authority (as the reports to authorities count them).
+def _authority(authorities: dict[int, AuthorityFigures], org_id: int, name: str) -> AuthorityFigures:
+    if org_id not in authorities:
+        authorities[org_id] = AuthorityFigures(org_id, name)
+    return authorities[org_id]
+
+
+def _sessions_held(session: Session, authorities: dict, start: date, end: date) -> None:
+    """Held sessions and their hours, per authority (as the reports to authorities count them)."""
     duration = func.coalesce(MissionSession.held_minutes, planned_minutes_expr(session))
     rows = session.execute(
         select(Organisation.id, Organisation.name, func.count(MissionSession.id),
@@ -213,10 +226,12 @@ def annual_report(session: Session, year: int, *, now: datetime | None = None) -
                MissionSession.start < paris_midnight(end + timedelta(days=1)))
         .group_by(Organisation.id, Organisation.name)).all()
     for org_id, name, count, minutes in rows:
-        row = authority(org_id, name)
+        row = _authority(authorities, org_id, name)
         row.sessions_held, row.minutes_delivered = int(count), int(round(float(minutes)))
 
-    # 2. Revenue invoiced: issued invoices less issued credit notes, by issue date in the year.
+
+def _invoiced(session: Session, authorities: dict, start: date, end: date) -> None:
+    """Revenue invoiced: issued invoices less issued credit notes, by issue date in the year."""
     sign = case((Invoice.kind == InvoiceKind.CREDIT_NOTE, -1), else_=1)
     rows = session.execute(
         select(Organisation.id, Organisation.name, func.coalesce(func.sum(sign * Invoice.total_excl_cents), 0),
@@ -225,10 +240,12 @@ def annual_report(session: Session, year: int, *, now: datetime | None = None) -
         .where(Invoice.status == InvoiceStatus.ISSUED, Invoice.issue_date >= start, Invoice.issue_date <= end)
         .group_by(Organisation.id, Organisation.name)).all()
     for org_id, name, excl, incl in rows:
-        row = authority(org_id, name)
+        row = _authority(authorities, org_id, name)
         row.invoiced_excl_cents, row.invoiced_incl_cents = int(excl), int(incl)
 
-    # 3. Revenue collected: payments received in the year (refunds are negative payments).
+
+def _collected(session: Session, authorities: dict, start: date, end: date) -> None:
+    """Revenue collected: payments received in the year (refunds are negative payments)."""
     rows = session.execute(
         select(Organisation.id, Organisation.name, func.coalesce(func.sum(Payment.amount_cents), 0))
         .select_from(Payment).join(Invoice, Invoice.id == Payment.invoice_id)
@@ -236,9 +253,11 @@ def annual_report(session: Session, year: int, *, now: datetime | None = None) -
         .where(Payment.received_on >= start, Payment.received_on <= end)
         .group_by(Organisation.id, Organisation.name)).all()
     for org_id, name, collected in rows:
-        authority(org_id, name).collected_cents = int(collected)
+        _authority(authorities, org_id, name).collected_cents = int(collected)
 
-    # 4. Receivables on ``as_of``: each issued invoice's balance on that day, summed per authority.
+
+def _receivables(session: Session, report: AnnualReport, authorities: dict, as_of: date) -> None:
+    """Receivables on ``as_of``: each issued invoice's balance on that day, summed per authority."""
     paid = (select(Payment.invoice_id.label("invoice_id"), func.sum(Payment.amount_cents).label("cents"))
             .where(Payment.received_on <= as_of).group_by(Payment.invoice_id).subquery())
     credit = Invoice.__table__.alias("credit")
@@ -267,14 +286,14 @@ def annual_report(session: Session, year: int, *, now: datetime | None = None) -
         .where(due)
         .group_by(Organisation.id, Organisation.name)).all()
     for org_id, name, receivable, overdue, count, late_count in rows:
-        row = authority(org_id, name)
+        row = _authority(authorities, org_id, name)
         row.receivable_cents, row.overdue_cents = int(receivable), int(overdue)
         report.receivable_invoices += int(count)
         report.overdue_invoices += int(late_count)
-    report.authorities = sorted(authorities.values(),
-                                key=lambda a: (-a.sessions_held, -a.invoiced_excl_cents, a.name.lower()))
 
-    # 5. People helped: totals by kind, then by theme (the JSON lists unnested by the database).
+
+def _people_helped(session: Session, report: AnnualReport, start: date, end: date) -> None:
+    """People helped: totals by kind, then by theme (the JSON lists unnested by the database)."""
     in_year = (Activity.date >= start, Activity.date <= end)
     people = case((Activity.kind == ref.TYPE_COLLECTIF, Activity.participants), else_=1)
     for kind, count, participants in session.execute(
@@ -292,7 +311,9 @@ def annual_report(session: Session, year: int, *, now: datetime | None = None) -
          for value, n_people, n_activities in _themes(session, people, in_year)),
         key=lambda t: (-t.people, t.label))
 
-    # 6. Capital: on the eve of the year and on its last day; the year's ledger lines by kind.
+
+def _capital(session: Session, report: AnnualReport, start: date, end: date) -> None:
+    """Capital: on the eve of the year and on its last day; the year's ledger lines by kind."""
     report.capital_start = capital_services.total(session, start - timedelta(days=1))
     report.capital_end = capital_services.total(session, end)
     report.capital_by_kind = [
@@ -303,7 +324,9 @@ def annual_report(session: Session, year: int, *, now: datetime | None = None) -
             .where(CapitalOperation.on >= start, CapitalOperation.on <= end)
             .group_by(CapitalOperation.kind).order_by(CapitalOperation.kind)).all()]
 
-    # 7. Members in and out (the dated status changes of the year), members on ``as_of`` by college.
+
+def _members(session: Session, report: AnnualReport, start: date, end: date, as_of: date) -> None:
+    """Members in and out (the dated status changes of the year), members on ``as_of`` by college."""
     for status, count in session.execute(
             select(MemberStatusChange.status, func.count(func.distinct(MemberStatusChange.member_id)))
             .where(MemberStatusChange.on >= start, MemberStatusChange.on <= end,
@@ -327,7 +350,6 @@ def annual_report(session: Session, year: int, *, now: datetime | None = None) -
         .group_by(present.c.college_id, College.name, College.position)
         .order_by(College.position, College.name)).all()
     report.members_by_college = [CollegeCount(cid, name or "", int(n)) for cid, name, n in rows]
-    return report
 
 
 def _themes(session: Session, people, where) -> list[tuple[str, int, int]]:

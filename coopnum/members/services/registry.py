@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -176,13 +177,44 @@ def _check_on(on: date | None, now: datetime, field: str = "on") -> date:
     return on
 
 
-def _contact(values: dict) -> dict:
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET = _Unset()
+
+
+@dataclass(frozen=True)
+class ContactDetails:
+    """A member's contact details as a form or the API gives them (plain values); a field left ``UNSET`` is not
+    written (a change of some fields only)."""
+    name: object = UNSET
+    kind: object = UNSET
+    email: object = UNSET
+    phone: object = UNSET
+    address: object = UNSET
+    postal_code: object = UNSET
+    city: object = UNSET
+    notes: object = UNSET
+    public_body: object = UNSET
+    organisation_id: object = UNSET
+
+    def given(self, key: str) -> bool:
+        return getattr(self, key) is not UNSET
+
+
+CONTACT_FIELDS = frozenset(f.name for f in fields(ContactDetails))
+
+
+def _contact(details: ContactDetails) -> dict:
     clean = {}
     for key, label, size in (("name", "Le nom", 200), ("email", "Le courriel", 254), ("phone", "Le téléphone", 30),
                              ("address", "L'adresse", 300), ("postal_code", "Le code postal", 10),
                              ("city", "La ville", 120)):
-        if key in values:
-            clean[key] = domain_text(values[key], field=key, label=label, max_length=size, required=key == "name")
+        if details.given(key):
+            clean[key] = domain_text(getattr(details, key), field=key, label=label, max_length=size,
+                                     required=key == "name")
     if clean.get("email"):
         if not _EMAIL.match(clean["email"]):
             raise DomainError("Adresse électronique invalide.", field="email")
@@ -190,18 +222,17 @@ def _contact(values: dict) -> dict:
     for key in ("email", "phone"):
         if key in clean and not clean[key]:
             clean[key] = None
-    if "kind" in values:
-        if values["kind"] not in {k.value for k in MemberKind}:
+    if details.given("kind"):
+        if details.kind not in {k.value for k in MemberKind}:
             raise DomainError("Nature inconnue : personne physique ou morale.", field="kind")
-        clean["kind"] = str(values["kind"])
-    if "notes" in values:
-        clean["notes"] = domain_text(values["notes"], field="notes", label="Les notes", multiline=True,
+        clean["kind"] = str(details.kind)
+    if details.given("notes"):
+        clean["notes"] = domain_text(details.notes, field="notes", label="Les notes", multiline=True,
                                      max_length=5000)
-    for key in ("public_body",):
-        if key in values:
-            clean[key] = bool(values[key])
-    if "organisation_id" in values:
-        clean["organisation_id"] = values["organisation_id"] or None
+    if details.given("public_body"):
+        clean["public_body"] = bool(details.public_body)
+    if details.given("organisation_id"):
+        clean["organisation_id"] = details.organisation_id or None
     return clean
 
 
@@ -221,7 +252,7 @@ def _record_status(session: Session, actor: User | None, member: Member, status:
 def create_candidate(session: Session, actor: User | None, *, name: str, college_id: int,
                      kind: str = MemberKind.PERSON, applied_on: date, now: datetime, **contact) -> Member:
     """A candidate (not numbered yet), in its college from the day it applied."""
-    values = _contact({"name": name, "kind": kind, **contact})
+    values = _contact(ContactDetails(name=name, kind=kind, **contact))
     college = _college(session, college_id)
     _check_on(applied_on, now, "applied_on")
     member = Member(**values, college_id=college.id, status=MemberStatus.CANDIDATE, applied_on=applied_on,
@@ -323,12 +354,10 @@ def move_college(session: Session, actor: User | None, member: Member, college_i
 
 
 def update_contact(session: Session, actor: User | None, member: Member, *, now: datetime, **values) -> Member:
-    allowed = {"name", "email", "phone", "address", "postal_code", "city", "kind", "notes", "public_body",
-               "organisation_id"}
-    unknown = set(values) - allowed
+    unknown = set(values) - CONTACT_FIELDS
     if unknown:
         raise DomainError(f"Champ non modifiable : {', '.join(sorted(unknown))}.")
-    clean = _contact(values)
+    clean = _contact(ContactDetails(**values))
     if "public_body" in clean and clean["public_body"] != member.public_body:
         held = capital.balance(session, member.id)
         if held.subscribed_cents:

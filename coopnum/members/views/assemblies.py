@@ -7,14 +7,13 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
 
 from coopnum.core import clock, navigation, settings
 from coopnum.core.access import require, roles_required
 from coopnum.core.db import db
 from coopnum.core.models import Role
 from coopnum.core.views import commit_or_flash, commit_or_show, form_status
-from coopnum.members import access
+from coopnum.members import access, queries
 from coopnum.members import forms_assemblies as forms
 from coopnum.members.models import (
     Assembly,
@@ -27,10 +26,13 @@ from coopnum.members.models import (
 )
 from coopnum.members.services import annual_report as annual_reports
 from coopnum.members.services import assemblies as services
+from coopnum.members.services import convocations
 from coopnum.members.services import tally as tallies
 from coopnum.members.views import bp
 
-navigation.register("members.assemblies", _l("Assemblées"), (Role.COORDINATOR,), 410)
+
+def register_navigation() -> None:
+    navigation.register("members.assemblies", _l("Assemblées"), (Role.COORDINATOR,), 410)
 
 
 def _me():
@@ -94,7 +96,7 @@ def _cooperative() -> str:
 @roles_required(Role.COORDINATOR, Role.MEMBER)
 def assemblies():
     me = _me()
-    rows = db.session.execute(select(Assembly).order_by(Assembly.starts_at.desc())).scalars().all()
+    rows = queries.assemblies_newest_first(db.session)
     rows = [a for a in rows if access.can_see_assembly(current_user, a, me)]
     return render_template("members/assemblies/list.html", assemblies=rows, labels=forms,
                            manage=access.can_manage_assemblies(current_user))
@@ -122,12 +124,12 @@ def _detail_context(assembly: Assembly) -> dict:
     results = {r.id: tallies.tally(db.session, r, assembly) for r in resolutions
                if r.status != ResolutionStatus.DRAFT and access.can_see_result(current_user, r)}
     attendances = services.attendances_of(db.session, assembly) if manage else []
-    members = {m.id: m for m in db.session.execute(select(Member).where(Member.id.in_(
+    members = queries.members_by_id(db.session, (
         {a.member_id for a in attendances} | {a.proxy_holder_id for a in attendances if a.proxy_holder_id}
-        | {c.member_id for c in services.convocations_of(db.session, assembly)}))).scalars()} if manage else {}
+        | {c.member_id for c in convocations.convocations_of(db.session, assembly)})) if manage else {}
     return {"assembly": assembly, "resolutions": resolutions, "results": results, "manage": manage,
             "documents": services.documents_of(db.session, assembly),
-            "convocations": services.convocations_of(db.session, assembly) if manage else [],
+            "convocations": convocations.convocations_of(db.session, assembly) if manage else [],
             "attendances": attendances, "members": members,
             "quorum": tallies.quorum(db.session, assembly) if manage else None, "labels": forms,
             "annual_year": annual_reports.year_for(assembly),
@@ -168,7 +170,7 @@ def assembly_convene(assembly_id: int):
     except Exception:  # noqa: BLE001 - a convocation without the PDF form is better than none (it says how)
         current_app.logger.exception("proxy form")
         proxy = None
-    ok, sent = commit_or_flash(lambda: services.convene(db.session, _actor(), assembly, now=clock.now(),
+    ok, sent = commit_or_flash(lambda: convocations.convene(db.session, _actor(), assembly, now=clock.now(),
                                                         cooperative=_cooperative(), space_url=space_url,
                                                         proxy_form=proxy))
     if ok:
@@ -283,8 +285,8 @@ def resolution(resolution_id: int):
     assembly = db.session.get(Assembly, resolution.assembly_id)
     form = forms.BallotForm()
     present = services.attendances_of(db.session, assembly)
-    members = {m.id: m for m in db.session.execute(select(Member).where(Member.id.in_(
-        {a.member_id for a in present} | {a.proxy_holder_id for a in present if a.proxy_holder_id}))).scalars()}
+    members = queries.members_by_id(
+        db.session, {a.member_id for a in present} | {a.proxy_holder_id for a in present if a.proxy_holder_id})
     voted = {b.member_id for b in services.ballots_of(db.session, resolution)}
     form.member_id.choices = [(a.member_id, members[a.member_id].name + (
         f" — {_('pouvoir porté par')} {members[a.proxy_holder_id].name}" if a.proxy_holder_id else ""))
@@ -348,14 +350,14 @@ def minutes_context(assembly: Assembly) -> dict:
     resolutions = services.resolutions_of(db.session, assembly)
     attendances = services.attendances_of(db.session, assembly)
     ids = {a.member_id for a in attendances} | {a.proxy_holder_id for a in attendances if a.proxy_holder_id}
-    members = {m.id: m for m in db.session.execute(select(Member).where(Member.id.in_(ids))).scalars()}
+    members = queries.members_by_id(db.session, ids)
     return {"assembly": assembly, "label": services.assembly_label(assembly), "cooperative": _cooperative(),
             "resolutions": resolutions, "results": {r.id: tallies.tally(db.session, r, assembly) for r in resolutions
                                                     if r.status != ResolutionStatus.DRAFT},
             "attendances": attendances, "members": members, "quorum": tallies.quorum(db.session, assembly),
             "documents": services.documents_of(db.session, assembly), "labels": forms,
             "delay": services.convocation_delay(db.session, assembly.convocation),
-            "convocations": len(services.convocations_of(db.session, assembly)),
+            "convocations": len(convocations.convocations_of(db.session, assembly)),
             "starts": clock.to_paris(assembly.starts_at)}
 
 
@@ -386,8 +388,7 @@ def assembly_attendance_pdf(assembly_id: int):
 @roles_required(Role.COORDINATOR, Role.MEMBER)
 def deliberations():
     """The register of deliberations: every assembly held, its resolutions and their results."""
-    held = db.session.execute(select(Assembly).where(Assembly.status == AssemblyStatus.HELD)
-                              .order_by(Assembly.starts_at)).scalars().all()
+    held = queries.held_assemblies(db.session)
     me = _me()
     held = [a for a in held if access.can_see_assembly(current_user, a, me)]
     entries = [(a, [(r, r.result) for r in services.resolutions_of(db.session, a)

@@ -13,7 +13,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import select
 
 from coopnum.core import clock, navigation
 from coopnum.core.access import is_staff, require, roles_required
@@ -24,7 +23,7 @@ from coopnum.core.pagination import page_args, paginate
 from coopnum.core.spreadsheet import csv_row, xlsx_cell
 from coopnum.core.validation import parse_id
 from coopnum.core.views import commit_or_show, form_status
-from coopnum.members import access
+from coopnum.members import access, queries
 from coopnum.members.forms import (
     BODY_LABELS,
     KIND_LABELS,
@@ -48,9 +47,11 @@ from coopnum.members.models import College, Member, MemberStatus
 from coopnum.members.services import capital, registry
 from coopnum.members.views import bp
 
-navigation.register("members.index", _l("Vie coopérative"), (Role.COORDINATOR, Role.MEMBER), 400)
-
 STAFF = (Role.COORDINATOR,)
+
+
+def register_navigation() -> None:
+    navigation.register("members.index", _l("Vie coopérative"), (Role.COORDINATOR, Role.MEMBER), 400)
 
 
 @bp.app_context_processor
@@ -181,9 +182,7 @@ def _forms(member: Member) -> dict:
         "reimburse": ReimburseForm(prefix="reimburse"), "cancel": CancelSharesForm(prefix="cancel"),
     }
     forms["move"].college_id.choices = [(i, n) for i, n in _college_choices() if i != member.college_id]
-    others = db.session.execute(select(Member.id, Member.name, Member.number).where(
-        Member.id != member.id, Member.status.in_((MemberStatus.ADMITTED, MemberStatus.CANDIDATE)))
-        .order_by(Member.name)).all()
+    others = queries.transfer_receivers(db.session, member.id)
     forms["transfer"].receiver_id.choices = [(r.id, f"{r.name} (n° {r.number})" if r.number else r.name)
                                              for r in others]
     if request.method == "GET":
@@ -204,7 +203,7 @@ def _render_member(member: Member, forms: dict | None = None, status: int = 200)
         "members/member.html", member=member, forms=forms, balance=capital.balance(db.session, member.id),
         lines=capital.operations_of(db.session, member.id), statuses=registry.status_history(db.session, member.id),
         moves=registry.college_history(db.session, member.id), colleges=registry.college_names(db.session),
-        members=dict(db.session.execute(select(Member.id, Member.name)).all()), user=user,
+        members=queries.member_names(db.session), user=user,
         nominal=capital.nominal_cents(db.session)), status
 
 
@@ -272,7 +271,7 @@ def _user_by_email(email: str | None) -> User | None:
     email = (email or "").strip().lower()
     if not email:
         return None
-    user = db.session.execute(select(User).where(User.email == email)).scalar_one_or_none()
+    user = queries.user_by_email(db.session, email)
     if user is None:
         raise DomainError(_("Aucun compte n'a cette adresse : créez-le d'abord dans « Comptes »."), field="email")
     return user
@@ -406,7 +405,7 @@ def capital_page():
     return render_template(
         "members/capital.html", totals=totals, public=public, floor=capital.capital_floor(db.session),
         highest=capital.highest_capital(db.session), points=list(reversed(points))[:40], chart=capital_chart(points),
-        page=page, members=dict(db.session.execute(select(Member.id, Member.name)).all()),
+        page=page, members=queries.member_names(db.session),
         public_share=format_decimal(round(public * 100 / totals.subscribed_cents, 1) if totals.subscribed_cents else 0,
                                     format="#,##0.0"),
         overdue=capital.overdue(db.session, today), voting=len(capital.voting_members(db.session, today)),

@@ -5,7 +5,6 @@ from dataclasses import dataclass, field
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from coopnum.core import clock
 from coopnum.core import dashboard as panels
@@ -13,11 +12,10 @@ from coopnum.core.access import require, roles_required
 from coopnum.core.db import db
 from coopnum.core.models import Role
 from coopnum.core.views import commit_or_flash
-from coopnum.members import access
+from coopnum.members import access, queries
 from coopnum.members import forms_assemblies as forms
 from coopnum.members.models import (
     Assembly,
-    AssemblyStatus,
     Attendance,
     Convocation,
     Member,
@@ -48,8 +46,7 @@ def _balance(member: Member):
 
 
 def _upcoming(me: Member, now) -> list[Upcoming]:
-    rows = db.session.execute(select(Assembly).where(Assembly.status == AssemblyStatus.CONVENED)
-                              .order_by(Assembly.starts_at)).scalars().all()
+    rows = queries.convened_assemblies(db.session)
     result = []
     for assembly in rows:
         if not access.can_see_assembly(current_user, assembly, me):
@@ -58,9 +55,7 @@ def _upcoming(me: Member, now) -> list[Upcoming]:
         holder = db.session.get(Member, attendance.proxy_holder_id) if attendance and attendance.proxy_holder_id \
             else None
         represented = [db.session.get(Member, a.member_id) for a in services.held_proxies(db.session, assembly, me.id)]
-        convocation = db.session.execute(select(Convocation).where(Convocation.assembly_id == assembly.id,
-                                                                   Convocation.member_id == me.id)
-                                         .order_by(Convocation.id.desc())).scalars().first()
+        convocation = queries.latest_convocation(db.session, assembly.id, me.id)
         item = Upcoming(assembly, convocation, attendance, holder, represented,
                         services.documents_of(db.session, assembly))
         for resolution in services.resolutions_of(db.session, assembly):
@@ -94,8 +89,7 @@ def my_space():
                "certificate": True}
     if me is not None:
         context["upcoming"] = _upcoming(me, now)
-        context["past"] = db.session.execute(select(Assembly).where(Assembly.status == AssemblyStatus.HELD)
-                                             .order_by(Assembly.starts_at.desc())).scalars().all()
+        context["past"] = queries.held_assemblies(db.session, newest_first=True)
         context["balance"] = _balance(me)
     return render_template("members/space.html", proxy_form=forms.ProxyForm(), ballot_form=forms.MyBallotForm(),
                            **context)
@@ -167,4 +161,6 @@ def _pending_panel(user) -> dict:
             "convocations": [a for a in assemblies if access.can_see_assembly(current_user, a, me)]}
 
 
-panels.register("members.pending", "members/space_panel.html", (Role.MEMBER,), _pending_panel, 390)
+def register_panels() -> None:
+    """The member's dashboard panel: its pending votes and convocations."""
+    panels.register("members.pending", "members/space_panel.html", (Role.MEMBER,), _pending_panel, 390)

@@ -69,7 +69,7 @@ def sheet_pdf(session, training: TrainingSession, *, blank: bool = False) -> byt
                 hours=hours)
 
 
-def can_certify(session, training: TrainingSession, person: Person) -> int:
+def certified_minutes(session, training: TrainingSession, person: Person) -> int:
     """The minutes a trainee realised; refuses when no certificate can be issued."""
     if training.status != TrainingStatus.HELD:
         raise DomainError("Le certificat de réalisation n'est délivré que pour une formation réalisée.")
@@ -83,7 +83,7 @@ def can_certify(session, training: TrainingSession, person: Person) -> int:
 
 
 def certificate_pdf(session, training: TrainingSession, person: Person, *, signer_name: str, now: datetime) -> bytes:
-    minutes = can_certify(session, training, person)
+    minutes = certified_minutes(session, training, person)
     signed = attendance.signatures_of(session, training)
     attended = [hd for hd in training.half_days if (hd.id, person.id) in signed]
     trainers = [p.person.full_name for p in training.participants

@@ -10,6 +10,10 @@ from coopnum.core.models import Role
 
 bp = Blueprint("training", __name__, url_prefix="/training")
 
-navigation.register("training.index", _l("Formation"), (Role.COORDINATOR, Role.MEDIATOR, Role.MEMBER), 600)
+
+def register_navigation() -> None:
+    navigation.register("training.index", _l("Formation"), (Role.COORDINATOR, Role.MEDIATOR, Role.MEMBER), 600)
+    navigation.register("training.my_skills", _l("Mes compétences"), (Role.MEDIATOR, Role.MEMBER), 610)
+
 
 from coopnum.training.views import planning, sessions, skills  # noqa: E402,F401

@@ -21,9 +21,9 @@ from coopnum.core.models import Role
 from coopnum.core.views import commit_or_flash, safe_next
 from coopnum.missions.services import assignment
 from coopnum.organisations.models import Service
-from coopnum.training import access
+from coopnum.training import access, queries
 from coopnum.training.forms.planning import LevelForm, RequirementForm
-from coopnum.training.models import ServiceSkillRequirement, Skill
+from coopnum.training.models import ServiceSkillRequirement
 from coopnum.training.services import requirements as svc
 from coopnum.training.services import suggestions as suggest
 from coopnum.training.views import bp
@@ -33,8 +33,7 @@ READERS = (Role.COORDINATOR, Role.MEDIATOR)
 
 
 def _skill_choices() -> list[tuple[int, str]]:
-    skills = db.session.execute(select(Skill).where(Skill.active.is_(True))
-                                .order_by(Skill.position, Skill.code)).scalars()
+    skills = queries.active_skills(db.session)
     return [(s.id, f"{s.code} — {s.title}" + (f" (1–{s.max_level})" if s.max_level > 1 else "")) for s in skills]
 
 

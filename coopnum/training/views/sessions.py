@@ -1,12 +1,10 @@
 """The training home, training sessions, attendance (signing per half-day), the émargement sheet and certificates."""
 
 import io
-from datetime import timedelta
 
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, or_, select
 
 from coopnum.core import calendar_sources, clock, dashboard
 from coopnum.core.access import client_ip, roles_required
@@ -17,17 +15,15 @@ from coopnum.core.models import Role, User
 from coopnum.core.pagination import page_args, paginate
 from coopnum.core.validation import parse_id
 from coopnum.core.views import commit_or_flash, commit_or_show
-from coopnum.training import access
+from coopnum.training import access, queries
 from coopnum.training.forms import sessions as forms
 from coopnum.training.models import (
     AttendanceScan,
-    Participant,
     ParticipantRole,
     Person,
     Skill,
     TrainingHalfDay,
     TrainingSession,
-    TrainingSkill,
     TrainingStatus,
 )
 from coopnum.training.services import attendance, documents
@@ -63,11 +59,6 @@ def _context() -> dict:
             "role_labels": forms.ROLE_LABELS, "period_label": services.period_label, "is_open": attendance.is_open}
 
 
-def _first_start():
-    return (select(func.min(TrainingHalfDay.starts_at)).where(TrainingHalfDay.training_id == TrainingSession.id)
-            .correlate(TrainingSession).scalar_subquery())
-
-
 # --- home -------------------------------------------------------------------------------------------------------------
 
 @bp.route("/")
@@ -75,17 +66,11 @@ def _first_start():
 def index():
     now = clock.now()
     me = _me()
-    upcoming_q = (select(TrainingSession).where(TrainingSession.status == TrainingStatus.PLANNED,
-                                                TrainingSession.id.in_(select(TrainingHalfDay.training_id)
-                                                                       .where(TrainingHalfDay.ends_at >= now)))
-                  .order_by(_first_start()).limit(10))
-    upcoming = [t for t in db.session.execute(upcoming_q).scalars()
+    upcoming = [t for t in queries.upcoming_sessions(db.session, now)
                 if access.can_see_training_session(current_user, t)]
     mine, to_sign = [], []
     if me is not None:
-        mine = db.session.execute(
-            select(TrainingSession).join(Participant, Participant.training_id == TrainingSession.id)
-            .where(Participant.person_id == me.id).order_by(TrainingSession.id.desc()).limit(10)).scalars().all()
+        mine = queries.sessions_of(db.session, me.id)
         to_sign = attendance.to_sign_now(db.session, me, now)
     return render_template("training/index.html", upcoming=upcoming, mine=mine, to_sign=to_sign, me=me,
                            can_plan=access.can_plan(current_user), **_context())
@@ -97,22 +82,13 @@ def index():
 @roles_required(*ROLES)
 def sessions():
     form = forms.FilterForm(request.args)
-    q = select(TrainingSession)
-    if form.q.data:
-        q = q.where(TrainingSession.title.ilike(f"%{form.q.data.strip()}%"))
-    status = form.status.data
-    now = clock.now()
-    if status == "upcoming":
-        q = q.where(TrainingSession.status == TrainingStatus.PLANNED, TrainingSession.id.in_(
-            select(TrainingHalfDay.training_id).where(TrainingHalfDay.ends_at >= now)))
-    elif status in forms.STATUS_LABELS:
-        q = q.where(TrainingSession.status == status)
     me = _me()
-    if form.mine.data or not access.can_see_matrix(current_user):  # a member sees only its own trainings
-        mine = select(Participant.training_id).where(Participant.person_id == (me.id if me else -1))
-        q = q.where(or_(TrainingSession.id.in_(mine), TrainingSession.created_by_id == current_user.id)
-                    if form.mine.data else TrainingSession.id.in_(mine))
-    page = paginate(db.session, q.order_by(_first_start().desc(), TrainingSession.id.desc()), *page_args())
+    q = queries.sessions_stmt(
+        text=form.q.data, status=form.status.data, now=clock.now(), statuses=forms.STATUS_LABELS,
+        person_id=me.id if me else None,
+        only_mine=bool(form.mine.data or not access.can_see_matrix(current_user)),  # a member: its own trainings
+        creator_id=current_user.id if form.mine.data else None)
+    page = paginate(db.session, q, *page_args())
     return render_template("training/sessions/list.html", page=page, form=form, can_plan=access.can_plan(current_user),
                            **_context())
 
@@ -121,14 +97,14 @@ def sessions():
 
 def _people_choices() -> list[tuple[str, str]]:
     """Persons (``p<id>``) and the users who have none yet (``u<id>``: created when chosen)."""
-    people = db.session.execute(select(Person).where(Person.active.is_(True)).order_by(Person.full_name)).scalars()
+    people = queries.active_people(db.session)
     choices, with_person = [], set()
     for p in people:
         label = p.full_name + (f" ({p.organisation})" if p.organisation else "")
         choices.append((f"p{p.id}", label))
         if p.user_id:
             with_person.add(p.user_id)
-    users = db.session.execute(select(User).where(User.active.is_(True)).order_by(User.full_name)).scalars()
+    users = queries.active_users(db.session)
     for u in users:
         if u.id not in with_person and u.has_role(Role.MEDIATOR, Role.COORDINATOR, Role.MEMBER):
             choices.append((f"u{u.id}", u.full_name))
@@ -136,12 +112,8 @@ def _people_choices() -> list[tuple[str, str]]:
 
 
 def _fill(form: forms.TrainingForm) -> None:
-    from coopnum.organisations.models import Place
-
-    form.place_id.choices = [("", _("— Aucun (autre lieu) —"))] + [
-        (p.id, p.name) for p in db.session.execute(select(Place).order_by(Place.name)).scalars()]
-    skills = db.session.execute(select(Skill).where(Skill.active.is_(True))
-                                .order_by(Skill.framework, Skill.position, Skill.code)).scalars().all()
+    form.place_id.choices = [("", _("— Aucun (autre lieu) —"))] + queries.places(db.session)
+    skills = queries.active_skills(db.session, by_framework=True)
     form.skill_ids.choices = [(s.id, f"{s.code} — {s.title}") for s in skills]
     form.skill_max = {s.id: s.max_level for s in skills}  # the bounds of each competence's own target level
     form.skill_levels = {sid: request.form.get(f"level-{sid}", "") for sid in form.skill_max} \
@@ -268,8 +240,7 @@ def session_edit(training_id: int):
     form = forms.TrainingForm(obj=training) if request.method == "GET" else forms.TrainingForm()
     _fill(form)
     if request.method == "GET":
-        skills = db.session.execute(select(TrainingSkill).where(TrainingSkill.training_id == training.id)).scalars()
-        skills = list(skills)
+        skills = queries.session_skills(db.session, training.id)
         form.skill_ids.data = [s.skill_id for s in skills]
         form.skill_levels = {s.skill_id: s.target_level or "" for s in skills}
         form.trainer_ids.data = [f"p{p.person_id}" for p in training.participants if p.role == "trainer"]
@@ -296,12 +267,7 @@ def session_detail(training_id: int):
     people = documents._people(training)
     me = _me()
     can_edit = access.can_edit_training(current_user, training)
-    scans = {}
-    if can_edit:
-        ids = [hd.id for hd in training.half_days]
-        for scan in db.session.execute(select(AttendanceScan).where(AttendanceScan.half_day_id.in_(ids))
-                                       .order_by(AttendanceScan.id)).scalars():
-            scans.setdefault(scan.half_day_id, []).append(scan)
+    scans = queries.scans_by_half_day(db.session, [hd.id for hd in training.half_days]) if can_edit else {}
     certified = {p.id for p in documents.certified_trainees(db.session, training)}
     return render_template(
         "training/sessions/detail.html", training=training, signed=signed, people=people, me=me, now=clock.now(),
@@ -456,11 +422,7 @@ def _signer_name() -> str:
 
 
 def _coordinator_name() -> str:
-    from coopnum.core.models import UserRole
-
-    user = db.session.execute(select(User).join(UserRole, UserRole.user_id == User.id)
-                              .where(UserRole.role == Role.COORDINATOR, User.active.is_(True))
-                              .order_by(User.id).limit(1)).scalar_one_or_none()
+    user = queries.first_coordinator(db.session)
     return user.full_name if user else ""
 
 
@@ -524,14 +486,8 @@ def session_levels(training_id: int):
 # --- panels: dashboard, calendars -------------------------------------------------------------------------------------
 
 def _calendar_items(session, user_ids, start, end) -> list:
-    q = (select(TrainingHalfDay, TrainingSession).join(TrainingSession,
-                                                       TrainingSession.id == TrainingHalfDay.training_id)
-         .where(TrainingHalfDay.starts_at < end, TrainingHalfDay.ends_at > start))
-    if user_ids is not None:
-        q = q.where(TrainingSession.id.in_(select(Participant.training_id).join(
-            Person, Person.id == Participant.person_id).where(Person.user_id.in_(list(user_ids)))))
     items = []
-    for hd, training in session.execute(q).all():
+    for hd, training in queries.half_days_between(session, start, end, user_ids):
         users = frozenset(p.person.user_id for p in training.participants if p.person and p.person.user_id)
         place = documents.place_text(session, training)
         items.append(calendar_sources.CalendarItem(
@@ -550,12 +506,7 @@ def _dashboard_panel(user) -> dict:
     to_sign = attendance.to_sign_now(db.session, person, now) if person else []
     upcoming = []
     if person is not None:
-        upcoming = db.session.execute(
-            select(TrainingHalfDay).join(Participant, Participant.training_id == TrainingHalfDay.training_id)
-            .join(TrainingSession, TrainingSession.id == TrainingHalfDay.training_id)
-            .where(Participant.person_id == person.id, TrainingSession.status == TrainingStatus.PLANNED,
-                   TrainingHalfDay.starts_at >= now, TrainingHalfDay.starts_at < now + timedelta(days=30))
-            .order_by(TrainingHalfDay.starts_at).limit(5)).scalars().all()
+        upcoming = queries.next_half_days_of(db.session, person.id, now)
     return {"to_sign": to_sign, "upcoming": upcoming, "period_label": services.period_label}
 
 

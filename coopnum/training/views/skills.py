@@ -11,17 +11,16 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from coopnum.core import clock, dashboard, navigation
+from coopnum.core import clock, dashboard
 from coopnum.core.access import is_staff, require, roles_required
 from coopnum.core.db import db
 from coopnum.core.models import Role, User
 from coopnum.core.pagination import page_args, paginate
 from coopnum.core.validation import parse_id
 from coopnum.core.views import commit_or_show, form_status
-from coopnum.training import access
+from coopnum.training import access, queries
 from coopnum.training.forms.skills import (
     CERT_STATUS_BADGES,
     CERT_STATUS_LABELS,
@@ -42,8 +41,6 @@ from coopnum.training.forms.skills import (
 from coopnum.training.models import Certification, Person, Skill, SkillFramework, TargetProfile
 from coopnum.training.services import certifications, framework, matrix, people, profiles
 from coopnum.training.views import bp
-
-navigation.register("training.my_skills", _l("Mes compétences"), (Role.MEDIATOR, Role.MEMBER), 610)
 
 STAFF = (Role.COORDINATOR,)
 TEAM = (Role.COORDINATOR, Role.MEDIATOR)
@@ -327,9 +324,7 @@ def profiles_index():
             return redirect(url_for("training.profile", profile_id=profile.id))
     all_profiles = profiles.profiles(db.session)
     required = profiles.required_levels(db.session, [p.id for p in all_profiles])
-    counts = dict(db.session.execute(select(Person.target_profile_id, func.count()).where(
-        Person.target_profile_id.is_not(None)).group_by(Person.target_profile_id)).all()) \
-        if all_profiles else {}
+    counts = queries.profile_sizes(db.session) if all_profiles else {}
     return render_template("training/skills/profiles.html", form=form, profiles=all_profiles, required=required,
                            counts=counts), form_status()
 
@@ -340,8 +335,7 @@ def _render_profile(profile: TargetProfile, form=None, level_form=None, status: 
     level_form.skill_id.choices = _skill_choices()
     required = profiles.required_levels(db.session, [profile.id])[profile.id]
     skills = {s.id: s for s in framework.skills(db.session, active_only=False) if s.id in required}
-    members = list(db.session.execute(select(Person).where(Person.target_profile_id == profile.id)
-                                      .order_by(Person.full_name)).scalars())
+    members = queries.profile_members(db.session, profile.id)
     gaps = profiles.gaps(db.session, members)
     return render_template("training/skills/profile.html", profile=profile, form=form, level_form=level_form,
                            required=required, skills=skills, members=members, gaps=gaps), status
