@@ -1,6 +1,6 @@
 """The inventory's home (dashboard: counts, what is out, overdue, in maintenance, reservations of the day and the
 week), maintenance cases, audits, the usage report; the dashboard panels of the app's home page; the equipment
-section of a convention's activity report (slot "missions.report").
+section of a convention's activity report (slot "reports.convention").
 
 Who: the inventory's pages are for staff and mediators (``access.can_see_inventory``); a mediator reports a problem
 (opens a case with its issue only) and ticks assets during an open audit; staff do the rest."""
@@ -502,8 +502,8 @@ def _report_section(_user, obj) -> dict | None:
 
 
 def register_panels() -> None:
-    """The dashboard panels (coopnum.core.dashboard) and the activity report's section (slot "missions.report")."""
+    """The dashboard panels (coopnum.core.dashboard) and the activity report's section (slot "reports.convention")."""
     dashboard.register("inventory", "inventory/care/panel_staff.html", STAFF, _staff_panel, 40)
     dashboard.register("my_equipment", "inventory/care/panel_mediator.html", (Role.MEDIATOR,), _mediator_panel, 45)
-    slots.register("missions.report", "inventory/care/_report_equipment.html", _report_section, 50)
+    slots.register("reports.convention", "inventory/care/_report_equipment.html", _report_section, 50)
 

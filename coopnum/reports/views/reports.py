@@ -124,8 +124,8 @@ def _unit_label(figures: reports.ReportFigures) -> str:
 
 def _context(convention: Convention, period: reports.Period, figures: reports.ReportFigures, **extra) -> dict:
     """Everything the report's page, PDF and workbook show, gathered before rendering (the templates run no query):
-    the figures, the charts, and the sections other domains add (slot "missions.report", e.g. the equipment)."""
-    sections = slots.panels_for("missions.report", {"convention": convention, "date_from": figures.date_from,
+    the figures, the charts, and the sections other domains add (slot "reports.convention", e.g. the equipment)."""
+    sections = slots.panels_for("reports.convention", {"convention": convention, "date_from": figures.date_from,
                                                     "date_to": figures.date_to})
     return {"convention": convention, "period": period, "period_label": period_label(period), "figures": figures,
             "charts": report_charts(figures), "unit_label": _unit_label(figures), "sections": sections,

@@ -1,7 +1,7 @@
 """The skills a service requires, the hints and warning of the assignment form, training suggestions.
 
 - ``/training/requirements``: every service of the catalogue with the competences it requires (staff change them;
-  mediators read them); the same list is a panel of the catalogue's service page (slot ``missions.service``);
+  mediators read them); the same list is a panel of the catalogue's service page (slot ``organisations.service``);
 - the session page's panel (slot ``missions.session``, staff only): the competences the session's service
   requires and, for every mediator of the assignment form, ✓ or what is missing (current/required level);
 - the warning after an assignment (notice ``missions.assigned``): the missions domain flashes it (or returns it in
@@ -180,7 +180,7 @@ def register_panels() -> None:
     suggestions."""
     from coopnum.core import slots
 
-    slots.register("missions.service", "training/planning/_service_panel.html", context=_service_panel, order=60)
+    slots.register("organisations.service", "training/planning/_service_panel.html", context=_service_panel, order=60)
     slots.register("missions.session", "training/planning/_session_panel.html", context=_session_panel, order=20)
     slots.register("training.matrix", "training/planning/_suggestions_panel.html", context=_matrix_panel, order=50)
     slots.register_notice("missions.assigned", assignment_notices)
