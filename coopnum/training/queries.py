@@ -8,6 +8,7 @@ from sqlalchemy import func, or_, select
 from sqlmodel import Session
 
 from coopnum.core.models import Role, User
+from coopnum.organisations.models import Service
 from coopnum.training.models import (
     AttendanceScan,
     Participant,
@@ -142,3 +143,10 @@ def next_half_days_of(session: Session, person_id: int, now: datetime, limit: in
         .where(Participant.person_id == person_id, TrainingSession.status == TrainingStatus.PLANNED,
                TrainingHalfDay.starts_at >= now, TrainingHalfDay.starts_at < now + timedelta(days=30))
         .order_by(TrainingHalfDay.starts_at).limit(limit)).scalars().all())
+
+
+def services_for_requirements(session: Session, required_ids: list[int]) -> list:
+    """The catalogue's active services, plus withdrawn ones that still have requirements, by name."""
+    return list(session.execute(
+        select(Service).where(or_(Service.active.is_(True), Service.id.in_(required_ids or [0])))
+        .order_by(Service.name, Service.id)).scalars())

@@ -16,7 +16,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import select
 from wtforms import DateField
 from wtforms.validators import Optional
 
@@ -30,7 +29,7 @@ from coopnum.core.pagination import page_args, paginate
 from coopnum.core.views import commit_or_show, form_status
 from coopnum.organisations.access import can_manage, can_view_convention
 from coopnum.organisations.models import Convention, VolumeUnit
-from coopnum.reports import charts
+from coopnum.reports import charts, queries
 from coopnum.reports.models import ReportShare
 from coopnum.reports.services import reports
 from coopnum.reports.views import bp, public_bp
@@ -375,7 +374,7 @@ def report_shares(convention_id: int):
 @bp.route("/report-shares/<token>/revoke", methods=["POST"])
 @roles_required(Role.COORDINATOR)
 def report_share_revoke(token: str):
-    share = db.session.execute(select(ReportShare).where(ReportShare.token == token)).scalar_one_or_none()
+    share = queries.share_by_token(db.session, token)
     if share is None:
         abort(404)
     reports.revoke_share(db.session, current_user, share, now=clock.now())

@@ -12,7 +12,6 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import or_, select
 
 from coopnum.core import clock
 from coopnum.core.access import load_or_404, require, roles_required
@@ -54,9 +53,7 @@ def _back(default: str):
 def requirements():
     require(access.can_see_matrix(current_user))
     by_service = svc.requirements_by_service(db.session)
-    services = list(db.session.execute(
-        select(Service).where(or_(Service.active.is_(True), Service.id.in_(list(by_service) or [0])))
-        .order_by(Service.name, Service.id)).scalars())
+    services = queries.services_for_requirements(db.session, list(by_service))
     can_manage = access.can_manage_requirements(current_user)
     choices = _skill_choices() if can_manage else []
     return render_template(
