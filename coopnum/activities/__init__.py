@@ -4,7 +4,7 @@ retention), editable reference lists and the exports. ``init_app`` registers its
 
 def init_app(app) -> None:
     from coopnum.activities import api, jobs  # noqa: F401  (api: declares its endpoints on the API blueprint)
-    from coopnum.activities.services import exports
+    from coopnum.activities.services import activity_queries, exports
     from coopnum.activities.views import activities, beneficiaries, bp
     from coopnum.core import slots
 
@@ -13,10 +13,4 @@ def init_app(app) -> None:
     beneficiaries.register()
     exports.register()
     jobs.register()
-    slots.register_provider("missions.sessions_with_work", _sessions_with_reports)
-
-
-def _sessions_with_reports(session, session_ids) -> set[int]:
-    from coopnum.activities.services import activity_queries
-
-    return activity_queries.sessions_with_reports(session, session_ids)
+    slots.register_provider("missions.sessions_with_work", activity_queries.sessions_with_reports)

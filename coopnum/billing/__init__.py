@@ -5,7 +5,7 @@ jobs, mail kinds and the immutability of issued invoices."""
 
 def init_app(app) -> None:
     from coopnum.billing import api, immutability, jobs  # noqa: F401  (api: declares its endpoints)
-    from coopnum.billing.services import dunning, sending
+    from coopnum.billing.services import dunning, invoices, sending
     from coopnum.billing.views import bp, panel, portal, register_navigation
     from coopnum.core import slots
 
@@ -17,11 +17,4 @@ def init_app(app) -> None:
     panel.register()
     portal.register()
     jobs.register()
-    slots.register_provider("missions.session_invoice", _session_invoice)
-
-
-def _session_invoice(session, session_id: int):
-    """The invoice (draft or issued) that bills a session, or None: its confirmation no longer changes."""
-    from coopnum.billing.services.invoices import invoice_of_session
-
-    return invoice_of_session(session, session_id)
+    slots.register_provider("missions.session_invoice", invoices.invoice_of_session)  # a billed session stays

@@ -21,6 +21,8 @@ def init_app(app) -> None:
     slots.register_provider("convention.missions", _convention_missions)
 
 
+# Wrappers rather than the functions themselves: the provider looks the function up at each call (a test counts
+# the calls by patching ``volumes.volume_summaries``).
 def _volumes(session, convention_ids, *, now):
     from coopnum.missions.services import volumes
 

@@ -3,7 +3,7 @@
 The home shows the organisation's conventions, next sessions and requests, and the panels other domains register
 on the slot "portal.home" (e.g. billing's « Mes factures »)."""
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -18,22 +18,11 @@ from coopnum.missions import access
 from coopnum.missions.forms.requests import PortalSessionsForm
 from coopnum.missions.services import requests as svc
 from coopnum.missions.services.volumes import volume_summaries
-from coopnum.missions.views.requests import LABELS, PORTAL_PER_PAGE, qty
+from coopnum.missions.views.requests import LABELS, PORTAL_PER_PAGE, portal_organisation, qty, render_page
 from coopnum.organisations.models import Organisation
 from coopnum.portal import queries
 
 bp = Blueprint("portal", __name__, url_prefix="/missions")
-
-
-def _render(template: str, http_status: int = 200, **context):
-    return render_template(template, link_to=link_to, labels=LABELS, qty=qty, **context), http_status
-
-
-def _portal_organisation() -> Organisation | None:
-    """The organisation of the logged-in contact; None for an account attached to none (e.g. an administrator)."""
-    if not current_user.organisation_id:
-        return None
-    return db.session.get(Organisation, current_user.organisation_id)
 
 
 # --- the pages -----------------------------------------------------------------------------------------------------
@@ -41,15 +30,15 @@ def _portal_organisation() -> Organisation | None:
 @bp.route("/portal")
 @roles_required(Role.AUTHORITY)
 def portal():
-    org = _portal_organisation()
+    org = portal_organisation()
     if org is None:
-        return _render("portal/no_organisation.html")
+        return render_page("portal/no_organisation.html")
     now = clock.now()
     conventions = queries.portal_conventions(db.session, org.id)
     volumes = volume_summaries(db.session, [c.id for c in conventions], now=now)
     sessions = queries.next_sessions(db.session, org.id, now=now, limit=5)
     requests_ = db.session.execute(svc.organisation_requests_stmt(org.id).limit(5)).scalars().all()
-    return _render("portal/home.html", organisation=org, conventions=conventions, volumes=volumes,
+    return render_page("portal/home.html", organisation=org, conventions=conventions, volumes=volumes,
                                       sessions=sessions, requests=requests_, counts=svc.count_by_status(db.session, org.id),
                    can_request=access.can_create_request(current_user))
 
@@ -57,9 +46,9 @@ def portal():
 @bp.route("/portal/sessions")
 @roles_required(Role.AUTHORITY)
 def portal_sessions():
-    org = _portal_organisation()
+    org = portal_organisation()
     if org is None:
-        return _render("portal/no_organisation.html")
+        return render_page("portal/no_organisation.html")
     conventions = queries.portal_conventions(db.session, org.id)
     form = PortalSessionsForm(request.args)
     form.convention_id.choices = [(0, _("Toutes"))] + [(c.id, f"{c.reference} — {c.title}") for c in conventions]
@@ -74,7 +63,7 @@ def portal_sessions():
     stmt = queries.organisation_sessions_stmt(org.id, filters, now=clock.now())
     page = paginate(db.session, stmt, page_args(PORTAL_PER_PAGE)[0], PORTAL_PER_PAGE)
     tab_args = {k: v for k, v in request.args.items() if k in ("convention_id", "date_from", "date_to") and v}
-    return _render("portal/sessions.html", organisation=org, form=form, page=page, past=past,
+    return render_page("portal/sessions.html", organisation=org, form=form, page=page, past=past,
                    tab_args=tab_args)
 
 

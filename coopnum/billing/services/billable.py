@@ -34,7 +34,7 @@ from coopnum.billing.services.invoices import (
     new_draft,
 )
 from coopnum.core import audit
-from coopnum.core.clock import paris_midnight, paris_today
+from coopnum.core.clock import month_start, paris_midnight, paris_today
 from coopnum.core.errors import DomainError
 from coopnum.core.models import User
 from coopnum.missions.models import Mission, MissionKind, MissionSession, SessionStatus
@@ -45,12 +45,8 @@ from coopnum.timesheets.models import TimeEntry, Timesheet, TimesheetStatus
 PARIS_FMT = "dd/MM"
 
 
-def _month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
 def _month_end(day: date) -> date:
-    return add_months(_month_start(day), 1) - timedelta(days=1)
+    return add_months(month_start(day), 1) - timedelta(days=1)
 
 
 def _month_words(day: date) -> str:
@@ -58,7 +54,7 @@ def _month_words(day: date) -> str:
 
 
 def _period_words(start: date, end: date) -> str:
-    if start == _month_start(start) and end == _month_end(start):
+    if start == month_start(start) and end == _month_end(start):
         return _month_words(start)
     return f"du {format_date(start, 'dd/MM/y', locale='fr')} au {format_date(end, 'dd/MM/y', locale='fr')}"
 
@@ -137,7 +133,7 @@ def _validated(session: Session, sessions: list[MissionSession]) -> set[int]:
         select(TimeEntry.session_id, TimeEntry.user_id, TimeEntry.day).where(TimeEntry.session_id.in_(ids))
     ).all()
     users = {e.user_id for e in entries}
-    months = {_month_start(e.day) for e in entries}
+    months = {month_start(e.day) for e in entries}
     validated: set[tuple[int, date]] = set()
     if users:
         validated = {tuple(row) for row in session.execute(
@@ -148,7 +144,7 @@ def _validated(session: Session, sessions: list[MissionSession]) -> set[int]:
     blocked: set[int] = set()
     for e in entries:
         has_entry.add(e.session_id)
-        if (e.user_id, _month_start(e.day)) not in validated:
+        if (e.user_id, month_start(e.day)) not in validated:
             blocked.add(e.session_id)
     return has_entry - blocked
 
@@ -174,7 +170,7 @@ def _add_flat_months(session: Session, work: Work, start: date, end: date, price
     """A flat fee: one line per month of the period not billed yet."""
     convention = work.convention
     months = []
-    month = _month_start(start)
+    month = month_start(start)
     while month <= end:
         months.append(month)
         month = add_months(month, 1)
@@ -307,9 +303,9 @@ def active_conventions(session: Session, start: date, end: date) -> list[Convent
 def monthly_run(session: Session, actor: User | None, month: date, *, now: datetime) -> RunResult:
     """Draft the invoices of every signed convention active in the month (one per convention with work to bill;
     a convention that already has a draft for the month is skipped)."""
-    month = _month_start(month)
+    month = month_start(month)
     end = _month_end(month)
-    if month > _month_start(paris_today(now)):
+    if month > month_start(paris_today(now)):
         raise DomainError("On ne facture pas un mois à venir.", field="month")
     result = RunResult(month)
     conventions = active_conventions(session, month, end)

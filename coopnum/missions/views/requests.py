@@ -50,11 +50,12 @@ def qty(value) -> str:
     return format_decimal(value or 0, format="#,##0.##")
 
 
-def _render(template: str, http_status: int = 200, **context):
+def render_page(template: str, http_status: int = 200, **context):
+    """A page of the requests or of the portal, with the helpers their templates share (links, labels, volumes)."""
     return render_template(template, link_to=link_to, labels=LABELS, qty=qty, **context), http_status
 
 
-def _portal_organisation() -> Organisation | None:
+def portal_organisation() -> Organisation | None:
     """The organisation of the logged-in contact; None for an account attached to none (e.g. an administrator)."""
     if not current_user.organisation_id:
         return None
@@ -153,12 +154,12 @@ def _notify_requester(req: ServiceRequest) -> None:
 @bp.route("/portal/requests")
 @roles_required(Role.AUTHORITY)
 def portal_requests():
-    org = _portal_organisation()
+    org = portal_organisation()
     if org is None:
-        return _render("portal/no_organisation.html")
+        return render_page("portal/no_organisation.html")
     page = paginate(db.session, svc.organisation_requests_stmt(org.id), page_args(PORTAL_PER_PAGE)[0],
                     PORTAL_PER_PAGE)
-    return _render("portal/requests.html", organisation=org, page=page,
+    return render_page("portal/requests.html", organisation=org, page=page,
                    can_request=access.can_create_request(current_user))
 
 
@@ -167,7 +168,7 @@ def portal_requests():
 def request_new():
     if not access.can_create_request(current_user):
         abort(403)
-    org = _portal_organisation()
+    org = portal_organisation()
     services = svc.active_services(db.session)
     places = svc.organisation_places(db.session, org.id)
     form = ServiceRequestForm()
@@ -193,7 +194,7 @@ def request_new():
         if ok:
             flash(_("Votre demande est envoyée à la coordination. Vous suivrez ici sa réponse."), "success")
             return redirect(url_for("missions.portal_requests"))
-    return _render("missions/requests/form.html", form_status(), organisation=org, form=form,
+    return render_page("missions/requests/form.html", form_status(), organisation=org, form=form,
                    services=services)
 
 
@@ -220,7 +221,7 @@ def requests():
     if status not in {s.value for s in RequestStatus}:
         status = ""
     page = paginate(db.session, svc.inbox_stmt(status or None), *page_args(), scalars=False)
-    return _render("missions/requests/list.html", form=form, page=page, status_filter=status,
+    return render_page("missions/requests/list.html", form=form, page=page, status_filter=status,
                    counts=svc.count_by_status(db.session))
 
 
@@ -242,7 +243,7 @@ def _detail(req: ServiceRequest, status: int = 200, **forms):
             quote_form=forms.get("quote_form") or QuoteForm(prefix="quote", quote_reference=req.quote_reference),
             plan_form=plan_form, new_mission_url=link_to("missions.mission_new", request_id=req.id),
         )
-    return _render("missions/requests/detail.html", status, **context)
+    return render_page("missions/requests/detail.html", status, **context)
 
 
 @bp.route("/requests/<int:request_id>")

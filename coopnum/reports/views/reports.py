@@ -122,13 +122,18 @@ def _unit_label(figures: reports.ReportFigures) -> str:
 
 
 def _context(convention: Convention, period: reports.Period, figures: reports.ReportFigures, **extra) -> dict:
-    """Everything the report's page, PDF and workbook show, gathered before rendering (the templates run no query):
-    the figures, the charts, and the sections other domains add (slot "reports.convention", e.g. the equipment)."""
-    sections = slots.panels_for("reports.convention", {"convention": convention, "date_from": figures.date_from,
-                                                    "date_to": figures.date_to})
+    """Everything the report's workbook shows: the figures and the charts."""
     return {"convention": convention, "period": period, "period_label": period_label(period), "figures": figures,
-            "charts": report_charts(figures), "unit_label": _unit_label(figures), "sections": sections,
+            "charts": report_charts(figures), "unit_label": _unit_label(figures),
             "coop_name": current_app.config["COOPNUM_NAME"], **extra}
+
+
+def _page_context(convention: Convention, period: reports.Period, figures: reports.ReportFigures, **extra) -> dict:
+    """What the report's page, PDF and share page show, gathered before rendering (the templates run no query):
+    the workbook's context and the sections other domains add (slot "reports.convention", e.g. the equipment)."""
+    sections = slots.panels_for("reports.convention", {"convention": convention, "date_from": figures.date_from,
+                                                       "date_to": figures.date_to})
+    return _context(convention, period, figures, sections=sections, **extra)
 
 
 def _file_stem(convention: Convention, period: reports.Period) -> str:
@@ -311,7 +316,7 @@ def convention_report(convention_id: int):
                                staff=can_manage(current_user), **_nav(convention, None)), 400
     return render_template("reports/reports/report.html", errors={}, args=request.args,
                            staff=can_manage(current_user), **_nav(convention, period),
-                           **_context(convention, period, figures))
+                           **_page_context(convention, period, figures))
 
 
 @bp.route("/conventions/<int:convention_id>/report.pdf")
@@ -319,7 +324,7 @@ def convention_report(convention_id: int):
 def convention_report_pdf(convention_id: int):
     convention = _convention(convention_id)
     period, figures = _report(convention)
-    return _download(render_pdf(_context(convention, period, figures)), "application/pdf",
+    return _download(render_pdf(_page_context(convention, period, figures)), "application/pdf",
                      _file_stem(convention, period) + ".pdf")
 
 
@@ -410,14 +415,14 @@ def _no_index(response):
 @public_bp.route("/r/<token>")
 def report_share(token: str):
     share, convention, period, figures = _shared(token)
-    html = render_template("reports/reports/share.html", share=share, **_context(convention, period, figures))
+    html = render_template("reports/reports/share.html", share=share, **_page_context(convention, period, figures))
     return _no_index(current_app.make_response(html))
 
 
 @public_bp.route("/r/<token>.pdf")
 def report_share_pdf(token: str):
     _share, convention, period, figures = _shared(token)
-    return _no_index(_download(render_pdf(_context(convention, period, figures)), "application/pdf",
+    return _no_index(_download(render_pdf(_page_context(convention, period, figures)), "application/pdf",
                                _file_stem(convention, period) + ".pdf"))
 
 
