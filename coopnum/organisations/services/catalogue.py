@@ -13,6 +13,7 @@ from coopnum.core import audit
 from coopnum.core.errors import Conflict, DomainError
 from coopnum.core.models import User
 from coopnum.organisations.models import Service, ServiceCategory, ServiceUnit, VatRegime
+from coopnum.organisations.services.organisations import changes_record
 
 CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_.-]{0,29}$")
 SERVICE_FIELDS = ("code", "name", "category", "description", "audience", "unit", "unit_price_cents", "vat_regime")
@@ -88,12 +89,8 @@ def update_service(session: Session, actor: User | None, service: Service, *, no
     before = audit.snapshot(service)
     for key, value in data.items():
         setattr(service, key, value)
-    changes = audit.diff(before, audit.snapshot(service))
-    if changes:
+    if changes_record(session, actor, "update", service, before, f"Service {service.code} modifié", now):
         service.updated_at = now
-        audit.record(session, actor, "update", service, summary=f"Service {service.code} modifié",
-                     before={k: v[0] for k, v in changes.items()}, after={k: v[1] for k, v in changes.items()},
-                     now=now)
     return service
 
 

@@ -158,7 +158,8 @@ def _check_siret_free(session: Session, siret: str | None, organisation_id: int 
         raise Conflict(f"Une structure a déjà ce SIRET : {name}.", field="siret")
 
 
-def _changes_record(session, actor, action, obj, before: dict, summary: str, now: datetime) -> dict:
+def changes_record(session, actor, action, obj, before: dict, summary: str, now: datetime) -> dict:
+    """Audit what changed on ``obj`` since ``before`` (nothing when nothing did); returns the changes."""
     changes = audit.diff(before, audit.snapshot(obj))
     if changes:
         audit.record(session, actor, action, obj, summary=summary, before={k: v[0] for k, v in changes.items()},
@@ -189,7 +190,7 @@ def update_organisation(session: Session, actor: User | None, org: Organisation,
     before = audit.snapshot(org)
     for key, value in data.items():
         setattr(org, key, value)
-    if _changes_record(session, actor, "update", org, before, f"Structure modifiée : {org.name}", now):
+    if changes_record(session, actor, "update", org, before, f"Structure modifiée : {org.name}", now):
         org.updated_at = now
     return org
 
@@ -253,7 +254,7 @@ def update_contact(session: Session, actor: User | None, contact: Contact, *, no
     before = audit.snapshot(contact)
     for key, value in data.items():
         setattr(contact, key, value)
-    if _changes_record(session, actor, "update", contact, before, f"Interlocuteur modifié : {contact.full_name}", now):
+    if changes_record(session, actor, "update", contact, before, f"Interlocuteur modifié : {contact.full_name}", now):
         contact.updated_at = now
     return contact
 
