@@ -25,8 +25,8 @@ NOMINAL = 5000
 
 def _admit(session, actor, college, *, name, on: date, shares: int, paid_quarters: int = 4, now: datetime,
            user=None, **contact):
-    member = registry.create_candidate(session, actor, name=name, college_id=college.id, applied_on=on, now=now,
-                                       **contact)
+    member = registry.create_candidate(session, actor, registry.ContactDetails(name=name, **contact),
+                                       college_id=college.id, applied_on=on, now=now)
     if user is not None:
         registry.link_user(session, actor, member, user, now=now)
     paid = shares * NOMINAL * paid_quarters // 4
@@ -49,9 +49,9 @@ def seed(session, ctx, now: datetime) -> dict:
     created = _admit_members(session, ctx, colleges, start=start, today=today, now=now)
     _ledger_events(session, actor, created, colleges, today=today, now=now)
     # a candidate waiting for the next board (among the beneficiaries)
-    registry.create_candidate(session, actor, name="Maison de quartier Saint-Éloi", kind=MemberKind.ORGANISATION,
-                              college_id=colleges[2].id, applied_on=today - timedelta(days=10), city="Poitiers",
-                              now=now)
+    registry.create_candidate(session, actor, registry.ContactDetails(
+        name="Maison de quartier Saint-Éloi", kind=MemberKind.ORGANISATION, city="Poitiers"),
+        college_id=colleges[2].id, applied_on=today - timedelta(days=10), now=now)
     session.flush()
     return {"colleges": 4, "members": len(created) + 1, "capital_cents": capital.total_capital(session)}
 

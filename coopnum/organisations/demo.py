@@ -85,9 +85,9 @@ def seed_catalogue_and_conventions(ctx) -> None:
     actor = ctx.coordinator
     ctx.services = []
     for code, name, category, unit, price, vat, audience, description in CATALOGUE:
-        ctx.services.append(catalogue.create_service(
-            session, actor, code=code, name=name, category=category, unit=unit, unit_price_cents=price,
-            vat_regime=vat, audience=audience, description=description, now=ctx.now))
+        ctx.services.append(catalogue.create_service(session, actor, catalogue.ServiceData(
+            code=code, name=name, category=category, unit=unit, unit_price_cents=price, vat_regime=vat,
+            audience=audience, description=description), now=ctx.now))
     session.flush()
     by_code = {s.code: s for s in ctx.services}
 
@@ -117,7 +117,7 @@ def _convention(ctx, session, actor, by_code, index, org, year, today):
     if public:
         values["chorus_service_code"] = ["INCLUSION-NUM", "DSI", "SERV-SOCIAL", "DGS"][index % 4]
         values["chorus_engagement_number"] = f"EJ-{year}-{ctx.rng.randrange(1000, 9999)}"
-    convention = conventions.create_convention(session, actor, now=ctx.now, **values)
+    convention = conventions.create_convention(session, actor, conventions.ConventionData(**values), now=ctx.now)
     signed_on = min(date(year - 1, 12, 1) + timedelta(days=ctx.rng.randrange(0, 19)), today)
     conventions.sign_convention(session, actor, convention, signed_on=signed_on, now=ctx.now)
     return convention

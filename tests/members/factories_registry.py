@@ -20,8 +20,9 @@ def member(session, college, *, name: str = "Claire Martin", shares: int = 1, on
            **contact):
     """An admitted member (``shares`` > 0) or a candidate (``shares`` = 0); fully paid by default."""
     on = on or days.days(-400)
-    candidate = registry.create_candidate(session, None, name=name, kind=kind, college_id=college.id, applied_on=on,
-                                          public_body=public_body, now=clock.now(), **contact)
+    details = registry.ContactDetails(name=name, kind=kind, public_body=public_body, **contact)
+    candidate = registry.create_candidate(session, None, details, college_id=college.id, applied_on=on,
+                                          now=clock.now())
     if user is not None:
         registry.link_user(session, None, candidate, user, now=clock.now())
     if not shares:

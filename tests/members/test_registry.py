@@ -148,10 +148,11 @@ def test_link_a_user_account_once(session, cols):
 def test_contact_data_is_checked_and_audited(session, cols):
     m = mf.member(session, cols[0], shares=1)
     with pytest.raises(DomainError, match="Adresse électronique invalide"):
-        registry.update_contact(session, None, m, email="pas-une-adresse", now=clock.now())
+        registry.update_contact(session, None, m, registry.ContactDetails(email="pas-une-adresse"), now=clock.now())
     with pytest.raises(DomainError, match="organisme public"):
-        registry.update_contact(session, None, m, public_body=True, now=clock.now())
-    registry.update_contact(session, None, m, email="Claire@Example.org", city="Poitiers", now=clock.now())
+        registry.update_contact(session, None, m, registry.ContactDetails(public_body=True), now=clock.now())
+    registry.update_contact(session, None, m, registry.ContactDetails(email="Claire@Example.org", city="Poitiers"),
+                            now=clock.now())
     assert m.email == "claire@example.org"
     assert session.execute(select(AuditLog).where(AuditLog.summary.like("Coordonnées de Claire Martin%"))).scalar()
 
@@ -172,11 +173,11 @@ def test_search_by_name_number_college_and_status(session, cols):
 
 
 def test_create_member_in_one_call(session, cols):
-    m = registry.create_member(session, None, name="Commune de Loudun", kind="organisation", college_id=cols[1].id,
-                               shares=3, admitted_on=days.days(-1), email="mairie@loudun.example.org",
+    details = registry.ContactDetails(name="Commune de Loudun", kind="organisation", email="mairie@loudun.example.org")
+    m = registry.create_member(session, None, details, college_id=cols[1].id, shares=3, admitted_on=days.days(-1),
                                now=clock.now())
     assert (m.status, m.number, m.kind) == ("admitted", 1, "organisation")
     assert capital.balance(session, m.id).shares == 3
     with pytest.raises(DomainError, match="au moins une part"):
-        registry.create_member(session, None, name="Sans part", kind="person", college_id=cols[0].id, shares=0,
-                               admitted_on=days.days(-1), now=clock.now())
+        registry.create_member(session, None, registry.ContactDetails(name="Sans part", kind="person"),
+                               college_id=cols[0].id, shares=0, admitted_on=days.days(-1), now=clock.now())

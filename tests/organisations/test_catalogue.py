@@ -21,16 +21,17 @@ FORM = {"code": "ATELIER", "name": "Atelier collectif", "category": "workshop", 
 # --- services ---------------------------------------------------------------------------------------------------
 
 def test_create_service_normalises_the_code_and_audits(session, users, now):
-    service = services.create_service(session, users["coordinator"], now=now, **VALID)
+    service = services.create_service(session, users["coordinator"], services.ServiceData(**VALID), now=now)
     assert service.code == "PERM-H" and service.active
     entry = session.execute(select(AuditLog).where(AuditLog.object_type == "Service")).scalar_one()
     assert entry.action == "create" and entry.changes["after"]["unit_price_cents"] == 4500
 
 
 def test_duplicate_code_is_refused_whatever_its_case(session, users, now):
-    services.create_service(session, users["coordinator"], now=now, **VALID)
+    services.create_service(session, users["coordinator"], services.ServiceData(**VALID), now=now)
     with pytest.raises(Conflict) as exc:
-        services.create_service(session, users["coordinator"], now=now, **VALID | {"code": "Perm-H", "name": "B"})
+        services.create_service(session, users["coordinator"],
+                                services.ServiceData(**VALID | {"code": "Perm-H", "name": "B"}), now=now)
     assert exc.value.field == "code" and "déjà utilisé" in exc.value.message
 
 
@@ -45,22 +46,25 @@ def test_duplicate_code_is_refused_whatever_its_case(session, users, now):
 ])
 def test_invalid_services_are_refused_in_french(session, users, now, changes, field):
     with pytest.raises(DomainError) as exc:
-        services.create_service(session, users["coordinator"], now=now, **VALID | changes)
+        services.create_service(session, users["coordinator"], services.ServiceData(**VALID | changes), now=now)
     assert exc.value.field == field
 
 
 def test_update_records_only_the_changes(session, users, now):
-    service = services.create_service(session, users["coordinator"], now=now, **VALID)
-    services.update_service(session, users["coordinator"], service, now=now, unit_price_cents=5000)
+    service = services.create_service(session, users["coordinator"], services.ServiceData(**VALID), now=now)
+    services.update_service(session, users["coordinator"], service,
+                            services.ServiceData.of(service).but(unit_price_cents=5000), now=now)
     entry = session.execute(select(AuditLog).where(AuditLog.action == "update")).scalar_one()
     assert entry.changes == {"before": {"unit_price_cents": 4500}, "after": {"unit_price_cents": 5000}}
-    other = services.create_service(session, users["coordinator"], now=now, **VALID | {"code": "X"})
+    other = services.create_service(session, users["coordinator"],
+                                    services.ServiceData(**VALID | {"code": "X"}), now=now)
     with pytest.raises(Conflict):
-        services.update_service(session, users["coordinator"], other, now=now, code="perm-h")
+        services.update_service(session, users["coordinator"], other,
+                                services.ServiceData.of(other).but(code="perm-h"), now=now)
 
 
 def test_deactivate_and_reactivate(session, users, now):
-    service = services.create_service(session, users["coordinator"], now=now, **VALID)
+    service = services.create_service(session, users["coordinator"], services.ServiceData(**VALID), now=now)
     services.set_service_active(session, users["coordinator"], service, False, now=now)
     assert not service.active
     assert services.active_services(session) == []

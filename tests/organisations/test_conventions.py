@@ -42,10 +42,11 @@ def _blank_pdf() -> bytes:
 PDF = _blank_pdf()  # a real one-page PDF: the upload opens it with pypdf
 
 
-def terms(org, **changes) -> dict:
-    return {"organisation_id": org.id, "title": f"Permanences {YEAR}", "start_date": days.year_start(),
-            "end_date": days.year_end(), "pricing_mode": PricingMode.HOURLY, "unit_price_cents": 4500,
-            "volume_unit": VolumeUnit.HOURS, "contracted_volume": Decimal("120")} | changes
+def terms(org, **changes) -> services.ConventionData:
+    return services.ConventionData(**{
+        "organisation_id": org.id, "title": f"Permanences {YEAR}", "start_date": days.year_start(),
+        "end_date": days.year_end(), "pricing_mode": PricingMode.HOURLY, "unit_price_cents": 4500,
+        "volume_unit": VolumeUnit.HOURS, "contracted_volume": Decimal("120")} | changes)
 
 
 @pytest.fixture
@@ -69,21 +70,21 @@ def bearer(session, user) -> dict:
 
 def test_reference_is_generated_per_year_and_unique(session, users, org, now):
     actor = users["coordinator"]
-    first = services.create_convention(session, actor, now=now, **terms(org))
-    second = services.create_convention(session, actor, now=now, **terms(org))
-    other_year = services.create_convention(session, actor, now=now, **terms(
-        org, start_date=days.year_start(1), end_date=date(YEAR + 1, 6, 30)))
+    first = services.create_convention(session, actor, terms(org), now=now)
+    second = services.create_convention(session, actor, terms(org), now=now)
+    other_year = services.create_convention(
+        session, actor, terms(org, start_date=days.year_start(1), end_date=date(YEAR + 1, 6, 30)), now=now)
     assert (first.reference, second.reference, other_year.reference) == (f"CONV-{YEAR}-001", f"CONV-{YEAR}-002",
                                                                          f"CONV-{YEAR + 1}-001")
     assert first.status == ConventionStatus.DRAFT and first.chorus_buyer_siret == org.siret
     with pytest.raises(Conflict) as exc:
-        services.create_convention(session, actor, now=now, **terms(org, reference=f"conv-{YEAR}-001"))
+        services.create_convention(session, actor, terms(org, reference=f"conv-{YEAR}-001"), now=now)
     assert exc.value.field == "reference"
 
 
 def test_end_before_start_is_refused(session, users, org, now):
     with pytest.raises(DomainError) as exc:
-        services.create_convention(session, users["coordinator"], now=now, **terms(org, end_date=date(YEAR - 1, 12, 1)))
+        services.create_convention(session, users["coordinator"], terms(org, end_date=date(YEAR - 1, 12, 1)), now=now)
     assert exc.value.message == END_BEFORE_START and exc.value.field == "end_date"
 
 
@@ -105,24 +106,25 @@ def test_end_before_start_is_refused(session, users, org, now):
 ])
 def test_invalid_terms_are_refused_on_their_field(session, users, org, now, changes, field):
     with pytest.raises(DomainError) as exc:
-        services.create_convention(session, users["coordinator"], now=now, **terms(org, **changes))
+        services.create_convention(session, users["coordinator"], terms(org, **changes), now=now)
     assert exc.value.field == field
 
 
 def test_payment_terms_of_a_public_buyer(session, users, org, now):
     with pytest.raises(DomainError) as exc:
-        services.create_convention(session, users["coordinator"], now=now, **terms(org, payment_terms_days=45))
+        services.create_convention(session, users["coordinator"], terms(org, payment_terms_days=45), now=now)
     assert "R2192-10" in exc.value.message
     association = factories.organisation(session, kind=OrganisationKind.ASSOCIATION, siret=None)
-    conv = services.create_convention(session, users["coordinator"], now=now,
-                                      **terms(association, payment_terms_days=45))
+    conv = services.create_convention(session, users["coordinator"],
+                                      terms(association, payment_terms_days=45), now=now)
     assert conv.payment_terms_days == 45 and conv.chorus_buyer_siret is None
 
 
 def test_monthly_flat_fee_needs_no_volume(session, users, org, now):
-    conv = services.create_convention(session, users["coordinator"], now=now, **terms(
+    conv = services.create_convention(session, users["coordinator"],
+                                      terms(
         org, pricing_mode=PricingMode.MONTHLY_FLAT, monthly_fee_cents=250000, unit_price_cents=4500,
-        contracted_volume=Decimal("0")))
+        contracted_volume=Decimal("0")), now=now)
     assert conv.monthly_fee_cents == 250000 and conv.unit_price_cents is None
 
 
@@ -130,13 +132,15 @@ def test_services_with_negotiated_prices(session, users, org, now):
     perm = factories.service(session, code="PERM")
     atelier = factories.service(session, code="ATEL")
     retired = factories.service(session, code="OLD", active=False)
-    conv = services.create_convention(session, users["coordinator"], now=now,
-                                      **terms(org, services=[(perm.id, 4000), (atelier.id, None)]))
+    conv = services.create_convention(session, users["coordinator"],
+                                      terms(org, services=[(perm.id, 4000), (atelier.id, None)]), now=now)
     assert {(cs.service_id, cs.unit_price_cents) for cs in conv.services} == {(perm.id, 4000), (atelier.id, None)}
     with pytest.raises(DomainError) as exc:
-        services.update_convention(session, users["coordinator"], conv, now=now, services=[(retired.id, None)])
+        services.update_convention(session, users["coordinator"], conv,
+                                   services.ConventionData.of(conv).but(services=[(retired.id, None)]), now=now)
     assert "n'est plus proposé" in exc.value.message
-    services.update_convention(session, users["coordinator"], conv, now=now, services=[(atelier.id, 15000)])
+    services.update_convention(session, users["coordinator"], conv,
+                               services.ConventionData.of(conv).but(services=[(atelier.id, 15000)]), now=now)
     assert [(cs.service_id, cs.unit_price_cents) for cs in conv.services] == [(atelier.id, 15000)]
     entry = session.execute(select(AuditLog).where(AuditLog.action == "update")).scalar_one()
     assert entry.changes["before"]["services"] == sorted([[perm.id, 4000], [atelier.id, None]])
@@ -145,7 +149,7 @@ def test_services_with_negotiated_prices(session, users, org, now):
 
 def test_signed_conventions_keep_their_terms(session, users, org, now):
     actor = users["coordinator"]
-    conv = services.create_convention(session, actor, now=now, **terms(org))
+    conv = services.create_convention(session, actor, terms(org), now=now)
     with pytest.raises(DomainError) as exc:
         services.sign_convention(session, actor, conv, signed_on=None, now=now)
     assert exc.value.field == "signed_on"
@@ -154,11 +158,13 @@ def test_signed_conventions_keep_their_terms(session, users, org, now):
     services.sign_convention(session, actor, conv, signed_on=days.days(-3), now=now)
     assert conv.status == ConventionStatus.SIGNED and conv.signed_on == days.days(-3)
     with pytest.raises(DomainError) as exc:
-        services.update_convention(session, actor, conv, now=now, unit_price_cents=5000)
+        services.update_convention(session, actor, conv,
+                                   services.ConventionData.of(conv).but(unit_price_cents=5000), now=now)
     assert exc.value.field == "unit_price_cents" and "Chorus Pro" in exc.value.message
     # the same value is not a change; Chorus Pro data and notes still change
-    services.update_convention(session, actor, conv, now=now, unit_price_cents=4500, contracted_volume="120",
-                               chorus_service_code="DSI-01", chorus_engagement_number=f"EJ-{YEAR}-77", notes="OK")
+    services.update_convention(session, actor, conv, services.ConventionData.of(conv).but(
+        unit_price_cents=4500, contracted_volume="120", chorus_service_code="DSI-01",
+        chorus_engagement_number=f"EJ-{YEAR}-77", notes="OK"), now=now)
     assert (conv.chorus_service_code, conv.chorus_engagement_number, conv.notes) == ("DSI-01", f"EJ-{YEAR}-77", "OK")
     with pytest.raises(DomainError):
         services.sign_convention(session, actor, conv, signed_on=days.days(-3), now=now)
@@ -172,7 +178,7 @@ def test_signed_conventions_keep_their_terms(session, users, org, now):
 
 
 def test_signed_pdf_checks(session, users, org, now):
-    conv = services.create_convention(session, users["coordinator"], now=now, **terms(org))
+    conv = services.create_convention(session, users["coordinator"], terms(org), now=now)
     with pytest.raises(DomainError) as exc:
         services.attach_signed_pdf(session, users["coordinator"], conv, filename="x.pdf", data=b"GIF89a", now=now)
     assert exc.value.message == "Le fichier n'est pas un PDF."

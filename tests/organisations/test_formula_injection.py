@@ -122,7 +122,8 @@ def test_open_data_csv_neutralises_names_saved_before_the_rule(client, session):
 @pytest.mark.parametrize("field", ["name", "address", "address_complement", "city"])
 def test_an_organisation_with_a_formula_is_refused(session, users, now, field):
     with pytest.raises(DomainError) as info:
-        org_services.create_organisation(session, users["coordinator"], now=now, **org_values(**{field: HOSTILE}))
+        org_services.create_organisation(session, users["coordinator"],
+                                         org_services.OrganisationData(**org_values(**{field: HOSTILE})), now=now)
     assert info.value.field == field and "ne doit pas commencer par =, +, -, @" in info.value.message
 
 

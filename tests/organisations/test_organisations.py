@@ -65,36 +65,42 @@ def test_invalid_siret_is_refused_with_the_french_message(bad):
 ])
 def test_invalid_identifiers_are_refused(session, users, now, changes, field):
     with pytest.raises(DomainError) as exc:
-        services.create_organisation(session, users["coordinator"], now=now, **values(**changes))
+        services.create_organisation(session, users["coordinator"],
+                                     services.OrganisationData(**values(**changes)), now=now)
     assert exc.value.field == field
 
 
 def test_valid_identifiers_are_normalised(session, users, now):
-    org = services.create_organisation(session, users["coordinator"], now=now, **values(
-        kind="association", rna="w 123456789", insee_code="2a004", vat_number="fr 44 732829320"))
+    org = services.create_organisation(session, users["coordinator"],
+                                       services.OrganisationData(**values(
+        kind="association", rna="w 123456789", insee_code="2a004", vat_number="fr 44 732829320")), now=now)
     assert (org.siret, org.rna, org.insee_code, org.vat_number) == (GOOD_SIRET, "W123456789", "2A004", GOOD_VAT)
 
 
 def test_a_public_buyer_needs_a_siret(session, users, now):
     for kind in (OrganisationKind.COMMUNE, OrganisationKind.CCAS, OrganisationKind.STATE):
         with pytest.raises(DomainError) as exc:
-            services.create_organisation(session, users["coordinator"], now=now, **values(kind=kind, siret=""))
+            services.create_organisation(session, users["coordinator"],
+                                         services.OrganisationData(**values(kind=kind, siret="")), now=now)
         assert exc.value.field == "siret" and "Chorus Pro" in exc.value.message
-    org = services.create_organisation(session, users["coordinator"], now=now,
-                                       **values(kind=OrganisationKind.ASSOCIATION, siret=""))
+    org = services.create_organisation(
+        session, users["coordinator"],
+        services.OrganisationData(**values(kind=OrganisationKind.ASSOCIATION, siret="")), now=now)
     assert org.siret is None
 
 
 def test_two_organisations_cannot_share_a_siret(session, users, now):
-    services.create_organisation(session, users["coordinator"], now=now, **values())
+    services.create_organisation(session, users["coordinator"], services.OrganisationData(**values()), now=now)
     with pytest.raises(Conflict) as exc:
-        services.create_organisation(session, users["coordinator"], now=now, **values(name="Doublon"))
+        services.create_organisation(session, users["coordinator"],
+                                     services.OrganisationData(**values(name="Doublon")), now=now)
     assert "Ville de Lusignan" in exc.value.message
 
 
 def test_changes_are_audited_with_before_and_after(session, users, now):
-    org = services.create_organisation(session, users["coordinator"], now=now, **values())
-    services.update_organisation(session, users["coordinator"], org, now=now, city="Lusignan-le-Grand")
+    org = services.create_organisation(session, users["coordinator"], services.OrganisationData(**values()), now=now)
+    services.update_organisation(session, users["coordinator"], org,
+                                 services.OrganisationData.of(org).but(city="Lusignan-le-Grand"), now=now)
     services.set_organisation_archived(session, users["coordinator"], org, True, now=now)
     entries = session.execute(select(AuditLog).where(AuditLog.object_type == "Organisation")
                               .order_by(AuditLog.id)).scalars().all()
@@ -102,39 +108,43 @@ def test_changes_are_audited_with_before_and_after(session, users, now):
     assert entries[0].changes["after"]["siret"] == GOOD_SIRET
     assert entries[1].changes == {"before": {"city": "Lusignan"}, "after": {"city": "Lusignan-le-Grand"}}
     # updating with the same values writes nothing
-    services.update_organisation(session, users["coordinator"], org, now=now, city="Lusignan-le-Grand")
+    services.update_organisation(session, users["coordinator"], org,
+                                 services.OrganisationData.of(org).but(city="Lusignan-le-Grand"), now=now)
     assert session.execute(select(AuditLog).where(AuditLog.action == "update")).scalars().all() == [entries[1]]
 
 
 def test_contacts_are_audited(session, users, now):
     org = factories.organisation(session)
-    contact = services.add_contact(session, users["coordinator"], org, now=now, first_name="Léa", last_name="Roux",
-                                   email="Lea.Roux@Example.org", receives_invoices=True)
+    contact = services.add_contact(session, users["coordinator"], org, services.ContactData(
+        first_name="Léa", last_name="Roux", email="Lea.Roux@Example.org", receives_invoices=True), now=now)
     assert contact.email == "lea.roux@example.org"
-    services.update_contact(session, users["coordinator"], contact, now=now, job_title="DGS")
+    services.update_contact(session, users["coordinator"], contact,
+                            services.ContactData.of(contact).but(job_title="DGS"), now=now)
     services.delete_contact(session, users["coordinator"], contact, now=now)
     actions = session.execute(select(AuditLog.action).where(AuditLog.object_type == "Contact")
                               .order_by(AuditLog.id)).scalars().all()
     assert actions == ["create", "update", "delete"]
     with pytest.raises(DomainError) as exc:
-        services.add_contact(session, users["coordinator"], org, now=now, first_name="", last_name="X")
+        services.add_contact(session, users["coordinator"], org,
+                             services.ContactData(first_name="", last_name="X"), now=now)
     assert exc.value.field == "first_name"
 
 
 def test_contact_login_is_an_authority_account_of_the_organisation(session, users, now):
     org = factories.organisation(session)
-    contact = services.add_contact(session, users["coordinator"], org, now=now, first_name="Léa", last_name="Roux",
-                                   email="lea@example.org")
+    contact = services.add_contact(session, users["coordinator"], org, services.ContactData(
+        first_name="Léa", last_name="Roux", email="lea@example.org"), now=now)
     user = services.create_contact_login(session, users["coordinator"], contact, now=now)
     assert user.role_set == {"authority"} and user.organisation_id == org.id and contact.user_id == user.id
     with pytest.raises(Conflict):
         services.create_contact_login(session, users["coordinator"], contact, now=now)  # already has one
-    twin = services.add_contact(session, users["coordinator"], org, now=now, first_name="L", last_name="R",
-                                email="LEA@example.org")
+    twin = services.add_contact(session, users["coordinator"], org,
+                                services.ContactData(first_name="L", last_name="R", email="LEA@example.org"), now=now)
     with pytest.raises(Conflict) as exc:
         services.create_contact_login(session, users["coordinator"], twin, now=now)
     assert "Un compte existe déjà" in exc.value.message
-    no_mail = services.add_contact(session, users["coordinator"], org, now=now, first_name="A", last_name="B")
+    no_mail = services.add_contact(session, users["coordinator"], org,
+                                   services.ContactData(first_name="A", last_name="B"), now=now)
     with pytest.raises(DomainError):
         services.create_contact_login(session, users["coordinator"], no_mail, now=now)
 

@@ -33,13 +33,13 @@ def _refused(call, field: str | None = None) -> DomainError:
 @pytest.mark.parametrize("text", HOSTILE)
 @pytest.mark.parametrize("field", ["name", "address", "address_complement", "city"])
 def test_an_organisation_with_a_control_character_is_refused(session, users, field, text):
-    _refused(lambda: org_services.create_organisation(session, users["coordinator"], now=days.NOW,
-                                                      **org_values(**{field: f"Ville{text}"})), field)
+    data = org_services.OrganisationData(**org_values(**{field: f"Ville{text}"}))
+    _refused(lambda: org_services.create_organisation(session, users["coordinator"], data, now=days.NOW), field)
 
 
 def test_internal_notes_keep_their_line_breaks(session, users):
-    org = org_services.create_organisation(session, users["coordinator"], now=days.NOW,
-                                           **org_values(notes="ligne 1\nligne 2\tfin"))
+    data = org_services.OrganisationData(**org_values(notes="ligne 1\nligne 2\tfin"))
+    org = org_services.create_organisation(session, users["coordinator"], data, now=days.NOW)
     assert org.notes == "ligne 1\nligne 2\tfin"
 
 

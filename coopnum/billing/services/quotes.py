@@ -424,8 +424,9 @@ def accept(session: Session, actor: User | None, quote: Quote, *, target: str, s
                               field="start_date" if start_date is None else "end_date")
         if end_date < start_date:
             raise DomainError("La date de fin doit être postérieure à la date de début.", field="end_date")
-        convention = conventions.create_convention(session, actor, now=now,
-                                                   **_convention_terms(session, quote, start_date, end_date))
+        convention = conventions.create_convention(
+            session, actor, conventions.ConventionData(**_convention_terms(session, quote, start_date, end_date)),
+            now=now)
         quote.convention_id = convention.id
         result = f"convention {convention.reference}"
     elif target == Target.INVOICE:

@@ -162,11 +162,12 @@ def get_member(member_id: int):
           "des mouvements)", roles=STAFF, tag=TAG, body=MemberCreate, response=MemberPublic, status=201)
 def create_member():
     body = parse_body(MemberCreate)
+    details = registry.ContactDetails(
+        name=body.name, kind=body.kind, email=body.email or "", phone=body.phone or "", address=body.address,
+        postal_code=body.postal_code, city=body.city, public_body=body.public_body)
     member = commit_or_raise(lambda: registry.create_member(
-        db.session, g.api_user, name=body.name, kind=body.kind, college_id=body.college_id, shares=body.shares,
-        admitted_on=body.admitted_on, paid_cents=body.paid_cents, reference=body.reference,
-        email=body.email or "", phone=body.phone or "", address=body.address, postal_code=body.postal_code,
-        city=body.city, public_body=body.public_body, now=clock.now()))
+        db.session, g.api_user, details, college_id=body.college_id, shares=body.shares,
+        admitted_on=body.admitted_on, paid_cents=body.paid_cents, reference=body.reference, now=clock.now()))
     return jsonify(_member(member)), 201
 
 

@@ -15,8 +15,10 @@ from sqlmodel import Session
 
 from coopnum.core import audit, settings
 from coopnum.core.clock import paris_today, to_paris
+from coopnum.core.commands import Command
 from coopnum.core.errors import Conflict, DomainError
 from coopnum.core.models import User
+from coopnum.core.validation import domain_text
 from coopnum.members.models import (
     Assembly,
     AssemblyDocument,
@@ -114,19 +116,26 @@ def create_assembly(session: Session, actor: User | None, *, kind: str, convocat
     return assembly
 
 
-def update_assembly(session: Session, actor: User | None, assembly: Assembly, *, now: datetime, **values) -> Assembly:
-    """Change the details (date and place only before convening; the bureau and the debates at any time until the
-    minutes are signed)."""
+@dataclass(frozen=True)
+class Bureau(Command):
+    """The bureau of an assembly and a summary of its debates, as the minutes (PV) print them."""
+
+    president: str = ""
+    secretary: str = ""
+    scrutineers: str = ""
+    debates: str = ""
+
+
+def record_bureau(session: Session, actor: User | None, assembly: Assembly, bureau: Bureau, *,
+                  now: datetime) -> Assembly:
+    """Write the bureau and the debates (at any time until the minutes are signed)."""
     if assembly.minutes_signed_on is not None:
         raise DomainError("Le procès-verbal est signé : l'assemblée ne peut plus être modifiée.")
     before = audit.snapshot(assembly)
-    frozen = {"kind", "convocation", "starts_at", "mode"}
-    for key, value in values.items():
-        if key in frozen and assembly.status != AssemblyStatus.DRAFT and getattr(assembly, key) != value:
-            raise DomainError("L'assemblée est convoquée : son type, sa date et son mode ne changent plus "
-                              "(convoquez une nouvelle assemblée).", field=key)
-        setattr(assembly, key, value.strip() if isinstance(value, str) else value)
-    _check_values(assembly.kind, assembly.convocation, assembly.mode)
+    for key, label, limit in (("president", "Le président de séance", 200), ("secretary", "Le secrétaire", 200),
+                              ("scrutineers", "Les scrutateurs", 300), ("debates", "Les débats", 50000)):
+        setattr(assembly, key, domain_text(getattr(bureau, key), field=key, label=label, max_length=limit,
+                                           multiline=key == "debates"))
     session.flush()
     changes = audit.diff(before, audit.snapshot(assembly))
     if changes:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -23,6 +23,7 @@ from sqlmodel import Session
 from coopnum.billing import numbering
 from coopnum.core import audit, settings
 from coopnum.core.clock import paris_today
+from coopnum.core.commands import Command
 from coopnum.core.errors import DomainError
 from coopnum.core.models import Role, User
 from coopnum.core.validation import domain_text
@@ -186,9 +187,10 @@ UNSET = _Unset()
 
 
 @dataclass(frozen=True)
-class ContactDetails:
-    """A member's contact details as a form or the API gives them (plain values); a field left ``UNSET`` is not
-    written (a change of some fields only)."""
+class ContactDetails(Command):
+    """A member's name, nature and contact details as a form or the API gives them (plain values): the command of
+    ``create_candidate``, ``create_member`` and ``update_contact``. A field left ``UNSET`` is not written (a change
+    of some fields only)."""
     name: object = UNSET
     kind: object = UNSET
     email: object = UNSET
@@ -202,9 +204,6 @@ class ContactDetails:
 
     def given(self, key: str) -> bool:
         return getattr(self, key) is not UNSET
-
-
-CONTACT_FIELDS = frozenset(f.name for f in fields(ContactDetails))
 
 
 def _contact(details: ContactDetails) -> dict:
@@ -249,10 +248,14 @@ def _record_status(session: Session, actor: User | None, member: Member, status:
     return change
 
 
-def create_candidate(session: Session, actor: User | None, *, name: str, college_id: int,
-                     kind: str = MemberKind.PERSON, applied_on: date, now: datetime, **contact) -> Member:
-    """A candidate (not numbered yet), in its college from the day it applied."""
-    values = _contact(ContactDetails(name=name, kind=kind, **contact))
+def create_candidate(session: Session, actor: User | None, details: ContactDetails, *, college_id: int,
+                     applied_on: date, now: datetime) -> Member:
+    """A candidate (not numbered yet), in its college from the day it applied; a person unless ``details`` says."""
+    if not details.given("name"):
+        details = details.but(name="")  # refused below: a candidate has a name
+    if not details.given("kind"):
+        details = details.but(kind=MemberKind.PERSON)
+    values = _contact(details)
     college = _college(session, college_id)
     _check_on(applied_on, now, "applied_on")
     member = Member(**values, college_id=college.id, status=MemberStatus.CANDIDATE, applied_on=applied_on,
@@ -353,11 +356,10 @@ def move_college(session: Session, actor: User | None, member: Member, college_i
     return move
 
 
-def update_contact(session: Session, actor: User | None, member: Member, *, now: datetime, **values) -> Member:
-    unknown = set(values) - CONTACT_FIELDS
-    if unknown:
-        raise DomainError(f"Champ non modifiable : {', '.join(sorted(unknown))}.")
-    clean = _contact(ContactDetails(**values))
+def update_contact(session: Session, actor: User | None, member: Member, details: ContactDetails, *,
+                   now: datetime) -> Member:
+    """Write the fields given in ``details`` (the others keep their value)."""
+    clean = _contact(details)
     if "public_body" in clean and clean["public_body"] != member.public_body:
         held = capital.balance(session, member.id)
         if held.subscribed_cents:
@@ -395,14 +397,13 @@ def link_user(session: Session, actor: User | None, member: Member, user: User |
     return member
 
 
-def create_member(session: Session, actor: User | None, *, name: str, kind: str, college_id: int, shares: int,
+def create_member(session: Session, actor: User | None, details: ContactDetails, *, college_id: int, shares: int,
                   admitted_on: date, paid_cents: int | None = None, body: str = DecidingBody.BOARD,
-                  reference: str = "", now: datetime, **contact) -> Member:
+                  reference: str = "", now: datetime) -> Member:
     """A member admitted at once (the API's ``POST /members``): candidate, subscription, admission, one day."""
     if not shares or int(shares) < 1:
         raise DomainError("L'admission demande au moins une part souscrite.", field="shares")
-    member = create_candidate(session, actor, name=name, kind=kind, college_id=college_id, applied_on=admitted_on,
-                              now=now, **contact)
+    member = create_candidate(session, actor, details, college_id=college_id, applied_on=admitted_on, now=now)
     return admit(session, actor, member, on=admitted_on, body=body, reference=reference, shares=shares,
                  paid_cents=paid_cents, now=now)
 

@@ -312,10 +312,9 @@ def assembly_minutes(assembly_id: int):
     assembly = _managed(assembly_id)
     form = forms.MinutesForm(prefix="pv")
     if form.validate_on_submit():
-        commit_or_flash(lambda: services.update_assembly(
-            db.session, _actor(), assembly, president=form.president.data or "", now=clock.now(),
-            secretary=form.secretary.data or "", scrutineers=form.scrutineers.data or "",
-            debates=form.debates.data or ""), _("Bureau et débats enregistrés."))
+        commit_or_flash(lambda: services.record_bureau(
+            db.session, _actor(), assembly, services.Bureau.from_form(form), now=clock.now()),
+            _("Bureau et débats enregistrés."))
     else:
         flash(_("Texte trop long."), "error")
     return redirect(url_for("members.assembly", assembly_id=assembly.id) + "#minutes")

@@ -152,6 +152,13 @@ def register_export(fmt: str):
                      download_name=f"societaires-{stamp}.{fmt}")
 
 
+def _details(form) -> registry.ContactDetails:
+    return registry.ContactDetails(
+        name=form.name.data, kind=form.kind.data, email=form.email.data or "", phone=form.phone.data or "",
+        address=form.address.data or "", postal_code=form.postal_code.data or "", city=form.city.data or "",
+        public_body=form.public_body.data, notes=form.notes.data or "")
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def member_new():
@@ -161,10 +168,8 @@ def member_new():
         form.applied_on.data = clock.today()
     if form.validate_on_submit():
         ok, member = commit_or_show(form, lambda: registry.create_candidate(
-            db.session, _actor(), name=form.name.data, kind=form.kind.data, college_id=form.college_id.data,
-            applied_on=form.applied_on.data, email=form.email.data or "", phone=form.phone.data or "",
-            address=form.address.data or "", postal_code=form.postal_code.data or "", city=form.city.data or "",
-            public_body=form.public_body.data, notes=form.notes.data or "", now=clock.now()))
+            db.session, _actor(), _details(form), college_id=form.college_id.data, applied_on=form.applied_on.data,
+            now=clock.now()))
         if ok:
             flash(_("Candidature de %(name)s enregistrée.", name=member.name), "success")
             return redirect(url_for("members.member", member_id=member.id))
@@ -221,10 +226,7 @@ def member_edit(member_id: int):
     del form.college_id, form.applied_on
     if form.validate_on_submit():
         ok, _m = commit_or_show(form, lambda: registry.update_contact(
-            db.session, _actor(), member, name=form.name.data, kind=form.kind.data, email=form.email.data or "",
-            phone=form.phone.data or "", address=form.address.data or "", postal_code=form.postal_code.data or "",
-            city=form.city.data or "", public_body=form.public_body.data, notes=form.notes.data or "",
-            now=clock.now()))
+            db.session, _actor(), member, _details(form), now=clock.now()))
         if ok:
             flash(_("Coordonnées enregistrées."), "success")
             return redirect(url_for("members.member", member_id=member.id))

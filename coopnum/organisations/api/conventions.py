@@ -153,10 +153,8 @@ def _one(convention: Convention) -> dict:
 
 def _values(body, fields: dict) -> dict:
     values = {k: v for k, v in fields.items() if k in services.CONVENTION_FIELDS}
-    if "services" in values and values["services"] is not None:
-        values["services"] = [(line.service_id, line.unit_price_cents) for line in body.services]
-    elif "services" in values:
-        values["services"] = []
+    if "services" in values:
+        values["services"] = tuple((line.service_id, line.unit_price_cents) for line in body.services or ())
     return values
 
 
@@ -187,8 +185,8 @@ def list_conventions():
           body=ConventionCreate, response=ConventionPublic, status=201)
 def create_convention():
     body = parse_body(ConventionCreate)
-    convention = commit_or_raise(lambda: services.create_convention(db.session, g.api_user, now=clock.now(),
-                                                                    **_values(body, body.model_dump())))
+    convention = commit_or_raise(lambda: services.create_convention(
+        db.session, g.api_user, services.ConventionData.parse(_values(body, body.model_dump())), now=clock.now()))
     return jsonify(_one(convention)), 201
 
 
@@ -214,7 +212,8 @@ def update_convention(convention_id: int):
 
     def update():
         if fields:
-            services.update_convention(db.session, g.api_user, convention, now=now, **_values(body, fields))
+            data = services.ConventionData.of(convention).but(**_values(body, fields))
+            services.update_convention(db.session, g.api_user, convention, data, now=now)
         if status is not None and status != convention.status:
             if status == ConventionStatus.SIGNED:
                 services.sign_convention(db.session, g.api_user, convention, signed_on=signed_on, now=now)

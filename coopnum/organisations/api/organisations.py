@@ -133,7 +133,8 @@ def list_organisations():
 def create_organisation():
     body = parse_body(OrganisationCreate)
     org = commit_or_raise(
-        lambda: services.create_organisation(db.session, g.api_user, now=clock.now(), **body.model_dump())
+        lambda: services.create_organisation(db.session, g.api_user, services.OrganisationData.parse(body.model_dump()),
+                                             now=clock.now())
     )
     return jsonify(_dump(org)), 201
 
@@ -159,7 +160,8 @@ def update_organisation(org_id: int):
 
     def update():
         if changes:
-            services.update_organisation(db.session, g.api_user, org, now=clock.now(), **changes)
+            services.update_organisation(db.session, g.api_user, org,
+                                         services.OrganisationData.of(org).but(**changes), now=clock.now())
         if archived is not None:
             services.set_organisation_archived(db.session, g.api_user, org, archived, now=clock.now())
 

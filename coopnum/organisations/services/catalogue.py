@@ -1,8 +1,9 @@
-"""Services of the missions domain: catalogue (the cooperative's "bouquet de services").
+"""Services of the organisations domain: catalogue (the cooperative's "bouquet de services").
 
 Plain values in, objects out; never commit; every change audited; French DomainError messages."""
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -10,13 +11,27 @@ from sqlalchemy.sql import Select
 from sqlmodel import Session
 
 from coopnum.core import audit
+from coopnum.core.commands import Command
 from coopnum.core.errors import Conflict, DomainError
 from coopnum.core.models import User
 from coopnum.organisations.models import Service, ServiceCategory, ServiceUnit, VatRegime
 from coopnum.organisations.services.organisations import changes_record
 
 CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_.-]{0,29}$")
-SERVICE_FIELDS = ("code", "name", "category", "description", "audience", "unit", "unit_price_cents", "vat_regime")
+
+
+@dataclass(frozen=True)
+class ServiceData(Command):
+    """A service of the catalogue as a page or the API gives it; ``clean_service`` checks it."""
+
+    code: str = ""
+    name: str = ""
+    category: str | None = ServiceCategory.OTHER
+    description: str | None = ""
+    audience: str | None = ""
+    unit: str | None = ServiceUnit.HOUR
+    unit_price_cents: int | None = None
+    vat_regime: str | None = VatRegime.STANDARD
 
 
 def normalise_code(code: str | None) -> str:
@@ -36,30 +51,29 @@ def _enum(value, enum, field: str, message: str) -> str:
         raise DomainError(message, field=field) from exc
 
 
-def _clean(values: dict) -> dict:
-    name = (values.get("name") or "").strip()
+def clean_service(data: ServiceData) -> dict:
+    name = (data.name or "").strip()
     if not name:
         raise DomainError("Le nom est obligatoire.", field="name")
     if len(name) > 200:
         raise DomainError("Le nom ne doit pas dépasser 200 caractères.", field="name")
-    audience = (values.get("audience") or "").strip()
+    audience = (data.audience or "").strip()
     if len(audience) > 300:
         raise DomainError("Le public ne doit pas dépasser 300 caractères.", field="audience")
-    price = values.get("unit_price_cents")
+    price = data.unit_price_cents
     if price is None:
         raise DomainError("Le prix unitaire est obligatoire.", field="unit_price_cents")
     if int(price) < 0:
         raise DomainError("Le prix unitaire ne peut pas être négatif.", field="unit_price_cents")
     return {
-        "code": normalise_code(values.get("code")),
+        "code": normalise_code(data.code),
         "name": name,
-        "category": _enum(values.get("category") or ServiceCategory.OTHER, ServiceCategory, "category",
-                          "Catégorie inconnue."),
-        "description": (values.get("description") or "").strip(),
+        "category": _enum(data.category or ServiceCategory.OTHER, ServiceCategory, "category", "Catégorie inconnue."),
+        "description": (data.description or "").strip(),
         "audience": audience,
-        "unit": _enum(values.get("unit") or ServiceUnit.HOUR, ServiceUnit, "unit", "Unité inconnue."),
+        "unit": _enum(data.unit or ServiceUnit.HOUR, ServiceUnit, "unit", "Unité inconnue."),
         "unit_price_cents": int(price),
-        "vat_regime": _enum(values.get("vat_regime") or VatRegime.STANDARD, VatRegime, "vat_regime",
+        "vat_regime": _enum(data.vat_regime or VatRegime.STANDARD, VatRegime, "vat_regime",
                             "Régime de TVA inconnu."),
     }
 
@@ -72,22 +86,23 @@ def _check_code_free(session: Session, code: str, service_id: int | None) -> Non
         raise Conflict(f"Le code « {code} » est déjà utilisé par un autre service du catalogue.", field="code")
 
 
-def create_service(session: Session, actor: User | None, *, now: datetime, **values) -> Service:
-    data = _clean(values)
-    _check_code_free(session, data["code"], None)
-    service = Service(**data, active=True, created_at=now, updated_at=now)
+def create_service(session: Session, actor: User | None, data: ServiceData, *, now: datetime) -> Service:
+    clean = clean_service(data)
+    _check_code_free(session, clean["code"], None)
+    service = Service(**clean, active=True, created_at=now, updated_at=now)
     session.add(service)
     audit.record(session, actor, "create", service, summary=f"Service {service.code} créé : {service.name}",
                  after=audit.snapshot(service), now=now)
     return service
 
 
-def update_service(session: Session, actor: User | None, service: Service, *, now: datetime, **values) -> Service:
-    merged = {f: getattr(service, f) for f in SERVICE_FIELDS} | values
-    data = _clean(merged)
-    _check_code_free(session, data["code"], service.id)
+def update_service(session: Session, actor: User | None, service: Service, data: ServiceData, *,
+                   now: datetime) -> Service:
+    """Give the service the values of ``data`` (``ServiceData.of(service).but(…)`` changes some fields only)."""
+    clean = clean_service(data)
+    _check_code_free(session, clean["code"], service.id)
     before = audit.snapshot(service)
-    for key, value in data.items():
+    for key, value in clean.items():
         setattr(service, key, value)
     if changes_record(session, actor, "update", service, before, f"Service {service.code} modifié", now):
         service.updated_at = now

@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from coopnum.core import audit
 from coopnum.core.clock import paris_today
+from coopnum.core.commands import Command
 from coopnum.core.errors import Conflict, DomainError
 from coopnum.core.models import User
 from coopnum.organisations.models import (
@@ -64,6 +65,37 @@ CONVENTION_TERMS = ("organisation_id", "title", "reference", "start_date", "end_
 CONVENTION_ADMIN = ("chorus_buyer_siret", "chorus_service_code", "chorus_engagement_number", "notes",
                     "report_equipment")
 CONVENTION_FIELDS = CONVENTION_TERMS + CONVENTION_ADMIN
+
+
+@dataclass(frozen=True)
+class ConventionData(Command):
+    """A convention as a page or the API gives it; checked by ``create_convention`` / ``update_convention``.
+
+    ``services``: the catalogue's services it covers, as ``(service_id, negotiated unit price or None)``."""
+
+    organisation_id: int | None = None
+    title: str = ""
+    reference: str | None = None
+    start_date: date | str | None = None
+    end_date: date | str | None = None
+    services: tuple | list = ()
+    pricing_mode: str | None = PricingMode.HOURLY
+    unit_price_cents: int | None = None
+    monthly_fee_cents: int | None = None
+    volume_unit: str | None = None
+    contracted_volume: Decimal | str | None = None
+    vat_regime: str | None = VatRegime.STANDARD
+    payment_terms_days: int | None = 30
+    chorus_buyer_siret: str | None = None
+    chorus_service_code: str | None = None
+    chorus_engagement_number: str | None = None
+    notes: str | None = ""
+    report_equipment: bool = False
+
+    @classmethod
+    def of(cls, convention: Convention) -> "ConventionData":
+        values = {name: getattr(convention, name) for name in cls.names() if name != "services"}
+        return cls(**values, services=tuple((cs.service_id, cs.unit_price_cents) for cs in convention.services))
 
 MAX_PAYMENT_DAYS = 60  # art. L441-10 du Code de commerce
 MAX_PUBLIC_PAYMENT_DAYS = 30  # art. R2192-10 du Code de la commande publique
@@ -133,34 +165,34 @@ def _choice(value, enum, field: str, message: str) -> str:
         raise DomainError(message, field=field) from exc
 
 
-def _limited(values: dict, key: str, limit: int, label: str) -> str | None:
-    text = (values.get(key) or "").strip()
+def _limited(value: str | None, key: str, limit: int, label: str) -> str | None:
+    text = (value or "").strip()
     if len(text) > limit:
         raise DomainError(f"{label} ne doit pas dépasser {limit} caractères.", field=key)
     return text or None
 
 
-def _clean_admin(values: dict, org: Organisation) -> dict:
+def _clean_admin(data: ConventionData, org: Organisation) -> dict:
     from coopnum.organisations.services.organisations import normalise_siret
 
-    buyer = normalise_siret(values.get("chorus_buyer_siret"), field="chorus_buyer_siret") or org.siret
+    buyer = normalise_siret(data.chorus_buyer_siret, field="chorus_buyer_siret") or org.siret
     if org.is_public and not buyer:
         raise DomainError("Le SIRET de l'acheteur est obligatoire pour un acheteur public (Chorus Pro).",
                           field="chorus_buyer_siret")
     return {
         "chorus_buyer_siret": buyer,
-        "chorus_service_code": _limited(values, "chorus_service_code", 100, "Le code service"),
-        "chorus_engagement_number": _limited(values, "chorus_engagement_number", 50, "Le numéro d'engagement"),
-        "notes": (values.get("notes") or "").strip(),
-        "report_equipment": values.get("report_equipment") is True,
+        "chorus_service_code": _limited(data.chorus_service_code, "chorus_service_code", 100, "Le code service"),
+        "chorus_engagement_number": _limited(data.chorus_engagement_number, "chorus_engagement_number", 50, "Le numéro d'engagement"),
+        "notes": (data.notes or "").strip(),
+        "report_equipment": data.report_equipment is True,
     }
 
 
-def _signatory(session: Session, values: dict, convention: Convention | None) -> Organisation:
+def _signatory(session: Session, data: ConventionData, convention: Convention | None) -> Organisation:
     org = None
-    if values.get("organisation_id"):
+    if data.organisation_id:
         try:
-            org = session.get(Organisation, int(values["organisation_id"]))
+            org = session.get(Organisation, int(data.organisation_id))
         except (TypeError, ValueError):
             org = None
     if org is None:
@@ -170,34 +202,34 @@ def _signatory(session: Session, values: dict, convention: Convention | None) ->
     return org
 
 
-def _title_and_reference(values: dict) -> tuple[str, str | None]:
-    title = (values.get("title") or "").strip()
+def _title_and_reference(data: ConventionData) -> tuple[str, str | None]:
+    title = (data.title or "").strip()
     if not title:
         raise DomainError("L'intitulé est obligatoire.", field="title")
     if len(title) > 200:
         raise DomainError("L'intitulé ne doit pas dépasser 200 caractères.", field="title")
-    reference = (values.get("reference") or "").strip() or None
+    reference = (data.reference or "").strip() or None
     if reference is not None and not REFERENCE_RE.match(reference):
         raise DomainError("Référence invalide : lettres, chiffres et tirets, 40 caractères au plus.",
                           field="reference")
     return title, reference
 
 
-def _period(values: dict) -> tuple[date, date]:
-    start = _date(values.get("start_date"), "start_date", "La date de début")
-    end = _date(values.get("end_date"), "end_date", "La date de fin")
+def _period(data: ConventionData) -> tuple[date, date]:
+    start = _date(data.start_date, "start_date", "La date de début")
+    end = _date(data.end_date, "end_date", "La date de fin")
     if end < start:
         raise DomainError("La date de fin doit être postérieure à la date de début.", field="end_date")
     return start, end
 
 
-def _pricing(values: dict) -> tuple[PricingMode, VolumeUnit, int | None, int | None]:
+def _pricing(data: ConventionData) -> tuple[PricingMode, VolumeUnit, int | None, int | None]:
     """(mode, unit of volume, unit price, monthly fee): a priced mode has a unit price, a flat one a monthly fee."""
-    mode = PricingMode(_choice(values.get("pricing_mode") or PricingMode.HOURLY, PricingMode, "pricing_mode",
+    mode = PricingMode(_choice(data.pricing_mode or PricingMode.HOURLY, PricingMode, "pricing_mode",
                                "Mode de tarification inconnu."))
-    unit = VolumeUnit(_choice(values.get("volume_unit") or MODE_UNITS.get(mode, VolumeUnit.HOURS), VolumeUnit,
+    unit = VolumeUnit(_choice(data.volume_unit or MODE_UNITS.get(mode, VolumeUnit.HOURS), VolumeUnit,
                               "volume_unit", "Unité de volume inconnue."))
-    unit_price, monthly_fee = values.get("unit_price_cents"), values.get("monthly_fee_cents")
+    unit_price, monthly_fee = data.unit_price_cents, data.monthly_fee_cents
     for key, amount in (("unit_price_cents", unit_price), ("monthly_fee_cents", monthly_fee)):
         if amount is not None and int(amount) < 0:
             raise DomainError("Le montant ne peut pas être négatif.", field=key)
@@ -217,8 +249,8 @@ def _pricing(values: dict) -> tuple[PricingMode, VolumeUnit, int | None, int | N
     return mode, unit, None if unit_price is None else int(unit_price), None if monthly_fee is None else int(monthly_fee)
 
 
-def _contracted_volume(values: dict, mode: PricingMode, unit: VolumeUnit) -> Decimal:
-    volume = _volume(values.get("contracted_volume"))
+def _contracted_volume(data: ConventionData, mode: PricingMode, unit: VolumeUnit) -> Decimal:
+    volume = _volume(data.contracted_volume)
     if mode != PricingMode.MONTHLY_FLAT and volume <= 0:
         raise DomainError("Le volume contracté doit être supérieur à zéro.", field="contracted_volume")
     if unit == VolumeUnit.SESSIONS and volume != volume.to_integral_value():
@@ -226,9 +258,9 @@ def _contracted_volume(values: dict, mode: PricingMode, unit: VolumeUnit) -> Dec
     return volume
 
 
-def _payment_terms(values: dict, org: Organisation) -> int:
+def _payment_terms(data: ConventionData, org: Organisation) -> int:
     try:
-        days = int(values.get("payment_terms_days") if values.get("payment_terms_days") is not None else 30)
+        days = int(data.payment_terms_days if data.payment_terms_days is not None else 30)
     except (TypeError, ValueError) as exc:
         raise DomainError("Délai de paiement invalide : un nombre de jours.", field="payment_terms_days") from exc
     if days < 0:
@@ -241,9 +273,9 @@ def _payment_terms(values: dict, org: Organisation) -> int:
     return days
 
 
-def _catalogue_lines(session: Session, values: dict, convention: Convention | None) -> list:
+def _catalogue_lines(session: Session, data: ConventionData, convention: Convention | None) -> list:
     """The services of the catalogue the convention covers; a service no longer offered stays only if it was."""
-    lines = _service_lines(values.get("services"))
+    lines = _service_lines(data.services)
     if lines:
         known = {s.id: s for s in session.execute(select(Service).where(
             Service.id.in_([sid for sid, _p in lines]))).scalars()}
@@ -257,16 +289,16 @@ def _catalogue_lines(session: Session, values: dict, convention: Convention | No
     return lines
 
 
-def _clean_terms(session: Session, values: dict, convention: Convention | None) -> tuple[dict, Organisation]:
+def _clean_terms(session: Session, data: ConventionData, convention: Convention | None) -> tuple[dict, Organisation]:
     """The convention's terms checked in the form's order (the first error is the one shown)."""
-    org = _signatory(session, values, convention)
-    title, reference = _title_and_reference(values)
-    start, end = _period(values)
-    mode, unit, unit_price, monthly_fee = _pricing(values)
-    volume = _contracted_volume(values, mode, unit)
-    vat = _choice(values.get("vat_regime") or VatRegime.STANDARD, VatRegime, "vat_regime", "Régime de TVA inconnu.")
-    days = _payment_terms(values, org)
-    lines = _catalogue_lines(session, values, convention)
+    org = _signatory(session, data, convention)
+    title, reference = _title_and_reference(data)
+    start, end = _period(data)
+    mode, unit, unit_price, monthly_fee = _pricing(data)
+    volume = _contracted_volume(data, mode, unit)
+    vat = _choice(data.vat_regime or VatRegime.STANDARD, VatRegime, "vat_regime", "Régime de TVA inconnu.")
+    days = _payment_terms(data, org)
+    lines = _catalogue_lines(session, data, convention)
     return {
         "organisation_id": org.id, "title": title, "reference": reference, "start_date": start, "end_date": end,
         "pricing_mode": mode.value, "unit_price_cents": unit_price, "monthly_fee_cents": monthly_fee,
@@ -310,13 +342,10 @@ def _set_services(convention: Convention, lines: list[tuple[int, int | None]]) -
             convention.services.append(ConventionService(service_id=sid, unit_price_cents=price))
 
 
-def create_convention(session: Session, actor: User | None, *, now: datetime, **values) -> Convention:
+def create_convention(session: Session, actor: User | None, data: ConventionData, *, now: datetime) -> Convention:
     """A new convention, in draft. Its reference is generated (CONV-<year>-<NNN>) when none is given."""
-    unknown = set(values) - set(CONVENTION_FIELDS)
-    if unknown:
-        raise DomainError(f"Champ inconnu : {', '.join(sorted(unknown))}.")
-    terms, org = _clean_terms(session, values, None)
-    admin = _clean_admin(values, org)
+    terms, org = _clean_terms(session, data, None)
+    admin = _clean_admin(data, org)
     lines = terms.pop("services")
     if terms["reference"] is None:
         terms["reference"] = next_reference(session, terms["start_date"].year)
@@ -350,22 +379,16 @@ def _unchanged(convention: Convention, key: str, value) -> bool:
     return value == current
 
 
-def update_convention(session: Session, actor: User | None, convention: Convention, *, now: datetime,
-                      **values) -> Convention:
-    """Change a convention. In draft everything can change; afterwards only Chorus Pro data and notes."""
-    unknown = set(values) - set(CONVENTION_FIELDS)
-    if unknown:
-        raise DomainError(f"Champ inconnu : {', '.join(sorted(unknown))}.")
+def update_convention(session: Session, actor: User | None, convention: Convention, data: ConventionData, *,
+                      now: datetime) -> Convention:
+    """Give the convention the values of ``data`` (``ConventionData.of(convention).but(…)`` changes some fields
+    only). In draft everything can change; afterwards only Chorus Pro data and notes."""
     before = convention_snapshot(convention)
     org = convention.organisation or session.get(Organisation, convention.organisation_id)
     if convention.status == ConventionStatus.DRAFT:
-        merged = {k: getattr(convention, k) for k in CONVENTION_FIELDS if k != "services"}
-        merged["services"] = [(cs.service_id, cs.unit_price_cents) for cs in convention.services]
-        merged |= values
-        if "organisation_id" in values and values["organisation_id"] != convention.organisation_id \
-                and "chorus_buyer_siret" not in values:
-            merged["chorus_buyer_siret"] = None  # the new organisation's SIRET, by default
-        terms, org = _clean_terms(session, merged, convention)
+        if data.organisation_id != convention.organisation_id and data.chorus_buyer_siret == org.siret:
+            data = data.but(chorus_buyer_siret=None)  # the old organisation's SIRET: the new one's, by default
+        terms, org = _clean_terms(session, data, convention)
         lines = terms.pop("services")
         if terms["reference"] is None:
             terms["reference"] = convention.reference
@@ -375,11 +398,9 @@ def update_convention(session: Session, actor: User | None, convention: Conventi
         _set_services(convention, lines)
     else:
         for key in CONVENTION_TERMS:
-            if key in values and not _unchanged(convention, key, values[key]):
+            if not _unchanged(convention, key, getattr(data, key)):
                 raise DomainError(LOCKED_MESSAGE, field=key)
-        merged = {k: getattr(convention, k) for k in CONVENTION_ADMIN} | {
-            k: v for k, v in values.items() if k in CONVENTION_ADMIN}
-    admin = _clean_admin(merged, org)
+    admin = _clean_admin(data, org)
     for key, value in admin.items():
         setattr(convention, key, value)
     session.flush()

@@ -1,9 +1,10 @@
-"""Services of the missions domain: organisations (structures) and their contacts (interlocuteurs).
+"""Services of the organisations domain: organisations (structures) and their contacts (interlocuteurs).
 
 Identifiers are checked here, once, for the pages and the API: SIRET (python-stdnum, 14 digits with Luhn keys),
 RNA, INSEE commune code, postal code, intra-community VAT number. A public buyer needs a SIRET (Chorus Pro)."""
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, or_, select
@@ -14,6 +15,7 @@ from stdnum.fr import tva as stdnum_tva
 
 from coopnum.core import audit, spreadsheet
 from coopnum.core import services as core_services
+from coopnum.core.commands import Command
 from coopnum.core.errors import Conflict, DomainError
 from coopnum.core.models import Role, User
 from coopnum.core.validation import domain_text
@@ -26,9 +28,39 @@ POSTAL_RE = re.compile(r"^\d{5}$")
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 .\-()]{5,28}$")
 URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 
-ORGANISATION_FIELDS = ("name", "kind", "siret", "rna", "vat_number", "insee_code", "address", "address_complement",
-                       "postal_code", "city", "email", "phone", "website", "notes")
-CONTACT_FIELDS = ("first_name", "last_name", "job_title", "email", "phone", "receives_invoices", "receives_reports")
+
+
+@dataclass(frozen=True)
+class OrganisationData(Command):
+    """An organisation as a page or the API gives it; ``clean_organisation`` checks and normalises it."""
+
+    name: str = ""
+    kind: str | None = OrganisationKind.OTHER
+    siret: str | None = None
+    rna: str | None = None
+    vat_number: str | None = None
+    insee_code: str | None = None
+    address: str | None = ""
+    address_complement: str | None = ""
+    postal_code: str | None = ""
+    city: str | None = ""
+    email: str | None = None
+    phone: str | None = None
+    website: str | None = None
+    notes: str | None = ""
+
+
+@dataclass(frozen=True)
+class ContactData(Command):
+    """A contact (interlocuteur) of an organisation as a page or the API gives it."""
+
+    first_name: str = ""
+    last_name: str = ""
+    job_title: str | None = ""
+    email: str | None = None
+    phone: str | None = None
+    receives_invoices: bool = False
+    receives_reports: bool = False
 
 
 # --- identifiers (also used by the forms and the conventions) -----------------------------------------------------
@@ -93,9 +125,9 @@ def normalise_optional_email(value: str | None) -> str | None:
     return core_services.normalise_email(text) if text else None
 
 
-def _text(values: dict, key: str, limit: int, label: str, *, required: bool = False,
+def _text(value: str | None, key: str, limit: int, label: str, *, required: bool = False,
           formula_free: bool = False) -> str:
-    text = domain_text(values.get(key), field=key, label=label, multiline=key == "notes")
+    text = domain_text(value, field=key, label=label, multiline=key == "notes")
     if required and not text:
         raise DomainError(f"{label} est obligatoire.", field=key)
     if len(text) > limit:
@@ -113,38 +145,38 @@ def check_formula_free(value: str | None, *, label: str, field: str) -> None:
                           "le prendrait pour une formule.", field=field)
 
 
-def clean_organisation(values: dict) -> dict:
+def clean_organisation(data: OrganisationData) -> dict:
     """Check and normalise an organisation's fields; the first problem raises a DomainError on its field."""
     try:
-        kind = OrganisationKind(values.get("kind") or OrganisationKind.OTHER)
+        kind = OrganisationKind(data.kind or OrganisationKind.OTHER)
     except ValueError as exc:
         raise DomainError("Type de structure inconnu.", field="kind") from exc
-    website = (values.get("website") or "").strip() or None
+    website = (data.website or "").strip() or None
     if website and (len(website) > 300 or not URL_RE.match(website)):
         raise DomainError("Adresse de site web invalide : elle commence par https:// ou http://.", field="website")
-    data = {
-        "name": _text(values, "name", 200, "Le nom", required=True, formula_free=True),
+    clean = {
+        "name": _text(data.name, "name", 200, "Le nom", required=True, formula_free=True),
         "kind": kind.value,
-        "siret": normalise_siret(values.get("siret")),
-        "rna": normalise_rna(values.get("rna")),
-        "vat_number": normalise_vat_number(values.get("vat_number")),
-        "insee_code": normalise_insee(values.get("insee_code")),
-        "address": _text(values, "address", 300, "L'adresse", formula_free=True),
-        "address_complement": _text(values, "address_complement", 300, "Le complément d'adresse",
+        "siret": normalise_siret(data.siret),
+        "rna": normalise_rna(data.rna),
+        "vat_number": normalise_vat_number(data.vat_number),
+        "insee_code": normalise_insee(data.insee_code),
+        "address": _text(data.address, "address", 300, "L'adresse", formula_free=True),
+        "address_complement": _text(data.address_complement, "address_complement", 300, "Le complément d'adresse",
                                     formula_free=True),
-        "postal_code": normalise_postal_code(values.get("postal_code")),
-        "city": _text(values, "city", 120, "La commune", formula_free=True),
-        "email": normalise_optional_email(values.get("email")),
-        "phone": normalise_phone(values.get("phone")),
+        "postal_code": normalise_postal_code(data.postal_code),
+        "city": _text(data.city, "city", 120, "La commune", formula_free=True),
+        "email": normalise_optional_email(data.email),
+        "phone": normalise_phone(data.phone),
         "website": website,
-        "notes": (values.get("notes") or "").strip(),
+        "notes": (data.notes or "").strip(),
     }
-    if kind.is_public and not data["siret"]:
+    if kind.is_public and not clean["siret"]:
         raise DomainError("Une structure publique doit avoir un SIRET : Chorus Pro en a besoin pour la facturation.",
                           field="siret")
-    if data["vat_number"] and data["siret"] and data["vat_number"][-9:] != data["siret"][:9]:
+    if clean["vat_number"] and clean["siret"] and clean["vat_number"][-9:] != clean["siret"][:9]:
         raise DomainError("Ce numéro de TVA ne correspond pas au SIREN de la structure.", field="vat_number")
-    return data
+    return clean
 
 
 def _check_siret_free(session: Session, siret: str | None, organisation_id: int | None) -> None:
@@ -169,26 +201,25 @@ def changes_record(session, actor, action, obj, before: dict, summary: str, now:
 
 # --- organisations ----------------------------------------------------------------------------------------------------
 
-def create_organisation(session: Session, actor: User | None, *, now: datetime, **values) -> Organisation:
-    data = clean_organisation(values)
-    _check_siret_free(session, data["siret"], None)
-    org = Organisation(**data, created_at=now, updated_at=now)
+def create_organisation(session: Session, actor: User | None, data: OrganisationData, *,
+                        now: datetime) -> Organisation:
+    clean = clean_organisation(data)
+    _check_siret_free(session, clean["siret"], None)
+    org = Organisation(**clean, created_at=now, updated_at=now)
     session.add(org)
     audit.record(session, actor, "create", org, summary=f"Structure créée : {org.name}", after=audit.snapshot(org),
                  now=now)
     return org
 
 
-def update_organisation(session: Session, actor: User | None, org: Organisation, *, now: datetime,
-                        **values) -> Organisation:
-    """Change some fields (the others keep their value); the whole organisation is checked again."""
-    unknown = set(values) - set(ORGANISATION_FIELDS)
-    if unknown:
-        raise DomainError(f"Champ inconnu : {', '.join(sorted(unknown))}.")
-    data = clean_organisation({f: getattr(org, f) for f in ORGANISATION_FIELDS} | values)
-    _check_siret_free(session, data["siret"], org.id)
+def update_organisation(session: Session, actor: User | None, org: Organisation, data: OrganisationData, *,
+                        now: datetime) -> Organisation:
+    """Give the organisation the values of ``data`` (``OrganisationData.of(org).but(…)`` changes some fields only);
+    the whole organisation is checked again."""
+    clean = clean_organisation(data)
+    _check_siret_free(session, clean["siret"], org.id)
     before = audit.snapshot(org)
-    for key, value in data.items():
+    for key, value in clean.items():
         setattr(org, key, value)
     if changes_record(session, actor, "update", org, before, f"Structure modifiée : {org.name}", now):
         org.updated_at = now
@@ -229,30 +260,33 @@ def organisations_query(*, q: str | None = None, kind: str | None = None, archiv
 
 # --- contacts ---------------------------------------------------------------------------------------------------
 
-def clean_contact(values: dict) -> dict:
+def clean_contact(data: ContactData) -> dict:
     return {
-        "first_name": _text(values, "first_name", 100, "Le prénom", required=True),
-        "last_name": _text(values, "last_name", 100, "Le nom", required=True),
-        "job_title": _text(values, "job_title", 150, "La fonction"),
-        "email": normalise_optional_email(values.get("email")),
-        "phone": normalise_phone(values.get("phone")),
-        "receives_invoices": bool(values.get("receives_invoices")),
-        "receives_reports": bool(values.get("receives_reports")),
+        "first_name": _text(data.first_name, "first_name", 100, "Le prénom", required=True),
+        "last_name": _text(data.last_name, "last_name", 100, "Le nom", required=True),
+        "job_title": _text(data.job_title, "job_title", 150, "La fonction"),
+        "email": normalise_optional_email(data.email),
+        "phone": normalise_phone(data.phone),
+        "receives_invoices": bool(data.receives_invoices),
+        "receives_reports": bool(data.receives_reports),
     }
 
 
-def add_contact(session: Session, actor: User | None, org: Organisation, *, now: datetime, **values) -> Contact:
-    contact = Contact(organisation_id=org.id, **clean_contact(values), created_at=now, updated_at=now)
+def add_contact(session: Session, actor: User | None, org: Organisation, data: ContactData, *,
+                now: datetime) -> Contact:
+    contact = Contact(organisation_id=org.id, **clean_contact(data), created_at=now, updated_at=now)
     session.add(contact)
     audit.record(session, actor, "create", contact, summary=f"Interlocuteur ajouté à {org.name} : {contact.full_name}",
                  after=audit.snapshot(contact), now=now)
     return contact
 
 
-def update_contact(session: Session, actor: User | None, contact: Contact, *, now: datetime, **values) -> Contact:
-    data = clean_contact({f: getattr(contact, f) for f in CONTACT_FIELDS} | values)
+def update_contact(session: Session, actor: User | None, contact: Contact, data: ContactData, *,
+                   now: datetime) -> Contact:
+    """Give the contact the values of ``data`` (``ContactData.of(contact).but(…)`` changes some fields only)."""
+    clean = clean_contact(data)
     before = audit.snapshot(contact)
-    for key, value in data.items():
+    for key, value in clean.items():
         setattr(contact, key, value)
     if changes_record(session, actor, "update", contact, before, f"Interlocuteur modifié : {contact.full_name}", now):
         contact.updated_at = now

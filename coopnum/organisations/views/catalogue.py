@@ -62,7 +62,7 @@ def service_new():
     form = ServiceForm()
     if form.validate_on_submit():
         ok, service = commit_or_show(
-            form, lambda: services.create_service(db.session, current_user, now=clock.now(), **_values(form))
+            form, lambda: services.create_service(db.session, current_user, services.ServiceData.from_form(form), now=clock.now())
         )
         if ok:
             flash(_("Service « %(name)s » ajouté au catalogue.", name=service.name), "success")
@@ -78,7 +78,8 @@ def service_edit(service_id: int):
     if form.validate_on_submit():
         ok, _result = commit_or_show(
             form,
-            lambda: services.update_service(db.session, current_user, service, now=clock.now(), **_values(form)),
+            lambda: services.update_service(db.session, current_user, service, services.ServiceData.from_form(form),
+                                            now=clock.now()),
         )
         if ok:
             flash(_("Service « %(name)s » enregistré.", name=service.name), "success")
@@ -104,10 +105,6 @@ def service_activate(service_id: int):
     db.session.commit()
     flash(_("Service « %(name)s » réactivé.", name=service.name), "success")
     return redirect(url_for("organisations.catalogue"))
-
-
-def _values(form: ServiceForm) -> dict:
-    return {name: form[name].data for name in services.SERVICE_FIELDS}
 
 
 def register() -> None:

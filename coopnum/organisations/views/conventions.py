@@ -168,12 +168,11 @@ def _service_id(entry) -> int | None:
         return None
 
 
-def _values(form: ConventionForm) -> dict:
+def _data(form: ConventionForm) -> services.ConventionData:
     values = {key: form[key].data for key in services.CONVENTION_FIELDS if key != "services"}
-    values["services"] = [
+    return services.ConventionData(**values, services=tuple(
         (entry.service_id.data, entry.unit_price_cents.data) for entry in form.services if entry.included.data
-    ]
-    return values
+    ))
 
 
 @bp.route("/conventions/new", methods=["GET", "POST"])
@@ -182,7 +181,7 @@ def convention_new():
     form, catalogue = _build_form(None)
     if form.validate_on_submit():
         ok, convention = commit_or_show(
-            form, lambda: services.create_convention(db.session, current_user, now=clock.now(), **_values(form))
+            form, lambda: services.create_convention(db.session, current_user, _data(form), now=clock.now())
         )
         if ok:
             flash(_("Convention %(reference)s créée (brouillon).", reference=convention.reference), "success")
@@ -208,10 +207,10 @@ def convention_edit(convention_id: int):
     else:
         form, catalogue = ConventionAdminForm(data=_form_data(convention)), {}
     if form.validate_on_submit():
-        values = _values(form) if full else {key: form[key].data for key in services.CONVENTION_ADMIN}
+        data = _data(form) if full else services.ConventionData.of(convention).but(
+            **{key: form[key].data for key in services.CONVENTION_ADMIN})
         ok, _result = commit_or_show(
-            form,
-            lambda: services.update_convention(db.session, current_user, convention, now=clock.now(), **values),
+            form, lambda: services.update_convention(db.session, current_user, convention, data, now=clock.now())
         )
         if ok:
             flash(_("Convention %(reference)s enregistrée.", reference=convention.reference), "success")

@@ -71,7 +71,8 @@ def organisation_new():
     if form.validate_on_submit():
         ok, org = commit_or_show(
             form,
-            lambda: services.create_organisation(db.session, current_user, now=clock.now(), **_values(form)),
+            lambda: services.create_organisation(db.session, current_user, services.OrganisationData.from_form(form),
+                                                now=clock.now()),
         )
         if ok:
             flash(_("Structure « %(name)s » créée.", name=org.name), "success")
@@ -111,7 +112,7 @@ def organisation_edit(organisation_id: int):
         ok, _result = commit_or_show(
             form,
             lambda: services.update_organisation(
-                db.session, current_user, org, now=clock.now(), **_values(form)
+                db.session, current_user, org, services.OrganisationData.from_form(form), now=clock.now()
             ),
         )
         if ok:
@@ -140,15 +141,7 @@ def organisation_restore(organisation_id: int):
     return redirect(url_for("organisations.organisation_detail", organisation_id=org.id))
 
 
-def _values(form: OrganisationForm) -> dict:
-    return {name: form[name].data for name in services.ORGANISATION_FIELDS}
-
-
 # --- contacts ---------------------------------------------------------------------------------------------------
-
-
-def _contact_values(form: ContactForm) -> dict:
-    return {name: form[name].data for name in services.CONTACT_FIELDS}
 
 
 @bp.route("/organisations/<int:organisation_id>/contacts/new", methods=["GET", "POST"])
@@ -160,7 +153,7 @@ def contact_new(organisation_id: int):
         ok, contact = commit_or_show(
             form,
             lambda: services.add_contact(
-                db.session, current_user, org, now=clock.now(), **_contact_values(form)
+                db.session, current_user, org, services.ContactData.from_form(form), now=clock.now()
             ),
         )
         if ok:
@@ -181,7 +174,7 @@ def contact_edit(contact_id: int):
         ok, _result = commit_or_show(
             form,
             lambda: services.update_contact(
-                db.session, current_user, contact, now=clock.now(), **_contact_values(form)
+                db.session, current_user, contact, services.ContactData.from_form(form), now=clock.now()
             ),
         )
         if ok:
