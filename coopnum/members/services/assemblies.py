@@ -538,9 +538,9 @@ def pending_for(session: Session, member_id: int, now: datetime) -> tuple[int, l
     resolutions = list(session.execute(select(Resolution).where(Resolution.assembly_id.in_(ids),
                                                                 Resolution.status == ResolutionStatus.OPEN)).scalars())
     voters = {member_id} | {m for ms in represented.values() for m in ms}
-    cast = set(session.execute(select(BallotCast.resolution_id, BallotCast.member_id).where(
+    cast = {(row[0], row[1]) for row in session.execute(select(BallotCast.resolution_id, BallotCast.member_id).where(
         BallotCast.resolution_id.in_([r.id for r in resolutions] or [0]),
-        BallotCast.member_id.in_(voters))).tuples()) if resolutions else set()
+        BallotCast.member_id.in_(voters)))} if resolutions else set()
     pending = 0
     for r in resolutions:
         try:
