@@ -31,6 +31,7 @@ from coopnum.core.access import is_staff
 from coopnum.core.clock import (
     paris_today,
 )
+from coopnum.core.commands import Command
 from coopnum.core.errors import DomainError, Forbidden
 from coopnum.core.models import Role, User
 from coopnum.missions.models import MissionSession, SessionStatus
@@ -76,7 +77,7 @@ class ActivityInvalid(DomainError):
 
 
 @dataclass
-class ActivityData:
+class ActivityData(Command):
     kind: str = ""
     duration_minutes: int | None = None
     session_id: int | None = None

@@ -27,6 +27,7 @@ from coopnum.activities.services import reference_lists
 from coopnum.core import audit, settings
 from coopnum.core.access import is_staff
 from coopnum.core.clock import PARIS
+from coopnum.core.commands import Command
 from coopnum.core.errors import DomainError, Forbidden
 from coopnum.core.models import Role, User
 
@@ -103,7 +104,7 @@ def of_mediator(session: Session, mediator_id: int) -> list[Beneficiary]:
 # --- create / update ------------------------------------------------------------------------------------------------
 
 @dataclass
-class BeneficiaryData:
+class BeneficiaryData(Command):
     first_name: str = ""
     last_name: str = ""
     birth_year: int | None = None

@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from coopnum.core import audit, clock, slots
 from coopnum.core.clock import PARIS, paris_today
+from coopnum.core.commands import Command
 from coopnum.core.errors import Conflict, DomainError
 from coopnum.core.models import Role, User, UserRole
 from coopnum.core.validation import domain_text
@@ -44,7 +45,7 @@ HORIZON_DAYS = 400  # sessions are generated this far ahead at most (and never p
 # --- missions -------------------------------------------------------------------------------------------------------
 
 @dataclass
-class MissionData:
+class MissionData(Command):
     convention_id: int
     place_id: int
     title: str
