@@ -77,3 +77,24 @@ coopnumReady(function () {
     });
   });
 });
+
+// « Tout sélectionner »: a checkbox data-select-all="NAME" checks or unchecks the checkboxes named NAME of its form,
+// and follows them (checked when all are, mixed when some are).
+coopnumReady(function () {
+  document.querySelectorAll("input[data-select-all]").forEach(function (all) {
+    var form = all.form || all.closest("form");
+    if (!form) { return; }
+    var boxes = function () {
+      return Array.prototype.slice.call(form.querySelectorAll("input[type=checkbox][name='" + all.dataset.selectAll + "']"));
+    };
+    all.addEventListener("change", function () {
+      boxes().forEach(function (box) { box.checked = all.checked; });
+    });
+    form.addEventListener("change", function (event) {
+      if (event.target === all) { return; }
+      var checked = boxes().filter(function (box) { return box.checked; }).length;
+      all.checked = checked > 0 && checked === boxes().length;
+      all.indeterminate = checked > 0 && checked < boxes().length;
+    });
+  });
+});
