@@ -98,3 +98,31 @@ coopnumReady(function () {
     });
   });
 });
+
+// The mission form: choosing a convention narrows the places (data-places on its option: the ids of the places it
+// covers, the same rule as the service) and shows its end date and volume left (data-hint) under the select.
+coopnumReady(function () {
+  document.querySelectorAll("select[data-places-of]").forEach(function (places) {
+    var conventions = document.getElementById(places.dataset.placesOf);
+    if (!conventions) { return; }
+    var hint = document.getElementById(conventions.id + "-hint");
+    function sync() {
+      var option = conventions.options[conventions.selectedIndex];
+      if (!option || option.dataset.places === undefined) { return; }
+      var allowed = option.dataset.places.split(" ").filter(Boolean);
+      Array.prototype.forEach.call(places.options, function (place) {
+        var ok = allowed.indexOf(place.value) !== -1;
+        place.hidden = !ok;
+        place.disabled = !ok;
+      });
+      var current = places.options[places.selectedIndex];
+      if (!current || current.disabled) {
+        var first = Array.prototype.find.call(places.options, function (p) { return !p.disabled; });
+        places.value = first ? first.value : "";
+      }
+      if (hint && option.dataset.hint) { hint.textContent = option.dataset.hint; }
+    }
+    conventions.addEventListener("change", sync);
+    sync();
+  });
+});
