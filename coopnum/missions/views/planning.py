@@ -423,11 +423,19 @@ def session_move(session_id: int):
 @bp.route("/sessions/open")
 @roles_required(Role.COORDINATOR, Role.MEDIATOR)
 def sessions_open():
-    stmt = assignment.open_sessions_stmt(clock.now()).options(
+    """The open sessions; a mediator sees those they may take (not those where they are busy or absent: the rule
+    of take_session), and how many others are left out."""
+    now = clock.now()
+    mediator_id = current_user.id if current_user.has_role(Role.MEDIATOR) else None
+    stmt = assignment.open_sessions_stmt(now, for_user_id=mediator_id).options(
         joinedload(MissionSession.mission).joinedload(Mission.place)
     )
     page = paginate(db.session, stmt, *page_args())
-    return render_template("missions/planning/sessions_open.html", page=page)
+    hidden = 0
+    if mediator_id is not None:
+        hidden = queries.count_of(db.session, assignment.open_sessions_stmt(now, for_user_id=mediator_id,
+                                                                            refused=True))
+    return render_template("missions/planning/sessions_open.html", page=page, hidden=hidden)
 
 
 # --- absences -------------------------------------------------------------------------------------------------------
