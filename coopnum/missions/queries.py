@@ -136,3 +136,8 @@ def api_sessions_stmt(*, scope_user: User | None = None, start: datetime | None 
     if status:
         stmt = stmt.where(MissionSession.status == status)
     return stmt
+
+
+def count_of(session: Session, stmt) -> int:
+    """The number of rows of a list's statement (one query)."""
+    return int(session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one())

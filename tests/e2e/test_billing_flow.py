@@ -50,7 +50,7 @@ def test_from_a_session_to_the_invoice_in_the_authority_portal(page, session, us
     card = page.locator(f'article[data-session="{session_id}"]')
     card.get_by_role("button", name=re.compile(r"^C'est fait \(3 h")).click()
     expect(card).to_contain_text("Réalisée : 3 h")
-    card.get_by_role("button", name=re.compile("accompagnement individuel")).click()
+    card.get_by_role("button", name=re.compile("^Saisir une activité")).click()
     page.get_by_label("30 min").check()
     page.get_by_label("E-mail").check()
     page.get_by_role("button", name="Enregistrer", exact=True).click()

@@ -45,7 +45,7 @@ def test_session_confirmed_reported_validated_and_reported_to_the_authority(page
     card = page.locator(f'article[data-session="{session_id}"]')
     card.get_by_role("button", name=re.compile(r"^C'est fait \(3 h")).click()
     expect(card).to_contain_text("Réalisée : 3 h")
-    card.get_by_role("button", name=re.compile("accompagnement individuel")).click()
+    card.get_by_role("button", name=re.compile("^Saisir une activité")).click()  # one button per session
     page.get_by_label("30 min").check()
     page.get_by_label("E-mail").check()
     page.get_by_role("button", name="Enregistrer et saisir un autre accompagnement").click()
@@ -55,7 +55,8 @@ def test_session_confirmed_reported_validated_and_reported_to_the_authority(page
     page.get_by_role("button", name="Enregistrer", exact=True).click()
     page.get_by_text("Activité enregistrée").wait_for()
     page.goto(f"/missions/my-week?date={day.isoformat()}")
-    card.get_by_role("button", name=re.compile("atelier collectif")).click()
+    card.get_by_role("button", name=re.compile("^Saisir une activité")).click()
+    page.get_by_role("navigation", name="Type d’activité").get_by_role("link", name="Atelier collectif").click()
     page.get_by_label("2 h", exact=True).check()
     page.get_by_label("Prendre en main du matériel").check()
     page.get_by_label("Titre de l’atelier").fill("Premiers pas sur la tablette")

@@ -9,6 +9,8 @@ ACCESS = {
     "missions.mission_new": ("GET", "/missions/missions/new", only(STAFF)),
     "missions.mission_detail": ("GET", "/missions/missions/{own_mission}", only(PLANNERS | {"authority"})),
     "missions.mission_edit": ("GET", "/missions/missions/{own_mission}/edit", only(STAFF)),
+    # the form's preview before saving (htmx): nothing posted → the fragment's invitation to fill the form
+    "missions.mission_check": ("POST", "/missions/missions/check?mission_id={own_mission}", only(STAFF)),
     "missions.mission_archive": ("POST", "/missions/missions/{own_mission}/archive", only(STAFF, ok=302)),
     "missions.session_add": ("POST", "/missions/missions/{own_mission}/sessions", only(STAFF, ok=302)),
     "missions.session_detail": ("GET", "/missions/sessions/{assigned_session}", only(PLANNERS | {"authority"})),

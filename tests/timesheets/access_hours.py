@@ -24,6 +24,9 @@ ACCESS = {
     "timesheets.timesheet_send_back": ("POST", "/missions/timesheets/{mediator}/{month}/send-back",
                                      only(STAFF, ok=400)),
     "timesheets.timesheet_reopen": ("POST", "/missions/timesheets/{mediator}/{month}/reopen", only(STAFF, ok=400)),
+    # the bulk validation: the review of the selected sheets, then one POST (nothing selected: message, redirect)
+    "timesheets.timesheets_review": ("GET", "/missions/timesheets/{month}/review?ids={mediator}", only(STAFF)),
+    "timesheets.timesheets_validate": ("POST", "/missions/timesheets/{month}/validate", only(STAFF, ok=302)),
     "timesheets.hours_overview": ("GET", "/missions/hours/overview?month={month}", only(STAFF)),
     # a mediator reads their own months; staff anyone's
     "api.get_timesheet": ("GET", "/api/v1/timesheets/{mediator}/{month}", only(CONFIRMERS, anonymous=401)),

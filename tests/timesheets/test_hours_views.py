@@ -59,8 +59,10 @@ def test_one_click_from_my_week(client, users, ids, session):
     assert (entry.user_id, entry.minutes, entry.day) == (users["mediator"].id, 180, PAST_DAY)
     page = text_of(client.get(week))
     assert "Séance confirmée : 3 h." in page and "C'est fait" not in page
-    assert f"/missions/activities/new?session={s.id}&amp;kind=Individuel" in client.get(week).get_data(as_text=True)
-    assert f"/missions/activities/new?session={s.id}&kind=Collectif" in page
+    html = client.get(week).get_data(as_text=True)
+    assert f"/missions/activities/new?session={s.id}&amp;kind=Individuel" in html
+    assert f"session={s.id}&amp;kind=Collectif" not in html  # one button per session, not one per kind
+    assert page.count("Saisir une activité") == 1
     assert "Réalisée : 3 h" in page
 
 

@@ -6,8 +6,8 @@ session by a lock on the session's row (``lock_session``): a lost race is a ``Co
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import delete, exists, func, or_, select
+from sqlalchemy.orm import aliased, selectinload
 from sqlmodel import Session
 
 from coopnum.core import audit, clock
@@ -138,12 +138,26 @@ def take_session(session: Session, mediator: User, s: MissionSession, *, now: da
     return assign(session, mediator, s, mediator, now=now, locked=True)
 
 
-def open_sessions_stmt(now: datetime):
-    """Planned future sessions with fewer mediators than the mission needs."""
+def refused_for(user_id: int):
+    """SQL: the session would be refused to this mediator by ``take_session`` — they are in it already, in another
+    session at the same time, or absent (the rule of ``conflict_for``, as one condition: no query per session)."""
+    mine = aliased(MissionSession)
+    busy = exists(
+        select(Assignment.id).join(mine, mine.id == Assignment.session_id)
+        .where(Assignment.user_id == user_id, mine.status != SessionStatus.CANCELLED,
+               mine.start < MissionSession.end, mine.end > MissionSession.start))
+    absent = exists(select(Absence.id).where(Absence.user_id == user_id, Absence.start < MissionSession.end,
+                                             Absence.end > MissionSession.start))
+    return or_(busy, absent)
+
+
+def open_sessions_stmt(now: datetime, *, for_user_id: int | None = None, refused: bool = False):
+    """Planned future sessions with fewer mediators than the mission needs; ``for_user_id``: only those this
+    mediator may take (``refused``: only those they may not)."""
     count = (
         select(func.count(Assignment.id)).where(Assignment.session_id == MissionSession.id).scalar_subquery()
     )
-    return (
+    stmt = (
         select(MissionSession)
         .join(Mission, Mission.id == MissionSession.mission_id)
         .where(MissionSession.status == SessionStatus.PLANNED, MissionSession.start > now,
@@ -151,6 +165,10 @@ def open_sessions_stmt(now: datetime):
         .options(selectinload(MissionSession.assignments))
         .order_by(MissionSession.start)
     )
+    if for_user_id is not None:
+        rule = refused_for(for_user_id)
+        stmt = stmt.where(rule if refused else ~rule)
+    return stmt
 
 
 # --- absences ---------------------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from coopnum.missions.models import (
     MissionStatus,
     SessionStatus,
 )
+from coopnum.missions.services import availability
 from coopnum.missions.services.assignment import (
     assign,
     conflict_for,
@@ -37,6 +38,7 @@ from coopnum.missions.services.assignment import (
     lock_session,
     refuse_if_done,
 )
+from coopnum.missions.services.availability import BusyMediator, summaries
 from coopnum.organisations.models import Convention, Place, Service
 
 HORIZON_DAYS = 400  # sessions are generated this far ahead at most (and never past the mission's end)
@@ -72,6 +74,16 @@ class SyncReport:
     cancelled: int = 0
     kept: int = 0
     conflicts: list[str] = field(default_factory=list)  # default mediators that could not be assigned, and why
+    busy: dict[int, BusyMediator] = field(default_factory=dict)  # the same, per mediator (one summary each)
+
+    def wanted(self, mediator: User) -> BusyMediator:
+        entry = self.busy.setdefault(mediator.id, BusyMediator(mediator.full_name))
+        entry.wanted += 1
+        return entry
+
+    def busy_summaries(self) -> list[str]:
+        """One sentence per mediator who could not be assigned to some sessions."""
+        return summaries(self.busy)
 
     def summary(self) -> str:
         parts = []
@@ -86,7 +98,19 @@ class SyncReport:
         return ", ".join(parts) or "aucune séance modifiée"
 
 
-def _check_mission_data(session: Session, data: MissionData) -> tuple[Convention, Place]:
+def _check_place(convention: Convention, place: Place, current: Mission | None) -> None:
+    """The place must be in the convention's perimeter (its organisation's places and commune); a mission saved
+    before this rule keeps its place as long as neither changes."""
+    if current is not None and (current.place_id, current.convention_id) == (place.id, convention.id):
+        return
+    if not availability.place_allowed(place, convention.organisation):
+        raise DomainError(f"Le lieu « {place.name} » ({place.city}) n'est pas couvert par la convention "
+                          f"{convention.reference} de {convention.organisation.name} : choisissez un lieu de "
+                          "cette structure ou de sa commune.", field="place_id")
+
+
+def _check_mission_data(session: Session, data: MissionData,
+                        current: Mission | None = None) -> tuple[Convention, Place]:
     domain_text(data.title, field="title", label="Le titre", max_length=200)
     domain_text(data.holiday_subdiv, field="holiday_subdiv", label="Le calendrier des jours fériés", max_length=5)
     if not data.title.strip():
@@ -97,6 +121,7 @@ def _check_mission_data(session: Session, data: MissionData) -> tuple[Convention
     place = session.get(Place, data.place_id)
     if place is None or place.archived:
         raise DomainError("Lieu introuvable.", field="place_id")
+    _check_place(convention, place, current)
     if data.service_id is not None and session.get(Service, data.service_id) is None:
         raise DomainError("Service introuvable.", field="service_id")
     if data.end_time <= data.start_time:
@@ -214,11 +239,48 @@ def _create_session(session, actor, mission, start, end, report: SyncReport, *, 
     report.created += 1
     for default in mission.default_mediators:
         mediator = session.get(User, default.user_id)
+        entry = report.wanted(mediator)
         try:
             assign(session, actor, s, mediator, now=now, audit_it=False, locked=True)  # a new session
         except Conflict as exc:
             report.conflicts.append(exc.message)
+            entry.busy.append(s.start)
     return s
+
+
+@dataclass
+class MissionPreview:
+    """What saving the form would plan: how many sessions, from when to when, and the default mediators' conflicts."""
+
+    count: int
+    first: datetime
+    last: datetime
+    busy: list[str]
+
+
+def preview_mission(session: Session, data: MissionData, *, now: datetime,
+                    mission: Mission | None = None) -> MissionPreview:
+    """The sessions the form would plan and, per default mediator, those they are already busy on — before
+    saving, without writing anything (the same checks as the save: a DomainError names the field to correct).
+    Three queries for the conflicts whatever the number of sessions."""
+    convention, _place = _check_mission_data(session, data, mission)
+    probe = Mission(convention_id=data.convention_id, place_id=data.place_id, title=data.title,
+                    first_date=data.first_date, start_time=data.start_time, end_time=data.end_time)
+    _apply(probe, data)
+    today = paris_today(now)
+    start = data.first_date if mission is None else max(data.first_date, today)
+    found = occurrences(probe, convention, start, _horizon(probe, convention, today))
+    if not found:
+        raise DomainError("Cette règle de récurrence ne produit aucune séance dans la période de la convention.",
+                          field="rrule")
+    ids = sorted(set(data.default_mediator_ids))
+    taken = availability.busy_slots(session, ids, found[0].start, found[-1].end,
+                                    except_mission_id=mission.id if mission is not None else None)
+    busy = {}
+    for user in session.execute(select(User).where(User.id.in_(ids or [-1]))).scalars().unique():
+        entry = busy[user.id] = BusyMediator(user.full_name, wanted=len(found))
+        entry.busy = [o.start for o in found if availability.busy_at(taken[user.id], o.start, o.end)]
+    return MissionPreview(count=len(found), first=found[0].start, last=found[-1].start, busy=summaries(busy))
 
 
 def locked_session_ids(session: Session, session_ids: list[int]) -> set[int]:
@@ -238,7 +300,7 @@ def update_mission(session: Session, actor: User, mission: Mission, data: Missio
                    now: datetime) -> SyncReport:
     if mission.status == MissionStatus.ARCHIVED:
         raise DomainError("Cette mission est archivée.")
-    convention, _place = _check_mission_data(session, data)
+    convention, _place = _check_mission_data(session, data, mission)
     before = audit.snapshot(mission)
     _apply(mission, data)
     _set_default_mediators(mission, data.default_mediator_ids)
@@ -281,10 +343,12 @@ def sync_sessions(session: Session, actor: User, mission: Mission, *, now: datet
         s.updated_at = now
         report.updated += 1
         for a in list(s.assignments):
+            entry = report.wanted(a.user)
             problem = conflict_for(session, a.user, s)
             if problem:
                 s.assignments.remove(a)
                 report.conflicts.append(problem)
+                entry.busy.append(s.start)
     for key in plan.delete:
         s = by_key[key]
         if s.assignments and s.status != SessionStatus.CANCELLED:

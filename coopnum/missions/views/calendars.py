@@ -10,14 +10,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from coopnum.core import calendar_sources, clock, dashboard, navigation
+from coopnum.core import calendar_sources, clock, dashboard, navigation, slots
 from coopnum.core.access import is_staff, require, roles_required
 from coopnum.core.clock import PARIS
 from coopnum.core.db import db, writing
 from coopnum.core.errors import DomainError, NotFound
 from coopnum.core.models import Role
 from coopnum.core.pagination import page_args, paginate
-from coopnum.core.views import commit_or_flash, commit_or_show, form_error
+from coopnum.core.views import commit_or_flash, commit_or_show, form_error, safe_next
 from coopnum.missions import access, queries
 from coopnum.missions.forms.calendars import CalendarFilterForm, FeedTargetForm
 from coopnum.missions.models import AbsenceKind, CalendarFeed, FeedKind, SessionStatus
@@ -237,14 +237,16 @@ def _target_choices() -> dict:
     }
 
 
-def _own_targets() -> list[dict]:
-    """The calendars the current user subscribes to personally: their own (mediator), their organisation's."""
+def _own_targets(user=None) -> list[dict]:
+    """The calendars a user (the current one by default) subscribes to personally: their own (mediator), their
+    organisation's."""
+    user = user if user is not None else current_user
     own = []
-    if current_user.has_role(Role.MEDIATOR):
-        own.append({"kind": FeedKind.MEDIATOR, "target_id": current_user.id,
+    if user.has_role(Role.MEDIATOR):
+        own.append({"kind": FeedKind.MEDIATOR, "target_id": user.id,
                     "title": _("Mon agenda de médiateur·rice")})
-    if current_user.has_role(Role.AUTHORITY) and current_user.organisation_id:
-        org = db.session.get(Organisation, current_user.organisation_id)
+    if user.has_role(Role.AUTHORITY) and user.organisation_id:
+        org = db.session.get(Organisation, user.organisation_id)
         if org is not None:
             own.append({"kind": FeedKind.ORGANISATION, "target_id": org.id,
                         "title": _("Les séances de %(name)s", name=org.name)})
@@ -312,7 +314,7 @@ def calendar_feed_new():
     if not ok:
         return _render_feeds(form, 400)
     flash(_("Lien d'abonnement prêt : copiez-le dans votre logiciel d'agenda."), "success")
-    return redirect(_feed_anchor(feed.kind, feed.target_id))
+    return redirect(safe_next(request.form.get("next")) or _feed_anchor(feed.kind, feed.target_id))
 
 
 @bp.route("/calendar/feeds/<kind>/<int:target_id>/regenerate", methods=["POST"])
@@ -370,8 +372,17 @@ def ical_feed(token: str):
     return response
 
 
+def _account_panel(user, _account) -> dict | None:
+    """« Mon agenda (iCal) » on the account page: the user's own calendar links (or the button creating them)."""
+    if not user.has_role(*FEED_ROLES):
+        return None
+    return {"own": _own_targets(user), "feed_url": feed_url, "webcal_url": webcal_url,
+            "back": url_for("core.account") + "#agenda"}
+
+
 def register() -> None:
     """Menu entries, dashboard panels, jobs and slots of this module (called by the domain's ``init_app``)."""
+    slots.register("core.account", "missions/calendars/_account_panel.html", context=_account_panel, order=10)
     navigation.register("missions.my_week", _l("Ma semaine"), (Role.MEDIATOR,), 101)
     navigation.register("missions.calendar_week", _l("Calendrier"), CALENDAR_ROLES, 102, group="planning")
     dashboard.register("my_week", "missions/calendars/panel_my_week.html", (Role.MEDIATOR,), _my_week_panel, 20)

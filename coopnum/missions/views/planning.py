@@ -1,6 +1,7 @@
 """Pages of the missions domain: planning — missions, their sessions, assignments, open sessions, absences."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -33,9 +34,11 @@ from coopnum.missions.models import (
     SessionStatus,
 )
 from coopnum.missions.recurrence import describe_rrule
-from coopnum.missions.services import assignment, planning
+from coopnum.missions.services import assignment, availability, planning
+from coopnum.missions.services.volumes import volume_summaries
 from coopnum.missions.views import bp
 from coopnum.organisations import queries as organisations_queries
+from coopnum.organisations.forms.conventions import VOLUME_UNIT_LABELS
 
 SESSION_STATUS_LABELS = {
     SessionStatus.PLANNED: _l("prévue"),
@@ -82,8 +85,32 @@ def _place_choices():
     return organisations_queries.place_choices(db.session, with_city=True)
 
 
-def _fill_choices(form: MissionForm) -> None:
-    form.convention_id.choices = _convention_choices()
+def _convention_hint(convention, summary) -> str:
+    """Under the convention's select: its end date and, when it has a volume, what is left of it."""
+    text = _("Convention valable jusqu'au %(date)s.", date=format_date(convention.end_date, "d MMMM y"))
+    if summary is not None and summary.contracted:
+        unit = VOLUME_UNIT_LABELS.get(summary.unit, summary.unit)
+        text += " " + _("Volume restant : %(left)s %(unit)s sur %(total)s (séances prévues comprises).",
+                        left=format_decimal(summary.remaining), unit=unit, total=format_decimal(summary.contracted))
+    return text
+
+
+def _fill_choices(form: MissionForm, mission: Mission | None = None) -> None:
+    """The select lists of the mission form. Each convention's option carries the places it allows (the script
+    narrows the places to them) and its hint (end date, volume left), shown under the select."""
+    conventions = organisations_queries.conventions_with_organisation(db.session, include_ended=False)
+    if mission is not None and all(c.id != mission.convention_id for c in conventions):
+        conventions.append(mission.convention)
+    places = availability.places_by_convention(db.session, conventions)
+    if mission is not None:
+        places[mission.convention_id] = sorted({*places[mission.convention_id], mission.place_id})
+    summaries = volume_summaries(db.session, [c.id for c in conventions], now=clock.now())
+    form.convention_hints = {c.id: _convention_hint(c, summaries.get(c.id)) for c in conventions}
+    form.convention_id.choices = [
+        (c.id, f"{c.reference} — {c.organisation.name} — {c.title}",
+         {"data-places": " ".join(str(i) for i in places[c.id]), "data-hint": form.convention_hints[c.id]})
+        for c in conventions
+    ]
     form.place_id.choices = _place_choices()
     form.service_id.choices = [(0, "—")] + organisations_queries.service_choices(db.session)
     form.default_mediators.choices = [(u.id, u.full_name) for u in assignment.mediators(db.session)]
@@ -120,11 +147,29 @@ def _mission_error(form: MissionForm, exc: DomainError) -> None:
 
 
 def _flash_report(report: planning.SyncReport) -> None:
+    """The summary of the save, and one warning per mediator who could not be assigned to some sessions."""
     flash(_("Mission enregistrée : %(summary)s.", summary=report.summary()), "success")
-    for conflict in report.conflicts[:10]:
-        flash(_("Affectation impossible : %(reason)s", reason=conflict), "warning")
-    if len(report.conflicts) > 10:
-        flash(_("… et %(n)s autres conflits.", n=len(report.conflicts) - 10), "warning")
+    for sentence in report.busy_summaries():
+        flash(sentence, "warning")
+
+
+@bp.route("/missions/check", methods=["POST"])
+@roles_required(Role.COORDINATOR)
+def mission_check():
+    """The form's preview before saving (htmx): the sessions it would plan and the default mediators already busy
+    on some of them; nothing is written."""
+    mission_id = request.args.get("mission_id", type=bounded_int)
+    mission = _get_mission(mission_id) if mission_id else None
+    form = MissionForm()
+    _fill_choices(form, mission)
+    preview, error = None, None
+    if form.validate():
+        try:
+            preview = planning.preview_mission(db.session, _mission_data(form), now=clock.now(), mission=mission)
+        except DomainError as exc:
+            error = exc.message
+        db.session.rollback()  # a preview writes nothing
+    return render_template("missions/planning/_mission_check.html", preview=preview, error=error)
 
 
 @bp.route("/missions/new", methods=["GET", "POST"])
@@ -189,7 +234,7 @@ def mission_detail(mission_id: int):
 def mission_edit(mission_id: int):
     mission = _get_mission(mission_id)
     form = MissionForm(obj=mission)
-    _fill_choices(form)
+    _fill_choices(form, mission)
     if request.method == "GET":
         form.load_rrule(mission.rrule)
         form.service_id.data = mission.service_id or 0
@@ -378,11 +423,19 @@ def session_move(session_id: int):
 @bp.route("/sessions/open")
 @roles_required(Role.COORDINATOR, Role.MEDIATOR)
 def sessions_open():
-    stmt = assignment.open_sessions_stmt(clock.now()).options(
+    """The open sessions; a mediator sees those they may take (not those where they are busy or absent: the rule
+    of take_session), and how many others are left out."""
+    now = clock.now()
+    mediator_id = current_user.id if current_user.has_role(Role.MEDIATOR) else None
+    stmt = assignment.open_sessions_stmt(now, for_user_id=mediator_id).options(
         joinedload(MissionSession.mission).joinedload(Mission.place)
     )
     page = paginate(db.session, stmt, *page_args())
-    return render_template("missions/planning/sessions_open.html", page=page)
+    hidden = 0
+    if mediator_id is not None:
+        hidden = queries.count_of(db.session, assignment.open_sessions_stmt(now, for_user_id=mediator_id,
+                                                                            refused=True))
+    return render_template("missions/planning/sessions_open.html", page=page, hidden=hidden)
 
 
 # --- absences -------------------------------------------------------------------------------------------------------

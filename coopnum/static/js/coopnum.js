@@ -77,3 +77,52 @@ coopnumReady(function () {
     });
   });
 });
+
+// « Tout sélectionner »: a checkbox data-select-all="NAME" checks or unchecks the checkboxes named NAME of its form,
+// and follows them (checked when all are, mixed when some are).
+coopnumReady(function () {
+  document.querySelectorAll("input[data-select-all]").forEach(function (all) {
+    var form = all.form || all.closest("form");
+    if (!form) { return; }
+    var boxes = function () {
+      return Array.prototype.slice.call(form.querySelectorAll("input[type=checkbox][name='" + all.dataset.selectAll + "']"));
+    };
+    all.addEventListener("change", function () {
+      boxes().forEach(function (box) { box.checked = all.checked; });
+    });
+    form.addEventListener("change", function (event) {
+      if (event.target === all) { return; }
+      var checked = boxes().filter(function (box) { return box.checked; }).length;
+      all.checked = checked > 0 && checked === boxes().length;
+      all.indeterminate = checked > 0 && checked < boxes().length;
+    });
+  });
+});
+
+// The mission form: choosing a convention narrows the places (data-places on its option: the ids of the places it
+// covers, the same rule as the service) and shows its end date and volume left (data-hint) under the select.
+coopnumReady(function () {
+  document.querySelectorAll("select[data-places-of]").forEach(function (places) {
+    var conventions = document.getElementById(places.dataset.placesOf);
+    if (!conventions) { return; }
+    var hint = document.getElementById(conventions.id + "-hint");
+    function sync() {
+      var option = conventions.options[conventions.selectedIndex];
+      if (!option || option.dataset.places === undefined) { return; }
+      var allowed = option.dataset.places.split(" ").filter(Boolean);
+      Array.prototype.forEach.call(places.options, function (place) {
+        var ok = allowed.indexOf(place.value) !== -1;
+        place.hidden = !ok;
+        place.disabled = !ok;
+      });
+      var current = places.options[places.selectedIndex];
+      if (!current || current.disabled) {
+        var first = Array.prototype.find.call(places.options, function (p) { return !p.disabled; });
+        places.value = first ? first.value : "";
+      }
+      if (hint && option.dataset.hint) { hint.textContent = option.dataset.hint; }
+    }
+    conventions.addEventListener("change", sync);
+    sync();
+  });
+});

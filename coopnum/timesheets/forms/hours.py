@@ -119,3 +119,7 @@ class SendBackForm(SafeForm):
 
 class ReopenForm(SafeForm):
     reason = TextAreaField(_l("Motif de la réouverture"), validators=[Optional(), Length(max=2000)])
+
+
+class BulkValidateForm(SafeForm):
+    """The review step's button: the sheets (``ids``, with the ``stamp-<id>`` seen) are read from the request."""

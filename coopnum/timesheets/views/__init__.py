@@ -6,5 +6,6 @@ bp = Blueprint("timesheets", __name__, url_prefix="/missions")
 
 # Each area declares its routes on ``bp`` when imported (by ``timesheets.init_app``).
 from coopnum.timesheets.views import (  # noqa: E402, F401
+    bulk,
     hours,
 )

@@ -31,7 +31,7 @@ from coopnum.timesheets.forms.hours import (
     SendBackForm,
 )
 from coopnum.timesheets.models import TimeEntry, TimesheetStatus
-from coopnum.timesheets.services import hours
+from coopnum.timesheets.services import bulk, hours
 from coopnum.timesheets.services import timesheets as sheets
 from coopnum.timesheets.views import bp
 
@@ -297,6 +297,7 @@ def _render_timesheet(user: User, month: date, *, entry_form: EntryForm | None =
         back_form=back_form or SendBackForm(prefix="back", formdata=None),
         reopen_form=reopen_form or ReopenForm(prefix="reopen", formdata=None),
         nav=_month_nav("timesheets.timesheet", month, user_id=user.id),
+        next_person=bulk.next_submitted(db.session, user, month),
     )
 
 
@@ -332,6 +333,15 @@ def _hours_link(month: date) -> str:
                                                                         month=hours.month_key(month))
 
 
+def notify_validated(user: User, month: date) -> None:
+    """The mail telling a mediator that their month is validated (in the transaction of the validation)."""
+    label = format_date(month, "MMMM y")
+    _notify(user, _("Votre relevé d'heures de %(month)s est validé", month=label),
+            _("Bonjour %(name)s,", name=user.first_name) + "\n\n"
+            + _("La coordination a validé votre relevé d'heures de %(month)s : ce mois est maintenant verrouillé.",
+                month=label) + "\n\n" + _hours_link(month) + "\n")
+
+
 @bp.route("/timesheets/<int:user_id>/<month>/validate", methods=["POST"])
 @roles_required(Role.COORDINATOR)
 def timesheet_validate(user_id: int, month: str):
@@ -340,10 +350,7 @@ def timesheet_validate(user_id: int, month: str):
 
     def validate():
         sheets.validate(db.session, current_user._get_current_object(), user.id, month, now=clock.now())
-        _notify(user, _("Votre relevé d'heures de %(month)s est validé", month=label),
-                _("Bonjour %(name)s,", name=user.first_name) + "\n\n"
-                + _("La coordination a validé votre relevé d'heures de %(month)s : ce mois est maintenant verrouillé.",
-                    month=label) + "\n\n" + _hours_link(month) + "\n")
+        notify_validated(user, month)
 
     commit_or_flash(validate, _("Relevé de %(name)s validé : %(month)s est verrouillé.", name=user.full_name,
                                 month=label))
