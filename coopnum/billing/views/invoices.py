@@ -187,10 +187,8 @@ def invoice_run():
         form.month.data = month_key(month)
     elif form.validate_on_submit():
         month = parse_month(form.month.data)
-        ok, result = commit_or_show(form, lambda: billable.monthly_run(db.session, _actor(), month, now=clock.now()))
-        if ok:
-            flash(_("Mois facturé (%(month)s) : %(count)s brouillon(s) créé(s).",
-                    month=format_day(month, "MMMM y"), count=len(result.created)), "success")
+        # the page shows the run's result (drafts created, conventions skipped): no flash repeating it
+        _ok, result = commit_or_show(form, lambda: billable.monthly_run(db.session, _actor(), month, now=clock.now()))
     elif parse_month(form.month.data):
         month = parse_month(form.month.data)
     month_invoices = queries.month_invoices(db.session, month, _month_end(month))

@@ -3,11 +3,9 @@
 Staff create and edit them (commercial terms only while draft), sign and end them, and attach the signed PDF.
 An authority contact reads its own organisation's conventions and downloads their signed PDF."""
 
-from decimal import Decimal
 from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -45,14 +43,6 @@ LABELS = {
     "vat_labels": VAT_LABELS,
     "service_unit_labels": UNIT_LABELS,
 }
-
-
-@bp.app_template_filter("volume_qty")
-def volume_qty(value) -> str:
-    """A volume of hours or sessions, in the reader's language: 37,5 / 37.5; 120."""
-    if value is None:
-        return ""
-    return format_decimal(Decimal(value).normalize(), format="#,##0.##")
 
 
 def _load(convention_id: int) -> Convention:

@@ -36,12 +36,6 @@ from coopnum.timesheets.services import timesheets as sheets
 from coopnum.timesheets.views import bp
 
 
-@bp.app_template_filter("hours_minutes")
-def hours_minutes(minutes) -> str:
-    """Minutes as '3 h', '2 h 30', '45 min'."""
-    return hours.fmt_minutes(minutes)
-
-
 @bp.app_context_processor
 def _hours_labels():
     return {
