@@ -368,3 +368,14 @@ def test_a_mediator_is_refused(client, users, ids, session):
                         ("GET", f"/billing/invoices/{ids['issued_invoice']}/documents/pdf")):
         assert client.open(url, method=method).status_code == 403, url
     assert reload(session, Invoice, ids["draft_invoice"]).is_draft
+
+
+def test_the_audit_log_names_an_issued_invoice_and_its_amount_in_french(client, session, users):
+    invoice = bf.issued_invoice(session, users["coordinator"])
+    session.commit()
+    login(client, users["admin"])
+    page = text_of(client.get("/audit?object_type=Invoice&action=issue"))
+    assert f'<a href="/billing/invoices/{invoice.id}">Facture {invoice.number}</a>' in page
+    amount = re.search(rf"Facture {invoice.number} émise : ([\d\u202f]+,\d\d)\u00a0€ TTC", page)
+    assert amount and "Émission" in page
+    assert "émis(e)" not in page and "Invoice #" not in page
