@@ -85,9 +85,10 @@ def init_app(app: Flask) -> None:
                                  period=period, count=count, plural_word=plural_word, elide=elide,
                                  # the older names of the same formatters
                                  hours_minutes=hours, volume_qty=number, figure=lambda v: number(v, "—"))
-    from coopnum.core.forms import ROLE_LABELS
+    from coopnum.core.forms import ROLE_COUNT_LABELS, ROLE_LABELS
 
-    app.jinja_env.globals.update(url_for_page=url_for_page, nav_items=navigation.items_for, nav_menu=navigation.menu_for, role_labels=ROLE_LABELS)
+    app.jinja_env.globals.update(label=formats.label, url_for_page=url_for_page, nav_items=navigation.items_for, nav_menu=navigation.menu_for, role_labels=ROLE_LABELS,
+                                   role_count_labels=ROLE_COUNT_LABELS)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

@@ -165,6 +165,14 @@ ROLE_LABELS = {
     Role.MEMBER: _l("Sociétaire"),
     Role.AUTHORITY: _l("Collectivité / structure"),
 }
+# The same in the plural, after a count: « 31 sociétaires », « 1 sociétaire » (core.formats.count chooses).
+ROLE_COUNT_LABELS = {
+    Role.ADMIN: (_l("administrateur"), _l("administrateurs")),
+    Role.COORDINATOR: (_l("personne à la coordination"), _l("personnes à la coordination")),
+    Role.MEDIATOR: (_l("médiateur·rice"), _l("médiateur·rice·s")),
+    Role.MEMBER: (_l("sociétaire"), _l("sociétaires")),
+    Role.AUTHORITY: (_l("compte collectivité / structure"), _l("comptes collectivité / structure")),
+}
 
 
 # The audit log's actions, in words (a domain's own actions are prefixed with its name: « inventory.checkout »).

@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from io import BytesIO
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import format_decimal
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -31,6 +31,7 @@ from coopnum.billing.forms.invoices import (
     NewLineForm,
     RunForm,
     parse_month,
+    unit_word,
 )
 from coopnum.billing.models import (
     DocumentKind,
@@ -112,6 +113,7 @@ def _labels() -> dict:
     return {"state_labels": STATE_LABELS, "state_badges": STATE_BADGES, "status_labels": STATUS_LABELS,
             "kind_labels": KIND_LABELS, "unit_labels": UNIT_LABELS, "vat_labels": VAT_LABELS,
             "document_labels": DOCUMENT_LABELS, "payment_labels": PAYMENT_LABELS, "qty": qty,
+            "unit_word": lambda unit, quantity: unit_word(unit, quantity, get_locale()),
             "format_rate": amounts.format_rate, "size_kb": size_kb, "month_key": month_key, "today": clock.today()}
 
 
