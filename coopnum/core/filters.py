@@ -36,8 +36,10 @@ def d(value: date | None, fmt: str = "short") -> str:
     return format_date(value, fmt) if value else ""
 
 
-def hours(minutes: int | None) -> str:
-    """A duration: 885 → '14 h 45' (pages, PDFs, mails; decimal hours only in spreadsheets)."""
+def hours(value, unit: str = "minutes") -> str:
+    """A duration: 885 → '14 h 45' (pages, PDFs, mails; decimal hours only in spreadsheets). A value counted in
+    hours (reports, conventions): {{ figures.hours_delivered|hours("hours") }}."""
+    minutes = formats.minutes_of(value) if unit == "hours" else value
     return formats.hours(minutes, _loc())
 
 

@@ -51,7 +51,7 @@ def money(cents: int | None, locale="fr", currency: bool = True) -> str:
     text = format_decimal(value, format="#,##0.00", locale=_locale(locale))
     if not currency:
         return text
-    return f"{text}{NBSP}€" if _french(locale) else f"€{text}"
+    return f"{text} €" if _french(locale) else f"€{text}"  # a plain space, as the pages have always shown it
 
 
 def hours(minutes: int | None, locale="fr") -> str:
@@ -66,6 +66,13 @@ def hours(minutes: int | None, locale="fr") -> str:
     if not h:
         return f"{sign}{m} min"
     return f"{sign}{number(h, locale)} h {m:02d}" if m else f"{sign}{number(h, locale)} h"
+
+
+def minutes_of(hours_value) -> int | None:
+    """A number of hours (Decimal("14.75"), as reports and conventions count them) → minutes (885)."""
+    if hours_value is None:
+        return None
+    return int((Decimal(str(hours_value)) * 60).quantize(Decimal(1)))
 
 
 def decimal_hours(minutes: int | None) -> Decimal | None:

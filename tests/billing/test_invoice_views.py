@@ -376,6 +376,6 @@ def test_the_audit_log_names_an_issued_invoice_and_its_amount_in_french(client, 
     login(client, users["admin"])
     page = text_of(client.get("/audit?object_type=Invoice&action=issue"))
     assert f'<a href="/billing/invoices/{invoice.id}">Facture {invoice.number}</a>' in page
-    amount = re.search(rf"Facture {invoice.number} émise : ([\d\u202f]+,\d\d)\u00a0€ TTC", page)
+    amount = re.search(rf"Facture {invoice.number} émise : ([\d\u202f]+,\d\d) € TTC", page)
     assert amount and "Émission" in page
     assert "émis(e)" not in page and "Invoice #" not in page

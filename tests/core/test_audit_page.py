@@ -26,7 +26,7 @@ def test_actions_objects_and_settings_in_words(client, session, users, now):
     assert f'<a href="/users/{person.id}">Aurélie Dupont</a>' in rows
     assert "Paramètre « Téléphone »" in rows and "Paramètre « Valeur faciale d'un chèque APTIC »" in rows
     assert "Paramètre « Téléphone » : (vide) → 05 49 00 00 00" in rows
-    assert "Paramètre « Valeur faciale d'un chèque APTIC » : 10,00\u00a0€ → 15,00\u00a0€" in rows
+    assert "Paramètre « Valeur faciale d'un chèque APTIC » : 10,00 € → 15,00 €" in rows
     assert "Prêt n° 999999" in rows  # a deleted object: its kind and number
     # no code left: the raw action names, « User #12 », « Paramètre company.phone »
     assert not re.search(r">\s*(create|update|inventory\.checkout)\s*<", rows)

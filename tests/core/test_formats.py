@@ -33,7 +33,7 @@ def test_numbers_and_money():
     assert formats.number(Decimal("12.50"), "en") == "12.5"
     assert formats.number(31, "fr") == "31"
     assert formats.number(None) == ""
-    assert formats.money(157950, "fr") == "1\u202f579,50\u00a0€"
+    assert formats.money(157950, "fr") == "1\u202f579,50 €"
     assert formats.money(157950, "en") == "€1,579.50"
     assert formats.money(157950, "fr", currency=False) == "1\u202f579,50"
 

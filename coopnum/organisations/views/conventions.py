@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from coopnum.core import clock, navigation
+from coopnum.core import clock, filters, navigation
 from coopnum.core.access import require, roles_required
 from coopnum.core.db import db
 from coopnum.core.errors import DomainError
@@ -31,7 +31,7 @@ from coopnum.organisations.forms.conventions import (
     SignForm,
     UploadForm,
 )
-from coopnum.organisations.models import Convention, ConventionStatus, Service
+from coopnum.organisations.models import Convention, ConventionStatus, Service, VolumeUnit
 from coopnum.organisations.services import conventions as services
 from coopnum.organisations.views import bp
 from coopnum.organisations.views.organisations import place_url
@@ -43,6 +43,17 @@ LABELS = {
     "vat_labels": VAT_LABELS,
     "service_unit_labels": UNIT_LABELS,
 }
+
+
+@bp.app_template_filter("volume")
+def volume(value, unit: str) -> str:
+    """A convention's volume in the words of its unit: hours as durations (« 14 h 45 »), sessions counted
+    (« 1 séance », « 6 séances »)."""
+    if value is None:
+        return ""
+    if unit == VolumeUnit.HOURS:
+        return filters.hours(value, "hours")
+    return filters.count(value, _("séance"), _("séances"))
 
 
 def _load(convention_id: int) -> Convention:
