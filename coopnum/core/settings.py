@@ -123,6 +123,11 @@ def get(session: Session, key: str) -> Any:
     return DEFAULTS[key] if value is None else value
 
 
+def cooperative_name(session: Session) -> str:
+    """The cooperative's name (« company.name »), as reports, exports and mails sign — never the software's name."""
+    return str(get(session, "company.name") or DEFAULTS["company.name"])
+
+
 def get_many(session: Session, keys) -> dict[str, Any]:
     """Several settings in one query (stored value, or the declared default)."""
     keys = list(keys)

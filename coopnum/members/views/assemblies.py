@@ -87,7 +87,7 @@ def _pdf_response(content: bytes, filename: str) -> Response:
 
 
 def _cooperative() -> str:
-    return settings.get(db.session, "company.name")
+    return settings.cooperative_name(db.session)
 
 
 # --- list, new, detail ----------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from markupsafe import Markup
 from wtforms import DateField
 from wtforms.validators import Optional
 
-from coopnum.core import clock, slots, spreadsheet
+from coopnum.core import clock, settings, slots, spreadsheet
 from coopnum.core.access import load_or_404, roles_required
 from coopnum.core.db import db, writing
 from coopnum.core.errors import DomainError
@@ -115,7 +115,7 @@ def _context(convention: Convention, period: reports.Period, figures: reports.Re
     """Everything the report's workbook shows: the figures and the charts."""
     return {"convention": convention, "period": period, "period_label": period_label(period), "figures": figures,
             "charts": report_charts(figures), "unit_label": _unit_label(figures),
-            "coop_name": current_app.config["COOPNUM_NAME"], **extra}
+            "coop_name": settings.cooperative_name(db.session), **extra}
 
 
 def _page_context(convention: Convention, period: reports.Period, figures: reports.ReportFigures, **extra) -> dict:
