@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 
-from coopnum.core import clock, navigation
+from coopnum.core import clock, formats, navigation
 from coopnum.core.access import is_staff, require, roles_required
 from coopnum.core.db import db
 from coopnum.core.filters import money
@@ -166,7 +166,7 @@ def member_new():
             address=form.address.data or "", postal_code=form.postal_code.data or "", city=form.city.data or "",
             public_body=form.public_body.data, notes=form.notes.data or "", now=clock.now()))
         if ok:
-            flash(_("Candidature de %(name)s enregistrée.", name=member.name), "success")
+            flash(formats.elide(_("Candidature de %(name)s enregistrée.", name=member.name), member.name), "success")
             return redirect(url_for("members.member", member_id=member.id))
     return render_template("members/member_form.html", form=form, member=None), form_status()
 

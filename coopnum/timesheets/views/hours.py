@@ -14,6 +14,7 @@ from coopnum.core import clock, dashboard, mail, navigation, outbox, slots
 from coopnum.core.access import is_staff, load_or_404, roles_required
 from coopnum.core.db import db
 from coopnum.core.errors import DomainError
+from coopnum.core.formats import elide
 from coopnum.core.models import Role, User
 from coopnum.core.pagination import page_args, paginate
 from coopnum.core.views import commit_or_flash, commit_or_show, form_status, safe_next
@@ -336,11 +337,11 @@ def timesheet_validate(user_id: int, month: str):
         sheets.validate(db.session, current_user._get_current_object(), user.id, month, now=clock.now())
         _notify(user, _("Votre relevé d'heures de %(month)s est validé", month=label),
                 _("Bonjour %(name)s,", name=user.first_name) + "\n\n"
-                + _("La coordination a validé votre relevé d'heures de %(month)s : ce mois est maintenant verrouillé.",
-                    month=label) + "\n\n" + _hours_link(month) + "\n")
+                + elide(_("La coordination a validé votre relevé d'heures de %(month)s : ce mois est maintenant "
+                          "verrouillé.", month=label), label) + "\n\n" + _hours_link(month) + "\n")
 
-    commit_or_flash(validate, _("Relevé de %(name)s validé : %(month)s est verrouillé.", name=user.full_name,
-                                month=label))
+    commit_or_flash(validate, elide(_("Relevé de %(name)s validé : %(month)s est verrouillé.", name=user.full_name,
+                                      month=label), user.full_name))
     return redirect(url_for("timesheets.timesheet", user_id=user.id, month=hours.month_key(month)))
 
 
