@@ -7,7 +7,7 @@ from flask import Flask, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from markupsafe import Markup, escape
 
-from coopnum.core import formats, navigation
+from coopnum.core import clock, formats, navigation
 
 
 def _loc():
@@ -56,6 +56,14 @@ def period(start: date | None, end: date | None = None) -> str:
     return formats.period(start, end, _loc())
 
 
+def span(start: datetime | None, end: datetime | None) -> str:
+    """{{ span(absence.start, absence.end) }}: whole days as dates, « du 14 au 18 décembre 2026 »; else with times
+    (Paris)."""
+    if start is None or end is None:
+        return ""
+    return formats.span(clock.to_paris(start), clock.to_paris(end), _loc())
+
+
 def count(n, one: str, other: str) -> str:
     """{{ n|count(_("séance"), _("séances")) }} → '1 séance', '6 séances'."""
     return formats.count(n, one, other, _loc())
@@ -89,7 +97,7 @@ def init_app(app: Flask) -> None:
                                  hours_minutes=hours, volume_qty=number, figure=lambda v: number(v, "—"))
     from coopnum.core.forms import ROLE_COUNT_LABELS, ROLE_LABELS
 
-    app.jinja_env.globals.update(label=formats.label, url_for_page=url_for_page, nav_items=navigation.items_for, nav_menu=navigation.menu_for, role_labels=ROLE_LABELS,
+    app.jinja_env.globals.update(label=formats.label, span=span, url_for_page=url_for_page, nav_items=navigation.items_for, nav_menu=navigation.menu_for, role_labels=ROLE_LABELS,
                                    role_count_labels=ROLE_COUNT_LABELS)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

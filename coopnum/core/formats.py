@@ -14,7 +14,7 @@ pass the locale they are written in.
 """
 
 import re
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from babel import Locale
@@ -183,3 +183,24 @@ def label(*parts: str | None, sep: str = " — ") -> str:
         kept = [k for k in kept if k.casefold() not in text.casefold()]  # a longer part says the shorter one
         kept.append(text)
     return sep.join(kept)
+
+
+def span(start: datetime, end: datetime, locale="fr") -> str:
+    """A stretch of time, in local (Paris) datetimes: whole days as dates only (an end at midnight is the end of the
+    day before), « le 14 décembre 2026 (toute la journée) », « du 14 au 18 décembre 2026 »; within a day
+    « le 14 décembre 2026 de 09:00 à 12:00 »; otherwise « du 14 décembre 2026 à 09:00 au 15 décembre 2026 à 12:00 »."""
+    loc = _locale(locale)
+    fr = loc.language == "fr"
+    whole = start.time() == end.time() == time(0) and end > start
+    if whole:
+        last = (end - timedelta(days=1)).date()
+        if last == start.date():
+            return f"{period(last, last, loc)} ({'toute la journée' if fr else 'all day'})"
+        return period(start.date(), last, loc)
+    first = format_date(start.date(), "d MMMM y", locale=loc)
+    if start.date() == end.date():
+        return (f"le {first} de {start:%H:%M} à {end:%H:%M}" if fr
+                else f"on {first} from {start:%H:%M} to {end:%H:%M}")
+    last = format_date(end.date(), "d MMMM y", locale=loc)
+    return (f"du {first} à {start:%H:%M} au {last} à {end:%H:%M}" if fr
+            else f"from {first} at {start:%H:%M} to {last} at {end:%H:%M}")

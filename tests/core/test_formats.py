@@ -91,3 +91,17 @@ def test_a_label_says_a_name_once():
         "Médiathèque François-Mitterrand"
     assert formats.label("Atelier smartphone", "Médiathèque") == "Atelier smartphone — Médiathèque"
     assert formats.label("Ville de Poitiers", "", None, "Mairie", sep=" · ") == "Ville de Poitiers · Mairie"
+
+
+def test_a_span_of_whole_days_shows_dates_only():
+    from datetime import datetime
+
+    assert formats.span(datetime(2026, 12, 14), datetime(2026, 12, 19), "fr") == "du 14 au 18 décembre 2026"
+    assert formats.span(datetime(2026, 12, 14), datetime(2026, 12, 15), "fr") == \
+        "le 14 décembre 2026 (toute la journée)"
+    assert formats.span(datetime(2026, 12, 14), datetime(2026, 12, 15), "en") == "on 14 December 2026 (all day)"
+    assert formats.span(datetime(2026, 12, 14, 9), datetime(2026, 12, 14, 12), "fr") == \
+        "le 14 décembre 2026 de 09:00 à 12:00"
+    assert formats.span(datetime(2026, 12, 14, 14), datetime(2026, 12, 15, 12), "fr") == \
+        "du 14 décembre 2026 à 14:00 au 15 décembre 2026 à 12:00"
+    assert "00:00" not in formats.span(datetime(2026, 12, 31), datetime(2027, 1, 3), "fr")
