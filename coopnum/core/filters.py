@@ -92,9 +92,7 @@ def url_for_page(page: int) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(money=money, dt=dt, d=d, percent=percent, hours=hours, number=number, month=month,
-                                 period=period, count=count, plural_word=plural_word, elide=elide,
-                                 # the older names of the same formatters
-                                 hours_minutes=hours, volume_qty=number, figure=lambda v: number(v, "—"))
+                                 period=period, count=count, plural_word=plural_word, elide=elide)
     from coopnum.core.forms import ROLE_COUNT_LABELS, ROLE_LABELS
 
     app.jinja_env.globals.update(label=formats.label, span=span, url_for_page=url_for_page, nav_items=navigation.items_for, nav_menu=navigation.menu_for, role_labels=ROLE_LABELS,
