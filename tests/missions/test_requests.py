@@ -324,7 +324,7 @@ def test_dashboards_show_new_requests_to_the_coordination_and_requests_to_the_co
     login(client, users["coordinator"])
     page = text_of(client.get("/"))
     assert "Demandes des structures" in page and "/missions/requests?status=new" in page
-    assert "nouvelle(s) demande(s) à traiter" in page
+    assert "nouvelle demande à traiter" in page
     relogin(client, users["authority"])
     page = text_of(client.get("/"))
     assert "Vos séances et demandes" in page and f"/missions/requests/{world['own_request']}\"" in page

@@ -208,7 +208,7 @@ def submit(session: Session, actor: User, month: date, *, now: datetime) -> Time
         raise DomainError("Ce relevé est déjà validé.")
     count = unconfirmed_count(session, actor.id, month, now=now)
     if count:
-        raise DomainError(f"Il reste {count} séance(s) passée(s) à confirmer en {_month_words(month)} : "
+        raise DomainError(f"Il reste {formats.count(count, 'séance passée', 'séances passées')} à confirmer en {_month_words(month)} : "
                           "confirmez-les avant d'envoyer le relevé.")
     before = _timesheet_state(ts)
     ts.status, ts.submitted_at, ts.comment, ts.updated_at = TimesheetStatus.SUBMITTED, now, "", now
@@ -240,7 +240,8 @@ def validate(session: Session, actor: User, user_id: int, month: date, *, now: d
         raise DomainError("Ce relevé est déjà validé.")
     count = unconfirmed_count(session, user_id, month, now=now)
     if count:
-        raise DomainError(f"Impossible de valider : {count} séance(s) passée(s) {formats.of(user.full_name)} en "
+        raise DomainError(f"Impossible de valider : {formats.count(count, 'séance passée', 'séances passées')} "
+                          f"{formats.of(user.full_name)} en "
                           f"{_month_words(month)} ne sont pas encore confirmées. Faites-les confirmer (ou "
                           "confirmez-les pour la personne), puis validez.")
     before = _timesheet_state(ts)

@@ -335,7 +335,7 @@ def timesheet_validate(user_id: int, month: str):
 
     def validate():
         sheets.validate(db.session, current_user._get_current_object(), user.id, month, now=clock.now())
-        _notify(user, _("Votre relevé d'heures de %(month)s est validé", month=label),
+        _notify(user, elide(_("Votre relevé d'heures de %(month)s est validé", month=label), label),
                 _("Bonjour %(name)s,", name=user.first_name) + "\n\n"
                 + elide(_("La coordination a validé votre relevé d'heures de %(month)s : ce mois est maintenant "
                           "verrouillé.", month=label), label) + "\n\n" + _hours_link(month) + "\n")
@@ -356,9 +356,9 @@ def timesheet_send_back(user_id: int, month: str):
         def send_back():
             sheets.send_back(db.session, current_user._get_current_object(), user.id, month, form.comment.data,
                              now=clock.now())
-            _notify(user, _("Votre relevé d'heures de %(month)s est à corriger", month=label),
+            _notify(user, elide(_("Votre relevé d'heures de %(month)s est à corriger", month=label), label),
                     _("Bonjour %(name)s,", name=user.first_name) + "\n\n"
-                    + _("La coordination vous renvoie votre relevé d'heures de %(month)s :", month=label) + "\n\n"
+                    + elide(_("La coordination vous renvoie votre relevé d'heures de %(month)s :", month=label), label) + "\n\n"
                     + form.comment.data.strip() + "\n\n"
                     + _("Corrigez-le puis envoyez-le de nouveau :") + "\n" + _hours_link(month) + "\n")
 
