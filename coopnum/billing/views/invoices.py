@@ -109,11 +109,17 @@ def _actor():
     return current_user._get_current_object()
 
 
+@bp.app_template_global("unit_word")
+def unit_word_of(unit: str, quantity) -> str:
+    """{{ unit_word(line.unit, line.quantity) }}: « 1 heure », « 14,75 heures » (invoice and quote lines, in every
+    template, the PDFs' macros included)."""
+    return unit_word(unit, quantity, get_locale())
+
+
 def _labels() -> dict:
     return {"state_labels": STATE_LABELS, "state_badges": STATE_BADGES, "status_labels": STATUS_LABELS,
             "kind_labels": KIND_LABELS, "unit_labels": UNIT_LABELS, "vat_labels": VAT_LABELS,
             "document_labels": DOCUMENT_LABELS, "payment_labels": PAYMENT_LABELS, "qty": qty,
-            "unit_word": lambda unit, quantity: unit_word(unit, quantity, get_locale()),
             "format_rate": amounts.format_rate, "size_kb": size_kb, "month_key": month_key, "today": clock.today()}
 
 

@@ -5,13 +5,12 @@ invoice), refusal, duplication (a new version) and the PDF."""
 from decimal import Decimal
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
-from flask_babel import format_decimal, get_locale
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from coopnum.billing import queries
-from coopnum.billing.forms.invoices import unit_word
 from coopnum.billing.forms.quotes import (
     BLANK_LINES,
     LINE_UNIT_LABELS,
@@ -40,8 +39,7 @@ from coopnum.missions.models import ServiceRequest
 from coopnum.organisations.forms.catalogue import VAT_LABELS
 
 LABELS = {"quote_status_labels": QUOTE_STATUS_LABELS, "quote_status_badges": QUOTE_STATUS_BADGES,
-          "line_unit_labels": LINE_UNIT_LABELS, "vat_labels": VAT_LABELS,
-          "unit_word": lambda unit, quantity: unit_word(unit, quantity, get_locale())}
+          "line_unit_labels": LINE_UNIT_LABELS, "vat_labels": VAT_LABELS}
 
 
 def qty(value) -> str:
