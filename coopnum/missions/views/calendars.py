@@ -10,11 +10,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from coopnum.core import calendar_sources, clock, dashboard, formats, navigation
+from coopnum.core import calendar_sources, clock, dashboard, navigation
 from coopnum.core.access import is_staff, require, roles_required
 from coopnum.core.clock import PARIS
 from coopnum.core.db import db, writing
 from coopnum.core.errors import DomainError, NotFound
+from coopnum.core.formats import elide
 from coopnum.core.models import Role
 from coopnum.core.pagination import page_args, paginate
 from coopnum.core.views import commit_or_flash, commit_or_show, form_error
@@ -247,7 +248,7 @@ def _own_targets() -> list[dict]:
         org = db.session.get(Organisation, current_user.organisation_id)
         if org is not None:
             own.append({"kind": FeedKind.ORGANISATION, "target_id": org.id,
-                        "title": formats.elide(_("Les séances de %(name)s", name=org.name), org.name)})
+                        "title": elide(_("Les séances de %(name)s", name=org.name), org.name)})
     for item in own:
         item["feed"] = feeds.active_feed(db.session, item["kind"], item["target_id"])
     return own

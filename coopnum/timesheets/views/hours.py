@@ -335,10 +335,10 @@ def timesheet_validate(user_id: int, month: str):
 
     def validate():
         sheets.validate(db.session, current_user._get_current_object(), user.id, month, now=clock.now())
-        _notify(user, elide(_("Votre relevé d'heures de %(month)s est validé", month=label), label),
+        _notify(user, _("Votre relevé d'heures de %(month)s est validé", month=label),
                 _("Bonjour %(name)s,", name=user.first_name) + "\n\n"
-                + elide(_("La coordination a validé votre relevé d'heures de %(month)s : ce mois est maintenant "
-                          "verrouillé.", month=label), label) + "\n\n" + _hours_link(month) + "\n")
+                + _("La coordination a validé votre relevé d'heures de %(month)s : ce mois est maintenant verrouillé.",
+                    month=label) + "\n\n" + _hours_link(month) + "\n")
 
     commit_or_flash(validate, elide(_("Relevé de %(name)s validé : %(month)s est verrouillé.", name=user.full_name,
                                       month=label), user.full_name))
