@@ -33,6 +33,7 @@ from coopnum.billing.document_inputs import (  # noqa: F401  (frozen_terms: kept
     quote_inputs,
 )
 from coopnum.billing.models import DocumentKind, Invoice, InvoiceKind, LineUnit
+from coopnum.core import formats
 from coopnum.organisations.models import VatRegime
 
 TEMPLATE_INVOICE = "billing/pdf/invoice.html"
@@ -94,7 +95,7 @@ def rate(rate_bp: int) -> str:
 
 def unit_label(unit: str, quantity: Decimal) -> str:
     singular, plural = UNIT_LABELS.get(unit, (unit, unit))
-    return plural if abs(Decimal(quantity)) >= 2 else singular
+    return plural if formats.is_plural(Decimal(quantity), "fr") else singular
 
 
 def group(text: str, sizes: tuple[int, ...]) -> str:

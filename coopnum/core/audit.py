@@ -1,10 +1,13 @@
 """The audit log: who did what to which record, when. Written in the same transaction as the change itself."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+from sqlalchemy import select
 from sqlmodel import Session
 
 from coopnum.core import clock
@@ -69,3 +72,53 @@ def record(
     )
     session.add(entry)
     return entry
+
+
+# --- reading the log: what a record's object is called, and where it is shown -------------------------------------
+
+@dataclass(frozen=True)
+class ObjectKind:
+    """How the audit page names a kind of object: « Facture » and, when its row still exists, « Facture
+    F2026-00108 » linked to its page."""
+    type_label: Any  # a (lazy) string: « Facture »
+    model: Any = None  # the table, to read the objects still there
+    label: Callable[[Any], str] | None = None  # the object → « Facture F2026-00108 »
+    url: Callable[[Any], str | None] | None = None  # the object → its page (called in a request)
+
+
+_KINDS: dict[str, ObjectKind] = {}
+
+
+def describe(type_name: str, type_label: Any, model: Any = None, label: Callable[[Any], str] | None = None,
+             url: Callable[[Any], str | None] | None = None) -> None:
+    """A domain says how its objects are named in the audit log (``object_type`` is the model's class name)."""
+    _KINDS[type_name] = ObjectKind(type_label, model, label, url)
+
+
+def type_label(type_name: str) -> str:
+    kind = _KINDS.get(type_name)
+    return str(kind.type_label) if kind else type_name
+
+
+def object_names(session: Session, entries) -> dict[tuple[str, str], tuple[str, str | None]]:
+    """(object_type, object_id) → (« Facture F2026-00108 », its URL or None) for the entries of a page: one query per
+    kind of object; a deleted object or an undescribed kind is named by its kind and number."""
+    wanted: dict[str, set[int]] = {}
+    for e in entries:
+        if e.object_id and str(e.object_id).isdigit() and (kind := _KINDS.get(e.object_type)) and kind.model:
+            wanted.setdefault(e.object_type, set()).add(int(e.object_id))
+    found: dict[tuple[str, str], tuple[str, str | None]] = {}
+    for type_name, ids in wanted.items():
+        kind = _KINDS[type_name]
+        for obj in session.execute(select(kind.model).where(kind.model.id.in_(ids))).scalars():
+            text = kind.label(obj) if kind.label else f"{kind.type_label} n° {obj.id}"
+            found[(type_name, str(obj.id))] = (text, kind.url(obj) if kind.url else None)
+    names = {}
+    for e in entries:
+        key = (e.object_type, str(e.object_id) if e.object_id is not None else None)
+        if key in found:
+            names[key] = found[key]
+        elif e.object_type:
+            base = type_label(e.object_type)
+            names[key] = (f"{base} n° {e.object_id}" if e.object_id else base, None)
+    return names

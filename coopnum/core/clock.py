@@ -71,6 +71,10 @@ def french_date(d: date) -> str:
 def describe_slot(start: datetime, end: datetime) -> str:
     """« le mardi 24 novembre 2026 de 09:00 à 12:00 » (Paris time), for messages and the audit log."""
     s, e = to_paris(start), to_paris(end)
+    if s.time() == e.time() == time(0) and e > s:  # whole days (an absence): the dates only, no « 00:00 »
+        from coopnum.core.formats import span
+
+        return span(s.replace(tzinfo=None), e.replace(tzinfo=None), "fr")
     if s.date() == e.date():
         return f"le {french_date(s.date())} de {s:%H:%M} à {e:%H:%M}"
     return f"du {french_date(s.date())} {s:%H:%M} au {french_date(e.date())} {e:%H:%M}"

@@ -5,19 +5,18 @@ from decimal import Decimal
 
 from flask import Flask, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from markupsafe import Markup, escape
 
-from coopnum.core import navigation
+from coopnum.core import clock, formats, navigation
+
+
+def _loc():
+    return get_locale() or "fr"
 
 
 def money(cents: int | None, currency: bool = True) -> str:
     """Integer cents → '1 234,56 €' (French) or '€1,234.56' (English)."""
-    if cents is None:
-        return ""
-    value = (Decimal(cents) / 100).quantize(Decimal("0.01"))
-    text = format_decimal(value, format="#,##0.00")
-    if not currency:
-        return text
-    return f"{text} €" if str(get_locale()).startswith("fr") else f"€{text}"
+    return formats.money(cents, _loc(), currency)
 
 
 def percent(ratio, digits: int = 2) -> str:
@@ -37,6 +36,51 @@ def d(value: date | None, fmt: str = "short") -> str:
     return format_date(value, fmt) if value else ""
 
 
+def hours(value, unit: str = "minutes") -> str:
+    """A duration: 885 → '14 h 45' (pages, PDFs, mails; decimal hours only in spreadsheets). A value counted in
+    hours (reports, conventions): {{ figures.hours_delivered|hours("hours") }}."""
+    minutes = formats.minutes_of(value) if unit == "hours" else value
+    return formats.hours(minutes, _loc())
+
+
+def number(value, empty: str = "") -> str:
+    """A count or quantity in the reader's language: 1 234; 12,5 (``empty`` for None, e.g. '—')."""
+    return empty if value is None else formats.number(value, _loc())
+
+
+def month(value: date | None) -> str:
+    return formats.month(value, _loc())
+
+
+def period(start: date | None, end: date | None = None) -> str:
+    return formats.period(start, end, _loc())
+
+
+def span(start: datetime | None, end: datetime | None) -> str:
+    """{{ span(absence.start, absence.end) }}: whole days as dates, « du 14 au 18 décembre 2026 »; else with times
+    (Paris)."""
+    if start is None or end is None:
+        return ""
+    return formats.span(clock.to_paris(start), clock.to_paris(end), _loc())
+
+
+def count(n, one: str, other: str) -> str:
+    """{{ n|count(_("séance"), _("séances")) }} → '1 séance', '6 séances'."""
+    return formats.count(n, one, other, _loc())
+
+
+def plural_word(n, one: str, other: str) -> str:
+    """Only the word agreeing with n: {{ n|plural_word(_("heure"), _("heures")) }}."""
+    return other if formats.is_plural(n, _loc()) else one
+
+
+def elide(text: str, *words: str | None) -> str:
+    """{{ _("Relevé d'heures de %(name)s", name=n)|elide(n) }} → « Relevé d'heures d'Aurélie »."""
+    if isinstance(text, Markup):
+        return Markup(formats.elide(str(text), *(str(escape(w)) for w in words if w)))
+    return formats.elide(str(text), *words)
+
+
 def url_for_page(page: int) -> str:
     args = dict(request.view_args or {})
     # a query string's name that url_for reads itself (endpoint, _external, _scheme…) is left out: no 500, no link
@@ -47,10 +91,12 @@ def url_for_page(page: int) -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters.update(money=money, dt=dt, d=d, percent=percent)
-    from coopnum.core.forms import ROLE_LABELS
+    app.jinja_env.filters.update(money=money, dt=dt, d=d, percent=percent, hours=hours, number=number, month=month,
+                                 period=period, count=count, plural_word=plural_word, elide=elide)
+    from coopnum.core.forms import ROLE_COUNT_LABELS, ROLE_LABELS
 
     app.jinja_env.globals.update(url_for_page=url_for_page, nav_items=navigation.items_for, nav_menu=navigation.menu_for, role_labels=ROLE_LABELS)
+    app.jinja_env.globals.update(role_count_labels=ROLE_COUNT_LABELS, label_once=formats.label, span=span)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

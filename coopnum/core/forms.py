@@ -165,6 +165,56 @@ ROLE_LABELS = {
     Role.MEMBER: _l("Sociétaire"),
     Role.AUTHORITY: _l("Collectivité / structure"),
 }
+# The same in the plural, after a count: « 31 sociétaires », « 1 sociétaire » (core.formats.count chooses).
+ROLE_COUNT_LABELS = {
+    Role.ADMIN: (_l("administrateur"), _l("administrateurs")),
+    Role.COORDINATOR: (_l("personne à la coordination"), _l("personnes à la coordination")),
+    Role.MEDIATOR: (_l("médiateur·rice"), _l("médiateur·rice·s")),
+    Role.MEMBER: (_l("sociétaire"), _l("sociétaires")),
+    Role.AUTHORITY: (_l("compte collectivité / structure"), _l("comptes collectivité / structure")),
+}
+
+
+# The audit log's actions, in words (a domain's own actions are prefixed with its name: « inventory.checkout »).
+AUDIT_ACTION_LABELS = {
+    "create": _l("Création"), "update": _l("Modification"), "delete": _l("Suppression"), "archive": _l("Archivage"),
+    "restore": _l("Restauration"), "activate": _l("Activation"), "login": _l("Connexion"), "logout": _l("Déconnexion"),
+    "password": _l("Mot de passe changé"), "revoke": _l("Révocation"), "send": _l("Envoi"), "resend": _l("Renvoi"),
+    "remind": _l("Relance"), "issue": _l("Émission"), "accept": _l("Acceptation"), "decline": _l("Refus"),
+    "cancel": _l("Annulation"), "expire": _l("Expiration"), "assign": _l("Affectation"),
+    "unassign": _l("Retrait d'une affectation"), "confirm": _l("Confirmation"), "unconfirm": _l("Confirmation annulée"),
+    "hold": _l("Séance tenue"), "move": _l("Déplacement"), "merge": _l("Fusion"), "erase": _l("Effacement"),
+    "end": _l("Fin"), "submit": _l("Soumission"), "validate": _l("Validation"), "send_back": _l("Renvoi pour correction"),
+    "reopen": _l("Réouverture"), "regenerate": _l("Régénération"), "attach": _l("Pièce jointe"),
+    "grant_access": _l("Accès ouvert"), "attendance": _l("Présences"), "ballot": _l("Bulletin de vote"),
+    "open_vote": _l("Ouverture du vote"), "close_vote": _l("Clôture du vote"), "convene": _l("Convocation"),
+    "sign": _l("Signature"), "sign_minutes": _l("Signature du procès-verbal"),
+    "inventory.asset_create": _l("Matériel ajouté"), "inventory.asset_update": _l("Matériel modifié"),
+    "inventory.asset_retire": _l("Matériel réformé"), "inventory.asset_lost": _l("Matériel perdu"),
+    "inventory.asset_found": _l("Matériel retrouvé"), "inventory.asset_photo": _l("Photo du matériel"),
+    "inventory.asset_photo_delete": _l("Photo du matériel supprimée"),
+    "inventory.borrower_erased": _l("Emprunteur effacé"), "inventory.checkout": _l("Prêt remis"),
+    "inventory.checkin": _l("Prêt rendu"), "inventory.kit_create": _l("Kit créé"), "inventory.kit_update": _l("Kit modifié"),
+    "inventory.kit_deactivate": _l("Kit désactivé"), "inventory.loan_extend": _l("Prêt prolongé"),
+    "inventory.loan_lost": _l("Prêt perdu"), "inventory.loan_reminder": _l("Relance de prêt"),
+    "inventory.maintenance_open": _l("Maintenance ouverte"), "inventory.maintenance_update": _l("Maintenance suivie"),
+    "inventory.maintenance_close": _l("Maintenance close"), "inventory.reserve": _l("Réservation"),
+    "inventory.reservation_change": _l("Réservation modifiée"), "inventory.reservation_cancel": _l("Réservation annulée"),
+    "inventory.reservation_convert": _l("Réservation convertie en prêt"), "inventory.audit_start": _l("Inventaire ouvert"),
+    "inventory.audit_close": _l("Inventaire clos"),
+    "training.create": _l("Formation planifiée"), "training.update": _l("Formation modifiée"),
+    "training.cancel": _l("Formation annulée"), "training.held": _l("Formation tenue"), "training.sign": _l("Émargement"),
+    "training.paper": _l("Émargement papier"), "training.scan": _l("Feuille d'émargement numérisée"),
+    "training.levels": _l("Niveaux atteints"), "training.certification_reminder": _l("Rappel de certification"),
+    "training.requirement_add": _l("Compétence requise ajoutée"),
+    "training.requirement_change": _l("Compétence requise modifiée"),
+    "training.requirement_remove": _l("Compétence requise retirée"),
+}
+
+
+def audit_action_label(action: str) -> str:
+    label = AUDIT_ACTION_LABELS.get(action)
+    return str(label) if label is not None else action
 
 
 class MultiCheckboxField(SelectMultipleField):

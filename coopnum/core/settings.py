@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
-from coopnum.core import audit
+from coopnum.core import audit, formats
 from coopnum.core.errors import DomainError
 from coopnum.core.models import Setting, User
 
@@ -77,12 +77,55 @@ DEFAULTS: dict[str, Any] = {
     "training.certification_last_reminder_days": 15,
 }
 
+# What each setting is called (the audit log and messages name a setting by these words, never by its key).
+LABELS: dict[str, str] = {
+    "beneficiaries.retention_months": "Durée de conservation des personnes suivies (mois)",
+    "company.name": "Raison sociale", "company.legal_form": "Forme juridique", "company.capital": "Capital",
+    "company.address": "Adresse", "company.postal_code": "Code postal", "company.city": "Ville",
+    "company.siret": "SIRET", "company.rcs": "RCS", "company.rna": "Numéro RNA", "company.vat_number": "Numéro de TVA",
+    "company.iban": "IBAN", "company.bic": "BIC", "company.training_declaration": "Déclaration d'activité de formation",
+    "company.email": "Adresse électronique", "company.phone": "Téléphone", "company.website": "Site web",
+    "billing.invoice_prefix": "Préfixe des factures", "billing.credit_note_prefix": "Préfixe des avoirs",
+    "billing.quote_prefix": "Préfixe des devis", "billing.payment_terms_days": "Délai de paiement (jours)",
+    "billing.quote_validity_days": "Validité des devis (jours)", "billing.vat_on_debits": "TVA d'après les débits",
+    "billing.early_payment_text": "Mention d'escompte", "billing.late_penalty_text": "Mention des pénalités de retard",
+    "billing.ecb_rate_bp": "Taux de la BCE", "billing.dunning_days": "Jours des relances",
+    "billing.aptic_organisation_id": "Structure facturée des chèques APTIC",
+    "billing.aptic_face_value_cents": "Valeur faciale d'un chèque APTIC",
+    "members.share_nominal_cents": "Valeur nominale d'une part", "members.minimum_capital_cents": "Capital minimum",
+    "members.min_paid_at_subscription": "Part libérée à la souscription",
+    "members.payment_delay_years": "Délai de libération (années)",
+    "members.public_bodies_max": "Part maximale des collectivités publiques",
+    "members.proxy_limit": "Pouvoirs par sociétaire", "members.empty_college_rule": "Règle du collège sans vote",
+    "members.convocation_days_first": "Délai de convocation (1re convocation, jours)",
+    "members.convocation_days_second": "Délai de convocation (2e convocation, jours)",
+    "members.quorum_ago_first": "Quorum de l'AGO (1re convocation)",
+    "members.quorum_ago_second": "Quorum de l'AGO (2e convocation)",
+    "members.quorum_age_first": "Quorum de l'AGE (1re convocation)",
+    "members.quorum_age_second": "Quorum de l'AGE (2e convocation)",
+    "members.majority_ago": "Majorité de l'AGO", "members.majority_age": "Majorité de l'AGE",
+    "inventory.reminder_every_days": "Relance des prêts en retard (tous les … jours)",
+    "inventory.borrower_retention_days": "Conservation des données d'un emprunteur (jours)",
+    "training.certification_reminder_days": "Rappel des certifications (jours avant)",
+    "training.certification_last_reminder_days": "Dernier rappel des certifications (jours avant)",
+}
+
+
+def label(key: str) -> str:
+    """« Téléphone » for ``company.phone``; the key itself for a setting without a label."""
+    return LABELS.get(key, key)
+
 
 def get(session: Session, key: str) -> Any:
     if key not in DEFAULTS:
         raise KeyError(key)
     value = session.execute(select(Setting.value).where(Setting.key == key)).scalar_one_or_none()
     return DEFAULTS[key] if value is None else value
+
+
+def cooperative_name(session: Session) -> str:
+    """The cooperative's name (« company.name »), as reports, exports and mails sign — never the software's name."""
+    return str(get(session, "company.name") or DEFAULTS["company.name"])
 
 
 def get_many(session: Session, keys) -> dict[str, Any]:
@@ -105,5 +148,14 @@ def set_value(session: Session, actor: User | None, key: str, value: Any, *, now
         row = Setting(key=key)
         session.add(row)
     row.value, row.updated_at, row.updated_by_id = value, now, actor.id if actor else None
-    audit.record(session, actor, "update", row, summary=f"Paramètre {key} : {before} → {value}",
+    audit.record(session, actor, "update", row, summary=f"Paramètre « {label(key)} » : {_shown(key, before)} → {_shown(key, value)}",
                  before={"value": before}, after={"value": value}, now=now)
+
+
+def _shown(key: str, value: Any) -> str:
+    """A setting's value in the audit summary: an amount in euros, an empty value in words."""
+    if value in (None, ""):
+        return "(vide)"
+    if key.endswith("_cents") and isinstance(value, int) and not isinstance(value, bool):
+        return formats.money(value, "fr")
+    return str(value)

@@ -12,7 +12,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import defer
 
-from coopnum.core import clock, mail, navigation, outbox, services, slots, validation
+from coopnum.core import audit as audit_log
+from coopnum.core import clock, mail, navigation, outbox, services, settings, slots, validation
 from coopnum.core import dashboard as panels
 from coopnum.core.access import client_ip, login_required, roles_required
 from coopnum.core.clock import PARIS
@@ -27,8 +28,9 @@ from coopnum.core.forms import (
     ResetPasswordForm,
     TokenForm,
     UserForm,
+    audit_action_label,
 )
-from coopnum.core.models import ApiToken, AuditLog, MailStatus, OutboxMail, Role, User, UserRole
+from coopnum.core.models import ApiToken, AuditLog, MailStatus, OutboxMail, Role, Setting, User, UserRole
 from coopnum.core.pagination import page_args, paginate
 from coopnum.core.security import make_reset_token, read_reset_token
 
@@ -445,8 +447,10 @@ def audit():
     form = AuditFilterForm(request.args)
     actions = db.session.execute(select(AuditLog.action).distinct().order_by(AuditLog.action)).scalars().all()
     types = db.session.execute(select(AuditLog.object_type).distinct().order_by(AuditLog.object_type)).scalars().all()
-    form.action.choices = [("", _("Toutes"))] + [(a, a) for a in actions]
-    form.object_type.choices = [("", _("Tous"))] + [(t, t) for t in types]
+    form.action.choices = [("", _("Toutes"))] + sorted(((a, audit_action_label(a)) for a in actions),
+                                                       key=lambda c: c[1].casefold())
+    form.object_type.choices = [("", _("Tous"))] + sorted(((t, audit_log.type_label(t)) for t in types if t),
+                                                         key=lambda c: c[1].casefold())
     stmt = select(AuditLog).order_by(AuditLog.at.desc(), AuditLog.id.desc())
     if form.q.data:
         stmt = stmt.where(func.lower(AuditLog.summary).like(f"%{form.q.data.lower()}%"))
@@ -463,7 +467,8 @@ def audit():
     if day := _parse_day(form.date_to.data):
         stmt = stmt.where(AuditLog.at < datetime.combine(day + timedelta(days=1), time.min, PARIS))
     page = paginate(db.session, stmt, *page_args(50))
-    return render_template("core/audit.html", page=page, form=form)
+    return render_template("core/audit.html", page=page, form=form, action_label=audit_action_label,
+                           names=audit_log.object_names(db.session, page.items))
 
 
 # --- the mail outbox -----------------------------------------------------------------------------------------------
@@ -520,6 +525,11 @@ def register() -> None:
     navigation.register("core.dashboard", _l("Tableau de bord"), (), 0)
     navigation.register("core.users", _l("Comptes"), (Role.COORDINATOR,), 900, group="admin")
     navigation.register("core.audit", _l("Journal d'audit"), (Role.ADMIN,), 910, group="admin")
+    audit_log.describe("User", _l("Compte"), User, lambda u: u.full_name or u.email,
+                       lambda u: url_for("core.user_edit", user_id=u.id))
+    audit_log.describe("Setting", _l("Paramètre"), Setting, lambda s: f"{_('Paramètre')} « {settings.label(s.key)} »")
+    audit_log.describe("ApiToken", _l("Jeton d'API"))
+    audit_log.describe("OutboxMail", _l("Courriel"))
     navigation.register("core.outbox_page", _l("Courriels"), (Role.ADMIN, Role.COORDINATOR), 905, group="admin")
     panels.register("accounts", "core/panels/accounts.html", (Role.COORDINATOR,), _accounts_panel, 800)
     panels.register("member", "core/panels/member.html", (Role.MEMBER,), lambda user: {}, 400)

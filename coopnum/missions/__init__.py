@@ -17,6 +17,7 @@ def init_app(app) -> None:
     planning.register()
     calendars.register()
     requests.register()
+    _describe_for_audit()
     slots.register_provider("conventions.volumes", _volumes)
     slots.register_provider("convention.missions", _convention_missions)
 
@@ -33,3 +34,22 @@ def _convention_missions(session, convention_id):
     from coopnum.missions.services import volumes
 
     return volumes.convention_missions(session, convention_id)
+
+
+def _describe_for_audit() -> None:
+    """How the audit log names this domain's objects and links to them."""
+    from flask import url_for
+    from flask_babel import format_datetime
+    from flask_babel import lazy_gettext as _l
+
+    from coopnum.core import audit
+    from coopnum.missions.models import Mission, MissionSession, ServiceRequest
+
+    audit.describe("Mission", _l("Mission"), Mission, lambda m: m.title,
+                   lambda m: url_for("missions.mission_detail", mission_id=m.id))
+    audit.describe("MissionSession", _l("Séance"), MissionSession,
+                   lambda s: f"{_l('Séance')} {s.mission.title}, {format_datetime(s.start, 'short')}",
+                   lambda s: url_for("missions.session_detail", session_id=s.id))
+    audit.describe("ServiceRequest", _l("Demande"), ServiceRequest, None,
+                   lambda r: url_for("missions.request_detail", request_id=r.id))
+    audit.describe("Absence", _l("Absence"))

@@ -8,3 +8,8 @@ def init_app(app) -> None:
 
     app.register_blueprint(bp)
     app.register_blueprint(public_bp)
+    from flask_babel import lazy_gettext as _l
+
+    from coopnum.core import audit
+
+    audit.describe("ReportShare", _l("Lien de partage d'un rapport"))

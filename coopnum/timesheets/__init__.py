@@ -15,3 +15,13 @@ def init_app(app) -> None:
     slots.register_provider("months.ensure_open", locks.ensure_open)
     slots.register_provider("months.is_locked", locks.is_locked)
     slots.register_provider("missions.sessions_with_work", hours_service.sessions_with_hours)
+    _describe_for_audit()
+
+
+def _describe_for_audit() -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from coopnum.core import audit
+
+    audit.describe("Timesheet", _l("Relevé d'heures"))
+    audit.describe("TimeEntry", _l("Heures"))

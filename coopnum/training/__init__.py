@@ -13,3 +13,25 @@ def init_app(app) -> None:
     views.register_navigation()
     jobs.register()
     panels.register()
+    _describe_for_audit()
+
+
+def _describe_for_audit() -> None:
+    from flask import url_for
+    from flask_babel import lazy_gettext as _l
+
+    from coopnum.core import audit
+    from coopnum.training.models import Certification, Person, Skill, TrainingSession
+
+    audit.describe("Person", _l("Personne"), Person, lambda p: p.full_name,
+                   lambda p: url_for("training.person", person_id=p.id))
+    audit.describe("TrainingSession", _l("Formation"), TrainingSession, lambda t: t.title,
+                   lambda t: url_for("training.session_detail", training_id=t.id))
+    audit.describe("Skill", _l("Compétence"), Skill, lambda s: f"{s.code} {s.title}")
+    audit.describe("Certification", _l("Certification"), Certification, lambda c: c.name)
+    audit.describe("SkillAssessment", _l("Niveau de compétence"))
+    audit.describe("ServiceSkillRequirement", _l("Compétence requise"))
+    audit.describe("TargetProfile", _l("Profil visé"))
+    audit.describe("Attendance", _l("Présence"))
+    audit.describe("AttendanceScan", _l("Feuille d'émargement numérisée"))
+    audit.describe("AttendanceSignature", _l("Émargement"))

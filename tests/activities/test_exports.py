@@ -294,7 +294,7 @@ def test_export_from_the_list_then_download(client, session, users, records, ins
     assert response.headers["Location"].endswith(f"/missions/exports/{job.id}")
     assert job.params["filters"] == {"kind": "Individuel"} and job.status == ExportStatus.DONE
     html = text_of(client.get(f"/missions/exports/{job.id}"))
-    assert "Export terminé : 2 ligne(s)." in html and f"/missions/exports/{job.id}/download" in html
+    assert "Export terminé : 2 lignes." in html and f"/missions/exports/{job.id}/download" in html
     assert "hx-trigger" not in html  # finished: no more polling
     download = client.get(f"/missions/exports/{job.id}/download")
     assert download.status_code == 200 and download.mimetype == "text/csv"
@@ -346,7 +346,7 @@ def test_the_export_runs_in_a_background_thread(client, session, users, records,
         if "Export terminé" in fragment:
             break
         time.sleep(0.1)
-    assert "Export terminé : 7 ligne(s)." in fragment
+    assert "Export terminé : 7 lignes." in fragment
     download = client.get(job_url + "/download")
     wb = load_workbook(io.BytesIO(download.get_data()))
     assert wb["Activités"].tables["Activités"]

@@ -149,7 +149,7 @@ def test_pages_walk_a_batch(client, session, users, aptic_org, monkeypatch):
                                                             "place_id": "0", "mediator_id": "0"})
     assert duplicate.status_code == 400 and "déjà enregistré" in text_of(duplicate)
     page = text_of(client.get("/billing/aptic"))
-    assert "CH-3" in page and "3 chèque(s) hors lot, 30,00" in page
+    assert "CH-3" in page and "3 chèques hors lot, 30,00" in page
     ids = [c.id for c in session.execute(select(ApticCheque).order_by(ApticCheque.number)).scalars()]
     empty = client.post("/billing/aptic/batches", data={})
     assert empty.status_code == 400 and "Cochez au moins un chèque" in text_of(empty)

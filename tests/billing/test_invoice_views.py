@@ -139,12 +139,12 @@ def test_draft_from_the_work_through_the_preview(client, coordinator, users, ids
     preview = f"/billing/invoices/new?convention_id={ids['own_convention']}&period_start={WORK_MONTH}" \
               f"&period_end={WORK_END}"
     page = text_of(client.get(preview))
-    assert "1 séance(s) passée(s) non confirmée(s)" in page and f"/missions/timesheets?month={WORK_KEY}" in page
+    assert "1 séance passée non confirmée" in page and f"/missions/timesheets?month={WORK_KEY}" in page
     assert "Rien à facturer pour cette période." in page and "Créer le brouillon" not in page
 
     past = validate_work_month(session, users, ids)
     page = text_of(client.get(preview))
-    assert "1 séance(s), 3 h" in page and "Médiathèque de Testville" in page
+    assert "1 séance, 3 h" in page and "Médiathèque de Testville" in page
     assert "135,00" in page and "162,00" in page  # 3 h × 45 € HT, TTC
     assert "non confirmée" not in page and "Créer le brouillon" in page
 
@@ -342,7 +342,8 @@ def test_the_months_run_then_issue_from_its_page(client, coordinator, users, ids
     response = client.post("/billing/invoices/run", data={"month": WORK_KEY})
     page = text_of(response)
     assert response.status_code == 200
-    assert f"1 brouillon(s) créé(s) pour {format_date(WORK_MONTH, 'MMMM y', locale='fr')}." in page
+    assert f"1 brouillon créé pour {format_date(WORK_MONTH, 'MMMM y', locale='fr')}." in page
+    assert page.count("brouillon créé") == 1 and "Mois facturé" not in page  # said once, not flashed again
     draft = session.execute(select(Invoice).where(Invoice.convention_id == ids["own_convention"])).scalar_one()
     assert draft.is_draft and draft.total_incl_cents == 16200
     assert f"/billing/invoices/{draft.id}" in page and "162,00" in page
@@ -367,3 +368,14 @@ def test_a_mediator_is_refused(client, users, ids, session):
                         ("GET", f"/billing/invoices/{ids['issued_invoice']}/documents/pdf")):
         assert client.open(url, method=method).status_code == 403, url
     assert reload(session, Invoice, ids["draft_invoice"]).is_draft
+
+
+def test_the_audit_log_names_an_issued_invoice_and_its_amount_in_french(client, session, users):
+    invoice = bf.issued_invoice(session, users["coordinator"])
+    session.commit()
+    login(client, users["admin"])
+    page = text_of(client.get("/audit?object_type=Invoice&action=issue"))
+    assert f'<a href="/billing/invoices/{invoice.id}">Facture {invoice.number}</a>' in page
+    amount = re.search(rf"Facture {invoice.number} émise : ([\d\u202f]+,\d\d) € TTC", page)
+    assert amount and "Émission" in page
+    assert "émis(e)" not in page and "Invoice #" not in page

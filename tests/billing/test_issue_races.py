@@ -108,5 +108,5 @@ def test_four_runs_of_the_same_month_at_once(app, session, users, fake_pdf):
     drafts = session.execute(select(Invoice.convention_id).where(
         Invoice.kind == InvoiceKind.INVOICE, Invoice.period_start == days.month_start(-1))).scalars().all()
     assert sorted(drafts) == convention_ids  # one draft per convention: one set of drafts
-    created = [page for status, page in results if status == 200 and "2 brouillon(s) créé(s)" in page]
+    created = [page for status, page in results if status == 200 and "2 brouillons créés" in page]
     assert len(created) == 1, [status for status, _page in results]

@@ -103,11 +103,11 @@ def test_valid_save_normalises_audits_and_redirects(client, coordinator, session
     # Audited: one entry per changed key, by the coordinator; unchanged keys (quote prefix D, 30 days) untouched.
     entries = session.execute(select(AuditLog).where(AuditLog.object_type == "Setting")).scalars().all()
     summaries = {e.summary.split(" : ")[0] for e in entries}
-    assert "Paramètre company.siret" in summaries and "Paramètre billing.dunning_days" in summaries
-    assert "Paramètre billing.quote_prefix" not in summaries
-    assert "Paramètre billing.payment_terms_days" not in summaries
+    assert "Paramètre « SIRET »" in summaries and "Paramètre « Jours des relances »" in summaries
+    assert "Paramètre « Préfixe des devis »" not in summaries
+    assert "Paramètre « Délai de paiement (jours) »" not in summaries
     assert all(e.actor_id == users["coordinator"].id for e in entries)
-    siret_entry = next(e for e in entries if e.summary.startswith("Paramètre company.siret"))
+    siret_entry = next(e for e in entries if e.summary.startswith("Paramètre « SIRET »"))
     assert siret_entry.changes == {"before": {"value": ""}, "after": {"value": SIRET}}
     # The page now shows no banner, the IBAN formatted; saving the same values again changes nothing.
     page = text_of(client.get("/billing/settings"))

@@ -70,7 +70,7 @@ def test_from_a_session_to_the_invoice_in_the_authority_portal(page, session, us
     expect(created).to_contain_text("Ville de Testville")
     created.get_by_role("link", name=re.compile("Permanences facturées")).click()
     main = page.locator("main")
-    expect(main).to_contain_text("Permanence facturée — Médiathèque facturée : 1 séance(s), 3 h")
+    expect(main).to_contain_text("Permanence facturée — Médiathèque facturée : 1 séance, 3 h")
     expect(main).to_contain_text("135,00")  # 3 h × 45 € excl. VAT
     # a line added by mistake
     page.locator("#add-line summary").click()

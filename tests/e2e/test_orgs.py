@@ -61,8 +61,8 @@ def test_coordinator_creates_an_organisation_then_a_convention(page, users, sess
     page.get_by_role("button", name="Enregistrer").click()
 
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"CONV-{year}-001")
-    expect(page.get_by_test_id("volume-contracted")).to_have_text("120")
-    expect(page.get_by_test_id("volume-used")).to_have_text("0")
+    expect(page.get_by_test_id("volume-contracted")).to_have_text("120 h")
+    expect(page.get_by_test_id("volume-used")).to_have_text("0 h")
     assert_accessible(page)
 
     # sessions held under the convention show in its volume
@@ -77,6 +77,6 @@ def test_coordinator_creates_an_organisation_then_a_convention(page, users, sess
     session.commit()
     assert session.execute(select(MissionSession)).scalar_one().mission_id == mission.id
     page.reload()
-    expect(page.get_by_test_id("volume-used")).to_have_text("3")
+    expect(page.get_by_test_id("volume-used")).to_have_text("3 h")
     expect(page.locator("main")).to_contain_text("Mairie de Lusignan")
     expect(page.get_by_role("progressbar")).to_have_attribute("value", "3.00")

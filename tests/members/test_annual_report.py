@@ -214,7 +214,7 @@ def test_the_page_and_the_pdf(session, client, users):
                      "1 400,00 €", "1 680,00 €", "1 380,00 €", "780,00 €", "300,00 €", "350,00 €",
                      "Admis dans l'année : 1. Sortis : 1.", "Démission : 1"):
         assert expected in page, expected
-    assert 'data-figure="sessions_held">4<' in page and 'data-figure="hours">9,5<' in page
+    assert 'data-figure="sessions_held">4<' in page and 'data-figure="hours">9 h 30<' in page
     assert 'data-figure="members_end">2<' in page
     assert f'href="/members/annual-report/{Y - 1}"' in page  # the year picker
     response = client.get(f"/members/annual-report/{Y}.pdf")

@@ -324,7 +324,7 @@ def test_dashboards_show_new_requests_to_the_coordination_and_requests_to_the_co
     login(client, users["coordinator"])
     page = text_of(client.get("/"))
     assert "Demandes des structures" in page and "/missions/requests?status=new" in page
-    assert "nouvelle(s) demande(s) à traiter" in page
+    assert "nouvelles demandes à traiter" in page  # two, in the plural
     relogin(client, users["authority"])
     page = text_of(client.get("/"))
     assert "Vos séances et demandes" in page and f"/missions/requests/{world['own_request']}\"" in page
@@ -357,3 +357,4 @@ def test_demo_requests(app, session):
     assert rows[0].requested_by_id == ctx.authority_users[0].id and rows[0].place_id is not None
     assert rows[1].organisation_id != rows[0].organisation_id and rows[1].answer
     assert rows[1].answered_by_id == ctx.coordinator.id
+

@@ -216,7 +216,7 @@ def test_coordinator_creates_a_convention_with_services(client, users, session, 
     assert conv.reference == f"CONV-{YEAR}-001" and conv.contracted_volume == Decimal("37.5")
     assert [(cs.service_id, cs.unit_price_cents) for cs in conv.services] == [(perm.id, 4000)]
     page = text_of(client.get(f"/missions/conventions/{conv.id}"))
-    assert f"CONV-{YEAR}-001" in page and "37,5" in page and "Permanence numérique" in page and "40,00 €" in page
+    assert f"CONV-{YEAR}-001" in page and "37 h 30" in page and "Permanence numérique" in page and "40,00 €" in page
 
 
 @pytest.mark.parametrize(("changes", "message"), [
@@ -318,7 +318,7 @@ def test_list_filters_volume_and_one_volume_query(client, users, session, org, m
     page = text_of(client.get("/missions/conventions"))
     assert all(ref in page for ref in ("CONV-A", "CONV-B", "CONV-C"))
     assert len(calls) == 1 and len(calls[0]) == 3
-    assert "4 / 10 heures (40 %)" in page and '<progress value="4.00" max="10.00"' in page
+    assert "4 h / 10 h (40 %)" in page and '<progress value="4.00" max="10.00"' in page
     page = text_of(client.get("/missions/conventions?status=draft"))
     assert "CONV-B" in page and "CONV-A" not in page
     page = text_of(client.get(f"/missions/conventions?organisation_id={other.id}"))
@@ -352,8 +352,9 @@ def test_detail_shows_missions_and_volumes(client, users, session, org):
     login(client, users["coordinator"])
     page = text_of(client.get(f"/missions/conventions/{conv.id}"))
     assert "Permanence du mardi" in page and "Mairie de Vivonne" in page
-    assert 'data-testid="volume-used">3<' in page and 'data-testid="volume-planned">2<' in page
-    assert 'data-testid="volume-contracted">20<' in page
+    # hours read as durations, as everywhere else (never « 3 », « 29,25 » next to « 14 h 45 »)
+    assert 'data-testid="volume-used">3 h<' in page and 'data-testid="volume-planned">2 h<' in page
+    assert 'data-testid="volume-contracted">20 h<' in page
     assert f'href="/missions/missions/{mission.id}"' in page
 
 

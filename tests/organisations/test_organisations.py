@@ -225,7 +225,7 @@ def test_detail_shows_contacts_conventions_with_volume_and_places(client, users,
     login(client, users["coordinator"])
     page = text_of(client.get(f"/missions/organisations/{org.id}"))
     assert "Inès Morel" in page and "DGS" in page and "Créer un accès" in page
-    assert "CONV-2026-042" in page and "3 / 10 heures (30 %)" in page and "<progress" in page
+    assert "CONV-2026-042" in page and "3 h / 10 h (30 %)" in page and "<progress" in page
     assert "Médiathèque de Vivonne" in page
     assert f'href="/missions/places/{place.id}"' in page
 

@@ -11,7 +11,7 @@ from babel.dates import format_date
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from coopnum.core import clock
+from coopnum.core import clock, settings
 from coopnum.core.db import db
 from coopnum.reports.models import ReportShare
 from coopnum.reports.services import reports
@@ -56,7 +56,7 @@ def test_the_report_page_shows_the_figures_and_charts(client, session, users, sc
     cells = figure_cells(html)
     assert cells["sessions_held"] == str(f.sessions_held) == "5"
     assert cells["sessions_cancelled"] == "1" and cells["sessions_not_held"] == "1"
-    assert cells["hours_delivered"] == "9,25"
+    assert cells["hours_delivered"] == "9 h 15"  # a duration, as on every page (decimal hours in the workbook only)
     assert cells["people_helped"].strip() == "16"
     assert cells["collective_participants"] == "13"
     assert "23,1 %" in html  # share of the contracted volume
@@ -112,7 +112,9 @@ def test_only_the_authority_of_the_organisation_sees_its_reports(client, session
 
 
 def test_the_pdf_holds_the_same_figures(client, session, users, scene, app):
-    app.config["COOPNUM_NAME"] = "Coop Numérique du Poitou"
+    # signed with the cooperative's name (its settings), never the software's
+    settings.set_value(session, None, "company.name", "Coop Numérique du Poitou", now=NOW)
+    session.commit()
     login(client, users["authority"])
     response = client.get(f"/missions/conventions/{scene['convention'].id}/report.pdf?{PERIOD}")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
@@ -122,11 +124,11 @@ def test_the_pdf_holds_the_same_figures(client, session, users, scene, app):
     assert data.startswith(b"%PDF")
     text = pdf_text(data)  # layout mode: a label and its figure on one line
     flat = " ".join(read_pdf_text(data).split())  # reading order, the charts' SVG text included
-    assert "Coop Numérique du Poitou" in text  # the running header
+    assert "Coop Numérique du Poitou" in text and "coopnum" not in text  # the running header
     assert scene["convention"].reference in text
     assert "Rapport d’activité" in flat
     assert re.search(r"Séances réalisées\s+5\b", text)
-    assert re.search(r"Heures réalisées\s+9,25", text)
+    assert re.search(r"Heures réalisées\s+9 h 15", text)
     assert re.search(r"Participants aux ateliers\s+13\b", text)
     assert re.search(r"Personnes accompagnées\s+16\b", text)
     assert "Médiathèque" in text and "Mairie annexe" in text
@@ -147,6 +149,7 @@ def test_the_workbook_holds_the_same_figures_as_numbers(client, session, users, 
     assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     wb = load_workbook(io.BytesIO(response.get_data()))
     assert wb.sheetnames == ["Synthèse", "Par mois", "Par lieu", "Thématiques"]
+    assert wb["Synthèse"]["A1"].value == settings.cooperative_name(session) != "coopnum"
     summary = {row[0]: row[1] for row in wb["Synthèse"].iter_rows(values_only=True) if row and row[0]}
     f = figures_of(session, scene)
     assert summary["Séances réalisées"] == 5 and summary["Séances annulées"] == 1

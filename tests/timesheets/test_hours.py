@@ -320,10 +320,10 @@ def test_validate_is_refused_while_past_sessions_remain_unconfirmed(session, use
     factories.assignment(session, mission_session=second, user=mediator)
     with pytest.raises(DomainError) as exc:
         timesheets.validate(session, coordinator, mediator.id, MONTH, now=now)
-    assert exc.value.message.startswith("Impossible de valider : 2 séance(s) passée(s) de ")
+    assert exc.value.message.startswith("Impossible de valider : 2 séances passées de ")
     assert f"{MONTH_LABEL} ne sont pas encore confirmées" in exc.value.message
     hours.confirm_session(session, mediator, past, held=True, now=now)
-    with pytest.raises(DomainError, match=re.escape("Impossible de valider : 1 séance(s)")):
+    with pytest.raises(DomainError, match=re.escape("Impossible de valider : 1 séance passée")):
         timesheets.validate(session, coordinator, mediator.id, MONTH, now=now)
     hours.confirm_session(session, coordinator, second, held=False, reason=NotHeldReason.PLACE_CLOSED, now=now)
     # the session of the 24th has not started: it does not block

@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from coopnum.billing.forms.payments import METHOD_LABELS
 from coopnum.billing.models import InvoiceKind, InvoiceStatus, LineUnit, PaymentState
+from coopnum.core import formats
 from coopnum.core.forms import EuroField, SafeForm
 from coopnum.organisations.forms.catalogue import VAT_LABELS
 
@@ -42,6 +43,24 @@ UNIT_LABELS = {
     LineUnit.UNIT: _l("unité"),
     LineUnit.FLAT: _l("forfait"),
 }
+UNIT_PLURAL_LABELS = {
+    LineUnit.HOUR: _l("heures"),
+    LineUnit.SESSION: _l("séances"),
+    LineUnit.WORKSHOP: _l("ateliers"),
+    LineUnit.MONTH: _l("mois"),
+    LineUnit.DAY: _l("jours"),
+    LineUnit.PERSON: _l("personnes"),
+    LineUnit.UNIT: _l("unités"),
+    LineUnit.FLAT: _l("forfaits"),
+}
+
+
+def unit_word(unit: str, quantity, locale="fr") -> str:
+    """The unit agreeing with the quantity: « 1 heure », « 14,75 heures », « 6 séances »."""
+    words = UNIT_PLURAL_LABELS if formats.is_plural(quantity, locale) else UNIT_LABELS
+    return str(words.get(unit, unit))
+
+
 VAT_RATE_CHOICES = [(2000, "20 %"), (1000, "10 %"), (550, "5,5 %"), (210, "2,1 %"), (0, "0 %")]
 PAYMENT_LABELS = METHOD_LABELS  # one list of payment methods (forms/payments.py)
 DOCUMENT_LABELS = {"pdf": _l("PDF"), "facturx": _l("Factur-X (PDF avec données XML)")}

@@ -33,7 +33,7 @@ from coopnum.billing.services.invoices import (
     lock_row,
     new_draft,
 )
-from coopnum.core import audit
+from coopnum.core import audit, formats
 from coopnum.core.clock import month_start, paris_midnight, paris_today
 from coopnum.core.errors import DomainError
 from coopnum.core.models import User
@@ -64,8 +64,11 @@ def _hours(minutes: int) -> Decimal:
 
 
 def _hours_words(minutes: int) -> str:
-    h, m = divmod(minutes, 60)
-    return f"{h} h {m:02d}" if m else f"{h} h"
+    return formats.hours(minutes, "fr")
+
+
+def _sessions_words(n: int) -> str:
+    return formats.count(n, "séance", "séances", "fr")
 
 
 def _check_period(start: date, end: date) -> None:
@@ -223,17 +226,17 @@ def _mission_line(convention: Convention, sessions: list[MissionSession], price:
     detail = "Séances : " + ", ".join(
         f"{format_date(d, PARIS_FMT, locale='fr')} ({_hours_words(s.delivered_minutes)})"
         for d, s in zip(days, sessions, strict=True))
-    label = f"{mission.title} — {place}" if place else mission.title
+    label = formats.label(mission.title, place)  # a mission named after its place says it once
     minutes = sum(s.delivered_minutes for s in sessions)
     links = [(s.id, s.delivered_minutes) for s in sessions]
     if convention.pricing_mode == PricingMode.HOURLY:
         return ProposedLine(
-            LineKind.HOURS, f"{label} : {len(sessions)} séance(s), {_hours_words(minutes)}", detail,
+            LineKind.HOURS, f"{label} : {_sessions_words(len(sessions))}, {_hours_words(minutes)}", detail,
             _hours(minutes), LineUnit.HOUR, price, rate, min(days), max(days), mission.service_id, links)
     kind = LineKind.WORKSHOPS if convention.pricing_mode == PricingMode.PER_WORKSHOP else LineKind.SESSIONS
     unit = LineUnit.WORKSHOP if kind == LineKind.WORKSHOPS else LineUnit.SESSION
     return ProposedLine(
-        kind, f"{label} : {len(sessions)} séance(s)", detail, Decimal(len(sessions)), unit, price, rate,
+        kind, f"{label} : {_sessions_words(len(sessions))}", detail, Decimal(len(sessions)), unit, price, rate,
         min(days), max(days), mission.service_id, links)
 
 
@@ -268,9 +271,11 @@ def draft_from_work(session: Session, actor: User | None, convention: Convention
     if work.empty:
         reasons = []
         if work.unvalidated_sessions:
-            reasons.append(f"{work.unvalidated_sessions} séance(s) tenue(s) dont les heures ne sont pas validées")
+            reasons.append(formats.count(work.unvalidated_sessions, "séance tenue", "séances tenues", "fr")
+                           + " dont les heures ne sont pas validées")
         if work.unconfirmed_sessions:
-            reasons.append(f"{work.unconfirmed_sessions} séance(s) passée(s) non confirmée(s)")
+            reasons.append(formats.count(work.unconfirmed_sessions, "séance passée non confirmée",
+                                         "séances passées non confirmées", "fr"))
         if work.already_billed:
             reasons.append(f"{work.already_billed} élément(s) déjà facturé(s)")
         more = f" ({', '.join(reasons)})" if reasons else ""

@@ -29,7 +29,7 @@ from coopnum.billing.services.invoices import (
     ensure_draft,
     lock_invoice,
 )
-from coopnum.core import audit, settings
+from coopnum.core import audit, formats, settings
 from coopnum.core.clock import paris_today
 from coopnum.core.errors import DomainError
 from coopnum.core.models import User
@@ -111,9 +111,9 @@ def issue(session: Session, actor: User | None, invoice: Invoice, *, now: dateti
     if invoice.kind == InvoiceKind.CREDIT_NOTE:
         _apply_credit(session, invoice, now=now)
     session.flush()
-    what = "Avoir" if invoice.kind == InvoiceKind.CREDIT_NOTE else "Facture"
+    what = "Avoir {} émis" if invoice.kind == InvoiceKind.CREDIT_NOTE else "Facture {} émise"
     audit.record(session, actor, "issue", invoice,
-                 summary=f"{what} {invoice.number} émis(e) : {invoice.total_incl_cents / 100:.2f} € TTC",
+                 summary=f"{what.format(invoice.number)} : {formats.money(invoice.total_incl_cents, 'fr')} TTC",
                  after={"number": invoice.number, "total_incl_cents": invoice.total_incl_cents}, now=now)
     return invoice
 

@@ -28,7 +28,7 @@ from coopnum.billing.models import (
     Payment,
     PaymentMethod,
 )
-from coopnum.core import audit
+from coopnum.core import audit, formats
 from coopnum.core.clock import paris_today
 from coopnum.core.errors import DomainError
 from coopnum.core.models import User
@@ -38,10 +38,8 @@ MAX_AMOUNT_CENTS = 100_000_000_00
 
 
 def euros(cents: int) -> str:
-    """12345 → '123,45 €' (French, narrow no-break space before the euro sign; for messages)."""
-    sign = "-" if cents < 0 else ""
-    whole, rest = divmod(abs(int(cents)), 100)
-    return f"{sign}{whole:,}".replace(",", "\u202f") + f",{rest:02d}\u00a0€"
+    """12345 → '123,45 €' (French, for messages: core.formats.money)."""
+    return formats.money(int(cents), "fr")
 
 
 def overpaid_cents(invoice: Invoice) -> int:

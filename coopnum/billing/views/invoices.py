@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from io import BytesIO
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import format_decimal
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -31,6 +31,7 @@ from coopnum.billing.forms.invoices import (
     NewLineForm,
     RunForm,
     parse_month,
+    unit_word,
 )
 from coopnum.billing.models import (
     DocumentKind,
@@ -106,6 +107,13 @@ def _load(invoice_id: int) -> Invoice:
 
 def _actor():
     return current_user._get_current_object()
+
+
+@bp.app_template_global("unit_word")
+def unit_word_of(unit: str, quantity) -> str:
+    """{{ unit_word(line.unit, line.quantity) }}: « 1 heure », « 14,75 heures » (invoice and quote lines, in every
+    template, the PDFs' macros included)."""
+    return unit_word(unit, quantity, get_locale())
 
 
 def _labels() -> dict:
@@ -187,10 +195,8 @@ def invoice_run():
         form.month.data = month_key(month)
     elif form.validate_on_submit():
         month = parse_month(form.month.data)
-        ok, result = commit_or_show(form, lambda: billable.monthly_run(db.session, _actor(), month, now=clock.now()))
-        if ok:
-            flash(_("Mois facturé (%(month)s) : %(count)s brouillon(s) créé(s).",
-                    month=format_day(month, "MMMM y"), count=len(result.created)), "success")
+        # the page shows the run's result (drafts created, conventions skipped): no flash repeating it
+        _ok, result = commit_or_show(form, lambda: billable.monthly_run(db.session, _actor(), month, now=clock.now()))
     elif parse_month(form.month.data):
         month = parse_month(form.month.data)
     month_invoices = queries.month_invoices(db.session, month, _month_end(month))

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from coopnum.core import audit, settings
+from coopnum.core import audit, formats, settings
 from coopnum.core.clock import paris_today, to_paris
 from coopnum.core.commands import Command
 from coopnum.core.errors import Conflict, DomainError
@@ -372,7 +372,7 @@ def voter_for(session: Session, assembly: Assembly, member: Member, *, by_member
             raise DomainError(f"Vous avez donné pouvoir à {holder.name} : c'est à lui ou elle de voter pour vous.")
         return Voter(member, None)
     if attendance is None or attendance.mode != AttendanceMode.REPRESENTED or attendance.proxy_holder_id != by_member.id:
-        raise DomainError(f"Vous ne portez pas le pouvoir de {member.name} : vous ne pouvez voter que pour vous et "
+        raise DomainError(f"Vous ne portez pas le pouvoir {formats.of(member.name)} : vous ne pouvez voter que pour vous et "
                           "pour les sociétaires qui vous ont donné pouvoir.", field="member_id")
     return Voter(member, by_member)
 

@@ -29,7 +29,7 @@ from sqlalchemy import case, func, select
 from sqlmodel import Session
 
 from coopnum.billing import numbering
-from coopnum.core import audit, settings
+from coopnum.core import audit, formats, settings
 from coopnum.core.clock import paris_today
 from coopnum.core.errors import DomainError
 from coopnum.core.models import User
@@ -68,6 +68,11 @@ def _pct(value: float) -> str:
     """52.38 → '52,4 %' (50.0 → '50 %')."""
     text = f"{value:.1f}".removesuffix(".0").replace(".", ",")
     return f"{text}\u00a0%"
+
+
+def _parts(n: int) -> str:
+    """« 1 part », « 3 parts »."""
+    return formats.count(n, "part", "parts")
 
 
 def _day(on: date) -> str:
@@ -258,7 +263,7 @@ def _check_not_gone(member: Member, what: str) -> None:
 def _check_keeps_a_share(session: Session, member: Member, removed: int) -> Balance:
     held = balance(session, member.id)
     if removed > held.shares:
-        raise DomainError(f"{member.name} ne détient que {held.shares} part(s).", field="shares")
+        raise DomainError(f"{member.name} ne détient que {_parts(held.shares)}.", field="shares")
     if member.status == MemberStatus.ADMITTED and held.shares - removed < 1:
         raise DomainError(f"{member.name} est sociétaire : il ou elle garde au moins une part. Enregistrez "
                           "d'abord sa sortie (démission, exclusion ou décès).", field="shares")
@@ -339,7 +344,7 @@ def subscribe(session: Session, actor: User | None, member: Member, shares: int,
     if paid_cents < 0:
         raise DomainError("Le montant versé ne peut pas être négatif.", field="paid_cents")
     if paid_cents < minimum:
-        raise DomainError(f"Au moins {euros(minimum)} doivent être versés à la souscription de {shares} part(s) "
+        raise DomainError(f"Au moins {euros(minimum)} doivent être versés à la souscription de {_parts(shares)} "
                           f"de {euros(nominal)} (soit {euros(value)}) ; versé : {euros(paid_cents)}.",
                           field="paid_cents")
     if paid_cents > value:
@@ -351,7 +356,7 @@ def subscribe(session: Session, actor: User | None, member: Member, shares: int,
     line = _add(session, actor, number=number, member=member, kind=CapitalOperationKind.SUBSCRIPTION, on=on,
                 shares=shares, amount_cents=value, nominal=nominal, due_on=due_on, reference=reference, notes=notes,
                 now=now)
-    _audit(session, actor, line, f"souscription de {shares} part(s) ({euros(value)}) par {member.name} le {_day(on)}",
+    _audit(session, actor, line, f"souscription de {_parts(shares)} ({euros(value)}) par {member.name} le {_day(on)}",
            now)
     if paid_cents:
         payment = _add(session, actor, number=_lock(session), member=member, kind=CapitalOperationKind.PAYMENT,
@@ -375,7 +380,7 @@ def pay(session: Session, actor: User | None, member: Member, amount_cents: int,
     number = _lock(session)
     held = balance(session, member.id)
     if held.unpaid_cents <= 0:
-        raise DomainError(f"Les parts de {member.name} sont entièrement libérées : rien n'est à verser.",
+        raise DomainError(f"Les parts {formats.of(member.name)} sont entièrement libérées : rien n'est à verser.",
                           field="amount_cents")
     if amount_cents > held.unpaid_cents:
         raise DomainError(f"Le montant ({euros(amount_cents)}) dépasse ce qui reste à libérer "
@@ -406,7 +411,7 @@ def transfer(session: Session, actor: User | None, giver: Member, receiver: Memb
     value = shares * nominal
     if held.paid_cents < value:
         raise DomainError(f"Seules des parts libérées se cèdent : {giver.name} a libéré {euros(held.paid_cents)}, "
-                          f"la cession de {shares} part(s) en demande {euros(value)}.", field="shares")
+                          f"la cession de {_parts(shares)} en demande {euros(value)}.", field="shares")
     if giver.public_body != receiver.public_body:
         _check_public_bodies(session, public_delta=value if receiver.public_body else -value, total_delta=0)
     out = _add(session, actor, number=number, member=giver, kind=CapitalOperationKind.TRANSFER, on=on,
@@ -417,7 +422,7 @@ def transfer(session: Session, actor: User | None, giver: Member, receiver: Memb
                 related_id=out.id, reference=reference, notes=notes, now=now)
     out.related_id = into.id
     session.flush()
-    summary = f"cession de {shares} part(s) de {giver.name} à {receiver.name} le {_day(on)}"
+    summary = f"cession de {_parts(shares)} {formats.of(giver.name)} à {receiver.name} le {_day(on)}"
     _audit(session, actor, out, summary, now)
     _audit(session, actor, into, summary, now)
     return out, into
@@ -447,7 +452,7 @@ def reimburse(session: Session, actor: User | None, member: Member, shares: int,
         _check_public_bodies(session, public_delta=0, total_delta=-value)
     line = _add(session, actor, number=number, member=member, kind=CapitalOperationKind.REIMBURSEMENT, on=on,
                 shares=-shares, amount_cents=-money, nominal=nominal, reference=reference, notes=notes, now=now)
-    _audit(session, actor, line, f"remboursement de {shares} part(s) à {member.name} ({euros(money)}) le {_day(on)}",
+    _audit(session, actor, line, f"remboursement de {_parts(shares)} à {member.name} ({euros(money)}) le {_day(on)}",
            now)
     return line
 
@@ -464,14 +469,14 @@ def cancel(session: Session, actor: User | None, member: Member, shares: int, *,
     value = shares * nominal
     if held.unpaid_cents < value:
         raise DomainError(f"Seules des parts non libérées s'annulent : il reste {euros(held.unpaid_cents)} à libérer "
-                          f"pour {member.name}, l'annulation de {shares} part(s) représente {euros(value)}.",
+                          f"pour {member.name}, l'annulation de {_parts(shares)} représente {euros(value)}.",
                           field="shares")
     _check_floor(session, value, "Annulation")
     if not member.public_body:
         _check_public_bodies(session, public_delta=0, total_delta=-value)
     line = _add(session, actor, number=number, member=member, kind=CapitalOperationKind.CANCELLATION, on=on,
                 shares=-shares, nominal=nominal, reference=reference, notes=notes, now=now)
-    _audit(session, actor, line, f"annulation de {shares} part(s) non libérée(s) de {member.name} le {_day(on)}",
+    _audit(session, actor, line, f"annulation de {formats.count(shares, 'part non libérée', 'parts non libérées')} {formats.of(member.name)} le {_day(on)}",
            now)
     return line
 

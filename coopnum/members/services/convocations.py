@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlmodel import Session
 
-from coopnum.core import audit, mail, outbox
+from coopnum.core import audit, formats, mail, outbox
 from coopnum.core.clock import paris_today, to_paris
 from coopnum.core.errors import DomainError
 from coopnum.core.models import User
@@ -49,7 +49,7 @@ def convocation_mail(assembly: Assembly, member: Member, resolutions: list[Resol
     lines = [
         f"Bonjour {member.name},",
         "",
-        f"Vous êtes convoqué·e à l'{KIND_WORDS.get(assembly.kind, assembly.kind)} de {cooperative}"
+        f"Vous êtes convoqué·e à l'{KIND_WORDS.get(assembly.kind, assembly.kind)} {formats.of(cooperative)}"
         + (", sur seconde convocation," if assembly.convocation == 2 else "")
         + f" le {when:%d/%m/%Y} à {when:%H:%M}, {MODE_WORDS.get(assembly.mode, '')}"
         + (f" : {assembly.place}" if assembly.place else "") + ".",

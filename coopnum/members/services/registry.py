@@ -21,7 +21,7 @@ from sqlalchemy import func, or_, select
 from sqlmodel import Session
 
 from coopnum.billing import numbering
-from coopnum.core import audit, settings
+from coopnum.core import audit, formats, settings
 from coopnum.core.clock import paris_today
 from coopnum.core.commands import Command
 from coopnum.core.errors import DomainError
@@ -267,7 +267,7 @@ def create_candidate(session: Session, actor: User | None, details: ContactDetai
                             created_at=now, created_by_id=actor.id if actor else None))
     _record_status(session, actor, member, MemberStatus.CANDIDATE, applied_on, DecidingBody.MEMBER, "", "", now)
     session.flush()
-    audit.record(session, actor, "create", member, summary=f"Candidature de {member.name} ({college.name})",
+    audit.record(session, actor, "create", member, summary=f"Candidature {formats.of(member.name)} ({college.name})",
                  after=audit.snapshot(member), now=now)
     return member
 
@@ -298,7 +298,7 @@ def admit(session: Session, actor: User | None, member: Member, *, on: date, bod
     _record_status(session, actor, member, MemberStatus.ADMITTED, on, body, reference, "", now)
     session.flush()
     audit.record(session, actor, "update", member,
-                 summary=f"Admission de {member.name} le {_day(on)} : sociétaire n° {member.number}",
+                 summary=f"Admission {formats.of(member.name)} le {_day(on)} : sociétaire n° {member.number}",
                  after={"number": member.number, "status": member.status, "admitted_on": on.isoformat()}, now=now)
     return member
 
@@ -325,7 +325,7 @@ def leave(session: Session, actor: User | None, member: Member, *, status: str, 
     member.updated_at = now
     session.flush()
     audit.record(session, actor, "update", member,
-                 summary=f"Sortie de {member.name} ({STATUS_WORDS[MemberStatus(status)]}) le {_day(on)}",
+                 summary=f"Sortie {formats.of(member.name)} ({STATUS_WORDS[MemberStatus(status)]}) le {_day(on)}",
                  before={"status": before}, after={"status": status, "left_on": on.isoformat()}, now=now)
     return member
 
@@ -372,7 +372,7 @@ def update_contact(session: Session, actor: User | None, member: Member, details
     session.flush()
     after = audit.snapshot(member)
     if audit.diff(before, after):
-        audit.record(session, actor, "update", member, summary=f"Coordonnées de {member.name} modifiées",
+        audit.record(session, actor, "update", member, summary=f"Coordonnées {formats.of(member.name)} modifiées",
                      before=before, after=after, now=now)
     return member
 

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from coopnum.core import clock, navigation, settings
+from coopnum.core import clock, formats, navigation, settings
 from coopnum.core.access import require, roles_required
 from coopnum.core.db import db
 from coopnum.core.models import Role
@@ -87,7 +87,7 @@ def _pdf_response(content: bytes, filename: str) -> Response:
 
 
 def _cooperative() -> str:
-    return settings.get(db.session, "company.name")
+    return settings.cooperative_name(db.session)
 
 
 # --- list, new, detail ----------------------------------------------------------------------------------------------
@@ -296,7 +296,7 @@ def resolution(resolution_id: int):
         ok, _cast = commit_or_show(form, lambda: services.cast_ballot(db.session, _actor(), resolution, member,
                                                                        form.choice.data, now=clock.now()))
         if ok:
-            flash(_("Vote de %(name)s enregistré.", name=member.name), "success")
+            flash(formats.elide(_("Vote de %(name)s enregistré.", name=member.name), member.name), "success")
             return redirect(url_for("members.resolution", resolution_id=resolution.id))
     result = tallies.tally(db.session, resolution, assembly) if resolution.status != ResolutionStatus.DRAFT else None
     return render_template("members/assemblies/resolution.html", resolution=resolution, assembly=assembly,

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 
-from coopnum.core import clock, navigation
+from coopnum.core import clock, formats, navigation
 from coopnum.core.access import is_staff, require, roles_required
 from coopnum.core.db import db
 from coopnum.core.filters import money
@@ -171,7 +171,7 @@ def member_new():
             db.session, _actor(), _details(form), college_id=form.college_id.data, applied_on=form.applied_on.data,
             now=clock.now()))
         if ok:
-            flash(_("Candidature de %(name)s enregistrée.", name=member.name), "success")
+            flash(formats.elide(_("Candidature de %(name)s enregistrée.", name=member.name), member.name), "success")
             return redirect(url_for("members.member", member_id=member.id))
     return render_template("members/member_form.html", form=form, member=None), form_status()
 

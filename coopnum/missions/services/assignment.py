@@ -10,7 +10,7 @@ from sqlalchemy import delete, exists, func, or_, select
 from sqlalchemy.orm import aliased, selectinload
 from sqlmodel import Session
 
-from coopnum.core import audit, clock
+from coopnum.core import audit, clock, formats
 from coopnum.core.errors import Conflict, DomainError
 from coopnum.core.models import Role, User, UserRole
 from coopnum.missions.models import Absence, AbsenceKind, Assignment, Mission, MissionSession, SessionStatus
@@ -214,7 +214,7 @@ def create_absence(session: Session, actor: User, user: User, kind: str, start: 
             s.updated_at = now
             session.expire(s, ["assignments"])
     audit.record(session, actor, "create", absence,
-                 summary=f"Absence de {user.full_name} {clock.describe_slot(start, end)} ; "
+                 summary=f"Absence {formats.of(user.full_name)} {clock.describe_slot(start, end)} ; "
                          f"{len(released)} séance(s) libérée(s)", now=now)
     return absence, list(released)
 

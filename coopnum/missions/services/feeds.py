@@ -13,7 +13,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import contains_eager, joinedload, lazyload, selectinload
 from sqlmodel import Session
 
-from coopnum.core import audit, calendar_sources
+from coopnum.core import audit, calendar_sources, formats
 from coopnum.core.errors import DomainError, NotFound
 from coopnum.core.models import Role, User, UserRole
 from coopnum.missions import ical
@@ -324,7 +324,7 @@ def session_event(s: MissionSession, *, base_url: str) -> ical.CalendarEvent:
         uid=f"session-{s.id}@{host}",
         start=s.start,
         end=s.end,
-        summary=f"{s.mission.title} — {s.mission.place.name}",
+        summary=formats.label(s.mission.title, s.mission.place.name if s.mission.place else None),
         location=_place_text(s.mission.place),
         description="\n".join(lines),
         url=url,

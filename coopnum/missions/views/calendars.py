@@ -15,6 +15,7 @@ from coopnum.core.access import is_staff, require, roles_required
 from coopnum.core.clock import PARIS
 from coopnum.core.db import db, writing
 from coopnum.core.errors import DomainError, NotFound
+from coopnum.core.formats import elide
 from coopnum.core.models import Role
 from coopnum.core.pagination import page_args, paginate
 from coopnum.core.views import commit_or_flash, commit_or_show, form_error, safe_next
@@ -249,7 +250,7 @@ def _own_targets(user=None) -> list[dict]:
         org = db.session.get(Organisation, user.organisation_id)
         if org is not None:
             own.append({"kind": FeedKind.ORGANISATION, "target_id": org.id,
-                        "title": _("Les séances de %(name)s", name=org.name)})
+                        "title": elide(_("Les séances de %(name)s", name=org.name), org.name)})
     for item in own:
         item["feed"] = feeds.active_feed(db.session, item["kind"], item["target_id"])
     return own

@@ -3,16 +3,14 @@
 Staff create and edit them (commercial terms only while draft), sign and end them, and attach the signed PDF.
 An authority contact reads its own organisation's conventions and downloads their signed PDF."""
 
-from decimal import Decimal
 from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from coopnum.core import clock, navigation
+from coopnum.core import clock, filters, navigation
 from coopnum.core.access import require, roles_required
 from coopnum.core.db import db
 from coopnum.core.errors import DomainError
@@ -33,7 +31,7 @@ from coopnum.organisations.forms.conventions import (
     SignForm,
     UploadForm,
 )
-from coopnum.organisations.models import Convention, ConventionStatus, Service
+from coopnum.organisations.models import Convention, ConventionStatus, Service, VolumeUnit
 from coopnum.organisations.services import conventions as services
 from coopnum.organisations.views import bp
 from coopnum.organisations.views.organisations import place_url
@@ -47,12 +45,15 @@ LABELS = {
 }
 
 
-@bp.app_template_filter("volume_qty")
-def volume_qty(value) -> str:
-    """A volume of hours or sessions, in the reader's language: 37,5 / 37.5; 120."""
+@bp.app_template_filter("volume")
+def volume(value, unit: str) -> str:
+    """A convention's volume in the words of its unit: hours as durations (« 14 h 45 »), sessions counted
+    (« 1 séance », « 6 séances »)."""
     if value is None:
         return ""
-    return format_decimal(Decimal(value).normalize(), format="#,##0.##")
+    if unit == VolumeUnit.HOURS:
+        return filters.hours(value, "hours")
+    return filters.count(value, _("séance"), _("séances"))
 
 
 def _load(convention_id: int) -> Convention:

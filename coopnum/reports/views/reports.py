@@ -8,10 +8,9 @@ template partial, charts as inline SVG) and the workbook."""
 import io
 import re
 from datetime import timedelta
-from decimal import Decimal
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_date, format_datetime, format_decimal
+from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -19,10 +18,11 @@ from markupsafe import Markup
 from wtforms import DateField
 from wtforms.validators import Optional
 
-from coopnum.core import clock, slots, spreadsheet
+from coopnum.core import clock, settings, slots, spreadsheet
 from coopnum.core.access import load_or_404, roles_required
 from coopnum.core.db import db, writing
 from coopnum.core.errors import DomainError
+from coopnum.core.filters import number
 from coopnum.core.forms import SafeForm
 from coopnum.core.models import Role
 from coopnum.core.pagination import page_args, paginate
@@ -39,16 +39,6 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 
 
 # --- formatting -----------------------------------------------------------------------------------------------------
-
-@bp.app_template_filter("figure")
-def figure(value) -> str:
-    """A figure of a report in the reader's language: 1 234; 12,5."""
-    if value is None:
-        return "—"
-    if isinstance(value, Decimal | float):
-        return format_decimal(Decimal(str(value)).normalize(), format="#,##0.##")
-    return format_decimal(value, format="#,##0")
-
 
 @bp.app_template_filter("last_valid_day")
 def last_valid_day(share: ReportShare) -> str:
@@ -90,7 +80,7 @@ def active_report_shares(convention_id: int, limit: int = 5) -> list[ReportShare
 
 
 def _fmt(value) -> str:
-    return figure(value)
+    return number(value, "—")
 
 
 def report_charts(figures: reports.ReportFigures) -> dict[str, Markup]:
@@ -125,7 +115,7 @@ def _context(convention: Convention, period: reports.Period, figures: reports.Re
     """Everything the report's workbook shows: the figures and the charts."""
     return {"convention": convention, "period": period, "period_label": period_label(period), "figures": figures,
             "charts": report_charts(figures), "unit_label": _unit_label(figures),
-            "coop_name": current_app.config["COOPNUM_NAME"], **extra}
+            "coop_name": settings.cooperative_name(db.session), **extra}
 
 
 def _page_context(convention: Convention, period: reports.Period, figures: reports.ReportFigures, **extra) -> dict:

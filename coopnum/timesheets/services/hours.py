@@ -19,7 +19,7 @@ from sqlalchemy.orm import lazyload
 from sqlmodel import Session
 
 from coopnum.activities.models import Activity
-from coopnum.core import audit, slots
+from coopnum.core import audit, formats, slots
 from coopnum.core.access import has_role, is_staff
 from coopnum.core.clock import PARIS, describe_slot
 from coopnum.core.errors import DomainError, Forbidden
@@ -48,16 +48,8 @@ NOT_HELD_WORDS = {  # for the audit log (the UI has its own translated labels)
 # --- small helpers --------------------------------------------------------------------------------------------------
 
 def fmt_minutes(minutes: int | None) -> str:
-    """150 → '2 h 30', 180 → '3 h', 45 → '45 min', 0 → '0 h' (the same in French and English)."""
-    if minutes is None:
-        return ""
-    if minutes == 0:
-        return "0 h"
-    sign, minutes = ("-", -minutes) if minutes < 0 else ("", minutes)
-    h, m = divmod(int(minutes), 60)
-    if not h:
-        return f"{sign}{m} min"
-    return f"{sign}{h} h {m:02d}" if m else f"{sign}{h} h"
+    """150 → '2 h 30', 180 → '3 h', 45 → '45 min' (core.formats.hours, in the French of the services' messages)."""
+    return formats.hours(minutes, "fr")
 
 
 def paris_day(value: datetime) -> date:

@@ -16,7 +16,7 @@ from sqlalchemy.sql import Select
 from sqlmodel import Session
 
 from coopnum.activities.models import Activity
-from coopnum.core import audit
+from coopnum.core import audit, formats
 from coopnum.core.access import is_staff
 from coopnum.core.errors import DomainError, Forbidden
 from coopnum.core.models import Role, User, UserRole
@@ -208,11 +208,11 @@ def submit(session: Session, actor: User, month: date, *, now: datetime) -> Time
         raise DomainError("Ce relevé est déjà validé.")
     count = unconfirmed_count(session, actor.id, month, now=now)
     if count:
-        raise DomainError(f"Il reste {count} séance(s) passée(s) à confirmer en {_month_words(month)} : "
+        raise DomainError(f"Il reste {formats.count(count, 'séance passée', 'séances passées')} à confirmer en {_month_words(month)} : "
                           "confirmez-les avant d'envoyer le relevé.")
     before = _timesheet_state(ts)
     ts.status, ts.submitted_at, ts.comment, ts.updated_at = TimesheetStatus.SUBMITTED, now, "", now
-    audit.record(session, actor, "submit", ts, summary=f"Relevé d'heures de {_month_words(month)} envoyé",
+    audit.record(session, actor, "submit", ts, summary=f"Relevé d'heures {formats.of(_month_words(month))} envoyé",
                  before=before, after=_timesheet_state(ts), now=now)
     return ts
 
@@ -240,14 +240,15 @@ def validate(session: Session, actor: User, user_id: int, month: date, *, now: d
         raise DomainError("Ce relevé est déjà validé.")
     count = unconfirmed_count(session, user_id, month, now=now)
     if count:
-        raise DomainError(f"Impossible de valider : {count} séance(s) passée(s) de {user.full_name} en "
+        raise DomainError(f"Impossible de valider : {formats.count(count, 'séance passée', 'séances passées')} "
+                          f"{formats.of(user.full_name)} en "
                           f"{_month_words(month)} ne sont pas encore confirmées. Faites-les confirmer (ou "
                           "confirmez-les pour la personne), puis validez.")
     before = _timesheet_state(ts)
     ts.status, ts.validated_at, ts.validated_by_id = TimesheetStatus.VALIDATED, now, actor.id
     ts.comment, ts.updated_at = "", now
     audit.record(session, actor, "validate", ts,
-                 summary=f"Relevé d'heures de {user.full_name} ({_month_words(month)}) validé et verrouillé",
+                 summary=f"Relevé d'heures {formats.of(user.full_name)} ({_month_words(month)}) validé et verrouillé",
                  before=before, after=_timesheet_state(ts), now=now)
     return ts
 
@@ -276,7 +277,7 @@ def send_back(session: Session, actor: User, user_id: int, month: date, comment:
     before = _timesheet_state(ts)
     ts.status, ts.comment, ts.updated_at = TimesheetStatus.SENT_BACK, comment, now
     audit.record(session, actor, "send_back", ts,
-                 summary=f"Relevé d'heures de {user.full_name} ({_month_words(month)}) renvoyé : {comment}",
+                 summary=f"Relevé d'heures {formats.of(user.full_name)} ({_month_words(month)}) renvoyé : {comment}",
                  before=before, after=_timesheet_state(ts), now=now)
     return ts
 
@@ -294,7 +295,7 @@ def reopen(session: Session, actor: User, user_id: int, month: date, reason: str
     ts.status, ts.comment, ts.updated_at = TimesheetStatus.OPEN, reason, now
     ts.validated_at = ts.validated_by_id = None
     audit.record(session, actor, "reopen", ts,
-                 summary=f"Relevé d'heures de {user.full_name} ({_month_words(month)}) rouvert : {reason}",
+                 summary=f"Relevé d'heures {formats.of(user.full_name)} ({_month_words(month)}) rouvert : {reason}",
                  before=before, after=_timesheet_state(ts), now=now)
     return ts
 

@@ -14,6 +14,7 @@ from coopnum.core import clock, dashboard, mail, navigation, outbox, slots
 from coopnum.core.access import is_staff, load_or_404, roles_required
 from coopnum.core.db import db
 from coopnum.core.errors import DomainError
+from coopnum.core.formats import elide
 from coopnum.core.models import Role, User
 from coopnum.core.pagination import page_args, paginate
 from coopnum.core.views import commit_or_flash, commit_or_show, form_status, safe_next
@@ -34,12 +35,6 @@ from coopnum.timesheets.models import TimeEntry, TimesheetStatus
 from coopnum.timesheets.services import bulk, hours
 from coopnum.timesheets.services import timesheets as sheets
 from coopnum.timesheets.views import bp
-
-
-@bp.app_template_filter("hours_minutes")
-def hours_minutes(minutes) -> str:
-    """Minutes as '3 h', '2 h 30', '45 min'."""
-    return hours.fmt_minutes(minutes)
 
 
 @bp.app_context_processor
@@ -352,8 +347,8 @@ def timesheet_validate(user_id: int, month: str):
         sheets.validate(db.session, current_user._get_current_object(), user.id, month, now=clock.now())
         notify_validated(user, month)
 
-    commit_or_flash(validate, _("Relevé de %(name)s validé : %(month)s est verrouillé.", name=user.full_name,
-                                month=label))
+    commit_or_flash(validate, elide(_("Relevé de %(name)s validé : %(month)s est verrouillé.", name=user.full_name,
+                                      month=label), user.full_name))
     return redirect(url_for("timesheets.timesheet", user_id=user.id, month=hours.month_key(month)))
 
 
@@ -368,9 +363,9 @@ def timesheet_send_back(user_id: int, month: str):
         def send_back():
             sheets.send_back(db.session, current_user._get_current_object(), user.id, month, form.comment.data,
                              now=clock.now())
-            _notify(user, _("Votre relevé d'heures de %(month)s est à corriger", month=label),
+            _notify(user, elide(_("Votre relevé d'heures de %(month)s est à corriger", month=label), label),
                     _("Bonjour %(name)s,", name=user.first_name) + "\n\n"
-                    + _("La coordination vous renvoie votre relevé d'heures de %(month)s :", month=label) + "\n\n"
+                    + elide(_("La coordination vous renvoie votre relevé d'heures de %(month)s :", month=label), label) + "\n\n"
                     + form.comment.data.strip() + "\n\n"
                     + _("Corrigez-le puis envoyez-le de nouveau :") + "\n" + _hours_link(month) + "\n")
 

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
-from coopnum.core import audit, clock, mail, outbox, settings
+from coopnum.core import audit, clock, formats, mail, outbox, settings
 from coopnum.core.errors import DomainError
 from coopnum.core.models import Role, User, UserRole
 from coopnum.core.validation import date_in_range
@@ -62,7 +62,7 @@ def add_certification(session, actor, person: Person, *, kind: str, name: str, o
                          created_at=now, updated_at=now)
     session.add(cert)
     session.flush()
-    audit.record(session, actor, "create", cert, summary=f"Certification {name} de {person.full_name}"[:500],
+    audit.record(session, actor, "create", cert, summary=f"Certification {name} {formats.of(person.full_name)}"[:500],
                  after=audit.snapshot(cert), now=now)
     return cert
 
@@ -154,7 +154,7 @@ def _body(cert: Certification, person: Person, days_left: int, link: str) -> tup
     lines = [
         "Bonjour,",
         "",
-        f"La certification « {cert.name} » de {person.full_name} arrive à échéance le "
+        f"La certification « {cert.name} » {formats.of(person.full_name)} arrive à échéance le "
         f"{cert.expires_on.strftime('%d/%m/%Y')}, dans {days_left} jour(s).",
         f"Obtenue le {cert.obtained_on.strftime('%d/%m/%Y')}" + (f" ({cert.issuer})" if cert.issuer else "") + ".",
         "",
@@ -192,7 +192,7 @@ def send_reminders(session, *, now: datetime, base_url: str = "") -> tuple[int, 
         subject, body = _body(cert, person, days_left, f"{base_url}/training/people/{person.id}#certifications")
         outbox.queue(session, mail.Mail(to=to, subject=subject, body=body), kind=MAIL_KIND, about=cert, now=now)
         audit.record(session, None, "training.certification_reminder", cert,
-                     summary=f"Rappel d'échéance de {cert.name} ({person.full_name}) à {', '.join(to)}"[:500],
+                     summary=f"Rappel d'échéance {formats.of(cert.name)} ({person.full_name}) à {', '.join(to)}"[:500],
                      now=now)
         queued += 1
     session.flush()

@@ -15,7 +15,7 @@ from datetime import datetime
 from flask import render_template
 from flask_babel import force_locale
 
-from coopnum.core import clock, settings
+from coopnum.core import clock, formats, settings
 from coopnum.core.errors import DomainError
 from coopnum.core.signature import data_url
 from coopnum.training.models import ParticipantRole, Person, TrainingSession, TrainingStatus
@@ -50,8 +50,8 @@ def _pdf(template: str, **context) -> bytes:
 
 
 def hours(minutes: int) -> str:
-    h, m = divmod(int(minutes), 60)
-    return f"{h} h {m:02d}" if m else f"{h} h"
+    """« 3 h 30 » (core.formats.hours: the documents are French)."""
+    return formats.hours(int(minutes), "fr")
 
 
 def _people(training: TrainingSession) -> list[tuple[str, Person]]:

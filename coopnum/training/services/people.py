@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 from sqlalchemy import func, or_, select
 
-from coopnum.core import audit, clock
+from coopnum.core import audit, clock, formats
 from coopnum.core.errors import DomainError, NotFound
 from coopnum.core.models import Role, User, UserRole
 from coopnum.core.validation import date_in_range
@@ -146,7 +146,7 @@ def assign_profile(session, actor, person: Person, profile_id: int | None, *, no
     before = person.target_profile_id
     person.target_profile_id, person.updated_at = profile_id, now
     session.flush()
-    audit.record(session, actor, "update", person, summary=f"Profil cible de {person.full_name}"[:500],
+    audit.record(session, actor, "update", person, summary=f"Profil cible {formats.of(person.full_name)}"[:500],
                  before={"target_profile_id": before}, after={"target_profile_id": profile_id}, now=now)
     return person
 
@@ -185,7 +185,7 @@ def record_assessment(session, actor, person: Person, skill: Skill | int, *, lev
                                          EvidenceKind.PIX_CERTIFICATION):
         evidence_kind = EvidenceKind.SELF
     if evidence_kind in (EvidenceKind.TRAINER, EvidenceKind.OTHER) and not evidence:
-        evidence = f"Évaluation de {actor.full_name}" if actor is not None else ""
+        evidence = f"Évaluation {formats.of(actor.full_name)}" if actor is not None else ""
     row = SkillAssessment(person_id=person.id, skill_id=skill.id, level=level, assessed_on=assessed_on,
                           evidence_kind=evidence_kind, evidence=evidence, training_session_id=training_session_id,
                           assessed_by_id=actor.id if actor is not None else None, created_at=now)

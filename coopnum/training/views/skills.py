@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from coopnum.core import clock, dashboard
+from coopnum.core import clock, dashboard, formats
 from coopnum.core.access import is_staff, require, roles_required
 from coopnum.core.db import db
 from coopnum.core.models import Role, User
@@ -184,7 +184,7 @@ def person_edit(person_id: int):
             target_profile_id=parse_id(form.target_profile_id.data), notes=form.notes.data or "",
             active=form.active.data, now=clock.now()))
         if ok:
-            flash(_("Fiche de %(name)s enregistrée.", name=person.full_name), "success")
+            flash(formats.elide(_("Fiche de %(name)s enregistrée.", name=person.full_name), person.full_name), "success")
             return redirect(url_for("training.person", person_id=person.id))
     return render_template("training/skills/person_form.html", form=form, person=person), form_status()
 
