@@ -8,6 +8,7 @@ import recurring_ical_events
 from icalendar import Calendar
 from sqlalchemy import select
 
+from coopnum.core import settings
 from coopnum.core.clock import paris_midnight
 from coopnum.core.errors import DomainError, NotFound
 from coopnum.core.models import AuditLog
@@ -200,6 +201,7 @@ def test_public_feed_is_a_valid_calendar(client, session, users, data):
     assert s1["STATUS"] == "CONFIRMED"
     assert events[uid(data["s2"])]["STATUS"] == "CANCELLED"
     assert "Ville de Testville" in str(cal["X-WR-CALNAME"])
+    assert str(cal["X-WR-CALNAME"]).startswith(settings.cooperative_name(session) + " — ")  # not the software's
     # the next ten days hold s1 and s2; s5 is on its own day, in 18 days
     found = recurring_ical_events.of(cal).between(paris_midnight(days.TODAY), paris_midnight(days.days(10)))
     assert {str(ev["UID"]) for ev in found} == {uid(data["s1"]), uid(data["s2"])}

@@ -13,7 +13,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import contains_eager, joinedload, lazyload, selectinload
 from sqlmodel import Session
 
-from coopnum.core import audit, calendar_sources, formats
+from coopnum.core import audit, calendar_sources, formats, settings
 from coopnum.core.errors import DomainError, NotFound
 from coopnum.core.models import Role, User, UserRole
 from coopnum.missions import ical
@@ -348,18 +348,19 @@ def feed_events(session: Session, feed: CalendarFeed, *, now: datetime, base_url
     return events
 
 
-def feed_title(session: Session, feed: CalendarFeed, app_name: str = "coopnum") -> str:
+def feed_title(session: Session, feed: CalendarFeed) -> str:
+    """« <the cooperative's name> — <whose sessions> », as calendar applications list the subscription."""
+    name = settings.cooperative_name(session)
     try:
         target = feed_target(session, feed.kind, feed.target_id)
     except NotFound:
-        return app_name
-    return f"{app_name} — {target_label(feed.kind, target)}"
+        return name
+    return f"{name} — {target_label(feed.kind, target)}"
 
 
-def render_feed(session: Session, feed: CalendarFeed, *, now: datetime, base_url: str | None = None,
-                app_name: str = "coopnum") -> bytes:
+def render_feed(session: Session, feed: CalendarFeed, *, now: datetime, base_url: str | None = None) -> bytes:
     """The iCalendar bytes of a feed."""
     events = feed_events(session, feed, now=now, base_url=base_url)
-    return ical.build_calendar(events, name=feed_title(session, feed, app_name),
+    return ical.build_calendar(events, name=feed_title(session, feed),
                                description="Séances de médiation numérique", now=now)
 

@@ -359,8 +359,7 @@ def ical_feed(token: str):
     feed = feeds.feed_by_token(db.session, token)
     if feed is None:
         return _not_found()
-    body = feeds.render_feed(db.session, feed, now=now, base_url=current_app.config["COOPNUM_BASE_URL"],
-                             app_name=current_app.config["COOPNUM_NAME"])
+    body = feeds.render_feed(db.session, feed, now=now, base_url=current_app.config["COOPNUM_BASE_URL"])
     if feeds.needs_touch(feed, now):
         db.session.commit()  # end the read transaction, then write in a writing one (SQLite: BEGIN IMMEDIATE)
         with writing():
