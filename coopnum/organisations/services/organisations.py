@@ -18,6 +18,7 @@ from coopnum.core.errors import Conflict, DomainError
 from coopnum.core.models import Role, User
 from coopnum.core.validation import domain_text
 from coopnum.organisations.models import Contact, Organisation, OrganisationKind
+from coopnum.organisations.services import chorus
 
 SIRET_MESSAGE = "SIRET invalide : 14 chiffres avec une clé de contrôle correcte."
 RNA_RE = re.compile(r"^W\d{9}$")
@@ -27,7 +28,8 @@ PHONE_RE = re.compile(r"^\+?[0-9][0-9 .\-()]{5,28}$")
 URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 
 ORGANISATION_FIELDS = ("name", "kind", "siret", "rna", "vat_number", "insee_code", "address", "address_complement",
-                       "postal_code", "city", "email", "phone", "website", "notes")
+                       "postal_code", "city", "email", "phone", "website", "notes", "chorus_service_code",
+                       "chorus_engagement_number", "chorus_engagement_required")
 CONTACT_FIELDS = ("first_name", "last_name", "job_title", "email", "phone", "receives_invoices", "receives_reports")
 
 
@@ -138,6 +140,7 @@ def clean_organisation(values: dict) -> dict:
         "phone": normalise_phone(values.get("phone")),
         "website": website,
         "notes": (values.get("notes") or "").strip(),
+        **chorus.clean(values),
     }
     if kind.is_public and not data["siret"]:
         raise DomainError("Une structure publique doit avoir un SIRET : Chorus Pro en a besoin pour la facturation.",
