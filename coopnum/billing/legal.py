@@ -108,7 +108,8 @@ def reminder_paragraph(category: BuyerCategory | str, *, ecb_rate_bp: int, inter
     and the indemnity (``indemnity``)."""
     rules = rules_for(category)
     return (f"Conformément à l'{rules.rate_law}, le retard de paiement fait courir des {rules.name} au taux de la "
-            f"BCE du {semester_label(semester)} ({percent_text(ecb_rate_bp)}) majoré de {points_text(rules.points_bp)} points, "
+            f"BCE du {semester_label(semester)} ({percent_text(ecb_rate_bp)}) majoré de "
+            f"{points_text(rules.points_bp)} points, "
             f"soit {percent_text(penalty_rate_bp(category, ecb_rate_bp))} l'an : {interest} au "
             f"{on.strftime('%d/%m/%Y')}, et une indemnité forfaitaire pour frais de recouvrement de {indemnity} "
             f"({rules.indemnity_law}).")
