@@ -11,7 +11,7 @@ from coopnum.organisations.services import chorus
 from coopnum.organisations.services import organisations as services
 from tests import factories
 from tests.conftest import login, text_of
-from tests.organisations.test_organisations import values
+from tests.organisations.test_organisations import bearer, values
 
 
 def test_normalised():
@@ -72,3 +72,17 @@ def test_form_and_page(client, users, session):
     assert "BC-12" in page and "exigé par l'acheteur" in page
     edit = text_of(client.get(f"/missions/organisations/{org.id}/edit"))
     assert 'value="SERV-EDUC"' in edit and 'value="BC-12"' in edit
+
+
+def test_api_reads_and_writes_them(client, users, session):
+    org = factories.organisation(session, name="Commune API")
+    headers = bearer(session, users["coordinator"])
+    response = client.patch(f"/api/v1/organisations/{org.id}", headers=headers, json={
+        "chorus_service_code": "SERV-API", "chorus_engagement_number": "EJ-API", "chorus_engagement_required": True})
+    assert response.status_code == 200
+    assert (response.json["chorus_service_code"], response.json["chorus_engagement_number"],
+            response.json["chorus_engagement_required"]) == ("SERV-API", "EJ-API", True)
+    response = client.patch(f"/api/v1/organisations/{org.id}", headers=headers,
+                            json={"chorus_service_code": "Service à accents"})
+    assert response.status_code == 422 and "lettres sans accent" in response.json["error"]["message"]
+    assert client.get(f"/api/v1/organisations/{org.id}", headers=headers).json["chorus_service_code"] == "SERV-API"
