@@ -46,10 +46,6 @@ UNIT_CODES: dict[str, str] = {
     LineUnit.FLAT: "LS",  # lump sum
 }
 
-INDEMNITY_TEXT = ("Indemnité forfaitaire pour frais de recouvrement en cas de retard de paiement : 40 € "
-                  "(art. L441-10 et D441-5 du Code de commerce).")
-
-
 @dataclass(frozen=True)
 class VatCategory:
     code: str  # UNTDID 5305: S standard, E exempt

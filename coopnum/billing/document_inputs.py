@@ -7,7 +7,9 @@ current identity and settings, the client and the lines.
     cii.build(invoice, terms)                   # nothing else: no setting, no query
 
 An issued invoice prints the identity and the terms frozen into ``Invoice.seller`` at issue; a term missing from
-that dict (an invoice issued before the terms were frozen) is read from the settings here."""
+that dict (an invoice issued before the terms were frozen) is read from the settings here. The late-payment texts
+depend on the kind of buyer (``coopnum.billing.legal``): frozen at issue too, else written for the buyer's
+category."""
 
 from __future__ import annotations
 
@@ -16,12 +18,12 @@ from datetime import date
 
 from sqlmodel import Session
 
-from coopnum.billing import company
+from coopnum.billing import company, legal
 from coopnum.billing.models import Invoice, InvoiceKind
 from coopnum.core import settings
 
 # The settings printed on every invoice, read when the invoice is issued (unless frozen into ``Invoice.seller``).
-TERM_SETTINGS = ("early_payment_text", "late_penalty_text", "vat_on_debits")
+TERM_SETTINGS = ("early_payment_text", "vat_on_debits")
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class Seller:
     early_payment_text: str | None
     late_penalty_text: str | None
     vat_on_debits: bool
+    indemnity_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -63,19 +66,31 @@ class QuoteInputs:
     lines: tuple
 
 
-def frozen_terms(session: Session) -> dict:
+def frozen_terms(session: Session, category: legal.BuyerCategory | None = None) -> dict:
     """The billing settings printed on invoices, to freeze into ``Invoice.seller`` at issue (with the identity),
-    so that the document always shows the texts in force on its issue date."""
+    so that the document always shows the texts in force on its issue date; with the buyer's ``category``, also
+    the late-payment texts written for it."""
     values = settings.get_many(session, [f"billing.{key}" for key in TERM_SETTINGS])
-    return {key: values[f"billing.{key}"] for key in TERM_SETTINGS}
+    terms = {key: values[f"billing.{key}"] for key in TERM_SETTINGS}
+    if category is not None:
+        terms.update(buyer_category=str(category), late_penalty_text=legal.penalty_text(category),
+                     indemnity_text=legal.indemnity_text(category))
+    return terms
 
 
-def _seller(session: Session, raw: dict) -> Seller:
+def _seller(session: Session, raw: dict, category: legal.BuyerCategory) -> Seller:
     missing = [key for key in TERM_SETTINGS if key not in raw]
     current = frozen_terms(session) if missing else {}
     terms = {key: raw[key] if key in raw else current[key] for key in TERM_SETTINGS}
+    category = legal.BuyerCategory(raw.get("buyer_category") or category)
     return Seller(raw=raw, early_payment_text=terms["early_payment_text"],
-                  late_penalty_text=terms["late_penalty_text"], vat_on_debits=bool(terms["vat_on_debits"]))
+                  late_penalty_text=raw.get("late_penalty_text") or legal.penalty_text(category),
+                  vat_on_debits=bool(terms["vat_on_debits"]),
+                  indemnity_text=raw.get("indemnity_text") or legal.indemnity_text(category))
+
+
+def buyer_category(organisation) -> legal.BuyerCategory:
+    return legal.category_of(getattr(organisation, "kind", None))
 
 
 def _credited(session: Session, invoice: Invoice) -> Credited | None:
@@ -91,15 +106,17 @@ def _credited(session: Session, invoice: Invoice) -> Credited | None:
 def invoice_inputs(session: Session, invoice: Invoice) -> InvoiceInputs:
     """Everything an issued invoice or credit note prints besides its own columns, read once."""
     contract = getattr(invoice.convention, "reference", "") if invoice.convention_id else ""
-    return InvoiceInputs(seller=_seller(session, invoice.seller or {}), lines=tuple(invoice.lines),
+    return InvoiceInputs(seller=_seller(session, invoice.seller or {}, buyer_category(invoice.organisation)),
+                         lines=tuple(invoice.lines),
                          credited=_credited(session, invoice), contract=contract or "")
 
 
 def quote_inputs(session: Session, quote) -> QuoteInputs:
     """The current identity and billing settings, the client and the lines of a quote, read once."""
-    terms = frozen_terms(session)
+    terms = frozen_terms(session, buyer_category(quote.organisation))
     seller = Seller(raw=company.identity(session), early_payment_text=terms["early_payment_text"],
-                    late_penalty_text=terms["late_penalty_text"], vat_on_debits=bool(terms["vat_on_debits"]))
+                    late_penalty_text=terms["late_penalty_text"], vat_on_debits=bool(terms["vat_on_debits"]),
+                    indemnity_text=terms["indemnity_text"])
     days = settings.get(session, "billing.payment_terms_days")
     return QuoteInputs(seller=seller, payment_terms_days=days, organisation=quote.organisation,
                        lines=tuple(quote.lines))

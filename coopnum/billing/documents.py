@@ -203,11 +203,12 @@ def training_text(seller: dict) -> str:
             "Cet enregistrement ne vaut pas agrément de l'État.") if declaration else ""
 
 
-def legal_texts(early: str, late: str) -> list[str]:
+def legal_texts(early: str, late: str, indemnity: str) -> list[str]:
+    """[early payment, late payment(, indemnity when the late payment text does not state the 40 €)]."""
     texts = [(early or "").strip() or "Pas d'escompte pour paiement anticipé.", (late or "").strip()]
     flat = re.sub(r"\s", " ", texts[1])
     if "40 €" not in flat and "40 euros" not in flat:
-        texts.append(cii.INDEMNITY_TEXT)
+        texts.append(indemnity)
     return [t for t in texts if t]
 
 
@@ -237,7 +238,7 @@ def invoice_context(invoice: Invoice, inputs: InvoiceInputs) -> tuple[dict, cii.
     service_label, service_dates = _service_dates(invoice, inputs.lines)
     contract = inputs.contract
     mentions = vat_mentions(regime, seller_raw, vat_rows=invoice.vat_breakdown, vat_on_debits=vat_on_debits)
-    legal = legal_texts(early, late)
+    legal = legal_texts(early, late, inputs.seller.indemnity_text)
     terms_text = payment_terms_text(invoice, credited)
     legal_info = " · ".join(x for x in (seller["legal_line"], seller["registration"]) if x)
     context = {
@@ -271,8 +272,8 @@ def invoice_context(invoice: Invoice, inputs: InvoiceInputs) -> tuple[dict, cii.
     terms = cii.Terms(
         payment_terms=terms_text,
         early_payment=legal[0],
-        late_penalty=legal[1] if len(legal) > 1 else cii.INDEMNITY_TEXT,
-        indemnity=cii.INDEMNITY_TEXT,
+        late_penalty=legal[1] if len(legal) > 1 else inputs.seller.indemnity_text,
+        indemnity=inputs.seller.indemnity_text,
         vat_on_debits=vat_on_debits and any(r["rate_bp"] > 0 for r in invoice.vat_breakdown),
         legal_info=legal_info,
         credited_number=credited["number"] if credited else None,
@@ -474,7 +475,7 @@ def quote_context(quote, inputs: QuoteInputs) -> dict:
         "mentions": [m for m in vat_mentions(regime, seller_raw, vat_rows=vat_rows, vat_on_debits=vat_on_debits)
                      if m],
         "payment": {"terms": f"Paiement à {days} jours à compter de la date de la facture, par virement bancaire."},
-        "legal": legal_texts(early, late),
+        "legal": legal_texts(early, late, inputs.seller.indemnity_text),
     }
 
 

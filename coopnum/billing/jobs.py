@@ -18,11 +18,12 @@ def run_dunning(app: Flask, now: datetime | None = None) -> str:
         now = now or clock.now()
         reminders = dunning.run(db.session, now=now)
         queued, missing = dunning.queue_mails(db.session, [r.id for r in reminders], now=now)
+        waiting = dunning.missing_rates(db.session, now=now)
         db.session.commit()
     summary = f"{len(reminders)} relance(s) créée(s), {queued} courriel(s) mis en file d'envoi"
     if missing:
-        summary += f", {missing} sans adresse électronique (voir le journal des envois de chaque facture)"
-    return summary + "."
+        summary += f", {missing} non envoyé(s) (voir le journal des envois de chaque facture)"
+    return " ".join([summary + "."] + [item.message for item in waiting])
 
 
 def expire_quotes_job(app, now: datetime | None = None) -> str:

@@ -43,11 +43,8 @@ DEFAULTS: dict[str, Any] = {
     "billing.quote_validity_days": 60,
     "billing.vat_on_debits": False,  # "Option pour le paiement de la TVA d'après les débits"
     "billing.early_payment_text": "Pas d'escompte pour paiement anticipé.",
-    "billing.late_penalty_text": (
-        "En cas de retard de paiement, intérêts moratoires au taux de la BCE majoré de 8 points "
-        "(art. L441-10 du Code de commerce, art. R2192-31 du Code de la commande publique) et indemnité "
-        "forfaitaire pour frais de recouvrement de 40 € (art. D441-5 du Code de commerce)."),
-    "billing.ecb_rate_bp": 215,  # the ECB main refinancing rate of the semester, in hundredths of a percent
+    # The late-payment wording depends on the buyer (coopnum.billing.legal); the ECB rate is dated, one per
+    # semester (table ecb_rates, billing settings page).
     "billing.dunning_days": [7, 21, 45],  # days after the due date: reminders, the last one a formal notice
     "billing.aptic_organisation_id": None,  # the client the APTIC batches are invoiced to
     "billing.aptic_face_value_cents": 1000,

@@ -58,6 +58,11 @@ class Organisation(IdMixin, TimestampMixin, table=True):
     website: str | None = Field(default=None, max_length=300)
     notes: str = Field(default="")
     archived: bool = Field(default=False)
+    # Chorus Pro (public buyers): the references of every invoice to this organisation, unless its convention has
+    # its own (coopnum.organisations.services.chorus checks them).
+    chorus_service_code: str | None = Field(default=None, max_length=100)
+    chorus_engagement_number: str | None = Field(default=None, max_length=50)
+    chorus_engagement_required: bool = Field(default=False)  # no invoice without an engagement number
 
     contacts: list["Contact"] = Relationship(
         back_populates="organisation", sa_relationship_kwargs={"cascade": "all, delete-orphan", "order_by": "Contact.last_name"}

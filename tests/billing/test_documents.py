@@ -218,8 +218,10 @@ MENTIONS = {
     "payment terms": f"Paiement à 30 jours à compter de la date d'émission, soit au plus tard le {dmy(DUE_DATE)}, "
                      "par virement bancaire.",
     "early payment discount (setting)": "Escompte de 1 % pour paiement sous 8 jours.",
-    "late penalty (setting)": "intérêts moratoires au taux de la BCE majoré de 8 points",
-    "fixed 40 € recovery indemnity": "indemnité forfaitaire pour frais de recouvrement de 40 €",
+    "late penalty (public buyer)": "intérêts moratoires au taux de la BCE majoré de 8 points "
+                                   "(art. R2192-31 du Code de la commande publique)",
+    "fixed 40 € recovery indemnity": "indemnité forfaitaire pour frais de recouvrement de 40 € "
+                                     "(art. L2192-13 et D2192-35 du Code de la commande publique)",
     "Chorus Pro buyer SIRET": f"Chorus Pro — SIRET destinataire : {fmt_siret(BUYER_SIRET)}",
     "Chorus Pro code service": "Code service : SERV-NUMERIQUE",
     "Chorus Pro engagement number": f"N° d'engagement : {ENGAGEMENT}",
@@ -304,15 +306,13 @@ def test_training_exemption_without_declaration_is_reported(session):
     assert documents.missing_mentions(make_invoice(session, number=f"F{ISSUE_DATE.year}-00013")) == []
 
 
-def test_penalty_text_without_the_indemnity_gets_it_added(session):
-    from coopnum.core import settings
-
-    settings.set_value(session, None, "billing.late_penalty_text",
-                       "Pénalités de retard : trois fois le taux d'intérêt légal.", now=_NOW)
-    text = render_text(session, "custom-penalty")
+def test_frozen_penalty_text_without_the_indemnity_gets_it_added(session):
+    # An invoice issued with an older, frozen text that forgot the 40 €: the indemnity of its buyer is added.
+    seller = {**SELLER, "late_penalty_text": "Pénalités de retard : trois fois le taux d'intérêt légal."}
+    text = render_text(session, "custom-penalty", seller=seller)
     assert "Pénalités de retard : trois fois le taux d'intérêt légal." in text
     assert ("Indemnité forfaitaire pour frais de recouvrement en cas de retard de paiement : 40 € "
-            "(art. L441-10 et D441-5 du Code de commerce).") in text
+            "(art. L2192-13 et D2192-35 du Code de la commande publique).") in text
 
 
 def test_frozen_terms_win_over_current_settings(session):

@@ -8,7 +8,8 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select
 
-from coopnum.billing.models import Invoice, InvoiceSending, Reminder
+from coopnum.billing import legal
+from coopnum.billing.models import EcbRate, Invoice, InvoiceSending, Reminder
 from coopnum.billing.services import dunning, payments
 from coopnum.core import jobs, settings
 from coopnum.organisations.models import Contact
@@ -19,6 +20,15 @@ from tests.conftest import run_mail_job
 ISSUED_ON = days.month_start(-3)  # the invoice's issue day: its due date and first reminders are past
 ISSUED = days.at(ISSUED_ON, 12)
 DUE = ISSUED_ON + timedelta(days=30)  # 30 days' terms
+
+
+@pytest.fixture(autouse=True)
+def ecb_rate(session):
+    """The ECB rate of the semester in which the test invoice's delay starts (2,15 %)."""
+    row = EcbRate(valid_from=legal.semester_start(DUE + timedelta(days=1)), rate_bp=215)
+    session.add(row)
+    session.flush()
+    return row
 
 
 def at(day: date) -> datetime:
@@ -123,8 +133,8 @@ def test_late_interest_exact():
     assert dunning.late_interest(inv(0), date(2026, 3, 1), 215) == (0, 0, 0)  # nothing owed
 
 
-def test_interest_stored_on_the_reminder(session, invoice):
-    settings.set_value(session, None, "billing.ecb_rate_bp", 400, now=ISSUED)
+def test_interest_stored_on_the_reminder(session, invoice, ecb_rate):
+    ecb_rate.rate_bp = 400
     (reminder,) = dunning.run(session, now=after_due(21))
     # 540 € × 12 % × 21 / 365 = 3,728… €
     assert (reminder.days_late, reminder.interest_cents, reminder.indemnity_cents) == (21, 373, 4000)
@@ -140,8 +150,9 @@ def test_job_mails_the_reminder_with_the_pdf(app, session, invoice, smtp_server)
     assert msg["Subject"] == f"Relance n° 1 — facture {invoice.number} impayée"
     body = msg.get_body(("plain",)).get_content()
     assert invoice.number in body and "540,00" in body and "7 jours de retard" in body
-    assert "BCE majoré de 8 points" in body and "40,00" in body
-    assert "R2192-31" in body  # a commune: the public procurement code
+    assert "intérêts moratoires" in body and "majoré de 8 points" in body and "40,00" in body
+    assert "R2192-31" in body and "D2192-35" in body  # a commune: the public procurement code
+    assert "2,15" in body and "10,15" in body  # the semester's ECB rate, + 8 points
     (attachment,) = list(msg.iter_attachments())
     assert attachment.get_filename() == f"{invoice.number}.pdf"
     assert attachment.get_content_type() == "application/pdf"

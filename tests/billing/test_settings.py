@@ -38,8 +38,6 @@ VALID = {
     "quote_validity_days": "45",
     "vat_on_debits": "y",
     "early_payment_text": "Pas d'escompte pour paiement anticipé.",
-    "late_penalty_text": "Intérêts moratoires au taux BCE + 8 points ; indemnité forfaitaire de 40 €.",
-    "ecb_rate": "2,15",
     "dunning_days": "10, 25,60",
     "aptic_organisation_id": "0",
     "aptic_face_value_cents": "10,00",
@@ -70,7 +68,7 @@ def test_page_shows_the_current_settings_and_what_is_missing(client, coordinator
         assert f"<li>{missing}</li>" in page
     assert 'value="Coopérative numérique"' in page  # the default name
     assert 'value="7, 21, 45"' in page  # dunning days
-    assert 'value="2,15"' in page  # the ECB rate, in percent
+    assert "Aucun taux de la BCE n'est encore renseigné." in page  # the ECB rates: none yet, never a default
 
 
 def test_valid_save_normalises_audits_and_redirects(client, coordinator, session, users):
@@ -93,7 +91,6 @@ def test_valid_save_normalises_audits_and_redirects(client, coordinator, session
         "billing.payment_terms_days": 30,
         "billing.quote_validity_days": 45,
         "billing.vat_on_debits": True,
-        "billing.ecb_rate_bp": 215,
         "billing.dunning_days": [10, 25, 60],
         "billing.aptic_organisation_id": org.id,
         "billing.aptic_face_value_cents": 1000,
@@ -138,7 +135,6 @@ INVALID = [
     ("credit_note_prefix", "FA", "choisissez des préfixes différents"),
     ("payment_terms_days", "90", "60 jours au plus"),
     ("quote_validity_days", "0", "Entre 1 et 365 jours"),
-    ("ecb_rate", "deux", "Taux invalide"),
     ("dunning_days", "21, 7, 45", "strictement croissants"),
     ("dunning_days", "7, x", "séparés par des virgules"),
     ("aptic_face_value_cents", "0", "Le montant doit être positif"),

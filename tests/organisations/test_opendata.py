@@ -413,6 +413,9 @@ def test_export_filename() -> None:
     )
     with pytest.raises(ValueError):
         export_filename("1234", "Montreuil", date(2024, 5, 2))
+    # No producer yet (the cooperative's SIRET is not set): the part is left out, never a string of zeros.
+    assert export_filename(None, "Vienne", date(2024, 5, 2)) == "2024-05-02_lieux-de-mediation-numerique_vienne.csv"
+    assert export_filename("", "Vienne", date(2024, 5, 2)) == "2024-05-02_lieux-de-mediation-numerique_vienne.csv"
     with pytest.raises(ValueError):
         export_filename("21930048000015", "—", date(2024, 5, 2))
 

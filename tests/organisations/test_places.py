@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.http import http_date
 
-from coopnum.core import clock
+from coopnum.core import clock, settings
 from coopnum.core import services as core_services
 from coopnum.core.errors import DomainError
 from coopnum.core.models import AuditLog
@@ -429,6 +429,24 @@ def test_open_data_csv(client, session, users, app):
     assert lamednum.validate_rows(rows, strict=True) == []
     again = client.get("/open-data/lieux.csv", headers={"If-Modified-Since": response.headers["Last-Modified"]})
     assert again.status_code == 304
+
+
+def test_open_data_csv_name_carries_the_cooperative_siret(client, session, users, app):
+    app.config.update(COOPNUM_NAME="Coop Vienne", COOPNUM_SIRET="", COOPNUM_TERRITORY="Vienne (86)")
+    services.create_place(session, users["coordinator"], full_values(), now=NOW)
+    session.commit()
+    # No SIRET anywhere: a name without it (not fourteen zeros).
+    response = client.get("/open-data/lieux.csv")
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.headers["Content-Disposition"] == (
+        f'attachment; filename="{DAY.isoformat()}_lieux-de-mediation-numerique_vienne-86.csv"')
+    assert "00000000000000" not in response.headers["Content-Disposition"]
+    # The cooperative's SIRET of the billing settings (the one its invoices print).
+    settings.set_value(session, None, "company.siret", "73282932000074", now=NOW)
+    session.commit()
+    response = client.get("/open-data/lieux.csv")
+    assert response.headers["Content-Disposition"] == (
+        f'attachment; filename="{DAY.isoformat()}_73282932000074_lieux-de-mediation-numerique_vienne-86.csv"')
 
 
 def test_open_data_json(client, session, users):

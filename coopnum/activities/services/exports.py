@@ -85,7 +85,7 @@ FAILED_MESSAGE = "L’export a échoué. Réessayez, ou prévenez l’équipe te
 STALE_MESSAGE = (f"L’export s’est interrompu : aucune progression depuis plus de {STALE_MINUTES} minutes. "
                  "Relancez-le.")
 ACTIVE = (ExportStatus.PENDING, ExportStatus.RUNNING)
-MIMETYPES = {"csv": "text/csv; charset=utf-8",
+MIMETYPES = {"csv": "text/csv",  # served with "; charset=utf-8" (werkzeug adds it to text/*)
              "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 

@@ -1,10 +1,12 @@
 """The settings form of the cooperative's legal identity (settings ``company.*``, printed on every invoice) and of
-the billing settings (``billing.*``): numbering prefixes, payment terms, legal texts, ECB rate, dunning days, APTIC.
+the billing settings (``billing.*``): numbering prefixes, payment terms, legal texts, dunning days, APTIC; and the
+form of the ECB rate of a semester (table ``ecb_rates``).
 
 Every identifier is checked and normalised here, so that what is saved is what the invoices and the Factur-X XML
 need: SIRET (python-stdnum), VAT number matching the SIREN, IBAN and BIC (schwifty), RNA, postal code."""
 
 import re
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
@@ -15,6 +17,7 @@ from stdnum.fr import tva as stdnum_tva
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from coopnum.billing.legal import semester_label, semester_start
 from coopnum.core.errors import DomainError
 from coopnum.core.forms import EuroField, SafeForm
 from coopnum.organisations.services import organisations as rules
@@ -27,8 +30,7 @@ URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 COMPANY_FIELDS = ("name", "legal_form", "capital", "address", "postal_code", "city", "siret", "rcs", "rna",
                   "vat_number", "iban", "bic", "training_declaration", "email", "phone", "website")
 BILLING_FIELDS = ("invoice_prefix", "credit_note_prefix", "quote_prefix", "payment_terms_days",
-                  "quote_validity_days", "vat_on_debits", "early_payment_text", "late_penalty_text", "ecb_rate_bp",
-                  "dunning_days", "aptic_organisation_id", "aptic_face_value_cents")
+                  "quote_validity_days", "vat_on_debits", "early_payment_text", "dunning_days", "aptic_organisation_id", "aptic_face_value_cents")
 
 
 # --- normalisers (plain functions: value in, normalised value out, ValueError with a French message) ----------
@@ -259,11 +261,6 @@ class SettingsForm(SafeForm):
                                  description=_l("La mention « TVA sur les débits » est alors imprimée."))
     early_payment_text = TextAreaField(_l("Conditions d'escompte"), validators=[DataRequired(), Length(max=500)],
                                        description=_l("Par exemple : Pas d'escompte pour paiement anticipé."))
-    late_penalty_text = TextAreaField(_l("Pénalités de retard"), validators=[DataRequired(), Length(max=1000)],
-                                      description=_l("Taux des pénalités et indemnité forfaitaire de 40 €."))
-    ecb_rate = StringField(_l("Taux directeur de la BCE (%)"), validators=[Normalise(parse_ecb_rate)],
-                           description=_l("Taux du semestre en cours, pour les intérêts moratoires (BCE + 8 points)."),
-                           render_kw={"inputmode": "decimal"})
     dunning_days = StringField(_l("Relances (jours après l'échéance)"), validators=[Normalise(parse_days_list)],
                                description=_l("Par exemple : 7, 21, 45 ; la dernière est une mise en demeure."))
     aptic_organisation_id = SelectField(_l("Structure facturée pour les chèques APTIC"), coerce=int,
@@ -286,8 +283,6 @@ class SettingsForm(SafeForm):
             "billing.quote_validity_days": self.quote_validity_days.data,
             "billing.vat_on_debits": bool(self.vat_on_debits.data),
             "billing.early_payment_text": self.early_payment_text.data.strip(),
-            "billing.late_penalty_text": self.late_penalty_text.data.strip(),
-            "billing.ecb_rate_bp": self.ecb_rate.normalised,
             "billing.dunning_days": self.dunning_days.normalised,
             "billing.aptic_organisation_id": self.aptic_organisation_id.data or None,
             "billing.aptic_face_value_cents": self.aptic_face_value_cents.data,
@@ -300,13 +295,43 @@ class SettingsForm(SafeForm):
         data = {name: current.get(f"company.{name}") or "" for name in COMPANY_FIELDS}
         data["iban"] = format_iban(data["iban"])
         for name in ("invoice_prefix", "credit_note_prefix", "quote_prefix", "payment_terms_days",
-                     "quote_validity_days", "vat_on_debits", "early_payment_text", "late_penalty_text",
-                     "aptic_face_value_cents"):
+                     "quote_validity_days", "vat_on_debits", "early_payment_text", "aptic_face_value_cents"):
             data[name] = current.get(f"billing.{name}")
-        data["ecb_rate"] = format_ecb_rate(current.get("billing.ecb_rate_bp"))
         data["dunning_days"] = ", ".join(str(d) for d in current.get("billing.dunning_days") or [])
         data["aptic_organisation_id"] = current.get("billing.aptic_organisation_id") or 0
         return data
+
+
+def semester_choices(today: date, years: int = 6) -> list[tuple[str, str]]:
+    """The semesters a rate may be given for: the next one, the current one, then back ``years`` years."""
+    current = semester_start(today)
+    following = date(current.year, 7, 1) if current.month == 1 else date(current.year + 1, 1, 1)
+    choices, day = [], following
+    while day.year >= today.year - years:
+        choices.append((day.isoformat(), semester_label(day)))
+        day = date(day.year, 1, 1) if day.month == 7 else date(day.year - 1, 7, 1)
+    return choices
+
+
+class EcbRateForm(SafeForm):
+    """The ECB rate of a semester (1 January or 1 July)."""
+
+    valid_from = SelectField(_l("Semestre"), validate_choice=True,
+                             description=_l("Le taux en vigueur au 1er janvier vaut pour le 1er semestre, celui du "
+                                            "1er juillet pour le 2d."))
+    rate = StringField(_l("Taux de la BCE (%)"), validators=[Normalise(parse_ecb_rate)],
+                       description=_l("Taux des opérations principales de refinancement, par exemple 2,15."),
+                       render_kw={"inputmode": "decimal"})
+
+    def __init__(self, *args, today: date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.valid_from.choices = semester_choices(today)
+        if not self.valid_from.data:
+            self.valid_from.data = semester_start(today).isoformat()
+
+    @property
+    def valid_from_date(self) -> date:
+        return date.fromisoformat(self.valid_from.data)
 
 
 # The French names of the identity fields, for the banner listing what is missing to issue invoices.

@@ -8,10 +8,12 @@
   following days, sends nothing twice; when the job did not run for days, only the highest reached level is sent
   (never a burst of the skipped ones). Their mails are written into the outbox in the same transaction
   (``queue_mails``) and leave after the commit through the mail job, which retries while the SMTP server fails.
-- Late interest (art. L441-10 and D441-5 C. com.; art. R2192-31 and R2192-32 CCP for public buyers): balance ×
-  (ECB rate + 8 points) × days late / 365, rounded to the cent (exact decimals), plus the fixed 40 € recovery
-  indemnity, once per invoice. Every client of the cooperative is an organisation (public buyer or
-  professional), so both always apply.
+- Late interest (``coopnum.billing.legal``, the wording per kind of buyer): balance × (ECB rate + 8 points for a
+  public buyer, art. R2192-31 CCP; + 10 points for a professional private buyer, art. L441-10 C. com.) × days late
+  / 365, rounded to the cent (exact decimals), plus the fixed 40 € recovery indemnity, once per invoice. The ECB
+  rate is the one of the semester in which the interest starts to run (the day after the due date, table
+  ``ecb_rates``): while it is missing, that invoice's reminder waits (never an interest at 0 %) and
+  ``missing_rates`` tells the coordinator which semester to fill in.
 
 Reminder mails are written in French whatever the interface language: they are letters to French buyers."""
 
@@ -27,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload, selectinload
 from sqlmodel import Session
 
-from coopnum.billing import company
+from coopnum.billing import company, legal
 from coopnum.billing.models import (
     DocumentKind,
     Invoice,
@@ -38,14 +40,14 @@ from coopnum.billing.models import (
     Reminder,
     SendingKind,
 )
+from coopnum.billing.services import ecb
 from coopnum.billing.services.payments import euros
 from coopnum.core import audit, mail, outbox, settings
 from coopnum.core.clock import paris_today
 from coopnum.core.money import round_cents
 from coopnum.organisations.models import Organisation
 
-INDEMNITY_CENTS = 4000  # art. D441-5 C. com. (R2192-32 CCP for public buyers)
-PENALTY_POINTS_BP = 800  # ECB rate + 8 points
+INDEMNITY_CENTS = legal.INDEMNITY_CENTS  # art. D441-5 C. com. (D2192-35 CCP for public buyers)
 MAX_LEVELS = 10
 MAIL_KIND = "billing.reminder"
 
@@ -64,21 +66,25 @@ def dunning_days(session: Session) -> list[int]:
     return sorted(set(days))[:MAX_LEVELS]
 
 
-def ecb_rate_bp(session: Session) -> int:
-    return int(settings.get(session, "billing.ecb_rate_bp") or 0)
+def interest_semester(invoice: Invoice) -> date:
+    """The semester whose ECB rate applies: the one of the first day of delay (the day after the due date)."""
+    return legal.semester_start(invoice.due_date + timedelta(days=1))
 
 
-def penalty_rate_bp(ecb_rate_bp_: int) -> int:
-    return ecb_rate_bp_ + PENALTY_POINTS_BP
+def category_of(invoice: Invoice, organisation: Organisation | None = None) -> legal.BuyerCategory:
+    org = organisation if organisation is not None else invoice.organisation
+    return legal.category_of(org.kind if org is not None else None)
 
 
-def late_interest(invoice: Invoice, on_date: date, ecb_rate_bp: int) -> tuple[int, int, int]:
-    """(days late, interest in cents, indemnity in cents) of the invoice's balance on that date."""
+def late_interest(invoice: Invoice, on_date: date, ecb_rate_bp: int,
+                  category: legal.BuyerCategory = legal.BuyerCategory.PUBLIC) -> tuple[int, int, int]:
+    """(days late, interest in cents, indemnity in cents) of the invoice's balance on that date, at the ECB rate
+    given plus the points of the buyer's category."""
     if invoice.due_date is None or on_date <= invoice.due_date or invoice.balance_cents <= 0:
         return 0, 0, 0
     days = (on_date - invoice.due_date).days
-    interest = round_cents(Decimal(invoice.balance_cents) * Decimal(penalty_rate_bp(ecb_rate_bp)) * Decimal(days)
-                           / Decimal(10000 * 365))
+    rate = legal.penalty_rate_bp(category, ecb_rate_bp)
+    interest = round_cents(Decimal(invoice.balance_cents) * Decimal(rate) * Decimal(days) / Decimal(10000 * 365))
     return days, interest, INDEMNITY_CENTS
 
 
@@ -105,20 +111,46 @@ def _due_stmt(today: date, days: list[int]):
             .order_by(Invoice.due_date, Invoice.id))
 
 
-def run(session: Session, *, now: datetime) -> list[Reminder]:
-    """Create the reminders due today (flushes, no commit, no mail): the highest reached level of each overdue
-    invoice, when it is above the last level sent."""
-    today = paris_today(now)
-    days = dunning_days(session)
-    if not days:
-        return []
-    ecb = ecb_rate_bp(session)
-    created = []
+def _due(session: Session, today: date, days: list[int]) -> list[tuple[Invoice, int, int | None]]:
+    """(invoice, level to send, ECB rate of its semester or None) of the invoices whose next reminder is due."""
+    rates: dict[date, int | None] = {}
+    due = []
     for invoice in session.execute(_due_stmt(today, days)).unique().scalars().all():
         level = level_for((today - invoice.due_date).days, days)
         if level <= invoice.dunning_level:
             continue
-        days_late, interest, indemnity = late_interest(invoice, today, ecb)
+        semester = interest_semester(invoice)
+        if semester not in rates:
+            rates[semester] = ecb.rate_for(session, semester)
+        due.append((invoice, level, rates[semester]))
+    return due
+
+
+def missing_rates(session: Session, *, now: datetime) -> list[ecb.MissingRate]:
+    """The semesters whose ECB rate is missing while reminders are due (they wait for it), with their invoices."""
+    days = dunning_days(session)
+    if not days:
+        return []
+    waiting: dict[date, list[str]] = {}
+    for invoice, _level, rate in _due(session, paris_today(now), days):
+        if rate is None:
+            waiting.setdefault(interest_semester(invoice), []).append(invoice.number or "")
+    return [ecb.MissingRate(semester, tuple(numbers)) for semester, numbers in sorted(waiting.items())]
+
+
+def run(session: Session, *, now: datetime) -> list[Reminder]:
+    """Create the reminders due today (flushes, no commit, no mail): the highest reached level of each overdue
+    invoice, when it is above the last level sent. An invoice whose semester has no ECB rate yet gets no reminder
+    (``missing_rates`` says which)."""
+    today = paris_today(now)
+    days = dunning_days(session)
+    if not days:
+        return []
+    created = []
+    for invoice, level, rate in _due(session, today, days):
+        if rate is None:
+            continue
+        days_late, interest, indemnity = late_interest(invoice, today, rate, category_of(invoice))
         reminder = Reminder(invoice_id=invoice.id, level=level, sent_on=today, days_late=days_late,
                             balance_cents=invoice.balance_cents, interest_cents=interest,
                             indemnity_cents=indemnity, created_at=now)
@@ -162,19 +194,14 @@ def _fr(day: date | None) -> str:
     return day.strftime("%d/%m/%Y") if day else ""
 
 
-def _rate_text(rate_bp: int) -> str:
-    value = (Decimal(rate_bp) / 100).normalize()
-    return f"{value:f}".replace(".", ",") + " %"
-
-
 def subject_of(invoice: Invoice, reminder: Reminder, days: list[int]) -> str:
     if is_formal_notice(reminder.level, days):
         return f"Mise en demeure de payer — facture {invoice.number}"
     return f"Relance n° {reminder.level} — facture {invoice.number} impayée"
 
 
-def body_of(invoice: Invoice, reminder: Reminder, days: list[int], seller: dict, ecb: int,
-            public: bool) -> str:
+def body_of(invoice: Invoice, reminder: Reminder, days: list[int], seller: dict, ecb_rate_bp: int,
+            category: legal.BuyerCategory) -> str:
     notice = is_formal_notice(reminder.level, days)
     name = seller.get("name") or "La coopérative"
     lines = ["Madame, Monsieur,", ""]
@@ -193,15 +220,9 @@ def body_of(invoice: Invoice, reminder: Reminder, days: list[int], seller: dict,
         lines.append("Nous vous remercions de bien vouloir procéder à son règlement dans les meilleurs délais. "
                      "Si vous l'avez réglée entre-temps, ne tenez pas compte de ce message.")
     lines.append("")
-    if public:
-        legal = ("articles R2192-31 et R2192-32 du Code de la commande publique", "article R2192-32")
-    else:
-        legal = ("articles L441-10 et D441-5 du Code de commerce", "article D441-5")
-    lines.append(
-        f"Conformément aux {legal[0]}, le retard de paiement fait courir des intérêts moratoires au taux de la "
-        f"BCE majoré de 8 points, soit {_rate_text(penalty_rate_bp(ecb))} l'an : "
-        f"{euros(reminder.interest_cents)} au {_fr(reminder.sent_on)}, et une indemnité forfaitaire pour frais de "
-        f"recouvrement de {euros(reminder.indemnity_cents)} ({legal[1]}).")
+    lines.append(legal.reminder_paragraph(
+        category, ecb_rate_bp=ecb_rate_bp, interest=euros(reminder.interest_cents),
+        indemnity=euros(reminder.indemnity_cents), on=reminder.sent_on, semester=interest_semester(invoice)))
     lines.append("")
     if seller.get("iban"):
         bank = f"Règlement par virement : IBAN {seller['iban']}"
@@ -233,7 +254,7 @@ def prepare_mails(session: Session, reminder_ids: list[int]) -> list[OutgoingRem
     pdfs = {d.invoice_id: d for d in session.execute(
         select(InvoiceDocument).where(InvoiceDocument.invoice_id.in_(invoice_ids),
                                       InvoiceDocument.kind == DocumentKind.PDF)).scalars()}
-    days, ecb, seller = dunning_days(session), ecb_rate_bp(session), company.identity(session)
+    days, seller = dunning_days(session), company.identity(session)
     out = []
     for reminder in reminders:
         invoice = invoices[reminder.invoice_id]
@@ -245,11 +266,16 @@ def prepare_mails(session: Session, reminder_ids: list[int]) -> list[OutgoingRem
                                         "Aucune adresse électronique : ni contact destinataire des factures, ni "
                                         "adresse de la structure."))
             continue
+        rate = ecb.rate_for(session, interest_semester(invoice))
+        if rate is None:
+            out.append(OutgoingReminder(reminder.id, invoice.id, mail.Mail(to=to, subject=subject, body=""),
+                                        ecb.MissingRate(interest_semester(invoice), (invoice.number or "",)).message))
+            continue
         attachments = []
         if reminder.invoice_id in pdfs:
             doc = pdfs[reminder.invoice_id]
             attachments.append(mail.Attachment(doc.filename, doc.content, "application/pdf"))
-        body = body_of(invoice, reminder, days, seller, ecb, bool(org and org.is_public))
+        body = body_of(invoice, reminder, days, seller, rate, category_of(invoice, org))
         out.append(OutgoingReminder(reminder.id, invoice.id, mail.Mail(
             to=to, subject=subject, body=body, attachments=attachments, reply_to=seller.get("email") or None)))
     return out

@@ -72,6 +72,21 @@ def _copy_buyer(invoice: Invoice, org: Organisation) -> None:
     invoice.buyer_email = org.email
 
 
+def chorus_references(invoice: Invoice) -> tuple[str | None, str | None]:
+    """(code service, engagement number) of the invoice: its own, else its convention's, else its organisation's
+    (the Chorus Pro references of every invoice to an organisation, free-line invoices and credit notes too)."""
+    sources = (invoice, invoice.convention, invoice.organisation)
+    service = next((s.chorus_service_code for s in sources if s is not None and s.chorus_service_code), None)
+    engagement = next((s.chorus_engagement_number for s in sources
+                       if s is not None and s.chorus_engagement_number), None)
+    return service, engagement
+
+
+def apply_chorus_references(invoice: Invoice) -> None:
+    """Fill the invoice's empty Chorus Pro references from its convention, else its organisation."""
+    invoice.chorus_service_code, invoice.chorus_engagement_number = chorus_references(invoice)
+
+
 def new_draft(session: Session, actor: User | None, organisation: Organisation, *,
               convention: Convention | None = None, title: str = "", period_start: date | None = None,
               period_end: date | None = None, now: datetime) -> Invoice:
@@ -86,12 +101,12 @@ def new_draft(session: Session, actor: User | None, organisation: Organisation, 
         invoice.vat_regime = convention.vat_regime
         invoice.payment_terms_days = convention.payment_terms_days
         invoice.chorus_buyer_siret = convention.chorus_buyer_siret
-        invoice.chorus_service_code = convention.chorus_service_code
-        invoice.chorus_engagement_number = convention.chorus_engagement_number
+        invoice.convention = convention
         if not title:
             invoice.title = f"{convention.reference} — {convention.title}"[:200]
     else:
         invoice.payment_terms_days = int(settings.get(session, "billing.payment_terms_days"))
+    apply_chorus_references(invoice)
     session.add(invoice)
     session.flush()
     audit.record(session, actor, "create", invoice, summary=f"Brouillon de facture pour {organisation.name}",

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from coopnum.billing import amounts, company, numbering
-from coopnum.billing.document_inputs import frozen_terms
+from coopnum.billing.document_inputs import buyer_category, frozen_terms
 from coopnum.billing.models import (
     BilledItem,
     DocumentKind,
@@ -25,6 +25,8 @@ from coopnum.billing.models import (
     InvoiceStatus,
 )
 from coopnum.billing.services.invoices import (
+    apply_chorus_references,
+    chorus_references,
     credited_quantities,
     ensure_draft,
     lock_invoice,
@@ -51,6 +53,10 @@ def issue_blockers(invoice: Invoice, seller: dict) -> list[str]:
         blockers.append(f"Complétez la structure facturée ({', '.join(missing)}), puis recréez le brouillon.")
     if not (invoice.buyer_siret or invoice.chorus_buyer_siret):
         blockers.append("Le SIRET de la structure facturée est obligatoire (mention légale et Chorus Pro).")
+    org = invoice.organisation
+    if org is not None and org.chorus_engagement_required and not chorus_references(invoice)[1]:
+        blockers.append(f"{org.name} exige un numéro d'engagement (Chorus Pro rejetterait la facture) : "
+                        "indiquez-le dans l'en-tête de la facture, sur la convention ou sur la structure.")
     if invoice.vat_regime == VatRegime.TRAINING_EXEMPT and not seller.get("training_declaration"):
         blockers.append("L'exonération de TVA de la formation exige le numéro de déclaration d'activité "
                         "de la coopérative (Identité et facturation).")
@@ -94,13 +100,15 @@ def issue(session: Session, actor: User | None, invoice: Invoice, *, now: dateti
     actor_id = actor.id if actor else None  # read before any change (loading it could autoflush)
     seller = company.identity(session)
     amounts.apply(invoice)
+    apply_chorus_references(invoice)  # the convention's, else the organisation's, when the draft has none
     _check_before_issue(invoice, seller)
     today = paris_today(now)
     series = series_for(session, invoice.kind, today.year)
     sequence = numbering.next_value(session, series)
     invoice.series, invoice.sequence = series, sequence
     invoice.number = numbering.format_number(series, sequence)
-    invoice.seller = {**seller, **frozen_terms(session)}  # the mentions in force on the issue date, frozen
+    # The mentions in force on the issue date, and the late-payment texts of the buyer's kind, frozen.
+    invoice.seller = {**seller, **frozen_terms(session, buyer_category(invoice.organisation))}
     invoice.issue_date = today
     invoice.due_date = today + timedelta(days=invoice.payment_terms_days) if invoice.kind == InvoiceKind.INVOICE \
         else None

@@ -53,8 +53,7 @@ def accounting_fec(year: int):
         flash(exc.message, "error")
         return _render(status=400)
     body = svc.fec_bytes(svc.fec_lines(db.session, year))
-    response = Response(body, mimetype="text/plain")
-    response.content_type = f"text/plain; charset={svc.ENCODING}"
+    response = Response(body, content_type=f"text/plain; charset={svc.ENCODING}")  # the whole header, once
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
@@ -69,8 +68,7 @@ def accounting_sales():
         except DomainError as exc:
             form_error(form, exc)
         else:
-            response = Response(text.encode("utf-8"), mimetype="text/csv")
-            response.content_type = "text/csv; charset=utf-8"
+            response = Response(text.encode("utf-8"), mimetype="text/csv")  # werkzeug adds "; charset=utf-8"
             name = _("ventes") + f"-{form.date_from.data.isoformat()}-{form.date_to.data.isoformat()}.csv"
             response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
             return response

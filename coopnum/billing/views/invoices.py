@@ -326,9 +326,9 @@ def draft_warnings(invoice: Invoice) -> tuple[list[str], list[str]]:
     blockers = issuing.issue_blockers(invoice, company.identity(db.session))
     advice = []
     org = invoice.organisation
-    if org is not None and org.is_public and not (invoice.chorus_service_code or invoice.chorus_engagement_number):
+    if org is not None and org.is_public and not any(service.chorus_references(invoice)):
         advice.append(_("Acheteur public sans code service ni numéro d'engagement : vérifiez s'il en exige un "
-                        "(sinon Chorus Pro rejette la facture) et indiquez-le dans l'en-tête."))
+                        "(sinon Chorus Pro rejette la facture) et indiquez-le dans l'en-tête ou sur la structure."))
     return blockers, advice
 
 

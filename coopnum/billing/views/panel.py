@@ -1,9 +1,10 @@
 """The coordinator's billing panel on the dashboard: drafts to issue, money to collect, overdue invoices, and the
-month to invoice."""
+month to invoice; the ECB rates that reminders wait for."""
 
 from datetime import timedelta
 
 from coopnum.billing import queries
+from coopnum.billing.services import dunning
 from coopnum.billing.views import bp
 from coopnum.core import clock, dashboard
 from coopnum.core.clock import paris_today
@@ -14,7 +15,9 @@ from coopnum.core.models import Role
 def _panel(_user) -> dict:
     today = paris_today(clock.now())
     last_month = today.replace(day=1) - timedelta(days=1)
-    return {"figures": queries.panel_figures(db.session, today), "last_month": last_month.replace(day=1)}
+    waiting = [item.message for item in dunning.missing_rates(db.session, now=clock.now())]
+    return {"figures": queries.panel_figures(db.session, today), "last_month": last_month.replace(day=1),
+            "waiting_rates": waiting}
 
 
 def register() -> None:

@@ -1,21 +1,25 @@
 """Billing pages: the cooperative's legal identity and the billing settings (coordination only).
 
 Each changed setting is saved with ``coopnum.core.settings.set_value`` (audited, one entry per key), then committed
-once. A banner lists what is still missing before invoices can be issued (``coopnum.billing.company.missing``)."""
+once. A banner lists what is still missing before invoices can be issued (``coopnum.billing.company.missing``) and
+the ECB rates that reminders wait for; the ECB rate of a semester has its own small form (table ``ecb_rates``)."""
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from coopnum.billing import company, queries
-from coopnum.billing.forms.settings import MISSING_LABELS, SettingsForm
+from coopnum.billing.forms.settings import MISSING_LABELS, EcbRateForm, SettingsForm, format_ecb_rate
+from coopnum.billing.legal import semester_label
+from coopnum.billing.services import dunning, ecb
 from coopnum.billing.views import bp
 from coopnum.core import clock
 from coopnum.core import settings as store
 from coopnum.core.access import roles_required
+from coopnum.core.clock import paris_today
 from coopnum.core.db import db
 from coopnum.core.models import Role
-from coopnum.core.views import form_status
+from coopnum.core.views import commit_or_show, form_status
 
 
 def _current() -> dict:
@@ -45,6 +49,32 @@ def settings():
         else:
             flash(_("Aucune modification."), "info")
         return redirect(url_for("billing.settings"))
+    return _render(form, EcbRateForm(formdata=None, today=paris_today(clock.now())), current), form_status()
+
+
+def _render(form: SettingsForm, rate_form: EcbRateForm, current: dict | None = None):
+    current = current if current is not None else _current()
     missing = [MISSING_LABELS.get(name, name) for name in company.missing(
         {name: current.get(f"company.{name}") or "" for name in company.FIELDS})]
-    return render_template("billing/settings.html", form=form, missing=missing), form_status()
+    rates = [(semester_label(row.valid_from), format_ecb_rate(row.rate_bp)) for row in ecb.rates(db.session)]
+    waiting = [item.message for item in dunning.missing_rates(db.session, now=clock.now())]
+    return render_template("billing/settings.html", form=form, rate_form=rate_form, missing=missing, rates=rates,
+                           waiting_rates=waiting)
+
+
+@bp.route("/settings/ecb-rates", methods=["POST"])
+@roles_required(Role.COORDINATOR)
+def ecb_rate_save():
+    now = clock.now()
+    rate_form = EcbRateForm(today=paris_today(now))
+    if rate_form.validate_on_submit():
+        ok, _row = commit_or_show(rate_form, lambda: ecb.set_rate(
+            db.session, current_user, valid_from=rate_form.valid_from_date, rate_bp=rate_form.rate.normalised,
+            now=now))
+        if ok:
+            flash(_("Taux de la BCE enregistré."), "success")
+            return redirect(url_for("billing.settings", _anchor="ecb-rates"))
+    current = _current()
+    form = SettingsForm(formdata=None, data=SettingsForm.initial(current))
+    form.aptic_organisation_id.choices = _organisation_choices(current.get("billing.aptic_organisation_id"))
+    return _render(form, rate_form, current), 400

@@ -155,7 +155,7 @@ def assets_export(fmt: str):
         for row in _export_rows(stmt, xlsx=False):
             writer.writerow(csv_row(row))
         data = ("\ufeff" + out.getvalue()).encode("utf-8")
-        mimetype = "text/csv; charset=utf-8"
+        mimetype = "text/csv"  # werkzeug adds "; charset=utf-8" to text/*
     else:
         from openpyxl import Workbook
 
@@ -397,7 +397,7 @@ def assets_import_confirm():
 @roles_required(*STAFF)
 def assets_import_template():
     require(access.can_manage_assets(current_user))
-    response = Response(imports.template_csv(), mimetype="text/csv; charset=utf-8")
+    response = Response(imports.template_csv(), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="modele-import-materiel.csv"'
     return response
 

@@ -461,7 +461,7 @@ def usage_export(fmt: str):
         for row in rows:
             writer.writerow(csv_row(row))
         data = ("\ufeff" + out.getvalue()).encode("utf-8")
-        mimetype = "text/csv; charset=utf-8"
+        mimetype = "text/csv"  # werkzeug adds "; charset=utf-8" to text/*
     else:
         from openpyxl import Workbook
 

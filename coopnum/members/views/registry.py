@@ -135,7 +135,7 @@ def register_export(fmt: str):
         for row in _export_rows(stmt):
             writer.writerow(csv_row(row))
         data = ("\ufeff" + out.getvalue()).encode("utf-8")
-        mimetype = "text/csv; charset=utf-8"
+        mimetype = "text/csv"  # werkzeug adds "; charset=utf-8" to text/*
     else:
         from openpyxl import Workbook
 

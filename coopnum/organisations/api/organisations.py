@@ -41,6 +41,10 @@ class OrganisationBase(SQLModel):
     phone: str | None = Field(default=None, max_length=30)
     website: str | None = Field(default=None, max_length=300)
     notes: str = Field(default="")
+    chorus_service_code: str | None = Field(default=None, max_length=100, description="Code service (Chorus Pro).")
+    chorus_engagement_number: str | None = Field(default=None, max_length=50,
+                                                 description="Numéro d'engagement par défaut (Chorus Pro).")
+    chorus_engagement_required: bool = Field(default=False, description="L'acheteur exige un numéro d'engagement.")
 
 
 class OrganisationCreate(SQLModel):
@@ -63,6 +67,10 @@ class OrganisationCreate(SQLModel):
     phone: Line | None = Field(default=None, max_length=30)
     website: Line | None = Field(default=None, max_length=300)
     notes: Text = Field(default="", max_length=10_000)
+    chorus_service_code: Line | None = Field(default=None, max_length=100, description="Code service (Chorus Pro).")
+    chorus_engagement_number: Line | None = Field(default=None, max_length=50,
+                                                  description="Numéro d'engagement par défaut (Chorus Pro).")
+    chorus_engagement_required: bool = Field(default=False, description="L'acheteur exige un numéro d'engagement.")
 
 
 class OrganisationUpdate(SQLModel):
@@ -84,6 +92,9 @@ class OrganisationUpdate(SQLModel):
     phone: Line | None = Field(default=None, max_length=30)
     website: Line | None = Field(default=None, max_length=300)
     notes: Text | None = Field(default=None, max_length=10_000)
+    chorus_service_code: Line | None = Field(default=None, max_length=100)
+    chorus_engagement_number: Line | None = Field(default=None, max_length=50)
+    chorus_engagement_required: bool | None = None
     archived: bool | None = Field(default=None, description="Archiver (true) ou désarchiver (false).")
 
 

@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from coopnum.core.errors import DomainError
 from coopnum.core.forms import SafeForm
 from coopnum.organisations.models import OrganisationKind
+from coopnum.organisations.services import chorus
 from coopnum.organisations.services import organisations as rules
 
 KIND_LABELS = {
@@ -80,6 +81,19 @@ class OrganisationForm(SafeForm):
     website = StringField(_l("Site web"), validators=[Optional(), Length(max=300)],
                           render_kw={"inputmode": "url", "placeholder": "https://"})
     notes = TextAreaField(_l("Notes internes"), validators=[Optional()])
+    chorus_service_code = StringField(
+        _l("Code service (Chorus Pro)"), validators=[Rule(chorus.normalise_service_code)],
+        description=_l("Le service destinataire des factures dans Chorus Pro, quand l'acheteur en exige un : "
+                       "100 caractères au plus, lettres sans accent, chiffres, - _ / ."),
+        render_kw={"autocomplete": "off"})
+    chorus_engagement_number = StringField(
+        _l("Numéro d'engagement par défaut (bon de commande)"), validators=[Rule(chorus.normalise_engagement_number)],
+        description=_l("Repris sur chaque facture à cette structure, sauf si la convention en indique un : "
+                       "50 caractères au plus."),
+        render_kw={"autocomplete": "off"})
+    chorus_engagement_required = BooleanField(
+        _l("L'acheteur exige un numéro d'engagement"),
+        description=_l("Une facture sans numéro d'engagement ne pourra pas être émise (Chorus Pro la rejetterait)."))
 
 
 class OrganisationFilterForm(SafeForm):

@@ -92,12 +92,15 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
 
 
-def export_filename(producer_siret: str, territory: str, on: date) -> str:
-    """``YYYY-MM-DD_<SIRET|RNA>_lieux-de-mediation-numerique_<territoire>.csv`` (the recommended name)."""
-    producer = re.sub(r"\s+", "", producer_siret)
-    if not re.fullmatch(r"\d{14}|W[0-9A-Z]{9}", producer, re.ASCII):
+def export_filename(producer_siret: str | None, territory: str, on: date) -> str:
+    """``YYYY-MM-DD_<SIRET|RNA>_lieux-de-mediation-numerique_<territoire>.csv`` (the recommended name); without a
+    producer (``None`` or empty: the cooperative's SIRET is not set yet) the name leaves that part out rather than
+    printing a fake identifier."""
+    producer = re.sub(r"\s+", "", producer_siret or "")
+    if producer and not re.fullmatch(r"\d{14}|W[0-9A-Z]{9}", producer, re.ASCII):
         raise ValueError(f"SIRET (14 chiffres) ou RNA (W + 9 caractères) attendu : {producer_siret!r}")
     slug = _slug(territory)
     if not slug:
         raise ValueError(f"nom de territoire vide : {territory!r}")
-    return f"{on.isoformat()}_{producer}_lieux-de-mediation-numerique_{slug}.csv"
+    middle = f"_{producer}" if producer else ""
+    return f"{on.isoformat()}{middle}_lieux-de-mediation-numerique_{slug}.csv"

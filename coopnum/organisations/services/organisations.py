@@ -20,6 +20,7 @@ from coopnum.core.errors import Conflict, DomainError
 from coopnum.core.models import Role, User
 from coopnum.core.validation import domain_text
 from coopnum.organisations.models import Contact, Organisation, OrganisationKind
+from coopnum.organisations.services import chorus
 
 SIRET_MESSAGE = "SIRET invalide : 14 chiffres avec une clé de contrôle correcte."
 RNA_RE = re.compile(r"^W\d{9}$")
@@ -48,6 +49,9 @@ class OrganisationData(Command):
     phone: str | None = None
     website: str | None = None
     notes: str | None = ""
+    chorus_service_code: str | None = None
+    chorus_engagement_number: str | None = None
+    chorus_engagement_required: bool = False
 
 
 @dataclass(frozen=True)
@@ -170,6 +174,7 @@ def clean_organisation(data: OrganisationData) -> dict:
         "phone": normalise_phone(data.phone),
         "website": website,
         "notes": (data.notes or "").strip(),
+        **chorus.clean(data),
     }
     if kind.is_public and not clean["siret"]:
         raise DomainError("Une structure publique doit avoir un SIRET : Chorus Pro en a besoin pour la facturation.",

@@ -3,6 +3,7 @@
 Staff create, edit and archive places; mediators read them all; an authority contact reads the places of its
 own organisation. The open-data export (LaMednum schema) is public: /open-data/lieux.csv and lieux.json."""
 
+import re
 from datetime import UTC
 
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
@@ -10,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from coopnum.core import clock, navigation
+from coopnum.core import clock, navigation, settings
 from coopnum.core.access import is_staff, load_or_404, login_required, roles_required
 from coopnum.core.clock import PARIS
 from coopnum.core.db import db
@@ -24,8 +25,6 @@ from coopnum.organisations.forms.places import FIELD_LABELS, OPENING_HOURS_EXAMP
 from coopnum.organisations.models import Place
 from coopnum.organisations.services import places as services
 from coopnum.organisations.views import bp, public_bp
-
-NO_PRODUCER = "00000000000000"
 
 
 def _source() -> str:
@@ -192,10 +191,9 @@ def place_restore(place_id: int):
 
 
 def _open_data(body: str, mimetype: str, filename: str | None = None) -> Response:
+    """A public open-data file (``text/*`` get ``; charset=utf-8`` once, from werkzeug), cached an hour."""
     changed = services.last_modified(db.session)
     response = Response(body, mimetype=mimetype)
-    if mimetype.startswith("text/"):
-        response.content_type = f"{mimetype}; charset=utf-8"
     response.cache_control.public = True
     response.cache_control.max_age = 3600
     if changed is not None:
@@ -205,17 +203,27 @@ def _open_data(body: str, mimetype: str, filename: str | None = None) -> Respons
     return response.make_conditional(request)
 
 
+def producer_siret() -> str:
+    """The producer of the open data: the cooperative's SIRET (setting ``company.siret``, as on its invoices), else
+    the config ``COOPNUM_SIRET``; "" when neither is set (the file name then leaves it out)."""
+    siret = re.sub(r"\s+", "", settings.get(db.session, "company.siret") or "")
+    return siret or re.sub(r"\s+", "", current_app.config.get("COOPNUM_SIRET") or "")
+
+
 def csv_filename(on=None) -> str:
-    """The recommended name: date, producer's SIRET (config COOPNUM_SIRET), territory (config COOPNUM_TERRITORY,
+    """The recommended name: date, producer's SIRET (``producer_siret``), territory (config COOPNUM_TERRITORY,
     else the cooperative's name)."""
     changed = services.last_modified(db.session)
     day = on or (changed or clock.now()).astimezone(PARIS).date()
-    producer = current_app.config.get("COOPNUM_SIRET") or NO_PRODUCER
+    producer = producer_siret()
     territory = current_app.config.get("COOPNUM_TERRITORY") or _source()
     try:
         return lamednum.export_filename(producer, territory, day)
     except ValueError:
-        return lamednum.export_filename(NO_PRODUCER, "lieux", day)
+        try:
+            return lamednum.export_filename(producer, "lieux", day)
+        except ValueError:  # a malformed SIRET setting: no identifier rather than a wrong one
+            return lamednum.export_filename(None, "lieux", day)
 
 
 @public_bp.route("/open-data/lieux.csv")
