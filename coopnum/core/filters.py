@@ -50,7 +50,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(money=money, dt=dt, d=d, percent=percent)
     from coopnum.core.forms import ROLE_LABELS
 
-    app.jinja_env.globals.update(url_for_page=url_for_page, nav_items=navigation.items_for, nav_menu=navigation.menu_for, role_labels=ROLE_LABELS)
+    app.jinja_env.globals.update(url_for_page=url_for_page, nav_items=navigation.items_for, nav_menu=navigation.menu_for,
+                                  nav_side=navigation.side_menu, role_labels=ROLE_LABELS)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
