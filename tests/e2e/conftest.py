@@ -103,7 +103,7 @@ def go_to(page, name: str) -> None:
     named = page.locator("a", has_text=re.compile(rf"^\s*{re.escape(name)}\s*$"))
     link = nav.locator("a", has_text=re.compile(rf"^\s*{re.escape(name)}\s*$"))
     if not link.is_visible():
-        toggle = nav.get_by_role("button", name="Menu")
+        toggle = page.get_by_role("button", name="Menu", exact=True)  # in the header, beside the account
         if toggle.is_visible():
             toggle.click()
         group = nav.locator("details", has=named)
