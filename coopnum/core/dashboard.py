@@ -1,9 +1,10 @@
-"""Dashboard panels by role. Each domain registers panels; the dashboard shows those the user's roles allow."""
+"""Dashboard panels by role. Each domain registers panels; the dashboard shows those of the user's own roles (an
+administrator sees the coordination's panels, not a mediator's nor an authority's: ``navigation.shown_roles``)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from coopnum.core.access import has_role
+from coopnum.core.navigation import shows
 
 
 @dataclass(frozen=True)
@@ -25,4 +26,4 @@ def register(name: str, template: str, roles, context: Callable, order: int = 10
 
 
 def panels_for(user) -> list[tuple[Panel, dict]]:
-    return [(p, p.context(user)) for p in _PANELS if has_role(user, *p.roles)]
+    return [(p, p.context(user)) for p in _PANELS if shows(user, p.roles)]

@@ -95,7 +95,8 @@ def init_app(app: Flask) -> None:
                                  period=period, count=count, plural_word=plural_word, elide=elide)
     from coopnum.core.forms import ROLE_COUNT_LABELS, ROLE_LABELS
 
-    app.jinja_env.globals.update(url_for_page=url_for_page, nav_items=navigation.items_for, nav_menu=navigation.menu_for, role_labels=ROLE_LABELS)
+    app.jinja_env.globals.update(url_for_page=url_for_page, nav_items=navigation.items_for, nav_menu=navigation.menu_for,
+                                 nav_side=navigation.side_menu, role_labels=ROLE_LABELS)
     app.jinja_env.globals.update(role_count_labels=ROLE_COUNT_LABELS, label_once=formats.label, span=span)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -83,7 +83,8 @@ def _refuse_control_chars(session, _flush_context, _instances) -> None:
 
     from coopnum.core.errors import DomainError
 
-    for obj in [*session.new, *session.dirty]:
+    new = session.new  # a new IdentitySet at each access: read once (in the loop it made a flush quadratic)
+    for obj in [*new, *session.dirty]:
         state = sa_inspect(obj, raiseerr=False)
         if state is None:
             continue
@@ -91,7 +92,7 @@ def _refuse_control_chars(session, _flush_context, _instances) -> None:
         for attr in state.attrs:
             if attr.key not in columns:
                 continue
-            value = attr.value if obj in session.new else (attr.history.added or [None])[0]
+            value = attr.value if obj in new else (attr.history.added or [None])[0]
             if isinstance(value, str) and forbidden_chars(value, multiline=True):
                 raise DomainError(f"{CONTROL_CHARS_MESSAGE} ({state.mapper.class_.__name__}.{attr.key})",
                                   field=attr.key)

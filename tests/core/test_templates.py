@@ -41,7 +41,9 @@ def test_the_list_macros_render_the_filter_form_and_the_table(app):
         html = render_template_string(LISTS, rows=["Q-1", "Q-2"], manage=False)
     assert '<form method="get" class="filters" role="search" aria-label="Filtrer les devis">' in html
     assert '<div>FIELDS</div>' in html and '<div><button type="submit" class="secondary">Filtrer</button></div>' in html
-    assert '<div class="overflow-auto">' in html and '<table data-quotes="">' in html
+    # the table scrolls in its own box, a region named after the caption that a keyboard reaches
+    assert ('<div class="table-scroll" tabindex="0" role="region" aria-label="Devis">\n<table data-quotes="">'
+            in html)
     assert '<caption class="visually-hidden">Devis</caption>' in html
     assert ('<thead><tr><th scope="col">Numéro</th><th scope="col" class="num">Total HT</th>'
             '<th scope="col">Date</th></tr></thead>') in html  # the "Actions" column is left out when not managing
@@ -53,13 +55,35 @@ def test_the_list_macros_render_the_filter_form_and_the_table(app):
     assert "<table" not in html and '<p class="empty">Aucun devis.</p>' in html
 
 
+PAGE = """{% from "_lists.html" import page_header, empty_state %}
+{{ page_header(_("Devis"), actions=[(_("Nouveau devis"), "/new"), (_("Exporter"), "/export")], lead="Tous les devis.") }}
+{% call page_header("Facture") %}<form method="post" class="inline"><button>Émettre</button></form>{% endcall %}
+{{ page_header("Seul") }}
+{{ empty_state("Aucun devis.", ("Créer un devis", "/new")) }}"""
+
+
+def test_the_page_macros_render_the_title_its_actions_and_the_empty_state(app):
+    with app.test_request_context("/"):
+        html = render_template_string(PAGE)
+    assert ('<div class="page-header">\n  <h1>Devis</h1>\n  <div class="page-actions">\n'
+            '    <a href="/new" class="button-link">Nouveau devis</a>\n'
+            '    <a href="/export" class="button-link secondary">Exporter</a>') in html
+    assert '<p class="page-lead">Tous les devis.</p>' in html
+    assert '<h1>Facture</h1>\n  <div class="page-actions">\n<form method="post" class="inline">' in html
+    assert '<div class="page-header">\n  <h1>Seul</h1>\n</div>' in html  # no actions: no empty box
+    assert ('<p class="empty">Aucun devis.</p>\n<p class="empty-action"><a href="/new" class="button-link secondary">'
+            'Créer un devis</a></p>') in html
+
+
 def test_a_list_page_uses_them(client, users):
-    """The accounts page: its filter form (button not wrapped) and its table (no scrolling wrapper)."""
+    """The accounts page: its title and action, its filter form (button not wrapped) and its table."""
     login(client, users["coordinator"])
     page = text_of(client.get("/users"))
     assert '<form method="get" class="filters" role="search">' in page
     assert '<button type="submit" class="secondary">Filtrer</button>' in page
     assert '<th scope="col">Courriel</th><th scope="col">Rôles</th>' in page
+    assert '<h1>Comptes</h1>' in page and 'class="button-link">Nouveau compte</a>' in page
+    assert '<div class="table-scroll" tabindex="0" role="region" aria-label="Comptes">' in page
     assert users["member"].email in page
     empty = text_of(client.get("/users?q=nobody-has-this-name"))
     assert users["member"].email not in empty and "Aucun résultat." in empty

@@ -81,13 +81,18 @@ def log_in(page, email: str, password: str = TEST_PASSWORD) -> None:
     page.wait_for_load_state()
 
 
-def assert_accessible(page, allowed: tuple[str, ...] = ()) -> None:
-    """Run axe-core on the page; fail on serious or critical violations."""
+def axe_violations(page, allowed: tuple[str, ...] = ()) -> list[dict]:
+    """Run axe-core on the page: its serious or critical violations (but the ``allowed`` rules)."""
     from axe_playwright_python.sync_playwright import Axe
 
     results = Axe().run(page)
-    bad = [v for v in results.response["violations"]
-           if v.get("impact") in ("serious", "critical") and v["id"] not in allowed]
+    return [v for v in results.response["violations"]
+            if v.get("impact") in ("serious", "critical") and v["id"] not in allowed]
+
+
+def assert_accessible(page, allowed: tuple[str, ...] = ()) -> None:
+    """Run axe-core on the page; fail on serious or critical violations."""
+    bad = axe_violations(page, allowed)
     assert bad == [], "\n".join(f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes: "
                                 f"{[n['target'] for n in v['nodes'][:3]]})" for v in bad)
 
@@ -98,10 +103,10 @@ def go_to(page, name: str) -> None:
     named = page.locator("a", has_text=re.compile(rf"^\s*{re.escape(name)}\s*$"))
     link = nav.locator("a", has_text=re.compile(rf"^\s*{re.escape(name)}\s*$"))
     if not link.is_visible():
-        toggle = nav.get_by_role("button", name="Menu")
+        toggle = page.get_by_role("button", name="Menu", exact=True)  # in the header, beside the account
         if toggle.is_visible():
             toggle.click()
-        group = nav.locator("details.dropdown", has=named)
+        group = nav.locator("details", has=named)
         if group.count() and not link.is_visible():
             group.locator("summary").click()
     link.click()

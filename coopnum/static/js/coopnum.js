@@ -1,5 +1,17 @@
 // Progressive enhancement only: every page works without JavaScript.
 document.documentElement.classList.add("js");
+// The menu (templates/base.html): the phone's "Menu" button; one group open at a time in the bar and on a phone
+// (the office's side navigation keeps its sections open on a wide screen, and on a phone opens only the section of
+// the current page); a click elsewhere or Escape closes the bar's dropdown.
+var NARROW = window.matchMedia("(max-width: 1023.98px)");
+function mainMenu() { return document.getElementById("main-menu"); }
+function menuGroups() { return document.querySelectorAll("#main-menu details[data-nav-group]"); }
+function sideMenu() { var menu = mainMenu(); return !!menu && menu.classList.contains("side-nav"); }
+function dropdowns() { return !sideMenu() && !NARROW.matches; }
+function syncSideMenu() {
+  if (!sideMenu()) { return; }
+  menuGroups().forEach(function (d) { d.open = !NARROW.matches || d.hasAttribute("data-current"); });
+}
 document.addEventListener("click", function (event) {
   const toggle = event.target.closest(".menu-toggle");
   if (toggle) {
@@ -8,11 +20,29 @@ document.addEventListener("click", function (event) {
     toggle.setAttribute("aria-expanded", open ? "true" : "false");
     return;
   }
-  // close an open dropdown when clicking elsewhere
-  document.querySelectorAll("details.dropdown[open]").forEach(function (d) {
-    if (!d.contains(event.target)) { d.removeAttribute("open"); }
+  // close the bar's open dropdown when clicking elsewhere
+  if (dropdowns()) {
+    menuGroups().forEach(function (d) {
+      if (d.open && !d.contains(event.target)) { d.open = false; }
+    });
+  }
+});
+document.addEventListener("toggle", function (event) {
+  var opened = event.target;
+  if (!opened.matches || !opened.matches("details[data-nav-group]") || !opened.open) { return; }
+  if (sideMenu() && !NARROW.matches) { return; }
+  menuGroups().forEach(function (d) { if (d !== opened && d.open) { d.open = false; } });
+}, true);
+document.addEventListener("keydown", function (event) {
+  if (event.key !== "Escape" || !dropdowns()) { return; }
+  menuGroups().forEach(function (d) {
+    if (d.open) {
+      d.open = false;
+      if (d.contains(document.activeElement)) { d.querySelector("summary").focus(); }
+    }
   });
 });
+if (NARROW.addEventListener) { NARROW.addEventListener("change", syncSideMenu); }
 document.addEventListener("submit", function (event) {
   const form = event.target;
   if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
@@ -28,6 +58,40 @@ document.addEventListener("htmx:configRequest", function (event) {
 function coopnumReady(init) {
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); } else { init(); }
 }
+
+coopnumReady(syncSideMenu);
+
+// Tables: a wide table scrolls inside its own box, never the page. list_table wraps its table server-side
+// (templates/_lists.html); the other tables of the page get the same box here. A box that scrolls can be reached
+// with the keyboard (tabindex, a named region); one that does not scroll is not a tab stop.
+function markScrollBoxes() {
+  document.querySelectorAll(".table-scroll").forEach(function (box) {
+    if (box.scrollWidth > box.clientWidth + 1) {
+      box.tabIndex = 0;
+    } else if (box.hasAttribute("tabindex")) {
+      box.removeAttribute("tabindex");
+    }
+  });
+}
+coopnumReady(function () {
+  document.querySelectorAll("main table").forEach(function (table) {
+    if (table.closest(".table-scroll, .overflow-auto, figure, [data-no-scroll]")) { return; }
+    var box = document.createElement("div");
+    var caption = table.querySelector("caption");
+    box.className = "table-scroll";
+    box.setAttribute("role", "region");
+    box.setAttribute("aria-label", (caption && caption.textContent.trim()) || table.getAttribute("aria-label") ||
+                     table.closest("main").dataset.tableLabel || "");
+    table.parentNode.insertBefore(box, table);
+    box.appendChild(table);
+  });
+  markScrollBoxes();
+  var pending = null;
+  window.addEventListener("resize", function () {
+    clearTimeout(pending);
+    pending = setTimeout(markScrollBoxes, 100);
+  });
+});
 
 // Invoice draft, "add a line": choosing a service fills the description and the unit price (data-prices:
 // {service id: price in cents}) when they are still empty.
