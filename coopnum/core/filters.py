@@ -4,7 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask import Flask, request, url_for
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, get_translations
 from markupsafe import Markup, escape
 
 from coopnum.core import clock, formats, navigation
@@ -90,7 +90,21 @@ def url_for_page(page: int) -> str:
     return url_for(request.endpoint, **args)
 
 
+def ngettext(singular: str, plural: str, n) -> str:
+    """The templates' ``ngettext`` with the language's own plural rule: French is the source language, shown
+    without a catalogue, where gettext would take English's rule (« 0 lignes »); French's says « 0 ligne »."""
+    translations = get_translations()
+    if str(_loc()).startswith("fr"):
+        return translations.ugettext(plural if formats.is_plural(n, "fr") else singular)
+    return translations.ungettext(singular, plural, n)
+
+
 def init_app(app: Flask) -> None:
+    # after Flask-Babel's own: the same callables, but ngettext follows the language's plural rule
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: get_translations().ugettext(s), ngettext=ngettext, newstyle=True,
+        pgettext=lambda c, s: get_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: get_translations().unpgettext(c, s, p, n))
     app.jinja_env.filters.update(money=money, dt=dt, d=d, percent=percent, hours=hours, number=number, month=month,
                                  period=period, count=count, plural_word=plural_word, elide=elide)
     from coopnum.core.forms import ROLE_COUNT_LABELS, ROLE_LABELS

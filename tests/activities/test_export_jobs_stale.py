@@ -113,7 +113,7 @@ def test_reading_the_page_marks_the_job_failed_and_offers_relancer(client, sessi
     record = job(session, users["mediator"], total=100, done=0)
     login(client, users["mediator"])
     page = client.get(f"/missions/exports/{record.id}").get_data(as_text=True)
-    assert "Export en cours : 0 ligne(s) sur 100 (0 %)." in page and "Relancer" not in page
+    assert "Export en cours : 0 ligne sur 100 (0 %)." in page and "Relancer" not in page
     travel.shift(STALE + MINUTE)
     fragment = client.get(f"/missions/exports/{record.id}", headers={"HX-Request": "true"})
     assert fragment.status_code == 200

@@ -328,7 +328,7 @@ def test_progress_page_polls_while_the_job_runs(client, session, users, instance
     login(client, users["mediator"])
     html = client.get(f"/missions/exports/{job.id}").get_data(as_text=True)
     assert 'hx-trigger="every 1s"' in html and '<progress value="50" max="200"' in html
-    assert "Export en cours : 50 ligne(s) sur 200 (25 %)." in html
+    assert "Export en cours : 50 lignes sur 200 (25 %)." in html
     assert '<meta http-equiv="refresh"' in html  # without JavaScript
     fragment = client.get(f"/missions/exports/{job.id}", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert fragment.lstrip().startswith('<div id="export-progress"') and "<html" not in fragment

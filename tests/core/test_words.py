@@ -56,3 +56,30 @@ def test_a_whole_day_absence_shows_dates_not_midnights(client, session, users):
     assert len(cells) == 2 and "00:00" not in page
     texts = sorted(cell.split("<")[0] for cell in cells)
     assert texts[0].startswith("du ") and texts[1].startswith("le ") and texts[1].endswith("(toute la journée)")
+
+
+def test_templates_ngettext_follows_each_language_plural_rule(app):
+    """French (the source, shown without a catalogue) says « 0 ligne », English « 0 lines »; no « (s) » left."""
+    from flask_babel import force_locale
+
+    template = app.jinja_env.from_string(
+        '{{ ngettext("Export en cours : %(num)s ligne sur %(total)s (%(percent)s %%).", '
+        '"Export en cours : %(num)s lignes sur %(total)s (%(percent)s %%).", n, total=100, percent=p) }}')
+    with app.test_request_context():
+        with force_locale("fr"):
+            assert template.render(n=0, p=0) == "Export en cours : 0 ligne sur 100 (0 %)."
+            assert template.render(n=2, p=2) == "Export en cours : 2 lignes sur 100 (2 %)."
+        with force_locale("en"):
+            assert template.render(n=0, p=0) == "Export in progress: 0 lines of 100 (0%)."
+            assert template.render(n=1, p=1) == "Export in progress: 1 line of 100 (1%)."
+
+
+def test_no_template_counts_with_a_bracketed_plural():
+    """« 3 facture(s) »: a count's word agrees with it (ngettext, count, plural_word), in every page."""
+    import re
+
+    from coopnum import ROOT
+
+    found = [f"{path.relative_to(ROOT)}: {match}" for path in sorted((ROOT / "templates").rglob("*.html"))
+             for match in re.findall(r'_\("[^"]*\w\(s\)[^"]*"', path.read_text(encoding="utf-8"))]
+    assert found == []

@@ -172,7 +172,7 @@ def test_check_endpoint_shows_the_conflicts_before_saving(client, users, world):
     response = client.post("/missions/missions/check", data=form_data(world, default_mediators=[world["camille"].id]))
     assert response.status_code == 200
     text = text_of(response)
-    assert f"{len(TUESDAYS)} séance(s) prévue(s)" in text and "Camille Martin est déjà occupé·e sur 2 des" in text
+    assert f"{len(TUESDAYS)} séances prévues" in text and "Camille Martin est déjà occupé·e sur 2 des" in text
     refused = text_of(client.post("/missions/missions/check", data=form_data(world, place_id=world["mairie"].id)))
     assert "n'est pas couvert" in refused
     empty = text_of(client.post("/missions/missions/check", data={}))

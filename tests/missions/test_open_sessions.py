@@ -63,7 +63,7 @@ def test_page_hides_what_the_mediator_cannot_take(client, users, board):
     assert f"/missions/sessions/{board['overlap'].id}" not in html and f"/missions/sessions/{board['absent'].id}" \
         not in html
     assert 'data-hidden-sessions="2"' in html
-    assert "2 autre(s) séance(s) à pourvoir ne sont pas affichées" in text_of(client.get("/missions/sessions/open"))
+    assert "2 autres séances à pourvoir ne sont pas affichées" in text_of(client.get("/missions/sessions/open"))
 
 
 def test_coordination_sees_every_open_session(client, users, board):

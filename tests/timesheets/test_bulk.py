@@ -150,7 +150,7 @@ def test_select_review_and_validate_in_one_post(client, session, users, team):
     assert review.status_code == 200
     text = text_of(review)
     assert text.index("Chloé Caron") < text.index("Bruno Bernard") < text.index("Alice Arnaud")
-    assert "sans heures saisies" in text and "Valider 2 relevé(s)" in text
+    assert "sans heures saisies" in text and "Valider 2 relevés" in text
     html = review.get_data(as_text=True)
     stamp = {i: html.split(f'name="stamp-{i}" value="')[1].split('"')[0]
              for i in ids_of(team, "Alice Arnaud", "Bruno Bernard")}
