@@ -8,6 +8,7 @@ import re
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
+from coopnum.core.formats import elide
 from coopnum.training.services import framework
 from tests import days, factories
 from tests.e2e.conftest import TEST_PASSWORD, assert_accessible, go_to, log_in
@@ -113,7 +114,7 @@ def test_plan_sign_on_screen_and_on_a_phone_then_documents(page, browser, live_s
     assert text.count("signé le ") == 4
     assert _images(sheet.body()) == 4  # the four drawn signatures
     for name in ("Alice Médiatrice", "Bruno Sociétaire"):
-        link = page.get_by_role("link", name=f"Certificat de réalisation de {name} (PDF)")
+        link = page.get_by_role("link", name=elide(f"Certificat de réalisation de {name} (PDF)", name))  # d'Alice
         pdf = page.request.get(link.get_attribute("href"))
         assert pdf.ok
         certificate = " ".join(pdf_text(pdf.body()).split())
@@ -122,7 +123,7 @@ def test_plan_sign_on_screen_and_on_a_phone_then_documents(page, browser, live_s
 
     # The trainer's assessment at the end: Alice reached level 3 in 2.1; the skills matrix shows it.
     page.get_by_role("link", name="Enregistrer les niveaux atteints").click()
-    page.get_by_label("Niveau de Alice Médiatrice en 2.1").fill("3")
+    page.get_by_label("Niveau d'Alice Médiatrice en 2.1").fill("3")
     page.get_by_role("button", name="Enregistrer les niveaux").click()
     page.goto(f"{live_server}/training/matrix")
     alice = page.locator("tr", has=page.get_by_role("link", name="Alice Médiatrice"))
