@@ -1,7 +1,7 @@
 """Read-only queries of the pages: choices of the select fields (organisations, places, services, conventions),
 the lists and counts the organisations pages show, and what another domain computes for them."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -120,12 +120,15 @@ def catalogue_services(session: Session, included_ids: list[int]) -> list[Servic
 # --- conventions --------------------------------------------------------------------------------------------------
 
 
-def conventions_with_organisation(session: Session, *, include_ended: bool = True) -> list[Convention]:
+def conventions_with_organisation(session: Session, *, include_ended: bool = True,
+                                  running_on: date | None = None) -> list[Convention]:
     """The conventions with their organisation loaded, by reference (without the ended ones unless
-    ``include_ended``)."""
+    ``include_ended``; without those whose period is over on ``running_on``, when given)."""
     stmt = select(Convention).options(joinedload(Convention.organisation)).order_by(Convention.reference)
     if not include_ended:
         stmt = stmt.where(Convention.status != ConventionStatus.ENDED)
+    if running_on is not None:
+        stmt = stmt.where(Convention.end_date >= running_on)
     return list(session.execute(stmt).scalars())
 
 

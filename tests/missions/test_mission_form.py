@@ -142,6 +142,19 @@ def test_form_tells_places_and_end_date_of_each_convention(client, users, world)
     assert 'data-places-of="convention_id"' in html and 'id="mission-check"' in html
 
 
+def test_a_convention_whose_period_is_over_is_not_offered_for_a_new_mission(client, session, users, world):
+    poitiers = world["conv"].organisation
+    over = factories.convention(session, organisation=poitiers, start_date=days.days(-400), end_date=days.days(-1),
+                                reference="POI-OLD")
+    session.commit()
+    login(client, users["coordinator"])
+    html = client.get("/missions/missions/new").get_data(as_text=True)
+    assert "POI-2026" in html and "POI-OLD" not in html
+    response = client.post("/missions/missions/new", data=form_data(world, convention_id=over.id))
+    assert response.status_code == 400 and session.scalar(select(func.count()).select_from(Mission).where(
+        Mission.convention_id == over.id)) == 0
+
+
 def form_data(world, **kw):
     values = {"convention_id": world["conv"].id, "place_id": world["media"].id, "kind": "permanence",
               "title": "Permanence du mardi", "recurrence": "weekly", "weekdays": ["TU"],

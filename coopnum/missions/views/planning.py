@@ -98,7 +98,9 @@ def _convention_hint(convention, summary) -> str:
 def _fill_choices(form: MissionForm, mission: Mission | None = None) -> None:
     """The select lists of the mission form. Each convention's option carries the places it allows (the script
     narrows the places to them) and its hint (end date, volume left), shown under the select."""
-    conventions = organisations_queries.conventions_with_organisation(db.session, include_ended=False)
+    # a new mission is planned under a convention still running (its period not over)
+    conventions = organisations_queries.conventions_with_organisation(db.session, include_ended=False,
+                                                                      running_on=clock.today())
     if mission is not None and all(c.id != mission.convention_id for c in conventions):
         conventions.append(mission.convention)
     places = availability.places_by_convention(db.session, conventions)
