@@ -83,3 +83,18 @@ def test_no_template_counts_with_a_bracketed_plural():
     found = [f"{path.relative_to(ROOT)}: {match}" for path in sorted((ROOT / "templates").rglob("*.html"))
              for match in re.findall(r'_\("[^"]*\w\(s\)[^"]*"', path.read_text(encoding="utf-8"))]
     assert found == []
+
+
+def test_a_session_named_after_its_place_says_the_place_once_on_the_dashboard(client, session, users):
+    place = factories.place(session, name="Médiathèque des Tilleuls")
+    convention = factories.convention(session, organisation=factories.organisation(session))
+    mission = factories.mission(session, convention=convention, place=place,
+                                title="Permanence numérique — Médiathèque des Tilleuls")
+    s = factories.mission_session(session, mission=mission, start=days.at(days.days(1), 9),
+                                  end=days.at(days.days(1), 12))
+    factories.assignment(session, mission_session=s, user=users["mediator"])
+    session.commit()
+    login(client, users["mediator"])
+    page = text_of(client.get("/"))
+    assert "Permanence numérique — Médiathèque des Tilleuls" in page
+    assert page.count("Médiathèque des Tilleuls") == 1
