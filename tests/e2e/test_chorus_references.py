@@ -68,3 +68,36 @@ def test_chorus_fields_of_the_organisation_reach_a_free_line_invoice(page, users
     _name, xml = get_facturx_xml_from_pdf(pdf, check_xsd=False)
     assert b"<ram:BuyerReference>SERV-FINANCES</ram:BuyerReference>" in xml
     assert b"<ram:IssuerAssignedID>BC-2026-0042</ram:IssuerAssignedID>" in xml
+
+
+def test_an_association_is_billed_with_the_commercial_late_payment_wording(page, users, session):
+    """A professional private buyer (an association): « pénalités de retard » at the ECB rate + 10 points (art.
+    L441-10 C. com.) and the 40 € indemnity, in the PDF and in the Factur-X notes; no public-procurement text."""
+    bf.company(session)
+    factories.organisation(session, name="Association Les Connectés", kind=OrganisationKind.ASSOCIATION,
+                           siret="73282932000074")
+    session.commit()
+    page.on("dialog", lambda dialog: dialog.accept())
+    log_in(page, users["coordinator"].email)
+    page.goto("/billing/invoices/new")
+    free = page.locator("section", has=page.get_by_role("heading", name="Facture libre"))
+    free.get_by_label("Client").select_option(label="Association Les Connectés")
+    free.get_by_label("Objet").fill("Atelier numérique")
+    free.get_by_role("button", name="Créer un brouillon libre").click()
+    add = page.locator("#add-line form")
+    add.get_by_label("Description").fill("Atelier « démarches en ligne »")
+    add.get_by_label("Quantité").fill("1")
+    add.get_by_label("Prix unitaire HT (€)").fill("300")
+    add.get_by_role("button", name="Ajouter la ligne").click()
+    expect(page.locator("main")).to_contain_text("360,00")
+    page.get_by_role("button", name="Émettre la facture").click()
+    expect(page.locator("table[data-facts]")).to_contain_text(re.compile(r"F\d{4}-\d{5}"))
+    with page.expect_download() as info:
+        page.get_by_role("link", name=re.compile("Factur-X")).first.click()
+    pdf = open(info.value.path(), "rb").read()
+    text = " ".join(pdf_text(pdf).split())
+    assert "pénalités de retard" in text and "BCE majoré de 10 points" in text and "L441-10" in text
+    assert "40" in text and "D441-5" in text
+    assert "intérêts moratoires" not in text and "R2192" not in text and "Chorus Pro" not in text
+    _name, xml = get_facturx_xml_from_pdf(pdf, check_xsd=False)
+    assert b"L441-10" in xml and b"R2192" not in xml
