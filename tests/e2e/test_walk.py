@@ -63,12 +63,7 @@ FRENCH_DATA = {"Formation des professionnels", "Avoir sur la facture"}
 
 # Known failures, each waiting for an issue: (role or None, width or None, path regex, kind) -> why.
 # kind: "overflow", "status", "console", "axe:<rule>", "untranslated".
-ALLOWED: dict[tuple[str | None, int | None, str, str], str] = {
-    # The titles of the editable reference lists are plain French in the activities' services
-    # (activities/services/reference_lists.py, EDITABLE), shown as they are: issue 17, wording of the domains.
-    (None, None, r"^/missions/reference-lists", "untranslated"):
-        "issue 17 (domain wording): reference lists' titles untranslated",
-}
+ALLOWED: dict[tuple[str | None, int | None, str, str], str] = {}
 
 
 AXED: set[str | None] = set()  # the URL rules axe-core has checked (the first page of each rule, any role)

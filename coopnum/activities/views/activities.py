@@ -476,6 +476,17 @@ def activity_delete(activity_id: int):
 
 # --- editable reference lists ---------------------------------------------------------------------------------------
 
+# the titles of the editable lists in the reader's language (the services name them in French)
+LIST_TITLES = {
+    ref.MATERIEL: _l("Matériel utilisé"),
+    ref.THEMATIQUE: _l("Thématiques de médiation numérique"),
+    ref.THEMATIQUE_DEMARCHE: _l("Thématiques de démarches administratives"),
+    ref.STRUCTURE_REDIRECTION: _l("Structures de redirection"),
+    ref.NIVEAU_ATELIER: _l("Niveaux d’atelier"),
+    ref.STATUT_SOCIAL: _l("Statuts sociaux"),
+}
+
+
 def _list_name_or_404(list_name: str) -> str:
     if list_name not in reference_lists.EDITABLE:
         abort(404)
@@ -485,7 +496,7 @@ def _list_name_or_404(list_name: str) -> str:
 @bp.get("/reference-lists", endpoint="reference_lists")
 @roles_required(Role.COORDINATOR)
 def reference_lists_page():
-    lists = [(name, title, reference_lists.entries(db.session, name))
+    lists = [(name, LIST_TITLES.get(name, title), reference_lists.entries(db.session, name))
              for name, title in reference_lists.EDITABLE.items()]
     return render_template("activities/reference/lists.html", lists=lists)
 
