@@ -98,3 +98,5 @@ def test_a_session_named_after_its_place_says_the_place_once_on_the_dashboard(cl
     page = text_of(client.get("/"))
     assert "Permanence numérique — Médiathèque des Tilleuls" in page
     assert page.count("Médiathèque des Tilleuls") == 1
+    hours = client.get("/missions/hours").get_data(as_text=True)  # the month's sessions table
+    assert "Médiathèque des Tilleuls</a>" in hours and "<small>Médiathèque des Tilleuls</small>" not in hours
