@@ -10,6 +10,7 @@ from babel.dates import format_date
 from sqlalchemy import select
 
 from coopnum.core.db import db
+from coopnum.core.formats import elide
 from coopnum.missions.models import MissionSession, SessionStatus
 from coopnum.timesheets.models import TimeEntry, Timesheet, TimesheetStatus
 from coopnum.timesheets.services import timesheets
@@ -158,7 +159,7 @@ def test_session_page_has_the_confirmation_block(client, users, ids, session):
 def test_my_hours_add_edit_delete_and_submit(client, users, ids, session):
     login(client, users["mediator"])
     page = text_of(client.get(f"/missions/hours?month={M}"))
-    assert f"Mes heures de {MONTH_LABEL}" in page and "Séances à confirmer (1)" in page
+    assert elide(f"Mes heures de {MONTH_LABEL}", MONTH_LABEL) in page and "Séances à confirmer (1)" in page
     assert "1 h 30" in page  # the extra entry of the world
     response = client.post(f"/missions/hours?month={M}", data={
         "day": mday(20).isoformat(), "category": "meeting", "minutes": "1h45", "convention_id": str(ids["own_convention"]),
@@ -228,7 +229,8 @@ def test_bad_month_in_the_query_falls_back_to_this_month(client, users, ids, tod
     response = client.get("/missions/hours?month=2026-13")
     assert response.status_code == 200
     page = text_of(response)
-    assert "Mois invalide" in page and f"Mes heures de {format_date(today, 'MMMM y', locale='fr')}" in page
+    assert "Mois invalide" in page and elide(f"Mes heures de {format_date(today, 'MMMM y', locale='fr')}",
+                                                   format_date(today, 'MMMM y', locale='fr')) in page
     assert client.get("/missions/timesheets/1/novembre").status_code in (403, 404)
 
 
@@ -293,7 +295,7 @@ def test_timesheets_list_and_overview(client, users, ids, session):
     assert text_of(client.get(f"/missions/timesheets?month={M}&status=open")).count("data-timesheet=") == 2
     client.post(f"/missions/sessions/{ids['past_session']}/confirm", data={"outcome": "held"})
     page = text_of(client.get(f"/missions/hours/overview?month={M}"))
-    assert f"Tableau des heures de {MONTH_LABEL}" in page
+    assert elide(f"Tableau des heures de {MONTH_LABEL}", MONTH_LABEL) in page
     assert "Ville de Testville" in page and "<progress" in page
     assert f'data-unreported="{ids["past_session"]}"' in page
     assert "séance réalisée sans activité saisie" in page or "séances réalisées sans activité saisie" in page
