@@ -15,7 +15,7 @@ from coopnum.core.commands import Command
 from coopnum.core.errors import Conflict, DomainError
 from coopnum.core.models import User
 from coopnum.organisations.models import Service, ServiceCategory, ServiceUnit, VatRegime
-from coopnum.organisations.services.organisations import changes_record
+from coopnum.organisations.services.organisations import write_changes
 
 CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_.-]{0,29}$")
 
@@ -101,11 +101,7 @@ def update_service(session: Session, actor: User | None, service: Service, data:
     """Give the service the values of ``data`` (``ServiceData.of(service).but(…)`` changes some fields only)."""
     clean = clean_service(data)
     _check_code_free(session, clean["code"], service.id)
-    before = audit.snapshot(service)
-    for key, value in clean.items():
-        setattr(service, key, value)
-    if changes_record(session, actor, "update", service, before, f"Service {service.code} modifié", now):
-        service.updated_at = now
+    write_changes(session, actor, service, clean, lambda s: f"Service {s.code} modifié", now)
     return service
 
 

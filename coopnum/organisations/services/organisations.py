@@ -195,12 +195,18 @@ def _check_siret_free(session: Session, siret: str | None, organisation_id: int 
         raise Conflict(f"Une structure a déjà ce SIRET : {name}.", field="siret")
 
 
-def changes_record(session, actor, action, obj, before: dict, summary: str, now: datetime) -> dict:
-    """Audit what changed on ``obj`` since ``before`` (nothing when nothing did); returns the changes."""
+def write_changes(session, actor, obj, values: dict, summary, now: datetime) -> dict:
+    """Give ``obj`` the checked ``values``; when something changed, audit it (``summary(obj)``, read after the
+    change) and stamp ``updated_at``. Returns the changes (empty when nothing changed)."""
+    before = audit.snapshot(obj)
+    for key, value in values.items():
+        setattr(obj, key, value)
     changes = audit.diff(before, audit.snapshot(obj))
     if changes:
-        audit.record(session, actor, action, obj, summary=summary, before={k: v[0] for k, v in changes.items()},
-                     after={k: v[1] for k, v in changes.items()}, now=now)
+        obj.updated_at = now
+        audit.record(session, actor, "update", obj, summary=summary(obj),
+                     before={k: v[0] for k, v in changes.items()}, after={k: v[1] for k, v in changes.items()},
+                     now=now)
     return changes
 
 
@@ -223,11 +229,7 @@ def update_organisation(session: Session, actor: User | None, org: Organisation,
     the whole organisation is checked again."""
     clean = clean_organisation(data)
     _check_siret_free(session, clean["siret"], org.id)
-    before = audit.snapshot(org)
-    for key, value in clean.items():
-        setattr(org, key, value)
-    if changes_record(session, actor, "update", org, before, f"Structure modifiée : {org.name}", now):
-        org.updated_at = now
+    write_changes(session, actor, org, clean, lambda o: f"Structure modifiée : {o.name}", now)
     return org
 
 
@@ -289,12 +291,7 @@ def add_contact(session: Session, actor: User | None, org: Organisation, data: C
 def update_contact(session: Session, actor: User | None, contact: Contact, data: ContactData, *,
                    now: datetime) -> Contact:
     """Give the contact the values of ``data`` (``ContactData.of(contact).but(…)`` changes some fields only)."""
-    clean = clean_contact(data)
-    before = audit.snapshot(contact)
-    for key, value in clean.items():
-        setattr(contact, key, value)
-    if changes_record(session, actor, "update", contact, before, f"Interlocuteur modifié : {contact.full_name}", now):
-        contact.updated_at = now
+    write_changes(session, actor, contact, clean_contact(data), lambda c: f"Interlocuteur modifié : {c.full_name}", now)
     return contact
 
 
