@@ -84,8 +84,20 @@ def log_in(page, email: str, password: str = TEST_PASSWORD) -> None:
 def axe_violations(page, allowed: tuple[str, ...] = ()) -> list[dict]:
     """Run axe-core on the page: its serious or critical violations (but the ``allowed`` rules)."""
     from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import Error
 
-    results = Axe().run(page)
+    # A click on a link returns before the next page has replaced this one: axe must run on a settled document,
+    # not on one being torn down ("Cannot read properties of null", "Execution context was destroyed").
+    for attempt in range(3):
+        page.wait_for_load_state()
+        try:
+            results = Axe().run(page)
+            break
+        except Error as exc:
+            if attempt == 2 or not any(s in str(exc) for s in ("documentElement", "context was destroyed",
+                                                                 "navigat")):
+                raise
+            page.wait_for_timeout(200)
     return [v for v in results.response["violations"]
             if v.get("impact") in ("serious", "critical") and v["id"] not in allowed]
 

@@ -11,6 +11,7 @@ def test_coordinator_creates_a_place_and_finds_it_in_the_open_data(page, users):
     go_to(page, "Lieux")
     expect(page.locator("h1")).to_have_text("Lieux de médiation")
     page.get_by_role("link", name="Nouveau lieu").click()
+    expect(page.get_by_label("Nom du lieu")).to_be_visible()
     assert_accessible(page)
 
     page.get_by_label("Nom du lieu").fill("Espace numérique des Trois-Cités")
