@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 # in parallel by default (pytest-xdist, one worker per core); `make test PYTEST_ARGS=…` overrides
-PYTEST_ARGS ?= -n auto
+PYTEST_ARGS ?= -n auto --dist loadgroup
 
 .PHONY: run test install i18n lint clean
 

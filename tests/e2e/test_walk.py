@@ -267,7 +267,8 @@ class Walker:
                 continue
             page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
             self._check(page, width)
-            page.screenshot(path=str(self.shots / f"{n:02d}-{slug}-{width}.png"), full_page=True)
+            page.screenshot(path=str(self.shots / f"{n:02d}-{slug}-{width}.jpg"), full_page=True, type="jpeg",
+                            quality=60)
             if width == LAPTOP["width"]:
                 links = self._links(page)
         return links
@@ -312,6 +313,8 @@ WIDEST = """() => {
 }"""
 
 
+# The five walks share one demo database, built once (~30 s): on one xdist worker (run with --dist loadgroup).
+@pytest.mark.xdist_group("walk")
 @pytest.mark.parametrize("role", list(ROLES))
 def test_walk(role, app, browser, live_server, shots_dir, french_sentences):
     walker = Walker(app, browser, live_server, role, shots_dir, french_sentences)
