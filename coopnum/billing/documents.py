@@ -66,11 +66,8 @@ class Rendered:
 # --- French formatting (no locale lookups: the document is French) ----------------------------------------------
 
 def eur(cents: int) -> str:
-    """12345678 → '123 456,78 €' (narrow no-break spaces, as French typography and babel do)."""
-    sign = "-" if cents < 0 else ""
-    units, rest = divmod(abs(int(cents)), 100)
-    grouped = f"{units:,}".replace(",", NNBSP)
-    return f"{sign}{grouped},{rest:02d}{NBSP}€"
+    """12345678 → '123 456,78 €' on a document: core.formats.money, the sign held to its amount."""
+    return formats.money(cents, "fr", nbsp=True)
 
 
 def day(value: date | None) -> str:

@@ -43,15 +43,18 @@ def number(value, locale="fr") -> str:
     return format_decimal(value, format="#,##0", locale=_locale(locale))
 
 
-def money(cents: int | None, locale="fr", currency: bool = True) -> str:
-    """Integer cents → « 1 234,56 € » (French) or « €1,234.56 » (English)."""
+def money(cents: int | None, locale="fr", currency: bool = True, nbsp: bool = False) -> str:
+    """Integer cents → « 1 234,56 € » (French) or « €1,234.56 » (English), on pages, in mails and in messages;
+    ``nbsp``: a no-break space before the sign, for the printed documents (the sign never wraps alone)."""
     if cents is None:
         return ""
-    value = (Decimal(cents) / 100).quantize(Decimal("0.01"))
+    value = (Decimal(int(cents)) / 100).quantize(Decimal("0.01"))
     text = format_decimal(value, format="#,##0.00", locale=_locale(locale))
     if not currency:
         return text
-    return f"{text} €" if _french(locale) else f"€{text}"  # a plain space, as the pages have always shown it
+    if not _french(locale):
+        return f"€{text}"
+    return f"{text}\u00a0€" if nbsp else f"{text} €"  # a plain space, as the pages have always shown it
 
 
 def hours(minutes: int | None, locale="fr") -> str:

@@ -80,6 +80,10 @@ def test_settings_page_saves_a_semester_rate(client, session, users):
     assert ecb.rate_for(session, PREVIOUS) == 240
     page = text_of(client.get("/billing/settings"))
     assert legal.semester_label(PREVIOUS) in page and "2,40" in page
+    # in English, the semesters of the table and of the list in English (the documents keep the French label)
+    page = text_of(client.get("/billing/settings?lang=en"))
+    half = "First" if PREVIOUS.month == 1 else "Second"
+    assert f"{half} half of {PREVIOUS.year}" in page and legal.semester_label(PREVIOUS) not in page
 
 
 @pytest.mark.parametrize(("data", "message"), [

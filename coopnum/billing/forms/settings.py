@@ -17,7 +17,7 @@ from stdnum.fr import tva as stdnum_tva
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from coopnum.billing.legal import semester_label, semester_start
+from coopnum.billing.legal import semester_start
 from coopnum.core.errors import DomainError
 from coopnum.core.forms import EuroField, SafeForm
 from coopnum.organisations.services import organisations as rules
@@ -302,13 +302,21 @@ class SettingsForm(SafeForm):
         return data
 
 
+def semester_name(start: date) -> str:
+    """A semester in the page's language (« 1er semestre 2027 », « First half of 2027 »); the documents keep
+    ``legal.semester_label``, in French."""
+    if start.month == 1:
+        return _("1er semestre %(year)s", year=start.year)
+    return _("2d semestre %(year)s", year=start.year)
+
+
 def semester_choices(today: date, years: int = 6) -> list[tuple[str, str]]:
     """The semesters a rate may be given for: the next one, the current one, then back ``years`` years."""
     current = semester_start(today)
     following = date(current.year, 7, 1) if current.month == 1 else date(current.year + 1, 1, 1)
     choices, day = [], following
     while day.year >= today.year - years:
-        choices.append((day.isoformat(), semester_label(day)))
+        choices.append((day.isoformat(), semester_name(day)))
         day = date(day.year, 1, 1) if day.month == 7 else date(day.year - 1, 7, 1)
     return choices
 

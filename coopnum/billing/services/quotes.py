@@ -505,7 +505,7 @@ def render_pdf(session: Session, quote: Quote) -> bytes:
 
 def mail_body(session: Session, quote: Quote, message: str = "") -> str:
     from coopnum.billing import company
-    from coopnum.billing.services.sending import euros
+    from coopnum.billing.services.payments import euros
 
     seller = company.identity(session)
     lines = ["Bonjour,", "",

@@ -29,6 +29,7 @@ from coopnum.billing.models import (
     InvoiceStatus,
     SendingKind,
 )
+from coopnum.billing.services.payments import euros
 from coopnum.core import audit, mail, outbox
 from coopnum.core.errors import DomainError
 from coopnum.core.models import User
@@ -142,13 +143,6 @@ def seller_name(session: Session, invoice: Invoice) -> str:
 def subject_of(session: Session, invoice: Invoice) -> str:
     what = "Avoir" if invoice.kind == InvoiceKind.CREDIT_NOTE else "Facture"
     return f"{what} {invoice.number} — {seller_name(session, invoice)}"
-
-
-def euros(cents: int) -> str:
-    sign = "-" if cents < 0 else ""
-    cents = abs(cents)
-    whole = f"{cents // 100:,}".replace(",", "\u202f")
-    return f"{sign}{whole},{cents % 100:02d} €"
 
 
 def _has_portal_account(session: Session, organisation_id: int) -> bool:

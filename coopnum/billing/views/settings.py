@@ -9,8 +9,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from coopnum.billing import company, queries
-from coopnum.billing.forms.settings import MISSING_LABELS, EcbRateForm, SettingsForm, format_ecb_rate
-from coopnum.billing.legal import semester_label
+from coopnum.billing.forms.settings import (
+    MISSING_LABELS,
+    EcbRateForm,
+    SettingsForm,
+    format_ecb_rate,
+    semester_name,
+)
 from coopnum.billing.services import dunning, ecb
 from coopnum.billing.views import bp
 from coopnum.core import clock
@@ -56,7 +61,7 @@ def _render(form: SettingsForm, rate_form: EcbRateForm, current: dict | None = N
     current = current if current is not None else _current()
     missing = [MISSING_LABELS.get(name, name) for name in company.missing(
         {name: current.get(f"company.{name}") or "" for name in company.FIELDS})]
-    rates = [(semester_label(row.valid_from), format_ecb_rate(row.rate_bp)) for row in ecb.rates(db.session)]
+    rates = [(semester_name(row.valid_from), format_ecb_rate(row.rate_bp)) for row in ecb.rates(db.session)]
     waiting = [item.message for item in dunning.missing_rates(db.session, now=clock.now())]
     return render_template("billing/settings.html", form=form, rate_form=rate_form, missing=missing, rates=rates,
                            waiting_rates=waiting)
