@@ -64,7 +64,7 @@ def live_server(app):
 @pytest.fixture
 def page(browser, live_server):
     context = browser.new_context(base_url=live_server, locale="fr-FR", viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(20_000)  # a PDF rendered on a busy two-core machine may take seconds
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))

@@ -24,7 +24,7 @@ def app_config(app_config):
 def phone(browser, live_server):
     context = browser.new_context(base_url=live_server, locale="fr-FR", viewport={"width": 390, "height": 844},
                                   is_mobile=True, has_touch=True)
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(20_000)  # a PDF rendered on a busy two-core machine may take seconds
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
