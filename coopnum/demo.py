@@ -16,6 +16,13 @@ from coopnum.core.security import hash_password
 from coopnum.organisations.models import Contact, Organisation, OrganisationKind, Place
 
 DEMO_PASSWORD = "demo-coopnum-2026"
+
+# The member communes (INSEE codes) of the intercommunalités, some of them: their missions may go there.
+TERRITORIES = {
+    "Grand Poitiers Communauté urbaine": "86194 86041 86062 86158 86214 86115 86070",
+    "Grand Châtellerault": "86066 86128",
+    "Communauté de communes du Civraisien en Poitou": "86078 86061",
+}
 DOMAIN = "demo.coopnum.fr"
 
 FIRST_NAMES = ["Camille", "Léa", "Hugo", "Inès", "Nadia", "Julien", "Sophie", "Karim", "Élodie", "Thomas", "Manon",
@@ -146,7 +153,7 @@ def seed_core(ctx: DemoContext) -> None:
     for name, kind, city, cp, insee, address, places in AUTHORITIES:
         org = Organisation(name=name, kind=kind, siret=fake_siret(ctx.rng), insee_code=insee, address=address,
                            postal_code=cp, city=city, email=f"contact@{_slug(name)}.{DOMAIN}",
-                           phone=f"05{ctx.rng.randrange(10**8):08d}")
+                           phone=f"05{ctx.rng.randrange(10**8):08d}", territory=TERRITORIES.get(name, ""))
         session.add(org)
         ctx.organisations.append(org)
         for pname, paddress, typologie, hours in places:

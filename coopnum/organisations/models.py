@@ -6,7 +6,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Optional
 
-from sqlalchemy import JSON, Column, ForeignKeyConstraint, Numeric, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKeyConstraint, Numeric, Text, UniqueConstraint
 from sqlmodel import Field, Relationship
 
 from coopnum.core.db import fk
@@ -63,6 +63,9 @@ class Organisation(IdMixin, TimestampMixin, table=True):
     chorus_service_code: str | None = Field(default=None, max_length=100)
     chorus_engagement_number: str | None = Field(default=None, max_length=50)
     chorus_engagement_required: bool = Field(default=False)  # no invoice without an engagement number
+    # The INSEE codes of the communes of its territory, separated by spaces (an EPCI's member communes): its
+    # conventions' missions may take place there (coopnum.missions.services.availability.place_allowed).
+    territory: str = Field(default="", sa_type=Text)
 
     contacts: list["Contact"] = Relationship(
         back_populates="organisation", sa_relationship_kwargs={"cascade": "all, delete-orphan", "order_by": "Contact.last_name"}

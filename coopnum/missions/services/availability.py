@@ -17,17 +17,26 @@ from sqlmodel import Session
 
 from coopnum.core.clock import to_paris
 from coopnum.missions.models import Absence, Assignment, MissionSession, SessionStatus
-from coopnum.organisations.models import Convention, Organisation, Place
+from coopnum.organisations.models import Convention, Organisation, OrganisationKind, Place
 
 # --- places of a convention ----------------------------------------------------------------------------------------
 
 
+def department_of(insee_code: str) -> str:
+    """The département of a commune's INSEE code: '86194' → '86', '2A004' → '2A', '97411' → '974'."""
+    return insee_code[:3] if insee_code.startswith("97") else insee_code[:2]
+
+
 def place_allowed(place: Place, organisation: Organisation) -> bool:
-    """A place is in a convention's perimeter when it belongs to the convention's organisation or lies in its
-    commune."""
+    """A place is in a convention's perimeter when it belongs to the convention's organisation or lies on its
+    territory: its commune, the communes of its territory (an EPCI's), its département (a département's)."""
     if place.organisation_id is not None and place.organisation_id == organisation.id:
         return True
+    if place.insee_code and place.insee_code in (organisation.territory or "").split():
+        return True
     if organisation.insee_code and place.insee_code:
+        if organisation.kind == OrganisationKind.DEPARTEMENT:
+            return department_of(place.insee_code) == department_of(organisation.insee_code)
         return place.insee_code == organisation.insee_code
     return bool(organisation.city and organisation.postal_code
                 and (place.city or "").strip().lower() == organisation.city.strip().lower()

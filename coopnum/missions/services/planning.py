@@ -99,14 +99,14 @@ class SyncReport:
 
 
 def _check_place(convention: Convention, place: Place, current: Mission | None) -> None:
-    """The place must be in the convention's perimeter (its organisation's places and commune); a mission saved
+    """The place must be in the convention's perimeter (its organisation's places and territory); a mission saved
     before this rule keeps its place as long as neither changes."""
     if current is not None and (current.place_id, current.convention_id) == (place.id, convention.id):
         return
     if not availability.place_allowed(place, convention.organisation):
         raise DomainError(f"Le lieu « {place.name} » ({place.city}) n'est pas couvert par la convention "
                           f"{convention.reference} de {convention.organisation.name} : choisissez un lieu de "
-                          "cette structure ou de sa commune.", field="place_id")
+                          "cette structure ou de son territoire.", field="place_id")
 
 
 def _check_mission_data(session: Session, data: MissionData,

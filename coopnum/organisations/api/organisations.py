@@ -45,6 +45,8 @@ class OrganisationBase(SQLModel):
     chorus_engagement_number: str | None = Field(default=None, max_length=50,
                                                  description="Numéro d'engagement par défaut (Chorus Pro).")
     chorus_engagement_required: bool = Field(default=False, description="L'acheteur exige un numéro d'engagement.")
+    territory: str = Field(default="", description="Codes INSEE des communes du territoire (d'une "
+                           "intercommunalité), séparés par des espaces.")
 
 
 class OrganisationCreate(SQLModel):
@@ -71,6 +73,8 @@ class OrganisationCreate(SQLModel):
     chorus_engagement_number: Line | None = Field(default=None, max_length=50,
                                                   description="Numéro d'engagement par défaut (Chorus Pro).")
     chorus_engagement_required: bool = Field(default=False, description="L'acheteur exige un numéro d'engagement.")
+    territory: Text = Field(default="", max_length=20_000, description="Codes INSEE des communes du territoire, "
+                            "séparés par des espaces ou des virgules.")
 
 
 class OrganisationUpdate(SQLModel):
@@ -95,6 +99,7 @@ class OrganisationUpdate(SQLModel):
     chorus_service_code: Line | None = Field(default=None, max_length=100)
     chorus_engagement_number: Line | None = Field(default=None, max_length=50)
     chorus_engagement_required: bool | None = None
+    territory: Text | None = Field(default=None, max_length=20_000)
     archived: bool | None = Field(default=None, description="Archiver (true) ou désarchiver (false).")
 
 

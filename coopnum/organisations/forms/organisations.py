@@ -74,6 +74,12 @@ class OrganisationForm(SafeForm):
     city = StringField(_l("Commune"), validators=[Optional(), Length(max=120), _formula_free("La commune", "city")])
     insee_code = StringField(_l("Code commune INSEE"), validators=[Rule(rules.normalise_insee)],
                              description=_l("5 caractères, par exemple 86194 (différent du code postal)."))
+    territory = TextAreaField(
+        _l("Communes du territoire (codes INSEE)"), validators=[Rule(rules.normalise_territory)],
+        description=_l("Pour une intercommunalité : les codes INSEE de ses communes, séparés par des espaces ou des "
+                       "virgules. Les missions de ses conventions peuvent avoir lieu dans ces communes (un "
+                       "département : dans tout le département)."),
+        render_kw={"rows": 2, "autocomplete": "off"})
     email = EmailField(_l("Adresse électronique"), validators=[Rule(rules.normalise_optional_email)],
                        render_kw={"autocomplete": "email"})
     phone = StringField(_l("Téléphone"), validators=[Rule(rules.normalise_phone)],

@@ -52,6 +52,7 @@ class OrganisationData(Command):
     chorus_service_code: str | None = None
     chorus_engagement_number: str | None = None
     chorus_engagement_required: bool = False
+    territory: str | None = ""
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,25 @@ def normalise_insee(value: str | None) -> str | None:
         raise DomainError("Code commune INSEE invalide : 5 caractères, par exemple 86194 ou 2A004.",
                           field="insee_code")
     return text
+
+
+MAX_TERRITORY = 1000  # communes: the largest EPCI counts ~200, a département ~750
+
+
+def normalise_territory(value: str | None) -> str:
+    """'86194, 86041 ;86100' → '86194 86041 86100': INSEE codes of communes, each once, in the order given."""
+    codes: list[str] = []
+    for code in re.split(r"[\s,;]+", (value or "").strip().upper()):
+        if not code:
+            continue
+        if not INSEE_RE.match(code):
+            raise DomainError(f"Code commune INSEE invalide dans le territoire : « {code[:20]} » (5 caractères, par "
+                              "exemple 86194 ou 2A004).", field="territory")
+        if code not in codes:
+            codes.append(code)
+    if len(codes) > MAX_TERRITORY:
+        raise DomainError(f"Un territoire compte au plus {MAX_TERRITORY} communes.", field="territory")
+    return " ".join(codes)
 
 
 def normalise_postal_code(value: str | None) -> str:
@@ -174,6 +194,7 @@ def clean_organisation(data: OrganisationData) -> dict:
         "phone": normalise_phone(data.phone),
         "website": website,
         "notes": (data.notes or "").strip(),
+        "territory": normalise_territory(data.territory),
         **chorus.clean(data),
     }
     if kind.is_public and not clean["siret"]:
