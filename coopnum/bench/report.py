@@ -54,7 +54,8 @@ def _pages_table(dataset: dict) -> list[str]:
     bare = dataset["bare"]
     lines = ["| Page | Rôle | Statut | p50 ms | p95 ms | p95 / nue | req/s (16 clients) | débit / nue | "
              "Requêtes SQL | Ko |", "|---|---|---|---|---|---|---|---|---|---|",
-             f"| **Page nue** (Flask + SQLAlchemy + Jinja, {bare.get('rows', 50)} lignes jointes) | — | "
+             f"| **Page nue** (Flask + SQLAlchemy + Jinja, {bare.get('rows', 50)} lignes jointes ; moyenne avant "
+             f"et après les pages) | — | "
              f"{bare.get('status', '—')} | {_ms(bare.get('p50'))} | {_ms(bare.get('p95'))} | ×1 | "
              f"{_ms(bare.get('rps'))} | ×1 | {bare.get('queries', 1)} | {bare.get('kb', '—')} |"]
     lines += [_page_row(p, bare) for p in dataset["pages"] if p.get("kind", "page") == "page"]
@@ -99,7 +100,8 @@ def _dataset_section(dataset: dict) -> list[str]:
             f"Données : {counts}.  ",
             f"Construites le {str(build.get('built_at', '?'))[:10]} par `{build.get('generator', '?')}` "
             f"(version {build.get('version', '?')}, {build.get('mediators', '?')} médiateurs demandés) en "
-            f"{build.get('build_seconds', '?')} s.", "", *_pages_table(dataset), *_documents(dataset), ""]
+            f"{build.get('build_seconds', '?')} s. Charge de la machine à la fin : {dataset.get('load_after', '?')}.",
+            "", *_pages_table(dataset), *_documents(dataset), ""]
 
 
 def _targets_section(targets: list[dict]) -> list[str]:

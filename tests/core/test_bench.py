@@ -183,3 +183,14 @@ def test_a_database_is_built_once_then_reused_until_its_generator_or_parameters_
     assert not data.build_database(url, 2, 30, now, rebuild=True, **quiet)["reused"] and len(calls) == 3
     monkeypatch.setattr(data, "version", lambda: "another")
     assert not data.build_database(url, 2, 30, now, **quiet)["reused"] and len(calls) == 4  # another generator
+
+
+def test_the_bare_page_is_the_mean_of_its_measures_before_and_after_the_pages():
+    from coopnum.bench.runner import both_bare
+
+    before = {"p50": 4.0, "p95": 6.0, "rps": 100.0, "status": 200, "rows": 50}
+    after = {"p50": 6.0, "p95": 10.0, "rps": 80.0, "status": 200, "rows": 50}
+    bare = both_bare(before, after)
+    assert (bare["p50"], bare["p95"], bare["rps"], bare["rows"]) == (5.0, 8.0, 90.0, 50)
+    assert bare["before"] == before and bare["after"] == after
+    assert both_bare(before, after | {"status": 500})["status"] == 500  # a failure shows
