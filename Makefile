@@ -8,7 +8,7 @@ PORT ?= 5000
 # in parallel by default (pytest-xdist, one worker per core); `make test PYTEST_ARGS=…` overrides
 PYTEST_ARGS ?= -n auto --dist loadgroup
 
-.PHONY: run test install i18n lint clean
+.PHONY: run test install i18n lint bench clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,12 @@ i18n: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o coopnum/translations/messages.pot .
 	$(BIN)/pybabel update -i coopnum/translations/messages.pot -d coopnum/translations --no-fuzzy-matching -w 120
 	$(BIN)/pybabel compile -d coopnum/translations -f
+
+## make bench: install, then measure the application served by gunicorn on 1, 5 and 10 years of data, on SQLite
+## and PostgreSQL (databases built once, then reused); writes bench/results.md and bench/results.json.
+## `make bench BENCH_ARGS="--years 1 --backend sqlite"` for a quick pass (`coopnum bench --help`: the options)
+bench: install
+	$(BIN)/coopnum bench $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -1,6 +1,7 @@
 """The ``coopnum`` command: a Flask CLI group (run, db, seed-demo, create-user, create-token, exports…)."""
 
 import sys
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -39,6 +40,7 @@ def register_commands(app) -> None:
     """The commands of ``coopnum``, by group."""
     _db_commands(app)
     _demo_commands(app)
+    _bench_command(app)
     _job_commands(app)
     _account_commands(app)
     _export_commands(app)
@@ -107,16 +109,43 @@ def _demo_commands(app) -> None:
         click.echo("Données de démonstration chargées.")
         _print_logins(demo_logins(), DEMO_PASSWORD)
 
-    @app.cli.command("bench")
-    @click.option("--database-url", default=None,
-                  help="Base à remplir (vide). Par défaut : un fichier SQLite temporaire.")
-    @click.option("--years", default=5, show_default=True, help="Années de données à générer.")
-    @click.option("--runs", default=10, show_default=True, help="Mesures par page (après un échauffement).")
-    def bench(database_url: str | None, years: int, runs: int) -> None:
-        """Génère des années de données puis mesure les pages principales (médiane, p90, requêtes)."""
-        from coopnum.bench import run
 
-        click.echo(run(database_url, years, runs))
+def _bench_command(app) -> None:
+    from coopnum.bench import data
+
+    @app.cli.command("bench", with_appcontext=False)
+    @click.option("--years", multiple=True, type=int, help="Années de données (répétable). Défaut : 1, 5 et 10.")
+    @click.option("--backend", "backends", multiple=True, type=click.Choice(["sqlite", "postgresql"]),
+                  help="Bases mesurées (répétable). Défaut : les deux.")
+    @click.option("--mediators", default=20, show_default=True, help="Médiateurs des données générées.")
+    @click.option("--runs", default=20, show_default=True, help="Requêtes mesurées par page, un client, après "
+                                                                  "échauffement (p50/p95).")
+    @click.option("--clients", default=16, show_default=True, help="Clients simultanés pour le débit.")
+    @click.option("--duration", default=3.0, show_default=True, help="Secondes de débit par page.")
+    @click.option("--workers", default=2, show_default=True, help="Workers gunicorn.")
+    @click.option("--worker-class", default="sync", show_default=True, type=click.Choice(["sync", "gthread"]))
+    @click.option("--threads", default=1, show_default=True, help="Threads par worker (gthread).")
+    @click.option("--pg-url", default=data.PG_URL, show_default=True, help="Serveur PostgreSQL des bases du bench.")
+    @click.option("--pg-prefix", default=data.PG_PREFIX, show_default=True,
+                  help="Nom des bases PostgreSQL : <préfixe>_1y, _5y, _10y.")
+    @click.option("--rebuild", is_flag=True, help="Reconstruire les bases même si elles sont à jour.")
+    @click.option("--no-api", is_flag=True, help="Sans les listes de l'API.")
+    @click.option("--no-documents", is_flag=True, help="Sans facture, facturation du mois, rapport PDF ni exports.")
+    @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+                  help="Dossier de results.md et results.json (défaut : bench/).")
+    def bench(years, backends, no_api, no_documents, out, **kw) -> None:
+        """Mesure l'application servie par gunicorn sur 1, 5 et 10 ans de données (SQLite et PostgreSQL) : p50/p95,
+        débit à 16 clients, requêtes SQL par page, à côté d'une page nue ; écrit bench/results.md et .json."""
+        from coopnum.bench import Options, run
+
+        options = Options(years=tuple(years) or (1, 5, 10), backends=tuple(backends) or ("sqlite", "postgresql"),
+                          api=not no_api, documents=not no_documents, **kw)
+        if out is not None:
+            options.out = out
+        try:
+            run(options, log=click.echo)
+        except RuntimeError as exc:  # a database or gunicorn that cannot be reached: said, without a traceback
+            raise click.ClickException(str(exc)) from None
 
 
 def _job_commands(app) -> None:

@@ -49,17 +49,17 @@ def _check_logins(app):
 
 
 def _check_bench(app):
-    """``coopnum bench`` measures the main pages of this demo (one seed serves both tests: it takes seconds)."""
-    from coopnum.bench import measure, report
+    """``coopnum bench`` finds its pages on this demo, every role's and the API's, and each answers 200 with its
+    SQL statements counted (one seed serves both tests: it takes seconds)."""
+    from coopnum.bench import pages, queries
 
-    figures = measure(app, runs=1)
-    labels = {f.label for f in figures}
-    for label in ("Activités (coordination, page 1)", "Rapport de convention (année)", "Relevés d'heures du mois",
-                  "Tableau de bord des heures", "Ma semaine (médiatrice)"):
-        assert label in labels
-    for f in figures:
-        assert f.status == 200 and 0 < f.queries <= 25, f
-    assert "Page nue" in report({"sessions": 1}, figures)
+    ids, measured = pages.resolve(app)
+    assert ids.convention and ids.invoice and ids.assembly and ids.resolution and ids.mediator
+    assert {p.role for p in measured} == set(pages.LOGINS) and any(p.kind == "api" for p in measured)
+    counted = queries.count_queries(app, measured, pages.create_token(app))
+    assert [c.key for c in counted] == [p.key for p in measured]
+    for c in counted:
+        assert c.status == 200 and 0 < c.queries <= 25, c
 
 
 def _check_demo_work(session):
