@@ -229,6 +229,7 @@ def _export_commands(app) -> None:
     @with_appcontext
     def export_places(fmt: str, out: str | None) -> None:
         """Lieux publiés au standard national des lieux de médiation numérique (LaMednum)."""
+        from coopnum.core import formats
         from coopnum.core.db import db
         from coopnum.organisations import lamednum
         from coopnum.organisations.services.places import export_report
@@ -240,7 +241,7 @@ def _export_commands(app) -> None:
         if out:
             with open(out, "w", encoding="utf-8", newline="") as fh:
                 fh.write(text)
-            click.echo(f"{len(rows)} lieu(x) exporté(s) dans {out}.", err=True)
+            click.echo(f"{formats.count(len(rows), 'lieu exporté', 'lieux exportés')} dans {out}.", err=True)
         else:
             click.echo(text.encode("utf-8"), nl=False)  # bytes: CRLF line ends and UTF-8 whatever the locale
 

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from flask import Flask
 
-from coopnum.core import jobs
+from coopnum.core import formats, jobs
 
 
 def purge_beneficiaries(app: Flask, now: datetime | None = None) -> str:
@@ -19,7 +19,8 @@ def purge_beneficiaries(app: Flask, now: datetime | None = None) -> str:
         months = beneficiaries.retention_months(db.session)
         count = beneficiaries.purge_expired(db.session, now)
         db.session.commit()
-    return (f"{count} fiche(s) de bénéficiaire effacée(s) : aucune activité depuis plus de {months} mois "
+    erased = formats.count(count, "fiche de bénéficiaire effacée", "fiches de bénéficiaire effacées")
+    return (f"{erased} : aucune activité depuis plus de {months} mois "
             "(durée de conservation).")
 
 

@@ -16,6 +16,7 @@ def register(export_group: click.Group) -> None:
     def export_fec(year: int, out: str) -> None:
         """Fichier des écritures comptables (FEC) d'un exercice : <SIREN>FEC<AAAAMMJJ>.txt."""
         from coopnum.billing.services import accounting
+        from coopnum.core import formats
         from coopnum.core.db import db, reading
         from coopnum.core.errors import DomainError
 
@@ -27,4 +28,5 @@ def register(export_group: click.Group) -> None:
             raise click.ClickException(exc.message) from exc
         rows = path.read_bytes().decode(accounting.ENCODING).splitlines()[1:]
         entries = len({row.split(accounting.SEPARATOR)[2] for row in rows})
-        click.echo(f"FEC {year} écrit : {path} ({entries} écriture(s), {len(rows)} ligne(s)).")
+        click.echo(f"FEC {year} écrit : {path} ({formats.count(entries, 'écriture', 'écritures')}, "
+                   f"{formats.count(len(rows), 'ligne', 'lignes')}).")

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from flask import Flask
 
-from coopnum.core import jobs
+from coopnum.core import formats, jobs
 
 
 def run_dunning(app: Flask, now: datetime | None = None) -> str:
@@ -20,9 +20,10 @@ def run_dunning(app: Flask, now: datetime | None = None) -> str:
         queued, missing = dunning.queue_mails(db.session, [r.id for r in reminders], now=now)
         waiting = dunning.missing_rates(db.session, now=now)
         db.session.commit()
-    summary = f"{len(reminders)} relance(s) créée(s), {queued} courriel(s) mis en file d'envoi"
+    summary = (f"{formats.count(len(reminders), 'relance créée', 'relances créées')}, "
+               f"{formats.count(queued, 'courriel mis', 'courriels mis')} en file d'envoi")
     if missing:
-        summary += f", {missing} non envoyé(s) (voir le journal des envois de chaque facture)"
+        summary += f", {formats.count(missing, 'non envoyé', 'non envoyés')} (voir le journal des envois de chaque facture)"
     return " ".join([summary + "."] + [item.message for item in waiting])
 
 
@@ -35,7 +36,7 @@ def expire_quotes_job(app, now: datetime | None = None) -> str:
     with app.app_context(), writing():
         count = expire_due(db.session, now=now or clock.now())
         db.session.commit()
-    return f"{count} devis expiré(s)."
+    return f"{formats.count(count, 'devis expiré', 'devis expirés')}."
 
 
 def register() -> None:

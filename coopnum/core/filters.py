@@ -7,7 +7,7 @@ from flask import Flask, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, get_locale, get_translations
 from markupsafe import Markup, escape
 
-from coopnum.core import clock, formats, navigation
+from coopnum.core import clock, formats, i18n, navigation
 
 
 def _loc():
@@ -93,10 +93,7 @@ def url_for_page(page: int) -> str:
 def ngettext(singular: str, plural: str, n) -> str:
     """The templates' ``ngettext`` with the language's own plural rule: French is the source language, shown
     without a catalogue, where gettext would take English's rule (« 0 lignes »); French's says « 0 ligne »."""
-    translations = get_translations()
-    if str(_loc()).startswith("fr"):
-        return translations.ugettext(plural if formats.is_plural(n, "fr") else singular)
-    return translations.ungettext(singular, plural, n)
+    return i18n.choose(singular, plural, n)
 
 
 def init_app(app: Flask) -> None:

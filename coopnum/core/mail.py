@@ -8,6 +8,8 @@ from email.utils import formatdate, make_msgid
 
 from flask import current_app
 
+from coopnum.core import formats
+
 log = logging.getLogger(__name__)
 
 
@@ -50,7 +52,7 @@ def build_message(mail: Mail, sender: str) -> EmailMessage:
 def describe_recipients(addresses: list[str]) -> str:
     """The recipients as the log may show them: their count and domains, never the addresses themselves."""
     domains = sorted({address.rsplit("@", 1)[-1].strip(" >").lower() for address in addresses if "@" in address})
-    return f"{len(addresses)} recipient(s) at {', '.join(domains) or '?'}"
+    return f"{formats.count(len(addresses), 'recipient', 'recipients', 'en')} at {', '.join(domains) or '?'}"
 
 
 def send(mail: Mail) -> EmailMessage:

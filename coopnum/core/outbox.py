@@ -28,7 +28,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select, update
 from sqlmodel import Session
 
-from coopnum.core import audit, mail
+from coopnum.core import audit, formats, mail
 from coopnum.core.errors import DomainError
 from coopnum.core.models import MailStatus, OutboxAttachment, OutboxMail, User
 
@@ -144,11 +144,11 @@ class Delivery:
             self.abandoned += 1
 
     def summary(self) -> str:
-        text = f"{self.sent} courriel(s) envoyé(s)"
+        text = formats.count(self.sent, "courriel envoyé", "courriels envoyés")
         if self.failed:
             text += f", {self.failed} en échec (nouvel essai plus tard)"
         if self.abandoned:
-            text += f", {self.abandoned} abandonné(s)"
+            text += f", {formats.count(self.abandoned, 'abandonné', 'abandonnés')}"
         return text + "."
 
 
@@ -213,7 +213,7 @@ def run_mail_job(app, now: datetime | None = None) -> str:
         if not smtp_configured():
             waiting = db.session.execute(select(func.count()).select_from(OutboxMail).where(
                 OutboxMail.status.in_((MailStatus.QUEUED, MailStatus.RETRY)))).scalar_one()
-            return f"Aucun serveur SMTP configuré : {waiting} courriel(s) en attente."
+            return f"Aucun serveur SMTP configuré : {formats.count(waiting, 'courriel', 'courriels')} en attente."
         return deliver_due(db.session, now=now or clock.now()).summary()
 
 

@@ -30,6 +30,7 @@ from coopnum.core.forms import (
     UserForm,
     audit_action_label,
 )
+from coopnum.core.i18n import ngettext
 from coopnum.core.models import ApiToken, AuditLog, MailStatus, OutboxMail, Role, Setting, User, UserRole
 from coopnum.core.pagination import page_args, paginate
 from coopnum.core.security import make_reset_token, read_reset_token
@@ -218,7 +219,8 @@ def queue_password_link(user: User, *, invitation: bool) -> None:
         intro = _("Pour choisir un nouveau mot de passe, ouvrez ce lien :")
     body = (
         f"{_('Bonjour')} {user.first_name},\n\n{intro}\n\n{link}\n\n"
-        + _("Ce lien est valable %(hours)s heure(s) et ne sert qu'une fois.", hours=hours)
+        + ngettext("Ce lien est valable %(num)s heure et ne sert qu'une fois.",
+                   "Ce lien est valable %(num)s heures et ne sert qu'une fois.", hours)
         + "\n"
         + _("Si vous n'êtes pas à l'origine de cette demande, ignorez ce message.")
         + "\n"

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from flask import Flask
 
-from coopnum.core import jobs
+from coopnum.core import formats, jobs
 
 
 def run_reminders(app: Flask, now: datetime | None = None) -> str:
@@ -20,7 +20,8 @@ def run_reminders(app: Flask, now: datetime | None = None) -> str:
         queued, missing = reminders.send_reminders(db.session, now=now,
                                                    base_url=app.config.get("COOPNUM_BASE_URL", ""))
         db.session.commit()
-    summary = f"{queued} relance(s) de prêt en retard mise(s) en file d'envoi"
+    summary = (f"{formats.count(queued, 'relance', 'relances')} de prêt en retard "
+               f"{'mises' if formats.is_plural(queued) else 'mise'} en file d'envoi")
     if missing:
         summary += f", {missing} sans destinataire"
     return summary + "."
@@ -37,7 +38,8 @@ def run_retention(app: Flask, now: datetime | None = None) -> str:
         now = now or clock.now()
         count = bookings.erase_borrowers(db.session, now=now)
         db.session.commit()
-    return f"{count} prêt(s) : données personnelles de l'emprunteur effacées (durée de conservation)."
+    return (f"{formats.count(count, 'prêt', 'prêts')} : données personnelles de l'emprunteur effacées "
+            "(durée de conservation).")
 
 
 def register() -> None:

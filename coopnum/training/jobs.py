@@ -5,7 +5,7 @@ from datetime import datetime
 
 from flask import Flask
 
-from coopnum.core import jobs
+from coopnum.core import formats, jobs
 
 
 def run_certification_reminders(app: Flask, now: datetime | None = None) -> str:
@@ -20,7 +20,7 @@ def run_certification_reminders(app: Flask, now: datetime | None = None) -> str:
         queued, missing = certifications.send_reminders(db.session, now=now,
                                                         base_url=app.config.get("COOPNUM_BASE_URL", ""))
         db.session.commit()
-    summary = f"{queued} rappel(s) d'échéance de certification mis en file d'envoi"
+    summary = f"{formats.count(queued, 'rappel', 'rappels')} d'échéance de certification mis en file d'envoi"
     if missing:
         summary += f", {missing} sans destinataire"
     return summary + "."

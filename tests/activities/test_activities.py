@@ -13,6 +13,7 @@ from coopnum.activities.models import Activity, Beneficiary
 from coopnum.activities.services import activities, reference_lists
 from coopnum.activities.services.activities import ActivityData, ActivityInvalid
 from coopnum.activities.services.beneficiaries import BeneficiaryData, DuplicateBeneficiary
+from coopnum.core import formats
 from coopnum.core.errors import DomainError, Forbidden
 from coopnum.core.models import AuditLog
 from coopnum.missions.models import MissionSession, SessionStatus
@@ -293,7 +294,7 @@ def test_a_validated_month_refuses_create_update_and_delete(session, users, worl
     for data in (free(world), individual(session_id=world["past_session"])):
         with pytest.raises(DomainError) as excinfo:
             activities.create_activity(session, users["mediator"], data, now=now)
-        assert f"Le mois de {LAST_MONTH_LABEL} est validé et verrouillé" in excinfo.value.message
+        assert f"Le mois {formats.of(LAST_MONTH_LABEL)} est validé et verrouillé" in excinfo.value.message
     moved = ActivityData.from_activity(a)
     moved.date = days.month_end(-2)  # out of the locked month: the old date still counts
     with pytest.raises(DomainError, match=f"{LAST_MONTH_LABEL} est validé"):
@@ -384,7 +385,7 @@ def test_a_workshop_links_followed_people_up_to_its_participants(session, users,
             "thematiques": ["Email"], "workshop_title": "Le courriel", "beneficiary_ids": people}
     with pytest.raises(ActivityInvalid) as excinfo:
         activities.create_activity(session, mediator, ActivityData(**base, participants=2), now=now)
-    assert "3 personnes suivies cochées pour 2 participant(s)" in errors_of(excinfo)["beneficiary_ids"]
+    assert "3 personnes suivies cochées pour 2 participants" in errors_of(excinfo)["beneficiary_ids"]
     a = activities.create_activity(session, mediator, ActivityData(**base, participants=6), now=now)
     assert len(a.beneficiary_links) == 3 and a.anonymous_participants == 3
 

@@ -9,6 +9,7 @@ from babel.dates import format_date
 from sqlalchemy import func, select
 
 from coopnum.activities.models import Activity, Beneficiary
+from coopnum.core import formats
 from coopnum.core.db import db
 from coopnum.missions.models import MissionSession
 from coopnum.timesheets.models import Timesheet, TimesheetStatus
@@ -100,7 +101,7 @@ def test_a_locked_month_is_refused_with_its_message(client, session, users, worl
     response = client.post(f"/missions/activities/new?session={sid}&kind=Individuel", data={
         "kind": "Individuel", "session_id": sid, "duration": "30", "thematiques": ["Email"]})
     assert response.status_code == 400
-    assert f"Le mois de {LAST_MONTH_LABEL} est validé et verrouillé" in text_of(response)
+    assert f"Le mois {formats.of(LAST_MONTH_LABEL)} est validé et verrouillé" in text_of(response)
     detail = text_of(client.get(f"/missions/activities/{world['own_activity']}"))
     assert "cette activité est verrouillée" in detail and "/edit" not in detail
     response = client.post(f"/missions/activities/{world['own_activity']}/delete")

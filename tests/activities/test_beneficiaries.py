@@ -141,7 +141,7 @@ def test_merge_moves_links_fills_empty_fields_and_deletes_the_other(session, use
     assert links == [(shared.id, keep.id), (only_removed.id, keep.id)]
     entry = session.execute(select(AuditLog).where(AuditLog.action == "merge")).scalar_one()
     assert entry.summary == (f"Fiche bénéficiaire n° {removed_id} fusionnée dans la fiche n° {keep.id} "
-                             "(1 activité(s) rattachée(s))")
+                             "(1 activité rattachée)")
     assert "Durand" not in entry.summary and "Jeanne" not in entry.summary
 
 
@@ -231,17 +231,17 @@ def test_the_nightly_job_and_the_cli_command(app, session, users, world, now):
     session.commit()
     assert "purge-beneficiaries" in {j.name for j in jobs.all_jobs()}
     message = jobs.run_job(app, "purge-beneficiaries", now)
-    assert message.startswith("1 fiche(s) de bénéficiaire effacée(s)") and "24 mois" in message
+    assert message.startswith("1 fiche de bénéficiaire effacée") and "24 mois" in message
     session.expire_all()
     assert n_beneficiaries(session) == 1
     factories.beneficiary(session, mediator=users["mediator"], first_name="Vieux", last_activity_on=days.year_start(-7))
     session.commit()
     result = app.test_cli_runner().invoke(args=["purge-beneficiaries"])
-    assert result.exit_code == 0 and "1 fiche(s) de bénéficiaire effacée(s)" in result.output
+    assert result.exit_code == 0 and "1 fiche de bénéficiaire effacée" in result.output
     session.expire_all()
     assert n_beneficiaries(session) == 1
     session.commit()
-    assert purge_beneficiaries(app, now).startswith("0 fiche(s)")
+    assert purge_beneficiaries(app, now).startswith("0 fiche de bénéficiaire effacée :")
 
 
 # --- pages --------------------------------------------------------------------------------------------------------

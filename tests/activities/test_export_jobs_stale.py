@@ -56,7 +56,7 @@ def test_the_cleanup_marks_jobs_without_progress_failed(session, users, instance
     assert reload(session, running).status == ExportStatus.RUNNING
     travel.shift(2 * MINUTE)
     summary = jobs.run_job(instance, "exports.cleanup")
-    assert summary.startswith("2 export(s) interrompu(s) marqué(s) en échec")
+    assert summary.startswith("2 exports interrompus marqués en échec")
     for job_id in (running, queued):
         stale = reload(session, job_id)
         assert stale.status == ExportStatus.FAILED and stale.error == exports.STALE_MESSAGE

@@ -180,7 +180,7 @@ def test_a_failed_mail_is_retried_and_the_reminder_not_created_twice(app, sessio
     session.commit()
     smtp_server.stop()
     summary = jobs.run_job(app, "billing.dunning", after_due(8))
-    assert summary == "1 relance(s) créée(s), 1 courriel(s) mis en file d'envoi."
+    assert summary == "1 relance créée, 1 courriel mis en file d'envoi."
     assert "1 en échec" in run_mail_job(app)
     session.expire_all()
     sending = session.execute(select(InvoiceSending)).unique().scalar_one()

@@ -128,7 +128,7 @@ def test_no_reminder_without_the_semester_rate(app, session, overdue):
     assert overdue.number in missing.message and "Renseignez-le" in missing.message
     session.commit()
     summary = jobs.run_job(app, "billing.dunning", after_due(7))
-    assert summary.startswith("0 relance(s) créée(s)") and "n'est pas renseigné" in summary
+    assert summary.startswith("0 relance créée") and "n'est pas renseigné" in summary
     # Once the rate is filled in, the reminder leaves, at the rate of that semester + 10 points (an association).
     session.add(EcbRate(valid_from=DUE_SEMESTER, rate_bp=215))
     session.flush()

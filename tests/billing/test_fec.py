@@ -195,7 +195,7 @@ def test_export_command(app, session, book, tmp_path):
     result = runner.invoke(export, ["fec", "--year", str(Y), "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     path = tmp_path / FEC_NAME
-    assert path.exists() and "14 écriture(s)" in result.output
+    assert path.exists() and "14 écritures" in result.output
     assert len(parse(path.read_bytes().decode("iso-8859-15"))) == 35
     settings.set_value(session, None, "company.siret", "", now=days.NOW)
     session.commit()

@@ -227,7 +227,7 @@ def test_expire_job(app, session, users, now, org):
     quote = _draft(session, users["coordinator"], org, now)
     svc.send(session, users["coordinator"], quote, now=now)
     session.commit()
-    assert jobs.run_job(app, "expire-quotes", now + timedelta(days=70)) == "1 devis expiré(s)."
+    assert jobs.run_job(app, "expire-quotes", now + timedelta(days=70)) == "1 devis expiré."
     session.expire_all()
     assert session.get(Quote, quote.id).status == QuoteStatus.EXPIRED
 

@@ -63,13 +63,13 @@ def test_the_request_writes_the_mail_and_the_job_sends_it(app, client, session, 
     page = text_of(client.get(f"/billing/invoices/{invoice.id}"))
     assert 'data-mail-status="queued"' in page and "En file" in page
 
-    assert run_mail_job(app) == "1 courriel(s) envoyé(s)."
+    assert run_mail_job(app) == "1 courriel envoyé."
     assert [m["To"] for m in smtp_server] == ["compta@filville.example.org"]
     [row] = _mails(session)
     assert (row.status, row.attempts, row.sent_at) == (MailStatus.SENT, 1, clock.now())
     assert session.get(Invoice, invoice.id).sent_at == clock.now()
     assert 'data-mail-status="sent"' in text_of(client.get(f"/billing/invoices/{invoice.id}"))
-    assert run_mail_job(app) == "0 courriel(s) envoyé(s)."  # never twice
+    assert run_mail_job(app) == "0 courriel envoyé."  # never twice
     assert list.__len__(smtp_server) == 1
 
 
@@ -87,7 +87,7 @@ def test_smtp_down_then_back_loses_nothing(app, client, session, users, org, smt
     assert len(_mails(session)) == 3
 
     summary = run_mail_job(app)
-    assert summary == "0 courriel(s) envoyé(s), 3 en échec (nouvel essai plus tard)."
+    assert summary == "0 courriel envoyé, 3 en échec (nouvel essai plus tard)."
     rows = _mails(session)
     assert {r.status for r in rows} == {MailStatus.RETRY}
     assert all("L'envoi du courriel a échoué" in r.last_error for r in rows)
@@ -99,9 +99,9 @@ def test_smtp_down_then_back_loses_nothing(app, client, session, users, org, smt
     assert f"Échec — nouvel essai à {retry_at}" in text_of(client.get(f"/billing/invoices/{invoice.id}"))
 
     smtp_server.start()
-    assert run_mail_job(app) == "0 courriel(s) envoyé(s)."  # not due yet: the backoff is kept
+    assert run_mail_job(app) == "0 courriel envoyé."  # not due yet: the backoff is kept
     travel.shift(timedelta(minutes=1))
-    assert run_mail_job(app) == "3 courriel(s) envoyé(s)."
+    assert run_mail_job(app) == "3 courriels envoyés."
     assert sorted(m["To"] for m in smtp_server) == sorted(
         ["compta@filville.example.org", "compta@filville.example.org", users["mediator"].email])
     assert {r.status for r in _mails(session)} == {MailStatus.SENT}
@@ -126,7 +126,7 @@ def test_backoff_then_abandoned_then_resend(app, client, session, users, org, sm
     assert waits == [timedelta(minutes=m) for m in outbox.BACKOFF_MINUTES]
     assert (row.status, row.attempts) == (MailStatus.ABANDONED, outbox.MAX_ATTEMPTS)
     travel.shift(timedelta(days=2))
-    assert run_mail_job(app) == "0 courriel(s) envoyé(s)."  # given up: it waits for a person
+    assert run_mail_job(app) == "0 courriel envoyé."  # given up: it waits for a person
 
     login(client, users["admin"])
     page = text_of(client.get("/admin/outbox?status=abandoned"))
@@ -136,7 +136,7 @@ def test_backoff_then_abandoned_then_resend(app, client, session, users, org, sm
     assert "remis en file" in text_of(response)
     [row] = _mails(session)
     assert (row.status, row.attempts) == (MailStatus.QUEUED, 0)
-    assert run_mail_job(app) == "1 courriel(s) envoyé(s)."
+    assert run_mail_job(app) == "1 courriel envoyé."
     assert len(smtp_server) == 1
     response = client.post(f"/admin/outbox/{row.id}/resend", follow_redirects=True)
     assert "déjà parti" in text_of(response)  # a sent mail is not sent twice from here
@@ -151,7 +151,7 @@ def test_without_smtp_mails_wait_banner_and_no_secret_logged(app, client, sessio
     [row] = _mails(session)
     assert row.sensitive and "/password/reset/" in row.body
     token = row.body.split("/password/reset/")[1].split()[0]
-    assert run_mail_job(app) == "Aucun serveur SMTP configuré : 1 courriel(s) en attente."
+    assert run_mail_job(app) == "Aucun serveur SMTP configuré : 1 courriel en attente."
     assert _mails(session)[0].status == MailStatus.QUEUED
     assert token not in caplog.text and "/password/reset/" not in caplog.text
 
@@ -180,9 +180,9 @@ def test_a_mail_claimed_by_a_dead_job_is_sent_again_after_the_lease(app, session
     outbox.queue(session, mail.Mail(to=["a@example.org"], subject="Bonjour", body="Texte"), kind="test", now=clock.now())
     session.commit()
     assert outbox.claim(session, now=clock.now()) != []  # a job claims it, then its worker is killed
-    assert run_mail_job(app) == "0 courriel(s) envoyé(s)."
+    assert run_mail_job(app) == "0 courriel envoyé."
     travel.shift(outbox.LEASE + timedelta(seconds=1))
-    assert run_mail_job(app) == "1 courriel(s) envoyé(s)."
+    assert run_mail_job(app) == "1 courriel envoyé."
     assert [m["Subject"] for m in smtp_server] == ["Bonjour"]
 
 

@@ -55,7 +55,7 @@ def test_coordinator_validates_the_month_in_one_go(page, session, users):
     expect(sheets.first).to_contain_text("sans compte rendu d'activité")
     assert_accessible(page)
     page.get_by_role("button", name="Valider 3 relevés").click()
-    expect(page.locator("main")).to_contain_text("3 relevé(s)")
+    expect(page.locator("main")).to_contain_text("validés et verrouillés")
     session.expire_all()
     statuses = session.execute(select(Timesheet.status).where(Timesheet.user_id.in_(ids.values()))).scalars().all()
     assert statuses == [TimesheetStatus.VALIDATED] * 3

@@ -48,7 +48,7 @@ def test_coordinator_audits_a_place(page, session, users):
 
     page.on("dialog", lambda dialog: dialog.accept())  # "Terminer l'audit ? …"
     page.get_by_role("button", name="Terminer l'audit").click()
-    expect(page.get_by_role("status")).to_contain_text("Audit terminé : 1 matériel(s) manquant(s).")
+    expect(page.get_by_role("status")).to_contain_text("Audit terminé : 1 matériel manquant.")
     missing = page.locator("[data-list=missing] li")
     expect(missing).to_have_count(1)
     expect(missing).to_contain_text("TAB-0002")

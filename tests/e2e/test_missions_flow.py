@@ -85,7 +85,7 @@ def test_coordinator_plans_a_weekly_mission_seen_by_the_mediator(page, browser, 
     assert_accessible(page)
     page.get_by_label("Heure de fin").fill("12:00")
     page.get_by_role("button", name="Enregistrer").click()
-    expect(page.get_by_role("status")).to_contain_text("séance(s) créée(s)")
+    expect(page.get_by_role("status")).to_contain_text("séances créées")
     expect(page.locator("main")).to_contain_text("Chaque semaine le mardi")
     # assign the mediator to the first session
     page.locator("table a").first.click()

@@ -145,7 +145,7 @@ def test_closing_shows_the_missing_and_marks_them_lost(client, session, users, s
     client.post("/logout")
     login(client, users["coordinator"])
     page = text_of(client.post(f"/inventory/audits/{audit.id}/close", follow_redirects=True))
-    assert "1 matériel(s) manquant(s)" in page and "Matériel manquant" in page and "TAB-03" in page
+    assert "1 matériel manquant" in page and "Matériel manquant" in page and "TAB-03" in page
     response = client.post(f"/inventory/audits/{audit.id}/lost", data={"asset_ids": [str(shelf["TAB-03"].id)]})
     assert response.status_code == 302
     session.expire_all()

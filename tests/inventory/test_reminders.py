@@ -74,7 +74,7 @@ def test_the_mail_leaves_through_the_outbox(app, session, users, smtp_server):
     msg = smtp_server[0]
     # a person without an account has no email: the coordination is told too
     assert {a.strip() for a in msg["To"].split(",")} == {responsible.email, coordinator.email}
-    assert msg["Subject"] == f"Matériel à rendre : prêt n° {loan.id} en retard de 4 jour(s)"
+    assert msg["Subject"] == f"Matériel à rendre : prêt n° {loan.id} en retard de 4 jours"
     body = msg.get_body(("plain",)).get_content()
     assert "Jeanne Usagère" in body and "LATE-4-person" in body
     assert f"http://coopnum.test/inventory/loans/{loan.id}" in body

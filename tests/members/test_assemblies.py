@@ -40,7 +40,7 @@ def test_convening_mails_every_member_with_voting_rights(session, client, users,
     response = client.post(f"/members/assemblies/{assembly.id}/convene")
     assert response.status_code == 302
     page = text_of(client.get(f"/members/assemblies/{assembly.id}"))
-    assert "4 convocation(s) envoyée(s)" in page
+    assert "4 convocations envoyées" in page
     logged = session.execute(select(Convocation).where(Convocation.assembly_id == assembly.id)).scalars().all()
     assert sorted(c.member_id for c in logged) == sorted([m.id for m in with_mail] + [by_post.id])
     assert {c.channel for c in logged if c.member_id == by_post.id} == {"post"}

@@ -66,7 +66,7 @@ def test_coordinator_creates_a_weekly_mission(client, users, session):
                                .order_by(MissionSession.start)).scalars().all()
     assert [clock.to_paris(s.start).date() for s in sessions] == thursdays
     page = text_of(client.get(response.headers["Location"]))
-    assert "Chaque semaine le jeudi" in page and f"Mission enregistrée : {created} séance(s) créée(s)" in page
+    assert "Chaque semaine le jeudi" in page and f"Mission enregistrée : {created} séances créées" in page
 
 
 def test_bad_inputs_give_french_messages_and_save_nothing(client, users, session):
@@ -163,7 +163,7 @@ def test_mediator_declares_an_absence_which_releases_its_session(client, users, 
     response = client.post("/missions/absences", data={
         "kind": "sickness", "start": form_datetime(days.days(1)), "end": form_datetime(days.days(2)),
         "user_id": ids["mediator"]}, follow_redirects=True)
-    assert "1 séance(s)" in text_of(response)
+    assert "1 séance d" in text_of(response) and "est désormais à pourvoir" in text_of(response)
     session.expire_all()
     assert session.get(MissionSession, ids["assigned_session"]).assignments == []
     bad = client.post("/missions/absences", data={

@@ -75,13 +75,13 @@ def test_review_lists_blocking_then_anomalies_then_clean(session, users, team):
     names = [r.user.full_name for r in reviews]
     assert names == ["Chloé Caron", "Denis Dubois", "Bruno Bernard", "Alice Arnaud"]
     by_name = {r.user.full_name: r for r in reviews}
-    assert "1 séance(s) passée(s) ne sont pas encore confirmées" in by_name["Chloé Caron"].blocking
+    assert "1 séance passée n'est pas encore confirmée" in by_name["Chloé Caron"].blocking
     assert "n'a pas été envoyé" in by_name["Denis Dubois"].blocking
     bruno = " | ".join(by_name["Bruno Bernard"].anomalies)
-    assert "1 séance(s) réalisée(s) sans heures saisies : 04/" in bruno
-    assert "1 séance(s) réalisée(s) sans compte rendu d'activité : 04/" in bruno
+    assert "1 séance réalisée sans heures saisies : 04/" in bruno
+    assert "1 séance réalisée sans compte rendu d'activité : 04/" in bruno
     assert "Séances qui se chevauchent : 05/" in bruno
-    assert "Journée(s) de plus de 10 h : 06/" in bruno and "(11 h)" in bruno
+    assert "Journée de plus de 10 h : 06/" in bruno and "(11 h)" in bruno
     assert by_name["Bruno Bernard"].blocking is None
     assert by_name["Alice Arnaud"].anomalies == [] and by_name["Alice Arnaud"].blocking is None
 
@@ -158,7 +158,7 @@ def test_select_review_and_validate_in_one_post(client, session, users, team):
                            data={"ids": list(stamp), **{f"stamp-{i}": v for i, v in stamp.items()}})
     assert response.status_code == 302
     done = text_of(client.get(response.headers["Location"]))
-    assert "2 relevé(s)" in done and "Alice Arnaud, Bruno Bernard" in done
+    assert "2 relevés d" in done and "validés et verrouillés : " in done and "Alice Arnaud, Bruno Bernard" in done
     mails = session.execute(select(OutboxMail)).scalars().all()
     assert sorted(m.recipients for m in mails) == sorted([team["Alice Arnaud"].email, team["Bruno Bernard"].email])
 

@@ -9,6 +9,7 @@ import pytest
 from babel.dates import format_date
 from sqlalchemy import func, select
 
+from coopnum.core import formats
 from coopnum.core.errors import DomainError, Forbidden
 from coopnum.core.models import AuditLog
 from coopnum.missions.models import Mission, MissionSession, NotHeldReason, SessionStatus
@@ -271,7 +272,7 @@ def validated_month(session, users, past, now):
 def test_a_validated_month_refuses_every_change_with_a_clear_message(session, users, ids, past, now):
     validated_month(session, users, past, now)
     mediator = users["mediator"]
-    message = re.escape(f"Le mois de {MONTH_LABEL} est validé et verrouillé : demandez à la coordination de le "
+    message = re.escape(f"Le mois {formats.of(MONTH_LABEL)} est validé et verrouillé : demandez à la coordination de le "
                         "rouvrir")
     with pytest.raises(DomainError, match=message):
         hours.confirm_session(session, mediator, past, held=True, minutes=120, now=now)

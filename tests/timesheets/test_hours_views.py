@@ -9,6 +9,7 @@ import pytest
 from babel.dates import format_date
 from sqlalchemy import select
 
+from coopnum.core import formats
 from coopnum.core.db import db
 from coopnum.core.formats import elide
 from coopnum.missions.models import MissionSession, SessionStatus
@@ -118,7 +119,7 @@ def test_not_started_or_locked_is_shown_with_400(client, users, ids, session):
     session.commit()
     response = client.post(f"/missions/sessions/{ids['past_session']}/confirm", data={"outcome": "held"})
     assert response.status_code == 400
-    assert f"Le mois de {MONTH_LABEL} est validé et verrouillé" in text_of(response)
+    assert f"Le mois {formats.of(MONTH_LABEL)} est validé et verrouillé" in text_of(response)
 
 
 def test_only_the_assigned_mediator_or_staff(client, users, ids, session):
@@ -218,7 +219,7 @@ def test_a_locked_month_shows_a_banner_and_no_forms(client, users, ids, session,
     response = client.post(f"/missions/hours?month={M}", data={
         "day": mday(20).isoformat(), "category": "preparation", "minutes": "1h", "convention_id": "0"})
     assert response.status_code == 400
-    assert f"Le mois de {MONTH_LABEL} est validé et verrouillé" in text_of(response)
+    assert f"Le mois {formats.of(MONTH_LABEL)} est validé et verrouillé" in text_of(response)
     response = client.post(f"/missions/hours/entries/{ids['extra_entry']}/delete", follow_redirects=True)
     assert "validé et verrouillé" in text_of(response)
     assert reload(session, TimeEntry, ids["extra_entry"]) is not None

@@ -161,7 +161,7 @@ def test_reminders_at_60_then_15_days_once_each_even_run_twice_a_day(session, co
     assert run(days.NOW + timedelta(days=80)) == 0  # expired: no more
     mails = _mails(session)
     assert len(mails) == 2 and mails[0].recipients == "lea@example.org"
-    assert "expire dans 60 jour(s)" in mails[0].subject and "expire dans 15 jour(s)" in mails[1].subject
+    assert "expire dans 60 jours" in mails[0].subject and "expire dans 15 jours" in mails[1].subject
     assert "http://x/training/people/" in mails[0].body
     session.refresh(cert)
     assert cert.reminders_sent == 2

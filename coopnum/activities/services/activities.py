@@ -26,7 +26,7 @@ from coopnum.activities import cra_reference as ref
 from coopnum.activities.access import can_edit_activity, can_report
 from coopnum.activities.models import Activity, ActivityBeneficiary, Beneficiary
 from coopnum.activities.services import beneficiaries, reference_lists
-from coopnum.core import audit, slots
+from coopnum.core import audit, formats, slots
 from coopnum.core.access import is_staff
 from coopnum.core.clock import (
     paris_today,
@@ -332,8 +332,9 @@ def _check_fields(session: Session, data: ActivityData, ctx: _Context, previous:
             errors.append(("beneficiary_ids", "Créez d’abord la fiche de la personne, puis cochez-la parmi les "
                                               "participants."))
         if isinstance(participants, int) and participants >= 1 and len(linked) > participants:
-            errors.append(("beneficiary_ids", f"{len(linked)} personnes suivies cochées pour {participants} "
-                                              "participant(s) : le nombre de participants compte tout le monde."))
+            errors.append(("beneficiary_ids", f"{len(linked)} personnes suivies cochées pour "
+                                              f"{formats.count(participants, 'participant', 'participants')} : "
+                                              "le nombre de participants compte tout le monde."))
     if data.session_id:
         type_lieu = ctx.place_type
     else:

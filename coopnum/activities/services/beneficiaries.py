@@ -24,7 +24,7 @@ from coopnum.activities import cra_reference as ref
 from coopnum.activities.access import can_edit_beneficiary
 from coopnum.activities.models import Activity, ActivityBeneficiary, Beneficiary
 from coopnum.activities.services import reference_lists
-from coopnum.core import audit, settings
+from coopnum.core import audit, formats, settings
 from coopnum.core.access import is_staff
 from coopnum.core.clock import PARIS
 from coopnum.core.commands import Command
@@ -325,7 +325,8 @@ def merge(session: Session, actor: User, keep: Beneficiary, remove: Beneficiary,
     for activity in session.execute(select(Activity).where(Activity.id.in_(already))).scalars():
         session.expire(activity, ["beneficiary_links"])
     audit.record(session, actor, "merge", keep, summary=f"Fiche bénéficiaire n° {removed_id} fusionnée dans la "
-                 f"fiche n° {keep.id} ({moved} activité(s) rattachée(s))", now=now)
+                 f"fiche n° {keep.id} ({formats.count(moved, 'activité rattachée', 'activités rattachées')})",
+                 now=now)
     return keep
 
 
@@ -366,7 +367,8 @@ def erase(session: Session, actor: User | None, b: Beneficiary, *, now: datetime
     why = "à la demande de la personne" if reason == "demande" else "durée de conservation dépassée"
     audit.record(session, actor, "erase", object_type="Beneficiary", object_id=bid,
                  summary=f"Effacement RGPD de la fiche bénéficiaire n° {bid} ({why}) ; "
-                         f"{count} activité(s) conservée(s) sans données nominatives", now=now)
+                         f"{formats.count(count, 'activité conservée', 'activités conservées')} sans données "
+                         "nominatives", now=now)
     return count
 
 

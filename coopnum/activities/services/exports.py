@@ -60,7 +60,7 @@ from coopnum.activities import cra_reference as ref
 from coopnum.activities.models import Activity, Beneficiary
 from coopnum.activities.services import reference_lists
 from coopnum.activities.services.activity_queries import ActivityFilters, visible_activities
-from coopnum.core import clock, jobs, spreadsheet
+from coopnum.core import clock, formats, jobs, spreadsheet
 from coopnum.core.access import is_staff
 from coopnum.core.clock import PARIS
 from coopnum.core.db import reading, writing
@@ -582,8 +582,9 @@ def _cleanup_job(app, now: datetime) -> str:
     with writing():
         result = cleanup(db.session, exports_dir(app), now=now)
         db.session.commit()
-    return (f"{result.failed} export(s) interrompu(s) marqué(s) en échec ; {result.jobs} export(s) et "
-            f"{result.files} fichier(s) supprimés.")
+    failed = formats.count(result.failed, "export interrompu marqué", "exports interrompus marqués")
+    return (f"{failed} en échec ; {formats.count(result.jobs, 'export', 'exports')} et "
+            f"{formats.count(result.files, 'fichier', 'fichiers')} supprimés.")
 
 
 def register() -> None:

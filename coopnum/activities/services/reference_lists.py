@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from coopnum.activities import cra_reference as ref
 from coopnum.activities.models import ReferenceItem
-from coopnum.core import audit
+from coopnum.core import audit, formats
 from coopnum.core.errors import DomainError
 from coopnum.core.models import User
 
@@ -132,6 +132,6 @@ def add_entry(session: Session, actor: User, list_name: str, label: str, *, now:
     row = ReferenceItem(list_name=list_name, value=value, label=label, national=False, active=True,
                         position=max((e.position for e in current), default=0) + 10)
     session.add(row)
-    audit.record(session, actor, "create", row, summary=f"Liste « {EDITABLE[list_name]} » : ajout de {label}",
+    audit.record(session, actor, "create", row, summary=f"Liste « {EDITABLE[list_name]} » : ajout {formats.of(label)}",
                  after=audit.snapshot(row), now=now)
     return row

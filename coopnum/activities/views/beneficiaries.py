@@ -17,6 +17,7 @@ from coopnum.core import clock, navigation
 from coopnum.core.access import is_staff, load_or_404, roles_required
 from coopnum.core.db import db
 from coopnum.core.errors import DomainError, Forbidden
+from coopnum.core.i18n import ngettext
 from coopnum.core.models import Role, User
 from coopnum.core.pagination import page_args, paginate
 from coopnum.core.validation import bounded_int
@@ -156,7 +157,8 @@ def beneficiary_erase(beneficiary_id: int):
         return redirect(url_for("activities.beneficiary_detail", beneficiary_id=b.id))
     count = service.erase(db.session, current_user, b, now=clock.now())
     db.session.commit()
-    flash(_("Fiche effacée. %(n)s activité(s) conservée(s) sans données nominatives.", n=count), "success")
+    flash(ngettext("Fiche effacée. %(num)s activité conservée sans données nominatives.",
+                   "Fiche effacée. %(num)s activités conservées sans données nominatives.", count), "success")
     return redirect(url_for("activities.beneficiaries"))
 
 

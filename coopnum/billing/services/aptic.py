@@ -32,7 +32,7 @@ from coopnum.billing.models import (
 )
 from coopnum.billing.services import invoices, issuing, payments
 from coopnum.billing.services.payments import euros
-from coopnum.core import audit, settings
+from coopnum.core import audit, formats, settings
 from coopnum.core.clock import paris_today
 from coopnum.core.errors import DomainError
 from coopnum.core.models import Role, User
@@ -168,7 +168,8 @@ def create_batch(session: Session, actor: User | None, cheque_ids: Iterable[int]
         raise DomainError("Un des chèques choisis n'existe plus.", field="cheque_ids")
     taken = [c.number for c in cheques if c.batch_id is not None]
     if taken:
-        raise DomainError(f"Déjà dans un lot : chèque(s) n° {', '.join(taken)}.", field="cheque_ids")
+        words = "chèques" if formats.is_plural(len(taken)) else "chèque"
+        raise DomainError(f"Déjà dans un lot : {words} n° {', '.join(taken)}.", field="cheque_ids")
     reference = (reference or "").strip() or next_reference(session, paris_today(now).year)
     if not REFERENCE_RE.match(reference):
         raise DomainError("Référence invalide : lettres, chiffres et tirets, 40 caractères au plus.",
@@ -184,7 +185,8 @@ def create_batch(session: Session, actor: User | None, cheque_ids: Iterable[int]
     session.flush()
     total = sum(c.face_value_cents for c in cheques)
     audit.record(session, actor, "create", batch,
-                 summary=f"Lot APTIC {reference} : {len(cheques)} chèque(s), {euros(total)}", now=now)
+                 summary=f"Lot APTIC {reference} : {formats.count(len(cheques), 'chèque', 'chèques')}, {euros(total)}",
+                 now=now)
     return batch
 
 

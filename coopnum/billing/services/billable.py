@@ -277,7 +277,7 @@ def draft_from_work(session: Session, actor: User | None, convention: Convention
             reasons.append(formats.count(work.unconfirmed_sessions, "séance passée non confirmée",
                                          "séances passées non confirmées", "fr"))
         if work.already_billed:
-            reasons.append(f"{work.already_billed} élément(s) déjà facturé(s)")
+            reasons.append(formats.count(work.already_billed, "élément déjà facturé", "éléments déjà facturés", "fr"))
         more = f" ({', '.join(reasons)})" if reasons else ""
         raise DomainError(f"Rien à facturer pour {convention.reference} {_period_words(period_start, period_end)}"
                           f"{more}.", field="period_start")
@@ -331,12 +331,13 @@ def monthly_run(session: Session, actor: User | None, month: date, *, now: datet
         if work.empty:
             why = "rien à facturer"
             if work.unvalidated_sessions:
-                why += f" ({work.unvalidated_sessions} séance(s) aux heures non validées)"
+                why += f" ({formats.count(work.unvalidated_sessions, 'séance', 'séances')} aux heures non validées)"
             elif work.already_billed:
                 why = "déjà facturé"
             result.skipped.append((convention, why))
             continue
         result.created.append(draft_from_work(session, actor, convention, month, end, now=now, work=work))
     audit.record(session, actor, "create", None,
-                 summary=f"Facturation de {_month_words(month)} : {len(result.created)} brouillon(s)", now=now)
+                 summary=f"Facturation {formats.of(_month_words(month))} : "
+                         f"{formats.count(len(result.created), 'brouillon', 'brouillons')}", now=now)
     return result

@@ -23,6 +23,7 @@ from coopnum.core import settings as store
 from coopnum.core.access import roles_required
 from coopnum.core.clock import paris_today
 from coopnum.core.db import db
+from coopnum.core.i18n import ngettext
 from coopnum.core.models import Role
 from coopnum.core.views import commit_or_show, form_status
 
@@ -50,7 +51,8 @@ def settings():
             store.set_value(db.session, current_user, key, value, now=now)
         db.session.commit()
         if changed:
-            flash(_("Paramètres enregistrés (%(count)s modification(s)).", count=len(changed)), "success")
+            flash(ngettext("Paramètres enregistrés (%(num)s modification).",
+                           "Paramètres enregistrés (%(num)s modifications).", len(changed)), "success")
         else:
             flash(_("Aucune modification."), "info")
         return redirect(url_for("billing.settings"))

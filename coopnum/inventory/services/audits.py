@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import and_, exists, func, select
 
 from coopnum.core import audit as audit_log
+from coopnum.core import formats
 from coopnum.core.errors import Conflict, DomainError, NotFound
 from coopnum.inventory.models import (
     Asset,
@@ -167,7 +168,7 @@ def close_audit(session, audit: Audit, *, actor, now: datetime) -> list[Asset]:
     audit.missing_count = len(missing)
     session.flush()
     audit_log.record(session, actor, "inventory.audit_close", audit,
-                     summary=f"Audit n° {audit.id} terminé : {len(missing)} manquant(s)"
+                     summary=f"Audit n° {audit.id} terminé : {formats.count(len(missing), 'manquant', 'manquants')}"
                              + (" — " + ", ".join(a.tag for a in missing[:30]) if missing else ""), now=now)
     return missing
 

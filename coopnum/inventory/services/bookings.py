@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import selectinload
 
-from coopnum.core import audit, signature
+from coopnum.core import audit, formats, signature
 from coopnum.core.errors import Conflict, DomainError, NotFound
 from coopnum.core.models import User
 from coopnum.inventory.models import (
@@ -471,7 +471,8 @@ def declare_lost(session, loan: Loan, *, actor, now: datetime, asset_ids: Iterab
         loan.status, loan.returned_at, loan.checked_in_by_id = LoanStatus.LOST, now, getattr(actor, "id", None)
     session.flush()
     audit.record(session, actor, "inventory.loan_lost", loan,
-                 summary=f"Prêt n° {loan.id} : {', '.join(tags)} déclaré(s) perdu(s)", now=now)
+                 summary=f"Prêt n° {loan.id} : {', '.join(tags)} "
+                         f"{'déclarés perdus' if formats.is_plural(len(tags)) else 'déclaré perdu'}", now=now)
     return loan
 
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
-from coopnum.core import clock
+from coopnum.core import clock, formats
 from coopnum.core.errors import Conflict
 from coopnum.core.models import User
 from coopnum.inventory.models import Asset, AssetBooking, BorrowerKind, Loan, Reservation
@@ -101,7 +101,7 @@ def describe(session, booking: AssetBooking) -> tuple[str, dict]:
 def conflict(session, booking: AssetBooking, *, extra: int = 0) -> Conflict:
     message, details = describe(session, booking)
     if extra:
-        message += f" ({extra} autre(s) conflit(s) sur cette période.)"
+        message += f" ({formats.count(extra, 'autre conflit', 'autres conflits')} sur cette période.)"
     return Conflict(message, field="assets", details={"conflict": details})
 
 

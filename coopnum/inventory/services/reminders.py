@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
-from coopnum.core import audit, clock, mail, outbox, settings
+from coopnum.core import audit, clock, formats, mail, outbox, settings
 from coopnum.core.models import Role, User, UserRole
 from coopnum.inventory.models import Asset, AssetBooking, BorrowerKind, Loan, LoanStatus
 from coopnum.inventory.services.conflicts import when
@@ -70,11 +70,12 @@ def _body(session, loan: Loan, now: datetime, link: str) -> tuple[str, str]:
         borrower = f"{loan.borrower_name} ({loan.borrower_phone}, {loan.borrower_commune})"
     else:
         borrower = responsible.full_name if responsible else "—"
-    subject = f"Matériel à rendre : prêt n° {loan.id} en retard de {late} jour(s)"
+    days = formats.count(late, "jour", "jours")
+    subject = f"Matériel à rendre : prêt n° {loan.id} en retard de {days}"
     lines = [
         "Bonjour,",
         "",
-        f"Le prêt n° {loan.id} devait être rendu le {when(loan.due_at)} : il a {late} jour(s) de retard.",
+        f"Le prêt n° {loan.id} devait être rendu le {when(loan.due_at)} : il a {days} de retard.",
         "",
         f"Emprunteur : {borrower}",
         f"Responsable : {responsible.full_name if responsible else '—'}",

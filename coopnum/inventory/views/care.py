@@ -19,6 +19,7 @@ from coopnum.core import clock, dashboard, slots
 from coopnum.core.access import load_or_404, require, roles_required
 from coopnum.core.db import db
 from coopnum.core.errors import DomainError
+from coopnum.core.i18n import ngettext
 from coopnum.core.models import Role
 from coopnum.core.pagination import page_args, paginate
 from coopnum.core.spreadsheet import csv_row, xlsx_cell
@@ -376,7 +377,8 @@ def audit_close(audit_id: int):
     ok, missing = commit_or_flash(lambda: audits.close_audit(db.session, row, actor=_actor(), now=clock.now()))
     if ok:
         if missing:
-            flash(_("Audit terminé : %(n)s matériel(s) manquant(s).", n=len(missing)), "warning")
+            flash(ngettext("Audit terminé : %(num)s matériel manquant.", "Audit terminé : %(num)s matériels manquants.",
+                           len(missing)), "warning")
         else:
             flash(_("Audit terminé : rien ne manque."), "success")
     return redirect(url_for("inventory.audit", audit_id=row.id))
@@ -394,7 +396,8 @@ def audit_lost(audit_id: int):
         ok, chosen = commit_or_flash(lambda: audits.mark_missing_lost(db.session, row, form.asset_ids.data,
                                                                       actor=_actor(), now=clock.now()))
         if ok:
-            flash(_("Déclaré(s) perdu(s) : %(tags)s.", tags=", ".join(a.tag for a in chosen)), "success")
+            flash(ngettext("Déclaré perdu : %(tags)s.", "Déclarés perdus : %(tags)s.", len(chosen),
+                           tags=", ".join(a.tag for a in chosen)), "success")
     else:
         for errors in form.errors.values():
             for error in errors:

@@ -253,7 +253,8 @@ def check_proxy(session: Session, assembly: Assembly, member: Member, holder: Me
     limit = int(settings.get(session, "members.proxy_limit"))
     held = [a for a in held_proxies(session, assembly, holder.id) if a.member_id != member.id]
     if len(held) >= limit:
-        raise DomainError(f"{holder.name} porte déjà {len(held)} pouvoir(s) : la limite est de {limit} par "
+        raise DomainError(f"{holder.name} porte déjà {formats.count(len(held), 'pouvoir', 'pouvoirs')} : "
+                          f"la limite est de {limit} par "
                           "sociétaire.", field="proxy_holder_id")
 
 

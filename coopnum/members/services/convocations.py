@@ -115,8 +115,8 @@ def convene(session: Session, actor: User | None, assembly: Assembly, *, now: da
     if assembly.status == AssemblyStatus.DRAFT:
         assembly.status, assembly.convened_on = AssemblyStatus.CONVENED, today
     session.flush()
-    audit.record(session, actor, "convene", assembly, summary=f"{assembly_label(assembly)} : {len(sent)} "
-                 "convocation(s) envoyée(s)", now=now)
+    audit.record(session, actor, "convene", assembly, summary=f"{assembly_label(assembly)} : "
+                 f"{formats.count(len(sent), 'convocation envoyée', 'convocations envoyées')}", now=now)
     return sent
 
 

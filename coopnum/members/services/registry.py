@@ -147,7 +147,9 @@ def update_college(session: Session, actor: User | None, college: College, *, na
                 Member.college_id == college.id, Member.status.in_((MemberStatus.CANDIDATE, MemberStatus.ADMITTED))
             )).scalar_one()
             if count:
-                raise DomainError(f"Le collège « {college.name} » compte encore {count} sociétaire(s) : changez-les "
+                them = "changez-les" if formats.is_plural(count) else "changez-le"
+                raise DomainError(f"Le collège « {college.name} » compte encore "
+                                  f"{formats.count(count, 'sociétaire', 'sociétaires')} : {them} "
                                   "d'abord de collège.", field="active")
         college.active = active
     college.updated_at = now

@@ -11,6 +11,7 @@ from flask_login import current_user
 from coopnum.core import clock, formats, navigation, settings
 from coopnum.core.access import require, roles_required
 from coopnum.core.db import db
+from coopnum.core.i18n import ngettext
 from coopnum.core.models import Role
 from coopnum.core.views import commit_or_flash, commit_or_show, form_status
 from coopnum.members import access, queries
@@ -174,8 +175,10 @@ def assembly_convene(assembly_id: int):
                                                         cooperative=_cooperative(), space_url=space_url,
                                                         proxy_form=proxy))
     if ok:
-        flash(_("%(count)s convocation(s) envoyée(s) (les courriels partent dans la minute ; ceux sans adresse "
-                "sont à envoyer par courrier).", count=len(sent)), "success")
+        flash(ngettext("%(num)s convocation envoyée (les courriels partent dans la minute ; ceux sans adresse "
+                       "sont à envoyer par courrier).",
+                       "%(num)s convocations envoyées (les courriels partent dans la minute ; ceux sans adresse "
+                       "sont à envoyer par courrier).", len(sent)), "success")
     return redirect(url_for("members.assembly", assembly_id=assembly.id))
 
 

@@ -215,7 +215,7 @@ def create_absence(session: Session, actor: User, user: User, kind: str, start: 
             session.expire(s, ["assignments"])
     audit.record(session, actor, "create", absence,
                  summary=f"Absence {formats.of(user.full_name)} {clock.describe_slot(start, end)} ; "
-                         f"{len(released)} séance(s) libérée(s)", now=now)
+                         f"{formats.count(len(released), 'séance libérée', 'séances libérées')}", now=now)
     return absence, list(released)
 
 

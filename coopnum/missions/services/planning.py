@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlmodel import Session
 
-from coopnum.core import audit, clock, slots
+from coopnum.core import audit, clock, formats, slots
 from coopnum.core.clock import PARIS, paris_today
 from coopnum.core.commands import Command
 from coopnum.core.errors import Conflict, DomainError
@@ -88,13 +88,13 @@ class SyncReport:
     def summary(self) -> str:
         parts = []
         if self.created:
-            parts.append(f"{self.created} séance(s) créée(s)")
+            parts.append(formats.count(self.created, "séance créée", "séances créées"))
         if self.updated:
-            parts.append(f"{self.updated} déplacée(s)")
+            parts.append(formats.count(self.updated, "déplacée", "déplacées"))
         if self.deleted:
-            parts.append(f"{self.deleted} supprimée(s)")
+            parts.append(formats.count(self.deleted, "supprimée", "supprimées"))
         if self.cancelled:
-            parts.append(f"{self.cancelled} annulée(s)")
+            parts.append(formats.count(self.cancelled, "annulée", "annulées"))
         return ", ".join(parts) or "aucune séance modifiée"
 
 
@@ -105,7 +105,7 @@ def _check_place(convention: Convention, place: Place, current: Mission | None) 
         return
     if not availability.place_allowed(place, convention.organisation):
         raise DomainError(f"Le lieu « {place.name} » ({place.city}) n'est pas couvert par la convention "
-                          f"{convention.reference} de {convention.organisation.name} : choisissez un lieu de "
+                          f"{convention.reference} {formats.of(convention.organisation.name)} : choisissez un lieu de "
                           "cette structure ou de son territoire.", field="place_id")
 
 
@@ -381,7 +381,7 @@ def archive_mission(session: Session, actor: User, mission: Mission, *, now: dat
         count += 1
     mission.status = MissionStatus.ARCHIVED
     audit.record(session, actor, "archive", mission, summary=f"Mission « {mission.title} » archivée, "
-                 f"{count} séance(s) à venir annulée(s)", now=now)
+                 f"{formats.count(count, 'séance à venir annulée', 'séances à venir annulées')}", now=now)
     return count
 
 

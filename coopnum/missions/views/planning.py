@@ -11,6 +11,7 @@ from coopnum.core import clock, navigation, slots
 from coopnum.core.access import load_or_404, require, roles_required
 from coopnum.core.db import db
 from coopnum.core.errors import DomainError
+from coopnum.core.i18n import elided, ngettext
 from coopnum.core.models import Role, User
 from coopnum.core.pagination import page_args, paginate
 from coopnum.core.validation import bounded_int
@@ -264,7 +265,8 @@ def mission_archive(mission_id: int):
     mission = _get_mission(mission_id)
     count = planning.archive_mission(db.session, current_user, mission, now=clock.now())
     db.session.commit()
-    flash(_("Mission archivée ; %(n)s séance(s) à venir annulée(s).", n=count), "success")
+    flash(ngettext("Mission archivée ; %(num)s séance à venir annulée.",
+                   "Mission archivée ; %(num)s séances à venir annulées.", count), "success")
     return redirect(url_for("missions.mission_detail", mission_id=mission.id))
 
 
@@ -475,14 +477,9 @@ def absences():
             _absence, released = result
             flash(_("Absence enregistrée."), "success")
             if released:
-                flash(
-                    _(
-                        "%(n)s séance(s) de %(name)s sont désormais à pourvoir.",
-                        n=len(released),
-                        name=user.full_name,
-                    ),
-                    "warning",
-                )
+                flash(elided(ngettext("%(num)s séance de %(name)s est désormais à pourvoir.",
+                                      "%(num)s séances de %(name)s sont désormais à pourvoir.",
+                                      len(released), name=user.full_name), user.full_name), "warning")
             return redirect(url_for("missions.absences"))
     show_past = request.args.get("past") == "1"
     stmt = queries.absences_stmt(

@@ -12,6 +12,7 @@ from flask_login import current_user
 from coopnum.core import clock, dashboard, mail, navigation, outbox
 from coopnum.core.access import is_staff, roles_required
 from coopnum.core.db import db
+from coopnum.core.i18n import elided
 from coopnum.core.models import Role, User
 from coopnum.core.pagination import page_args, paginate
 from coopnum.core.validation import bounded_int
@@ -114,7 +115,8 @@ def _notify_coordination(req: ServiceRequest, requester: User) -> None:
     mails = []
     for locale, emails in sorted(by_locale.items()):
         with force_locale(locale):
-            subject = _("Nouvelle demande de %(organisation)s", organisation=req.organisation.name)
+            subject = elided(_("Nouvelle demande de %(organisation)s", organisation=req.organisation.name),
+                             req.organisation.name)
             lines = [
                 _("Bonjour,"), "",
                 _("%(organisation)s demande une prestation.", organisation=req.organisation.name), "",

@@ -92,7 +92,7 @@ def _format_errors(name: str, value: str, items: list[str]) -> list[str]:
         return [_say(name, f"contient une adresse invalide : « {item} »") for item in bad]
     if name in {"site_web", "fiche_acces_libre", "prise_rdv"}:
         bad = [item for item in items if not _URL.fullmatch(item)]
-        return [_say(name, f"doit contenir des adresses web en http(s) : « {item} »") for item in bad]
+        return [_say(name, f"doit contenir des adresses web en http ou https : « {item} »") for item in bad]
     if name == "typologie":
         bad = [item for item in items if not _CODE.fullmatch(item)]
         return [_say(name, f"contient un code de typologie invalide : « {item} »") for item in bad]
@@ -144,7 +144,7 @@ def validate_row(row: Mapping[str, str | None], *, strict: bool = False) -> list
     ``code_postal``, ``code_insee``, ``telephone``), enum regexes (each ``|``-separated value must be allowed),
     ``maxLength``, ``number`` (with the WGS84 ranges) and ``date`` (``YYYY-MM-DD``) types, and unknown columns.
     With ``strict=True`` it also checks what the schema only describes: OSM opening hours, e-mail addresses,
-    http(s) URLs, typology codes and the SIRET check digit.
+    HTTP and HTTPS URLs, typology codes and the SIRET check digit.
     """
     return [message for messages in field_errors(row, strict=strict).values() for message in messages]
 

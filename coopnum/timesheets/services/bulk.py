@@ -12,6 +12,7 @@ from sqlalchemy import and_, func, select
 from sqlmodel import Session
 
 from coopnum.activities.models import Activity
+from coopnum.core import formats
 from coopnum.core.access import is_staff
 from coopnum.core.clock import to_paris
 from coopnum.core.errors import DomainError, Forbidden
@@ -56,7 +57,7 @@ def _day(value: datetime) -> str:
 
 def _days(values: list[str], limit: int = 6) -> str:
     shown = ", ".join(values[:limit])
-    return shown + (f" et {len(values) - limit} autre(s)" if len(values) > limit else "")
+    return shown + (f" et {formats.count(len(values) - limit, 'autre', 'autres')}" if len(values) > limit else "")
 
 
 def _blocking(ts: Timesheet, unconfirmed: int) -> str | None:
@@ -65,7 +66,9 @@ def _blocking(ts: Timesheet, unconfirmed: int) -> str | None:
     if ts.status != TimesheetStatus.SUBMITTED:
         return NOT_SUBMITTED
     if unconfirmed:
-        return f"{unconfirmed} séance(s) passée(s) ne sont pas encore confirmées."
+        if formats.is_plural(unconfirmed):
+            return f"{unconfirmed} séances passées ne sont pas encore confirmées."
+        return f"{unconfirmed} séance passée n'est pas encore confirmée."
     return None
 
 
@@ -80,6 +83,10 @@ def _sessions(session: Session, ids: list[int], month: date):
                MissionSession.status != SessionStatus.CANCELLED)
         .order_by(Assignment.user_id, MissionSession.start, MissionSession.id)
     ).all()
+
+
+def _held(n: int) -> str:
+    return formats.count(n, "séance réalisée", "séances réalisées")
 
 
 def _session_anomalies(rows, hours: set[tuple[int, int]], reported: set[int]) -> dict[int, list[str]]:
@@ -101,10 +108,9 @@ def _session_anomalies(rows, hours: set[tuple[int, int]], reported: set[int]) ->
     for user_id, kinds in found.items():
         lines = []
         if kinds["hours"]:
-            lines.append(f"{len(kinds['hours'])} séance(s) réalisée(s) sans heures saisies : {_days(kinds['hours'])}.")
+            lines.append(f"{_held(len(kinds['hours']))} sans heures saisies : {_days(kinds['hours'])}.")
         if kinds["report"]:
-            lines.append(f"{len(kinds['report'])} séance(s) réalisée(s) sans compte rendu d'activité : "
-                         f"{_days(kinds['report'])}.")
+            lines.append(f"{_held(len(kinds['report']))} sans compte rendu d'activité : {_days(kinds['report'])}.")
         if kinds["overlap"]:
             lines.append(f"Séances qui se chevauchent : {_days(kinds['overlap'])}.")
         out[user_id] = lines
@@ -121,7 +127,8 @@ def _long_days(session: Session, ids: list[int], month: date) -> dict[int, list[
         .order_by(TimeEntry.user_id, TimeEntry.day)
     ):
         out.setdefault(user_id, []).append(f"{day:%d/%m} ({fmt_minutes(int(minutes))})")
-    return {uid: [f"Journée(s) de plus de {fmt_minutes(LONG_DAY_MINUTES)} : {_days(d)}."] for uid, d in out.items()}
+    return {uid: [f"{'Journées' if formats.is_plural(len(d)) else 'Journée'} de plus de "
+                  f"{fmt_minutes(LONG_DAY_MINUTES)} : {_days(d)}."] for uid, d in out.items()}
 
 
 def _unconfirmed(session: Session, ids: list[int], month: date, now: datetime) -> dict[int, int]:

@@ -299,9 +299,9 @@ def unconfirm_session(session: Session, actor: User, s: MissionSession, *, now: 
     s.sequence += 1
     s.updated_at = now
     session.flush()
+    removed = formats.count(len(entries), "saisie d'heures retirée", "saisies d'heures retirées")
     audit.record(session, actor, "unconfirm", s, summary=f"Confirmation annulée : « {s.mission.title} » "
-                 f"{describe_slot(s.start, s.end)} ({len(entries)} saisie(s) d'heures retirée(s))",
-                 before=before, after=_state(s), now=now)
+                 f"{describe_slot(s.start, s.end)} ({removed})", before=before, after=_state(s), now=now)
 
 
 # --- extra hours ---------------------------------------------------------------------------------------------------

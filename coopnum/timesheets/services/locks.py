@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlmodel import Session
 
+from coopnum.core import formats
 from coopnum.core.clock import month_label, month_start
 from coopnum.core.errors import DomainError
 from coopnum.timesheets.models import Timesheet, TimesheetStatus
@@ -34,7 +35,7 @@ def ensure_open(session: Session, user_id: int, day: date, *, field: str | None 
     """Refuse a change dated in a validated month of this mediator."""
     if is_locked(session, user_id, day):
         raise DomainError(
-            f"Le mois de {month_label(month_start(day))} est validé et verrouillé : "
+            f"Le mois {formats.of(month_label(month_start(day)))} est validé et verrouillé : "
             "demandez à la coordination de le rouvrir pour le modifier.",
             field=field,
         )

@@ -200,7 +200,7 @@ def submit(session: Session, actor: User, month: date, *, now: datetime) -> Time
         raise DomainError("Seul·es les médiateur·rices envoient un relevé d'heures.")
     month = locks.month_start(month)
     if month > current_month(now):
-        raise DomainError(f"Le mois de {_month_words(month)} n'a pas commencé : il ne peut pas encore être envoyé.")
+        raise DomainError(f"Le mois {formats.of(_month_words(month))} n'a pas commencé : il ne peut pas encore être envoyé.")
     ts = _timesheet_for_update(session, actor.id, month, now)
     if ts.status == TimesheetStatus.SUBMITTED:
         raise DomainError("Ce relevé est déjà envoyé à la coordination.")

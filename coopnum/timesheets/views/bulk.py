@@ -10,6 +10,7 @@ from coopnum.core import clock
 from coopnum.core.access import roles_required
 from coopnum.core.db import db
 from coopnum.core.errors import DomainError
+from coopnum.core.i18n import elided, ngettext
 from coopnum.core.models import Role
 from coopnum.core.validation import parse_id
 from coopnum.core.views import commit_or_flash
@@ -71,10 +72,12 @@ def timesheets_validate(month: str):
         return redirect(_list(month))
     label = format_date(month, "MMMM y")
     if result.validated:
-        flash(_("%(n)s relevé(s) de %(month)s validé(s) et verrouillé(s) : %(names)s.", n=len(result.validated),
-                month=label, names=", ".join(u.full_name for u in result.validated)), "success")
+        flash(elided(ngettext("%(num)s relevé de %(month)s validé et verrouillé : %(names)s.",
+                              "%(num)s relevés de %(month)s validés et verrouillés : %(names)s.",
+                              len(result.validated), month=label,
+                              names=", ".join(u.full_name for u in result.validated)), label), "success")
     for name, reason in result.refused:
-        flash(_("Relevé de %(name)s non validé : %(reason)s", name=name, reason=reason), "warning")
+        flash(elided(_("Relevé de %(name)s non validé : %(reason)s", name=name, reason=reason), name), "warning")
     if result.conflicts and not result.validated:
         # everything changed under the coordinator's eyes: show the review again, as it is now (409)
         reviews = bulk.review(db.session, current_user._get_current_object(), list(stamps), month, now=clock.now())

@@ -331,10 +331,10 @@ def _hours_link(month: date) -> str:
 def notify_validated(user: User, month: date) -> None:
     """The mail telling a mediator that their month is validated (in the transaction of the validation)."""
     label = format_date(month, "MMMM y")
-    _notify(user, _("Votre relevé d'heures de %(month)s est validé", month=label),
+    _notify(user, elide(_("Votre relevé d'heures de %(month)s est validé", month=label), label),
             _("Bonjour %(name)s,", name=user.first_name) + "\n\n"
-            + _("La coordination a validé votre relevé d'heures de %(month)s : ce mois est maintenant verrouillé.",
-                month=label) + "\n\n" + _hours_link(month) + "\n")
+            + elide(_("La coordination a validé votre relevé d'heures de %(month)s : ce mois est maintenant "
+                      "verrouillé.", month=label), label) + "\n\n" + _hours_link(month) + "\n")
 
 
 @bp.route("/timesheets/<int:user_id>/<month>/validate", methods=["POST"])

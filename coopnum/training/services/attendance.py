@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from coopnum.core import audit, clock
+from coopnum.core import audit, clock, formats
 from coopnum.core.errors import Conflict, DomainError, Forbidden
 from coopnum.core.signature import read_signature
 from coopnum.training import access
@@ -162,7 +162,7 @@ def record_paper(session, half_day: TrainingHalfDay, scan: AttendanceScan, perso
                                   recorded_by_id=getattr(actor, "id", None))
         rows.append(_insert(session, row, person, half_day))
     audit.record(session, actor, "training.paper", scan, summary=f"Émargement papier du {half_day_label(half_day)} "
-                 f"(« {training.title} ») : {len(rows)} signature(s)", now=now)
+                 f"(« {training.title} ») : {formats.count(len(rows), 'signature', 'signatures')}", now=now)
     return rows
 
 

@@ -150,12 +150,13 @@ def recipients(session, person: Person) -> list[str]:
 
 
 def _body(cert: Certification, person: Person, days_left: int, link: str) -> tuple[str, str]:
-    subject = f"Certification à renouveler : {cert.name} ({person.full_name}) expire dans {days_left} jour(s)"
+    days = formats.count(days_left, "jour", "jours")
+    subject = f"Certification à renouveler : {cert.name} ({person.full_name}) expire dans {days}"
     lines = [
         "Bonjour,",
         "",
         f"La certification « {cert.name} » {formats.of(person.full_name)} arrive à échéance le "
-        f"{cert.expires_on.strftime('%d/%m/%Y')}, dans {days_left} jour(s).",
+        f"{cert.expires_on.strftime('%d/%m/%Y')}, dans {days}.",
         f"Obtenue le {cert.obtained_on.strftime('%d/%m/%Y')}" + (f" ({cert.issuer})" if cert.issuer else "") + ".",
         "",
         "Pensez à la renouveler, puis à enregistrer la nouvelle échéance :",
