@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 
 import coopnum
 from coopnum import ROOT
-from coopnum.core import clock
+from coopnum.core import clock, formats
 
 CACHE = ROOT / "bench" / ".cache"
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/"
@@ -155,7 +155,7 @@ def build_database(url: str, years: int, mediators: int, now: datetime, *, rebui
     if found and all(found.get(k) == v for k, v in wanted.items()):
         log(f"  base {_shown(url)} : reprise (construite le {found['built_at'][:10]})")
         return found | {"reused": True}
-    log(f"  base {_shown(url)} : construction de {years} an(s) par {name}…")
+    log(f"  base {_shown(url)} : construction de {formats.count(years, 'an', 'ans')} par {name}…")
     reset(url)
     info = _build(url, wanted, generate, now)
     log(f"  construite en {info['build_seconds']:.0f} s : "

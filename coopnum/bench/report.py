@@ -12,6 +12,7 @@ from pathlib import Path
 
 from coopnum.bench import stats
 from coopnum.bench.stats import mark, page_marks, ratio
+from coopnum.core import formats
 
 BACKENDS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 
@@ -96,7 +97,7 @@ def _documents(dataset: dict) -> list[str]:
 def _dataset_section(dataset: dict) -> list[str]:
     build = dataset.get("build", {})
     counts = ", ".join(f"{k} {v}" for k, v in (build.get("counts") or {}).items())
-    return [f"## {BACKENDS.get(dataset['backend'], dataset['backend'])} — {dataset['years']} an(s)", "",
+    return [f"## {BACKENDS.get(dataset['backend'], dataset['backend'])} — {formats.count(dataset['years'], 'an', 'ans')}", "",
             f"Données : {counts}.  ",
             f"Construites le {str(build.get('built_at', '?'))[:10]} par `{build.get('generator', '?')}` "
             f"(version {build.get('version', '?')}, {build.get('mediators', '?')} médiateurs demandés) en "

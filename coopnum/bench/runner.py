@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 
 from coopnum import ROOT
 from coopnum.bench import bare, data, documents, pages, queries, report, served, stats
-from coopnum.core import clock
+from coopnum.core import clock, formats
 
 
 @dataclass
@@ -145,7 +145,7 @@ def run(options: Options, log=print) -> dict:
         results["machine"]["postgresql"] = _postgresql_version(options)
     for backend in options.backends:
         for years in sorted(options.years):
-            log(f"{report.BACKENDS.get(backend, backend)}, {years} an(s) :")
+            log(f"{report.BACKENDS.get(backend, backend)}, {formats.count(years, 'an', 'ans')} :")
             url = data.database_url(backend, years, pg_url=options.pg_url, pg_prefix=options.pg_prefix,
                                     cache=options.cache)
             build = data.build_database(url, years, options.mediators, now, rebuild=options.rebuild, log=log)

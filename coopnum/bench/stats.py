@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from coopnum.core import formats
+
 # The targets (issue 18), checked on the reference data size (5 years) of each backend.
 P95_MS = 50.0  # every main page, one client
 THROUGHPUT_SHARE = 0.5  # of the bare page's requests per second, 16 clients
@@ -92,7 +94,7 @@ def _failing(dataset: dict, check: str) -> list[str]:
 
 
 def _page_targets(backend: str, ref: dict) -> list[Target]:
-    size = f"{ref['years']} an(s)"
+    size = f"{formats.count(ref['years'], 'an', 'ans')}"
     targets = []
     for check, name in (("p95", f"p95 ≤ {P95_MS:g} ms par page, un client ({size})"),
                         ("rps", f"débit ≥ {THROUGHPUT_SHARE:.0%} de la page nue, 16 clients ({size})"),
@@ -121,7 +123,7 @@ def _growth_targets(backend: str, by_years: dict[int, dict]) -> list[Target]:
 
 def _document_targets(backend: str, ref: dict) -> list[Target]:
     docs = ref.get("documents") or {}
-    size = f"{ref['years']} an(s)"
+    size = f"{formats.count(ref['years'], 'an', 'ans')}"
     targets = []
     issue, bare = docs.get("issue_ms"), docs.get("bare_render_ms")
     share = ratio(issue, bare)

@@ -64,7 +64,7 @@ def test_targets_are_checked_on_five_years_and_growth_on_one_against_ten():
     targets = by_name(stats.check_targets([ten, one, five]))
     assert not targets["p95 ≤ 50 ms par page, un client"].ok
     assert targets["p95 ≤ 50 ms par page, un client"].detail == "dashboard (60 ms)"
-    assert "(5 an(s))" in next(t.name for t in stats.check_targets([one, five]) if t.name.startswith("p95 ≤"))
+    assert "(5 ans)" in next(t.name for t in stats.check_targets([one, five]) if t.name.startswith("p95 ≤"))
     assert targets["débit ≥ 50% de la page nue, 16 clients"].detail == "activities (×0.40)"
     assert targets["≤ 20 requêtes SQL par page"].detail == "activities (25)"
     assert targets["mêmes requêtes SQL sur 1 et 10 ans"].detail == "activities (8→9)"
@@ -118,7 +118,7 @@ def test_the_results_page_shows_every_dataset_the_targets_and_the_machine():
                "datasets": [five, dataset(1, [page("dashboard")], backend="postgresql")]}
     results["targets"] = stats.targets_as_dicts(stats.check_targets(results["datasets"]))
     text = report.markdown(results)
-    assert "## SQLite — 5 an(s)" in text and "## PostgreSQL — 1 an(s)" in text
+    assert "## SQLite — 5 ans" in text and "## PostgreSQL — 1 an(s)" in text
     assert "AMD EPYC, 2 cœurs" in text and "PostgreSQL 15.2" in text
     assert "| Dashboard | coordination | 200 | 30.0 | 60.0 ✗ | ×12.00 | 80.0 | ×0.80 ✓ | 8 ✓ | 12.5 |" in text
     assert "**API JSON**" in text and "| Api.Activities | coordination | 200 |" in text and "30 ✗" in text
