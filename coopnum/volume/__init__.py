@@ -106,6 +106,7 @@ def _work(ctx, bulk: Bulk, period: Period, working: list):
         logbook.log(sessions)
         biller.collect(sessions)
     logbook.finish()
+    planner.contract_volumes(ctx.conventions)
     ids = [m.id for m in working]
     work.extra_hours(bulk, period, ctx.rng, ids, planner.on_leave)
     work.timesheets(bulk, period, ids, ctx.coordinator.id)

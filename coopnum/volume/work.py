@@ -114,7 +114,7 @@ class Logbook:
         """One of the mediator's followed beneficiaries (a new one now and then, replacing an old one)."""
         rng = self.rng
         pool = self.followed.setdefault(mediator_id, [])
-        if len(pool) < POOL and (len(pool) < 10 or rng.random() < 0.15) or rng.random() < 0.01:
+        if len(pool) < POOL and (len(pool) < 10 or rng.random() < 0.15) or rng.random() < 0.04:
             if len(pool) >= POOL:
                 pool.pop(rng.randrange(len(pool)))
             pool.append(self._new_beneficiary(mediator_id, day, place))
