@@ -28,6 +28,7 @@ from coopnum.volume.bulk import Bulk, Period, paris, weekdays
 
 SESSIONS_PER_YEAR = 500
 LEAVE_WEEKS = 5
+PAIRED = 0.25  # workshops held by two mediators
 DAYS = ["MO", "TU", "WE", "TH", "FR"]
 # Three slots a day that never overlap, each in three variants (start, end).
 SLOTS = [[(time(9), time(11, 30)), (time(9), time(12)), (time(9, 30), time(12))],
@@ -91,28 +92,30 @@ class Planner:
     # --- missions ---------------------------------------------------------------------------------------------
 
     def _missions(self, year: int, first: date, conventions: list, places_by_org: dict) -> list[PlannedMission]:
+        """Weekly missions filling each mediator's week up to their share of the year's sessions (a workshop's
+        second mediator counts it in their own share)."""
         rng, mediators = self.rng, self.mediators
-        worked_weeks = 52.18 - LEAVE_WEEKS
-        wanted = round(len(mediators) * SESSIONS_PER_YEAR / worked_weeks)
+        total = round(len(mediators) * SESSIONS_PER_YEAR / (52.18 - LEAVE_WEEKS))
+        budget = {m.id: total // len(mediators) + (i < total % len(mediators)) for i, m in enumerate(mediators)}
         free = {m.id: [(d, s) for d in range(5) for s in range(3)] for m in mediators}
         for cells in free.values():
             rng.shuffle(cells)
         ordered = sorted(conventions, key=lambda c: c.reference)
-        missions = []
-        for n in range(wanted):
-            mediator = mediators[n % len(mediators)]
-            if not free[mediator.id]:
-                continue
+        missions, n = [], 0
+        while candidates := [m for m in mediators if budget[m.id] > 0 and free[m.id]]:
+            mediator = candidates[n % len(candidates)]
+            budget[mediator.id] -= 1
             weekday, slot = free[mediator.id].pop()
             convention = ordered[n % len(ordered)]
             places = places_by_org.get(convention.organisation_id) or [None]
             place = places[(n // len(ordered)) % len(places)]
+            n += 1
             if place is None:
                 continue
             start, end = SLOTS[slot][rng.randrange(3)]
             mission = self._mission(convention, place, weekday, start, end, mediator.id)
-            if mission.kind == MissionKind.WORKSHOP_SERIES and rng.random() < 0.5:
-                self._second_mediator(mission, free, (weekday, slot))
+            if mission.kind == MissionKind.WORKSHOP_SERIES and rng.random() < PAIRED:
+                self._second_mediator(mission, free, budget, (weekday, slot))
             missions.append(mission)
         return missions
 
@@ -128,10 +131,11 @@ class Planner:
         return PlannedMission(self.bulk.next_id(Mission), convention, place, kind, title,
                               service.id if service else None, weekday, start, end, [mediator_id])
 
-    def _second_mediator(self, mission: PlannedMission, free: dict, cell: tuple[int, int]) -> None:
+    def _second_mediator(self, mission: PlannedMission, free: dict, budget: dict, cell: tuple[int, int]) -> None:
         for mediator in self.rng.sample(self.mediators, len(self.mediators)):
-            if cell in free[mediator.id]:
+            if budget[mediator.id] > 0 and cell in free[mediator.id]:
                 free[mediator.id].remove(cell)
+                budget[mediator.id] -= 1
                 mission.mediator_ids.append(mediator.id)
                 return
 

@@ -19,8 +19,8 @@ from coopnum.timesheets import demo as weights
 from coopnum.timesheets.models import TimeCategory, TimeEntry, Timesheet, TimesheetStatus
 from coopnum.volume.bulk import Bulk, Period, Weighted, add_months, paris
 
-# Individual accompaniments per held permanence: (count, weight); the mean is about 2.7.
-ACTIVITIES_PER_SESSION = [(1, 1), (2, 3), (3, 3), (4, 2), (5, 1)]
+# Individual accompaniments per held permanence: (count, weight); the mean is 3.
+ACTIVITIES_PER_SESSION = [(1, 1), (2, 2), (3, 4), (4, 2), (5, 1)]
 FOLLOWED_SHARE = 0.2  # individual accompaniments of a followed (named) beneficiary
 POOL = 120  # followed beneficiaries of a mediator at a time
 
