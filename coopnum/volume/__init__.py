@@ -11,8 +11,8 @@ What it makes, deterministic from ``seed`` (same seed, same ``now``: same rows):
   coordination@, camille.martin@, chloe.fontaine@, numerique@ville-poitiers… with ``DEMO_PASSWORD``), its 12
   authorities, the catalogue, the requests, the quotes, members and assemblies, equipment and trainings around
   today;
-- ``M`` working mediators (the demo's first ``M``; new ones past its fifteen), 40 authorities with one signed
-  convention per calendar year, 80 places;
+- ``M`` working mediators (the demo's first ``M``, the others without sessions; new ones past its fifteen), 40
+  authorities with one signed convention per calendar year (the demo's terms), 80 places;
 - ``N`` years of work ending with the last full month, then the current month and eight weeks of planned sessions
   (``planning``): about 500 sessions and 1,200 activity reports per mediator and year, the hours of every session
   and the month timesheets (``work``); the monthly invoices of the validated months and their payments
@@ -20,9 +20,10 @@ What it makes, deterministic from ``seed`` (same seed, same ``now``: same rows):
   years of loans and reservations (``inventory``); a year of peer trainings per year (``training``).
 
 The bulk of it is written as rows (``bulk.Bulk``), not through the services one object at a time: the rows are
-those the services would make, and the few things whose result must be exactly the app's (conventions, the credit
-note, the reminders, the assemblies' votes) go through the services. Invoices' documents are placeholders.
-10 years × 20 mediators take a few minutes on SQLite."""
+those the services would make (the invoices' lines and totals by the billing's own functions, the assemblies'
+results by the members' tally), and the few things whose result must be exactly the app's and whose count is
+small (the catalogue, the credit note, the reminders, the quotes, the demo's parts around today) go through the
+services. Invoices' documents are placeholders. 10 years × 20 mediators: about 80 s of CPU on SQLite."""
 
 from __future__ import annotations
 

@@ -28,7 +28,7 @@ from coopnum.volume.bulk import Bulk, Period, paris, weekdays
 
 SESSIONS_PER_YEAR = 500
 LEAVE_WEEKS = 5
-PAIRED = 0.25  # workshops held by two mediators
+PAIRED = 0.1  # workshops held by two mediators (counted once among the sessions, twice among the holdings)
 DAYS = ["MO", "TU", "WE", "TH", "FR"]
 # Three slots a day that never overlap, each in three variants (start, end).
 SLOTS = [[(time(9), time(11, 30)), (time(9), time(12)), (time(9, 30), time(12))],
