@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, insert, select, text
 
-from coopnum.core.clock import PARIS, month_start
+from coopnum.core.clock import PARIS, month_start, paris_datetime
 
 CHUNK = 5000
 
@@ -108,23 +108,17 @@ def weekdays(start: date, end: date, weekday: int) -> Iterator[date]:
         day += timedelta(days=7)
 
 
+_PARIS: dict[tuple[date, time], datetime] = {}
+
+
 def paris(day: date, at: time) -> datetime:
     """A wall-clock time on a Paris day, as a UTC-aware instant (cached: the generator asks for the same few)."""
-    return _paris(day, at)
-
-
-_CACHE: dict[tuple[date, time], datetime] = {}
-
-
-def _paris(day: date, at: time) -> datetime:
     key = (day, at)
-    found = _CACHE.get(key)
+    found = _PARIS.get(key)
     if found is None:
-        from coopnum.core.clock import paris_datetime
-
-        if len(_CACHE) > 200_000:
-            _CACHE.clear()
-        found = _CACHE[key] = paris_datetime(day, at)
+        if len(_PARIS) > 200_000:
+            _PARIS.clear()
+        found = _PARIS[key] = paris_datetime(day, at)
     return found
 
 
