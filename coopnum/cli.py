@@ -93,9 +93,18 @@ def _db_commands(app) -> None:
 def _demo_commands(app) -> None:
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Ne fait rien si la base contient déjà des comptes.")
+    @click.option("--years", type=click.IntRange(1, 30), default=None,
+                  help="Années de travail à générer en volume (avec --mediators : 20 par défaut).")
+    @click.option("--mediators", type=click.IntRange(1, 500), default=None,
+                  help="Médiateurs en activité (avec --years : 10 ans par défaut).")
+    @click.option("--seed", "rng_seed", type=int, default=2026, show_default=True,
+                  help="Graine du hasard (même graine, mêmes données).")
     @with_appcontext
-    def seed_demo(if_empty: bool) -> None:
-        """Remplit une base vide avec une coopérative de démonstration et affiche les identifiants."""
+    def seed_demo(if_empty: bool, years: int | None, mediators: int | None, rng_seed: int) -> None:
+        """Remplit une base vide avec une coopérative de démonstration et affiche les identifiants.
+
+        Avec --years et/ou --mediators : une coopérative en volume réel (environ 500 séances et 1 200 activités par
+        médiateur et par an, factures, sociétaires, matériel, formations), voir coopnum.volume."""
         from coopnum.demo import DEMO_PASSWORD, demo_logins, is_empty, seed
 
         if not is_empty():
@@ -105,8 +114,11 @@ def _demo_commands(app) -> None:
                 return
             click.echo("La base n'est pas vide : seed-demo ne s'applique qu'à une base vide.", err=True)
             sys.exit(1)
-        seed()
-        click.echo("Données de démonstration chargées.")
+        if years is None and mediators is None:
+            seed()
+            click.echo("Données de démonstration chargées.")
+        else:
+            _seed_volume(years or 10, mediators or 20, rng_seed)
         _print_logins(demo_logins(), DEMO_PASSWORD)
 
 
@@ -248,6 +260,22 @@ def _export_commands(app) -> None:
     from coopnum.billing.cli import register as register_billing_exports
 
     register_billing_exports(export_group)  # coopnum export fec --year 2026 [--out DIR]
+
+
+def _seed_volume(years: int, mediators: int, rng_seed: int) -> None:
+    import time
+
+    from coopnum.core import clock
+    from coopnum.core.db import db
+    from coopnum.volume import generate
+
+    click.echo(f"Génération de {years} an(s) de travail pour {mediators} médiateur(s) (graine {rng_seed})…")
+    started = time.perf_counter()
+    counts = generate(db.session, years=years, mediators=mediators, seed=rng_seed, now=clock.now())
+    elapsed = time.perf_counter() - started
+    for table, n in counts.items():
+        click.echo(f"  {table:<24} {n:>9}")
+    click.echo(f"Données en volume chargées en {elapsed:.1f} s.")
 
 
 def _print_logins(logins: list[tuple[str, str]], password: str) -> None:

@@ -105,17 +105,17 @@ def seed_billing(ctx, render=None) -> None:
                         reference=f"VIR {invoice.number}" if method == PaymentMethod.TRANSFER else
                         f"CHQ {rng.randrange(1000000, 9999999)}", now=_at(paid_on, 11))
     session.flush()
-    _seed_ecb_rates(session, ctx)
+    seed_ecb_rates(session, ctx)
     dunning.run(session, now=ctx.now)  # the reminders of today's overdue invoices (no mail in the demo)
     session.flush()
-    _seed_quotes(session, ctx)
+    seed_quotes(session, ctx)
 
 
 # The ECB main refinancing rate on 1 January / 1 July (published values; later semesters: the last one).
 ECB_RATES_BP = {date(2024, 1, 1): 450, date(2024, 7, 1): 425, date(2025, 1, 1): 315, date(2025, 7, 1): 215}
 
 
-def _seed_ecb_rates(session, ctx) -> None:
+def seed_ecb_rates(session, ctx) -> None:
     """The ECB rate of every semester of the demo's invoices (the reminders compute their interest with it)."""
     today = paris_today(ctx.now)
     day = date(today.year - 2, 1, 1)
@@ -126,7 +126,7 @@ def _seed_ecb_rates(session, ctx) -> None:
         day = date(day.year, 7, 1) if day.month == 1 else date(day.year + 1, 1, 1)
 
 
-def _seed_quotes(session, ctx) -> None:
+def seed_quotes(session, ctx) -> None:
     """A quote accepted into a draft invoice, one sent and awaiting an answer, one draft."""
     from decimal import Decimal
 

@@ -47,7 +47,7 @@ def seed_missions(ctx) -> None:
             ctx.missions.append(mission)
         session.flush()
     if ctx.missions:
-        _exceptions(ctx, session)
+        seed_exceptions(ctx, session)
 
 
 def _planning_start(ctx, convention) -> date:
@@ -60,7 +60,7 @@ def _first_weekday(start: date, weekday: int) -> date:
     return start + timedelta(days=(weekday - start.weekday()) % 7)
 
 
-def _exceptions(ctx, session) -> None:
+def seed_exceptions(ctx, session) -> None:
     from sqlalchemy import select
 
     from coopnum.missions.models import MissionSession, SessionStatus

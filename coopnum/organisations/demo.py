@@ -79,27 +79,44 @@ PLANS = [
 def seed_catalogue_and_conventions(ctx) -> None:
     """Add the catalogue and one signed convention per organisation and year of ``ctx.years`` (default: the current
     year) — ``ctx.services``, ``ctx.conventions``."""
+    seed_catalogue(ctx)
+    seed_conventions(ctx)
+
+
+def seed_catalogue(ctx) -> None:
+    """The catalogue of services (``ctx.services``)."""
     from coopnum.core.db import db
 
     session = db.session
-    actor = ctx.coordinator
     ctx.services = []
     for code, name, category, unit, price, vat, audience, description in CATALOGUE:
-        ctx.services.append(catalogue.create_service(session, actor, catalogue.ServiceData(
+        ctx.services.append(catalogue.create_service(session, ctx.coordinator, catalogue.ServiceData(
             code=code, name=name, category=category, unit=unit, unit_price_cents=price, vat_regime=vat,
             audience=audience, description=description), now=ctx.now))
     session.flush()
-    by_code = {s.code: s for s in ctx.services}
 
+
+def seed_conventions(ctx) -> None:
+    """One signed convention per organisation and year of ``ctx.years`` (``ctx.conventions``)."""
+    from coopnum.core.db import db
+
+    session = db.session
+    by_code = {s.code: s for s in ctx.services}
     ctx.conventions = []
     today = paris_today(ctx.now)
     for year in ctx.years or [today.year]:
         for index, org in enumerate(ctx.organisations):
-            ctx.conventions.append(_convention(ctx, session, actor, by_code, index, org, year, today))
+            values, signed_on = convention_terms(ctx, by_code, index, org, year, today)
+            convention = conventions.create_convention(session, ctx.coordinator, conventions.ConventionData(**values),
+                                                       now=ctx.now)
+            conventions.sign_convention(session, ctx.coordinator, convention, signed_on=signed_on, now=ctx.now)
+            ctx.conventions.append(convention)
     session.flush()
 
 
-def _convention(ctx, session, actor, by_code, index, org, year, today):
+def convention_terms(ctx, by_code, index, org, year, today) -> tuple[dict, date]:
+    """The terms of the demo's convention of ``org`` (the ``index``-th organisation) for ``year``, and the day it was
+    signed (``ctx.rng`` draws the engagement number and the day)."""
     title, mode, price, volume, unit, lines = PLANS[index % len(PLANS)]
     public = org.is_public
     values = {
@@ -117,7 +134,5 @@ def _convention(ctx, session, actor, by_code, index, org, year, today):
     if public:
         values["chorus_service_code"] = ["INCLUSION-NUM", "DSI", "SERV-SOCIAL", "DGS"][index % 4]
         values["chorus_engagement_number"] = f"EJ-{year}-{ctx.rng.randrange(1000, 9999)}"
-    convention = conventions.create_convention(session, actor, conventions.ConventionData(**values), now=ctx.now)
     signed_on = min(date(year - 1, 12, 1) + timedelta(days=ctx.rng.randrange(0, 19)), today)
-    conventions.sign_convention(session, actor, convention, signed_on=signed_on, now=ctx.now)
-    return convention
+    return values, signed_on

@@ -9,7 +9,8 @@ import coopnum
 PACKAGE = Path(coopnum.__file__).parent
 DOMAINS = coopnum.DOMAINS
 RANK = {name: i for i, name in enumerate(DOMAINS)}
-ROOT_MODULES = {"__init__", "cli", "demo", "bench", "config"}  # the composition root: may import any domain
+ROOT_MODULES = {"__init__", "cli", "demo", "bench", "config", "volume"}  # the composition root: may import any domain
+ROOT_PACKAGES = {"volume", "bench"}  # packages of the composition root (the volume generator, the bench)
 MAX_MODULE_LINES = 600
 MAX_FUNCTION_LINES = 60
 
@@ -43,7 +44,7 @@ def _domain_of(module: str) -> str | None:
 
 def test_every_domain_package_is_declared():
     packages = {p.name for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
-    assert packages - {"core"} - ROOT_MODULES == set(DOMAINS)  # the bench is a package of the composition root
+    assert packages - {"core"} - ROOT_PACKAGES == set(DOMAINS)
 
 
 def test_imports_run_one_way():

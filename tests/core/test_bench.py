@@ -118,11 +118,11 @@ def test_the_results_page_shows_every_dataset_the_targets_and_the_machine():
                "datasets": [five, dataset(1, [page("dashboard")], backend="postgresql")]}
     results["targets"] = stats.targets_as_dicts(stats.check_targets(results["datasets"]))
     text = report.markdown(results)
-    assert "## SQLite — 5 ans" in text and "## PostgreSQL — 1 an(s)" in text
+    assert "## SQLite — 5 ans" in text and "## PostgreSQL — 1 an" in text
     assert "AMD EPYC, 2 cœurs" in text and "PostgreSQL 15.2" in text
     assert "| Dashboard | coordination | 200 | 30.0 | 60.0 ✗ | ×12.00 | 80.0 | ×0.80 ✓ | 8 ✓ | 12.5 |" in text
     assert "**API JSON**" in text and "| Api.Activities | coordination | 200 |" in text and "30 ✗" in text
-    assert "| SQLite | p95 ≤ 50 ms par page, un client (5 an(s)) | ✗ | dashboard (60 ms) |" in text
+    assert "| SQLite | p95 ≤ 50 ms par page, un client (5 ans) | ✗ | dashboard (60 ms) |" in text
     assert "40 brouillons en 3.00 s, émis en 20.00 s" in text
     assert "3600 lignes en 4.00 s, mémoire +20 Mo au pic (processus 150 Mo)" in text
     assert "Rapport de convention PDF sur un an | 900 ms" in text
