@@ -265,11 +265,12 @@ def _export_commands(app) -> None:
 def _seed_volume(years: int, mediators: int, rng_seed: int) -> None:
     import time
 
-    from coopnum.core import clock
+    from coopnum.core import clock, formats
     from coopnum.core.db import db
     from coopnum.volume import generate
 
-    click.echo(f"Génération de {years} an(s) de travail pour {mediators} médiateur(s) (graine {rng_seed})…")
+    click.echo(f"Génération de {formats.count(years, 'an', 'ans')} de travail pour "
+               f"{formats.count(mediators, 'médiateur', 'médiateurs')} (graine {rng_seed})…")
     started = time.perf_counter()
     counts = generate(db.session, years=years, mediators=mediators, seed=rng_seed, now=clock.now())
     elapsed = time.perf_counter() - started
