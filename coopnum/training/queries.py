@@ -5,6 +5,7 @@ half-days. The services keep their writes (and the reads their rules need)."""
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import contains_eager
 from sqlmodel import Session
 
 from coopnum.core.models import Role, User
@@ -142,6 +143,7 @@ def next_half_days_of(session: Session, person_id: int, now: datetime, limit: in
         .join(TrainingSession, TrainingSession.id == TrainingHalfDay.training_id)
         .where(Participant.person_id == person_id, TrainingSession.status == TrainingStatus.PLANNED,
                TrainingHalfDay.starts_at >= now, TrainingHalfDay.starts_at < now + timedelta(days=30))
+        .options(contains_eager(TrainingHalfDay.training))  # the panel shows each one's title
         .order_by(TrainingHalfDay.starts_at).limit(limit)).scalars().all())
 
 
