@@ -5,6 +5,7 @@ half-days. The services keep their writes (and the reads their rules need)."""
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import contains_eager
 from sqlmodel import Session
 
 from coopnum.core.models import Role, User
@@ -142,6 +143,7 @@ def next_half_days_of(session: Session, person_id: int, now: datetime, limit: in
         .join(TrainingSession, TrainingSession.id == TrainingHalfDay.training_id)
         .where(Participant.person_id == person_id, TrainingSession.status == TrainingStatus.PLANNED,
                TrainingHalfDay.starts_at >= now, TrainingHalfDay.starts_at < now + timedelta(days=30))
+        .options(contains_eager(TrainingHalfDay.training))  # the panel shows each one's title
         .order_by(TrainingHalfDay.starts_at).limit(limit)).scalars().all())
 
 
@@ -150,3 +152,14 @@ def services_for_requirements(session: Session, required_ids: list[int]) -> list
     return list(session.execute(
         select(Service).where(or_(Service.active.is_(True), Service.id.in_(required_ids or [0])))
         .order_by(Service.name, Service.id)).scalars())
+
+
+def skill_ids_by_training(session: Session, training_ids: list[int]) -> dict[int, list[int]]:
+    """{training id: the ids of the skills it works on}, in the order of ``services.sessions.training_skills``."""
+    result = {training_id: [] for training_id in training_ids}
+    rows = session.execute(select(TrainingSkill.training_id, Skill.id).join(Skill, Skill.id == TrainingSkill.skill_id)
+                           .where(TrainingSkill.training_id.in_(training_ids))
+                           .order_by(Skill.framework, Skill.position, Skill.code)).all() if training_ids else []
+    for training_id, skill_id in rows:
+        result[training_id].append(skill_id)
+    return result

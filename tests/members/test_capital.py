@@ -219,6 +219,9 @@ def test_history_total_and_voting_members(session, cols):
     assert [m.name for m in capital.voting_members(session, days.TODAY)] == ["Ancienne", "Récente"]
     assert {m.name for m in capital.voting_members(session, days.days(-100))} == {"Ancienne", "Partie"}
     assert capital.voting_members(session, days.days(-500)) == []
+    several = [days.TODAY, days.days(-100), days.days(-500), days.TODAY]  # a day asked twice is answered once
+    assert capital.voting_members_on(session, several) == {d: capital.voting_members(session, d) for d in several}
+    assert capital.voting_members_on(session, []) == {}
     assert early.status == MemberStatus.ADMITTED and late.number == 2
     assert capital.balance(session, early.id, on=days.days(-500)).shares == 0
 

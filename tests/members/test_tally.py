@@ -78,3 +78,31 @@ def test_an_empty_college_from_the_database(session, users, rule, adopted, perce
     settings.set_value(session, coordinator, "members.empty_college_rule",
                        "zero" if rule == "redistribute" else "redistribute", now=now)
     assert tally.tally(session, resolution, session.get(Assembly, assembly.id))["adopted"] is adopted
+
+
+def test_the_tallies_of_an_assembly_at_once_are_each_ones_tally(session, users):
+    """``tallies_of`` (the assembly page: one read of the settings, quorum and colleges for every resolution) answers
+    what ``tally`` answers resolution by resolution, frozen or live, in the order given."""
+    coordinator = users["coordinator"]
+    now = clock.now()
+    colleges = w.colleges(session)
+    assembly = w.assembly(session)
+    voters = [w.member(session, college) for college in colleges for _ in range(2)]
+    for m in voters[:-1]:
+        services.record_attendance(session, coordinator, assembly, m, mode="present", now=now)
+    resolutions = [services.add_resolution(session, coordinator, assembly, title=f"R{n}", now=now) for n in range(3)]
+    for n, resolution in enumerate(resolutions):
+        services.open_vote(session, coordinator, resolution, now=now)
+        for k, m in enumerate(voters[:-1]):
+            services.cast_ballot(session, coordinator, resolution, m, ("for", "against", "abstain")[(k + n) % 3],
+                                 now=now)
+    services.close_vote(session, coordinator, resolutions[0], now=now)
+    assembly = session.get(Assembly, assembly.id)
+    at_once = tally.tallies_of(session, assembly, resolutions[::-1])
+    assert list(at_once) == [r.id for r in resolutions[::-1]]
+    assert at_once == {r.id: tally.tally(session, r, assembly) for r in resolutions}
+    assert at_once[resolutions[0].id]["frozen"] is True and at_once[resolutions[1].id]["frozen"] is False
+    assert at_once[resolutions[1].id] != at_once[resolutions[2].id]  # each its own counts
+    quorum = tally.quorum(session, assembly)
+    assert tally.tallies_of(session, assembly, resolutions, quorum_=quorum) == at_once
+    assert tally.tallies_of(session, assembly, []) == {}

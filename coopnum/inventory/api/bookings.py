@@ -25,7 +25,6 @@ from coopnum.core.models import Role
 from coopnum.core.pagination import page_args, paginate
 from coopnum.inventory import access
 from coopnum.inventory.models import (
-    Asset,
     AssetCategory,
     BorrowerKind,
     Condition,
@@ -133,10 +132,9 @@ class LoanReturn(SQLModel):
 
 
 def _assets(bookings) -> list[dict]:
-    ids = sorted({b.asset_id for b in bookings})
-    rows = {a.id: a for a in db.session.execute(select(Asset).where(Asset.id.in_(ids))).scalars()} if ids else {}
-    return [{"id": b.asset_id, "tag": rows[b.asset_id].tag, "model": rows[b.asset_id].model,
-             "active": bool(b.active)} for b in sorted(bookings, key=lambda b: rows[b.asset_id].tag)]
+    """The booked assets, by tag (each booking comes with its asset: ``AssetBooking.asset`` is joined)."""
+    return [{"id": b.asset_id, "tag": b.asset.tag, "model": b.asset.model, "active": bool(b.active)}
+            for b in sorted(bookings, key=lambda b: b.asset.tag)]
 
 
 def _reservation(r: Reservation) -> dict:

@@ -133,12 +133,24 @@ def quorum(session: Session, assembly: Assembly) -> dict:
 
 
 def college_counts(session: Session, resolution: Resolution) -> list[CollegeCounts]:
-    rows = session.execute(select(BallotCount.college_id, BallotCount.choice, BallotCount.count)
-                           .where(BallotCount.resolution_id == resolution.id)).all()
+    return college_counts_of(session, [resolution.id])[resolution.id]
+
+
+def college_counts_of(session: Session, resolution_ids: list[int]) -> dict[int, list[CollegeCounts]]:
+    """The counts per college of several resolutions, in two queries whatever their number."""
+    rows = session.execute(select(BallotCount.resolution_id, BallotCount.college_id, BallotCount.choice,
+                                  BallotCount.count).where(BallotCount.resolution_id.in_(resolution_ids))).all()
+    colleges = {c.id: c for c in session.execute(select(College)).scalars().all()}
+    by_resolution: dict[int, list] = {resolution_id: [] for resolution_id in resolution_ids}
+    for resolution_id, *row in rows:
+        by_resolution[resolution_id].append(row)
+    return {resolution_id: _college_counts(found, colleges) for resolution_id, found in by_resolution.items()}
+
+
+def _college_counts(rows, colleges: dict[int, College]) -> list[CollegeCounts]:
     by_college: dict[int | None, dict[str, int]] = {}
     for college_id, choice, count in rows:
         by_college.setdefault(college_id, {str(c): 0 for c in CHOICES})[choice] = count
-    colleges = {c.id: c for c in session.execute(select(College)).scalars().all()}
     result = []
     for college_id, counts in by_college.items():
         college = colleges.get(college_id)
@@ -155,28 +167,55 @@ def college_counts(session: Session, resolution: Resolution) -> list[CollegeCoun
     return result
 
 
+def _frozen(resolution: Resolution) -> bool:
+    return resolution.result is not None and resolution.closed_at is not None
+
+
 def tally(session: Session, resolution: Resolution, assembly: Assembly | None = None) -> dict:
     """The result of a resolution as it stands (JSON-ready). Once the vote is closed, the frozen result."""
-    if resolution.result is not None and resolution.closed_at is not None:
+    if _frozen(resolution):
         return resolution.result
     return compute(session, resolution, assembly or session.get(Assembly, resolution.assembly_id))
 
 
-def compute(session: Session, resolution: Resolution, assembly: Assembly) -> dict:
+def tallies_of(session: Session, assembly: Assembly, resolutions: list[Resolution], *,
+               quorum_: dict | None = None) -> dict[int, dict]:
+    """``tally`` of several resolutions of one assembly, in a fixed number of queries whatever their number
+    (``quorum_``: the assembly's ``quorum`` when already computed)."""
+    result = {r.id: r.result for r in resolutions if _frozen(r)}
+    live = [r for r in resolutions if r.id not in result]
+    if live:
+        rule, majority = _rules(session, assembly)
+        q = quorum_ if quorum_ is not None else quorum(session, assembly)
+        counts = college_counts_of(session, [r.id for r in live])
+        result.update({r.id: _result(r, assembly, rule, majority, counts[r.id], q) for r in live})
+    return {r.id: result[r.id] for r in resolutions}
+
+
+def _rules(session: Session, assembly: Assembly) -> tuple[str, Fraction]:
+    """The empty-college rule and the majority of the assembly's kind (settings)."""
     rule = settings.get(session, "members.empty_college_rule")
     rule = rule if rule in RULES else "redistribute"
     majority_key = "members.majority_age" if assembly.kind == AssemblyKind.AGE else "members.majority_ago"
-    majority = fraction(settings.get(session, majority_key))
-    colleges = college_counts(session, resolution)
+    return rule, fraction(settings.get(session, majority_key))
+
+
+def compute(session: Session, resolution: Resolution, assembly: Assembly) -> dict:
+    rule, majority = _rules(session, assembly)
+    return _result(resolution, assembly, rule, majority, college_counts(session, resolution),
+                   quorum(session, assembly))
+
+
+def _result(resolution: Resolution, assembly: Assembly, rule: str, majority: Fraction,
+            colleges: list[CollegeCounts], q: dict) -> dict:
     share = weighted_for(colleges, rule)
     totals = {str(c): sum(col.counts.get(c, 0) for col in colleges) for c in CHOICES}
     votes_cast = totals[Choice.FOR] + totals[Choice.AGAINST]
-    q = quorum(session, assembly)
     adopted = bool(q["reached"] and votes_cast and majority_reached(assembly.kind, share, majority))
     return {
         "resolution_id": resolution.id,
         "quorum_reached": q["reached"],
-        "quorum": q,
+        "quorum": dict(q),
         "votes_cast": votes_cast,
         **totals,
         "weighted_for": _ratio(share),

@@ -68,8 +68,10 @@ def _actor():
     return current_user._get_current_object()
 
 
-def _voters_choices(assembly: Assembly, empty: str | None = None) -> list[tuple[int, str]]:
-    members = tallies.voting_members(db.session, tallies.assembly_day(assembly))
+def _voters_choices(assembly: Assembly, empty: str | None = None, members=None) -> list[tuple[int, str]]:
+    """``members``: the assembly's voting members when already read."""
+    if members is None:
+        members = tallies.voting_members(db.session, tallies.assembly_day(assembly))
     choices = [(m.id, f"{m.name}" + (f" (n° {m.number})" if m.number else "")) for m in members]
     return ([(0, empty)] if empty else []) + choices
 
@@ -122,17 +124,18 @@ def assembly_new():
 def _detail_context(assembly: Assembly) -> dict:
     resolutions = services.resolutions_of(db.session, assembly)
     manage = access.can_manage_assemblies(current_user)
-    results = {r.id: tallies.tally(db.session, r, assembly) for r in resolutions
-               if r.status != ResolutionStatus.DRAFT and access.can_see_result(current_user, r)}
+    quorum = tallies.quorum(db.session, assembly) if manage else None
+    results = tallies.tallies_of(db.session, assembly, [
+        r for r in resolutions if r.status != ResolutionStatus.DRAFT and access.can_see_result(current_user, r)],
+        quorum_=quorum)
     attendances = services.attendances_of(db.session, assembly) if manage else []
+    sent = convocations.convocations_of(db.session, assembly) if manage else []
     members = queries.members_by_id(db.session, (
         {a.member_id for a in attendances} | {a.proxy_holder_id for a in attendances if a.proxy_holder_id}
-        | {c.member_id for c in convocations.convocations_of(db.session, assembly)})) if manage else {}
+        | {c.member_id for c in sent})) if manage else {}
     return {"assembly": assembly, "resolutions": resolutions, "results": results, "manage": manage,
-            "documents": services.documents_of(db.session, assembly),
-            "convocations": convocations.convocations_of(db.session, assembly) if manage else [],
-            "attendances": attendances, "members": members,
-            "quorum": tallies.quorum(db.session, assembly) if manage else None, "labels": forms,
+            "documents": services.documents_of(db.session, assembly), "convocations": sent,
+            "attendances": attendances, "members": members, "quorum": quorum, "labels": forms,
             "annual_year": annual_reports.year_for(assembly),
             "can_attach_annual": (assembly.kind == "AGO" and access.can_attach_annual_report(current_user, assembly)
                                   and assembly.status not in (AssemblyStatus.HELD, AssemblyStatus.CANCELLED))}
@@ -145,8 +148,9 @@ def assembly(assembly_id: int):
     context = _detail_context(assembly)
     if context["manage"]:
         attendance_form = forms.AttendanceForm(prefix="att")
-        attendance_form.member_id.choices = _voters_choices(assembly)
-        attendance_form.proxy_holder_id.choices = _voters_choices(assembly, empty=_("— personne —"))
+        voters = tallies.voting_members(db.session, tallies.assembly_day(assembly))
+        attendance_form.member_id.choices = _voters_choices(assembly, members=voters)
+        attendance_form.proxy_holder_id.choices = _voters_choices(assembly, empty=_("— personne —"), members=voters)
         context.update(attendance_form=attendance_form, resolution_form=forms.ResolutionForm(prefix="res"),
                        document_form=forms.DocumentForm(prefix="doc"), open_form=forms.OpenVoteForm(prefix="open"),
                        minutes_form=forms.MinutesForm(obj=assembly, prefix="pv"),
@@ -353,10 +357,12 @@ def minutes_context(assembly: Assembly) -> dict:
     attendances = services.attendances_of(db.session, assembly)
     ids = {a.member_id for a in attendances} | {a.proxy_holder_id for a in attendances if a.proxy_holder_id}
     members = queries.members_by_id(db.session, ids)
+    quorum = tallies.quorum(db.session, assembly)
+    results = tallies.tallies_of(db.session, assembly, [r for r in resolutions if r.status != ResolutionStatus.DRAFT],
+                                 quorum_=quorum)
     return {"assembly": assembly, "label": services.assembly_label(assembly), "cooperative": _cooperative(),
-            "resolutions": resolutions, "results": {r.id: tallies.tally(db.session, r, assembly) for r in resolutions
-                                                    if r.status != ResolutionStatus.DRAFT},
-            "attendances": attendances, "members": members, "quorum": tallies.quorum(db.session, assembly),
+            "resolutions": resolutions, "results": results,
+            "attendances": attendances, "members": members, "quorum": quorum,
             "documents": services.documents_of(db.session, assembly), "labels": forms,
             "delay": services.convocation_delay(db.session, assembly.convocation),
             "convocations": len(convocations.convocations_of(db.session, assembly)),
@@ -393,7 +399,8 @@ def deliberations():
     held = queries.held_assemblies(db.session)
     me = _me()
     held = [a for a in held if access.can_see_assembly(current_user, a, me)]
-    entries = [(a, [(r, r.result) for r in services.resolutions_of(db.session, a)
-                    if r.status == ResolutionStatus.CLOSED]) for a in held]
+    resolutions = queries.resolutions_by_assembly(db.session, [a.id for a in held])
+    entries = [(a, [(r, r.result) for r in resolutions.get(a.id, []) if r.status == ResolutionStatus.CLOSED])
+               for a in held]
     return render_template("members/assemblies/register.html", entries=entries, labels=forms,
                            label=services.assembly_label)

@@ -46,28 +46,37 @@ def _balance(member: Member):
 
 
 def _upcoming(me: Member, now) -> list[Upcoming]:
-    rows = queries.convened_assemblies(db.session)
+    """The convened assemblies the member sees, with its convocation, attendance, proxies, documents and ballots:
+    one query per kind of row, whatever the number of assemblies."""
+    from coopnum.members.services import capital
+
+    rows = [a for a in queries.convened_assemblies(db.session) if access.can_see_assembly(current_user, a, me)]
+    ids = [a.id for a in rows]
+    attendances = queries.attendances_of_member(db.session, ids, me.id)
+    proxies = queries.proxies_held(db.session, ids, me.id)
+    people = queries.members_by_id(db.session, {a.proxy_holder_id for a in attendances.values() if a.proxy_holder_id}
+                                   | {a.member_id for held in proxies.values() for a in held})
+    convocations = queries.latest_convocations(db.session, ids, me.id)
+    documents = queries.documents_by_assembly(db.session, ids)
+    resolutions = {a: [r for r in rs if r.status == ResolutionStatus.OPEN]
+                   for a, rs in queries.resolutions_by_assembly(db.session, ids).items()}
+    ballots = queries.ballots_by(db.session, [r.id for rs in resolutions.values() for r in rs],
+                                 [me.id, *(a.member_id for held in proxies.values() for a in held)])
+    asking = [a for a in rows if a.id not in attendances and now < a.starts_at]  # may still give a proxy
+    voters_on = capital.voting_members_on(db.session, [tallies.assembly_day(a) for a in asking])
     result = []
     for assembly in rows:
-        if not access.can_see_assembly(current_user, assembly, me):
-            continue
-        attendance = services.attendance_of(db.session, assembly, me.id)
-        holder = db.session.get(Member, attendance.proxy_holder_id) if attendance and attendance.proxy_holder_id \
-            else None
-        represented = [db.session.get(Member, a.member_id) for a in services.held_proxies(db.session, assembly, me.id)]
-        convocation = queries.latest_convocation(db.session, assembly.id, me.id)
-        item = Upcoming(assembly, convocation, attendance, holder, represented,
-                        services.documents_of(db.session, assembly))
-        for resolution in services.resolutions_of(db.session, assembly):
-            if resolution.status != ResolutionStatus.OPEN:
-                continue
-            voters = [] if holder else [me]
-            voters += represented
-            item.votes.append((resolution, [(m, services.ballot_of(db.session, resolution, m.id)) for m in voters],
+        attendance = attendances.get(assembly.id)
+        holder = people.get(attendance.proxy_holder_id) if attendance and attendance.proxy_holder_id else None
+        represented = [people[a.member_id] for a in proxies.get(assembly.id, [])]
+        item = Upcoming(assembly, convocations.get(assembly.id), attendance, holder, represented,
+                        documents.get(assembly.id, []))
+        voters = ([] if holder else [me]) + represented
+        for resolution in resolutions.get(assembly.id, []):
+            item.votes.append((resolution, [(m, ballots.get((resolution.id, m.id))) for m in voters],
                                _window_open(resolution, now)))
-        if attendance is None and now < assembly.starts_at:
-            voters = tallies.voting_members(db.session, tallies.assembly_day(assembly))
-            item.holders = [(m.id, m.name) for m in voters if m.id != me.id]
+        if assembly in asking:
+            item.holders = [(m.id, m.name) for m in voters_on[tallies.assembly_day(assembly)] if m.id != me.id]
         result.append(item)
     return result
 

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import contains_eager, joinedload, lazyload, selectinload
+from sqlalchemy.orm import contains_eager, defaultload, joinedload, lazyload, selectinload
 from sqlmodel import Session
 
 from coopnum.core import audit, calendar_sources, formats, settings
@@ -126,10 +126,13 @@ def open_sessions(session: Session, *, now: datetime, limit: int = 10, exclude_u
 
 
 def next_sessions_of(session: Session, user_id: int, *, now: datetime, limit: int = 5) -> list[MissionSession]:
-    """A mediator's next sessions (not cancelled), for the dashboard."""
+    """A mediator's next sessions (not cancelled), for the dashboard: each with its mission and place (joined), the
+    collections the panel does not show left unloaded."""
+    mission = defaultload(MissionSession.mission)
     stmt = (
         select(MissionSession)
-        .options(selectinload(MissionSession.assignments).joinedload(Assignment.user).lazyload(User.roles))
+        .options(mission.lazyload(Mission.default_mediators),
+                 mission.defaultload(Mission.convention).lazyload(Convention.services))
         .where(
             MissionSession.end > now,
             MissionSession.status != SessionStatus.CANCELLED,

@@ -19,7 +19,7 @@ from coopnum.core.db import db
 from coopnum.core.errors import DomainError, Forbidden, NotFound
 from coopnum.core.models import Role
 from coopnum.core.pagination import page_args, paginate
-from coopnum.training import access
+from coopnum.training import access, queries
 from coopnum.training.models import (
     Participant,
     Person,
@@ -108,7 +108,10 @@ class AttendancePublic(SQLModel):
     signed_at: datetime
 
 
-def _training_json(t: TrainingSession) -> dict:
+def _training_json(t: TrainingSession, skill_ids: list[int] | None = None) -> dict:
+    """``skill_ids``: the training's skills when already read (a list reads them for all its trainings at once)."""
+    if skill_ids is None:
+        skill_ids = [s.id for s, _level in services.training_skills(db.session, t)]
     return TrainingPublic(
         id=t.id, title=t.title, description=t.description, status=t.status, cancel_reason=t.cancel_reason,
         place_id=t.place_id, location=t.location, materials=t.materials, sequence=t.sequence or 0,
@@ -116,7 +119,7 @@ def _training_json(t: TrainingSession) -> dict:
                    for h in t.half_days],
         participants=[ParticipantPublic(person_id=p.person_id, full_name=p.person.full_name if p.person else "",
                                         role=p.role) for p in t.participants],
-        skill_ids=[s.id for s, _level in services.training_skills(db.session, t)],
+        skill_ids=skill_ids,
     ).model_dump(mode="json")
 
 
@@ -136,7 +139,8 @@ def list_training_sessions():
         q = q.where(TrainingSession.id.in_(select(Participant.training_id)
                                            .where(Participant.person_id == (me.id if me else -1))))
     page = paginate(db.session, q, *page_args())
-    return jsonify({"items": [_training_json(t) for t in page.items], "page": page.page,
+    skills = queries.skill_ids_by_training(db.session, [t.id for t in page.items])
+    return jsonify({"items": [_training_json(t, skills[t.id]) for t in page.items], "page": page.page,
                     "per_page": page.per_page, "total": page.total, "pages": page.pages})
 
 

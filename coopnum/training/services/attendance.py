@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager
 
 from coopnum.core import audit, clock, formats
 from coopnum.core.errors import Conflict, DomainError, Forbidden
@@ -182,5 +183,10 @@ def to_sign_now(session, person: Person, now: datetime) -> list[TrainingHalfDay]
         .join(Participant, Participant.training_id == TrainingSession.id)
         .where(Participant.person_id == person.id, TrainingSession.status != TrainingStatus.CANCELLED,
                TrainingHalfDay.starts_at >= lo, TrainingHalfDay.starts_at <= hi)
+        .options(contains_eager(TrainingHalfDay.training))  # the panel shows each one's title
         .order_by(TrainingHalfDay.starts_at)).scalars().all()
-    return [hd for hd in rows if is_open(hd, now) and signature_of(session, hd.id, person.id) is None]
+    rows = [hd for hd in rows if is_open(hd, now)]
+    signed = set(session.execute(select(AttendanceSignature.half_day_id).where(
+        AttendanceSignature.half_day_id.in_([hd.id for hd in rows]), AttendanceSignature.person_id == person.id))
+        .scalars()) if rows else set()
+    return [hd for hd in rows if hd.id not in signed]
