@@ -75,6 +75,27 @@ def test_the_page_macros_render_the_title_its_actions_and_the_empty_state(app):
             'Créer un devis</a></p>') in html
 
 
+HEADS = """{% from "_lists.html" import page_header %}
+{{ page_header("PC-0042", small="ThinkPad T480") }}
+{% call page_header(_("Prêt n° %(id)s", id=3), badges=[("En cours", "badge-info", {"data-loan-status": "open"}),
+                                                       ("en retard", "badge-bad") if late, ("sans classe", "")]) %}
+<a href="/edit">Modifier</a>{% endcall %}
+{% call page_header("Lecture seule") %}{% if manage %}<a href="/edit">Modifier</a>{% endif %}{% endcall %}"""
+
+
+def test_the_page_header_holds_a_second_part_and_badges_in_the_title(app):
+    with app.test_request_context("/"):
+        html = render_template_string(HEADS, late=False)
+    assert '<h1>PC-0042 <small>ThinkPad T480</small></h1>' in html
+    assert ('<h1>Prêt n° 3 <span class="badge badge-info" data-loan-status="open">En cours</span>'
+            ' <span class="badge">sans classe</span></h1>\n  <div class="page-actions">') in html
+    assert "en retard" not in html  # a false badge is left out
+    assert '<h1>Lecture seule</h1>\n</div>' in html  # actions that render nothing: no empty box
+    with app.test_request_context("/"):
+        html = render_template_string(HEADS, late=True)
+    assert 'En cours</span> <span class="badge badge-bad">en retard</span> <span class="badge">' in html
+
+
 def test_a_list_page_uses_them(client, users):
     """The accounts page: its title and action, its filter form (button not wrapped) and its table."""
     login(client, users["coordinator"])
