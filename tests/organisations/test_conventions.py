@@ -358,6 +358,28 @@ def test_detail_shows_missions_and_volumes(client, users, session, org):
     assert f'href="/missions/missions/{mission.id}"' in page
 
 
+def test_a_convention_without_missions_offers_to_plan_one(client, users, session, org):
+    running = factories.convention(session, organisation=org, reference="CONV-RUNNING")
+    over = factories.convention(session, organisation=org, reference="CONV-OVER", start_date=days.month_start(-14),
+                                end_date=days.month_end(-2))
+    own = factories.convention(session, organisation=session.get(Organisation, users["authority"].organisation_id))
+    session.commit()
+    login(client, users["coordinator"])
+    page = text_of(client.get(f"/missions/conventions/{running.id}"))
+    assert '<p class="empty">Aucune mission pour cette convention.</p>' in page
+    assert (f'<p class="empty-action"><a href="/missions/missions/new?convention_id={running.id}" '
+            'class="button-link secondary">Nouvelle mission</a></p>') in page
+    form = text_of(client.get(f"/missions/missions/new?convention_id={running.id}"))
+    assert f'<option selected value="{running.id}"' in form or f'value="{running.id}" selected' in form
+    # a convention whose period is over takes no new mission (the mission form does not offer it)
+    page = text_of(client.get(f"/missions/conventions/{over.id}"))
+    assert "Aucune mission pour cette convention." in page and "/missions/missions/new" not in page
+    client.post("/logout")
+    login(client, users["authority"])  # reads its convention, plans nothing
+    page = text_of(client.get(f"/missions/conventions/{own.id}"))
+    assert "Aucune mission pour cette convention." in page and "/missions/missions/new" not in page
+
+
 # --- API --------------------------------------------------------------------------------------------------------
 
 def api_body(org, **changes) -> dict:
