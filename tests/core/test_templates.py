@@ -1,4 +1,5 @@
-"""Templates: no inline <style> in served pages (the Content-Security-Policy forbids them), and the list macros."""
+"""Templates: no inline <style> in served pages (the Content-Security-Policy forbids them), the list macros, and every
+web page's title and empty lists through them."""
 from pathlib import Path
 
 from flask import render_template_string
@@ -75,6 +76,27 @@ def test_the_page_macros_render_the_title_its_actions_and_the_empty_state(app):
             'Créer un devis</a></p>') in html
 
 
+HEADS = """{% from "_lists.html" import page_header %}
+{{ page_header("PC-0042", small="ThinkPad T480") }}
+{% call page_header(_("Prêt n° %(id)s", id=3), badges=[("En cours", "badge-info", {"data-loan-status": "open"}),
+                                                       ("en retard", "badge-bad") if late, ("sans classe", "")]) %}
+<a href="/edit">Modifier</a>{% endcall %}
+{% call page_header("Lecture seule") %}{% if manage %}<a href="/edit">Modifier</a>{% endif %}{% endcall %}"""
+
+
+def test_the_page_header_holds_a_second_part_and_badges_in_the_title(app):
+    with app.test_request_context("/"):
+        html = render_template_string(HEADS, late=False)
+    assert '<h1>PC-0042 <small>ThinkPad T480</small></h1>' in html
+    assert ('<h1>Prêt n° 3 <span class="badge badge-info" data-loan-status="open">En cours</span>'
+            ' <span class="badge">sans classe</span></h1>\n  <div class="page-actions">') in html
+    assert "en retard" not in html  # a false badge is left out
+    assert '<h1>Lecture seule</h1>\n</div>' in html  # actions that render nothing: no empty box
+    with app.test_request_context("/"):
+        html = render_template_string(HEADS, late=True)
+    assert 'En cours</span> <span class="badge badge-bad">en retard</span> <span class="badge">' in html
+
+
 def test_a_list_page_uses_them(client, users):
     """The accounts page: its title and action, its filter form (button not wrapped) and its table."""
     login(client, users["coordinator"])
@@ -87,3 +109,50 @@ def test_a_list_page_uses_them(client, users):
     assert users["member"].email in page
     empty = text_of(client.get("/users?q=nobody-has-this-name"))
     assert users["member"].email not in empty and "Aucun résultat." in empty
+
+
+# Pages with a layout of their own: the error page and the narrow login and password pages (no page head).
+OWN_HEADING = {"errors/error.html", "core/login.html", "core/forgot_password.html", "core/reset_password.html"}
+# A calendar day's cell says it has no session in small print.
+OWN_EMPTY = {"missions/calendars/week.html"}
+
+
+def _web_templates(root: Path = TEMPLATES):
+    """Every template but the macros' own file and the documents WeasyPrint renders (in a pdf/ folder or pdf.html)."""
+    for path in sorted(root.rglob("*.html")):
+        name = path.relative_to(root).as_posix()
+        if name != "_lists.html" and "pdf" not in (*path.relative_to(root).parent.parts, path.stem):
+            yield name, path.read_text(encoding="utf-8")
+
+
+def _own_titles(root: Path = TEMPLATES) -> list[str]:
+    return [name for name, source in _web_templates(root) if "<h1" in source.lower() and name not in OWN_HEADING]
+
+
+def _own_empty_paragraphs(root: Path = TEMPLATES) -> list[str]:
+    return [name for name, source in _web_templates(root) if '<p class="empty">' in source and name not in OWN_EMPTY]
+
+
+def test_every_web_page_title_goes_through_page_header():
+    """So that the look of a page's head is one change: no web page writes its own <h1>."""
+    offenders = _own_titles()
+    assert offenders == [], "write the title with page_header (templates/_lists.html): " + ", ".join(offenders)
+
+
+def test_every_empty_list_goes_through_empty_state():
+    offenders = _own_empty_paragraphs()
+    assert offenders == [], "say it with empty_state (templates/_lists.html): " + ", ".join(offenders)
+
+
+def test_the_checks_name_a_page_writing_its_own_title_or_empty_list(tmp_path):
+    (tmp_path / "billing" / "pdf").mkdir(parents=True)
+    (tmp_path / "billing" / "pdf" / "invoice.html").write_text("<h1>Facture</h1>")  # a PDF: its own
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "reports" / "pdf.html").write_text('<h1>Rapport</h1><p class="empty">Rien.</p>')
+    (tmp_path / "billing" / "detail.html").write_text('<H1 class="x">Facture</H1><p class="empty">Aucune ligne.</p>')
+    (tmp_path / "billing" / "list.html").write_text("{{ page_header(_('Factures')) }}")
+    (tmp_path / "errors").mkdir()
+    (tmp_path / "errors" / "error.html").write_text("<h1>Erreur</h1>")
+    (tmp_path / "_lists.html").write_text('<h1>{{ title }}</h1><p class="empty">{{ text }}</p>')
+    assert _own_titles(tmp_path) == ["billing/detail.html"]
+    assert _own_empty_paragraphs(tmp_path) == ["billing/detail.html"]

@@ -60,6 +60,17 @@ def test_the_mediators_home_shows_its_own_loans_only(client, users, park):
     assert "/inventory/reports/usage" not in page
 
 
+def test_an_empty_inventory_offers_to_add_equipment_to_whom_may(client, users):
+    login(client, users["coordinator"])
+    page = text_of(client.get("/inventory/"))
+    assert '<p class="empty">Aucun matériel enregistré.</p>' in page
+    assert '<a href="/inventory/assets/new" class="button-link secondary">Nouveau matériel</a>' in page
+    client.post("/logout")
+    login(client, users["mediator"])
+    page = text_of(client.get("/inventory/"))
+    assert "Aucun matériel enregistré." in page and "/inventory/assets/new" not in page
+
+
 def test_the_panels_of_the_home_page(client, users, park):
     login(client, users["coordinator"])
     page = text_of(client.get("/"))

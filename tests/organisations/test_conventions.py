@@ -2,6 +2,7 @@
 
 import hashlib
 import io
+import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -356,6 +357,28 @@ def test_detail_shows_missions_and_volumes(client, users, session, org):
     assert 'data-testid="volume-used">3 h<' in page and 'data-testid="volume-planned">2 h<' in page
     assert 'data-testid="volume-contracted">20 h<' in page
     assert f'href="/missions/missions/{mission.id}"' in page
+
+
+def test_a_convention_without_missions_offers_to_plan_one(client, users, session, org):
+    running = factories.convention(session, organisation=org, reference="CONV-RUNNING")
+    over = factories.convention(session, organisation=org, reference="CONV-OVER", start_date=days.month_start(-14),
+                                end_date=days.month_end(-2))
+    own = factories.convention(session, organisation=session.get(Organisation, users["authority"].organisation_id))
+    session.commit()
+    login(client, users["coordinator"])
+    page = text_of(client.get(f"/missions/conventions/{running.id}"))
+    assert '<p class="empty">Aucune mission pour cette convention.</p>' in page
+    assert (f'<p class="empty-action"><a href="/missions/missions/new?convention_id={running.id}" '
+            'class="button-link secondary">Nouvelle mission</a></p>') in page
+    form = text_of(client.get(f"/missions/missions/new?convention_id={running.id}"))
+    assert re.search(rf'<option data-hint="[^"]*" data-places="[^"]*" selected value="{running.id}">', form)
+    # a convention whose period is over takes no new mission (the mission form does not offer it)
+    page = text_of(client.get(f"/missions/conventions/{over.id}"))
+    assert "Aucune mission pour cette convention." in page and "/missions/missions/new" not in page
+    client.post("/logout")
+    login(client, users["authority"])  # reads its convention, plans nothing
+    page = text_of(client.get(f"/missions/conventions/{own.id}"))
+    assert "Aucune mission pour cette convention." in page and "/missions/missions/new" not in page
 
 
 # --- API --------------------------------------------------------------------------------------------------------

@@ -230,6 +230,24 @@ def test_detail_shows_contacts_conventions_with_volume_and_places(client, users,
     assert f'href="/missions/places/{place.id}"' in page
 
 
+def test_an_organisation_without_places_offers_to_add_one_for_it(client, users, session):
+    org = factories.organisation(session, name="Ville de Vivonne")
+    session.commit()
+    login(client, users["coordinator"])
+    page = text_of(client.get(f"/missions/organisations/{org.id}"))
+    assert '<p class="empty">Aucun lieu.</p>' in page
+    assert (f'<a href="/missions/places/new?organisation={org.id}" class="button-link secondary">Nouveau lieu</a>'
+            in page)
+    form = text_of(client.get(f"/missions/places/new?organisation={org.id}"))
+    assert re.search(rf'<option selected value="{org.id}">Ville de Vivonne</option>', form)
+    blank = text_of(client.get("/missions/places/new"))
+    assert not re.search(r"<option selected value=\"[1-9]", blank)
+    client.post("/logout")
+    login(client, users["authority"])  # its own organisation, read only
+    page = text_of(client.get(f"/missions/organisations/{users['authority'].organisation_id}"))
+    assert "/missions/places/new" not in page
+
+
 def test_authority_sees_its_own_organisation_only_and_read_only(client, users, session):
     other = factories.organisation(session, name="Commune Voisine")
     login(client, users["authority"])

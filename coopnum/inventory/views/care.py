@@ -128,7 +128,7 @@ def index():
     week_res = list(db.session.execute(reports.reservations_query(tomorrow, next_monday).limit(50)).scalars())
     labels = reports.labels_for(db.session, [*loans.items, *overdue, *today_res, *week_res])
     return render_template(
-        "inventory/index.html", staff=staff, counts=reports.status_counts(db.session),
+        "inventory/index.html", staff=staff, manage=access.can_manage_assets(user), counts=reports.status_counts(db.session),
         figures=reports.out_figures(db.session, now), loans=loans, overdue=overdue, cases=cases,
         today_reservations=today_res, week_reservations=week_res, labels=labels, now=now, links=home_links(user),
         borrower=lambda loan: borrower_label(loan, labels, personal=access.can_see_loan(user, loan)),

@@ -110,6 +110,9 @@ def _render_detail(convention: Convention, *, sign_form=None, upload_form=None, 
         convention=convention,
         summary=summary,
         missions=missions,
+        # a mission is planned under a convention still running (as the mission form offers)
+        new_mission_url=url_for("missions.mission_new", convention_id=convention.id)
+        if staff and convention.status != ConventionStatus.ENDED and convention.end_date >= clock.today() else None,
         staff=staff,
         can_view_organisation=staff or is_authority_of(current_user, convention.organisation_id),
         sign_form=sign_form or SignForm(),

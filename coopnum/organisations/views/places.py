@@ -108,7 +108,9 @@ def places():
 @bp.route("/places/new", methods=["GET", "POST"])
 @roles_required(Role.COORDINATOR)
 def place_new():
-    form = PlaceForm(data=services.new_values())
+    # ?organisation=<id>: the place of that organisation (the link of its page's empty list of places)
+    form = PlaceForm(data={**services.new_values(),
+                           "organisation_id": request.args.get("organisation", 0, type=bounded_int)})
     form.organisation_id.choices = _organisation_choices()
     if form.validate_on_submit():
         ok, place = commit_or_show(
