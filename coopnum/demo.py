@@ -130,6 +130,17 @@ def demo_logins() -> list[tuple[str, str]]:
     ]
 
 
+def place_offer(city: str) -> dict:
+    """What a demo place offers, in the open-data schema's words (fresh lists for each place)."""
+    return dict(services=["Aide aux démarches administratives", "Maîtrise des outils numériques du quotidien"],
+                modalites_acces=["Se présenter", "Téléphoner"],
+                modalites_accompagnement=["Accompagnement individuel", "Dans un atelier collectif"],
+                frais_a_charge=["Gratuit"], dispositif_programmes_nationaux=["Conseillers numériques"],
+                itinerance=["Fixe"],
+                presentation_resume=f"Accompagnement aux usages du numérique à {city}, "
+                                    "sur rendez-vous ou en accès libre.")
+
+
 def seed_core(ctx: DemoContext) -> None:
     session = db.session
     password = hash_password(DEMO_PASSWORD)  # one hash for every demo account: argon2 is slow on purpose
@@ -159,14 +170,7 @@ def seed_core(ctx: DemoContext) -> None:
         for pname, paddress, typologie, hours in places:
             place = Place(
                 organisation=org, name=pname, address=paddress, postal_code=cp, city=city, insee_code=insee,
-                typologie=typologie, horaires=hours,
-                services=["Aide aux démarches administratives", "Maîtrise des outils numériques du quotidien"],
-                modalites_acces=["Se présenter", "Téléphoner"],
-                modalites_accompagnement=["Accompagnement individuel", "Dans un atelier collectif"],
-                frais_a_charge=["Gratuit"], dispositif_programmes_nationaux=["Conseillers numériques"],
-                itinerance=["Fixe"],
-                presentation_resume=f"Accompagnement aux usages du numérique à {city}, "
-                                    "sur rendez-vous ou en accès libre.",
+                typologie=typologie, horaires=hours, **place_offer(city),
             )
             session.add(place)
             ctx.places.append(place)

@@ -5,7 +5,7 @@ demo's parts that follow (places' enrichment and checks, conventions, members, t
 from __future__ import annotations
 
 from coopnum.core.models import Role, User
-from coopnum.demo import DOMAIN, FIRST_NAMES, LAST_NAMES, _email, _slug, fake_siret
+from coopnum.demo import DOMAIN, FIRST_NAMES, LAST_NAMES, _email, _slug, fake_siret, place_offer
 from coopnum.organisations.models import Contact, Organisation, OrganisationKind, Place
 
 AUTHORITIES = 40
@@ -127,14 +127,7 @@ def _places(ctx, session) -> None:
         place = Place(organisation=org, name=pattern.format(c=city), address=f"{1 + n % 40} place de l'Église",
                       postal_code=postal_code, city=city, insee_code=insee, typologie=typologie, horaires=hours,
                       latitude=Decimal(lat) + Decimal(n % 7) / 1000, longitude=Decimal(lon) + Decimal(n % 5) / 1000,
-                      services=["Aide aux démarches administratives", "Maîtrise des outils numériques du quotidien"],
-                      modalites_acces=["Se présenter", "Téléphoner"],
-                      modalites_accompagnement=["Accompagnement individuel", "Dans un atelier collectif"],
-                      frais_a_charge=["Gratuit"], dispositif_programmes_nationaux=["Conseillers numériques"],
-                      itinerance=["Fixe"],
-                      presentation_resume=f"Accompagnement aux usages du numérique à {city}, "
-                                          "sur rendez-vous ou en accès libre.",
-                      created_at=ctx.now, updated_at=ctx.now)
+                      **place_offer(city), created_at=ctx.now, updated_at=ctx.now)
         session.add(place)
         ctx.places.append(place)
         n += 1
