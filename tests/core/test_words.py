@@ -98,7 +98,8 @@ def test_a_session_named_after_its_place_says_the_place_once_on_the_dashboard(cl
     page = text_of(client.get("/"))
     assert "Permanence numérique — Médiathèque des Tilleuls" in page
     assert page.count("Médiathèque des Tilleuls") == 1
-    hours = client.get("/missions/hours").get_data(as_text=True)  # the month's sessions table
+    # the sessions table of the session's month (tomorrow is next month on the last day of a month)
+    hours = client.get(f"/missions/hours?month={days.days(1):%Y-%m}").get_data(as_text=True)
     assert "Médiathèque des Tilleuls</a>" in hours and "<small>Médiathèque des Tilleuls</small>" not in hours
 
 
