@@ -243,6 +243,28 @@ def test_month_view(client, session, users, week):
     assert "Atelier Voisin" in html and "Permanence Médiathèque" not in html
 
 
+def test_a_busy_day_of_the_month_shows_its_first_sessions_and_counts_the_others(client, session, users, week):
+    """A day of twenty mediators holds dozens of sessions: its cell shows the first six by time, then « + N autres
+    séances (dont K à pourvoir) » linking to that day's week, and the month's total still counts them all."""
+    login(client, users["coordinator"])
+    busy = day(5)  # the Saturday of the week: it holds none of the fixture's sessions
+    mission = factories.mission(session, convention=factories.convention(session, organisation=week["org"]),
+                                place=week["place"], title="Permanence chargée", mediators_needed=1)
+    for hour in range(8, 17):  # nine sessions, 08:00 → 16:00; the last three are hidden, two of them open
+        s = factories.mission_session(session, mission=mission, start=days.at(busy, hour),
+                                      end=days.at(busy, hour) + timedelta(minutes=45))
+        if hour < 15:
+            factories.assignment(session, mission_session=s, user=users["mediator"])
+    session.commit()
+    html = text_of(client.get(f"/missions/calendar/month?date={busy}"))
+    cell = html.split(f'href="/missions/calendar/week?date={busy}"', 1)[1].split("</td>")[0]
+    assert [f"{h:02d}:00" for h in range(8, 14)] == re.findall(r"(\d\d:00)\s*<a", cell)
+    assert "14:00" not in cell and "16:00" not in cell
+    assert "+ 3 autres séances (dont 2 à pourvoir)" in cell
+    assert f'<a href="/missions/calendar/week?date={busy}">+ 3 autres' in cell
+    assert "Séances ce mois-ci : 19" in html  # the fixture's ten and the nine
+
+
 def test_mediator_sees_the_calendar_read_only_and_others_do_not(client, users, week):
     login(client, users["mediator"])
     html = text_of(client.get(f"/missions/calendar/week?date={day(1)}"))

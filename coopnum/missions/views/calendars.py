@@ -154,13 +154,11 @@ def calendar_month():
     grid_end = last + timedelta(days=7 - last.weekday())  # the Monday after the last week
     form = _filter_form()
     filters = _filters(form)
-    sessions = feeds.sessions_between(
-        db.session, _local_start(grid_start), _local_start(grid_end), mediator_id=filters.get("mediator"),
-        place_id=filters.get("place"), organisation_id=filters.get("organisation"),
+    by_day = feeds.month_days(
+        db.session, _local_start(grid_start), _local_start(grid_end), day_of=_local_day,
+        mediator_id=filters.get("mediator"), place_id=filters.get("place"),
+        organisation_id=filters.get("organisation"),
     )
-    by_day: dict[date, list] = {}
-    for s in sessions:
-        by_day.setdefault(_local_day(s.start), []).append(s)
     extra_by_day: dict[date, list] = {}  # other domains' events (trainings…): coopnum.core.calendar_sources
     for item in calendar_sources.items(db.session, [filters["mediator"]] if filters.get("mediator") else None,
                                        _local_start(grid_start), _local_start(grid_end)):
@@ -169,13 +167,13 @@ def calendar_month():
     current = grid_start
     while current < grid_end:
         weeks.append([{"date": current + timedelta(days=i), "in_month": (current + timedelta(days=i)).month == first.month,
-                       "sessions": by_day.get(current + timedelta(days=i), []),
+                       "cell": by_day.get(current + timedelta(days=i)),
                        "extra": extra_by_day.get(current + timedelta(days=i), [])} for i in range(7)])
         current += timedelta(days=7)
     return render_template(
         "missions/calendars/month.html", weeks=weeks, first=first,
         prev_day=(first - timedelta(days=1)).replace(day=1), next_day=next_first,
-        total=sum(1 for s in sessions if first <= _local_day(s.start) < next_first),
+        total=sum(len(cell.entries) + cell.more for day, cell in by_day.items() if first <= day < next_first),
         **_common_context(form, filters),
     )
 
