@@ -55,3 +55,10 @@ def paginate(session: Session, stmt: Select, page: int, per_page: int, *, scalar
     result = session.execute(stmt.limit(per_page).offset((page - 1) * per_page))
     items = list(result.scalars().unique()) if scalars else list(result.all())
     return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+def paginate_list(items: list, page: int, per_page: int) -> Page:
+    """A page of a list computed in Python (e.g. the free assets of a period): the same ``Page`` as ``paginate``."""
+    pages = max(1, ceil(len(items) / per_page))
+    page = min(max(1, page), pages)
+    return Page(items=items[(page - 1) * per_page:page * per_page], page=page, per_page=per_page, total=len(items))

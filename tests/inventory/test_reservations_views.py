@@ -254,6 +254,20 @@ def test_availability_search_and_calendar(client, session, users):
     assert "BEGIN:VEVENT" not in client.get(f"/inventory/assets/{free.id}/calendar.ics").get_data(as_text=True)
 
 
+def test_the_free_assets_come_fifty_a_page(client, session, users):
+    """A cooperative's 300 assets are not one page: the free ones come fifty a page, the count says them all."""
+    for n in range(1, 56):
+        fi.asset(session, tag=f"TAB-{n:04d}")
+    session.commit()
+    login(client, users["mediator"])
+    url = f"/inventory/availability?category=tablet&day={DAY}&start=09:00&end=12:00"
+    first = text_of(client.get(url))
+    assert first.count('name="asset_id"') == 50 and "TAB-0050" in first and "TAB-0051" not in first
+    assert "55 appareils libres" in first and 'rel="next"' in first
+    second = text_of(client.get(url + "&page=2"))
+    assert second.count('name="asset_id"') == 5 and "TAB-0051" in second and "TAB-0055" in second
+
+
 def test_reserve_a_selection_from_the_availability_search(client, session, users):
     """Tick two of the free tablets, « Réserver la sélection »: the form opens with both and the searched period;
     a tablet in maintenance today is listed (it may be repaired by then) with its status shown."""

@@ -11,6 +11,7 @@ from coopnum.core import clock
 from coopnum.core.access import load_or_404, require, roles_required
 from coopnum.core.db import db
 from coopnum.core.models import Role
+from coopnum.core.pagination import page_args, paginate_list
 from coopnum.core.validation import parse_id
 from coopnum.inventory import access, queries
 from coopnum.inventory.forms.bookings import AvailabilityForm
@@ -46,8 +47,9 @@ def availability():
                                     place_id=parse_id(form.place_id.data))
     else:
         status = 400
-    return render_template("inventory/bookings/availability.html", form=form, free=free, start=start, end=end,
-                           searched=searched and status == 200, status=status), status
+    page = paginate_list(free, *page_args(50))  # 300 assets: a page at a time, like every list
+    return render_template("inventory/bookings/availability.html", form=form, free=page.items, page=page, start=start,
+                           end=end, searched=searched and status == 200, status=status), status
 
 
 def _window() -> tuple[datetime, datetime, int]:
