@@ -121,7 +121,7 @@ def calendar_week():
     form = _filter_form()
     filters = _filters(form)
     start, end = _local_start(monday), _local_start(monday + timedelta(days=7))
-    sessions = feeds.sessions_between(
+    sessions = feeds.week_entries(
         db.session, start, end, mediator_id=filters.get("mediator"), place_id=filters.get("place"),
         organisation_id=filters.get("organisation"),
     )
@@ -139,7 +139,7 @@ def calendar_week():
     return render_template(
         "missions/calendars/week.html", days=days, monday=monday, sunday=monday + timedelta(days=6),
         prev_day=monday - timedelta(days=7), next_day=monday + timedelta(days=7), total=len(sessions),
-        open_count=sum(1 for s in sessions if feeds.is_open(s)), **_common_context(form, filters),
+        open_count=sum(1 for s in sessions if s.open), **_common_context(form, filters),
     )
 
 
