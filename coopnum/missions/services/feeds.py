@@ -212,15 +212,13 @@ def is_open(s: MissionSession) -> bool:
 def open_sessions(session: Session, *, now: datetime, limit: int = 10, exclude_user_id: int | None = None
                   ) -> list[MissionSession]:
     """The next planned sessions that still need mediators (one query + the assignments)."""
-    taken = (
-        select(Assignment.session_id, func.count(Assignment.id).label("n"))
-        .group_by(Assignment.session_id)
-        .subquery()
-    )
+    # counted per session as the sessions are read in time order (not grouped over every assignment ever made:
+    # 46 ms on five years)
+    taken = (select(func.count(Assignment.id)).where(Assignment.session_id == MissionSession.id)
+             .correlate(MissionSession).scalar_subquery())
     stmt = (
         select(MissionSession)
         .join(MissionSession.mission)
-        .outerjoin(taken, taken.c.session_id == MissionSession.id)
         .options(
             contains_eager(MissionSession.mission),
             selectinload(MissionSession.assignments).joinedload(Assignment.user).lazyload(User.roles),
@@ -228,7 +226,7 @@ def open_sessions(session: Session, *, now: datetime, limit: int = 10, exclude_u
         .where(
             MissionSession.start >= now,
             MissionSession.status == SessionStatus.PLANNED,
-            func.coalesce(taken.c.n, 0) < Mission.mediators_needed,
+            taken < Mission.mediators_needed,
         )
         .order_by(MissionSession.start, MissionSession.id)
         .limit(limit)
