@@ -33,6 +33,9 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from coopnum.core import validation
 from coopnum.core.models import Role
+from coopnum.core.widgets import use_fast_select
+
+use_fast_select()  # every select of the app renders its options faster, to the same HTML
 
 # The longest text a field without its own ``Length`` accepts: one line (a name, a code, a search…) or a text area
 # (notes, a message). Columns of a fixed length have their ``Length(max=…)`` on the field itself.

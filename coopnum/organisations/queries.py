@@ -132,6 +132,17 @@ def conventions_with_organisation(session: Session, *, include_ended: bool = Tru
     return list(session.execute(stmt).scalars())
 
 
+def convention_labels(session: Session, *, include_ended: bool = True) -> list[tuple[int, str]]:
+    """(id, « reference — organisation — title »), by reference: a filter's choices, read as plain columns (five
+    years hold ~300 conventions; loading them as objects cost ~60 ms a page)."""
+    stmt = (select(Convention.id, Convention.reference, Organisation.name, Convention.title)
+            .join(Organisation, Organisation.id == Convention.organisation_id).order_by(Convention.reference))
+    if not include_ended:
+        stmt = stmt.where(Convention.status != ConventionStatus.ENDED)
+    return [(cid, f"{reference} — {organisation} — {title}") for cid, reference, organisation, title in
+            session.execute(stmt)]
+
+
 def latest_open_convention_id(session: Session, organisation_id: int) -> int | None:
     """The id of the organisation's convention not ended that ends last, if any."""
     return session.execute(

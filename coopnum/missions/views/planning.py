@@ -76,10 +76,7 @@ def index():
 
 
 def _convention_choices(all_statuses: bool = False):
-    return [
-        (c.id, f"{c.reference} — {c.organisation.name} — {c.title}")
-        for c in organisations_queries.conventions_with_organisation(db.session, include_ended=all_statuses)
-    ]
+    return organisations_queries.convention_labels(db.session, include_ended=all_statuses)
 
 
 def _place_choices():
