@@ -62,9 +62,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     slots.init_app(app)
     handlers.init_app(app)
-    from coopnum.core import outbox
+    from coopnum.core import maintenance, outbox
 
     outbox.init_app(app)
+    maintenance.init_app(app)
 
     from importlib import import_module
 

@@ -62,6 +62,7 @@ def _db_commands(app) -> None:
 
             Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
         upgrade_database(url, revision)
+        _analyze()
         click.echo("Base de données à jour.")
 
     @db_group.command("downgrade")
@@ -119,6 +120,7 @@ def _demo_commands(app) -> None:
             click.echo("Données de démonstration chargées.")
         else:
             _seed_volume(years or 10, mediators or 20, rng_seed)
+        _analyze()
         _print_logins(demo_logins(), DEMO_PASSWORD)
 
 
@@ -277,6 +279,15 @@ def _seed_volume(years: int, mediators: int, rng_seed: int) -> None:
     for table, n in counts.items():
         click.echo(f"  {table:<24} {n:>9}")
     click.echo(f"Données en volume chargées en {elapsed:.1f} s.")
+
+
+def _analyze() -> None:
+    """The planner's statistics, after a schema change or a bulk load (``coopnum.core.maintenance``)."""
+    from coopnum.core.db import db
+    from coopnum.core.maintenance import analyze
+
+    with db.engine.begin() as conn:
+        analyze(conn)
 
 
 def _print_logins(logins: list[tuple[str, str]], password: str) -> None:

@@ -1,3 +1,6 @@
+import pytest
+from sqlalchemy import text
+
 from coopnum.core import jobs
 from tests import days
 
@@ -36,3 +39,18 @@ def test_scheduler_plans_each_job_in_paris_time_once_at_a_time(app, monkeypatch)
         assert fire == days.at(days.days(1), 3, 15)
     finally:
         scheduler.shutdown(wait=False)
+
+
+@pytest.mark.real_commits
+def test_the_nightly_analyze_gives_the_planner_its_statistics(app, session, users):
+    """Job core.analyze: without statistics SQLite reads a month's sessions through the index on their status."""
+    assert "core.analyze" in {job.name for job in jobs.all_jobs()}
+    assert jobs.run_job(app, "core.analyze", days.NOW) == "Statistiques de la base mises à jour."
+    session.rollback()
+    count = session.execute(text("SELECT count(*) FROM users")).scalar_one()
+    if session.get_bind().dialect.name == "sqlite":
+        stats = session.execute(text("SELECT stat FROM sqlite_stat1 WHERE tbl = 'users'")).scalars().all()
+        assert stats and all(stat.split()[0] == str(count) for stat in stats)
+    else:
+        reltuples = session.execute(text("SELECT reltuples FROM pg_class WHERE relname = 'users'")).scalar_one()
+        assert reltuples == count

@@ -1,0 +1,32 @@
+"""Database upkeep: the query planner's statistics (``ANALYZE``).
+
+Without statistics SQLite picks an index by its shape, not by its contents: a month's held sessions were read
+through the index on the status (a quarter of every session ever held) instead of the one on the start, ten times
+slower on five years. ``ANALYZE`` gives both databases the figures to choose by. It runs after ``coopnum db
+upgrade``, after ``coopnum seed-demo`` and every night (job ``core.analyze``); PostgreSQL's autovacuum also runs it
+on its own, SQLite never does."""
+
+from datetime import datetime
+
+from sqlalchemy import text
+
+from coopnum.core import jobs
+
+
+def analyze(connection) -> None:
+    """Refresh the planner's statistics of every table (a Connection or Session; about 0.3 s on five years)."""
+    connection.execute(text("ANALYZE"))
+
+
+def run_analyze(app, now: datetime | None = None) -> str:
+    from coopnum.core.db import db
+
+    with app.app_context():
+        with db.engine.begin() as conn:
+            analyze(conn)
+    return "Statistiques de la base mises à jour."
+
+
+def init_app(app) -> None:
+    jobs.register("core.analyze", run_analyze, cron={"hour": 3, "minute": 30},
+                  description="Statistiques du planificateur de requêtes de la base (ANALYZE)")
