@@ -24,6 +24,11 @@ def is_staff(user) -> bool:
     return has_role(user, Role.COORDINATOR)
 
 
+def can_edit_account(actor, user) -> bool:
+    """A coordinator edits the accounts, except an administrator's (only an administrator does)."""
+    return has_role(actor, Role.ADMIN) or (has_role(actor, Role.COORDINATOR) and not has_role(user, Role.ADMIN))
+
+
 def roles_required(*roles: Role | str) -> Callable:
     """Require a logged-in user with one of ``roles`` (no role given: any logged-in user)."""
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import defer
 from coopnum.core import audit as audit_log
 from coopnum.core import clock, mail, navigation, outbox, services, settings, slots, validation
 from coopnum.core import dashboard as panels
-from coopnum.core.access import client_ip, login_required, roles_required
+from coopnum.core.access import can_edit_account, client_ip, login_required, roles_required
 from coopnum.core.clock import PARIS
 from coopnum.core.db import db
 from coopnum.core.errors import DomainError, conflict_from_database
@@ -361,7 +361,8 @@ def users():
     if role in {r.value for r in Role}:
         stmt = stmt.where(User.id.in_(select(UserRole.user_id).where(UserRole.role == role)))
     page = paginate(db.session, stmt, *page_args())
-    return render_template("core/users.html", page=page, q=q, role=role, roles=list(Role))
+    return render_template("core/users.html", page=page, q=q, role=role, roles=list(Role),
+                           can_edit_account=can_edit_account)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -396,7 +397,7 @@ def user_edit(user_id: int):
     user = db.session.get(User, user_id)
     if user is None:
         abort(404)
-    if user.has_role(Role.ADMIN) and not current_user.has_role(Role.ADMIN):
+    if not can_edit_account(current_user, user):
         abort(403)  # a coordinator cannot edit an administrator's account
     form = UserForm(obj=user, data={"roles": [r.role for r in user.roles], "organisation_id": user.organisation_id or 0,
                                     "active": user.active})

@@ -1,7 +1,7 @@
 from sqlalchemy import select
 
 from coopnum.core.models import AuditLog, User
-from tests.conftest import login
+from tests.conftest import login, text_of
 
 
 def test_coordinator_creates_an_account_and_invitation_is_mailed(client, users, smtp_server, session):
@@ -46,6 +46,10 @@ def test_coordinator_cannot_grant_admin_nor_edit_an_admin(client, users, session
     assert "Seul un administrateur" in response.get_data(as_text=True)
     assert session.execute(select(User).where(User.email == "b@example.org")).scalar_one_or_none() is None
     assert client.get(f"/users/{users['admin'].id}").status_code == 403
+    # the accounts list names the administrator without a link the coordinator could not follow
+    listing = text_of(client.get("/users"))
+    assert users["admin"].full_name in listing and f'href="/users/{users["admin"].id}"' not in listing
+    assert f'href="/users/{users["mediator"].id}"' in listing
 
 
 def test_deactivating_an_account_logs_it_out_and_audits_before_after(app, users, session):

@@ -3,7 +3,8 @@ phone (390 × 844), as a person clicking through the menus and the pages would.
 
 Breadth first from the dashboard, following the links of the menus and of the pages (GET only, same origin; the
 logout and language forms are not links; downloads — PDF, CSV, workbooks, calendars, images — are left out), at
-most PER_RULE pages of one URL rule (two invoices, not all of them) and CAP pages a role. Each page is loaded at
+most PER_RULE pages of one URL rule (two invoices, not all of them): every rule a role reaches is walked once, the
+second pages of a rule only while the role has walked fewer than CAP pages. Each page is loaded at
 both widths (two browser contexts, each logged in), and the walk fails on:
 
 - a page wider than the window (the document scrolls sideways: a table or a long word pushes it);
@@ -33,7 +34,7 @@ from tests.e2e.conftest import axe_violations
 
 LAPTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
-CAP = 45  # pages a role
+CAP = 45  # pages a role, beyond which a rule's second page is left out (its first never is)
 PER_RULE = 2  # pages of one URL rule (/billing/invoices/<int:invoice_id>)
 
 # role: (demo login, language of the walk, links taken from the last). Three roles walk in English (untranslated
@@ -55,7 +56,7 @@ NOT_PAGES = {
     "organisations.convention_file", "activities.export_download", "training.scan_file",
     "inventory.assets_export", "inventory.usage_export", "members.register_export",
 }
-FILE_RULE = re.compile(r"(\.(pdf|csv|xlsx|ics|zip|json|xml|png|svg|<fmt>)|/download)$")
+FILE_RULE = re.compile(r"(\.(pdf|csv|xlsx|ics|zip|json|xml|png|svg|<fmt>)|/download|/pdf)$")
 
 # French sentences of the catalogue that are also French data of the demo, shown as they are stored: a service's
 # name (the catalogue is data), a credit note's stored line (a legal document's wording is French).
@@ -222,11 +223,12 @@ class Walker:
     # --- the walk -------------------------------------------------------------------------------------------------
     def run(self) -> Walk:
         """Breadth first; the first page of a URL rule comes before the second page of any rule (another month,
-        another invoice), so that the cap cuts repeats rather than pages never seen."""
+        another invoice). Every rule reached is walked (one invoice, the coordinator's report…); the cap only cuts
+        the repeats."""
         started = time.monotonic()
         fresh, again, seen = deque(["/"]), deque(), {"/"}
         self.per_rule[self._rule("/")] += 1
-        while (fresh or again) and len(self.walk.pages) < CAP:
+        while fresh or (again and len(self.walk.pages) < CAP):
             links = self._visit((fresh or again).popleft())
             if self.reverse:
                 links.reverse()
