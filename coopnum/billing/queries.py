@@ -60,9 +60,16 @@ def invoice_summary(session: Session, today: date) -> dict:
     return {"drafts": (row[0], row[1]), "open": (row[2], row[3]), "overdue": (row[4], row[5])}
 
 
+# The frozen documents' columns a list never shows (the seller's identity and the VAT breakdown are JSON: decoding
+# them for 50 rows was most of a list's loading time).
+LIST_DEFERRED = (Invoice.seller, Invoice.vat_breakdown, Invoice.notes)
+
+
 def _light(stmt):
-    """No lines, no convention services: a list shows only the invoices' own columns and the client."""
-    return stmt.options(lazyload(Invoice.lines), defaultload(Invoice.convention).lazyload(Convention.services))
+    """No lines, no convention services, no frozen documents' columns: a list shows only the invoices' own columns
+    and the client."""
+    return stmt.options(lazyload(Invoice.lines), defaultload(Invoice.convention).lazyload(Convention.services),
+                        *(defer(column) for column in LIST_DEFERRED))
 
 
 @dataclass
@@ -249,7 +256,8 @@ def _payment_filter(stmt, filters: PaymentFilters):
 def payments_stmt(filters: PaymentFilters):
     """Payments with their invoice and its organisation (one query), newest first."""
     stmt = (select(Payment).join(Payment.invoice)
-            .options(contains_eager(Payment.invoice).joinedload(Invoice.organisation)))
+            .options(contains_eager(Payment.invoice).joinedload(Invoice.organisation),
+                     *(contains_eager(Payment.invoice).defer(column) for column in LIST_DEFERRED)))
     return _payment_filter(stmt, filters).order_by(Payment.received_on.desc(), Payment.id.desc())
 
 
