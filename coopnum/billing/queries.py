@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import contains_eager, defaultload, defer, lazyload
+from sqlalchemy.orm import contains_eager, defer, lazyload, selectinload
 from sqlalchemy.sql import Select
 from sqlmodel import Session
 
@@ -68,7 +68,10 @@ LIST_DEFERRED = (Invoice.seller, Invoice.vat_breakdown, Invoice.notes)
 def _light(stmt):
     """No lines, no convention services, no frozen documents' columns: a list shows only the invoices' own columns
     and the client."""
-    return stmt.options(lazyload(Invoice.lines), defaultload(Invoice.convention).lazyload(Convention.services),
+    # the client and the convention in their own queries: joined, every invoice's row was widened by both before
+    # the sort that picks the page's 25
+    return stmt.options(lazyload(Invoice.lines), selectinload(Invoice.organisation),
+                        selectinload(Invoice.convention).lazyload(Convention.services),
                         *(defer(column) for column in LIST_DEFERRED))
 
 
