@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from flask import Flask, request, url_for
-from flask_babel import format_date, format_datetime, format_decimal, get_locale, get_translations
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from markupsafe import Markup, escape
 
 from coopnum.core import clock, formats, i18n, navigation
@@ -116,9 +116,9 @@ def ngettext(singular: str, plural: str, n) -> str:
 def init_app(app: Flask) -> None:
     # after Flask-Babel's own: the same callables, but ngettext follows the language's plural rule
     app.jinja_env.install_gettext_callables(
-        gettext=lambda s: get_translations().ugettext(s), ngettext=ngettext, newstyle=True,
-        pgettext=lambda c, s: get_translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: get_translations().unpgettext(c, s, p, n))
+        gettext=lambda s: i18n.get_translations().ugettext(s), ngettext=ngettext, newstyle=True,
+        pgettext=lambda c, s: i18n.get_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: i18n.get_translations().unpgettext(c, s, p, n))
     app.jinja_env.filters.update(money=money, dt=dt, d=d, percent=percent, hours=hours, number=number, month=month,
                                  period=period, count=count, plural_word=plural_word, elide=elide)
     from coopnum.core.forms import ROLE_COUNT_LABELS, ROLE_LABELS

@@ -7,9 +7,23 @@
   (« relevés de avril 2027 » → « relevés d'avril 2027 »); other languages' text is left as it is.
 """
 
-from flask_babel import get_locale, get_translations
+from flask import g, has_app_context
+from flask_babel import get_locale
+from flask_babel import get_translations as _babel_translations
 
 from coopnum.core import formats
+
+
+def get_translations():
+    """Flask-Babel's catalogue of the current language, kept for the request (~10 µs a lookup, and a page
+    translates hundreds of words); a ``force_locale`` block has its own locale object, hence its own catalogue."""
+    if not has_app_context():
+        return _babel_translations()
+    locale = get_locale()
+    cached = g.get("_coopnum_translations")
+    if cached is None or cached[0] is not locale:
+        cached = g._coopnum_translations = (locale, _babel_translations())
+    return cached[1]
 
 
 def _language() -> str:
