@@ -162,3 +162,10 @@ def test_a_legal_rate_is_refused_before_2015(session, users):
     with pytest.raises(DomainError, match="fixé par semestre depuis 2015"):
         rates.set_rate(session, users["coordinator"], RateKind.LEGAL_INTEREST,
                        valid_from=days.date(2014, 7, 1), rate_bp=4, now=days.NOW)
+
+
+def test_only_the_coordination_sets_a_legal_interest_rate(client, session, users):
+    login(client, users["mediator"])
+    assert client.post("/billing/settings/legal-rates", data={"legal-valid_from": days.TODAY.isoformat(),
+                                                              "legal-rate": "2"}).status_code == 403
+    assert session.scalar(select(func.count()).select_from(DatedRate)) == 0
