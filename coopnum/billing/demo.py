@@ -12,9 +12,11 @@ from sqlalchemy import select
 from stdnum import luhn
 
 from coopnum.billing.models import Invoice, InvoiceKind, InvoiceStatus, PaymentMethod
-from coopnum.billing.services import billable, credit_notes, dunning, ecb, issuing, payments
-from coopnum.core import settings
+from coopnum.billing.services import billable, credit_notes, dunning, issuing, payments
+from coopnum.core import rates, settings
 from coopnum.core.clock import paris_datetime, paris_today
+from coopnum.core.models import RateKind
+from coopnum.core.rates import next_semester
 from coopnum.reports.services.reports import add_months
 from coopnum.timesheets.models import Timesheet, TimesheetStatus
 
@@ -105,25 +107,32 @@ def seed_billing(ctx, render=None) -> None:
                         reference=f"VIR {invoice.number}" if method == PaymentMethod.TRANSFER else
                         f"CHQ {rng.randrange(1000000, 9999999)}", now=_at(paid_on, 11))
     session.flush()
-    seed_ecb_rates(session, ctx)
+    seed_rates(session, ctx)
     dunning.run(session, now=ctx.now)  # the reminders of today's overdue invoices (no mail in the demo)
     session.flush()
     seed_quotes(session, ctx)
 
 
-# The ECB main refinancing rate on 1 January / 1 July (published values; later semesters: the last one).
-ECB_RATES_BP = {date(2024, 1, 1): 450, date(2024, 7, 1): 425, date(2025, 1, 1): 315, date(2025, 7, 1): 215}
+# The rates published for 1 January / 1 July (later semesters: the last one): the ECB main refinancing rate, and the
+# legal interest rate « pour les autres cas » (the floor of a convention's late-penalty rate: three times it).
+PUBLISHED_RATES_BP = {
+    RateKind.ECB: {date(2024, 1, 1): 450, date(2024, 7, 1): 425, date(2025, 1, 1): 315, date(2025, 7, 1): 215},
+    RateKind.LEGAL_INTEREST: {date(2024, 1, 1): 507, date(2024, 7, 1): 492, date(2025, 1, 1): 371,
+                              date(2025, 7, 1): 276},
+}
 
 
-def seed_ecb_rates(session, ctx) -> None:
-    """The ECB rate of every semester of the demo's invoices (the reminders compute their interest with it)."""
+def seed_rates(session, ctx) -> None:
+    """The ECB rate and the legal interest rate of every semester of the demo's invoices (the reminders compute
+    their interest with the first; a convention's own late-penalty rate is checked against the second)."""
     today = paris_today(ctx.now)
-    day = date(today.year - 2, 1, 1)
-    while day <= today:
-        known = [k for k in ECB_RATES_BP if k <= day]
-        rate = ECB_RATES_BP[max(known) if known else min(ECB_RATES_BP)]
-        ecb.set_rate(session, ctx.coordinator, valid_from=day, rate_bp=rate, now=ctx.now)
-        day = date(day.year, 7, 1) if day.month == 1 else date(day.year + 1, 1, 1)
+    for kind, published in PUBLISHED_RATES_BP.items():
+        day = date(today.year - 2, 1, 1)
+        while day <= today:
+            known = [k for k in published if k <= day]
+            rate = published[max(known) if known else min(published)]
+            rates.set_rate(session, ctx.coordinator, kind, valid_from=day, rate_bp=rate, now=ctx.now)
+            day = next_semester(day)
 
 
 def seed_quotes(session, ctx) -> None:

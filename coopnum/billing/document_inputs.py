@@ -8,7 +8,8 @@ current identity and settings, the client and the lines.
 
 An issued invoice prints the identity and the terms frozen into ``Invoice.seller`` at issue; a term missing from
 that dict (an invoice issued before the terms were frozen) is read from the settings here. The late-payment texts
-depend on the kind of buyer (``coopnum.billing.legal``): frozen at issue too, else written for the buyer's
+depend on the kind of buyer (``coopnum.billing.legal``) and on the late-penalty rate the invoice's convention sets
+(``contract_rate_bp``, frozen into ``Invoice.penalty_rate_bp``): frozen at issue too, else written for the buyer's
 category."""
 
 from __future__ import annotations
@@ -66,25 +67,37 @@ class QuoteInputs:
     lines: tuple
 
 
-def frozen_terms(session: Session, category: legal.BuyerCategory | None = None) -> dict:
+def frozen_terms(session: Session, category: legal.BuyerCategory | None = None,
+                 contract_rate_bp: int | None = None) -> dict:
     """The billing settings printed on invoices, to freeze into ``Invoice.seller`` at issue (with the identity),
     so that the document always shows the texts in force on its issue date; with the buyer's ``category``, also
-    the late-payment texts written for it."""
+    the late-payment texts written for it (at the convention's rate ``contract_rate_bp`` when it sets one)."""
     values = settings.get_many(session, [f"billing.{key}" for key in TERM_SETTINGS])
     terms = {key: values[f"billing.{key}"] for key in TERM_SETTINGS}
     if category is not None:
-        terms.update(buyer_category=str(category), late_penalty_text=legal.penalty_text(category),
+        terms.update(buyer_category=str(category), late_penalty_text=legal.penalty_text(category, contract_rate_bp),
                      indemnity_text=legal.indemnity_text(category))
     return terms
 
 
-def _seller(session: Session, raw: dict, category: legal.BuyerCategory) -> Seller:
+def contract_rate_bp(session: Session, invoice: Invoice) -> int | None:
+    """The late-penalty rate an invoice is issued under: its convention's (a professional buyer only: a public
+    buyer's rate is fixed by law); a credit note keeps the one of the invoice it credits; None: the legal default."""
+    if invoice.kind == InvoiceKind.CREDIT_NOTE:
+        original = session.get(Invoice, invoice.credit_of_id) if invoice.credit_of_id else None
+        return original.penalty_rate_bp if original is not None else None
+    if buyer_category(invoice.organisation) != legal.BuyerCategory.PROFESSIONAL or not invoice.convention_id:
+        return None
+    return getattr(invoice.convention, "penalty_rate_bp", None)
+
+
+def _seller(session: Session, raw: dict, category: legal.BuyerCategory, contract_rate: int | None = None) -> Seller:
     missing = [key for key in TERM_SETTINGS if key not in raw]
     current = frozen_terms(session) if missing else {}
     terms = {key: raw[key] if key in raw else current[key] for key in TERM_SETTINGS}
     category = legal.BuyerCategory(raw.get("buyer_category") or category)
     return Seller(raw=raw, early_payment_text=terms["early_payment_text"],
-                  late_penalty_text=raw.get("late_penalty_text") or legal.penalty_text(category),
+                  late_penalty_text=raw.get("late_penalty_text") or legal.penalty_text(category, contract_rate),
                   vat_on_debits=bool(terms["vat_on_debits"]),
                   indemnity_text=raw.get("indemnity_text") or legal.indemnity_text(category))
 
@@ -106,7 +119,8 @@ def _credited(session: Session, invoice: Invoice) -> Credited | None:
 def invoice_inputs(session: Session, invoice: Invoice) -> InvoiceInputs:
     """Everything an issued invoice or credit note prints besides its own columns, read once."""
     contract = getattr(invoice.convention, "reference", "") if invoice.convention_id else ""
-    return InvoiceInputs(seller=_seller(session, invoice.seller or {}, buyer_category(invoice.organisation)),
+    return InvoiceInputs(seller=_seller(session, invoice.seller or {}, buyer_category(invoice.organisation),
+                                        invoice.penalty_rate_bp),
                          lines=tuple(invoice.lines),
                          credited=_credited(session, invoice), contract=contract or "")
 

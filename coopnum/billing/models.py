@@ -185,6 +185,9 @@ class Invoice(IdMixin, TimestampMixin, table=True):
     chorus_engagement_number: str | None = Field(default=None, max_length=50)
     # The seller's legal identity at issue (settings "company.*"), frozen.
     seller: dict = Field(default_factory=dict, sa_type=JSON)
+    # The late-penalty rate its convention sets (art. L441-10 C. com.), frozen at issue; None: the legal default
+    # (ECB rate + 8 or 10 points, coopnum.billing.legal).
+    penalty_rate_bp: int | None = Field(default=None)
     notes: str = Field(default="")  # printed on the invoice
     total_excl_cents: int = Field(default=0)
     total_vat_cents: int = Field(default=0)
@@ -356,22 +359,10 @@ class Reminder(IdMixin, table=True):
     sent_on: date
     days_late: int
     balance_cents: int
-    interest_cents: int = Field(default=0)  # late interest (ECB rate + 8 or 10 points, coopnum.billing.legal)
+    interest_cents: int = Field(default=0)  # late interest (ECB + 8 or 10 points, or the contract's rate: legal)
     indemnity_cents: int = Field(default=0)  # fixed recovery indemnity (40 €)
     emailed: bool = Field(default=False)
     created_at: datetime = Field(default_factory=clock.now, sa_type=UTCDateTime, nullable=False)
-
-
-class EcbRate(IdMixin, table=True):
-    """The ECB main refinancing rate of a semester (set on 1 January and 1 July): late interest and penalties use
-    the rate of the semester in which they start to run (``coopnum.billing.legal``)."""
-
-    __tablename__ = "ecb_rates"
-
-    valid_from: date = Field(unique=True)  # 1 January or 1 July
-    rate_bp: int  # hundredths of a percent (215 = 2,15 %)
-    updated_at: datetime = Field(default_factory=clock.now, sa_type=UTCDateTime, nullable=False)
-    updated_by_id: int | None = Field(default=None, sa_column=fk("users.id", "SET NULL", index=False))
 
 
 # --- APTIC cheques --------------------------------------------------------------------------------------------------

@@ -339,3 +339,48 @@ class DecimalTextField(StringField):
             except InvalidOperation as exc:
                 self.data = None
                 raise ValueError(str(self.message)) from exc
+
+
+PERCENT_RE = re.compile(r"^-?\d{1,3}([.,]\d{1,2})?$")
+
+
+def percent_input(bp: int | None) -> str:
+    """215 → '2,15', 1200 → '12,00': a rate in hundredths of a percent as typed in a field (French)."""
+    if bp is None:
+        return ""
+    return f"{(Decimal(bp) / 100).quantize(Decimal('0.01'))}".replace(".", ",")
+
+
+def parse_percent_bp(value: str | None, *, low_bp: int, high_bp: int) -> int:
+    """'2,15' or '2,15 %' (a percentage with at most two decimals) → 215 hundredths of a percent, between the
+    bounds; ValueError with a French message."""
+    text = re.sub(r"[\s%\u00a0\u202f]", "", value or "")
+    if not PERCENT_RE.match(text):
+        raise ValueError(_("Taux invalide : un pourcentage avec au plus deux décimales, par exemple 2,15."))
+    rate = int(Decimal(text.replace(",", ".")) * 100)
+    if not low_bp <= rate <= high_bp:
+        def bound(bp: int) -> str:
+            return f"{(Decimal(bp) / 100).normalize():f}".replace(".", ",")
+        raise ValueError(_("Taux invalide : entre %(low)s et %(high)s (en pour cent).", low=bound(low_bp),
+                           high=bound(high_bp)))
+    return rate
+
+
+class PercentField(StringField):
+    """A rate typed as a percentage ("2,15", "12 %") kept in ``data`` as integer hundredths of a percent (None when
+    empty), between ``low_bp`` and ``high_bp``."""
+
+    def __init__(self, label=None, validators=None, low_bp: int = 0, high_bp: int = 10000, **kwargs):
+        kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
+        self.low_bp, self.high_bp = low_bp, high_bp
+        super().__init__(label, validators, **kwargs)
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return percent_input(self.data)
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if valuelist and valuelist[0].strip():
+            self.data = parse_percent_bp(valuelist[0], low_bp=self.low_bp, high_bp=self.high_bp)

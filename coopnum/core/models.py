@@ -1,7 +1,7 @@
-"""Core tables: users and their roles, API tokens, login attempts, the audit log, settings, export jobs, the
-mail outbox."""
+"""Core tables: users and their roles, API tokens, login attempts, the audit log, settings, dated rates, export
+jobs, the mail outbox."""
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Optional
 
@@ -161,6 +161,26 @@ class Setting(IdMixin, table=True):
     updated_by_id: int | None = Field(
         default=None, sa_column=fk("users.id", "SET NULL", index=False)
     )
+
+
+class RateKind(StrEnum):
+    """The rates published per semester that the legal rules read (``coopnum.core.rates``)."""
+
+    ECB = "ecb"  # the ECB main refinancing rate: late interest and penalties (art. L441-10 C. com., R2192-31 CCP)
+    LEGAL_INTEREST = "legal_interest"  # the legal interest rate, « autres cas »: the floor of a contract's penalties
+
+
+class DatedRate(IdMixin, table=True):
+    """A rate of one semester (set on 1 January and 1 July) of one kind; read with ``coopnum.core.rates``."""
+
+    __tablename__ = "dated_rates"
+    __table_args__ = (UniqueConstraint("kind", "valid_from"),)
+
+    kind: str = Field(max_length=20)  # RateKind
+    valid_from: date  # 1 January or 1 July
+    rate_bp: int  # hundredths of a percent (215 = 2,15 %)
+    updated_at: datetime = Field(default_factory=clock.now, sa_type=UTCDateTime, nullable=False)
+    updated_by_id: int | None = Field(default=None, sa_column=fk("users.id", "SET NULL", index=False))
 
 
 class ExportStatus(StrEnum):

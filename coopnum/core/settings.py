@@ -44,7 +44,7 @@ DEFAULTS: dict[str, Any] = {
     "billing.vat_on_debits": False,  # "Option pour le paiement de la TVA d'après les débits"
     "billing.early_payment_text": "Pas d'escompte pour paiement anticipé.",
     # The late-payment wording depends on the buyer (coopnum.billing.legal); the ECB rate is dated, one per
-    # semester (table ecb_rates, billing settings page).
+    # semester (table dated_rates, coopnum.core.rates; billing settings page).
     "billing.dunning_days": [7, 21, 45],  # days after the due date: reminders, the last one a formal notice
     "billing.aptic_organisation_id": None,  # the client the APTIC batches are invoiced to
     "billing.aptic_face_value_cents": 1000,

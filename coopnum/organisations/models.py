@@ -238,6 +238,10 @@ class Convention(IdMixin, TimestampMixin, table=True):
     contracted_volume: Decimal = Field(default=Decimal("0"), sa_column=Column(Numeric(10, 2), nullable=False))
     vat_regime: str = Field(default=VatRegime.STANDARD, max_length=20)
     payment_terms_days: int = Field(default=30)
+    # The late-penalty rate it sets, a yearly rate in hundredths of a percent (art. L441-10 C. com.: at least three
+    # times the legal interest rate); None: the legal default (ECB rate + 10 points). Never for a public buyer,
+    # whose rate the law fixes (ECB rate + 8 points, art. R2192-31 CCP).
+    penalty_rate_bp: int | None = Field(default=None)
     chorus_buyer_siret: str | None = Field(default=None, max_length=14)
     chorus_service_code: str | None = Field(default=None, max_length=100)
     chorus_engagement_number: str | None = Field(default=None, max_length=50)

@@ -118,7 +118,7 @@ def _work(ctx, bulk: Bulk, period: Period, working: list):
 def _around_today(ctx, session, period: Period) -> None:
     """The demo's parts that go through the services: requests, a credit note, ECB rates and reminders, quotes,
     a cancelled session and an absence next week, members and assemblies, equipment, trainings."""
-    from coopnum.billing.demo import seed_ecb_rates, seed_quotes
+    from coopnum.billing.demo import seed_quotes, seed_rates
     from coopnum.billing.services import dunning
     from coopnum.inventory.demo import seed as seed_inventory
     from coopnum.members.demo import seed as seed_members
@@ -134,7 +134,7 @@ def _around_today(ctx, session, period: Period) -> None:
     seed_requests(ctx)
     add_followed_beneficiaries(session, ctx.rng, ctx.mediators[0].id, period.today)
     credit_note(session, ctx.coordinator, period)
-    seed_ecb_rates(session, ctx)
+    seed_rates(session, ctx)
     dunning.run(session, now=ctx.now)
     seed_quotes(session, ctx)
     seed_members(session, ctx, ctx.now)

@@ -5,5 +5,5 @@ from tests.test_access import STAFF, only
 
 ACCESS = {
     "billing.settings": ("GET", "/billing/settings", only(STAFF)),
-    "billing.ecb_rate_save": ("POST", "/billing/settings/ecb-rates", only(STAFF, ok=400)),
+    "billing.rate_save": ("POST", "/billing/settings/ecb-rates", only(STAFF, ok=400)),
 }

@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from coopnum.billing import legal
-from coopnum.billing.models import EcbRate, Invoice, InvoiceSending, Reminder
+from coopnum.billing.models import Invoice, InvoiceSending, Reminder
 from coopnum.billing.services import dunning, payments
 from coopnum.core import jobs, settings
+from coopnum.core.models import DatedRate, RateKind
 from coopnum.organisations.models import Contact
 from tests import days, factories
 from tests.billing import factories as bf
@@ -25,7 +26,7 @@ DUE = ISSUED_ON + timedelta(days=30)  # 30 days' terms
 @pytest.fixture(autouse=True)
 def ecb_rate(session):
     """The ECB rate of the semester in which the test invoice's delay starts (2,15 %)."""
-    row = EcbRate(valid_from=legal.semester_start(DUE + timedelta(days=1)), rate_bp=215)
+    row = DatedRate(kind=RateKind.ECB, valid_from=legal.semester_start(DUE + timedelta(days=1)), rate_bp=215)
     session.add(row)
     session.flush()
     return row

@@ -7,11 +7,11 @@ import pytest
 from sqlalchemy import func, select
 
 from coopnum.billing import legal
-from coopnum.billing.models import EcbRate, Reminder
+from coopnum.billing.models import Reminder
 from coopnum.billing.services import dunning, ecb
-from coopnum.core import jobs
+from coopnum.core import jobs, rates
 from coopnum.core.errors import DomainError
-from coopnum.core.models import AuditLog
+from coopnum.core.models import AuditLog, DatedRate, RateKind
 from coopnum.organisations.models import Contact, OrganisationKind
 from tests import days, factories
 from tests.billing import factories as bf
@@ -42,9 +42,9 @@ def test_set_rate_then_dated_lookup(session, users):
     assert ecb.rate_for(session, NEXT) is None  # the next semester is not known yet: no fallback
     ecb.set_rate(session, users["coordinator"], valid_from=SEMESTER, rate_bp=200, now=NOW)  # a correction
     assert ecb.rate_for(session, days.TODAY) == 200
-    assert session.scalar(select(func.count()).select_from(EcbRate)) == 2
-    assert [r.valid_from for r in ecb.rates(session)] == [SEMESTER, PREVIOUS]
-    summaries = session.execute(select(AuditLog.summary).where(AuditLog.object_type == "EcbRate")).scalars().all()
+    assert session.scalar(select(func.count()).select_from(DatedRate)) == 2
+    assert [r.valid_from for r in rates.rates(session, RateKind.ECB)] == [SEMESTER, PREVIOUS]
+    summaries = session.execute(select(AuditLog.summary).where(AuditLog.object_type == "DatedRate")).scalars().all()
     assert any("215 → 200" in s for s in summaries)
 
 
@@ -99,7 +99,7 @@ def test_settings_page_refuses_a_bad_rate(client, session, users, data, message)
     if message:
         assert message in text_of(response)
     session.expire_all()
-    assert session.scalar(select(func.count()).select_from(EcbRate)) == 0
+    assert session.scalar(select(func.count()).select_from(DatedRate)) == 0
 
 
 def test_mediator_cannot_set_a_rate(client, session, users):
@@ -130,7 +130,7 @@ def test_no_reminder_without_the_semester_rate(app, session, overdue):
     summary = jobs.run_job(app, "billing.dunning", after_due(7))
     assert summary.startswith("0 relance créée") and "n'est pas renseigné" in summary
     # Once the rate is filled in, the reminder leaves, at the rate of that semester + 10 points (an association).
-    session.add(EcbRate(valid_from=DUE_SEMESTER, rate_bp=215))
+    session.add(DatedRate(kind=RateKind.ECB, valid_from=DUE_SEMESTER, rate_bp=215))
     session.flush()
     (reminder,) = dunning.run(session, now=after_due(7))
     # 540 € × 12,15 % × 7 / 365 = 1,258… €

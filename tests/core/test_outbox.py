@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import func, select
 
 from coopnum.billing import legal
-from coopnum.billing.models import EcbRate, Invoice, InvoiceSending, Reminder
+from coopnum.billing.models import Invoice, InvoiceSending, Reminder
 from coopnum.billing.services import sending
 from coopnum.core import clock, jobs, mail, outbox
-from coopnum.core.models import MailStatus, OutboxMail
+from coopnum.core.models import DatedRate, MailStatus, OutboxMail, RateKind
 from coopnum.organisations.models import Contact
 from tests import days, factories
 from tests.billing import factories as bf
@@ -76,7 +76,7 @@ def test_the_request_writes_the_mail_and_the_job_sends_it(app, client, session, 
 def test_smtp_down_then_back_loses_nothing(app, client, session, users, org, smtp_server, travel):
     """An invoice, a reminder and a password reset written while the SMTP server is down all leave when it is back."""
     invoice = bf.issued_invoice(session, users["coordinator"], organisation=org, now=days.at(days.days(-60), 10))
-    session.add(EcbRate(valid_from=legal.semester_start(invoice.due_date + timedelta(days=1)), rate_bp=215))
+    session.add(DatedRate(kind=RateKind.ECB, valid_from=legal.semester_start(invoice.due_date + timedelta(days=1)), rate_bp=215))
     session.commit()
     smtp_server.stop()
     login(client, users["coordinator"])

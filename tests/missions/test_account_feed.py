@@ -1,6 +1,8 @@
 """« Mon compte » shows the calendar feed through the registry (core knows no domain): the missions domain's panel
 « Mon agenda (iCal) » with the user's feed link, or the button creating it, which comes back to the account page."""
 
+import re
+
 from sqlalchemy import select
 
 from coopnum.missions.models import CalendarFeed, FeedKind
@@ -39,3 +41,24 @@ def test_an_outside_next_is_ignored(client, session, users):
     response = client.post("/missions/calendar/feeds/new",
                            data={"target": f"mediator:{users['mediator'].id}", "next": "https://evil.example/"})
     assert response.status_code == 302 and "evil" not in response.headers["Location"]
+
+
+def _create_form(page: str) -> str:
+    """The form whose button creates the feed (one macro for both pages)."""
+    (form,) = re.findall(r"<form [^>]*calendar/feeds/new[^>]*>(?:(?!</form>).)*Créer mon lien d'abonnement"
+                         r"(?:(?!</form>).)*</form>", page, re.S)
+    return form
+
+
+def test_the_create_form_is_the_same_on_both_pages_but_for_next(client, users):
+    mediator = users["mediator"]
+    login(client, mediator)
+    account = _create_form(client.get("/account").get_data(as_text=True))
+    feeds_page = _create_form(client.get("/missions/calendar/feeds").get_data(as_text=True))
+    target = f'<input type="hidden" name="target" value="mediator:{mediator.id}">'
+    assert target in account and target in feeds_page
+    assert 'name="csrf_token"' in account and 'name="csrf_token"' in feeds_page
+    assert '<input type="hidden" name="next" value="/account#agenda">' in account  # back to the account page
+    assert 'name="next"' not in feeds_page  # the feeds page: back to the feed's own section
+    assert account.replace('<input type="hidden" name="next" value="/account#agenda">', "").split() == \
+        feeds_page.split()

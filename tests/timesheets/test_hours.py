@@ -14,7 +14,7 @@ from coopnum.core.errors import DomainError, Forbidden
 from coopnum.core.models import AuditLog
 from coopnum.missions.models import Mission, MissionSession, NotHeldReason, SessionStatus
 from coopnum.timesheets import access
-from coopnum.timesheets.models import TimeEntry, Timesheet, TimesheetStatus
+from coopnum.timesheets.models import TimeCategory, TimeEntry, Timesheet, TimesheetStatus
 from coopnum.timesheets.services import hours, timesheets
 from coopnum.timesheets.services.hours import EntryData
 from tests import days, factories
@@ -227,6 +227,25 @@ def test_extra_hours_rules(session, users, ids, now):
         with pytest.raises(DomainError) as exc:
             hours.add_entry(session, mediator, data, now=now)
         assert exc.value.field == field and message in exc.value.message, (data, exc.value.message)
+
+
+def test_the_audit_summary_names_the_category_in_words(session, users, ids, now):
+    mediator = users["mediator"]
+    assert set(hours.CATEGORY_WORDS) == set(TimeCategory)  # every category has its words
+    entry = hours.add_entry(session, mediator, extra(minutes=90, category="travel"), now=now)
+    day = mday(20).strftime("%d/%m/%Y")
+    assert audit_actions(session, "create")[-1].summary == \
+        f"Heures ajoutées : 1 h 30 de déplacement le {day} (utilisateur {mediator.id})"
+    hours.update_entry(session, mediator, entry, extra(minutes=90, category="other"), now=now)
+    assert audit_actions(session, "update")[-1].summary == \
+        f"Heures modifiées : 1 h 30 d'autre activité le {day} (utilisateur {mediator.id})"  # elided
+    hours.update_entry(session, mediator, entry, extra(minutes=45, category="admin"), now=now)
+    hours.delete_entry(session, mediator, entry, now=now)
+    assert audit_actions(session, "delete")[-1].summary == \
+        f"Heures supprimées : 45 min de travail administratif le {day} (utilisateur {mediator.id})"
+    summaries = " ".join(log.summary for log in session.execute(
+        select(AuditLog).where(AuditLog.object_type == "TimeEntry")).scalars())
+    assert not re.search(r"\b(travel|other|admin|preparation|meeting|training)\b", summaries)  # never a code
 
 
 def test_own_entries_only_staff_may_edit_anyones(session, users, ids, now):

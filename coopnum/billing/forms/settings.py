@@ -1,13 +1,12 @@
 """The settings form of the cooperative's legal identity (settings ``company.*``, printed on every invoice) and of
 the billing settings (``billing.*``): numbering prefixes, payment terms, legal texts, dunning days, APTIC; and the
-form of the ECB rate of a semester (table ``ecb_rates``).
+form of a rate of a semester (the ECB rate, the legal interest rate: ``coopnum.core.rates``).
 
 Every identifier is checked and normalised here, so that what is saved is what the invoices and the Factur-X XML
 need: SIRET (python-stdnum), VAT number matching the SIREN, IBAN and BIC (schwifty), RNA, postal code."""
 
 import re
 from datetime import date
-from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -17,13 +16,13 @@ from stdnum.fr import tva as stdnum_tva
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from coopnum.billing.legal import semester_start
 from coopnum.core.errors import DomainError
-from coopnum.core.forms import EuroField, SafeForm
+from coopnum.core.forms import EuroField, PercentField, SafeForm
+from coopnum.core.models import RateKind
+from coopnum.core.rates import next_semester, semester_start
 from coopnum.organisations.services import organisations as rules
 
 PREFIX_RE = re.compile(r"^[A-Z]{1,4}$")
-ECB_RE = re.compile(r"^-?\d{1,2}([.,]\d{1,2})?$")
 TRAINING_RE = re.compile(r"^\d{11}$")
 URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 
@@ -103,27 +102,6 @@ def normalise_prefix(value: str | None) -> str:
     if not PREFIX_RE.match(text):
         raise ValueError(_("Préfixe invalide : 1 à 4 lettres sans accent (par exemple F)."))
     return text
-
-
-def parse_ecb_rate(value: str | None) -> int:
-    """'2,15' (percent) → 215 (basis points)."""
-    text = re.sub(r"[\s%\u00a0\u202f]", "", value or "")
-    if not ECB_RE.match(text):
-        raise ValueError(_("Taux invalide : un pourcentage avec au plus deux décimales, par exemple 2,15."))
-    try:
-        rate = Decimal(text.replace(",", "."))
-    except InvalidOperation as exc:  # pragma: no cover - the pattern already excludes it
-        raise ValueError(_("Taux invalide.")) from exc
-    if not Decimal("-1") <= rate <= Decimal("20"):
-        raise ValueError(_("Taux invalide : entre -1 et 20 (en pour cent)."))
-    return int(rate * 100)
-
-
-def format_ecb_rate(bp: int | None) -> str:
-    if bp is None:
-        return ""
-    value = (Decimal(bp) / 100).quantize(Decimal("0.01"))
-    return f"{value}".replace(".", ",")
 
 
 def parse_days_list(value: str | None) -> list[int]:
@@ -312,27 +290,37 @@ def semester_name(start: date) -> str:
 
 def semester_choices(today: date, years: int = 6) -> list[tuple[str, str]]:
     """The semesters a rate may be given for: the next one, the current one, then back ``years`` years."""
-    current = semester_start(today)
-    following = date(current.year, 7, 1) if current.month == 1 else date(current.year + 1, 1, 1)
-    choices, day = [], following
+    choices, day = [], next_semester(today)
     while day.year >= today.year - years:
         choices.append((day.isoformat(), semester_name(day)))
         day = date(day.year, 1, 1) if day.month == 7 else date(day.year - 1, 7, 1)
     return choices
 
 
-class EcbRateForm(SafeForm):
-    """The ECB rate of a semester (1 January or 1 July)."""
+# The rate field of each kind: its label and its help.
+RATE_FIELDS = {
+    RateKind.ECB: (_l("Taux de la BCE (%)"),
+                   _l("Taux des opérations principales de refinancement, par exemple 2,15.")),
+    RateKind.LEGAL_INTEREST: (_l("Taux de l'intérêt légal (%)"),
+                              _l("Le taux « pour les autres cas » (créanciers autres que les particuliers), fixé "
+                                 "par arrêté chaque semestre, par exemple 2,76.")),
+}
+RATE_PREFIXES = {RateKind.ECB: "", RateKind.LEGAL_INTEREST: "legal"}  # two forms on one page: distinct ids
+
+
+class SemesterRateForm(SafeForm):
+    """The rate of one kind (``RateKind``) for a semester (1 January or 1 July)."""
 
     valid_from = SelectField(_l("Semestre"), validate_choice=True,
                              description=_l("Le taux en vigueur au 1er janvier vaut pour le 1er semestre, celui du "
                                             "1er juillet pour le 2d."))
-    rate = StringField(_l("Taux de la BCE (%)"), validators=[Normalise(parse_ecb_rate)],
-                       description=_l("Taux des opérations principales de refinancement, par exemple 2,15."),
-                       render_kw={"inputmode": "decimal"})
+    rate = PercentField(_l("Taux (%)"), low_bp=-100, high_bp=2000, validators=[
+        InputRequired(message=_l("Taux invalide : indiquez un pourcentage, par exemple 2,15."))])
 
-    def __init__(self, *args, today: date, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args, kind: RateKind | str, today: date, **kwargs):
+        self.kind = RateKind(kind)
+        super().__init__(*args, prefix=RATE_PREFIXES[self.kind], **kwargs)
+        self.rate.label.text, self.rate.description = RATE_FIELDS[self.kind]
         self.valid_from.choices = semester_choices(today)
         if not self.valid_from.data:
             self.valid_from.data = semester_start(today).isoformat()

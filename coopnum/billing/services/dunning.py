@@ -11,9 +11,11 @@
 - Late interest (``coopnum.billing.legal``, the wording per kind of buyer): balance × (ECB rate + 8 points for a
   public buyer, art. R2192-31 CCP; + 10 points for a professional private buyer, art. L441-10 C. com.) × days late
   / 365, rounded to the cent (exact decimals), plus the fixed 40 € recovery indemnity, once per invoice. The ECB
-  rate is the one of the semester in which the interest starts to run (the day after the due date, table
-  ``ecb_rates``): while it is missing, that invoice's reminder waits (never an interest at 0 %) and
-  ``missing_rates`` tells the coordinator which semester to fill in.
+  rate is the one of the semester in which the interest starts to run (the day after the due date, the dated
+  rates of ``coopnum.core.rates``): while it is missing, that invoice's reminder waits (never an interest at 0 %)
+  and ``missing_rates`` tells the coordinator which semester to fill in. An invoice issued under a convention that
+  sets its own late-penalty rate (``Invoice.penalty_rate_bp``, frozen at issue) runs at that yearly rate instead,
+  and needs no ECB rate.
 
 Reminder mails are written in French whatever the interface language: they are letters to French buyers."""
 
@@ -76,14 +78,14 @@ def category_of(invoice: Invoice, organisation: Organisation | None = None) -> l
     return legal.category_of(org.kind if org is not None else None)
 
 
-def late_interest(invoice: Invoice, on_date: date, ecb_rate_bp: int,
+def late_interest(invoice: Invoice, on_date: date, ecb_rate_bp: int | None,
                   category: legal.BuyerCategory = legal.BuyerCategory.PUBLIC) -> tuple[int, int, int]:
-    """(days late, interest in cents, indemnity in cents) of the invoice's balance on that date, at the ECB rate
-    given plus the points of the buyer's category."""
+    """(days late, interest in cents, indemnity in cents) of the invoice's balance on that date, at the rate its
+    convention set (frozen on the invoice), else at the ECB rate given plus the points of the buyer's category."""
     if invoice.due_date is None or on_date <= invoice.due_date or invoice.balance_cents <= 0:
         return 0, 0, 0
     days = (on_date - invoice.due_date).days
-    rate = legal.penalty_rate_bp(category, ecb_rate_bp)
+    rate = legal.penalty_rate_bp(category, ecb_rate_bp, getattr(invoice, "penalty_rate_bp", None))
     interest = round_cents(Decimal(invoice.balance_cents) * Decimal(rate) * Decimal(days) / Decimal(10000 * 365))
     return days, interest, INDEMNITY_CENTS
 
@@ -112,7 +114,8 @@ def _due_stmt(today: date, days: list[int]):
 
 
 def _due(session: Session, today: date, days: list[int]) -> list[tuple[Invoice, int, int | None]]:
-    """(invoice, level to send, ECB rate of its semester or None) of the invoices whose next reminder is due."""
+    """(invoice, level to send, ECB rate of its semester or None) of the invoices whose next reminder is due; an
+    invoice at its convention's rate needs no ECB rate (None, and it does not wait: ``waits``)."""
     rates: dict[date, int | None] = {}
     due = []
     for invoice in session.execute(_due_stmt(today, days)).unique().scalars().all():
@@ -120,10 +123,15 @@ def _due(session: Session, today: date, days: list[int]) -> list[tuple[Invoice, 
         if level <= invoice.dunning_level:
             continue
         semester = interest_semester(invoice)
-        if semester not in rates:
+        if semester not in rates and invoice.penalty_rate_bp is None:
             rates[semester] = ecb.rate_for(session, semester)
-        due.append((invoice, level, rates[semester]))
+        due.append((invoice, level, rates.get(semester)))
     return due
+
+
+def waits(invoice: Invoice, ecb_rate_bp: int | None) -> bool:
+    """The invoice's reminder waits for the ECB rate of its semester (never an interest at 0 %)."""
+    return ecb_rate_bp is None and invoice.penalty_rate_bp is None
 
 
 def missing_rates(session: Session, *, now: datetime) -> list[ecb.MissingRate]:
@@ -133,7 +141,7 @@ def missing_rates(session: Session, *, now: datetime) -> list[ecb.MissingRate]:
         return []
     waiting: dict[date, list[str]] = {}
     for invoice, _level, rate in _due(session, paris_today(now), days):
-        if rate is None:
+        if waits(invoice, rate):
             waiting.setdefault(interest_semester(invoice), []).append(invoice.number or "")
     return [ecb.MissingRate(semester, tuple(numbers)) for semester, numbers in sorted(waiting.items())]
 
@@ -148,7 +156,7 @@ def run(session: Session, *, now: datetime) -> list[Reminder]:
         return []
     created = []
     for invoice, level, rate in _due(session, today, days):
-        if rate is None:
+        if waits(invoice, rate):
             continue
         days_late, interest, indemnity = late_interest(invoice, today, rate, category_of(invoice))
         reminder = Reminder(invoice_id=invoice.id, level=level, sent_on=today, days_late=days_late,
@@ -200,7 +208,7 @@ def subject_of(invoice: Invoice, reminder: Reminder, days: list[int]) -> str:
     return f"Relance n° {reminder.level} — facture {invoice.number} impayée"
 
 
-def body_of(invoice: Invoice, reminder: Reminder, days: list[int], seller: dict, ecb_rate_bp: int,
+def body_of(invoice: Invoice, reminder: Reminder, days: list[int], seller: dict, ecb_rate_bp: int | None,
             category: legal.BuyerCategory) -> str:
     notice = is_formal_notice(reminder.level, days)
     name = seller.get("name") or "La coopérative"
@@ -222,7 +230,8 @@ def body_of(invoice: Invoice, reminder: Reminder, days: list[int], seller: dict,
     lines.append("")
     lines.append(legal.reminder_paragraph(
         category, ecb_rate_bp=ecb_rate_bp, interest=euros(reminder.interest_cents),
-        indemnity=euros(reminder.indemnity_cents), on=reminder.sent_on, semester=interest_semester(invoice)))
+        indemnity=euros(reminder.indemnity_cents), on=reminder.sent_on, semester=interest_semester(invoice),
+        contract_rate_bp=invoice.penalty_rate_bp))
     lines.append("")
     if seller.get("iban"):
         bank = f"Règlement par virement : IBAN {seller['iban']}"
@@ -266,8 +275,8 @@ def prepare_mails(session: Session, reminder_ids: list[int]) -> list[OutgoingRem
                                         "Aucune adresse électronique : ni contact destinataire des factures, ni "
                                         "adresse de la structure."))
             continue
-        rate = ecb.rate_for(session, interest_semester(invoice))
-        if rate is None:
+        rate = ecb.rate_for(session, interest_semester(invoice)) if invoice.penalty_rate_bp is None else None
+        if waits(invoice, rate):
             out.append(OutgoingReminder(reminder.id, invoice.id, mail.Mail(to=to, subject=subject, body=""),
                                         ecb.MissingRate(interest_semester(invoice), (invoice.number or "",)).message))
             continue

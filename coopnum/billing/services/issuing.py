@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from coopnum.billing import amounts, company, numbering
-from coopnum.billing.document_inputs import buyer_category, frozen_terms
+from coopnum.billing.document_inputs import buyer_category, contract_rate_bp, frozen_terms
 from coopnum.billing.models import (
     BilledItem,
     DocumentKind,
@@ -107,8 +107,12 @@ def issue(session: Session, actor: User | None, invoice: Invoice, *, now: dateti
     sequence = numbering.next_value(session, series)
     invoice.series, invoice.sequence = series, sequence
     invoice.number = numbering.format_number(series, sequence)
-    # The mentions in force on the issue date, and the late-payment texts of the buyer's kind, frozen.
-    invoice.seller = {**seller, **frozen_terms(session, buyer_category(invoice.organisation))}
+    # The mentions in force on the issue date, and the late-payment texts of the buyer's kind (at the rate its
+    # convention sets, if any), frozen: a later change of the convention changes neither the documents nor the
+    # interest of the reminders.
+    invoice.penalty_rate_bp = contract_rate_bp(session, invoice)
+    invoice.seller = {**seller, **frozen_terms(session, buyer_category(invoice.organisation),
+                                               invoice.penalty_rate_bp)}
     invoice.issue_date = today
     invoice.due_date = today + timedelta(days=invoice.payment_terms_days) if invoice.kind == InvoiceKind.INVOICE \
         else None

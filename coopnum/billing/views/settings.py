@@ -2,7 +2,8 @@
 
 Each changed setting is saved with ``coopnum.core.settings.set_value`` (audited, one entry per key), then committed
 once. A banner lists what is still missing before invoices can be issued (``coopnum.billing.company.missing``) and
-the ECB rates that reminders wait for; the ECB rate of a semester has its own small form (table ``ecb_rates``)."""
+the ECB rates that reminders wait for; the rates of a semester (the ECB rate, the legal interest rate that bounds a
+convention's late-penalty rate: ``coopnum.core.rates``) have each their own small form."""
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -11,21 +12,25 @@ from flask_login import current_user
 from coopnum.billing import company, queries
 from coopnum.billing.forms.settings import (
     MISSING_LABELS,
-    EcbRateForm,
+    SemesterRateForm,
     SettingsForm,
-    format_ecb_rate,
     semester_name,
 )
-from coopnum.billing.services import dunning, ecb
+from coopnum.billing.services import dunning
 from coopnum.billing.views import bp
 from coopnum.core import clock
 from coopnum.core import settings as store
 from coopnum.core.access import roles_required
 from coopnum.core.clock import paris_today
 from coopnum.core.db import db
+from coopnum.core.forms import percent_input
 from coopnum.core.i18n import ngettext
-from coopnum.core.models import Role
+from coopnum.core.models import RateKind, Role
+from coopnum.core.rates import rates as dated_rates
+from coopnum.core.rates import set_rate
 from coopnum.core.views import commit_or_show, form_status
+
+RATE_SECTIONS = {"ecb-rates": RateKind.ECB, "legal-rates": RateKind.LEGAL_INTEREST}  # URL and anchor → kind
 
 
 def _current() -> dict:
@@ -56,32 +61,44 @@ def settings():
         else:
             flash(_("Aucune modification."), "info")
         return redirect(url_for("billing.settings"))
-    return _render(form, EcbRateForm(formdata=None, today=paris_today(clock.now())), current), form_status()
+    return _render(form, {}, current), form_status()
 
 
-def _render(form: SettingsForm, rate_form: EcbRateForm, current: dict | None = None):
+def _rate_forms(posted: SemesterRateForm | None = None) -> dict[str, SemesterRateForm]:
+    """The form of each kind of rate, by its section's anchor (the one posted, with its errors)."""
+    today = paris_today(clock.now())
+    return {anchor: posted if posted is not None and posted.kind == kind else
+            SemesterRateForm(formdata=None, kind=kind, today=today) for anchor, kind in RATE_SECTIONS.items()}
+
+
+def _render(form: SettingsForm, rate_forms: dict, current: dict | None = None):
     current = current if current is not None else _current()
     missing = [MISSING_LABELS.get(name, name) for name in company.missing(
         {name: current.get(f"company.{name}") or "" for name in company.FIELDS})]
-    rates = [(semester_name(row.valid_from), format_ecb_rate(row.rate_bp)) for row in ecb.rates(db.session)]
+    rate_forms = rate_forms or _rate_forms()
+    rates = {anchor: [(semester_name(row.valid_from), percent_input(row.rate_bp))
+                      for row in dated_rates(db.session, kind)] for anchor, kind in RATE_SECTIONS.items()}
     waiting = [item.message for item in dunning.missing_rates(db.session, now=clock.now())]
-    return render_template("billing/settings.html", form=form, rate_form=rate_form, missing=missing, rates=rates,
+    return render_template("billing/settings.html", form=form, rate_forms=rate_forms, missing=missing, rates=rates,
                            waiting_rates=waiting)
 
 
-@bp.route("/settings/ecb-rates", methods=["POST"])
+@bp.route("/settings/<any('ecb-rates', 'legal-rates'):section>", methods=["POST"])
 @roles_required(Role.COORDINATOR)
-def ecb_rate_save():
+def rate_save(section: str):
+    """Record the rate of a semester: the ECB rate (``ecb-rates``) or the legal interest rate (``legal-rates``)."""
     now = clock.now()
-    rate_form = EcbRateForm(today=paris_today(now))
+    kind = RATE_SECTIONS[section]
+    rate_form = SemesterRateForm(kind=kind, today=paris_today(now))
     if rate_form.validate_on_submit():
-        ok, _row = commit_or_show(rate_form, lambda: ecb.set_rate(
-            db.session, current_user, valid_from=rate_form.valid_from_date, rate_bp=rate_form.rate.normalised,
+        ok, _row = commit_or_show(rate_form, lambda: set_rate(
+            db.session, current_user, kind, valid_from=rate_form.valid_from_date, rate_bp=rate_form.rate.data,
             now=now))
         if ok:
-            flash(_("Taux de la BCE enregistré."), "success")
-            return redirect(url_for("billing.settings", _anchor="ecb-rates"))
+            flash(_("Taux de la BCE enregistré.") if kind == RateKind.ECB else
+                  _("Taux de l'intérêt légal enregistré."), "success")
+            return redirect(url_for("billing.settings", _anchor=section))
     current = _current()
     form = SettingsForm(formdata=None, data=SettingsForm.initial(current))
     form.aptic_organisation_id.choices = _organisation_choices(current.get("billing.aptic_organisation_id"))
-    return _render(form, rate_form, current), 400
+    return _render(form, _rate_forms(rate_form), current), 400

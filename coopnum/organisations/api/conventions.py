@@ -28,6 +28,9 @@ TAG = "conventions"
 READERS = (Role.COORDINATOR, Role.AUTHORITY)
 STAFF = (Role.COORDINATOR,)
 Volume = Amount(max_digits=10, decimal_places=2)  # conventions.contracted_volume NUMERIC(10, 2)
+PENALTY_RATE = ("Taux des pénalités de retard fixé par la convention, en centièmes de % l'an (1200 : 12 %) ; au "
+                "moins trois fois le taux de l'intérêt légal du semestre ; vide : le taux légal (BCE + 10 points). "
+                "Jamais pour un acheteur public (BCE + 8 points, fixé par la loi).")
 
 
 class ConventionServiceIn(SQLModel):
@@ -62,6 +65,7 @@ class ConventionCreate(SQLModel):
     contracted_volume: Volume = Field(default=Decimal("0"), description="Heures ou séances ; > 0 sauf forfait.")
     vat_regime: VatRegime = VatRegime.STANDARD
     payment_terms_days: Int = Field(default=30, description="60 au plus ; 30 au plus pour un acheteur public.")
+    penalty_rate_bp: Int | None = Field(default=None, description=PENALTY_RATE)
     chorus_buyer_siret: Line | None = Field(default=None, max_length=20,
                                             description="Vide : le SIRET de la structure.")
     chorus_service_code: Line | None = Field(default=None, max_length=100)
@@ -87,6 +91,7 @@ class ConventionUpdate(SQLModel):
     contracted_volume: Volume | None = None
     vat_regime: VatRegime | None = None
     payment_terms_days: Int | None = None
+    penalty_rate_bp: Int | None = Field(default=None, description=PENALTY_RATE)
     chorus_buyer_siret: Line | None = Field(default=None, max_length=20)
     chorus_service_code: Line | None = Field(default=None, max_length=100)
     chorus_engagement_number: Line | None = Field(default=None, max_length=50)
@@ -114,6 +119,7 @@ class ConventionPublic(SQLModel):
     volume_planned: Decimal = Field(description="Séances à venir, non annulées.")
     vat_regime: VatRegime
     payment_terms_days: int
+    penalty_rate_bp: int | None = Field(description=PENALTY_RATE)
     chorus_buyer_siret: str | None
     chorus_service_code: str | None
     chorus_engagement_number: str | None
@@ -135,6 +141,7 @@ def _dump(convention: Convention, summary) -> dict:
         volume_unit=convention.volume_unit, volume_contracted=Decimal(convention.contracted_volume),
         volume_used=summary.used if summary else Decimal(0), volume_planned=summary.planned if summary else Decimal(0),
         vat_regime=convention.vat_regime, payment_terms_days=convention.payment_terms_days,
+        penalty_rate_bp=convention.penalty_rate_bp,
         chorus_buyer_siret=convention.chorus_buyer_siret, chorus_service_code=convention.chorus_service_code,
         chorus_engagement_number=convention.chorus_engagement_number,
         has_signed_file=bool(convention.signed_file_path),

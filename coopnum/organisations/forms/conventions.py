@@ -16,7 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from coopnum.core.forms import DecimalTextField, EuroField, SafeForm, SafeSubForm
+from coopnum.core.forms import DecimalTextField, EuroField, PercentField, SafeForm, SafeSubForm
 from coopnum.organisations.forms.catalogue import VAT_LABELS, non_negative
 from coopnum.organisations.forms.organisations import Rule
 from coopnum.organisations.models import ConventionStatus, PricingMode, VolumeUnit
@@ -110,6 +110,12 @@ class ConventionForm(ConventionAdminForm):
         validators=[InputRequired(), _payment_days],
         description=_l("30 jours au plus pour un acheteur public."),
         render_kw={"inputmode": "numeric"},
+    )
+    penalty_rate_bp = PercentField(
+        _l("Taux des pénalités de retard (%/an)"), low_bp=1, high_bp=10000, validators=[Optional()],
+        description=_l("Facultatif, pour une association ou une entreprise : au moins trois fois le taux de "
+                       "l'intérêt légal. Vide : taux de la BCE majoré de 10 points. Un acheteur public n'en a pas : "
+                       "la loi fixe ses intérêts moratoires."),
     )
     services = FieldList(FormField(ServiceLineForm), label=_l("Services du catalogue"))
 

@@ -17,10 +17,11 @@ from sqlalchemy.sql import Select
 from sqlmodel import Session
 
 from coopnum.core import audit
+from coopnum.core import rates as dated
 from coopnum.core.clock import paris_today
 from coopnum.core.commands import Command
 from coopnum.core.errors import Conflict, DomainError
-from coopnum.core.models import User
+from coopnum.core.models import RateKind, User
 from coopnum.organisations.models import (
     Convention,
     ConventionService,
@@ -61,7 +62,7 @@ class VolumeSummary:
 
 CONVENTION_TERMS = ("organisation_id", "title", "reference", "start_date", "end_date", "services", "pricing_mode",
                     "unit_price_cents", "monthly_fee_cents", "volume_unit", "contracted_volume", "vat_regime",
-                    "payment_terms_days")
+                    "payment_terms_days", "penalty_rate_bp")
 CONVENTION_ADMIN = ("chorus_buyer_siret", "chorus_service_code", "chorus_engagement_number", "notes",
                     "report_equipment")
 CONVENTION_FIELDS = CONVENTION_TERMS + CONVENTION_ADMIN
@@ -86,6 +87,7 @@ class ConventionData(Command):
     contracted_volume: Decimal | str | None = None
     vat_regime: str | None = VatRegime.STANDARD
     payment_terms_days: int | None = 30
+    penalty_rate_bp: int | None = None  # the late-penalty rate it sets; None: the legal default
     chorus_buyer_siret: str | None = None
     chorus_service_code: str | None = None
     chorus_engagement_number: str | None = None
@@ -105,6 +107,10 @@ LOCKED_MESSAGE = ("Cette convention n'est plus en brouillon : ses conditions com
                   "Seules les données Chorus Pro et les notes restent modifiables.")
 PAYMENT_PUBLIC_MESSAGE = ("Pour un acheteur public, le délai de paiement ne peut pas dépasser 30 jours "
                           "(art. R2192-10 du Code de la commande publique).")
+MAX_PENALTY_RATE_BP = 10000  # 100 % a year
+PENALTY_PUBLIC_MESSAGE = ("Pour un acheteur public, le taux des intérêts moratoires est fixé par la loi (taux de la "
+                          "BCE majoré de 8 points, art. R2192-31 du Code de la commande publique) : laissez le taux "
+                          "des pénalités de retard vide.")
 PRICED_MODES = {PricingMode.HOURLY, PricingMode.PER_SESSION, PricingMode.PER_WORKSHOP}
 MODE_UNITS = {PricingMode.HOURLY: VolumeUnit.HOURS, PricingMode.PER_SESSION: VolumeUnit.SESSIONS,
               PricingMode.PER_WORKSHOP: VolumeUnit.SESSIONS}
@@ -273,6 +279,35 @@ def _payment_terms(data: ConventionData, org: Organisation) -> int:
     return days
 
 
+def _penalty_rate(session: Session, data: ConventionData, org: Organisation, today: date) -> int | None:
+    """The late-penalty rate the convention sets (None: the legal default), for a professional buyer only, at least
+    three times the legal interest rate of the current semester (art. L441-10 du Code de commerce)."""
+    if data.penalty_rate_bp is None:
+        return None
+    try:
+        rate = int(data.penalty_rate_bp)
+    except (TypeError, ValueError) as exc:
+        raise DomainError("Taux des pénalités de retard invalide : un pourcentage, par exemple 12.",
+                          field="penalty_rate_bp") from exc
+    if org.is_public:
+        raise DomainError(PENALTY_PUBLIC_MESSAGE, field="penalty_rate_bp")
+    if not 0 < rate <= MAX_PENALTY_RATE_BP:
+        raise DomainError("Le taux des pénalités de retard est compris entre 0 et 100 % l'an.",
+                          field="penalty_rate_bp")
+    semester = dated.semester_label(dated.semester_start(today))
+    legal = dated.rate_for(session, RateKind.LEGAL_INTEREST, today)
+    if legal is None:
+        raise DomainError(f"Le taux de l'intérêt légal du {semester} n'est pas renseigné : il faut le connaître pour "
+                          "vérifier le taux des pénalités de retard (au moins trois fois ce taux, art. L441-10 du "
+                          f"Code de commerce). Renseignez-le dans {dated.rules_for(RateKind.LEGAL_INTEREST).page}, "
+                          "ou laissez le taux vide (taux légal : BCE majoré de 10 points).", field="penalty_rate_bp")
+    if rate < 3 * legal:
+        raise DomainError("Le taux des pénalités de retard ne peut être inférieur à trois fois le taux de l'intérêt "
+                          f"légal du {semester} (3 × {dated.percent_text(legal)} = {dated.percent_text(3 * legal)}, "
+                          "art. L441-10 du Code de commerce).", field="penalty_rate_bp")
+    return rate
+
+
 def _catalogue_lines(session: Session, data: ConventionData, convention: Convention | None) -> list:
     """The services of the catalogue the convention covers; a service no longer offered stays only if it was."""
     lines = _service_lines(data.services)
@@ -289,8 +324,10 @@ def _catalogue_lines(session: Session, data: ConventionData, convention: Convent
     return lines
 
 
-def _clean_terms(session: Session, data: ConventionData, convention: Convention | None) -> tuple[dict, Organisation]:
-    """The convention's terms checked in the form's order (the first error is the one shown)."""
+def _clean_terms(session: Session, data: ConventionData, convention: Convention | None,
+                 today: date) -> tuple[dict, Organisation]:
+    """The convention's terms checked in the form's order (the first error is the one shown); the late-penalty rate
+    against the legal interest rate of ``today``'s semester."""
     org = _signatory(session, data, convention)
     title, reference = _title_and_reference(data)
     start, end = _period(data)
@@ -298,12 +335,13 @@ def _clean_terms(session: Session, data: ConventionData, convention: Convention 
     volume = _contracted_volume(data, mode, unit)
     vat = _choice(data.vat_regime or VatRegime.STANDARD, VatRegime, "vat_regime", "Régime de TVA inconnu.")
     days = _payment_terms(data, org)
+    penalty_rate = _penalty_rate(session, data, org, today)
     lines = _catalogue_lines(session, data, convention)
     return {
         "organisation_id": org.id, "title": title, "reference": reference, "start_date": start, "end_date": end,
         "pricing_mode": mode.value, "unit_price_cents": unit_price, "monthly_fee_cents": monthly_fee,
         "volume_unit": unit.value, "contracted_volume": volume, "vat_regime": vat, "payment_terms_days": days,
-        "services": lines,
+        "penalty_rate_bp": penalty_rate, "services": lines,
     }, org
 
 
@@ -344,7 +382,7 @@ def _set_services(convention: Convention, lines: list[tuple[int, int | None]]) -
 
 def create_convention(session: Session, actor: User | None, data: ConventionData, *, now: datetime) -> Convention:
     """A new convention, in draft. Its reference is generated (CONV-<year>-<NNN>) when none is given."""
-    terms, org = _clean_terms(session, data, None)
+    terms, org = _clean_terms(session, data, None, paris_today(now))
     admin = _clean_admin(data, org)
     lines = terms.pop("services")
     if terms["reference"] is None:
@@ -388,7 +426,7 @@ def update_convention(session: Session, actor: User | None, convention: Conventi
     if convention.status == ConventionStatus.DRAFT:
         if data.organisation_id != convention.organisation_id and data.chorus_buyer_siret == org.siret:
             data = data.but(chorus_buyer_siret=None)  # the old organisation's SIRET: the new one's, by default
-        terms, org = _clean_terms(session, data, convention)
+        terms, org = _clean_terms(session, data, convention, paris_today(now))
         lines = terms.pop("services")
         if terms["reference"] is None:
             terms["reference"] = convention.reference

@@ -43,6 +43,15 @@ NOT_HELD_WORDS = {  # for the audit log (the UI has its own translated labels)
     NotHeldReason.CANCELLED_BY_CLIENT: "annulée par la structure",
     NotHeldReason.OTHER: "autre motif",
 }
+CATEGORY_WORDS = {  # for the audit log, after « de » (the UI has its own translated labels)
+    TimeCategory.SESSION: "séance",
+    TimeCategory.PREPARATION: "préparation",
+    TimeCategory.TRAVEL: "déplacement",
+    TimeCategory.MEETING: "réunion",
+    TimeCategory.TRAINING: "formation",
+    TimeCategory.ADMIN: "travail administratif",
+    TimeCategory.OTHER: "autre activité",
+}
 
 
 # --- small helpers --------------------------------------------------------------------------------------------------
@@ -359,7 +368,10 @@ def _clean_extra(session: Session, user_id: int, data: EntryData, *, now: dateti
 
 
 def _entry_summary(entry: TimeEntry) -> str:
-    return f"{fmt_minutes(entry.minutes)} de {entry.category} le {entry.day:%d/%m/%Y} (utilisateur {entry.user_id})"
+    """« 2 h de déplacement le 03/03/2026 (utilisateur 7) »: the category in words, never its code."""
+    word = CATEGORY_WORDS.get(entry.category, entry.category)
+    return formats.elide(f"{fmt_minutes(entry.minutes)} de {word} le {entry.day:%d/%m/%Y} "
+                         f"(utilisateur {entry.user_id})", word)
 
 
 def _entry_state(entry: TimeEntry) -> dict:
