@@ -75,6 +75,27 @@ def sessions_between(
     return list(session.execute(stmt).unique().scalars())
 
 
+def _in_period(stmt, start: datetime, end: datetime):
+    """A calendar's columns (``stmt``) of the sessions starting in [start, end), with their mission, by time."""
+    return (stmt.join(Mission, Mission.id == MissionSession.mission_id)
+            .where(MissionSession.start >= start, MissionSession.start < end)
+            .order_by(MissionSession.start, MissionSession.end, MissionSession.id))
+
+
+def _calendar_filters(stmt, mediator_id: int | None, place_id: int | None, organisation_id: int | None):
+    """The calendars' filters: a mediator's sessions, a place's, an organisation's (through its conventions)."""
+    if mediator_id:
+        stmt = stmt.where(
+            MissionSession.id.in_(select(Assignment.session_id).where(Assignment.user_id == mediator_id))
+        )
+    if place_id:
+        stmt = stmt.where(Mission.place_id == place_id)
+    if organisation_id:
+        stmt = stmt.where(Mission.convention_id.in_(
+            select(Convention.id).where(Convention.organisation_id == organisation_id)))
+    return stmt
+
+
 MONTH_PER_DAY = 6  # sessions a day cell of the month calendar shows; the others are counted (« + 34 autres »)
 
 
@@ -105,22 +126,9 @@ def month_days(session: Session, start: datetime, end: datetime, *, day_of, medi
     plain columns (a month of twenty mediators is ~900 sessions: loading them as objects cost half a second)."""
     taken = (select(func.count(Assignment.id)).where(Assignment.session_id == MissionSession.id)
              .correlate(MissionSession).scalar_subquery())
-    stmt = (
-        select(MissionSession.id, MissionSession.start, MissionSession.status, Mission.title,
-               Mission.mediators_needed, taken)
-        .join(Mission, Mission.id == MissionSession.mission_id)
-        .where(MissionSession.start >= start, MissionSession.start < end)
-        .order_by(MissionSession.start, MissionSession.end, MissionSession.id)
-    )
-    if mediator_id:
-        stmt = stmt.where(
-            MissionSession.id.in_(select(Assignment.session_id).where(Assignment.user_id == mediator_id))
-        )
-    if place_id:
-        stmt = stmt.where(Mission.place_id == place_id)
-    if organisation_id:
-        stmt = stmt.where(Mission.convention_id.in_(
-            select(Convention.id).where(Convention.organisation_id == organisation_id)))
+    stmt = _in_period(select(MissionSession.id, MissionSession.start, MissionSession.status, Mission.title,
+                             Mission.mediators_needed, taken), start, end)
+    stmt = _calendar_filters(stmt, mediator_id, place_id, organisation_id)
     days: dict = {}
     for sid, when, status, title, needed, assigned in session.execute(stmt):
         cancelled = status == SessionStatus.CANCELLED
@@ -156,23 +164,10 @@ class WeekEntry:
 def week_entries(session: Session, start: datetime, end: datetime, *, mediator_id: int | None = None,
                  place_id: int | None = None, organisation_id: int | None = None) -> list[WeekEntry]:
     """The sessions starting in [start, end), by time, as ``WeekEntry``: two queries of plain columns."""
-    stmt = (
-        select(MissionSession.id, MissionSession.start, MissionSession.end, MissionSession.status, Mission.title,
-               Place.name, Mission.mediators_needed)
-        .join(Mission, Mission.id == MissionSession.mission_id)
-        .join(Place, Place.id == Mission.place_id)
-        .where(MissionSession.start >= start, MissionSession.start < end)
-        .order_by(MissionSession.start, MissionSession.end, MissionSession.id)
-    )
-    if mediator_id:
-        stmt = stmt.where(
-            MissionSession.id.in_(select(Assignment.session_id).where(Assignment.user_id == mediator_id))
-        )
-    if place_id:
-        stmt = stmt.where(Mission.place_id == place_id)
-    if organisation_id:
-        stmt = stmt.where(Mission.convention_id.in_(
-            select(Convention.id).where(Convention.organisation_id == organisation_id)))
+    stmt = _in_period(select(MissionSession.id, MissionSession.start, MissionSession.end, MissionSession.status,
+                             Mission.title, Place.name, Mission.mediators_needed), start, end
+                      ).join(Place, Place.id == Mission.place_id)
+    stmt = _calendar_filters(stmt, mediator_id, place_id, organisation_id)
     rows = session.execute(stmt).all()
     names: dict[int, list[str]] = {}
     if rows:
