@@ -64,14 +64,7 @@ def sessions_between(
         .where(MissionSession.start >= start, MissionSession.start < end)
         .order_by(MissionSession.start, MissionSession.end, MissionSession.id)
     )
-    if mediator_id:
-        stmt = stmt.where(
-            MissionSession.id.in_(select(Assignment.session_id).where(Assignment.user_id == mediator_id))
-        )
-    if place_id:
-        stmt = stmt.where(Mission.place_id == place_id)
-    if organisation_id:
-        stmt = stmt.where(Convention.organisation_id == organisation_id)
+    stmt = _calendar_filters(stmt, mediator_id, place_id, organisation_id)
     return list(session.execute(stmt).unique().scalars())
 
 
