@@ -286,8 +286,7 @@ def _analyze() -> None:
     from coopnum.core.db import db
     from coopnum.core.maintenance import analyze
 
-    with db.engine.begin() as conn:
-        analyze(conn)
+    analyze(db.engine)
 
 
 def _print_logins(logins: list[tuple[str, str]], password: str) -> None:

@@ -183,8 +183,7 @@ def _build(url: str, wanted: dict, generate, now: datetime) -> dict:
                              "counts": table_counts(db.session), "generated": generated}
             db.session.rollback()
             _write_marker(db.engine, info)
-            with db.engine.begin() as conn:  # the statistics a real database has (job core.analyze)
-                analyze(conn)
+            analyze(db.engine)  # the statistics a real database has (job core.analyze)
     finally:
         app.extensions["coopnum_db"].dispose()
     return info

@@ -13,17 +13,17 @@ from sqlalchemy import text
 from coopnum.core import jobs
 
 
-def analyze(connection) -> None:
-    """Refresh the planner's statistics of every table (a Connection or Session; about 0.3 s on five years)."""
-    connection.execute(text("ANALYZE"))
+def analyze(engine) -> None:
+    """Refresh the planner's statistics of every table, in a transaction of its own (about 0.3 s on five years)."""
+    with engine.begin() as conn:
+        conn.execute(text("ANALYZE"))
 
 
 def run_analyze(app, now: datetime | None = None) -> str:
     from coopnum.core.db import db
 
     with app.app_context():
-        with db.engine.begin() as conn:
-            analyze(conn)
+        analyze(db.engine)
     return "Statistiques de la base mises à jour."
 
 
