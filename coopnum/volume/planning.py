@@ -4,6 +4,8 @@ mediators on them and the mediators' leave.
 
 No mediator is ever booked twice: a mediator's week is a grid of 5 days × 3 slots that never overlap, and each
 cell holds at most one mission of the year; a workshop's second mediator takes the same cell of their own grid.
+Tuesday morning (``TEAM_CELL``) is the team's: no mission takes it, so that the monthly peer training finds
+mediators free at the same time (with a few busy mediators, their free cells would rarely meet).
 A mediator on leave (five weeks a year, recorded as absences) has no session that week (a workshop goes on with
 the other mediator). About ``SESSIONS_PER_YEAR`` sessions per mediator and year."""
 
@@ -30,6 +32,7 @@ SESSIONS_PER_YEAR = 500
 LEAVE_WEEKS = 5
 PAIRED = 0.1  # workshops held by two mediators (counted once among the sessions, twice among the holdings)
 DAYS = ["MO", "TU", "WE", "TH", "FR"]
+TEAM_CELL = (1, 0)  # (weekday, slot): Tuesday morning, the team's (meetings, peer trainings)
 # Three slots a day that never overlap, each in three variants (start, end).
 SLOTS = [[(time(9), time(11, 30)), (time(9), time(12)), (time(9, 30), time(12))],
          [(time(13, 30), time(15, 30)), (time(13, 30), time(16)), (time(14), time(16))],
@@ -97,7 +100,7 @@ class Planner:
         rng, mediators = self.rng, self.mediators
         total = round(len(mediators) * SESSIONS_PER_YEAR / (52.18 - LEAVE_WEEKS))
         budget = {m.id: total // len(mediators) + (i < total % len(mediators)) for i, m in enumerate(mediators)}
-        free = {m.id: [(d, s) for d in range(5) for s in range(3)] for m in mediators}
+        free = {m.id: [(d, s) for d in range(5) for s in range(3) if (d, s) != TEAM_CELL] for m in mediators}
         for cells in free.values():
             rng.shuffle(cells)
         ordered = sorted(conventions, key=lambda c: c.reference)

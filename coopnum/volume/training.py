@@ -1,6 +1,8 @@
-"""The volume's peer trainings: one a month over the years the demo's year of trainings does not cover, a morning
-(9:00–12:30) of a topic of the demo's (its Pix competences), held, a working mediator training three to five
-others; only mediators with neither a session nor leave that morning take part. Each participant signs on screen
+"""The volume's peer trainings: one a month over the years the demo's year of trainings does not cover, a half-day
+(a morning, 9:00–12:30, or else an afternoon, 14:00–17:30) of a topic of the demo's (its Pix competences), held, a
+working mediator training one to five others; only mediators with neither a session nor leave that half-day take
+part. The half-day is the first of the month's weekdays (taken in a random order), mornings before afternoons,
+where two mediators are free: a few random draws would miss it when the mediators are few and busy. Each participant signs on screen
 (one drawn signature per person), and after one training in two the trainees' levels are recorded."""
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from coopnum.training.models import (
 from coopnum.volume.bulk import Bulk, Period, add_months, paris
 
 MORNING = (time(9), time(12, 30))
+AFTERNOON = (time(14), time(17, 30))
 
 
 def generate(bulk: Bulk, period: Period, ctx, working: list, free) -> None:
@@ -67,22 +70,31 @@ class _Rows:
         bulk.insert(SkillAssessment, self.assessments)
 
 
+def _half_day(rng, month: date, stop: date, working, free) -> tuple[date, bool, list[int]] | None:
+    """The month's training half-day and the mediators free then, or None when no half-day has two."""
+    days = [month + timedelta(days=n) for n in range(31)]
+    days = [d for d in days if d.month == month.month and d.weekday() < 5 and d <= stop]
+    rng.shuffle(days)
+    for afternoon in (False, True):
+        for day in days:
+            present = [u.id for u in working if free(u.id, day, afternoon)]
+            if len(present) >= 2:
+                return day, afternoon, present
+    return None
+
+
 def _training(bulk: Bulk, ctx, rows: _Rows, month: date, stop: date, working, people, signatures, pix,
               free) -> None:
     rng = ctx.rng
-    for _attempt in range(12):
-        day = month + timedelta(days=rng.randrange(0, 28))
-        if day.weekday() >= 5 or day > stop:
-            continue
-        present = [u.id for u in working if free(u.id, day, False)]
-        if len(present) >= 2:
-            break
-    else:
+    found = _half_day(rng, month, stop, working, free)
+    if found is None:
         return
+    day, afternoon, present = found
     rng.shuffle(present)
     trainer, trainees = present[0], present[1:rng.randint(4, 6)]
     title, codes, description = TOPICS[(month.year * 12 + month.month) % len(TOPICS)]
-    start, end = paris(day, MORNING[0]), paris(day, MORNING[1])
+    hours = AFTERNOON if afternoon else MORNING
+    start, end = paris(day, hours[0]), paris(day, hours[1])
     tid, hid = bulk.next_id(TrainingSession), bulk.next_id(TrainingHalfDay)
     planned = start - timedelta(days=21)
     place = ctx.places[(month.month + month.year) % len(ctx.places)] if ctx.places else None
@@ -92,7 +104,7 @@ def _training(bulk: Bulk, ctx, rows: _Rows, month: date, stop: date, working, pe
                            "created_by_id": ctx.coordinator.id, "created_at": planned, "updated_at": end})
     skills = [(pix[c], rng.randint(2, 4)) for c in codes if c in pix]
     rows.skills += [{"training_id": tid, "skill_id": sid, "target_level": level} for sid, level in skills]
-    rows.half_days.append({"id": hid, "training_id": tid, "day": day, "period": HalfDay.MORNING, "starts_at": start,
+    rows.half_days.append({"id": hid, "training_id": tid, "day": day, "period": HalfDay.AFTERNOON if afternoon else HalfDay.MORNING, "starts_at": start,
                            "ends_at": end})
     for uid in [trainer, *trainees]:
         role = ParticipantRole.TRAINER if uid == trainer else ParticipantRole.TRAINEE
