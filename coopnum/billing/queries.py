@@ -75,6 +75,11 @@ def _light(stmt):
                         *(defer(column) for column in LIST_DEFERRED))
 
 
+# Drafts first (they have no issue date: it is set at issue), then the newest issued: the order of the index
+# ``ix_invoices_list_order``, so that a page is read from it, not sorted from every invoice.
+INVOICE_ORDER = (Invoice.status.asc(), Invoice.issue_date.desc(), Invoice.id.desc())
+
+
 @dataclass
 class InvoiceFilters:
     status: str | None = None  # draft | issued
@@ -113,7 +118,7 @@ def invoices_stmt(filters: InvoiceFilters, *, today: date):
         like = f"%{filters.q.strip()}%"
         stmt = stmt.where(or_(Invoice.number.ilike(like), Invoice.buyer_name.ilike(like),
                               Invoice.title.ilike(like)))
-    return stmt.order_by(Invoice.status.asc(), Invoice.issue_date.desc().nulls_first(), Invoice.id.desc())
+    return stmt.order_by(*INVOICE_ORDER)
 
 
 def invoice_list(session: Session, filters: InvoiceFilters, today: date, page: int, per_page: int) -> Page:
@@ -188,13 +193,14 @@ def contact_emails(session: Session, organisation_id: int, ids: list[int]) -> di
         Contact.id.in_(ids), Contact.organisation_id == organisation_id)).scalars() if c.email}
 
 
-def billed_items(session: Session, line_ids: list[int]) -> dict[int, list[BilledItem]]:
-    """The billed items of several lines (line id → items, in creation order), in one query."""
-    out: dict[int, list[BilledItem]] = {}
+def billed_items(session: Session, line_ids: list[int]) -> dict[int, list]:
+    """The billed items of several lines (line id → rows of ``session_id`` and ``month``, in creation order), in
+    one query: plain columns, a list of invoices bills hundreds of sessions."""
+    out: dict[int, list] = {}
     if line_ids:
-        for item in session.execute(select(BilledItem).where(BilledItem.line_id.in_(line_ids))
-                                    .order_by(BilledItem.id)).scalars():
-            out.setdefault(item.line_id, []).append(item)
+        for row in session.execute(select(BilledItem.line_id, BilledItem.session_id, BilledItem.month)
+                                   .where(BilledItem.line_id.in_(line_ids)).order_by(BilledItem.id)):
+            out.setdefault(row.line_id, []).append(row)
     return out
 
 

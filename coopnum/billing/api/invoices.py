@@ -9,11 +9,11 @@ from decimal import Decimal
 
 from flask import g, jsonify, make_response, request
 from pydantic import ConfigDict
+from sqlalchemy.orm import lazyload
 from sqlmodel import Field, SQLModel
 
 from coopnum.billing import queries
 from coopnum.billing.models import (
-    BilledItem,
     DocumentKind,
     Invoice,
     InvoiceKind,
@@ -129,7 +129,7 @@ class CreditNoteCreate(SQLModel):
 
 # --- helpers --------------------------------------------------------------------------------------------------------
 
-def _billed(invoices: list[Invoice]) -> dict[int, list[BilledItem]]:
+def _billed(invoices: list[Invoice]) -> dict[int, list]:
     return queries.billed_items(db.session, [line.id for inv in invoices for line in inv.lines])
 
 
@@ -211,7 +211,10 @@ def list_invoices():
                 filters.organisation_id is not None and filters.organisation_id != user.organisation_id):
             return _empty_page()
         filters.status, filters.organisation_id = InvoiceStatus.ISSUED, user.organisation_id
-    page = paginate(db.session, queries.invoices_stmt(filters, today=paris_today(clock.now())), *page_args())
+    # the JSON holds the ids of the client and the convention, not their rows
+    stmt = queries.invoices_stmt(filters, today=paris_today(clock.now())).options(
+        lazyload(Invoice.organisation), lazyload(Invoice.convention))
+    page = paginate(db.session, stmt, *page_args())
     return jsonify({"items": _dump_all(page.items), "page": page.page, "per_page": page.per_page,
                     "total": page.total, "pages": page.pages})
 
