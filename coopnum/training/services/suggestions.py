@@ -76,31 +76,34 @@ class ComingSession:
 
 def coming_sessions(session, *, today: date, service_ids) -> tuple[list[ComingSession], dict[int, str]]:
     """The planned sessions of the window whose service is one of ``service_ids``, by time, and the names of their
-    assigned mediators ({user id: name}): two queries of plain columns."""
+    assigned mediators ({user id: name}): two queries of plain columns (the sessions with their assignments, then
+    the names of the few mediators)."""
     start = clock.paris_datetime(today, time(0, 0))
     end = clock.paris_datetime(today + timedelta(days=WINDOW_DAYS + 1), time(0, 0))
     if not service_ids:
         return [], {}
-    window = (MissionSession.status == SessionStatus.PLANNED, MissionSession.start >= start,
-              MissionSession.start < end, Mission.service_id.in_(list(service_ids)))
     rows = session.execute(
-        select(MissionSession.id, Mission.service_id, Mission.mediators_needed)
-        .join(Mission, Mission.id == MissionSession.mission_id).where(*window)
-        .order_by(MissionSession.start, MissionSession.id)
+        select(MissionSession.id, Mission.service_id, Mission.mediators_needed, Assignment.user_id)
+        .join(Mission, Mission.id == MissionSession.mission_id)
+        .outerjoin(Assignment, Assignment.session_id == MissionSession.id)
+        .where(MissionSession.status == SessionStatus.PLANNED, MissionSession.start >= start,
+               MissionSession.start < end, Mission.service_id.in_(list(service_ids)))
+        .order_by(MissionSession.start, MissionSession.id, Assignment.id)
     ).all()
-    assigned: dict[int, list[int]] = {}
-    names: dict[int, str] = {}
-    if rows:
-        for session_id, user_id, name in session.execute(
-            select(Assignment.session_id, Assignment.user_id, User.full_name)
-            .join(User, User.id == Assignment.user_id)
-            .join(MissionSession, MissionSession.id == Assignment.session_id)
-            .join(Mission, Mission.id == MissionSession.mission_id).where(*window)
-            .order_by(Assignment.session_id, Assignment.id)
-        ):
-            assigned.setdefault(session_id, []).append(user_id)
-            names[user_id] = name
-    return [ComingSession(sid, service, needed, tuple(assigned.get(sid, ()))) for sid, service, needed in rows], names
+    coming: list[ComingSession] = []
+    current, users = None, []
+    for session_id, service_id, needed, user_id in rows:  # one row per assignment (or one for an empty session)
+        if current is None or current[0] != session_id:
+            if current is not None:
+                coming.append(ComingSession(*current, tuple(users)))
+            current, users = (session_id, service_id, needed), []
+        if user_id is not None:
+            users.append(user_id)
+    if current is not None:
+        coming.append(ComingSession(*current, tuple(users)))
+    ids = {u for s in coming for u in s.user_ids}
+    names = dict(session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).all()) if ids else {}
+    return coming, names
 
 
 def suggestions(session, *, today: date) -> list[Suggestion]:
@@ -115,25 +118,28 @@ def suggestions(session, *, today: date) -> list[Suggestion]:
 
     found: dict[int, Suggestion] = {}
     trainees: dict[tuple[int, int], Trainee] = {}
+    # plain values read once: the loop runs over every assignment of the window (about a thousand)
+    needs = {service_id: [(r.skill.id, r.level, r.skill) for r in reqs] for service_id, reqs in requirements.items()}
+    person_of = {user_id: (p.id, p.full_name) for user_id, p in people.items()}
     for s in sessions:
         open_slot = len(s.user_ids) < max(s.mediators_needed or 1, 1)
-        for req in requirements.get(s.service_id, ()):
+        for skill_id, level, skill in needs.get(s.service_id, ()):
             if open_slot:
-                found.setdefault(req.skill.id, Suggestion(req.skill, req.level)).open_session_ids.add(s.id)
+                found.setdefault(skill_id, Suggestion(skill, level)).open_session_ids.add(s.id)
             for user_id in s.user_ids:
-                person = people.get(user_id)
-                current = levels.get((person.id, req.skill.id), 0) if person else 0
-                if current >= req.level:
+                person_id, person_name = person_of.get(user_id, (None, None))
+                current = levels.get((person_id, skill_id), 0) if person_id is not None else 0
+                if current >= level:
                     continue
-                sug = found.setdefault(req.skill.id, Suggestion(req.skill, req.level))
+                sug = found.setdefault(skill_id, Suggestion(skill, level))
                 sug.session_ids.add(s.id)
-                key = (req.skill.id, user_id)
+                key = (skill_id, user_id)
                 if key not in trainees:
-                    trainees[key] = Trainee(user_id, person.full_name if person else users[user_id],
-                                            person.id if person else None, current, req.level)
+                    trainees[key] = Trainee(user_id, person_name if person_id is not None else users[user_id],
+                                            person_id, current, level)
                     sug.trainees.append(trainees[key])
                 else:
-                    trainees[key].required = max(trainees[key].required, req.level)
+                    trainees[key].required = max(trainees[key].required, level)
     result = [s for s in found.values() if s.trainees]
     for sug in result:
         sug.level = max(t.required for t in sug.trainees)
