@@ -245,9 +245,10 @@ class Invoice(IdMixin, TimestampMixin, table=True):
 # sorting every invoice ever issued to show 25 of them. Descending parts: SQLite reads an index backwards only as a
 # whole, and the order mixes directions.
 Index("ix_invoices_list_order", Invoice.status, Invoice.issue_date.desc(), Invoice.id.desc())
-# The figures of the list's summary (drafts, to be paid, overdue) read from an index instead of the wide rows.
-Index("ix_invoices_balance", Invoice.status, Invoice.kind, Invoice.due_date, Invoice.total_incl_cents,
-      Invoice.credited_cents, Invoice.paid_cents)
+# The balances (the list's summary, the dashboard, the ageing of receivables by client) read from an index instead
+# of the wide rows of every invoice ever issued.
+Index("ix_invoices_balance", Invoice.status, Invoice.kind, Invoice.organisation_id, Invoice.due_date,
+      Invoice.total_incl_cents, Invoice.credited_cents, Invoice.paid_cents)
 
 
 class InvoiceLine(LineMixin, table=True):

@@ -31,7 +31,7 @@ from coopnum.organisations.models import Contact, Convention, ConventionStatus, 
 def invoiced_organisations(session: Session) -> list:
     """(id, name) of the organisations having an invoice, by name: the filter's choices."""
     return session.execute(select(Organisation.id, Organisation.name)
-                           .where(Organisation.id.in_(select(Invoice.organisation_id)))
+                           .where(select(Invoice.id).where(Invoice.organisation_id == Organisation.id).exists())
                            .order_by(Organisation.name)).all()
 
 
@@ -263,17 +263,21 @@ def _payment_filter(stmt, filters: PaymentFilters):
 
 
 def payments_stmt(filters: PaymentFilters):
-    """Payments with their invoice and its organisation (one query), newest first."""
+    """Payments with their invoice (its number) and its organisation (one query), newest first."""
     stmt = (select(Payment).join(Payment.invoice)
             .options(contains_eager(Payment.invoice).joinedload(Invoice.organisation),
+                     contains_eager(Payment.invoice).lazyload(Invoice.convention),
+                     contains_eager(Payment.invoice).lazyload(Invoice.lines),
                      *(contains_eager(Payment.invoice).defer(column) for column in LIST_DEFERRED)))
     return _payment_filter(stmt, filters).order_by(Payment.received_on.desc(), Payment.id.desc())
 
 
 def payments_total(session: Session, filters: PaymentFilters) -> tuple[int, int]:
     """(count, sum of amounts) of the filtered payments."""
-    stmt = _payment_filter(select(func.count(Payment.id), func.coalesce(func.sum(Payment.amount_cents), 0))
-                   .select_from(Payment).join(Invoice, Invoice.id == Payment.invoice_id), filters)
+    stmt = select(func.count(Payment.id), func.coalesce(func.sum(Payment.amount_cents), 0)).select_from(Payment)
+    if filters.organisation_id:  # the only filter on the invoice: without it, no join over years of payments
+        stmt = stmt.join(Invoice, Invoice.id == Payment.invoice_id)
+    stmt = _payment_filter(stmt, filters)
     count, total = session.execute(stmt).one()
     return int(count), int(total)
 
@@ -281,7 +285,8 @@ def payments_total(session: Session, filters: PaymentFilters) -> tuple[int, int]
 def organisations_with_invoices(session: Session) -> list[tuple[int, str]]:
     """Organisations that have issued invoices (for filters)."""
     stmt = (select(Organisation.id, Organisation.name)
-            .where(Organisation.id.in_(select(Invoice.organisation_id).where(Invoice.status == InvoiceStatus.ISSUED)))
+            .where(select(Invoice.id).where(Invoice.organisation_id == Organisation.id,
+                                            Invoice.status == InvoiceStatus.ISSUED).exists())
             .order_by(Organisation.name))
     return [(r.id, r.name) for r in session.execute(stmt).all()]
 

@@ -1,4 +1,4 @@
-"""Invoices: the lists' order and the summary's figures read from indexes
+"""Invoices: the lists' order and the balances (summary, dashboard, ageing) read from indexes
 
 Revision ID: b4d6f8a1c3e5
 Revises: e8b2c4d6f1a3
@@ -18,7 +18,8 @@ def upgrade() -> None:
     op.create_index('ix_invoices_list_order', 'invoices',
                     ['status', sa.text('issue_date DESC'), sa.text('id DESC')], unique=False)
     op.create_index('ix_invoices_balance', 'invoices',
-                    ['status', 'kind', 'due_date', 'total_incl_cents', 'credited_cents', 'paid_cents'], unique=False)
+                    ['status', 'kind', 'organisation_id', 'due_date', 'total_incl_cents', 'credited_cents',
+                     'paid_cents'], unique=False)
 
 
 def downgrade() -> None:
