@@ -160,6 +160,15 @@ class Assignment(IdMixin, table=True):
     )
 
 
+def assigned_to(user_id: int):
+    """The condition « the session has ``user_id`` among its mediators », as a correlated EXISTS: a query bounded in
+    time (a week, a month) probes the (session, user) unique index for each of its sessions, where ``IN (every
+    session the mediator was ever assigned to)`` read the mediator's whole history first."""
+    from sqlalchemy import exists
+
+    return exists().where(Assignment.session_id == MissionSession.id, Assignment.user_id == user_id)
+
+
 class AbsenceKind(StrEnum):
     LEAVE = "leave"
     TRAINING = "training"

@@ -10,7 +10,6 @@ from sqlmodel import Session
 from coopnum.core.models import User
 from coopnum.missions.models import (
     Absence,
-    Assignment,
     CalendarFeed,
     Mission,
     MissionSession,
@@ -18,6 +17,7 @@ from coopnum.missions.models import (
     RequestStatus,
     ServiceRequest,
     SessionStatus,
+    assigned_to,
 )
 from coopnum.organisations.models import Convention
 
@@ -128,7 +128,7 @@ def api_sessions_stmt(*, scope_user: User | None = None, start: datetime | None 
     if end:
         stmt = stmt.where(MissionSession.start < end)
     for mediator_id in mediator_ids:
-        stmt = stmt.where(MissionSession.id.in_(select(Assignment.session_id).where(Assignment.user_id == mediator_id)))
+        stmt = stmt.where(assigned_to(mediator_id))
     for column, values in ((Mission.place_id, place_ids), (Mission.convention_id, convention_ids),
                            (Mission.id, () if mission_id is None else (mission_id,))):
         for value in values:

@@ -280,6 +280,25 @@ def test_session_hours_are_changed_through_the_confirmation(session, users, past
         hours.delete_entry(session, users["mediator"], entry, now=now)
 
 
+def test_the_entry_offers_the_conventions_worked_on_that_ended_within_a_year(session, users, past):
+    mediator = users["mediator"]
+    current = past.mission.convention
+    old = factories.convention(session, organisation=current.organisation, reference="CONV-ANCIENNE",
+                               start_date=days.TODAY - timedelta(days=800), end_date=days.TODAY - timedelta(days=366))
+    recent = factories.convention(session, organisation=current.organisation, reference="CONV-RECENTE",
+                                  start_date=days.TODAY - timedelta(days=700), end_date=days.TODAY - timedelta(days=365))
+    never = factories.convention(session, organisation=current.organisation, reference="CONV-JAMAIS")
+    for convention, day in ((old, days.TODAY - timedelta(days=400)), (recent, days.TODAY - timedelta(days=380))):
+        mission = factories.mission(session, convention=convention, place=past.mission.place)
+        worked = factories.mission_session(session, mission=mission, start=days.at(day, 9), end=days.at(day, 11))
+        factories.assignment(session, mission_session=worked, user=mediator)
+    offered = {c.id for c in hours.conventions_of(session, mediator.id, today=days.TODAY)}
+    assert current.id in offered and recent.id in offered
+    assert old.id not in offered and never.id not in offered
+    # an entry already on the old one keeps it among its choices
+    assert old.id in {c.id for c in hours.conventions_of(session, mediator.id, today=days.TODAY, include_id=old.id)}
+
+
 # --- the month lock and the timesheet --------------------------------------------------------------------------
 
 def validated_month(session, users, past, now):

@@ -25,6 +25,7 @@ from coopnum.missions.models import (
     Mission,
     MissionSession,
     SessionStatus,
+    assigned_to,
 )
 from coopnum.organisations.models import Convention, Organisation, Place
 
@@ -78,9 +79,7 @@ def _in_period(stmt, start: datetime, end: datetime):
 def _calendar_filters(stmt, mediator_id: int | None, place_id: int | None, organisation_id: int | None):
     """The calendars' filters: a mediator's sessions, a place's, an organisation's (through its conventions)."""
     if mediator_id:
-        stmt = stmt.where(
-            MissionSession.id.in_(select(Assignment.session_id).where(Assignment.user_id == mediator_id))
-        )
+        stmt = stmt.where(assigned_to(mediator_id))
     if place_id:
         stmt = stmt.where(Mission.place_id == place_id)
     if organisation_id:
@@ -220,9 +219,7 @@ def open_sessions(session: Session, *, now: datetime, limit: int = 10, exclude_u
         .limit(limit)
     )
     if exclude_user_id:
-        stmt = stmt.where(
-            MissionSession.id.not_in(select(Assignment.session_id).where(Assignment.user_id == exclude_user_id))
-        )
+        stmt = stmt.where(~assigned_to(exclude_user_id))
     return list(session.execute(stmt).unique().scalars())
 
 
@@ -237,7 +234,7 @@ def next_sessions_of(session: Session, user_id: int, *, now: datetime, limit: in
         .where(
             MissionSession.end > now,
             MissionSession.status != SessionStatus.CANCELLED,
-            MissionSession.id.in_(select(Assignment.session_id).where(Assignment.user_id == user_id)),
+            assigned_to(user_id),
         )
         .order_by(MissionSession.start, MissionSession.id)
         .limit(limit)

@@ -14,7 +14,7 @@ Services take plain values, the acting user and ``now``; they never commit."""
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import lazyload
 from sqlmodel import Session
 
@@ -315,11 +315,14 @@ def unconfirm_session(session: Session, actor: User, s: MissionSession, *, now: 
 
 # --- extra hours ---------------------------------------------------------------------------------------------------
 
-def conventions_of(session: Session, user_id: int, *, include_id: int | None = None) -> list[Convention]:
-    """The conventions a mediator works on (has been assigned a session of), by reference."""
-    worked = (select(Mission.convention_id).join(MissionSession, MissionSession.mission_id == Mission.id)
-              .join(Assignment, Assignment.session_id == MissionSession.id).where(Assignment.user_id == user_id))
-    cond = Convention.id.in_(worked)
+def conventions_of(session: Session, user_id: int, *, today: date, include_id: int | None = None) -> list[Convention]:
+    """The conventions a mediator works on (has been assigned a session of) and that ended less than a year before
+    ``today``, by reference: the choices of an hours entry, which ten years of conventions would
+    bury (an entry already on an older one keeps it through ``include_id``)."""
+    worked = (select(Assignment.id).join(MissionSession, MissionSession.id == Assignment.session_id)
+              .join(Mission, Mission.id == MissionSession.mission_id)
+              .where(Assignment.user_id == user_id, Mission.convention_id == Convention.id).exists())
+    cond = and_(Convention.end_date >= today - timedelta(days=365), worked)
     if include_id is not None:
         cond = or_(cond, Convention.id == include_id)
     return list(session.execute(

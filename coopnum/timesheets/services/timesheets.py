@@ -20,7 +20,7 @@ from coopnum.core import audit, formats
 from coopnum.core.access import is_staff
 from coopnum.core.errors import DomainError, Forbidden
 from coopnum.core.models import Role, User, UserRole
-from coopnum.missions.models import Assignment, Mission, MissionSession, SessionStatus
+from coopnum.missions.models import Assignment, Mission, MissionSession, SessionStatus, assigned_to
 from coopnum.missions.services.volumes import volume_summaries
 from coopnum.organisations.models import Convention, ConventionStatus, Organisation
 from coopnum.organisations.services.conventions import VolumeSummary
@@ -63,8 +63,7 @@ def _timesheet_for_update(session: Session, user_id: int, month: date, now: date
 
 def _mine_in_month(user_id: int, month: date):
     start, end = month_instants(month)
-    return and_(MissionSession.start >= start, MissionSession.start < end,
-                MissionSession.id.in_(select(Assignment.session_id).where(Assignment.user_id == user_id)))
+    return and_(MissionSession.start >= start, MissionSession.start < end, assigned_to(user_id))
 
 
 def unconfirmed_count(session: Session, user_id: int, month: date, *, now: datetime) -> int:
@@ -410,7 +409,7 @@ def without_report_stmt(month: date, *, user_id: int | None = None) -> Select:
         ~exists(select(Activity.id).where(Activity.session_id == MissionSession.id)),
     )
     if user_id is not None:
-        stmt = stmt.where(MissionSession.id.in_(select(Assignment.session_id).where(Assignment.user_id == user_id)))
+        stmt = stmt.where(assigned_to(user_id))
     return stmt.order_by(MissionSession.start, MissionSession.id)
 
 
@@ -494,7 +493,7 @@ def unconfirmed_sessions_stmt(user_id: int, *, now: datetime) -> Select:
     """A mediator's started sessions still to confirm (any month), oldest first."""
     return _sessions_with_places(select(MissionSession)).where(
         MissionSession.status == SessionStatus.PLANNED, MissionSession.start <= now,
-        MissionSession.id.in_(select(Assignment.session_id).where(Assignment.user_id == user_id)),
+        assigned_to(user_id),
     ).order_by(MissionSession.start, MissionSession.id)
 
 

@@ -94,7 +94,7 @@ def _entry_data(form: EntryForm) -> hours.EntryData:
 def _entry_choices(form: EntryForm, user_id: int, include_id: int | None = None) -> None:
     form.convention_id.choices = [(0, "—")] + [
         (c.id, f"{c.reference} — {c.organisation.name}")
-        for c in hours.conventions_of(db.session, user_id, include_id=include_id)
+        for c in hours.conventions_of(db.session, user_id, today=clock.today(), include_id=include_id)
     ]
 
 
