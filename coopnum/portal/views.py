@@ -34,13 +34,26 @@ def portal():
     if org is None:
         return render_page("portal/no_organisation.html")
     now = clock.now()
-    conventions = queries.portal_conventions(db.session, org.id)
+    conventions, older = queries.recent_conventions(db.session, org.id, today=clock.paris_today(now))
     volumes = volume_summaries(db.session, [c.id for c in conventions], now=now)
     sessions = queries.next_sessions(db.session, org.id, now=now, limit=5)
     requests_ = db.session.execute(svc.organisation_requests_stmt(org.id).limit(5)).scalars().all()
     return render_page("portal/home.html", organisation=org, conventions=conventions, volumes=volumes,
-                                      sessions=sessions, requests=requests_, counts=svc.count_by_status(db.session, org.id),
-                   can_request=access.can_create_request(current_user))
+                       older_conventions=older, sessions=sessions, requests=requests_,
+                       counts=svc.count_by_status(db.session, org.id),
+                       can_request=access.can_create_request(current_user))
+
+
+@bp.route("/portal/conventions")
+@roles_required(Role.AUTHORITY)
+def portal_conventions():
+    """Every convention of the organisation, the most recent first, twenty a page (the home shows the recent)."""
+    org = portal_organisation()
+    if org is None:
+        return render_page("portal/no_organisation.html")
+    page = paginate(db.session, queries.conventions_stmt(org.id), page_args(PORTAL_PER_PAGE)[0], PORTAL_PER_PAGE)
+    volumes = volume_summaries(db.session, [c.id for c in page.items], now=clock.now())
+    return render_page("portal/conventions.html", organisation=org, page=page, volumes=volumes)
 
 
 @bp.route("/portal/sessions")

@@ -10,6 +10,7 @@ PORTAL = frozenset({"authority", "admin"})
 ACCESS = {
     "portal.portal": ("GET", "/missions/portal", only(PORTAL)),
     "portal.portal_sessions": ("GET", "/missions/portal/sessions", only(PORTAL)),
+    "portal.portal_conventions": ("GET", "/missions/portal/conventions", only(PORTAL)),
     "missions.portal_requests": ("GET", "/missions/portal/requests", only(PORTAL)),
     "missions.request_new": ("GET", "/missions/portal/requests/new", only({"authority"})),
     "missions.request_withdraw": ("POST", "/missions/portal/requests/{own_request}/withdraw",

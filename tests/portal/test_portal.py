@@ -85,6 +85,48 @@ def test_home_shows_the_organisation_conventions_sessions_and_requests(client, s
     assert f"/missions/requests/{world['other_request']}\"" not in page
 
 
+def test_home_shows_the_recent_conventions_and_links_to_the_older(client, session, users, world):
+    today = clock.paris_today(clock.now())
+    own_org = session.get(Organisation, world["own_org"])
+    recent = factories.convention(session, organisation=own_org, reference="CONV-FINIE-RECENTE",
+                                  start_date=today - timedelta(days=700), end_date=today - timedelta(days=365))
+    olds = [factories.convention(session, organisation=own_org, reference=f"CONV-ANCIENNE-{n}",
+                                 start_date=today - timedelta(days=1500 + n), end_date=today - timedelta(days=366 + n))
+            for n in range(2)]
+    session.commit()
+    login(client, users["authority"])
+    page = text_of(client.get("/missions/portal"))
+    assert session.get(Convention, world["own_convention"]).reference in page and recent.reference in page
+    assert not any(old.reference in page for old in olds)
+    assert "Toutes les conventions (dont 2 terminées depuis plus d’un an)" in page
+    assert 'href="/missions/portal/conventions"' in page
+    # the conventions page lists them all, the most recent first, with their volume and reports
+    response = client.get("/missions/portal/conventions")
+    assert response.status_code == 200
+    page = text_of(response)
+    own = session.get(Convention, world["own_convention"]).reference
+    assert page.index(own) < page.index(recent.reference) < page.index(olds[0].reference) < page.index(olds[1].reference)
+    assert "prévu par la convention" in page and "Rapport d’activité" in page
+    other = session.get(Convention, world["other_convention"]).reference
+    assert other not in page  # never another organisation's
+
+
+def test_recent_conventions_of_an_organisation_with_only_old_ones(session, world):
+    today = clock.paris_today(clock.now())
+    org = factories.organisation(session, name="Commune Ancienne")
+    factories.convention(session, organisation=org, start_date=today - timedelta(days=900),
+                         end_date=today - timedelta(days=400))
+    assert svc.recent_conventions(session, org.id, today=today) == ([], 1)
+    own = svc.recent_conventions(session, world["own_org"], today=today)
+    assert [c.id for c in own[0]] == [world["own_convention"]] and own[1] == 0
+
+
+def test_home_without_older_conventions_has_no_link(client, users, world):
+    login(client, users["authority"])
+    page = text_of(client.get("/missions/portal"))
+    assert "/missions/portal/conventions" not in page
+
+
 def test_volume_used_and_planned_are_shown(client, session, users, world, sessions):
     conv = session.get(Convention, world["own_convention"])
     conv.contracted_volume = Decimal("10")
