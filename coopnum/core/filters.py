@@ -3,7 +3,7 @@
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from flask import Flask, request, url_for
+from flask import Flask, g, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from markupsafe import Markup, escape
 
@@ -11,7 +11,13 @@ from coopnum.core import clock, formats, i18n, navigation
 
 
 def _loc():
-    return get_locale() or "fr"
+    """The request's locale: Flask-Babel's own cache of it read directly (a page formats thousands of values, and
+    ``get_locale`` costs a few proxy lookups each time); ``get_locale`` when not cached yet or after ``refresh``."""
+    try:
+        locale = g._flask_babel.babel_locale
+    except (AttributeError, RuntimeError):
+        locale = get_locale()
+    return locale or "fr"
 
 
 def money(cents: int | None, currency: bool = True) -> str:
@@ -37,7 +43,7 @@ FAST_DATE = {("short", "fr"): "%d/%m/%Y"}
 def dt(value: datetime | None, fmt: str = "short") -> str:
     if not value:
         return ""
-    pattern = FAST_DATETIME.get((fmt, None)) or FAST_DATETIME.get((fmt, get_locale().language))
+    pattern = FAST_DATETIME.get((fmt, None)) or FAST_DATETIME.get((fmt, _loc().language))
     if pattern and value.year >= 1000:
         aware = value if value.tzinfo else value.replace(tzinfo=UTC)  # naive: UTC, as Babel reads it
         return clock.to_paris(aware).strftime(pattern)
@@ -47,7 +53,7 @@ def dt(value: datetime | None, fmt: str = "short") -> str:
 def d(value: date | None, fmt: str = "short") -> str:
     if not value:
         return ""
-    pattern = FAST_DATE.get((fmt, get_locale().language))
+    pattern = FAST_DATE.get((fmt, _loc().language))
     if pattern and value.year >= 1000:
         return value.strftime(pattern)
     return format_date(value, fmt)
