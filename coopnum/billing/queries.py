@@ -21,7 +21,7 @@ from coopnum.billing.models import (
     Quote,
     QuoteStatus,
 )
-from coopnum.core.pagination import Page, paginate
+from coopnum.core.pagination import COUNT_LIMIT, Page, paginate
 from coopnum.missions.models import MissionSession
 from coopnum.organisations.models import Contact, Convention, ConventionStatus, Organisation, Service
 
@@ -123,7 +123,7 @@ def invoices_stmt(filters: InvoiceFilters, *, today: date):
 
 def invoice_list(session: Session, filters: InvoiceFilters, today: date, page: int, per_page: int) -> Page:
     """One page of the invoices matching the filters (their own columns and the client only)."""
-    return paginate(session, _light(invoices_stmt(filters, today=today)), page, per_page)
+    return paginate(session, _light(invoices_stmt(filters, today=today)), page, per_page, count_limit=COUNT_LIMIT)
 
 
 def month_invoices(session: Session, month: date, month_end: date) -> list[Invoice]:

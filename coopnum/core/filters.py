@@ -14,10 +14,10 @@ def _loc():
     """The request's locale: Flask-Babel's own cache of it read directly (a page formats thousands of values, and
     ``get_locale`` costs a few proxy lookups each time); ``get_locale`` when not cached yet or after ``refresh``."""
     try:
-        locale = g._flask_babel.babel_locale
+        locale = g._flask_babel.babel_locale  # None after a ``force_locale`` block: not cached
     except (AttributeError, RuntimeError):
-        locale = get_locale()
-    return locale or "fr"
+        locale = None
+    return locale or get_locale() or "fr"
 
 
 def money(cents: int | None, currency: bool = True) -> str:

@@ -32,7 +32,7 @@ from coopnum.core.forms import (
 )
 from coopnum.core.i18n import ngettext
 from coopnum.core.models import ApiToken, AuditLog, MailStatus, OutboxMail, Role, Setting, User, UserRole
-from coopnum.core.pagination import page_args, paginate
+from coopnum.core.pagination import COUNT_LIMIT, page_args, paginate
 from coopnum.core.security import make_reset_token, read_reset_token
 
 bp = Blueprint("core", __name__)
@@ -469,7 +469,7 @@ def audit():
         stmt = stmt.where(AuditLog.at >= datetime.combine(day, time.min, PARIS))
     if day := _parse_day(form.date_to.data):
         stmt = stmt.where(AuditLog.at < datetime.combine(day + timedelta(days=1), time.min, PARIS))
-    page = paginate(db.session, stmt, *page_args(50))
+    page = paginate(db.session, stmt, *page_args(50), count_limit=COUNT_LIMIT)
     return render_template("core/audit.html", page=page, form=form, action_label=audit_action_label,
                            names=audit_log.object_names(db.session, page.items))
 

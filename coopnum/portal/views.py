@@ -12,7 +12,7 @@ from coopnum.core import clock, dashboard, navigation
 from coopnum.core.access import has_role, roles_required
 from coopnum.core.db import db
 from coopnum.core.models import Role
-from coopnum.core.pagination import page_args, paginate
+from coopnum.core.pagination import COUNT_LIMIT, page_args, paginate
 from coopnum.core.views import link_to
 from coopnum.missions import access
 from coopnum.missions.forms.requests import PortalSessionsForm
@@ -74,7 +74,7 @@ def portal_sessions():
         date_to=form.date_to.data if not form.date_to.errors else None,
     )
     stmt = queries.organisation_sessions_stmt(org.id, filters, now=clock.now())
-    page = paginate(db.session, stmt, page_args(PORTAL_PER_PAGE)[0], PORTAL_PER_PAGE)
+    page = paginate(db.session, stmt, page_args(PORTAL_PER_PAGE)[0], PORTAL_PER_PAGE, count_limit=COUNT_LIMIT)
     tab_args = {k: v for k, v in request.args.items() if k in ("convention_id", "date_from", "date_to") and v}
     return render_page("portal/sessions.html", organisation=org, form=form, page=page, past=past,
                    tab_args=tab_args)

@@ -30,7 +30,7 @@ from coopnum.core.access import is_staff, load_or_404, roles_required
 from coopnum.core.db import db
 from coopnum.core.errors import DomainError, Forbidden
 from coopnum.core.models import Role, User
-from coopnum.core.pagination import page_args, paginate
+from coopnum.core.pagination import COUNT_LIMIT, page_args, paginate
 from coopnum.core.validation import parse_id
 from coopnum.core.views import commit_or_flash, commit_or_show, form_status
 from coopnum.missions.models import MissionSession
@@ -106,7 +106,7 @@ def activities():
         filters, error, status = ActivityFilters(), exc, 400
     stmt = visible_activities(current_user, filters).options(
         defaultload(Activity.mediator).lazyload(User.roles))  # the rows show names only
-    page = paginate(db.session, stmt, *page_args(50))
+    page = paginate(db.session, stmt, *page_args(50), count_limit=COUNT_LIMIT)
     places = queries.rows_by_id(db.session, Place, (a.place_id for a in page.items), Place.name)
     conventions = queries.rows_by_id(db.session, Convention, (a.convention_id for a in page.items),
                                      Convention.reference)

@@ -16,7 +16,7 @@ from coopnum.core import clock
 from coopnum.core.access import load_or_404, roles_required
 from coopnum.core.db import db
 from coopnum.core.models import Role
-from coopnum.core.pagination import page_args, paginate
+from coopnum.core.pagination import COUNT_LIMIT, page_args, paginate
 from coopnum.core.validation import parse_id
 from coopnum.core.views import commit_or_flash, commit_or_show, form_status, link_to, safe_next
 
@@ -46,7 +46,7 @@ def payments():
         date_to=form.date_to.data if not form.date_to.errors else None,
         method=form.method.data or None if not form.method.errors else None,
         organisation_id=parse_id(org_id))
-    page = paginate(db.session, queries.payments_stmt(filters), *page_args(50))
+    page = paginate(db.session, queries.payments_stmt(filters), *page_args(50), count_limit=COUNT_LIMIT)
     count, total = queries.payments_total(db.session, filters)
     return render_template("billing/payments/list.html", form=form, page=page, total=total, count=count,
                            invoice_url=invoice_url)

@@ -15,7 +15,7 @@ from coopnum.core import clock
 from coopnum.core.access import is_staff, require, roles_required
 from coopnum.core.db import db
 from coopnum.core.models import Role, User
-from coopnum.core.pagination import page_args, paginate
+from coopnum.core.pagination import COUNT_LIMIT, page_args, paginate
 from coopnum.core.validation import parse_id
 from coopnum.core.views import commit_or_flash, commit_or_show, form_status
 from coopnum.inventory import access, queries
@@ -137,7 +137,7 @@ def reservations():
         user_id = parse_id(form.user_id.data)
     status = form.status.data if not form.status.errors else ""
     stmt = queries.reservations_stmt(user_id=user_id, status=status, now=clock.now())
-    page = paginate(db.session, stmt, *page_args(50))
+    page = paginate(db.session, stmt, *page_args(50), count_limit=COUNT_LIMIT)
     return render_template("inventory/bookings/reservations.html", form=form, page=page, staff=staff,
                            names=_names(r.user_id for r in page.items),
                            assets=_assets_by_id(b.asset_id for r in page.items for b in r.bookings))
@@ -330,7 +330,7 @@ def loans():
     staff = is_staff(current_user)
     now = clock.now()
     stmt = queries.loans_stmt(user_id=None if staff else current_user.id, status=status, now=now)
-    page = paginate(db.session, stmt, *page_args(50))
+    page = paginate(db.session, stmt, *page_args(50), count_limit=COUNT_LIMIT)
     return render_template("inventory/bookings/loans.html", form=form, page=page, status=status, staff=staff,
                            now=now, names=_names(loan.user_id for loan in page.items),
                            assets=_assets_by_id(b.asset_id for loan in page.items for b in loan.bookings),
