@@ -54,3 +54,5 @@ def test_the_nightly_analyze_gives_the_planner_its_statistics(app, session, user
     else:
         reltuples = session.execute(text("SELECT reltuples FROM pg_class WHERE relname = 'users'")).scalar_one()
         assert reltuples == count
+        vacuumed = session.execute(text("SELECT last_vacuum FROM pg_stat_user_tables WHERE relname = 'users'"))
+        assert vacuumed.scalar_one() is not None
