@@ -136,6 +136,23 @@ def test_a_workshop_gives_one_row_per_participant(session, users, records):
     assert exports.row_count(session, users["mediator"], ActivityFilters()) == len(rows) == 6
 
 
+def test_the_followed_participants_come_in_the_order_of_their_ids(session, users):
+    """Whatever the order they were linked in, on every database (without an ORDER BY, SQLite and PostgreSQL
+    give them in different orders)."""
+    mediator = users["mediator"]
+    first = factories.beneficiary(session, mediator=mediator, first_name="Anne", last_name="Aubert")
+    second = factories.beneficiary(session, mediator=mediator, first_name="Zoé", last_name="Zola")
+    for i in range(4):
+        workshop = factories.activity(session, mediator=mediator, kind="Collectif", participants=3,
+                                      workshop_title="Atelier", day=DAY - timedelta(days=i))
+        session.add_all([ActivityBeneficiary(activity_id=workshop.id, beneficiary_id=second.id),
+                         ActivityBeneficiary(activity_id=workshop.id, beneficiary_id=first.id)])
+    session.commit()
+    _columns, rows = build(session, mediator)
+    assert [(r["Participants"], r["Bénéficiaire"]) for r in rows] == [
+        ("1/3", "Anne Aubert"), ("2/3", "Zoé Zola"), ("3/3", "Anonyme")] * 4
+
+
 def test_a_coordinator_exports_everyone_with_the_mediators_names(session, users, records):
     _columns, rows = build(session, users["coordinator"], ActivityFilters(kind="Individuel"))
     assert len(rows) == 3

@@ -1,18 +1,17 @@
 """Exports of activity reports (CRA) as CSV and XLSX, with the columns and value formats of the national tool's
 "Activités" export (``shared/domain/reference/coop-cra.md``), streamed so that years of data never sit in memory.
 
-The rows are those of ``activity_queries.visible_activities(viewer, filters)`` — the same statement as the list
-page and the API, access rules included — read ``CHUNK_SIZE`` activities at a time (``yield_per``); the known
-beneficiaries of each chunk come in one more query (selectin loading), the places in one query per chunk that
-meets new ones. One row per accompaniment: an individual accompaniment gives one row, a collective workshop one
-row per participant (``Participants`` = ``1/12`` … ``12/12``: the followed beneficiaries first, then the
-anonymous ones).
+The rows come from ``export_rows``: those of ``activity_queries.visible_activities(viewer, filters)`` — the same
+statement as the list page and the API, access rules included — read ``CHUNK_SIZE`` activities at a time. One row
+per accompaniment: an individual accompaniment gives one row, a collective workshop one row per participant
+(``Participants`` = ``1/12`` … ``12/12``: the followed beneficiaries first, then the anonymous ones).
 
 Formats:
 
 * **XLSX** (openpyxl, write-only workbook): an "Informations export" block (who, when, how many rows), the filters
   block, an empty row, then the table (an Excel table named ``Activités``). Numbers (duration, CRA id) are
-  numbers; dates are text as in the national export.
+  numbers; dates are text as in the national export. The data rows are serialised by ``coopnum.core.xlsx_stream``
+  (openpyxl's bytes, without a cell object per cell) into a temporary file, spliced into the sheet at the end.
 * **CSV**: the table only (header + rows), UTF-8 with a byte-order mark and ``;`` as separator, CRLF line ends:
   what French Excel opens correctly with a double click. Cells holding several values use line breaks inside
   quotes. Cells starting with ``= + - @``, a tab or a carriage return get a leading apostrophe so a spreadsheet
@@ -41,9 +40,9 @@ import secrets
 import tempfile
 import threading
 import warnings
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -53,14 +52,22 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
-from sqlalchemy import and_, case, delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlmodel import Session
 
 from coopnum.activities import cra_reference as ref
-from coopnum.activities.models import Activity, Beneficiary
 from coopnum.activities.services import reference_lists
-from coopnum.activities.services.activity_queries import ActivityFilters, visible_activities
-from coopnum.core import clock, formats, jobs, spreadsheet
+from coopnum.activities.services.activity_queries import ActivityFilters
+from coopnum.activities.services.export_rows import (
+    CHUNK_SIZE,
+    ROLE_MEDIATOR,
+    RowBuilder,
+    columns_for,
+    fr_date,
+    row_chunks,
+    row_count,
+)
+from coopnum.core import clock, formats, jobs, spreadsheet, xlsx_stream
 from coopnum.core.access import is_staff
 from coopnum.core.clock import PARIS
 from coopnum.core.db import reading, writing
@@ -70,7 +77,6 @@ from coopnum.organisations.models import Convention, Organisation, Place
 
 log = logging.getLogger(__name__)
 
-CHUNK_SIZE = 500
 KEEP_HOURS = 24
 STALE_MINUTES = 30  # a queued or running job without progress for that long has lost its worker
 PROGRESS_KEY = "progress_at"  # in ``params``: when the worker last reported progress (ISO 8601, UTC)
@@ -78,8 +84,6 @@ FORMATS = ("csv", "xlsx")
 KIND = "activities"
 TABLE_NAME = "Activités"
 SHEET_TITLE = "Activités"
-ANONYMOUS = "Anonyme"
-ROLE_MEDIATOR = "Médiateur"
 ROLE_COORDINATOR = "Coordinateur"
 FAILED_MESSAGE = "L’export a échoué. Réessayez, ou prévenez l’équipe technique si cela se reproduit."
 STALE_MESSAGE = (f"L’export s’est interrompu : aucune progression depuis plus de {STALE_MINUTES} minutes. "
@@ -87,174 +91,6 @@ STALE_MESSAGE = (f"L’export s’est interrompu : aucune progression depuis plu
 ACTIVE = (ExportStatus.PENDING, ExportStatus.RUNNING)
 MIMETYPES = {"csv": "text/csv",  # served with "; charset=utf-8" (werkzeug adds it to text/*)
              "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-
-
-# --- rows -----------------------------------------------------------------------------------------------------------
-
-def fr_date(day: date | None) -> str:
-    return day.strftime("%d/%m/%Y") if day else ""
-
-
-def fr_datetime(moment: datetime | None) -> str:
-    """``dd/MM/yyyy à HH:mm``, Europe/Paris."""
-    return moment.astimezone(PARIS).strftime("%d/%m/%Y à %H:%M") if moment else ""
-
-
-def is_self_export(viewer: User, filters: ActivityFilters) -> bool:
-    """A mediator exporting their own activities (or anyone restricting the export to themselves)."""
-    return filters.mediator_id == viewer.id or not is_staff(viewer)
-
-
-def columns_for(viewer: User, filters: ActivityFilters) -> list[str]:
-    own = is_self_export(viewer, filters)
-    return ref.export_columns(by_other=not own, self_export=own, with_v1_source=False)
-
-
-def _stars(list_name: str) -> dict[str, str]:
-    return {item.value: f"{item.extras.get('stars')}/3" for item in ref.items(list_name) if item.extras.get("stars")}
-
-
-class RowBuilder:
-    """Turns activities into export rows (lists in the order of ``columns``), with labels from the editable
-    reference lists. Places are loaded once per chunk that needs new ones."""
-
-    def __init__(self, session: Session, columns: list[str]):
-        self.session = session
-        self.columns = columns
-        self.labels = reference_lists.all_labels(session)
-        self.places: dict[int, Place] = {}
-        self.autonomy = _stars(ref.AUTONOMIE)
-        self.levels = _stars(ref.NIVEAU_ATELIER)
-        self.unknown = {name: self.labels[name].get("NonCommunique", "") for name in
-                        (ref.GENRE, ref.TRANCHE_AGE, ref.STATUT_SOCIAL)}
-
-    def load_places(self, activities: Iterable[Activity]) -> None:
-        wanted = {a.place_id for a in activities if a.place_id is not None} - set(self.places)
-        if wanted:
-            for place in self.session.execute(select(Place).where(Place.id.in_(wanted))).scalars():
-                self.places[place.id] = place
-
-    def _label(self, list_name: str, value: str | None) -> str:
-        return self.labels[list_name].get(value, value) if value else ""
-
-    def _many(self, list_name: str, values) -> list[str]:
-        return [self._label(list_name, v) for v in values or []]
-
-    def rows(self, activity: Activity) -> list[list[Any]]:
-        """The rows of one activity: one for an individual accompaniment, one per participant of a workshop
-        (the followed beneficiaries first, then the anonymous ones)."""
-        collective = activity.kind == ref.TYPE_COLLECTIF
-        common = self._activity_values(activity)
-        known = [link.beneficiary for link in activity.beneficiary_links if link.beneficiary is not None]
-        total = max(activity.participants or 1, len(known), 1) if collective else 1
-        result = []
-        for index in range(total):
-            person = known[index] if index < len(known) else None
-            values = dict(common)
-            values["Participants"] = f"{index + 1}/{total}" if collective else 1
-            values.update(self._beneficiary_values(activity, person))
-            result.append([values.get(column, "") for column in self.columns])
-        return result
-
-    def _activity_values(self, a: Activity) -> dict[str, Any]:
-        """The columns shared by every row of the activity, by column name: when, who, where, what."""
-        collective = a.kind == ref.TYPE_COLLECTIF
-        mediator = a.mediator
-        first, _, last = (mediator.full_name.partition(" ") if mediator else ("", "", ""))
-        modified = a.updated_at and a.created_at and (a.updated_at - a.created_at) > timedelta(seconds=1)
-        themes = self._many(ref.THEMATIQUE, a.thematiques) + self._many(ref.THEMATIQUE_DEMARCHE,
-                                                                        a.thematiques_demarche)
-        return {
-            "Date": fr_date(a.date),
-            "Enregistré le": fr_datetime(a.created_at),
-            "Dernière modification le": fr_datetime(a.updated_at) if modified else "",
-            "Prénom du médiateur": first,
-            "Nom du médiateur": last,
-            "Rôle": ROLE_MEDIATOR,
-            "ID - Conum": "",
-            "Type": self._label(ref.TYPE_ACTIVITE, a.kind),
-            "Canaux d’accompagnement": self._label(ref.TYPE_LIEU, a.place_type),
-            **self._place_values(a),
-            "Durée (min)": a.duration_minutes,
-            "Nom de l’atelier": a.workshop_title if collective else "",
-            "Matériel numérique utilisé": "\n".join(self._many(ref.MATERIEL, a.materiel)),
-            "Thématique(s) d’accompagnement": "\n".join(themes),
-            "Tags": "",
-            "Nom de la démarche administrative": a.precisions_demarche,
-            "Niveau d’autonomie (ou de l’atelier)": (self.levels.get(a.workshop_level or "", "") if collective
-                                                     else self.autonomy.get(a.autonomie or "", "")),
-            "Bénéficiaire réorienté": "Oui" if a.oriented else "Non",
-            "Structure de redirection": self._label(ref.STRUCTURE_REDIRECTION, a.structure_redirection),
-            "Notes supplémentaires": a.notes,
-            "Source de la donnée": "La Coop de la médiation numérique (V2)",
-            "ID CRA": a.id,
-        }
-
-    def _place_values(self, a: Activity) -> dict[str, Any]:
-        """The place of the activity, else the commune where it happened (at home, elsewhere)."""
-        place = self.places.get(a.place_id) if a.place_id is not None else None
-        return {
-            "Nom du lieu": place.name if place else "",
-            "Adresse": place.address if place else "",
-            "Commune": place.city if place else a.commune,
-            "Code postal": place.postal_code if place else (a.commune_postal_code or ""),
-            "Code Insee": (place.insee_code or "") if place else (a.commune_insee or ""),
-        }
-
-    def _beneficiary_values(self, a: Activity, person: Beneficiary | None) -> dict[str, Any]:
-        """The beneficiary columns of a row: a followed beneficiary (``person``), else what the activity keeps
-        of an anonymous individual, else nothing (an anonymous participant of a workshop)."""
-        if person is not None:
-            return {
-                "Bénéficiaire": person.display_name,
-                "Commune du bénéficiaire": person.commune,
-                "Code postal du bénéficiaire": person.postal_code or "",
-                "Code Insee du bénéficiaire": person.commune_insee or "",
-                "Genre du bénéficiaire": self._label(ref.GENRE, person.genre) or self.unknown[ref.GENRE],
-                "Tranche d’âge du bénéficiaire": (self._label(ref.TRANCHE_AGE, person.tranche_age)
-                                                  or self.unknown[ref.TRANCHE_AGE]),
-                "Statut du bénéficiaire": (self._label(ref.STATUT_SOCIAL, person.statut_social)
-                                           or self.unknown[ref.STATUT_SOCIAL]),
-            }
-        if a.kind != ref.TYPE_COLLECTIF:  # an anonymous individual: the minimal data kept on the activity
-            return {
-                "Bénéficiaire": ANONYMOUS,
-                "Commune du bénéficiaire": a.beneficiary_commune,
-                "Code postal du bénéficiaire": a.beneficiary_postal_code or "",
-                "Code Insee du bénéficiaire": a.beneficiary_commune_insee or "",
-                "Genre du bénéficiaire": (self._label(ref.GENRE, a.beneficiary_genre)
-                                          or self.unknown[ref.GENRE]),
-                "Tranche d’âge du bénéficiaire": (self._label(ref.TRANCHE_AGE, a.beneficiary_tranche_age)
-                                                  or self.unknown[ref.TRANCHE_AGE]),
-                "Statut du bénéficiaire": (self._label(ref.STATUT_SOCIAL, a.beneficiary_statut_social)
-                                           or self.unknown[ref.STATUT_SOCIAL]),
-            }
-        return {  # an anonymous participant of a workshop: nothing known
-            "Bénéficiaire": ANONYMOUS, "Commune du bénéficiaire": "", "Code postal du bénéficiaire": "",
-            "Code Insee du bénéficiaire": "", "Genre du bénéficiaire": self.unknown[ref.GENRE],
-            "Tranche d’âge du bénéficiaire": self.unknown[ref.TRANCHE_AGE],
-            "Statut du bénéficiaire": self.unknown[ref.STATUT_SOCIAL],
-        }
-
-
-def row_count(session: Session, viewer: User, filters: ActivityFilters) -> int:
-    """The number of export rows (one per individual accompaniment, one per workshop participant)."""
-    sub = visible_activities(viewer, filters).order_by(None).subquery()
-    per_activity = case((and_(sub.c.kind == ref.TYPE_COLLECTIF, sub.c.participants > 1), sub.c.participants),
-                        else_=1)
-    return int(session.execute(select(func.coalesce(func.sum(per_activity), 0))).scalar_one())
-
-
-def row_chunks(session: Session, viewer: User, filters: ActivityFilters, builder: RowBuilder, *,
-               chunk_size: int = CHUNK_SIZE) -> Iterator[list[list[Any]]]:
-    """The export rows, a chunk of ``chunk_size`` activities at a time (never the whole result in memory)."""
-    stmt = visible_activities(viewer, filters).execution_options(yield_per=chunk_size)
-    for partition in session.execute(stmt).scalars().partitions(chunk_size):
-        builder.load_places(partition)
-        rows: list[list[Any]] = []
-        for activity in partition:
-            rows.extend(builder.rows(activity))
-        yield rows
 
 
 # --- writers ------------------------------------------------------------------------------------------------------
@@ -285,7 +121,23 @@ def _xlsx_value(ws, value: Any):
 def write_xlsx(path: Path, columns: list[str], chunks: Iterable[list[list[Any]]], *,
                info: list[tuple[str, Any]], filters: list[tuple[str, Any]],
                on_chunk: Callable[[int], None] | None = None) -> int:
-    """Write the XLSX (write-only workbook: rows go to disk as they come); returns the number of rows."""
+    """Write the XLSX; returns the number of rows. The data rows are serialised as they come into a temporary file
+    (``coopnum.core.xlsx_stream``: openpyxl's bytes, without a cell object per cell); openpyxl writes the rest of
+    the workbook (write-only), the rows go into its sheet at the end."""
+    header_row = len(info) + len(filters) + 5
+    with xlsx_stream.RowSpool(first_row=header_row + 1) as spool:
+        for rows in chunks:
+            spool.add(rows)
+            if on_chunk:
+                on_chunk(spool.count)
+        _write_workbook(path, columns, spool, info=info, filters=filters, header_row=header_row)
+        return spool.count
+
+
+def _write_workbook(path: Path, columns: list[str], spool: xlsx_stream.RowSpool, *, info: list[tuple[str, Any]],
+                    filters: list[tuple[str, Any]], header_row: int) -> None:
+    """The information and filters blocks, the header row and the table, with the spooled rows."""
+    done = spool.count
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(SHEET_TITLE)
     bold = Font(bold=True)
@@ -303,15 +155,7 @@ def write_xlsx(path: Path, columns: list[str], chunks: Iterable[list[list[Any]]]
     for label, value in filters:
         ws.append([label, _xlsx_value(ws, value)])
     ws.append([])
-    header_row = len(info) + len(filters) + 5
     ws.append([heading(c) for c in columns])
-    done = 0
-    for rows in chunks:
-        for row in rows:
-            ws.append([_xlsx_value(ws, v) for v in row])
-        done += len(rows)
-        if on_chunk:
-            on_chunk(done)
     last_col = _column_letter(len(columns))
     table = Table(displayName=TABLE_NAME, ref=f"A{header_row}:{last_col}{header_row + max(done, 1)}")
     table.tableColumns = [TableColumn(id=i + 1, name=name) for i, name in enumerate(columns)]
@@ -320,8 +164,7 @@ def write_xlsx(path: Path, columns: list[str], chunks: Iterable[list[list[Any]]]
     with warnings.catch_warnings():  # openpyxl warns about write-only tables even when columns are given
         warnings.simplefilter("ignore", UserWarning)
         ws.add_table(table)
-    wb.save(path)
-    return done
+    spool.save(wb, ws, path)
 
 
 def _column_letter(n: int) -> str:
