@@ -69,7 +69,7 @@ def placeholder_documents(invoice):
 
 def version() -> str:
     """A hash of what makes the data: the generator's sources (the volume module, the demo of every domain) and
-    the schema (tables, columns, types)."""
+    the schema (tables, columns, types, indexes)."""
     from coopnum import import_models
     from coopnum.core.db import metadata
 
@@ -77,13 +77,14 @@ def version() -> str:
     sources = [package / "demo.py", *sorted(package.glob("*/demo*.py")), *sorted(package.glob("volume*.py")),
                *sorted(package.glob("volume/**/*.py"))]
     digest = hashlib.sha256()
-    digest.update(b"ANALYZE after the build")  # the planner's statistics, as a real database has them
+    digest.update(b"ANALYZE after the build; VACUUM too on PostgreSQL")  # as a real database has them
     for path in sources:
         digest.update(path.relative_to(package).as_posix().encode())
         digest.update(path.read_bytes())
     import_models()
     for table in sorted(metadata.tables.values(), key=lambda t: t.name):
         digest.update(f"{table.name}:".encode() + ",".join(f"{c.name} {c.type!r}" for c in table.columns).encode())
+        digest.update(",".join(sorted(f"{i.name} {[str(e) for e in i.expressions]}" for i in table.indexes)).encode())
     return digest.hexdigest()[:12]
 
 
