@@ -33,6 +33,7 @@ def more(session, data: dict, n: int = 5) -> dict:
     _members(session, users, ids, n)
     _inventory(session, users, ids, n)
     extra.update(_training(session, users, ids, n))
+    _dashboards(session, users, ids, own_org, n)
     session.flush()
     return extra
 
@@ -41,9 +42,9 @@ def _missions(session, users, ids, own_org, n):
     """The own organisation: places, conventions and missions (every other one under the own convention, at the own
     place), each with a session tomorrow assigned to the mediator, an open one and a held one last month (with its
     hours); the own mission: more sessions; other organisations with their convention, place, mission and a held
-    session of another mediator (with an activity and last month's timesheet); service requests."""
+    session of another mediator (with an activity and last month's timesheet, submitted); service requests."""
     from coopnum.missions.models import Mission, ServiceRequest
-    from coopnum.timesheets.models import Timesheet
+    from coopnum.timesheets.models import Timesheet, TimesheetStatus
 
     mediator = users["mediator"]
     own_mission = session.get(Mission, ids["own_mission"])
@@ -72,7 +73,8 @@ def _missions(session, users, ids, own_org, n):
         held = bf.held_session(session, mission=other_mission, start=days.at(LAST_MONTH + timedelta(days=i), 9),
                                mediator=colleague)
         factories.activity(session, mediator=colleague, mission_session=held)
-        session.add(Timesheet(user_id=colleague.id, month=days.month_start(-1)))
+        session.add(Timesheet(user_id=colleague.id, month=days.month_start(-1), status=TimesheetStatus.SUBMITTED,
+                              submitted_at=days.NOW))
         session.add(ServiceRequest(organisation_id=own_org.id, requested_by_id=users["authority"].id,
                                    service_id=ids["service"], description=f"Demande {i}"))
     session.flush()
@@ -247,3 +249,49 @@ def _training(session, users, ids, n) -> dict:
                                              ends_at=days.at(day, 12, 30)))
     session.flush()
     return {"training": big.id}
+
+
+def _dashboards(session, users, ids, own_org, n):
+    """What the dashboards' panels show and the lists above leave out, so that every panel of every role's
+    dashboard has rows on both sizes: the coordinator and the mediator are members too (as in the demo), the
+    member holds a proxy; a training of the day (to sign now, its afternoon to come) with the coordinator, the
+    administrator, the mediator and the member; certifications of the mediator and of the member expiring soon;
+    overdue invoices due for a reminder that waits for the ECB rate of its semester (one semester each, none
+    recorded); requests in review; started sessions of the mediator still to confirm, hours of this month."""
+    from coopnum.billing import legal
+    from coopnum.members.models import Assembly, AttendanceMode, College, Member
+    from coopnum.members.services import assemblies
+    from coopnum.missions.models import Mission, RequestStatus, ServiceRequest
+    from coopnum.training.models import Certification, CertificationKind, Person
+    from tests.members.factories_registry import member
+    from tests.training import factories_training as ft
+
+    college = session.execute(select(College).order_by(College.id)).scalars().first()
+    for role in ("coordinator", "mediator"):
+        member(session, college, name=f"Sociétaire {role}", shares=1, user=users[role])
+    holder = session.get(Member, ids["own_member"])
+    represented = member(session, college, name="Sociétaire représenté", shares=1)
+    assemblies.record_attendance(session, None, session.get(Assembly, ids["assembly"]), represented,
+                                 mode=AttendanceMode.REPRESENTED, proxy_holder=holder, now=clock.now())
+    people = [ft.person(session, user=users[role]) for role in ("coordinator", "admin")]
+    mediator, trainee = session.get(Person, ids["mediator_person"]), session.get(Person, ids["member_person"])
+    semester = legal.semester_start(days.TODAY)
+    own_mission = session.get(Mission, ids["own_mission"])
+    for i in range(n):
+        ft.training(session, title=f"Formation du jour {i}", day=days.TODAY, trainers=[mediator],
+                    trainees=[*people, trainee], place_id=ids["own_place"])
+        for person in (mediator, trainee):
+            session.add(Certification(person_id=person.id, kind=CertificationKind.PIX, name=f"Pix {person.id}-{i}",
+                                      obtained_on=days.TODAY - timedelta(days=700), expires_on=days.days(15 + i)))
+        semester = legal.semester_start(semester - timedelta(days=1))
+        bf.issued_invoice(session, users["coordinator"], organisation=own_org,  # due 30 days later, same semester
+                          now=days.at(semester + timedelta(days=10), 12))
+        session.add(ServiceRequest(organisation_id=own_org.id, requested_by_id=users["authority"].id,
+                                   service_id=ids["service"], description=f"Demande à l'étude {i}",
+                                   status=RequestStatus.IN_REVIEW))
+        started = factories.mission_session(session, mission=own_mission,
+                                            start=days.at(LAST_MONTH + timedelta(days=10 + i), 14),
+                                            end=days.at(LAST_MONTH + timedelta(days=10 + i), 16))
+        factories.assignment(session, mission_session=started, user=users["mediator"])
+        factories.time_entry(session, user=users["mediator"], day=days.TODAY, minutes=45 + i)
+    session.flush()

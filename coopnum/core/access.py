@@ -67,11 +67,12 @@ def visible_roles(roles: Iterable[Role | str]) -> set[str]:
     return {str(r) for r in roles}
 
 
-def load_or_404(model, obj_id: int, allowed: Callable | None = None):
-    """The object of that id, or 404; then 403 unless ``allowed(current_user, obj)`` holds."""
+def load_or_404(model, obj_id: int, allowed: Callable | None = None, *, options=()):
+    """The object of that id (loaded with ``options``), or 404; then 403 unless ``allowed(current_user, obj)``
+    holds."""
     from coopnum.core.db import db
 
-    obj = db.session.get(model, obj_id)
+    obj = db.session.get(model, obj_id, options=list(options))
     if obj is None:
         abort(404)
     if allowed is not None:

@@ -7,7 +7,8 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import defaultload, lazyload
 from sqlmodel import Session
 
 from coopnum.core import clock
@@ -100,6 +101,19 @@ def type_label(type_name: str) -> str:
     return str(kind.type_label) if kind else type_name
 
 
+def _without_collections(model) -> list:
+    """Loader options: an object with what a label reads (its joined many-to-ones), not its collections nor theirs
+    (they would cost a query each)."""
+    options = []
+    for rel in inspect(model).relationships:
+        if rel.uselist:
+            options.append(lazyload(getattr(model, rel.key)))
+        elif rel.lazy == "joined":
+            options += [defaultload(getattr(model, rel.key)).lazyload(getattr(rel.mapper.class_, sub.key))
+                        for sub in rel.mapper.relationships if sub.uselist]
+    return options
+
+
 def object_names(session: Session, entries) -> dict[tuple[str, str], tuple[str, str | None]]:
     """(object_type, object_id) → (« Facture F2026-00108 », its URL or None) for the entries of a page: one query per
     kind of object; a deleted object or an undescribed kind is named by its kind and number."""
@@ -110,7 +124,8 @@ def object_names(session: Session, entries) -> dict[tuple[str, str], tuple[str, 
     found: dict[tuple[str, str], tuple[str, str | None]] = {}
     for type_name, ids in wanted.items():
         kind = _KINDS[type_name]
-        for obj in session.execute(select(kind.model).where(kind.model.id.in_(ids))).scalars():
+        stmt = select(kind.model).where(kind.model.id.in_(ids)).options(*_without_collections(kind.model))
+        for obj in session.execute(stmt).unique().scalars():
             text = kind.label(obj) if kind.label else f"{kind.type_label} n° {obj.id}"
             found[(type_name, str(obj.id))] = (text, kind.url(obj) if kind.url else None)
     names = {}

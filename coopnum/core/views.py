@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import defaultload, defer
 
 from coopnum.core import audit as audit_log
 from coopnum.core import clock, mail, navigation, outbox, services, settings, slots, validation
@@ -454,7 +454,8 @@ def audit():
                                                        key=lambda c: c[1].casefold())
     form.object_type.choices = [("", _("Tous"))] + sorted(((t, audit_log.type_label(t)) for t in types if t),
                                                          key=lambda c: c[1].casefold())
-    stmt = select(AuditLog).order_by(AuditLog.at.desc(), AuditLog.id.desc())
+    stmt = (select(AuditLog).options(defaultload(AuditLog.actor).lazyload(User.roles))  # the page shows names only
+            .order_by(AuditLog.at.desc(), AuditLog.id.desc()))
     if form.q.data:
         stmt = stmt.where(func.lower(AuditLog.summary).like(f"%{form.q.data.lower()}%"))
     if form.actor.data:

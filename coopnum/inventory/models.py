@@ -126,7 +126,7 @@ class Reservation(IdMixin, TimestampMixin, table=True):
     created_by_id: int | None = Field(default=None, sa_column=fk("users.id", "SET NULL", index=False))
 
     bookings: list["AssetBooking"] = Relationship(
-        back_populates="reservation", sa_relationship_kwargs={"lazy": "selectin"})
+        back_populates="reservation", sa_relationship_kwargs={"lazy": "selectin", "order_by": "AssetBooking.id"})
 
 
 class LoanStatus(StrEnum):
@@ -174,7 +174,8 @@ class Loan(IdMixin, TimestampMixin, table=True):
     checked_out_by_id: int | None = Field(default=None, sa_column=fk("users.id", "SET NULL", index=False))
     checked_in_by_id: int | None = Field(default=None, sa_column=fk("users.id", "SET NULL", index=False))
 
-    bookings: list["AssetBooking"] = Relationship(back_populates="loan", sa_relationship_kwargs={"lazy": "selectin"})
+    bookings: list["AssetBooking"] = Relationship(
+        back_populates="loan", sa_relationship_kwargs={"lazy": "selectin", "order_by": "AssetBooking.id"})
 
 
 class AssetBooking(IdMixin, table=True):

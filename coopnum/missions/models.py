@@ -118,7 +118,8 @@ class MissionSession(IdMixin, TimestampMixin, table=True):
 
     mission: Optional["Mission"] = Relationship(sa_relationship_kwargs={"lazy": "joined"})
     assignments: list["Assignment"] = Relationship(
-        back_populates="session", sa_relationship_kwargs={"cascade": "all, delete-orphan", "lazy": "selectin"}
+        back_populates="session",
+        sa_relationship_kwargs={"cascade": "all, delete-orphan", "lazy": "selectin", "order_by": "Assignment.id"},
     )
 
     @property

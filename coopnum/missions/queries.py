@@ -14,7 +14,6 @@ from coopnum.missions.models import (
     Mission,
     MissionSession,
     MissionStatus,
-    RequestStatus,
     ServiceRequest,
     SessionStatus,
     assigned_to,
@@ -89,12 +88,12 @@ def active_feeds_stmt():
             .order_by(CalendarFeed.kind, CalendarFeed.id.desc()))
 
 
-def oldest_new_request_at(session: Session) -> datetime | None:
-    """When the oldest request still new was made (the coordination's dashboard panel), if any."""
-    return session.execute(
-        select(ServiceRequest.created_at).where(ServiceRequest.status == RequestStatus.NEW)
-        .order_by(ServiceRequest.created_at).limit(1)
-    ).scalar_one_or_none()
+def requests_by_status(session: Session) -> dict[str, tuple[int, datetime]]:
+    """{status: (number of requests, when the oldest was made)}, in one query (the coordination's dashboard
+    panel)."""
+    rows = session.execute(select(ServiceRequest.status, func.count(), func.min(ServiceRequest.created_at))
+                           .group_by(ServiceRequest.status))
+    return {status: (n, oldest) for status, n, oldest in rows}
 
 
 def api_missions_stmt(*, scope_user: User | None = None, convention_id: int | None = None,

@@ -1,15 +1,15 @@
 """Read-only queries of the training pages: the home's and the list's sessions, the choices of the session form
-(people, users, places, skills), the scans of a session, the profiles' members, the calendar's and the dashboard's
-half-days. The services keep their writes (and the reads their rules need)."""
+(people, users, places, skills), the scans of a session, the profiles' members, the calendar's half-days. The
+services keep their writes (and the reads their rules need)."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import lazyload
 from sqlmodel import Session
 
 from coopnum.core.models import Role, User
-from coopnum.organisations.models import Service
+from coopnum.organisations.models import Place, Service
 from coopnum.training.models import (
     AttendanceScan,
     Participant,
@@ -124,27 +124,28 @@ def profile_members(session: Session, profile_id: int) -> list[Person]:
 
 # --- calendars and the dashboard -------------------------------------------------------------------------------------
 
-def half_days_between(session: Session, start: datetime, end: datetime, user_ids=None) -> list:
-    """(half-day, session) pairs overlapping [start, end), of the sessions the users take part in when
-    ``user_ids`` is given."""
-    q = (select(TrainingHalfDay, TrainingSession).join(TrainingSession,
-                                                       TrainingSession.id == TrainingHalfDay.training_id)
-         .where(TrainingHalfDay.starts_at < end, TrainingHalfDay.ends_at > start))
+def calendar_half_days(session: Session, start: datetime, end: datetime,
+                       user_ids=None) -> list[tuple[TrainingHalfDay, TrainingSession, Place | None, list]]:
+    """(half-day, session, its place or None, its participants' (user id or None, name)) of the half-days
+    overlapping [start, end), the soonest first, of the sessions the users take part in when ``user_ids`` is given
+    — in one query whatever their number (a row per participant; the sessions' collections are left unloaded)."""
+    stmt = (select(TrainingHalfDay, TrainingSession, Place, Person.id, Person.user_id, Person.full_name)
+            .join(TrainingSession, TrainingSession.id == TrainingHalfDay.training_id)
+            .outerjoin(Place, Place.id == TrainingSession.place_id)
+            .outerjoin(Participant, Participant.training_id == TrainingSession.id)
+            .outerjoin(Person, Person.id == Participant.person_id)
+            .where(TrainingHalfDay.starts_at < end, TrainingHalfDay.ends_at > start)
+            .options(lazyload(TrainingSession.half_days), lazyload(TrainingSession.participants))
+            .order_by(TrainingHalfDay.starts_at, TrainingHalfDay.id))
     if user_ids is not None:
-        q = q.where(TrainingSession.id.in_(select(Participant.training_id).join(
-            Person, Person.id == Participant.person_id).where(Person.user_id.in_(list(user_ids)))))
-    return list(session.execute(q).all())
-
-
-def next_half_days_of(session: Session, person_id: int, now: datetime, limit: int = 5) -> list[TrainingHalfDay]:
-    """The person's half-days of planned sessions in the next thirty days, the soonest first."""
-    return list(session.execute(
-        select(TrainingHalfDay).join(Participant, Participant.training_id == TrainingHalfDay.training_id)
-        .join(TrainingSession, TrainingSession.id == TrainingHalfDay.training_id)
-        .where(Participant.person_id == person_id, TrainingSession.status == TrainingStatus.PLANNED,
-               TrainingHalfDay.starts_at >= now, TrainingHalfDay.starts_at < now + timedelta(days=30))
-        .options(contains_eager(TrainingHalfDay.training))  # the panel shows each one's title
-        .order_by(TrainingHalfDay.starts_at).limit(limit)).scalars().all())
+        stmt = stmt.where(TrainingSession.id.in_(select(Participant.training_id).join(
+            Person, Person.id == Participant.person_id).where(Person.user_id.in_(list(user_ids))).correlate(None)))
+    found: dict[int, tuple[TrainingHalfDay, TrainingSession, Place | None, list]] = {}
+    for half_day, training, place, person_id, user_id, name in session.execute(stmt):
+        people = found.setdefault(half_day.id, (half_day, training, place, []))[3]
+        if person_id is not None:
+            people.append((user_id, name))
+    return list(found.values())
 
 
 def services_for_requirements(session: Session, required_ids: list[int]) -> list:

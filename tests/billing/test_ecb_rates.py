@@ -16,6 +16,7 @@ from coopnum.organisations.models import Contact, OrganisationKind
 from tests import days, factories
 from tests.billing import factories as bf
 from tests.conftest import login, text_of
+from tests.queries import counting
 
 NOW = days.NOW
 SEMESTER = legal.semester_start(days.TODAY)
@@ -141,6 +142,27 @@ def test_no_reminder_without_the_semester_rate(app, session, overdue):
     assert "pénalités de retard" in body and "majoré de 10 points" in body and "12,15" in body
     assert "L441-10" in body and "D441-5" in body and "R2192" not in body and "moratoires" not in body
     assert session.scalar(select(func.count()).select_from(Reminder)) == 1
+
+
+def test_an_invoice_due_on_the_last_day_of_a_semester_waits_for_the_next_semester_rate(session, users):
+    """Interest runs from the day after the due date: an invoice due on 30 June (or 31 December) waits for the
+    rate of the semester that starts the next day, not for its due date's; one query whatever the invoices."""
+    starts = legal.semester_start(legal.semester_start(days.TODAY) - timedelta(days=1))  # the previous semester
+    due = starts - timedelta(days=1)  # the last day of the semester before
+    invoice = bf.issued_invoice(session, users["coordinator"], now=days.at(due - timedelta(days=30), 12))
+    assert invoice.due_date == due
+    other = bf.issued_invoice(session, users["coordinator"], now=days.at(due - timedelta(days=60), 12))
+    session.add(DatedRate(kind=RateKind.ECB, valid_from=legal.semester_start(due), rate_bp=300))  # due date's
+    session.flush()
+    with counting(session.get_bind()) as statements:
+        (missing,) = dunning.missing_rates(session, now=NOW)  # the other one is due in the semester that has a rate
+    assert missing.semester == starts and missing.invoice_numbers == (invoice.number,)
+    assert len(statements) == 1
+    assert other.due_date < due and legal.semester_start(other.due_date + timedelta(days=1)) != starts
+    session.add(DatedRate(kind=RateKind.ECB, valid_from=starts, rate_bp=250))
+    session.flush()
+    assert dunning.missing_rates(session, now=NOW) == []
+    assert {r.invoice_id for r in dunning.run(session, now=NOW)} == {invoice.id, other.id}  # the job agrees
 
 
 def test_the_banner_on_the_settings_page_and_the_dashboard(client, session, users, overdue):

@@ -195,3 +195,46 @@ def test_the_demo_of_assemblies(session, client, users):
     login(client, account)
     page = text_of(client.get("/members/me"))
     assert "Modification de l'article 12" in page and "Votre vote" in page
+
+
+def test_pending_votes_of_a_member_in_two_queries(session, users):
+    """The dashboard's count: the open resolutions of the convened assemblies whose online vote is open now, for the
+    member unless it gave its proxy there, and for each member whose proxy it holds there, less the ballots cast —
+    in two queries (the assemblies, the count) whatever their number."""
+    from coopnum.members.models import AssemblyStatus, AttendanceMode
+    from tests.queries import counting
+
+    colleges = w.colleges(session, (("A", 40), ("B", 30), ("C", 30)))
+    me, friend, other, absent = (w.member(session, colleges[i % 3]) for i in range(4))
+    now = clock.now()
+
+    def opened(assembly, title, opened_at=now, closes_at=now + timedelta(days=2)):
+        resolution = services.add_resolution(session, None, assembly, title=title, now=opened_at)
+        return services.open_vote(session, None, resolution, closes_at=closes_at, now=opened_at)
+
+    mine = w.assembly(session, starts_at=days.at(days.days(3), 18))
+    first, second = opened(mine, "Rapport moral"), opened(mine, "Comptes")
+    opened(mine, "Hors délai", now - timedelta(days=2), now - timedelta(minutes=1))  # its online vote is over
+    services.add_resolution(session, None, mine, title="Pas encore soumise", now=now)  # a draft
+    services.record_attendance(session, None, mine, friend, mode=AttendanceMode.REPRESENTED, proxy_holder=me,
+                               now=now)
+    services.record_attendance(session, None, mine, other, mode=AttendanceMode.REPRESENTED, proxy_holder=absent,
+                               now=now)  # not mine to cast
+    services.cast_ballot(session, None, first, friend, "for", by_member=me, now=now)
+    proxied = w.assembly(session, starts_at=days.at(days.days(4), 18))
+    opened(proxied, "Budget")
+    services.record_attendance(session, None, proxied, me, mode=AttendanceMode.REPRESENTED, proxy_holder=absent,
+                               now=now)  # my proxy given: I do not vote there
+    draft = w.assembly(session, starts_at=days.at(days.days(40), 18), status=AssemblyStatus.DRAFT)
+    services.add_resolution(session, None, draft, title="Projet", now=now)
+    session.flush()
+    with counting(session.get_bind()) as statements:
+        pending, assemblies = services.pending_for(session, me.id, now)
+    # mine: first and second for me, second for friend (first already cast for friend); proxied: nothing
+    assert (pending, [a.id for a in assemblies]) == (3, [mine.id, proxied.id])
+    assert len(statements) == 2
+    services.cast_ballot(session, None, second, me, "against", by_member=me, now=now)
+    session.flush()
+    assert services.pending_for(session, me.id, now)[0] == 2
+    # absent: its own two and other's two in mine; Budget for itself and for me (my proxy) in proxied
+    assert services.pending_for(session, absent.id, now)[0] == 2 + 2 + 1 + 1

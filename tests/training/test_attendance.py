@@ -12,10 +12,11 @@ from coopnum.core import clock
 from coopnum.core import services as core_services
 from coopnum.core.errors import Conflict, DomainError, Forbidden
 from coopnum.training.immutability import ImmutableAttendanceError
-from coopnum.training.models import AttendanceScan, AttendanceSignature, SignatureMethod
+from coopnum.training.models import AttendanceScan, AttendanceSignature, SignatureMethod, TrainingStatus
 from coopnum.training.services import attendance
 from tests import days
 from tests.concurrency import run_together
+from tests.queries import counting
 from tests.training import factories_training as ft
 
 PNG = ft.signature_png()
@@ -38,6 +39,24 @@ def test_trainee_signs_its_morning(session, users, course, now):
     assert (row.method, row.role, row.signed_at, row.signature_png, row.ip) == (
         SignatureMethod.SCREEN, "trainee", now, PNG, "10.0.0.1")
     assert attendance.signed_minutes(session, course["training"], course["trainee"].id) == 210
+
+
+def test_the_dashboard_lists_what_to_sign_now_and_what_comes_in_one_query(session, users, course, now):
+    later = ft.training(session, title="Plus tard", day=days.days(12), trainees=[course["trainee"]])
+    ft.training(session, title="Dans deux mois", day=days.days(60), trainees=[course["trainee"]])
+    cancelled = ft.training(session, title="Annulée", day=days.days(3), trainees=[course["trainee"]])
+    cancelled.status = TrainingStatus.CANCELLED
+    session.flush()
+    with counting(session.get_bind()) as statements:
+        to_sign, upcoming = attendance.dashboard_half_days(session, users["member"].id, now)
+    assert len(statements) == 1
+    assert to_sign == [course["am"]]  # the afternoon opens at 13:00
+    assert upcoming == [course["pm"], *later.half_days]  # the next thirty days, not the cancelled one
+    assert upcoming[1].training.title == "Plus tard"
+    attendance.sign(session, course["am"], course["trainee"], actor=users["member"], now=now, png=PNG)
+    assert attendance.dashboard_half_days(session, users["member"].id, now)[0] == []  # signed
+    assert attendance.to_sign_now(session, course["trainer"], now) == [course["am"]]  # not by the trainer yet
+    assert attendance.dashboard_half_days(session, users["coordinator"].id, now) == ([], [])  # not a participant
 
 
 def test_sign_refusals(session, users, course, now):

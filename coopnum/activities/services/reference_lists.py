@@ -48,9 +48,15 @@ class Entry:
 
 def entries(session: Session, list_name: str) -> list[Entry]:
     """Every entry of a list, in display order: national defaults overlaid by the stored rows, then local ones."""
+    rows = list(session.execute(
+        select(ReferenceItem).where(ReferenceItem.list_name == list_name)).scalars()) if list_name in EDITABLE else []
+    return _entries(list_name, rows)
+
+
+def _entries(list_name: str, stored: list[ReferenceItem]) -> list[Entry]:
+    """The entries of a list from its stored rows (``entries``)."""
     defaults = {item.value: (i, item.label) for i, item in enumerate(ref.items(list_name))}
-    rows = {r.value: r for r in session.execute(
-        select(ReferenceItem).where(ReferenceItem.list_name == list_name)).scalars()} if list_name in EDITABLE else {}
+    rows = {r.value: r for r in stored}
     result = []
     for value, (i, default_label) in defaults.items():
         row = rows.pop(value, None)
@@ -73,11 +79,16 @@ def labels(session: Session, list_name: str) -> dict[str, str]:
 
 
 def all_labels(session: Session) -> dict[str, dict[str, str]]:
-    """{list_name: {value: label}} for every enumeration used by activities: one query per editable list."""
+    """{list_name: {value: label}} for every enumeration used by activities, in one query (the stored rows of the
+    editable lists)."""
     names = (ref.TYPE_ACTIVITE, ref.DUREE_TRANCHES, ref.TYPE_LIEU, ref.MATERIEL, ref.THEMATIQUE,
              ref.THEMATIQUE_DEMARCHE, ref.AUTONOMIE, ref.STRUCTURE_REDIRECTION, ref.NIVEAU_ATELIER, ref.GENRE,
              ref.TRANCHE_AGE, ref.STATUT_SOCIAL)
-    return {name: labels(session, name) for name in names}
+    stored: dict[str, list[ReferenceItem]] = {name: [] for name in names}
+    for row in session.execute(select(ReferenceItem).where(ReferenceItem.list_name.in_(
+            [name for name in names if name in EDITABLE])).order_by(ReferenceItem.id)).scalars():
+        stored[row.list_name].append(row)
+    return {name: {e.value: e.label for e in _entries(name, stored[name])} for name in names}
 
 
 def is_allowed(session: Session, list_name: str, value: str) -> bool:

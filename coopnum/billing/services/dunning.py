@@ -26,7 +26,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload, selectinload
 from sqlmodel import Session
@@ -46,6 +46,7 @@ from coopnum.billing.services import ecb
 from coopnum.billing.services.payments import euros
 from coopnum.core import audit, mail, outbox, settings
 from coopnum.core.clock import paris_today
+from coopnum.core.models import DatedRate, RateKind, Setting
 from coopnum.core.money import round_cents
 from coopnum.organisations.models import Organisation
 
@@ -56,7 +57,12 @@ MAIL_KIND = "billing.reminder"
 
 def dunning_days(session: Session) -> list[int]:
     """The delays of the levels (days after the due date), increasing, without duplicates."""
-    raw = settings.get(session, "billing.dunning_days") or []
+    return _dunning_days(settings.get(session, "billing.dunning_days"))
+
+
+def _dunning_days(raw) -> list[int]:
+    """The levels' delays from the setting's stored value (a list, or a text « 7, 21; 45 »)."""
+    raw = raw or []
     days = []
     for value in raw if isinstance(raw, list | tuple) else str(raw).replace(";", ",").split(","):
         try:
@@ -135,14 +141,35 @@ def waits(invoice: Invoice, ecb_rate_bp: int | None) -> bool:
 
 
 def missing_rates(session: Session, *, now: datetime) -> list[ecb.MissingRate]:
-    """The semesters whose ECB rate is missing while reminders are due (they wait for it), with their invoices."""
-    days = dunning_days(session)
-    if not days:
+    """The semesters whose ECB rate is missing while reminders are due (they wait for it), with their invoices.
+
+    One query whatever the number of overdue invoices and semesters (the dashboard shows it): the number, due date
+    and level of the overdue invoices that run at the ECB rate, with the setting ``billing.dunning_days`` (joined)
+    and, to tell whether the rate of each one's semester is recorded, the latest ECB semester on or before its due
+    date and the first one after it (its semester starts the day after the due date: it is one of the two)."""
+    key = "billing.dunning_days"
+    balance = Invoice.total_incl_cents - Invoice.credited_cents - Invoice.paid_cents
+    ecb_rate = DatedRate.kind == RateKind.ECB
+    on_or_before = select(func.max(DatedRate.valid_from)).where(ecb_rate, DatedRate.valid_from <= Invoice.due_date)
+    after = select(func.min(DatedRate.valid_from)).where(ecb_rate, DatedRate.valid_from > Invoice.due_date)
+    today = paris_today(now)
+    rows = session.execute(
+        select(Invoice.number, Invoice.due_date, Invoice.dunning_level, Setting.value,
+               on_or_before.scalar_subquery(), after.scalar_subquery())
+        .outerjoin(Setting, Setting.key == key)
+        .where(Invoice.status == InvoiceStatus.ISSUED, Invoice.kind == InvoiceKind.INVOICE, balance > 0,
+               Invoice.penalty_rate_bp.is_(None), Invoice.due_date < today)
+        .order_by(Invoice.due_date, Invoice.id)
+    ).all()
+    if not rows:
         return []
+    days = _dunning_days(settings.DEFAULTS[key] if rows[0][3] is None else rows[0][3])
     waiting: dict[date, list[str]] = {}
-    for invoice, _level, rate in _due(session, paris_today(now), days):
-        if waits(invoice, rate):
-            waiting.setdefault(interest_semester(invoice), []).append(invoice.number or "")
+    for number, due_date, dunning_level, _days, recorded_before, recorded_after in rows:
+        semester = legal.semester_start(due_date + timedelta(days=1))  # interest_semester
+        if level_for((today - due_date).days, days) > dunning_level and semester not in (recorded_before,
+                                                                                           recorded_after):
+            waiting.setdefault(semester, []).append(number or "")
     return [ecb.MissingRate(semester, tuple(numbers)) for semester, numbers in sorted(waiting.items())]
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
 
 from coopnum.core import clock
 from coopnum.inventory.models import (
@@ -76,6 +77,16 @@ def reservations_query(start: datetime, end: datetime, *, user_id: int | None = 
     if user_id is not None:
         stmt = stmt.where(Reservation.user_id == user_id)
     return stmt.order_by(Reservation.starts_at, Reservation.id)
+
+
+def mediator_equipment(session, user_id: int, now: datetime, *, loans: int = 10,
+                       reservations: int = 5) -> tuple[list[Loan], list[Reservation]]:
+    """A mediator's open loans (the earliest due first) and its reservations of the next 31 days, each with its
+    assets joined: two queries, whatever their number (the dashboard's panel)."""
+    lent = session.execute(open_loans_query(user_id=user_id).options(joinedload(Loan.bookings)).limit(loans))
+    booked = session.execute(reservations_query(now, now + timedelta(days=31), user_id=user_id)
+                             .options(joinedload(Reservation.bookings)).limit(reservations))
+    return list(lent.unique().scalars()), list(booked.unique().scalars())
 
 
 def open_cases_query():

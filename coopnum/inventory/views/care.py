@@ -7,7 +7,7 @@ Who: the inventory's pages are for staff and mediators (``access.can_see_invento
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import format_date
@@ -488,9 +488,7 @@ def _staff_panel(_user) -> dict:
 
 def _mediator_panel(user) -> dict:
     now = clock.now()
-    loans = list(db.session.execute(reports.open_loans_query(user_id=user.id).limit(10)).scalars())
-    upcoming = list(db.session.execute(reports.reservations_query(now, now + timedelta(days=31), user_id=user.id)
-                                       .limit(5)).scalars())
+    loans, upcoming = reports.mediator_equipment(db.session, user.id, now)
     return {"loans": loans, "reservations": upcoming, "now": now}
 
 

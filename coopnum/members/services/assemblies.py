@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Integer, func, literal, or_, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -517,37 +517,26 @@ def ballot_of(session: Session, resolution: Resolution, member_id: int) -> Ballo
 
 
 def pending_for(session: Session, member_id: int, now: datetime) -> tuple[int, list[Assembly]]:
-    """For the member's dashboard panel, in four queries whatever the number of assemblies, resolutions or proxies:
-    the convened assemblies, and the ballots still to cast now (for itself unless it gave its proxy, and for the
-    members whose proxy it holds) on the open resolutions whose vote window is open."""
+    """For the member's dashboard panel, in two queries whatever the number of assemblies, resolutions or proxies:
+    the convened assemblies, and the number of ballots still to cast now (for itself unless it gave its proxy, and
+    for the members whose proxy it holds) on their open resolutions whose vote window is open (``check_window``)."""
     assemblies = list(session.execute(select(Assembly).where(Assembly.status == AssemblyStatus.CONVENED)
                                       .order_by(Assembly.starts_at)).scalars())
-    if not assemblies:
-        return 0, []
-    ids = [a.id for a in assemblies]
-    rows = session.execute(select(Attendance).where(
-        Attendance.assembly_id.in_(ids),
-        (Attendance.member_id == member_id) | ((Attendance.proxy_holder_id == member_id)
-                                               & (Attendance.mode == AttendanceMode.REPRESENTED)))).scalars()
-    gave_proxy, represented = set(), {}
-    for a in rows:
-        if a.member_id == member_id:
-            if a.proxy_holder_id:
-                gave_proxy.add(a.assembly_id)
-        else:
-            represented.setdefault(a.assembly_id, []).append(a.member_id)
-    resolutions = list(session.execute(select(Resolution).where(Resolution.assembly_id.in_(ids),
-                                                                Resolution.status == ResolutionStatus.OPEN)).scalars())
-    voters = {member_id} | {m for ms in represented.values() for m in ms}
-    cast = {(row[0], row[1]) for row in session.execute(select(BallotCast.resolution_id, BallotCast.member_id).where(
-        BallotCast.resolution_id.in_([r.id for r in resolutions] or [0]),
-        BallotCast.member_id.in_(voters)))} if resolutions else set()
-    pending = 0
-    for r in resolutions:
-        try:
-            check_window(r, now)
-        except DomainError:
-            continue
-        mine = ([] if r.assembly_id in gave_proxy else [member_id]) + represented.get(r.assembly_id, [])
-        pending += sum(1 for m in mine if (r.id, m) not in cast)
-    return pending, assemblies
+    gave_proxy = select(Attendance.id).where(Attendance.assembly_id == Assembly.id, Attendance.member_id == member_id,
+                                             Attendance.proxy_holder_id.is_not(None)).exists()
+    convened = Assembly.status == AssemblyStatus.CONVENED
+    voters = union_all(  # (convened assembly, member whose ballot this member casts there)
+        select(Assembly.id.label("assembly_id"), literal(member_id, Integer).label("member_id"))
+        .where(convened, ~gave_proxy),
+        select(Attendance.assembly_id, Attendance.member_id).join(Assembly, Assembly.id == Attendance.assembly_id)
+        .where(convened, Attendance.proxy_holder_id == member_id, Attendance.mode == AttendanceMode.REPRESENTED,
+               Attendance.member_id != member_id),
+    ).subquery()
+    cast = select(BallotCast.id).where(BallotCast.resolution_id == Resolution.id,
+                                       BallotCast.member_id == voters.c.member_id).exists()
+    pending = session.execute(
+        select(func.count()).select_from(Resolution).join(voters, voters.c.assembly_id == Resolution.assembly_id)
+        .where(Resolution.status == ResolutionStatus.OPEN, Resolution.opened_at.is_not(None),
+               Resolution.opened_at <= now, or_(Resolution.closes_at.is_(None), Resolution.closes_at > now), ~cast)
+    ).scalar_one()
+    return int(pending), assemblies

@@ -229,7 +229,7 @@ def next_sessions_of(session: Session, user_id: int, *, now: datetime, limit: in
     mission = defaultload(MissionSession.mission)
     stmt = (
         select(MissionSession)
-        .options(mission.lazyload(Mission.default_mediators),
+        .options(lazyload(MissionSession.assignments), mission.lazyload(Mission.default_mediators),
                  mission.defaultload(Mission.convention).lazyload(Convention.services))
         .where(
             MissionSession.end > now,

@@ -13,7 +13,8 @@ from coopnum.organisations.services.conventions import VolumeSummary
 
 
 def volume_summaries(session: Session, convention_ids: list[int], *, now: datetime) -> dict[int, VolumeSummary]:
-    """Volume used vs contracted for several conventions in one query (no N+1)."""
+    """Volume used vs contracted for several conventions in one query (no N+1): each convention with the sums of
+    its missions' sessions (none: zero)."""
     if not convention_ids:
         return {}
     minutes = (func.extract("epoch", MissionSession.end) - func.extract("epoch", MissionSession.start)) / 60
@@ -28,25 +29,19 @@ def volume_summaries(session: Session, convention_ids: list[int], *, now: dateti
     future = (MissionSession.status == SessionStatus.PLANNED) & (MissionSession.end > now)
     rows = session.execute(
         select(
-            Mission.convention_id,
+            Convention.id, Convention.volume_unit, Convention.contracted_volume,
             func.coalesce(func.sum(case((done, minutes), else_=0)), 0),
             func.coalesce(func.sum(case((done, 1), else_=0)), 0),
             func.coalesce(func.sum(case((future, minutes), else_=0)), 0),
             func.coalesce(func.sum(case((future, 1), else_=0)), 0),
         )
-        .join(MissionSession, MissionSession.mission_id == Mission.id)
-        .where(Mission.convention_id.in_(convention_ids))
-        .group_by(Mission.convention_id)
-    ).all()
-    figures = {r[0]: r[1:] for r in rows}
-    conventions = session.execute(
-        select(Convention.id, Convention.volume_unit, Convention.contracted_volume).where(
-            Convention.id.in_(convention_ids)
-        )
+        .outerjoin(Mission, Mission.convention_id == Convention.id)
+        .outerjoin(MissionSession, MissionSession.mission_id == Mission.id)
+        .where(Convention.id.in_(convention_ids))
+        .group_by(Convention.id, Convention.volume_unit, Convention.contracted_volume)
     ).all()
     result = {}
-    for cid, unit, contracted in conventions:
-        used_min, used_n, planned_min, planned_n = figures.get(cid, (0, 0, 0, 0))
+    for cid, unit, contracted, used_min, used_n, planned_min, planned_n in rows:
         if unit == VolumeUnit.SESSIONS:
             used, planned = Decimal(int(used_n)), Decimal(int(planned_n))
         else:

@@ -328,10 +328,9 @@ def request_plan(request_id: int):
 # --- dashboard panels -------------------------------------------------------------------------------------------------
 
 def _requests_panel(user) -> dict:
-    counts = svc.count_by_status(db.session)
-    oldest_new = queries.oldest_new_request_at(db.session)
-    return {"new": counts.get(RequestStatus.NEW, 0), "in_review": counts.get(RequestStatus.IN_REVIEW, 0),
-            "oldest_new": oldest_new}
+    figures = queries.requests_by_status(db.session)
+    new, oldest_new = figures.get(RequestStatus.NEW, (0, None))
+    return {"new": new, "in_review": figures.get(RequestStatus.IN_REVIEW, (0, None))[0], "oldest_new": oldest_new}
 
 
 def register() -> None:

@@ -356,7 +356,7 @@ def convention_report(session: Session, convention: Convention, date_from: date,
     labels = reference_lists.all_labels(session)
     _add_autonomy_and_redirections(session, figures, in_period, labels)
     _add_themes(session, figures, in_period, labels)
-    figures.places = _named_places(session, places)
+    figures.places = _busiest_first(places)
     return figures
 
 
@@ -374,10 +374,11 @@ def _report_header(session: Session, convention: Convention, date_from: date, da
     )
 
 
-def _place_figures(places: dict[int | None, PlaceFigures], place_id: int | None) -> PlaceFigures:
-    """The row of ``place_id`` (``None``: outside a place), created empty on first use."""
+def _place_figures(places: dict[int | None, PlaceFigures], place_id: int | None,
+                   name: str | None) -> PlaceFigures:
+    """The row of ``place_id`` (``None``: outside a place), created empty, with its name, on first use."""
     if place_id not in places:
-        places[place_id] = PlaceFigures(place_id, "")
+        places[place_id] = PlaceFigures(place_id, name or "")
     return places[place_id]
 
 
@@ -403,12 +404,13 @@ def _add_sessions(session: Session, figures: ReportFigures, places: dict[int | N
         .subquery()
     )
     rows = session.execute(
-        select(inner.c.month, inner.c.place_id, inner.c.status, func.count(),
+        select(inner.c.month, inner.c.place_id, Place.name, inner.c.status, func.count(),
                func.coalesce(func.sum(inner.c.held), 0), func.coalesce(func.sum(inner.c.planned), 0),
                func.coalesce(func.sum(inner.c.to_confirm), 0))
-        .group_by(inner.c.month, inner.c.place_id, inner.c.status), params
+        .select_from(inner).outerjoin(Place, Place.id == inner.c.place_id)
+        .group_by(inner.c.month, inner.c.place_id, Place.name, inner.c.status), params
     ).all()
-    for index, place_id, status, count, held_min, planned_min, to_confirm in rows:
+    for index, place_id, place_name, status, count, held_min, planned_min, to_confirm in rows:
         count, held_min, planned_min = int(count), int(round(float(held_min))), int(round(float(planned_min)))
         month = figures.months[int(index)]
         if status == SessionStatus.HELD:
@@ -416,7 +418,7 @@ def _add_sessions(session: Session, figures: ReportFigures, places: dict[int | N
             figures.minutes_delivered += held_min
             month.sessions_held += count
             month.minutes_delivered += held_min
-            row = _place_figures(places, place_id)
+            row = _place_figures(places, place_id, place_name)
             row.sessions_held += count
             row.minutes_delivered += held_min
         elif status == SessionStatus.CANCELLED:
@@ -441,13 +443,14 @@ def _add_activities(session: Session, figures: ReportFigures, places: dict[int |
         .where(*in_period).subquery()
     )
     rows = session.execute(
-        select(inner.c.month, inner.c.place_id, inner.c.kind, func.count(),
+        select(inner.c.month, inner.c.place_id, Place.name, inner.c.kind, func.count(),
                func.coalesce(func.sum(inner.c.participants), 0), func.coalesce(func.sum(inner.c.duration_minutes), 0))
-        .group_by(inner.c.month, inner.c.place_id, inner.c.kind), params
+        .select_from(inner).outerjoin(Place, Place.id == inner.c.place_id)
+        .group_by(inner.c.month, inner.c.place_id, Place.name, inner.c.kind), params
     ).all()
-    for index, place_id, kind, count, participants, minutes in rows:
+    for index, place_id, place_name, kind, count, participants, minutes in rows:
         count, participants = int(count), int(participants)
-        month, row = figures.months[int(index)], _place_figures(places, place_id)
+        month, row = figures.months[int(index)], _place_figures(places, place_id, place_name)
         figures.activity_minutes += int(minutes)
         if kind == ref.TYPE_COLLECTIF:
             figures.workshops += count
@@ -496,12 +499,8 @@ def _add_themes(session: Session, figures: ReportFigures, in_period, labels: dic
                                               labels[ref.THEMATIQUE_DEMARCHE])
 
 
-def _named_places(session: Session, places: dict[int | None, PlaceFigures]) -> list[PlaceFigures]:
-    """Places, named, busiest first; activities outside a place last."""
-    known = [pid for pid in places if pid is not None]
-    names = dict(session.execute(select(Place.id, Place.name).where(Place.id.in_(known))).all()) if known else {}
-    for pid, row in places.items():
-        row.name = names.get(pid, "") if pid is not None else ""
+def _busiest_first(places: dict[int | None, PlaceFigures]) -> list[PlaceFigures]:
+    """Places (named by the queries that counted them), busiest first; activities outside a place last."""
     return sorted(places.values(), key=lambda p: (p.place_id is None, -p.sessions_held, -p.people, p.name))
 
 

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
+from sqlalchemy.orm import lazyload
 from wtforms import DateField
 from wtforms.validators import Optional
 
@@ -269,7 +270,8 @@ def _themes_sheet(themes, figures: reports.ReportFigures) -> None:
 # --- the report of a convention -------------------------------------------------------------------------------------
 
 def _convention(convention_id: int) -> Convention:
-    return load_or_404(Convention, convention_id, can_view_convention)
+    """The convention of the report (not its services: the report does not show them)."""
+    return load_or_404(Convention, convention_id, can_view_convention, options=[lazyload(Convention.services)])
 
 
 def _report(convention: Convention):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import and_, case, exists, func, or_, select
-from sqlalchemy.orm import contains_eager, lazyload, selectinload
+from sqlalchemy.orm import contains_eager, defaultload, joinedload, lazyload
 from sqlalchemy.sql import Select
 from sqlmodel import Session
 
@@ -42,6 +42,7 @@ def timesheet_for(session: Session, user_id: int, month: date) -> Timesheet:
     month = locks.month_start(month)
     found = session.execute(
         select(Timesheet).where(Timesheet.user_id == user_id, Timesheet.month == month)
+        .options(lazyload(Timesheet.user))  # the pages know the user
     ).scalar_one_or_none()
     return found if found is not None else Timesheet(user_id=user_id, month=month, status=TimesheetStatus.OPEN)
 
@@ -144,9 +145,9 @@ class MonthSummary:
         return self.status in (TimesheetStatus.OPEN, TimesheetStatus.SENT_BACK)
 
 
-def _sessions_with_places(stmt: Select) -> Select:
-    """Sessions with their mission, place, convention and organisation in the same query; assignments and their
-    users in one more (never N+1)."""
+def _sessions_with_places(stmt: Select, *, assignments: bool = True) -> Select:
+    """Sessions with their mission, place, convention and organisation, and their assignments with their users
+    (unless ``assignments`` is false: left unloaded), all in the same query (read it with ``unique()``)."""
     mission = contains_eager(MissionSession.mission)
     return (
         stmt.join(MissionSession.mission).join(Mission.place).join(Mission.convention).join(Convention.organisation)
@@ -155,7 +156,8 @@ def _sessions_with_places(stmt: Select) -> Select:
             mission.contains_eager(Mission.convention).contains_eager(Convention.organisation),
             mission.contains_eager(Mission.convention).lazyload(Convention.services),
             mission.lazyload(Mission.default_mediators),
-            selectinload(MissionSession.assignments).joinedload(Assignment.user).lazyload(User.roles),
+            joinedload(MissionSession.assignments).joinedload(Assignment.user).lazyload(User.roles) if assignments
+            else lazyload(MissionSession.assignments),
         )
     )
 
@@ -170,18 +172,14 @@ def month_summary(session: Session, user_id: int, month: date, *, now: datetime)
                                 TimeEntry.day < next_month(month))
         .options(lazyload(TimeEntry.user)).order_by(TimeEntry.day, TimeEntry.id)
     ).scalars())
-    sessions = list(session.execute(
-        _sessions_with_places(select(MissionSession)).where(
+    reported = exists(select(Activity.id).where(Activity.session_id == MissionSession.id))
+    sessions = session.execute(
+        _sessions_with_places(select(MissionSession, reported)).where(
             _mine_in_month(user_id, month), MissionSession.status != SessionStatus.CANCELLED)
         .order_by(MissionSession.start, MissionSession.id)
-    ).unique().scalars())
-    reported = set()
-    if sessions:
-        reported = set(session.execute(
-            select(Activity.session_id).where(Activity.session_id.in_([s.id for s in sessions])).distinct()
-        ).scalars())
+    ).unique().all()
     minutes = {e.session_id: e.minutes for e in entries if e.session_id is not None}
-    lines = [SessionLine(s, minutes.get(s.id), s.id in reported, s.start <= now) for s in sessions]
+    lines = [SessionLine(s, minutes.get(s.id), has_report, s.start <= now) for s, has_report in sessions]
     return MonthSummary(user_id=user_id, month=month, timesheet=timesheet, entries=entries, sessions=lines)
 
 
@@ -413,12 +411,9 @@ def without_report_stmt(month: date, *, user_id: int | None = None) -> Select:
     return stmt.order_by(MissionSession.start, MissionSession.id)
 
 
-def count_of(session: Session, stmt: Select) -> int:
-    return int(session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one())
-
-
-def _counts(session: Session, month: date, *, now: datetime) -> tuple[int, int]:
-    """(started sessions still to confirm, held sessions without a report) of the month, in one query."""
+def _counts(session: Session, month: date, *columns, now: datetime) -> tuple[int, ...]:
+    """(started sessions still to confirm, held sessions without a report) of the month, then ``columns`` (scalar
+    subqueries), in one query."""
     start, end = month_instants(month)
     reported = exists(select(Activity.id).where(Activity.session_id == MissionSession.id))
     assigned = exists(select(Assignment.id).where(Assignment.session_id == MissionSession.id))
@@ -426,25 +421,26 @@ def _counts(session: Session, month: date, *, now: datetime) -> tuple[int, int]:
     unreported = and_(MissionSession.status == SessionStatus.HELD, ~reported)
     row = session.execute(
         select(func.coalesce(func.sum(case((to_confirm, 1), else_=0)), 0),
-               func.coalesce(func.sum(case((unreported, 1), else_=0)), 0))
+               func.coalesce(func.sum(case((unreported, 1), else_=0)), 0), *columns)
         .where(MissionSession.start >= start, MissionSession.start < end)
     ).one()
-    return int(row[0]), int(row[1])
+    return tuple(int(value) for value in row)
 
 
 def month_counts(session: Session, month: date, *, now: datetime) -> dict[str, int]:
     """For the coordination's dashboard panel: sessions to confirm and without a report this month, and
-    timesheets waiting for validation (any month)."""
-    unconfirmed, without_report = _counts(session, locks.month_start(month), now=now)
-    submitted = session.execute(
-        select(func.count()).select_from(Timesheet).where(Timesheet.status == TimesheetStatus.SUBMITTED)
-    ).scalar_one()
-    return {"unconfirmed": unconfirmed, "without_report": without_report, "submitted": int(submitted)}
+    timesheets waiting for validation (any month), in one query."""
+    submitted = select(func.count()).select_from(Timesheet).where(Timesheet.status == TimesheetStatus.SUBMITTED)
+    unconfirmed, without_report, waiting = _counts(session, locks.month_start(month), submitted.scalar_subquery(),
+                                                   now=now)
+    return {"unconfirmed": unconfirmed, "without_report": without_report, "submitted": waiting}
 
 
 def submitted_timesheets(session: Session, *, limit: int = 5) -> list[Timesheet]:
+    """The timesheets waiting for validation, the oldest month first, with their user's name (not its roles)."""
     return list(session.execute(
         select(Timesheet).where(Timesheet.status == TimesheetStatus.SUBMITTED)
+        .options(defaultload(Timesheet.user).lazyload(User.roles))
         .order_by(Timesheet.month, Timesheet.submitted_at).limit(limit)
     ).scalars())
 
@@ -489,22 +485,26 @@ def month_overview(session: Session, month: date, *, now: datetime) -> MonthOver
 
 # --- a mediator's dashboard --------------------------------------------------------------------------------------
 
-def unconfirmed_sessions_stmt(user_id: int, *, now: datetime) -> Select:
-    """A mediator's started sessions still to confirm (any month), oldest first."""
-    return _sessions_with_places(select(MissionSession)).where(
+def sessions_to_confirm(session: Session, user_id: int, *, now: datetime,
+                        limit: int = 5) -> tuple[list[MissionSession], int]:
+    """A mediator's first ``limit`` started sessions still to confirm (any month), oldest first, with their mission
+    and place (not their assignments), and how many there are in all — in one query."""
+    stmt = _sessions_with_places(select(MissionSession), assignments=False).where(
         MissionSession.status == SessionStatus.PLANNED, MissionSession.start <= now,
         assigned_to(user_id),
     ).order_by(MissionSession.start, MissionSession.id)
+    rows = session.execute(stmt.add_columns(func.count().over()).limit(limit)).all()
+    return [row[0] for row in rows], int(rows[0][1]) if rows else 0
 
 
-def month_minutes(session: Session, user_id: int, month: date) -> tuple[int, int]:
-    """(session minutes, extra minutes) of a mediator's month, in one query."""
+def month_state(session: Session, user_id: int, month: date) -> tuple[int, int, str]:
+    """(session minutes, extra minutes, status of the timesheet) of a mediator's month, in one query."""
     month = locks.month_start(month)
     is_session = TimeEntry.category == TimeCategory.SESSION
+    status = select(Timesheet.status).where(Timesheet.user_id == user_id, Timesheet.month == month)
     row = session.execute(
         select(func.coalesce(func.sum(case((is_session, TimeEntry.minutes), else_=0)), 0),
-               func.coalesce(func.sum(case((is_session, 0), else_=TimeEntry.minutes)), 0))
+               func.coalesce(func.sum(case((is_session, 0), else_=TimeEntry.minutes)), 0), status.scalar_subquery())
         .where(TimeEntry.user_id == user_id, TimeEntry.day >= month, TimeEntry.day < next_month(month))
     ).one()
-    return int(row[0]), int(row[1])
-
+    return int(row[0]), int(row[1]), row[2] or TimesheetStatus.OPEN  # no row yet: an open month (``timesheet_for``)

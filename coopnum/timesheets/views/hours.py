@@ -412,11 +412,10 @@ def _coordination_panel(user) -> dict:
 def _mediator_panel(user) -> dict:
     now = clock.now()
     month = hours.current_month(now)
-    stmt = sheets.unconfirmed_sessions_stmt(user.id, now=now)
-    in_sessions, extra = sheets.month_minutes(db.session, user.id, month)
-    return {"month": month, "now": now, "sessions": db.session.execute(stmt.limit(5)).unique().scalars().all(),
-            "unconfirmed": sheets.count_of(db.session, stmt), "session_minutes": in_sessions, "extra_minutes": extra,
-            "timesheet": sheets.timesheet_for(db.session, user.id, month), "here": _here()}
+    sessions, unconfirmed = sheets.sessions_to_confirm(db.session, user.id, now=now, limit=5)
+    in_sessions, extra, status = sheets.month_state(db.session, user.id, month)
+    return {"month": month, "now": now, "sessions": sessions, "unconfirmed": unconfirmed,
+            "session_minutes": in_sessions, "extra_minutes": extra, "timesheet_status": status, "here": _here()}
 
 
 def _session_panel(user, s: MissionSession) -> dict | None:

@@ -173,20 +173,39 @@ def signed_minutes(session, training: TrainingSession, person_id: int) -> int:
     return sum(hd.minutes for hd in training.half_days if (hd.id, person_id) in signed)
 
 
-def to_sign_now(session, person: Person, now: datetime) -> list[TrainingHalfDay]:
-    """The half-days a person may sign on screen now and has not signed."""
+def _half_days_of(user_or_person, now: datetime, until: datetime):
+    """The half-days of the trainings (not cancelled) a person takes part in, starting from a day before ``now``
+    until ``until``, the soonest first, each with its training (its collections left unloaded) and whether the
+    person signed it; ``user_or_person``: ``Person.user_id == …`` or ``Person.id == …``."""
     from coopnum.training.models import Participant
 
-    lo, hi = now - timedelta(days=1), now + EARLY
-    rows = session.execute(
-        select(TrainingHalfDay).join(TrainingSession, TrainingSession.id == TrainingHalfDay.training_id)
-        .join(Participant, Participant.training_id == TrainingSession.id)
-        .where(Participant.person_id == person.id, TrainingSession.status != TrainingStatus.CANCELLED,
-               TrainingHalfDay.starts_at >= lo, TrainingHalfDay.starts_at <= hi)
-        .options(contains_eager(TrainingHalfDay.training))  # the panel shows each one's title
-        .order_by(TrainingHalfDay.starts_at)).scalars().all()
-    rows = [hd for hd in rows if is_open(hd, now)]
-    signed = set(session.execute(select(AttendanceSignature.half_day_id).where(
-        AttendanceSignature.half_day_id.in_([hd.id for hd in rows]), AttendanceSignature.person_id == person.id))
-        .scalars()) if rows else set()
-    return [hd for hd in rows if hd.id not in signed]
+    signed = (select(AttendanceSignature.id).where(AttendanceSignature.half_day_id == TrainingHalfDay.id,
+                                                   AttendanceSignature.person_id == Participant.person_id)
+              .exists())
+    training = contains_eager(TrainingHalfDay.training)  # the panels show each one's title
+    return (select(TrainingHalfDay, signed)
+            .join(TrainingSession, TrainingSession.id == TrainingHalfDay.training_id)
+            .join(Participant, Participant.training_id == TrainingSession.id)
+            .join(Person, Person.id == Participant.person_id)
+            .where(user_or_person, TrainingSession.status != TrainingStatus.CANCELLED,
+                   TrainingHalfDay.starts_at >= now - timedelta(days=1), TrainingHalfDay.starts_at <= until)
+            .options(training.lazyload(TrainingSession.half_days), training.lazyload(TrainingSession.participants))
+            .order_by(TrainingHalfDay.starts_at, TrainingHalfDay.id))
+
+
+def to_sign_now(session, person: Person, now: datetime) -> list[TrainingHalfDay]:
+    """The half-days a person may sign on screen now and has not signed (one query)."""
+    rows = session.execute(_half_days_of(Person.id == person.id, now, now + EARLY)).all()
+    return [hd for hd, signed in rows if not signed and is_open(hd, now)]
+
+
+def dashboard_half_days(session, user_id: int, now: datetime, *, days: int = 30,
+                        limit: int = 5) -> tuple[list[TrainingHalfDay], list[TrainingHalfDay]]:
+    """For the dashboard, in one query: (the half-days the user's person may sign on screen now and has not
+    signed, the next ``limit`` half-days of its planned trainings in the next ``days`` days); two empty lists when
+    the user has no person."""
+    rows = session.execute(_half_days_of(Person.user_id == user_id, now, now + timedelta(days=days))).all()
+    to_sign = [hd for hd, signed in rows if hd.starts_at <= now + EARLY and not signed and is_open(hd, now)]
+    upcoming = [hd for hd, _signed in rows if hd.training.status == TrainingStatus.PLANNED and hd.starts_at >= now
+                and hd.starts_at < now + timedelta(days=days)]
+    return to_sign, upcoming[:limit]

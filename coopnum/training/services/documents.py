@@ -31,13 +31,16 @@ def company(session) -> dict:
 
 
 def place_text(session, training: TrainingSession) -> str:
-    if training.place_id is not None:
-        from coopnum.organisations.models import Place
+    from coopnum.organisations.models import Place
 
-        place = session.get(Place, training.place_id)
-        if place is not None:
-            parts = [place.name, place.address, f"{place.postal_code} {place.city}".strip()]
-            return ", ".join(p for p in parts if p)
+    return place_label(session.get(Place, training.place_id) if training.place_id is not None else None, training)
+
+
+def place_label(place, training: TrainingSession) -> str:
+    """Where a training takes place: its place's name and address, else the location typed in."""
+    if place is not None:
+        parts = [place.name, place.address, f"{place.postal_code} {place.city}".strip()]
+        return ", ".join(p for p in parts if p)
     return training.location or ""
 
 

@@ -487,26 +487,19 @@ def session_levels(training_id: int):
 
 def _calendar_items(session, user_ids, start, end) -> list:
     items = []
-    for hd, training in queries.half_days_between(session, start, end, user_ids):
-        users = frozenset(p.person.user_id for p in training.participants if p.person and p.person.user_id)
-        place = documents.place_text(session, training)
+    for hd, training, place, people in queries.calendar_half_days(session, start, end, user_ids):
         items.append(calendar_sources.CalendarItem(
             uid=f"training-{training.id}-{hd.day.isoformat()}-{hd.period}@coopnum",
-            title=f"Formation : {training.title}", start=hd.starts_at, end=hd.ends_at, location=place,
-            url=f"/training/sessions/{training.id}", user_ids=users, sequence=training.sequence or 0,
+            title=f"Formation : {training.title}", start=hd.starts_at, end=hd.ends_at,
+            location=documents.place_label(place, training), url=f"/training/sessions/{training.id}",
+            user_ids=frozenset(user_id for user_id, _name in people if user_id), sequence=training.sequence or 0,
             cancelled=training.status == TrainingStatus.CANCELLED,
-            description="Formation entre pairs — " + ", ".join(
-                sorted(p.person.full_name for p in training.participants if p.person))))
+            description="Formation entre pairs — " + ", ".join(sorted(name for _user_id, name in people))))
     return items
 
 
 def _dashboard_panel(user) -> dict:
-    person = person_for_user(db.session, user, create=False)
-    now = clock.now()
-    to_sign = attendance.to_sign_now(db.session, person, now) if person else []
-    upcoming = []
-    if person is not None:
-        upcoming = queries.next_half_days_of(db.session, person.id, now)
+    to_sign, upcoming = attendance.dashboard_half_days(db.session, user.id, clock.now())
     return {"to_sign": to_sign, "upcoming": upcoming, "period_label": services.period_label}
 
 
