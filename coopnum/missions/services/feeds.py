@@ -18,6 +18,7 @@ from coopnum.core.errors import DomainError, NotFound
 from coopnum.core.models import Role, User, UserRole
 from coopnum.missions import ical
 from coopnum.missions.models import (
+    MAX_SESSION_DURATION,
     Absence,
     Assignment,
     CalendarFeed,
@@ -233,6 +234,9 @@ def next_sessions_of(session: Session, user_id: int, *, now: datetime, limit: in
                  mission.defaultload(Mission.convention).lazyload(Convention.services))
         .where(
             MissionSession.end > now,
+            # implied by the end (no session lasts longer), it bounds the read of the start index: ordered by the
+            # start, the query otherwise walked every past session before reaching the first one not over
+            MissionSession.start > now - MAX_SESSION_DURATION,
             MissionSession.status != SessionStatus.CANCELLED,
             assigned_to(user_id),
         )

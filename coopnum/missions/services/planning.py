@@ -23,6 +23,7 @@ from coopnum.core.models import Role, User, UserRole
 from coopnum.core.validation import domain_text
 from coopnum.missions import recurrence
 from coopnum.missions.models import (
+    MAX_SESSION_DURATION,
     Mission,
     MissionKind,
     MissionMediator,
@@ -397,7 +398,7 @@ def _paris_slot(day: date, start_time: time, end_time: time) -> tuple[datetime, 
 def _check_times(start: datetime, end: datetime) -> None:
     if end <= start:
         raise DomainError("L'heure de fin doit être après l'heure de début.", field="end_time")
-    if end - start > timedelta(hours=14):
+    if end - start > MAX_SESSION_DURATION:
         raise DomainError("Une séance ne peut pas durer plus de 14 heures.", field="end_time")
 
 
