@@ -147,6 +147,9 @@ class Loan(IdMixin, TimestampMixin, table=True):
     account is erased once the loan is closed and the retention setting has passed (``anonymised_at``)."""
 
     __tablename__ = "loans"
+    # (status, due_at): the open loans past due among years of closed ones (the dashboard's figure read every past
+    # due date through the due_at index)
+    __table_args__ = (Index("ix_loans_status_due_at", "status", "due_at"),)
 
     borrower_kind: str = Field(max_length=20)  # BorrowerKind
     # the responsible user: the mediator borrower, or the mediator in charge (session, mission, person)
@@ -157,7 +160,7 @@ class Loan(IdMixin, TimestampMixin, table=True):
     borrower_phone: str = Field(default="", max_length=30)
     borrower_commune: str = Field(default="", max_length=120)
     kit_id: int | None = Field(default=None, sa_column=fk("kits.id", "SET NULL"))
-    status: str = Field(default=LoanStatus.OPEN, max_length=20, index=True)
+    status: str = Field(default=LoanStatus.OPEN, max_length=20)
     checked_out_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
     due_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
     returned_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
