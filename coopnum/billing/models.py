@@ -238,6 +238,12 @@ class Invoice(IdMixin, TimestampMixin, table=True):
         return PaymentState.UNPAID
 
 
+def balance_sql():
+    """An invoice row's balance in SQL: what ``Invoice.balance_cents`` gives for an issued invoice (the queries add
+    the status and kind they need). The columns of ``ix_invoices_balance`` hold everything it reads."""
+    return Invoice.total_incl_cents - Invoice.credited_cents - Invoice.paid_cents
+
+
 # The lists' order (drafts first, then the newest issued; ``queries.INVOICE_ORDER``), read from this index instead of
 # sorting every invoice ever issued to show 25 of them. Descending parts: SQLite reads an index backwards only as a
 # whole, and the order mixes directions.

@@ -20,6 +20,7 @@ from coopnum.billing.models import (
     Payment,
     Quote,
     QuoteStatus,
+    balance_sql,
 )
 from coopnum.core.pagination import COUNT_LIMIT, Page, paginate
 from coopnum.missions.models import MissionSession
@@ -48,7 +49,7 @@ def first_issue_date(session: Session) -> date | None:
 
 def invoice_summary(session: Session, today: date) -> dict:
     """Count and amount of the drafts, of the invoices to be paid and of the overdue ones (one query)."""
-    balance = Invoice.total_incl_cents - Invoice.credited_cents - Invoice.paid_cents
+    balance = balance_sql()
     draft = Invoice.status == InvoiceStatus.DRAFT
     open_ = and_(Invoice.status == InvoiceStatus.ISSUED, Invoice.kind == InvoiceKind.INVOICE, balance > 0)
     overdue = and_(open_, Invoice.due_date < today)
@@ -105,7 +106,7 @@ def invoices_stmt(filters: InvoiceFilters, *, today: date):
         stmt = stmt.where(or_(and_(Invoice.issue_date >= date(filters.year, 1, 1),
                                    Invoice.issue_date <= date(filters.year, 12, 31)),
                               and_(Invoice.issue_date.is_(None), Invoice.status == InvoiceStatus.DRAFT)))
-    balance = Invoice.total_incl_cents - Invoice.credited_cents - Invoice.paid_cents
+    balance = balance_sql()
     if filters.state in ("open", "overdue", "paid"):
         stmt = stmt.where(Invoice.status == InvoiceStatus.ISSUED, Invoice.kind == InvoiceKind.INVOICE)
         if filters.state == "paid":
@@ -295,7 +296,7 @@ def organisations_with_invoices(session: Session) -> list[tuple[int, str]]:
 
 def panel_figures(session: Session, today: date) -> dict:
     """Drafts, open and overdue invoices (count, amount) in one query."""
-    balance = Invoice.total_incl_cents - Invoice.credited_cents - Invoice.paid_cents
+    balance = balance_sql()
     issued = (Invoice.status == InvoiceStatus.ISSUED) & (Invoice.kind == InvoiceKind.INVOICE) & (balance > 0)
     overdue = issued & (Invoice.due_date < today)
     draft = (Invoice.status == InvoiceStatus.DRAFT) & (Invoice.kind == InvoiceKind.INVOICE)
@@ -339,7 +340,7 @@ def document_kinds(session: Session, invoice_ids: list[int]) -> dict[int, list[s
 
 def due_of(session: Session, organisation_id: int, today: date) -> tuple[int, int, int, int]:
     """(what is due, open count, what is overdue, overdue count) on the organisation's issued invoices."""
-    balance = Invoice.total_incl_cents - Invoice.credited_cents - Invoice.paid_cents
+    balance = balance_sql()
     base = (Invoice.organisation_id == organisation_id, Invoice.status == InvoiceStatus.ISSUED,
             Invoice.kind == InvoiceKind.INVOICE, balance > 0)
     due, count = session.execute(select(func.coalesce(func.sum(balance), 0), func.count()).where(*base)).one()

@@ -48,6 +48,7 @@ from coopnum.billing.models import (
     Payment,
     PaymentMethod,
     PaymentState,
+    balance_sql,
 )
 from coopnum.core import spreadsheet
 from coopnum.core.clock import paris_today
@@ -384,12 +385,8 @@ class AgeingRow:
         return self.total - self.not_due
 
 
-def _balance():
-    return Invoice.total_incl_cents - Invoice.credited_cents - Invoice.paid_cents
-
-
 def _bucket_sums(today: date) -> list:
-    balance = _balance()
+    balance = balance_sql()
 
     def days_ago(n: int) -> date:
         return today - timedelta(days=n)
@@ -406,7 +403,7 @@ def _bucket_sums(today: date) -> list:
 
 
 def _open_invoices():
-    return and_(Invoice.status == InvoiceStatus.ISSUED, Invoice.kind == InvoiceKind.INVOICE, _balance() > 0)
+    return and_(Invoice.status == InvoiceStatus.ISSUED, Invoice.kind == InvoiceKind.INVOICE, balance_sql() > 0)
 
 
 def ageing_stmt(today: date):
@@ -416,7 +413,7 @@ def ageing_stmt(today: date):
             .join(Invoice, Invoice.organisation_id == Organisation.id)
             .where(_open_invoices())
             .group_by(Organisation.id, Organisation.name)
-            .order_by(func.sum(_balance()).desc(), Organisation.name, Organisation.id))
+            .order_by(func.sum(balance_sql()).desc(), Organisation.name, Organisation.id))
 
 
 def ageing_rows(rows) -> list[AgeingRow]:

@@ -41,6 +41,7 @@ from coopnum.billing.models import (
     InvoiceStatus,
     Reminder,
     SendingKind,
+    balance_sql,
 )
 from coopnum.billing.services import ecb
 from coopnum.billing.services.payments import euros
@@ -76,7 +77,12 @@ def _dunning_days(raw) -> list[int]:
 
 def interest_semester(invoice: Invoice) -> date:
     """The semester whose ECB rate applies: the one of the first day of delay (the day after the due date)."""
-    return legal.semester_start(invoice.due_date + timedelta(days=1))
+    return semester_after(invoice.due_date)
+
+
+def semester_after(due_date: date) -> date:
+    """The semester of the first day of delay of an invoice due on ``due_date``."""
+    return legal.semester_start(due_date + timedelta(days=1))
 
 
 def category_of(invoice: Invoice, organisation: Organisation | None = None) -> legal.BuyerCategory:
@@ -111,7 +117,7 @@ def reminders_of(session: Session, invoice: Invoice) -> list[Reminder]:
 
 
 def _due_stmt(today: date, days: list[int]):
-    balance = Invoice.total_incl_cents - Invoice.credited_cents - Invoice.paid_cents
+    balance = balance_sql()
     return (select(Invoice)
             .where(Invoice.status == InvoiceStatus.ISSUED, Invoice.kind == InvoiceKind.INVOICE, balance > 0,
                    Invoice.due_date <= today - timedelta(days=days[0]), Invoice.dunning_level < len(days))
@@ -148,7 +154,7 @@ def missing_rates(session: Session, *, now: datetime) -> list[ecb.MissingRate]:
     and, to tell whether the rate of each one's semester is recorded, the latest ECB semester on or before its due
     date and the first one after it (its semester starts the day after the due date: it is one of the two)."""
     key = "billing.dunning_days"
-    balance = Invoice.total_incl_cents - Invoice.credited_cents - Invoice.paid_cents
+    balance = balance_sql()
     ecb_rate = DatedRate.kind == RateKind.ECB
     on_or_before = select(func.max(DatedRate.valid_from)).where(ecb_rate, DatedRate.valid_from <= Invoice.due_date)
     after = select(func.min(DatedRate.valid_from)).where(ecb_rate, DatedRate.valid_from > Invoice.due_date)
@@ -166,7 +172,7 @@ def missing_rates(session: Session, *, now: datetime) -> list[ecb.MissingRate]:
     days = _dunning_days(settings.DEFAULTS[key] if rows[0][3] is None else rows[0][3])
     waiting: dict[date, list[str]] = {}
     for number, due_date, dunning_level, _days, recorded_before, recorded_after in rows:
-        semester = legal.semester_start(due_date + timedelta(days=1))  # interest_semester
+        semester = semester_after(due_date)
         if level_for((today - due_date).days, days) > dunning_level and semester not in (recorded_before,
                                                                                            recorded_after):
             waiting.setdefault(semester, []).append(number or "")
