@@ -18,7 +18,7 @@ from coopnum.missions import access
 from coopnum.missions.forms.requests import PortalSessionsForm
 from coopnum.missions.services import requests as svc
 from coopnum.missions.services.volumes import volume_summaries
-from coopnum.missions.views.requests import LABELS, PORTAL_PER_PAGE, portal_organisation, qty, render_page
+from coopnum.missions.views.requests import LABELS, PORTAL_PER_PAGE, portal_page, qty, render_page
 from coopnum.organisations.models import Organisation
 from coopnum.portal import queries
 
@@ -29,10 +29,8 @@ bp = Blueprint("portal", __name__, url_prefix="/missions")
 
 @bp.route("/portal")
 @roles_required(Role.AUTHORITY)
-def portal():
-    org = portal_organisation()
-    if org is None:
-        return render_page("portal/no_organisation.html")
+@portal_page
+def portal(org):
     now = clock.now()
     conventions, older = queries.recent_conventions(db.session, org.id, today=clock.paris_today(now))
     volumes = volume_summaries(db.session, [c.id for c in conventions], now=now)
@@ -46,11 +44,9 @@ def portal():
 
 @bp.route("/portal/conventions")
 @roles_required(Role.AUTHORITY)
-def portal_conventions():
+@portal_page
+def portal_conventions(org):
     """Every convention of the organisation, the most recent first, twenty a page (the home shows the recent)."""
-    org = portal_organisation()
-    if org is None:
-        return render_page("portal/no_organisation.html")
     page = paginate(db.session, queries.conventions_stmt(org.id), page_args(PORTAL_PER_PAGE)[0], PORTAL_PER_PAGE)
     volumes = volume_summaries(db.session, [c.id for c in page.items], now=clock.now())
     return render_page("portal/conventions.html", organisation=org, page=page, volumes=volumes)
@@ -58,10 +54,8 @@ def portal_conventions():
 
 @bp.route("/portal/sessions")
 @roles_required(Role.AUTHORITY)
-def portal_sessions():
-    org = portal_organisation()
-    if org is None:
-        return render_page("portal/no_organisation.html")
+@portal_page
+def portal_sessions(org):
     conventions = queries.portal_conventions(db.session, org.id)
     form = PortalSessionsForm(request.args)
     form.convention_id.choices = [(0, _("Toutes"))] + [(c.id, f"{c.reference} — {c.title}") for c in conventions]

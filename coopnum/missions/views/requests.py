@@ -1,6 +1,7 @@
 """Pages of the organisations domain: the requests for services, on the contact's side (/missions/portal/requests…)
 and on the coordination's side (/missions/requests/…)."""
 
+import functools
 from collections import defaultdict
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -61,6 +62,18 @@ def portal_organisation() -> Organisation | None:
     if not current_user.organisation_id:
         return None
     return db.session.get(Organisation, current_user.organisation_id)
+
+
+def portal_page(view):
+    """A page of an authority contact's portal: ``view(organisation, ...)`` with the contact's organisation; an
+    account attached to none (an administrator) gets the explanation instead."""
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        org = portal_organisation()
+        if org is None:
+            return render_page("portal/no_organisation.html")
+        return view(org, *args, **kwargs)
+    return wrapped
 
 
 def _load_request(request_id: int) -> ServiceRequest:
@@ -155,10 +168,8 @@ def _notify_requester(req: ServiceRequest) -> None:
 
 @bp.route("/portal/requests")
 @roles_required(Role.AUTHORITY)
-def portal_requests():
-    org = portal_organisation()
-    if org is None:
-        return render_page("portal/no_organisation.html")
+@portal_page
+def portal_requests(org):
     page = paginate(db.session, svc.organisation_requests_stmt(org.id), page_args(PORTAL_PER_PAGE)[0],
                     PORTAL_PER_PAGE)
     return render_page("portal/requests.html", organisation=org, page=page,
