@@ -1,5 +1,6 @@
 """The authority portal: a contact sees its organisation's conventions and sessions, never another's."""
 
+import re
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
@@ -107,6 +108,12 @@ def test_home_shows_the_recent_conventions_and_links_to_the_older(client, sessio
     own = session.get(Convention, world["own_convention"]).reference
     assert page.index(own) < page.index(recent.reference) < page.index(olds[0].reference) < page.index(olds[1].reference)
     assert "prévu par la convention" in page and "Rapport d’activité" in page
+    # an ended convention links to the report of its whole period, not to this month's (empty) one
+    old = olds[0]
+    links = re.findall(r'href="([^"]*/report\?[^"]*)"', page)
+    assert any(f"from={old.start_date.isoformat()}" in link and f"to={old.end_date.isoformat()}" in link
+               and "period=custom" in link for link in links), links
+    assert "Toute la convention (du " in page
     other = session.get(Convention, world["other_convention"]).reference
     assert other not in page  # never another organisation's
 

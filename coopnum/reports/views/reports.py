@@ -60,11 +60,15 @@ def period_label(period: reports.Period) -> str:
 
 
 @bp.app_template_global()
-def report_period_links() -> list[tuple[str, dict]]:
-    """Quick periods for the links to a report: this month, last month, this year (label, query args)."""
+def report_period_links(convention=None) -> list[tuple[str, dict]]:
+    """Quick periods for the links to a report: this month, last month, this year (label, query args); for a
+    ``convention`` that ended before last month, its whole period (the quick ones would be empty)."""
     today = clock.today()
     this_month = reports.month_period(today)
     last_month = reports.month_period(reports.add_months(today, -1))
+    if convention is not None and convention.end_date < last_month.start:
+        whole = reports.Period("custom", convention.start_date, convention.end_date)
+        return [(_("Toute la convention (%(period)s)", period=period_label(whole)), whole.args())]
     this_year = reports.year_period(today.year)
     return [(_("Ce mois-ci (%(month)s)", month=format_date(this_month.start, "MMMM y")), this_month.args()),
             (_("Le mois dernier (%(month)s)", month=format_date(last_month.start, "MMMM y")), last_month.args()),
