@@ -280,23 +280,50 @@ def test_session_hours_are_changed_through_the_confirmation(session, users, past
         hours.delete_entry(session, users["mediator"], entry, now=now)
 
 
-def test_the_entry_offers_the_conventions_worked_on_that_ended_within_a_year(session, users, past):
+def test_the_entry_offers_the_conventions_worked_on_within_a_year(session, users, past):
+    """Offered: a convention ended less than a year ago on which, in the last twelve months or to come, the mediator
+    has hours entered, a planned session or a mission as default mediator. Not offered: older work, or none."""
+    from coopnum.missions.models import MissionMediator
+
     mediator = users["mediator"]
-    current = past.mission.convention
-    old = factories.convention(session, organisation=current.organisation, reference="CONV-ANCIENNE",
-                               start_date=days.TODAY - timedelta(days=800), end_date=days.TODAY - timedelta(days=366))
-    recent = factories.convention(session, organisation=current.organisation, reference="CONV-RECENTE",
-                                  start_date=days.TODAY - timedelta(days=700), end_date=days.TODAY - timedelta(days=365))
-    never = factories.convention(session, organisation=current.organisation, reference="CONV-JAMAIS")
-    for convention, day in ((old, days.TODAY - timedelta(days=400)), (recent, days.TODAY - timedelta(days=380))):
-        mission = factories.mission(session, convention=convention, place=past.mission.place)
-        worked = factories.mission_session(session, mission=mission, start=days.at(day, 9), end=days.at(day, 11))
-        factories.assignment(session, mission_session=worked, user=mediator)
+    current = past.mission.convention  # the mediator's planned (unconfirmed) session of last month
+    org, place = current.organisation, past.mission.place
+
+    def convention(reference, ended_days_ago=None):
+        kw = {} if ended_days_ago is None else {
+            "start_date": days.TODAY - timedelta(days=ended_days_ago + 400),
+            "end_date": days.TODAY - timedelta(days=ended_days_ago)}
+        return factories.convention(session, organisation=org, reference=reference, **kw)
+
+    def held(convention_, days_ago):
+        mission = factories.mission(session, convention=convention_, place=place)
+        day = days.TODAY - timedelta(days=days_ago)
+        s = factories.mission_session(session, mission=mission, start=days.at(day, 9), end=days.at(day, 11),
+                                      status=SessionStatus.HELD)
+        factories.assignment(session, mission_session=s, user=mediator)
+        session.add(TimeEntry(user_id=mediator.id, session_id=s.id, convention_id=convention_.id, day=day,
+                              minutes=120, category=TimeCategory.SESSION))
+        return mission
+
+    recent = convention("CONV-RECENTE", ended_days_ago=300)
+    held(recent, 320)
+    ended_long_ago = convention("CONV-ANCIENNE", ended_days_ago=366)
+    held(ended_long_ago, 370)
+    stale = convention("CONV-DELAISSEE")  # still running, but the mediator's last session is 400 days old
+    held(stale, 400)
+    by_default = convention("CONV-PAR-DEFAUT")  # no session yet: the mediator is its mission's default mediator
+    session.add(MissionMediator(mission_id=factories.mission(session, convention=by_default, place=place).id,
+                                user_id=mediator.id))
+    never = convention("CONV-JAMAIS")
+    factories.mission(session, convention=never, place=place)
+    session.flush()
+
     offered = {c.id for c in hours.conventions_of(session, mediator.id, today=days.TODAY)}
-    assert current.id in offered and recent.id in offered
-    assert old.id not in offered and never.id not in offered
-    # an entry already on the old one keeps it among its choices
-    assert old.id in {c.id for c in hours.conventions_of(session, mediator.id, today=days.TODAY, include_id=old.id)}
+    assert offered == {current.id, recent.id, by_default.id}
+    assert {c.id for c in hours.conventions_of(session, users["admin"].id, today=days.TODAY)} == set()
+    # an entry already on an older one keeps it among its choices
+    assert ended_long_ago.id in {c.id for c in hours.conventions_of(session, mediator.id, today=days.TODAY,
+                                                                     include_id=ended_long_ago.id)}
 
 
 # --- the month lock and the timesheet --------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import contains_eager, lazyload
 from sqlmodel import Session
 
 from coopnum.activities.models import Activity
@@ -24,7 +24,15 @@ from coopnum.core.access import has_role, is_staff
 from coopnum.core.clock import PARIS, describe_slot
 from coopnum.core.errors import DomainError, Forbidden
 from coopnum.core.models import Role, User
-from coopnum.missions.models import Assignment, Mission, MissionSession, NotHeldReason, SessionStatus
+from coopnum.missions.models import (
+    Assignment,
+    Mission,
+    MissionMediator,
+    MissionSession,
+    NotHeldReason,
+    SessionStatus,
+    assigned_to,
+)
 from coopnum.organisations.models import Convention
 from coopnum.timesheets.access import can_confirm, can_edit_entry, is_assigned
 from coopnum.timesheets.models import EXTRA_CATEGORIES, MAX_ENTRY_MINUTES, TimeCategory, TimeEntry
@@ -99,13 +107,6 @@ def parse_month(text: str | None, field: str = "month") -> date:
 def month_instants(month: date) -> tuple[datetime, datetime]:
     """The month as [start, end) instants in Paris time (sessions are dated by their start in Paris)."""
     return datetime.combine(month, time.min, PARIS), datetime.combine(next_month(month), time.min, PARIS)
-
-
-def session_minutes_expr(session: Session):
-    """SQL: the planned duration of a session in minutes (portable between SQLite and PostgreSQL)."""
-    if session.get_bind().dialect.name == "sqlite":
-        return (func.julianday(MissionSession.end) - func.julianday(MissionSession.start)) * 1440
-    return (func.extract("epoch", MissionSession.end) - func.extract("epoch", MissionSession.start)) / 60
 
 
 # --- checks -----------------------------------------------------------------------------------------------------------
@@ -316,17 +317,29 @@ def unconfirm_session(session: Session, actor: User, s: MissionSession, *, now: 
 # --- extra hours ---------------------------------------------------------------------------------------------------
 
 def conventions_of(session: Session, user_id: int, *, today: date, include_id: int | None = None) -> list[Convention]:
-    """The conventions a mediator works on (has been assigned a session of) and that ended less than a year before
-    ``today``, by reference: the choices of an hours entry, which ten years of conventions would
-    bury (an entry already on an older one keeps it through ``include_id``)."""
-    worked = (select(Assignment.id).join(MissionSession, MissionSession.id == Assignment.session_id)
-              .join(Mission, Mission.id == MissionSession.mission_id)
-              .where(Assignment.user_id == user_id, Mission.convention_id == Convention.id).exists())
-    cond = and_(Convention.end_date >= today - timedelta(days=365), worked)
+    """The conventions a mediator works on now: ended less than a year before ``today`` and, in the last twelve
+    months or to come, with their hours entered (a held session, extra hours on it), a planned session of theirs,
+    or a mission of which they are a default mediator; by reference, with their organisation. The choices of an
+    hours entry, which ten years of conventions would bury (an entry already on an older one keeps it through
+    ``include_id``).
+
+    Each source is read through an index bounded in time (a year of the mediator's hours, the planned sessions
+    since a year), not through every session the mediator was ever assigned to, which grows with the years."""
+    since = today - timedelta(days=365)
+    entered = select(TimeEntry.convention_id).where(
+        TimeEntry.user_id == user_id, TimeEntry.day >= since, TimeEntry.convention_id.is_not(None))
+    planned = (select(Mission.convention_id).join(MissionSession, MissionSession.mission_id == Mission.id)
+               .where(MissionSession.status == SessionStatus.PLANNED, MissionSession.start >= datetime.combine(since, time(0), PARIS),
+                      assigned_to(user_id)))
+    by_default = (select(Mission.convention_id).join(MissionMediator, MissionMediator.mission_id == Mission.id)
+                  .where(MissionMediator.user_id == user_id))
+    cond = and_(Convention.end_date >= since, Convention.id.in_(entered.union(planned, by_default)))
     if include_id is not None:
         cond = or_(cond, Convention.id == include_id)
     return list(session.execute(
-        select(Convention).where(cond).options(lazyload(Convention.services)).order_by(Convention.reference)
+        select(Convention).join(Convention.organisation).where(cond)
+        .options(contains_eager(Convention.organisation), lazyload(Convention.services))
+        .order_by(Convention.reference)
     ).scalars().unique())
 
 
