@@ -53,9 +53,9 @@ from coopnum.members.models import (
 )
 from coopnum.members.services import assemblies
 from coopnum.members.services import capital as capital_services
-from coopnum.missions.models import Mission, MissionSession, SessionStatus
+from coopnum.missions.models import Mission, MissionSession, SessionStatus, planned_minutes_sql
 from coopnum.organisations.models import Convention, Organisation
-from coopnum.reports.services.reports import hours, planned_minutes_expr
+from coopnum.reports.services.reports import hours
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 LEFT = (MemberStatus.RESIGNED, MemberStatus.EXCLUDED, MemberStatus.DECEASED)
@@ -214,7 +214,7 @@ def _authority(authorities: dict[int, AuthorityFigures], org_id: int, name: str)
 
 def _sessions_held(session: Session, authorities: dict, start: date, end: date) -> None:
     """Held sessions and their hours, per authority (as the reports to authorities count them)."""
-    duration = func.coalesce(MissionSession.held_minutes, planned_minutes_expr(session))
+    duration = func.coalesce(MissionSession.held_minutes, planned_minutes_sql(session))
     rows = session.execute(
         select(Organisation.id, Organisation.name, func.count(MissionSession.id),
                func.coalesce(func.sum(duration), 0))

@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy import case, func, select
 from sqlmodel import Session
 
-from coopnum.missions.models import Mission, MissionSession, SessionStatus
+from coopnum.missions.models import Mission, MissionSession, SessionStatus, planned_minutes_sql
 from coopnum.organisations.models import Convention, VolumeUnit
 from coopnum.organisations.services.conventions import VolumeSummary
 
@@ -17,9 +17,7 @@ def volume_summaries(session: Session, convention_ids: list[int], *, now: dateti
     its missions' sessions (none: zero)."""
     if not convention_ids:
         return {}
-    minutes = (func.extract("epoch", MissionSession.end) - func.extract("epoch", MissionSession.start)) / 60
-    if session.get_bind().dialect.name == "sqlite":
-        minutes = (func.julianday(MissionSession.end) - func.julianday(MissionSession.start)) * 1440
+    minutes = planned_minutes_sql(session)
     done = (MissionSession.status == SessionStatus.HELD) | (
         (MissionSession.status == SessionStatus.PLANNED) & (MissionSession.end <= now)
     )

@@ -39,7 +39,7 @@ from coopnum.core.clock import PARIS, paris_midnight, paris_today
 from coopnum.core.errors import DomainError
 from coopnum.core.models import User
 from coopnum.core.validation import DATE_RANGE_MESSAGE, date_in_range
-from coopnum.missions.models import Mission, MissionSession, SessionStatus
+from coopnum.missions.models import Mission, MissionSession, SessionStatus, planned_minutes_sql
 from coopnum.missions.services.volumes import volume_summaries
 from coopnum.organisations.models import Convention, Place, VolumeUnit
 from coopnum.reports.models import ReportShare
@@ -292,14 +292,6 @@ class ReportFigures:
         return (self.volume_used * 100 / self.contracted_volume).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
-def planned_minutes_expr(session: Session):
-    """The planned minutes of a session as a SQL expression (end − start), on either database."""
-    minutes = (func.extract("epoch", MissionSession.end) - func.extract("epoch", MissionSession.start)) / 60
-    if session.get_bind().dialect.name == "sqlite":
-        minutes = (func.julianday(MissionSession.end) - func.julianday(MissionSession.start)) * 1440
-    return minutes
-
-
 _MONTH_CASES: dict[tuple, object] = {}
 
 
@@ -387,7 +379,7 @@ def _add_sessions(session: Session, figures: ReportFigures, places: dict[int | N
     """Sessions, by month, place and status."""
     months = [month.month for month in figures.months]
     start, end = paris_midnight(date_from), paris_midnight(date_to + timedelta(days=1))
-    duration = planned_minutes_expr(session)
+    duration = planned_minutes_sql(session)
     held = MissionSession.status == SessionStatus.HELD
     planned = MissionSession.status == SessionStatus.PLANNED
     # Expressions with parameters are computed in a subquery and grouped outside: PostgreSQL cannot match a

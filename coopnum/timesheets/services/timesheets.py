@@ -20,7 +20,14 @@ from coopnum.core import audit, formats
 from coopnum.core.access import is_staff
 from coopnum.core.errors import DomainError, Forbidden
 from coopnum.core.models import Role, User, UserRole
-from coopnum.missions.models import Assignment, Mission, MissionSession, SessionStatus, assigned_to
+from coopnum.missions.models import (
+    Assignment,
+    Mission,
+    MissionSession,
+    SessionStatus,
+    assigned_to,
+    planned_minutes_sql,
+)
 from coopnum.missions.services.volumes import volume_summaries
 from coopnum.organisations.models import Convention, ConventionStatus, Organisation
 from coopnum.organisations.services.conventions import VolumeSummary
@@ -32,7 +39,6 @@ from coopnum.timesheets.services.hours import (
     current_month,
     month_instants,
     next_month,
-    session_minutes_expr,
 )
 
 # --- the month of a mediator ---------------------------------------------------------------------------------------
@@ -454,7 +460,7 @@ def month_overview(session: Session, month: date, *, now: datetime) -> MonthOver
     mediators = mediator_rows(session, users, month, now=now)
     start, end = month_instants(month)
     held = MissionSession.status == SessionStatus.HELD
-    delivered = func.coalesce(MissionSession.held_minutes, session_minutes_expr(session))
+    delivered = func.coalesce(MissionSession.held_minutes, planned_minutes_sql(session))
     authorities = [
         AuthorityHours(organisation_id=r[0], name=r[1], held=int(r[2]), not_held=int(r[3]),
                        delivered_minutes=int(round(float(r[4]))))
