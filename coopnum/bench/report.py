@@ -105,6 +105,24 @@ def _dataset_section(dataset: dict) -> list[str]:
             "", *_pages_table(dataset), *_documents(dataset), ""]
 
 
+def _growth_section(backend: str, paired: dict, datasets: list[dict]) -> list[str]:
+    """The paired measure of 1 and 10 years (``growth``): per page, both p50/p95 and the ratio of the p95."""
+    labels = {p["key"]: p["label"] for d in datasets if d["backend"] == backend for p in d["pages"]}
+    lines = [f"## {BACKENDS.get(backend, backend)} — croissance de 1 à 10 ans (mesure appariée)", "",
+             "Les deux bases servies en même temps, chaque page demandée sur l'une puis sur l'autre en alternance : "
+             "les deux mesures voient la même charge de la machine.", "",
+             "| Page | p50 1 an | p95 1 an | p50 10 ans | p95 10 ans | p95 10 ans / 1 an |", "|---|---|---|---|---|---|"]
+    for key, pair in paired.items():
+        small, large = pair["small"], pair["large"]
+        share = ratio(large.get("p95"), small.get("p95"))
+        ok = None if share is None else share <= stats.GROWTH
+        failed = "" if small.get("status") == large.get("status") == 200 else \
+            f" (statut {small.get('status')} / {large.get('status')})"
+        lines.append(f"| {labels.get(key, key)}{failed} | {_ms(small.get('p50'))} | {_ms(small.get('p95'))} | "
+                     f"{_ms(large.get('p50'))} | {_ms(large.get('p95'))} | {_x(share)} {mark(ok)} |")
+    return lines + [""]
+
+
 def _targets_section(targets: list[dict]) -> list[str]:
     lines = ["## Cibles", "", "| Base | Cible | | Détail |", "|---|---|---|---|"]
     for t in targets:
@@ -131,6 +149,8 @@ def markdown(results: dict) -> str:
              *_targets_section(results.get("targets", []))]
     for dataset in results.get("datasets", []):
         lines += _dataset_section(dataset)
+    for backend, paired in (results.get("growth") or {}).items():
+        lines += _growth_section(backend, paired, results.get("datasets", []))
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from coopnum import ROOT
-from coopnum.bench import bare, data, documents, pages, queries, report, served, stats
+from coopnum.bench import bare, data, documents, growth, pages, queries, report, served, stats
 from coopnum.core import clock, formats
 
 
@@ -58,25 +58,20 @@ def both_bare(before: dict, after: dict) -> dict:
     return before | mean | {"status": max(before["status"], after["status"]), "before": before, "after": after}
 
 
+def app_env(url: str, instance: str) -> dict:
+    """The environment of the application served on ``url`` (its instance folder, no login rate limit)."""
+    return {"DATABASE_URL": url, "SECRET_KEY": "bench", "COOPNUM_INSTANCE": instance,
+            "COOPNUM_LOGIN_MAX_FAILURES": "1000000", "COOPNUM_LOGIN_SLOWDOWN_SECONDS": "0"}
+
+
 def measure_pages(url: str, measured: list[pages.Page], token: str | None, options: Options, log) -> dict:
     """Every page over HTTP, each role logged in through the login form (CSRF token read from it)."""
-    from coopnum.demo import DEMO_PASSWORD
-
     with tempfile.TemporaryDirectory(prefix="coopnum-bench-instance-") as instance:
-        env = {"DATABASE_URL": url, "SECRET_KEY": "bench", "COOPNUM_INSTANCE": instance,
-               "COOPNUM_LOGIN_MAX_FAILURES": "1000000", "COOPNUM_LOGIN_SLOWDOWN_SECONDS": "0"}
-        with _server(options, "coopnum:create_app()", env) as server:
+        with _server(options, "coopnum:create_app()", app_env(url, instance)) as server:
             clients: dict[str, served.Client] = {}
             results = {}
             for page in measured:
-                if page.kind == "api":
-                    client = clients.setdefault("api", served.Client(server.port,
-                                                                     {"Authorization": f"Bearer {token}"}))
-                elif page.role not in clients:
-                    client = clients[page.role] = served.Client(server.port)
-                    client.login(pages.LOGINS[page.role], DEMO_PASSWORD)
-                else:
-                    client = clients[page.role]
+                client = served.client_for(server, page, token, clients)
                 results[page.key] = served.measure(client, page.path, runs=options.runs, clients=options.clients,
                                                    duration=options.duration)
                 r = results[page.key]
@@ -137,6 +132,21 @@ def _postgresql_version(options: Options) -> str:
         engine.dispose()
 
 
+def measure_growth(options: Options, log) -> dict:
+    """Per backend measured on 1 and 10 years: every page on both, in pairs (``growth``)."""
+    found = {}
+    if not {1, 10} <= set(options.years):
+        return found
+    for backend in options.backends:
+        log(f"{report.BACKENDS.get(backend, backend)}, croissance de 1 à 10 ans (mesure appariée) :")
+        small, large = (data.database_url(backend, y, pg_url=options.pg_url, pg_prefix=options.pg_prefix,
+                                          cache=options.cache) for y in (1, 10))
+        found[backend] = growth.measure(
+            small, large, runs=options.runs * 2, api=options.api, env_for=app_env,
+            server_for=lambda env: _server(options, "coopnum:create_app()", env), log=log)
+    return found
+
+
 def run(options: Options, log=print) -> dict:
     """The whole run; writes ``results.json`` and ``results.md`` in ``options.out`` and returns the results."""
     now = clock.now()
@@ -150,7 +160,8 @@ def run(options: Options, log=print) -> dict:
                                     cache=options.cache)
             build = data.build_database(url, years, options.mediators, now, rebuild=options.rebuild, log=log)
             results["datasets"].append(measure_dataset(url, backend, years, build, options, log))
-    targets = stats.check_targets(results["datasets"])
+    results["growth"] = measure_growth(options, log)
+    targets = stats.check_targets(results["datasets"], results["growth"])
     results["targets"] = stats.targets_as_dicts(targets)
     change = report.write(results, Path(options.out))
     log("")

@@ -132,6 +132,19 @@ class Client:
             raise RuntimeError(f"connexion refusée pour {email} ({status})")
 
 
+def client_for(server: Server, page, token: str | None, clients: dict) -> Client:
+    """One client per role (logged in through the form) and one for the API (its token), kept in ``clients``."""
+    from coopnum.bench import pages
+    from coopnum.demo import DEMO_PASSWORD
+
+    if page.kind == "api":
+        return clients.setdefault("api", Client(server.port, {"Authorization": f"Bearer {token}"}))
+    if page.role not in clients:
+        clients[page.role] = Client(server.port)
+        clients[page.role].login(pages.LOGINS[page.role], DEMO_PASSWORD)
+    return clients[page.role]
+
+
 def latency(client: Client, path: str, runs: int, warmup: int = 2) -> dict:
     """One client: ``warmup`` requests, then ``runs`` timed ones; p50/p95 in ms, the last status and size."""
     for _ in range(warmup):

@@ -69,7 +69,7 @@ def test_targets_are_checked_on_five_years_and_growth_on_one_against_ten():
     assert targets["≤ 20 requêtes SQL par page"].detail == "activities (25)"
     assert targets["mêmes requêtes SQL sur 1 et 10 ans"].detail == "activities (8→9)"
     growth = targets["p95(10 ans) ≤ 1.5 × p95(1 an)"]
-    assert not growth.ok and growth.detail == "activities (×1.6)"
+    assert not growth.ok and growth.detail == "activities (×1.6) (passages séparés)"
     assert targets["émission d'une facture ≤ 1.5 × rendu nu + Factur-X"].ok
     assert targets["facturation du mois"].ok and "40 brouillons en 3.0 s" in targets["facturation du mois"].detail
     assert targets["export CSV d'une année ≤ 10 s et ≤ 200 Mo"].ok
@@ -194,3 +194,55 @@ def test_the_bare_page_is_the_mean_of_its_measures_before_and_after_the_pages():
     assert (bare["p50"], bare["p95"], bare["rps"], bare["rows"]) == (5.0, 8.0, 90.0, 50)
     assert bare["before"] == before and bare["after"] == after
     assert both_bare(before, after | {"status": 500})["status"] == 500  # a failure shows
+
+
+def test_growth_is_checked_on_the_paired_measure_when_the_run_made_one():
+    one = dataset(1, [page("dashboard", p95=10), page("activities", p95=10)])
+    ten = dataset(10, [page("dashboard", p95=30), page("activities", p95=10)])
+    alone = by_name(stats.check_targets([one, ten]))["p95(10 ans) ≤ 1.5 × p95(1 an)"]
+    assert not alone.ok and alone.detail == "dashboard (×3.0) (passages séparés)"
+    # measured in pairs, the dashboard's ×3 was the machine: both sides saw it
+    paired = {"sqlite": {"dashboard": {"small": {"p95": 20.0, "status": 200}, "large": {"p95": 22.0, "status": 200}},
+                         "activities": {"small": {"p95": 10.0, "status": 200},
+                                        "large": {"p95": 16.0, "status": 200}}}}
+    growth = by_name(stats.check_targets([one, ten], paired))["p95(10 ans) ≤ 1.5 × p95(1 an)"]
+    assert not growth.ok and growth.detail == "activities (×1.6) (mesure appariée)"
+    assert stats.growth_pairs("sqlite", {}, paired["sqlite"]) == {"activities": (10.0, 16.0),
+                                                                  "dashboard": (20.0, 22.0)}
+    # a page that failed on either side is not compared (the status target shows it)
+    paired["sqlite"]["activities"]["large"]["status"] = 500
+    assert by_name(stats.check_targets([one, ten], paired))["p95(10 ans) ≤ 1.5 × p95(1 an)"].ok
+    # another backend's pairs do not stand in for this one's
+    assert not by_name(stats.check_targets([one, ten], {"postgresql": paired["sqlite"]}))[
+        "p95(10 ans) ≤ 1.5 × p95(1 an)"].ok
+
+
+def test_a_paired_measure_alternates_the_two_databases():
+    from coopnum.bench import growth
+
+    calls = []
+
+    class Fake:
+        def __init__(self, name, status=200):
+            self.name, self.status = name, status
+
+        def get(self, path):
+            calls.append(self.name)
+            return self.status, b""
+
+    small, large = growth.paired(Fake("a"), "/x", Fake("b", 500), "/y", runs=4, warmup=1)
+    assert calls == ["a", "b", "a", "b", "b", "a", "a", "b", "b", "a"]  # warm-up, then A B, B A, A B, B A
+    assert small["status"] == 200 and large["status"] == 500
+    assert set(small) == {"p50", "p95", "status"} and small["p95"] >= small["p50"] >= 0
+
+
+def test_the_results_page_shows_the_paired_growth():
+    one = dataset(1, [page("dashboard", p95=10)])
+    ten = dataset(10, [page("dashboard", p95=30)])
+    paired = {"sqlite": {"dashboard": {"small": {"p50": 8.0, "p95": 10.0, "status": 200},
+                                       "large": {"p50": 9.0, "p95": 12.0, "status": 200}}}}
+    results = {"datasets": [one, ten], "growth": paired,
+               "targets": stats.targets_as_dicts(stats.check_targets([one, ten], paired))}
+    text = report.markdown(results)
+    assert "## SQLite — croissance de 1 à 10 ans (mesure appariée)" in text
+    assert "| Dashboard | 8.0 | 10.0 | 9.0 | 12.0 | ×1.20 ✓ |" in text
