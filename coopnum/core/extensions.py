@@ -2,6 +2,7 @@
 
 from flask import request, session
 from flask_babel import Babel
+from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
 from flask_wtf import CSRFProtect
 
@@ -9,7 +10,9 @@ csrf = CSRFProtect()
 babel = Babel()
 login_manager = LoginManager()
 login_manager.login_view = "core.login"
-login_manager.login_message = "Connectez-vous pour accéder à cette page."
+# translated when flashed, in the reader's language (a lazy string cannot be kept in the session as it is)
+login_manager.login_message = _l("Connectez-vous pour accéder à cette page.")
+login_manager.localize_callback = str
 login_manager.login_message_category = "info"
 login_manager.session_protection = "basic"
 

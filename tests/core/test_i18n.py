@@ -46,3 +46,12 @@ def test_every_message_has_an_english_translation():
 
 def test_compiled_catalog_exists():
     assert Path(ROOT / "coopnum/translations/en/LC_MESSAGES/messages.mo").exists()
+
+
+def test_the_sign_in_request_speaks_the_readers_language(client):
+    client.get("/members/me")  # not signed in: sent to the login page with a message
+    assert "Connectez-vous pour accéder à cette page." in client.get("/login").get_data(as_text=True)
+    client.post("/lang/en", data={"next": "/login"})
+    client.get("/members/me")
+    page = client.get("/login").get_data(as_text=True)
+    assert "Please sign in to open this page." in page and "Connectez-vous pour" not in page
