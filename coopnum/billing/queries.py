@@ -5,7 +5,7 @@ own writes, the views call these by name."""
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select, true
 from sqlalchemy.orm import contains_eager, defer, lazyload, selectinload
 from sqlalchemy.sql import Select
 from sqlmodel import Session
@@ -21,6 +21,7 @@ from coopnum.billing.models import (
     Quote,
     QuoteStatus,
     balance_sql,
+    owed_sql,
 )
 from coopnum.core.pagination import COUNT_LIMIT, Page, paginate
 from coopnum.missions.models import MissionSession
@@ -47,17 +48,26 @@ def first_issue_date(session: Session) -> date | None:
     return session.execute(select(func.min(Invoice.issue_date))).scalar()
 
 
+def _drafts_and_owed(today: date, *draft_conditions) -> Select:
+    """One row: count and amount of the drafts (matching ``draft_conditions``), of the invoices still owed and of
+    the overdue ones. Two subqueries, each read from its own index: the drafts from the list's order (status first),
+    the owed ones from the partial index ``ix_invoices_owed`` — not a scan of every invoice ever issued."""
+    balance = balance_sql()
+    drafts = (select(func.count().label("n"), func.coalesce(func.sum(Invoice.total_incl_cents), 0).label("cents"))
+              .where(Invoice.status == InvoiceStatus.DRAFT, *draft_conditions).subquery())
+    late = Invoice.due_date < today
+    owed = (select(func.count().label("n"), func.coalesce(func.sum(balance), 0).label("cents"),
+                   func.count(case((late, 1))).label("late"),
+                   func.coalesce(func.sum(case((late, balance))), 0).label("late_cents"))
+            .where(Invoice.status == InvoiceStatus.ISSUED, Invoice.kind == InvoiceKind.INVOICE, owed_sql())
+            .subquery())
+    return (select(drafts.c.n, drafts.c.cents, owed.c.n, owed.c.cents, owed.c.late, owed.c.late_cents)
+            .select_from(drafts.join(owed, true())))
+
+
 def invoice_summary(session: Session, today: date) -> dict:
     """Count and amount of the drafts, of the invoices to be paid and of the overdue ones (one query)."""
-    balance = balance_sql()
-    draft = Invoice.status == InvoiceStatus.DRAFT
-    open_ = and_(Invoice.status == InvoiceStatus.ISSUED, Invoice.kind == InvoiceKind.INVOICE, balance > 0)
-    overdue = and_(open_, Invoice.due_date < today)
-    row = session.execute(select(
-        func.count(case((draft, 1))), func.coalesce(func.sum(case((draft, Invoice.total_incl_cents))), 0),
-        func.count(case((open_, 1))), func.coalesce(func.sum(case((open_, balance))), 0),
-        func.count(case((overdue, 1))), func.coalesce(func.sum(case((overdue, balance))), 0),
-    )).one()
+    row = [int(v) for v in session.execute(_drafts_and_owed(today)).one()]
     return {"drafts": (row[0], row[1]), "open": (row[2], row[3]), "overdue": (row[4], row[5])}
 
 
@@ -112,7 +122,7 @@ def invoices_stmt(filters: InvoiceFilters, *, today: date):
         if filters.state == "paid":
             stmt = stmt.where(balance <= 0)
         else:
-            stmt = stmt.where(balance > 0)
+            stmt = stmt.where(owed_sql())
         if filters.state == "overdue":
             stmt = stmt.where(Invoice.due_date < today)
     if filters.q:
@@ -295,16 +305,8 @@ def organisations_with_invoices(session: Session) -> list[tuple[int, str]]:
 # --- the dashboard panel of coordination ----------------------------------------------------------------------------
 
 def panel_figures(session: Session, today: date) -> dict:
-    """Drafts, open and overdue invoices (count, amount) in one query."""
-    balance = balance_sql()
-    issued = (Invoice.status == InvoiceStatus.ISSUED) & (Invoice.kind == InvoiceKind.INVOICE) & (balance > 0)
-    overdue = issued & (Invoice.due_date < today)
-    draft = (Invoice.status == InvoiceStatus.DRAFT) & (Invoice.kind == InvoiceKind.INVOICE)
-    row = session.execute(select(
-        func.sum(case((draft, 1), else_=0)), func.sum(case((draft, Invoice.total_incl_cents), else_=0)),
-        func.sum(case((issued, 1), else_=0)), func.sum(case((issued, balance), else_=0)),
-        func.sum(case((overdue, 1), else_=0)), func.sum(case((overdue, balance), else_=0)),
-    )).one()
+    """Drafts (invoices, not credit notes), open and overdue invoices (count, amount) in one query."""
+    row = session.execute(_drafts_and_owed(today, Invoice.kind == InvoiceKind.INVOICE)).one()
     keys = ("drafts", "drafts_cents", "open", "open_cents", "overdue", "overdue_cents")
     return {k: int(v or 0) for k, v in zip(keys, row, strict=True)}
 
@@ -342,7 +344,7 @@ def due_of(session: Session, organisation_id: int, today: date) -> tuple[int, in
     """(what is due, open count, what is overdue, overdue count) on the organisation's issued invoices."""
     balance = balance_sql()
     base = (Invoice.organisation_id == organisation_id, Invoice.status == InvoiceStatus.ISSUED,
-            Invoice.kind == InvoiceKind.INVOICE, balance > 0)
+            Invoice.kind == InvoiceKind.INVOICE, owed_sql())
     due, count = session.execute(select(func.coalesce(func.sum(balance), 0), func.count()).where(*base)).one()
     late, late_count = session.execute(select(func.coalesce(func.sum(balance), 0), func.count())
                                        .where(*base, Invoice.due_date < today)).one()

@@ -49,6 +49,7 @@ from coopnum.billing.models import (
     PaymentMethod,
     PaymentState,
     balance_sql,
+    owed_sql,
 )
 from coopnum.core import spreadsheet
 from coopnum.core.clock import paris_today
@@ -403,7 +404,7 @@ def _bucket_sums(today: date) -> list:
 
 
 def _open_invoices():
-    return and_(Invoice.status == InvoiceStatus.ISSUED, Invoice.kind == InvoiceKind.INVOICE, balance_sql() > 0)
+    return and_(Invoice.status == InvoiceStatus.ISSUED, Invoice.kind == InvoiceKind.INVOICE, owed_sql())
 
 
 def ageing_stmt(today: date):

@@ -41,7 +41,7 @@ from coopnum.billing.models import (
     InvoiceStatus,
     Reminder,
     SendingKind,
-    balance_sql,
+    owed_sql,
 )
 from coopnum.billing.services import ecb
 from coopnum.billing.services.payments import euros
@@ -117,9 +117,8 @@ def reminders_of(session: Session, invoice: Invoice) -> list[Reminder]:
 
 
 def _due_stmt(today: date, days: list[int]):
-    balance = balance_sql()
     return (select(Invoice)
-            .where(Invoice.status == InvoiceStatus.ISSUED, Invoice.kind == InvoiceKind.INVOICE, balance > 0,
+            .where(Invoice.status == InvoiceStatus.ISSUED, Invoice.kind == InvoiceKind.INVOICE, owed_sql(),
                    Invoice.due_date <= today - timedelta(days=days[0]), Invoice.dunning_level < len(days))
             .options(lazyload(Invoice.lines))
             .order_by(Invoice.due_date, Invoice.id))
@@ -154,7 +153,6 @@ def missing_rates(session: Session, *, now: datetime) -> list[ecb.MissingRate]:
     and, to tell whether the rate of each one's semester is recorded, the latest ECB semester on or before its due
     date and the first one after it (its semester starts the day after the due date: it is one of the two)."""
     key = "billing.dunning_days"
-    balance = balance_sql()
     ecb_rate = DatedRate.kind == RateKind.ECB
     on_or_before = select(func.max(DatedRate.valid_from)).where(ecb_rate, DatedRate.valid_from <= Invoice.due_date)
     after = select(func.min(DatedRate.valid_from)).where(ecb_rate, DatedRate.valid_from > Invoice.due_date)
@@ -163,7 +161,7 @@ def missing_rates(session: Session, *, now: datetime) -> list[ecb.MissingRate]:
         select(Invoice.number, Invoice.due_date, Invoice.dunning_level, Setting.value,
                on_or_before.scalar_subquery(), after.scalar_subquery())
         .outerjoin(Setting, Setting.key == key)
-        .where(Invoice.status == InvoiceStatus.ISSUED, Invoice.kind == InvoiceKind.INVOICE, balance > 0,
+        .where(Invoice.status == InvoiceStatus.ISSUED, Invoice.kind == InvoiceKind.INVOICE, owed_sql(),
                Invoice.penalty_rate_bp.is_(None), Invoice.due_date < today)
         .order_by(Invoice.due_date, Invoice.id)
     ).all()
