@@ -329,8 +329,8 @@ def conventions_of(session: Session, user_id: int, *, today: date, include_id: i
     entered = select(TimeEntry.convention_id).where(
         TimeEntry.user_id == user_id, TimeEntry.day >= since, TimeEntry.convention_id.is_not(None))
     planned = (select(Mission.convention_id).join(MissionSession, MissionSession.mission_id == Mission.id)
-               .where(MissionSession.status == SessionStatus.PLANNED, MissionSession.start >= datetime.combine(since, time(0), PARIS),
-                      assigned_to(user_id)))
+               .where(MissionSession.status == SessionStatus.PLANNED,
+                      MissionSession.start >= datetime.combine(since, time.min, PARIS), assigned_to(user_id)))
     by_default = (select(Mission.convention_id).join(MissionMediator, MissionMediator.mission_id == Mission.id)
                   .where(MissionMediator.user_id == user_id))
     cond = and_(Convention.end_date >= since, Convention.id.in_(entered.union(planned, by_default)))
