@@ -15,6 +15,7 @@ from coopnum.bench.stats import mark, page_marks, ratio
 from coopnum.core import formats
 
 BACKENDS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+ANALYSIS = "analysis.md"
 
 
 def machine() -> dict:
@@ -160,7 +161,11 @@ def write(results: dict, folder: Path) -> str:
     path = folder / "results.json"
     previous = json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
     path.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    (folder / "results.md").write_text(markdown(results), encoding="utf-8")
+    text = markdown(results)
+    if (folder / ANALYSIS).exists():  # the reading of the figures, written by hand after a run
+        title, rest = text.split("\n", 1)
+        text = f"{title}\n\nLecture des résultats, causes des cibles manquées : [{ANALYSIS}]({ANALYSIS}).\n{rest}"
+    (folder / "results.md").write_text(text, encoding="utf-8")
     if previous is None:
         return "Première mesure : pas de results.json précédent."
     return stats.change_text(stats.compare(previous, results))

@@ -135,7 +135,14 @@ def test_results_are_written_and_compared_with_the_previous_ones(tmp_path):
     assert saved["datasets"][0]["pages"][0]["p95"] == 20
     change = report.write({"datasets": [dataset(1, [page("a", p95=30)])], "targets": []}, tmp_path / "bench")
     assert "+50 %" in change
-    assert (tmp_path / "bench" / "results.md").read_text(encoding="utf-8").startswith("# Bench de coopnum")
+    written = (tmp_path / "bench" / "results.md").read_text(encoding="utf-8")
+    assert written.startswith("# Bench de coopnum") and "analysis.md" not in written
+    # the reading written by hand beside the results is linked from them
+    (tmp_path / "bench" / "analysis.md").write_text("# Lecture\n", encoding="utf-8")
+    report.write(first, tmp_path / "bench")
+    written = (tmp_path / "bench" / "results.md").read_text(encoding="utf-8")
+    assert written.startswith("# Bench de coopnum\n\nLecture des résultats, causes des cibles manquées : "
+                              "[analysis.md](analysis.md).\n")
 
 
 def test_the_http_client_keeps_and_drops_cookies_as_the_server_says():
