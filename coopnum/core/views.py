@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import defaultload, defer
+from sqlalchemy.orm import defaultload, defer, lazyload
 
 from coopnum.core import audit as audit_log
 from coopnum.core import clock, mail, navigation, outbox, services, settings, slots, validation
@@ -520,7 +520,10 @@ def _accounts_panel(user) -> dict:
     rows = db.session.execute(select(UserRole.role, func.count()).group_by(UserRole.role)).all()
     recent = []
     if user.has_role(Role.ADMIN):
-        recent = db.session.execute(select(AuditLog).order_by(AuditLog.at.desc()).limit(5)).scalars().all()
+        # newest first as the audit page orders them (entries of the same instant by id: without it, which five
+        # came first was the database's choice); the panel shows the actor's recorded label, not the account
+        recent = db.session.execute(select(AuditLog).options(lazyload(AuditLog.actor))
+                                    .order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(5)).scalars().all()
     return {"counts": dict(rows), "recent": recent}
 
 
