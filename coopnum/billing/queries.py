@@ -48,19 +48,25 @@ def first_issue_date(session: Session) -> date | None:
     return session.execute(select(func.min(Invoice.issue_date))).scalar()
 
 
+def _owed(today: date, *conditions):
+    """Count and amount of the invoices still owed (matching ``conditions``), then of the overdue ones: read from the
+    partial index ``ix_invoices_owed``, not from every invoice ever issued."""
+    balance = balance_sql()
+    late = Invoice.due_date < today
+    return (select(func.count().label("n"), func.coalesce(func.sum(balance), 0).label("cents"),
+                   func.count(case((late, 1))).label("late"),
+                   func.coalesce(func.sum(case((late, balance))), 0).label("late_cents"))
+            .where(Invoice.status == InvoiceStatus.ISSUED, Invoice.kind == InvoiceKind.INVOICE, owed_sql(),
+                   *conditions))
+
+
 def _drafts_and_owed(today: date, *draft_conditions) -> Select:
     """One row: count and amount of the drafts (matching ``draft_conditions``), of the invoices still owed and of
     the overdue ones. Two subqueries, each read from its own index: the drafts from the list's order (status first),
-    the owed ones from the partial index ``ix_invoices_owed`` — not a scan of every invoice ever issued."""
-    balance = balance_sql()
+    the owed ones from ``ix_invoices_owed``."""
     drafts = (select(func.count().label("n"), func.coalesce(func.sum(Invoice.total_incl_cents), 0).label("cents"))
               .where(Invoice.status == InvoiceStatus.DRAFT, *draft_conditions).subquery())
-    late = Invoice.due_date < today
-    owed = (select(func.count().label("n"), func.coalesce(func.sum(balance), 0).label("cents"),
-                   func.count(case((late, 1))).label("late"),
-                   func.coalesce(func.sum(case((late, balance))), 0).label("late_cents"))
-            .where(Invoice.status == InvoiceStatus.ISSUED, Invoice.kind == InvoiceKind.INVOICE, owed_sql())
-            .subquery())
+    owed = _owed(today).subquery()
     return (select(drafts.c.n, drafts.c.cents, owed.c.n, owed.c.cents, owed.c.late, owed.c.late_cents)
             .select_from(drafts.join(owed, true())))
 
@@ -342,10 +348,5 @@ def document_kinds(session: Session, invoice_ids: list[int]) -> dict[int, list[s
 
 def due_of(session: Session, organisation_id: int, today: date) -> tuple[int, int, int, int]:
     """(what is due, open count, what is overdue, overdue count) on the organisation's issued invoices."""
-    balance = balance_sql()
-    base = (Invoice.organisation_id == organisation_id, Invoice.status == InvoiceStatus.ISSUED,
-            Invoice.kind == InvoiceKind.INVOICE, owed_sql())
-    due, count = session.execute(select(func.coalesce(func.sum(balance), 0), func.count()).where(*base)).one()
-    late, late_count = session.execute(select(func.coalesce(func.sum(balance), 0), func.count())
-                                       .where(*base, Invoice.due_date < today)).one()
+    count, due, late_count, late = session.execute(_owed(today, Invoice.organisation_id == organisation_id)).one()
     return int(due), int(count), int(late), int(late_count)
