@@ -36,17 +36,14 @@ def paired(client_a: served.Client, path_a: str, client_b: served.Client, path_b
     for _ in range(warmup):
         client_a.get(path_a)
         client_b.get(path_b)
-    times_a, times_b, status_a, status_b = [], [], 0, 0
+    sides = [(client_a, path_a, []), (client_b, path_b, [])]
+    statuses = [0, 0]
     for i in range(runs):
-        order = ((client_a, path_a, times_a), (client_b, path_b, times_b))
-        for client, path, times in (order if i % 2 == 0 else order[::-1]):
-            ms, status = _timed(client, path)
+        for side in ((0, 1) if i % 2 == 0 else (1, 0)):
+            client, path, times = sides[side]
+            ms, statuses[side] = _timed(client, path)
             times.append(ms)
-            if times is times_a:
-                status_a = status
-            else:
-                status_b = status
-    return summary(times_a) | {"status": status_a}, summary(times_b) | {"status": status_b}
+    return (summary(sides[0][2]) | {"status": statuses[0]}, summary(sides[1][2]) | {"status": statuses[1]})
 
 
 def measure(small_url: str, large_url: str, *, runs: int, api: bool, env_for, server_for, log) -> dict:
@@ -67,9 +64,8 @@ def measure(small_url: str, large_url: str, *, runs: int, api: bool, env_for, se
                 continue
             a = served.client_for(server_a, page, small_token, clients_a)
             b = served.client_for(server_b, other, large_token, clients_b)
-            # warm every worker of both servers (see served.measure)
-            served.throughput(a, page.path, served.WARM_CLIENTS, served.WARM_SECONDS)
-            served.throughput(b, other.path, served.WARM_CLIENTS, served.WARM_SECONDS)
+            served.warm(a, page.path)
+            served.warm(b, other.path)
             first, second = paired(a, page.path, b, other.path, runs=runs)
             results[page.key] = {"small": first, "large": second}
             ratio = second["p95"] / first["p95"] if first["p95"] else 0

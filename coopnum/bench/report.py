@@ -132,11 +132,13 @@ def _targets_section(targets: list[dict]) -> list[str]:
     return lines + [""]
 
 
-def markdown(results: dict) -> str:
-    """The readable page of a run's results."""
+def markdown(results: dict, analysis: str | None = None) -> str:
+    """The readable page of a run's results (with a link to ``analysis``, the reading of them, if given)."""
     m = results.get("machine", {})
     o = results.get("options", {})
     lines = ["# Bench de coopnum", "",
+             *([f"Lecture des résultats, causes des cibles manquées : [{analysis}]({analysis}).", ""]
+               if analysis else []),
              f"Mesuré le {results.get('date', '?')[:16].replace('T', ' ')} (UTC) sur {m.get('cpu', '?')}, "
              f"{m.get('cpus', '?')} cœurs, {m.get('memory_gb', '?')} Go, {m.get('system', '?')} ; Python "
              f"{m.get('python', '?')}, SQLite {m.get('sqlite', '?')}"
@@ -161,11 +163,9 @@ def write(results: dict, folder: Path) -> str:
     path = folder / "results.json"
     previous = json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
     path.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    text = markdown(results)
-    if (folder / ANALYSIS).exists():  # the reading of the figures, written by hand after a run
-        title, rest = text.split("\n", 1)
-        text = f"{title}\n\nLecture des résultats, causes des cibles manquées : [{ANALYSIS}]({ANALYSIS}).\n{rest}"
-    (folder / "results.md").write_text(text, encoding="utf-8")
+    # the reading of the figures, written by hand after a run, is linked when there is one
+    analysis = ANALYSIS if (folder / ANALYSIS).exists() else None
+    (folder / "results.md").write_text(markdown(results, analysis), encoding="utf-8")
     if previous is None:
         return "Première mesure : pas de results.json précédent."
     return stats.change_text(stats.compare(previous, results))

@@ -203,5 +203,10 @@ def measure(client: Client, path: str, *, runs: int, clients: int, duration: flo
     """The page warmed in every worker first (a few concurrent clients for half a second: sequential requests may
     all reach the same worker, and the other one's first request, compiling the templates and the statements, was
     then timed as the p95), then one client's p50/p95 and the throughput of ``clients``."""
-    throughput(client, path, WARM_CLIENTS, WARM_SECONDS)
+    warm(client, path)
     return latency(client, path, runs) | throughput(client, path, clients, duration)
+
+
+def warm(client: Client, path: str) -> None:
+    """The page requested by a few concurrent clients for half a second, so that every worker has served it."""
+    throughput(client, path, WARM_CLIENTS, WARM_SECONDS)
